@@ -1,0 +1,249 @@
+"""The ``medkg`` command line: a thin layer that parses arguments, loads config, calls one function."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import kg
+from kg.config import ConfigError, MedkgConfig, load_config
+from kg.privacy import PhiRedactingFilter
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="medkg: clinical text to a medical knowledge graph.")
+neo4j_app = typer.Typer(no_args_is_help=True, help="Run a local Neo4j 5.26 server (from Maven Central) and load it.")
+vocab_app = typer.Typer(no_args_is_help=True, help="Build the terminology lexicon.")
+app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(vocab_app, name="vocab")
+console = Console()
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file.")
+SetOpt = typer.Option(None, "--set", help="Dotted-key override, e.g. --set gnn.epochs=5 (repeatable).")
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(PhiRedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("neo4j", "urllib3", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"medkg {kg.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Warnings only."),
+) -> None:
+    """medkg: turn clinical and biomedical text into a medical knowledge graph, and reason over it."""
+    _setup_logging(verbose, quiet)
+
+
+def _config(path: Optional[Path], overrides: Optional[list[str]]) -> MedkgConfig:
+    try:
+        return load_config(path, overrides or [])
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _print_report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title=f"medkg build {report.run_id}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key in ("documents", "skipped_documents", "mentions", "triples", "nodes", "edges", "quarantined"):
+        table.add_row(key, str(getattr(report, key)))
+    for label, n in sorted(report.nodes_by_label.items()):
+        table.add_row(f"  nodes: {label}", str(n))
+    for rel, n in sorted(report.edges_by_type.items()):
+        table.add_row(f"  edges: {rel}", str(n))
+    console.print(table)
+    for q in report.quarantine:
+        console.print(f"[yellow]quarantined[/yellow] {q.source} {q.location}: {q.reason}")
+    if report.hypotheses:
+        hyp = Table(title="top hypotheses")
+        for col in ("type", "head", "tail", "score", "rank", "best supporting path"):
+            hyp.add_column(col)
+        for h in sorted(report.hypotheses, key=lambda h: -h.score)[:10]:
+            path = " -> ".join(h.explanation[0].nodes) if h.explanation else ""
+            hyp.add_row(h.type, h.head, h.tail, f"{h.score:.3f}", str(h.rank), path)
+        console.print(hyp)
+    if as_json:
+        typer.echo(json.dumps({k: getattr(report, k) for k in ("documents", "mentions", "triples", "nodes", "edges", "quarantined")}))
+
+
+@app.command()
+def build(
+    inputs: list[Path] = typer.Argument(..., help="Files or folders of .txt, .jsonl or .csv."),
+    store: Optional[Path] = typer.Option(None, "--store", help="Embedded store folder (default: config store)."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="CSV column holding the text."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV column holding the document id."),
+    no_seeds: bool = typer.Option(False, "--no-seeds", help="Do not load the curated seed graphs."),
+    as_json: bool = typer.Option(False, "--json", help="End with one JSON line of counts."),
+    config: Optional[Path] = ConfigOpt,
+    overrides: Optional[list[str]] = SetOpt,
+) -> None:
+    """Run the whole chain on your corpus into the embedded store (and Neo4j when NEO4J_URI is set)."""
+    from kg.pipeline import build as run_build
+
+    extra = list(overrides or [])
+    if text_column:
+        extra.append(f"ingest.text_column={text_column}")
+    if id_column:
+        extra.append(f"ingest.id_column={id_column}")
+    cfg = _config(config, extra)
+    _print_report(run_build(inputs, cfg, store_dir=store, with_seeds=not no_seeds), as_json)
+
+
+@app.command()
+def demo(
+    store: Optional[Path] = typer.Option(None, "--store", help="Embedded store folder (default: config store)."),
+    as_json: bool = typer.Option(False, "--json", help="End with one JSON line of counts."),
+    config: Optional[Path] = ConfigOpt,
+    overrides: Optional[list[str]] = SetOpt,
+) -> None:
+    """The main job: the full chain on the bundled synthetic demo corpus."""
+    from kg.pipeline import demo as run_demo
+
+    _print_report(run_demo(_config(config, overrides), store_dir=store), as_json)
+
+
+@app.command()
+def export(
+    store: Path = typer.Option(..., "--store", help="Embedded store folder."),
+    fmt: str = typer.Option(..., "--format", help="ttl | graphml | neo4j-csv"),
+    out: Path = typer.Option(..., "--out", help="Output folder."),
+) -> None:
+    """Write the stored graph as RDF Turtle, GraphML or neo4j-admin import CSV."""
+    from kg.export import export_snapshot
+    from kg.schema import load_schema
+    from kg.store.sqlite import SqliteStore
+
+    if not (store / "graph.sqlite").exists():
+        raise typer.BadParameter(f"no medkg store at {store}")
+    with SqliteStore(store) as s:
+        snapshot = s.snapshot()
+    paths = export_snapshot(snapshot, load_schema(), fmt, out)
+    for p in paths:
+        typer.echo(str(p))
+
+
+@app.command()
+def query(
+    name: Optional[str] = typer.Argument(None, help="Query name (see --list)."),
+    param: Optional[list[str]] = typer.Option(None, "--param", "-p", help="key=value (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    list_: bool = typer.Option(False, "--list", help="List the named queries."),
+    config: Optional[Path] = ConfigOpt,
+    overrides: Optional[list[str]] = SetOpt,
+) -> None:
+    """Run a named Cypher query from queries/ against Neo4j (NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD)."""
+    from kg.queries import get_query, graph_stats, list_queries, parse_params, run_query
+    from kg.store.neo4j import Neo4jStore
+
+    if list_ or not name:
+        for spec in list_queries():
+            typer.echo(f"{spec.name}: {spec.purpose}")
+        return
+    spec = get_query(name)
+    cfg = _config(config, overrides)
+    with Neo4jStore.from_config(cfg.neo4j) as neo:
+        if name == "graph_stats" and as_json:
+            typer.echo(json.dumps(graph_stats(neo)))
+            return
+        rows = run_query(neo, name, parse_params(param or [], spec))
+    if as_json:
+        typer.echo(json.dumps(rows, default=str))
+        return
+    table = Table(title=name)
+    cols = list(rows[0].keys()) if rows else []
+    for c in cols:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*(json.dumps(r[c], default=str) if isinstance(r[c], (list, dict)) else str(r[c]) for c in cols))
+    console.print(table)
+
+
+@neo4j_app.command("start")
+def neo4j_start(
+    home: Optional[Path] = typer.Option(None, "--home", help="Data folder (default .neo4j in the repo)."),
+    port: int = typer.Option(7687, "--port", help="Bolt port on 127.0.0.1."),
+) -> None:
+    """Start Neo4j 5.26 (needs NEO4J_PASSWORD; builds the launcher with Maven on first use)."""
+    from kg import neo4j_server
+
+    if not os.environ.get("NEO4J_PASSWORD"):
+        raise typer.BadParameter("set NEO4J_PASSWORD first: the server refuses to start without a password")
+    pid = neo4j_server.start(home or neo4j_server.default_home(), port=port)
+    typer.echo(f"neo4j running (pid {pid}) at bolt://127.0.0.1:{port}")
+
+
+@neo4j_app.command("stop")
+def neo4j_stop(home: Optional[Path] = typer.Option(None, "--home")) -> None:
+    """Stop the local Neo4j server."""
+    from kg import neo4j_server
+
+    stopped = neo4j_server.stop(home or neo4j_server.default_home())
+    typer.echo("stopped" if stopped else "not running")
+
+
+@neo4j_app.command("status")
+def neo4j_status(home: Optional[Path] = typer.Option(None, "--home")) -> None:
+    """Show whether the local Neo4j server runs."""
+    from kg import neo4j_server
+
+    typer.echo(json.dumps(neo4j_server.status(home or neo4j_server.default_home()), default=str))
+
+
+@neo4j_app.command("load")
+def neo4j_load(
+    store: Path = typer.Option(..., "--store", help="Embedded store folder to load from."),
+    config: Optional[Path] = ConfigOpt,
+    overrides: Optional[list[str]] = SetOpt,
+) -> None:
+    """Load an existing embedded store into Neo4j (idempotent)."""
+    from kg.pipeline import load_neo4j
+    from kg.schema import load_schema
+    from kg.store.sqlite import SqliteStore
+
+    cfg = _config(config, overrides)
+    if not cfg.neo4j.uri:
+        raise typer.BadParameter("set NEO4J_URI (and NEO4J_PASSWORD)")
+    with SqliteStore(store) as s:
+        counts = load_neo4j(s, load_schema(cfg.schema_path), cfg, "manual-load")
+    typer.echo(json.dumps(counts))
+
+
+@vocab_app.command("build")
+def vocab_build(
+    hetionet_dir: Path = typer.Option(..., "--hetionet", help="Folder with the Hetionet nodes TSV."),
+    bc5cdr_dir: Path = typer.Option(..., "--bc5cdr", help="Folder with the BC5CDR PubTator files."),
+    ncbi_dir: Optional[Path] = typer.Option(None, "--ncbi-disease", help="Folder with the NCBI-disease files."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output lexicon (default: the packaged one)."),
+) -> None:
+    """Build the lexicon used by the dictionary NER and linker from curated vocabularies and training corpora."""
+    from kg import vocab
+
+    kwargs = {"ncbi_dir": ncbi_dir} if ncbi_dir else {}
+    stats = vocab.build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, **kwargs)
+    typer.echo(json.dumps(stats, default=str))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,142 @@
+"""One validated configuration per run: a YAML file plus dotted-key overrides.
+
+Secrets are never values in files: a string of the form ``${env:NAME}`` or ``${env:NAME:-default}``
+is replaced by the environment variable ``NAME`` when the config is resolved.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestConfig(_Section):
+    text_column: str = "text"
+    id_column: str | None = None
+    max_chars: int = 1_000_000
+
+
+class NerConfig(_Section):
+    name: str = "dictionary"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class LinkerConfig(_Section):
+    name: str = "lexicon"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class RelationsConfig(_Section):
+    name: str = "rules"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SeedConfig(_Section):
+    hetionet_dir: str | None = "${env:MEDKG_DATA_DIR:-" + str(REPO_ROOT.parent / "shared" / "data") + "}/hetionet"
+    hetionet_edge_types: list[str] | None = None
+    hpo_annotations: bool = True
+
+
+class GnnConfig(_Section):
+    enabled: bool = True
+    encoder: str = "rgcn"
+    targets: list[str] = Field(default_factory=lambda: ["TREATS", "HAS_SYMPTOM"])
+    hidden_dim: int = 64
+    epochs: int = 60
+    lr: float = 0.01
+    seed: int = 13
+    top_k: int = 10
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Neo4jConfig(_Section):
+    uri: str | None = "${env:NEO4J_URI:-}"
+    user: str = "${env:NEO4J_USER:-neo4j}"
+    password: str | None = "${env:NEO4J_PASSWORD:-}"
+    database: str | None = None
+    batch_size: int = 5000
+
+
+class MedkgConfig(_Section):
+    """The whole run configuration."""
+
+    schema_path: str = str(REPO_ROOT / "schemas" / "medkg.yaml")
+    store: str = ".medkg/store"
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    ner: NerConfig = Field(default_factory=NerConfig)
+    linker: LinkerConfig = Field(default_factory=LinkerConfig)
+    relations: RelationsConfig = Field(default_factory=RelationsConfig)
+    seed: SeedConfig = Field(default_factory=SeedConfig)
+    gnn: GnnConfig = Field(default_factory=GnnConfig)
+    neo4j: Neo4jConfig = Field(default_factory=Neo4jConfig)
+
+
+def _resolve_env(value: Any) -> Any:
+    if isinstance(value, str):
+        def sub(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            got = os.environ.get(name)
+            if got is None or got == "":
+                if default is None:
+                    raise ConfigError(f"environment variable {name} is referenced by the config but not set")
+                return default
+            return got
+
+        return _ENV_REF.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _resolve_env(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_env(v) for v in value]
+    return value
+
+
+def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = tree
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {key!r}: {part!r} is not a section")
+    node[parts[-1]] = value
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> MedkgConfig:
+    """Load a config file (optional), apply ``key.sub=value`` overrides, resolve env refs, validate.
+
+    Override values are parsed as YAML scalars, so ``gnn.epochs=5`` gives an int.
+    """
+    tree: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file not found: {p}")
+        loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config file {p} must hold a mapping")
+        tree = loaded
+    for item in overrides or []:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like key.sub=value")
+        key, raw = item.split("=", 1)
+        _set_dotted(tree, key.strip(), yaml.safe_load(raw))
+    try:
+        cfg = MedkgConfig.model_validate(tree)
+    except Exception as exc:
+        raise ConfigError(f"invalid config: {exc}") from exc
+    return MedkgConfig.model_validate(_resolve_env(cfg.model_dump()))

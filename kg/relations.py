@@ -1,0 +1,127 @@
+"""Relation extraction: a registry of extractors from mentions to typed relations.
+
+The ``rules`` extractor pairs mentions within a sentence and fires trigger patterns kept as data
+(``kg/resources/relation_patterns.yaml``); only pairs whose (head label, type, tail label) the
+schema allows are considered. A trained model registers under another name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kg.nlp import AnalyzedDocument
+from kg.registry import Registry
+from kg.schema import GraphSchema
+from kg.types import Mention, RelationMention
+
+RelationExtractor = Callable[[AnalyzedDocument, list[Mention]], list[RelationMention]]
+RELATION_REGISTRY: Registry[RelationExtractor] = Registry("relation extractor")
+PATTERNS_PATH = Path(__file__).resolve().parent / "resources" / "relation_patterns.yaml"
+VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One trigger pattern for a relation type."""
+
+    rel: str
+    order: str
+    regex: re.Pattern[str]
+    confidence: float
+    requires: re.Pattern[str] | None = None
+
+
+class RuleRelationExtractor:
+    """Sentence-level trigger patterns between mention pairs, constrained by the schema."""
+
+    name = "rules"
+    version = VERSION
+
+    def __init__(self, schema: GraphSchema, patterns_path: str | Path = PATTERNS_PATH) -> None:
+        raw = yaml.safe_load(Path(patterns_path).read_text(encoding="utf-8"))
+        self.schema = schema
+        self.max_gap = int(raw.get("max_gap", 70))
+        self.blockers = re.compile(raw["blockers"])
+        self.coordination = re.compile(raw["coordination"])
+        self.patterns: list[Pattern] = []
+        for rel, items in raw["patterns"].items():
+            if rel not in schema.extracted_relationships:
+                raise ValueError(f"{patterns_path}: {rel!r} is not an extracted relationship in the schema")
+            for item in items:
+                if item["order"] not in ("head_first", "tail_first"):
+                    raise ValueError(f"{patterns_path}: {rel} order must be head_first or tail_first")
+                self.patterns.append(
+                    Pattern(
+                        rel=rel,
+                        order=item["order"],
+                        regex=re.compile(item["regex"]),
+                        confidence=float(item["confidence"]),
+                        requires=re.compile(item["requires"]) if item.get("requires") else None,
+                    )
+                )
+
+    def _match(self, first: Mention, second: Mention, between: str, sentence: str) -> list[tuple[Mention, Mention, Pattern]]:
+        hits = []
+        if len(between) > self.max_gap or self.blockers.search(between):
+            return hits
+        for p in self.patterns:
+            head, tail = (first, second) if p.order == "head_first" else (second, first)
+            if not self.schema.allows(head.label, p.rel, tail.label):
+                continue
+            if p.requires is not None and not p.requires.search(sentence):
+                continue
+            if p.regex.search(between):
+                hits.append((head, tail, p))
+        return hits
+
+    def __call__(self, analyzed: AnalyzedDocument, mentions: list[Mention]) -> list[RelationMention]:
+        text = analyzed.document.text
+        by_sentence: dict[int, list[Mention]] = {}
+        for m in mentions:
+            by_sentence.setdefault(m.sentence_index, []).append(m)
+        found: dict[tuple[int, int, int, int, str], RelationMention] = {}
+        for idx, group in by_sentence.items():
+            group.sort(key=lambda m: m.start)
+            sent = analyzed.sentences[idx]
+            sentence = text[sent.start : sent.end]
+            lowered = sentence.lower()
+            for i, first in enumerate(group):
+                for j in range(i + 1, len(group)):
+                    second = group[j]
+                    between = text[first.end : second.start].lower()
+                    # Only adjacent pairs, or pairs separated by a coordinated list of the same label.
+                    inner = group[i + 1 : j]
+                    if inner and not self._coordinated(text, inner, second):
+                        break
+                    for head, tail, p in self._match(first, second, between, lowered):
+                        conf = p.confidence * (0.9 if inner else 1.0)
+                        if head.curie is not None and head.curie == tail.curie:
+                            continue
+                        key = (head.start, head.end, tail.start, tail.end, p.rel)
+                        if key not in found or found[key].confidence < conf:
+                            found[key] = RelationMention(
+                                head=head,
+                                tail=tail,
+                                type=p.rel,
+                                confidence=round(conf, 4),
+                                extractor=self.name,
+                                extractor_version=self.version,
+                                sentence=sentence.strip(),
+                            )
+        return sorted(found.values(), key=lambda r: (r.head.start, r.tail.start, r.type))
+
+    def _coordinated(self, text: str, inner: list[Mention], last: Mention) -> bool:
+        chain = inner + [last]
+        if any(m.label != last.label for m in chain):
+            return False
+        return all(self.coordination.match(text[a.end : b.start].lower()) for a, b in zip(chain, chain[1:]))
+
+
+@RELATION_REGISTRY.register("rules")
+def _rules(schema: GraphSchema, **params: object) -> RuleRelationExtractor:
+    return RuleRelationExtractor(schema, **params)  # type: ignore[arg-type]

@@ -1,0 +1,138 @@
+"""The graph schema, loaded from schemas/*.yaml and validated.
+
+Neo4j constraints, RDF classes and predicates, PyG edge types and relation signatures are all
+derived from one :class:`GraphSchema`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
+
+DEFAULT_SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "medkg.yaml"
+
+
+class SchemaError(ValueError):
+    """The schema file is invalid, or data does not fit the schema."""
+
+
+class NodeType(BaseModel):
+    """A node label with its allowed identifier namespaces."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    description: str = ""
+    id_prefixes: tuple[str, ...]
+    biolink: str
+
+
+class RelationType(BaseModel):
+    """A relationship type with its allowed (head label, tail label) signatures."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    signatures: tuple[tuple[str, str], ...]
+    biolink: str
+    symmetric: bool = False
+    predicted: bool = False
+
+
+class GraphSchema(BaseModel):
+    """The validated graph schema."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    version: str
+    biolink_version: str
+    local_prefix: str
+    nodes: dict[str, NodeType]
+    relationships: dict[str, RelationType]
+    extracted_relationships: tuple[str, ...] = Field(default=())
+    prediction_targets: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _validate(self) -> GraphSchema:
+        for label, node in self.nodes.items():
+            if not _PASCAL.match(label):
+                raise SchemaError(f"node label {label!r} must be PascalCase")
+            for prefix in node.id_prefixes:
+                if not _PREFIX.match(prefix):
+                    raise SchemaError(f"node label {label!r}: bad id prefix {prefix!r}")
+        for rel, spec in self.relationships.items():
+            if not _UPPER_SNAKE.match(rel):
+                raise SchemaError(f"relationship type {rel!r} must be UPPER_SNAKE_CASE")
+            for head, tail in spec.signatures:
+                for label in (head, tail):
+                    if label not in self.nodes:
+                        raise SchemaError(f"relationship {rel!r} uses unknown node label {label!r}")
+        for rel in self.extracted_relationships:
+            if rel not in self.relationships:
+                raise SchemaError(f"extracted relationship {rel!r} is not declared")
+        for asserted, predicted in self.prediction_targets.items():
+            if asserted not in self.relationships or predicted not in self.relationships:
+                raise SchemaError(f"prediction target {asserted!r}->{predicted!r} is not declared")
+            if not self.relationships[predicted].predicted:
+                raise SchemaError(f"{predicted!r} must be marked predicted: true")
+        return self
+
+    def allows(self, head_label: str, rel: str, tail_label: str) -> bool:
+        """Whether (head_label)-[rel]->(tail_label) is an allowed signature."""
+        spec = self.relationships.get(rel)
+        if spec is None:
+            return False
+        return (head_label, tail_label) in spec.signatures
+
+    def check_node_id(self, label: str, curie: str) -> None:
+        """Raise :class:`SchemaError` unless ``curie`` has a prefix allowed for ``label``."""
+        if label not in self.nodes:
+            raise SchemaError(f"unknown node label {label!r}; known: {sorted(self.nodes)}")
+        prefix = curie.split(":", 1)[0]
+        if ":" not in curie or prefix not in self.nodes[label].id_prefixes:
+            raise SchemaError(
+                f"id {curie!r} is not a CURIE with a prefix allowed for {label} "
+                f"({', '.join(self.nodes[label].id_prefixes)})"
+            )
+
+    def edge_types(self, include_predicted: bool = False) -> list[tuple[str, str, str]]:
+        """All (head label, relation, tail label) triples, as PyG-style edge types."""
+        out = []
+        for rel, spec in self.relationships.items():
+            if spec.predicted and not include_predicted:
+                continue
+            out.extend((h, rel, t) for h, t in spec.signatures)
+        return out
+
+    def predicted_type(self, rel: str) -> str:
+        """The relationship type that holds predictions for asserted type ``rel``."""
+        try:
+            return self.prediction_targets[rel]
+        except KeyError:
+            raise SchemaError(
+                f"{rel!r} is not a prediction target; known: {sorted(self.prediction_targets)}"
+            ) from None
+
+
+def load_schema(path: str | Path | None = None) -> GraphSchema:
+    """Load and validate a schema file (default: the packaged ``schemas/medkg.yaml``)."""
+    return _load_schema(str(Path(path) if path else DEFAULT_SCHEMA_PATH))
+
+
+@lru_cache(maxsize=8)
+def _load_schema(path: str) -> GraphSchema:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SchemaError(f"schema file not found: {path}") from None
+    if not isinstance(raw, dict):
+        raise SchemaError(f"schema file {path} must hold a mapping")
+    try:
+        return GraphSchema.model_validate(raw)
+    except SchemaError:
+        raise
+    except Exception as exc:  # pydantic ValidationError -> one clear error type
+        raise SchemaError(f"invalid schema {path}: {exc}") from exc

@@ -1,0 +1,467 @@
+"""Load a :class:`~kg.types.GraphSnapshot` into Neo4j 5 and count what is there.
+
+Pure core: :func:`plan_load` turns a snapshot into per-label / per-type row groups and
+:func:`cypher_*` build statements whose labels and relationship types are validated against the
+schema (everything else is a ``$parameter``). Thin shell: :class:`Neo4jStore` runs them with the
+official driver, batch by batch, each batch in its own managed write transaction.
+
+Load order is nodes, asserted edges, evidence, hypotheses, then pruning of stale hypotheses. Edges
+are written with ``MATCH`` on existing endpoints, so an interrupted load can never leave a dangling
+relationship; a failed load leaves everything loaded before it in place (writes are ``MERGE`` +
+``SET r = row.props``: re-loading the same snapshot is a no-op in content).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any
+
+from kg.config import Neo4jConfig
+from kg.export import (
+    EVIDENCE_LABEL,
+    OBJECT_REL,
+    SUBJECT_REL,
+    edge_labels,
+    edge_props,
+    evidence_labels,
+    evidence_props,
+    hypothesis_labels,
+    hypothesis_props,
+    node_index,
+    node_props,
+)
+from kg.schema import GraphSchema, SchemaError
+from kg.types import GraphSnapshot
+
+log = logging.getLogger(__name__)
+
+LOAD_RUN_LABEL = "LoadRun"
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class Neo4jStoreError(RuntimeError):
+    """The store is misconfigured, or a write did not do what it must."""
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised by the ``fail_after_batches`` test hook to simulate a crash mid-load."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Pure core: validated names, Cypher text and load plans
+# --------------------------------------------------------------------------------------------------
+
+
+def _safe(name: str) -> str:
+    """Backtick-quote a name that already passed schema validation (defence in depth)."""
+    if not _NAME.match(name):
+        raise SchemaError(f"refusing to use {name!r} as a Cypher label or type")
+    return f"`{name}`"
+
+
+def node_label(schema: GraphSchema, label: str) -> str:
+    """Return ``label`` quoted for Cypher after checking it is a schema label (or Evidence/LoadRun)."""
+    if label not in schema.nodes and label not in (EVIDENCE_LABEL, LOAD_RUN_LABEL):
+        raise SchemaError(f"unknown node label {label!r}; known: {sorted(schema.nodes)}")
+    return _safe(label)
+
+
+def rel_type(schema: GraphSchema, rel: str) -> str:
+    """Return ``rel`` quoted for Cypher after checking it is a schema relationship type."""
+    if rel not in schema.relationships:
+        raise SchemaError(f"unknown relationship type {rel!r}; known: {sorted(schema.relationships)}")
+    return _safe(rel)
+
+
+def cypher_constraints(schema: GraphSchema) -> list[str]:
+    """``CREATE CONSTRAINT ... IF NOT EXISTS`` statements: unique ``id`` per label, Evidence and LoadRun."""
+    out = []
+    for label in [*schema.nodes, EVIDENCE_LABEL, LOAD_RUN_LABEL]:
+        q = node_label(schema, label)
+        out.append(f"CREATE CONSTRAINT `medkg_{label}_id` IF NOT EXISTS FOR (n:{q}) REQUIRE n.id IS UNIQUE")
+    return out
+
+
+def cypher_merge_nodes(schema: GraphSchema, label: str) -> str:
+    """MERGE a batch of nodes of one label; ``row.props`` replaces all properties (it includes ``id``)."""
+    return (
+        f"UNWIND $rows AS row MERGE (n:{node_label(schema, label)} {{id: row.id}}) "
+        "SET n = row.props RETURN count(n) AS written"
+    )
+
+
+def cypher_merge_edges(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
+    """MERGE a batch of relationships of one type between existing nodes (never creates nodes)."""
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}}) "
+        f"MATCH (t:{node_label(schema, tail_label)} {{id: row.tail}}) "
+        f"MERGE (h)-[r:{rel_type(schema, rel)}]->(t) SET r = row.props RETURN count(r) AS written"
+    )
+
+
+def cypher_merge_evidence(schema: GraphSchema, head_label: str, tail_label: str) -> str:
+    """MERGE a batch of ``(:Evidence)`` nodes with ``[:SUBJECT]`` to the head and ``[:OBJECT]`` to the tail."""
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}}) "
+        f"MATCH (t:{node_label(schema, tail_label)} {{id: row.tail}}) "
+        f"MERGE (e:{_safe(EVIDENCE_LABEL)} {{id: row.id}}) SET e = row.props "
+        f"MERGE (e)-[:{_safe(SUBJECT_REL)}]->(h) MERGE (e)-[:{_safe(OBJECT_REL)}]->(t) "
+        "RETURN count(e) AS written"
+    )
+
+
+def cypher_predicted_pairs(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
+    """Read the (head id, tail id) pairs of an existing predicted relationship type."""
+    _require_predicted(schema, rel)
+    return (
+        f"MATCH (h:{node_label(schema, head_label)})-[r:{rel_type(schema, rel)}]->"
+        f"(t:{node_label(schema, tail_label)}) RETURN h.id AS head, t.id AS tail"
+    )
+
+
+def cypher_delete_predicted(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
+    """Delete a batch of predicted relationships by (head id, tail id); refuses asserted types."""
+    _require_predicted(schema, rel)
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}})-[r:{rel_type(schema, rel)}]->"
+        f"(t:{node_label(schema, tail_label)} {{id: row.tail}}) DELETE r RETURN count(*) AS written"
+    )
+
+
+def _require_predicted(schema: GraphSchema, rel: str) -> None:
+    spec = schema.relationships.get(rel)
+    if spec is None or not spec.predicted:
+        raise SchemaError(f"{rel!r} is not a predicted relationship type")
+
+
+@dataclass
+class LoadPlan:
+    """Rows to write, grouped so each group is one Cypher statement.
+
+    Attributes:
+        nodes: ``{label: [{"id", "props"}]}``.
+        edges: ``{(type, head label, tail label): [{"head", "tail", "props"}]}``.
+        evidence: ``{(head label, tail label): [{"id", "head", "tail", "props"}]}``.
+        hypotheses: ``{(predicted type, head label, tail label): [{"head", "tail", "props"}]}``.
+    """
+
+    nodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    edges: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    evidence: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    hypotheses: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Row counts per group, for the LoadRun record and logs."""
+        edges: dict[str, int] = defaultdict(int)
+        for (rel, _, _), rows in self.edges.items():
+            edges[rel] += len(rows)
+        hyps: dict[str, int] = defaultdict(int)
+        for (rel, _, _), rows in self.hypotheses.items():
+            hyps[rel] += len(rows)
+        return {
+            "nodes": {k: len(v) for k, v in sorted(self.nodes.items())},
+            "edges": dict(sorted(edges.items())),
+            "evidence": sum(len(v) for v in self.evidence.values()),
+            "hypotheses": dict(sorted(hyps.items())),
+        }
+
+
+def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
+    """Validate ``snapshot`` against ``schema`` and group its rows for writing.
+
+    Groups and rows are sorted, so the same snapshot always gives the same statements.
+
+    Raises:
+        SchemaError: Unknown label or type, disallowed signature, an endpoint not in the snapshot,
+            or the same node / edge / hypothesis twice.
+    """
+    nodes = node_index(snapshot.nodes, schema)
+    plan = LoadPlan()
+    node_groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for node in nodes.values():
+        node_groups[node.label].append({"id": node.id, "props": node_props(node)})
+    plan.nodes = {k: sorted(v, key=lambda r: r["id"]) for k, v in sorted(node_groups.items())}
+
+    edge_groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    seen: set[tuple[str, str, str]] = set()
+    for edge in snapshot.edges:
+        hl, tl = edge_labels(edge, nodes, schema)
+        key = (edge.head, edge.type, edge.tail)
+        if key in seen:
+            raise SchemaError(f"edge {edge.head} -[{edge.type}]-> {edge.tail} appears twice in the snapshot")
+        seen.add(key)
+        edge_groups[(edge.type, hl, tl)].append({"head": edge.head, "tail": edge.tail, "props": edge_props(edge)})
+    plan.edges = {k: sorted(v, key=lambda r: (r["head"], r["tail"])) for k, v in sorted(edge_groups.items())}
+
+    ev_groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for ev in snapshot.evidence:
+        hl, tl = evidence_labels(ev, nodes, schema)
+        props = evidence_props(ev)
+        # The same mention pair seen twice is one piece of evidence (its id is a content hash).
+        ev_groups[(hl, tl)][props["id"]] = {"id": props["id"], "head": ev.head, "tail": ev.tail, "props": props}
+    plan.evidence = {k: [v[i] for i in sorted(v)] for k, v in sorted(ev_groups.items())}
+
+    hyp_groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    seen = set()
+    for hyp in snapshot.hypotheses:
+        rel, hl, tl = hypothesis_labels(hyp, nodes, schema)
+        key = (hyp.head, rel, hyp.tail)
+        if key in seen:
+            raise SchemaError(f"hypothesis {hyp.head} -[{rel}]-> {hyp.tail} appears twice in the snapshot")
+        seen.add(key)
+        hyp_groups[(rel, hl, tl)].append({"head": hyp.head, "tail": hyp.tail, "props": hypothesis_props(hyp, nodes)})
+    plan.hypotheses = {k: sorted(v, key=lambda r: (r["head"], r["tail"])) for k, v in sorted(hyp_groups.items())}
+    return plan
+
+
+def batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Split ``rows`` into lists of at most ``size`` rows."""
+    for start in range(0, len(rows), size):
+        yield list(rows[start : start + size])
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------------------------------
+# Thin shell: the driver
+# --------------------------------------------------------------------------------------------------
+
+
+class Neo4jStore:
+    """A Neo4j 5 database holding one medkg graph.
+
+    Use as a context manager (``with Neo4jStore(...) as store:``) or call :meth:`close`.
+
+    Args:
+        uri: Bolt URI, e.g. ``bolt://localhost:7687``.
+        user: User name.
+        password: Password (never logged).
+        database: Database name; ``None`` uses the server default.
+        batch_size: Rows per write transaction.
+
+    Raises:
+        Neo4jStoreError: ``uri`` or ``password`` is missing, or ``batch_size`` is not positive.
+    """
+
+    def __init__(
+        self,
+        uri: str | None,
+        user: str = "neo4j",
+        password: str | None = None,
+        database: str | None = None,
+        batch_size: int = 5000,
+    ) -> None:
+        if not uri:
+            raise Neo4jStoreError("Neo4j URI is not set: set NEO4J_URI (or neo4j.uri in the config)")
+        if not password:
+            raise Neo4jStoreError("Neo4j password is not set: set NEO4J_PASSWORD in the environment")
+        if batch_size < 1:
+            raise Neo4jStoreError(f"batch_size must be >= 1, got {batch_size}")
+        import neo4j
+
+        self.uri = uri
+        self.user = user
+        self.database = database or None
+        self.batch_size = batch_size
+        self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+        log.info("connected Neo4j store %s as %s (database %s)", uri, user, self.database or "default")
+
+    @classmethod
+    def from_config(cls, cfg: Neo4jConfig) -> Neo4jStore:
+        """Build a store from a resolved :class:`~kg.config.Neo4jConfig`."""
+        return cls(cfg.uri, cfg.user, cfg.password, cfg.database, cfg.batch_size)
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the driver."""
+        self._driver.close()
+
+    @property
+    def driver(self) -> Any:
+        """The underlying ``neo4j.Driver``."""
+        return self._driver
+
+    def _session(self) -> Any:
+        return self._driver.session(database=self.database) if self.database else self._driver.session()
+
+    # ---- generic helpers ------------------------------------------------------------------------
+
+    def execute_read(self, query: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read query in a managed transaction and return its records as dicts."""
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(query, dict(params or {}))]
+
+        with self._session() as session:
+            return session.execute_read(work)
+
+    def execute_write(self, query: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a write query in a managed transaction and return its records as dicts."""
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(query, dict(params or {}))]
+
+        with self._session() as session:
+            return session.execute_write(work)
+
+    # ---- schema ---------------------------------------------------------------------------------
+
+    def ensure_constraints(self, schema: GraphSchema) -> list[str]:
+        """Create the unique-id constraints for every schema label, Evidence and LoadRun (idempotent).
+
+        Returns:
+            The constraint statements run.
+        """
+        statements = cypher_constraints(schema)
+        with self._session() as session:
+            for stmt in statements:
+                session.execute_write(lambda tx, s=stmt: tx.run(s).consume())
+        log.info("ensured %d Neo4j constraints", len(statements))
+        return statements
+
+    # ---- load -----------------------------------------------------------------------------------
+
+    def load(
+        self,
+        snapshot: GraphSnapshot,
+        schema: GraphSchema,
+        run_id: str,
+        fail_after_batches: int | None = None,
+    ) -> dict[str, Any]:
+        """Load ``snapshot`` idempotently and record a ``(:LoadRun)`` node.
+
+        Nodes, edges, evidence and hypotheses are MERGEd by identity and their properties replaced
+        by the snapshot's, so loading the same snapshot twice changes nothing. Nothing absent from
+        the snapshot is deleted, except predicted relationships: for each predicted type present in
+        the snapshot, pairs no longer predicted are removed after the new ones are written. Asserted
+        types are never touched by that step.
+
+        Args:
+            snapshot: The graph to load.
+            schema: The graph schema (labels and types in Cypher come only from it).
+            run_id: Id of this load, stored on the ``LoadRun`` node.
+            fail_after_batches: Test hook: raise :class:`SimulatedCrash` after this many data
+                batches have committed (the LoadRun then stays ``running``, as after a crash).
+
+        Returns:
+            ``{"run_id", "written": plan summary, "pruned": {type: n}, "counts": counts()}``.
+
+        Raises:
+            SchemaError: The snapshot does not fit the schema (raised before anything is written).
+            Neo4jStoreError: A batch wrote fewer rows than it should have.
+        """
+        plan = plan_load(snapshot, schema)
+        summary = plan.summary()
+        self.execute_write(
+            f"MERGE (r:{_safe(LOAD_RUN_LABEL)} {{id: $id}}) "
+            "SET r.status = 'running', r.started = $started, r.finished = null, "
+            "r.schema_version = $schema_version, r.planned = $planned",
+            {
+                "id": run_id,
+                "started": _now(),
+                "schema_version": schema.version,
+                "planned": json.dumps(summary, sort_keys=True),
+            },
+        )
+        log.info("load %s started: %s", run_id, summary)
+        done = 0
+
+        def write(query: str, rows: list[dict[str, Any]], what: str) -> None:
+            nonlocal done
+            for batch in batches(rows, self.batch_size):
+                got = self.execute_write(query, {"rows": batch})
+                written = got[0]["written"] if got else 0
+                if written != len(batch):
+                    raise Neo4jStoreError(f"{what}: wrote {written} of {len(batch)} rows (missing endpoint?)")
+                done += 1
+                if fail_after_batches is not None and done >= fail_after_batches:
+                    raise SimulatedCrash(f"simulated crash after {done} batches (load {run_id})")
+
+        try:
+            for label, rows in plan.nodes.items():
+                write(cypher_merge_nodes(schema, label), rows, f"{label} nodes")
+            for (rel, hl, tl), rows in plan.edges.items():
+                write(cypher_merge_edges(schema, rel, hl, tl), rows, f"({hl})-[{rel}]->({tl}) edges")
+            for (hl, tl), rows in plan.evidence.items():
+                write(cypher_merge_evidence(schema, hl, tl), rows, f"({hl})->({tl}) evidence")
+            for (rel, hl, tl), rows in plan.hypotheses.items():
+                write(cypher_merge_edges(schema, rel, hl, tl), rows, f"({hl})-[{rel}]->({tl}) hypotheses")
+            pruned = self._prune_hypotheses(plan, schema, write)
+        except SimulatedCrash:
+            raise
+        except Exception as exc:
+            self._mark_failed(run_id, exc)
+            raise
+        counts = self.counts(schema)
+        self.execute_write(
+            f"MATCH (r:{_safe(LOAD_RUN_LABEL)} {{id: $id}}) "
+            "SET r.status = 'complete', r.finished = $finished, r.counts = $counts, r.pruned = $pruned",
+            {
+                "id": run_id,
+                "finished": _now(),
+                "counts": json.dumps(counts, sort_keys=True),
+                "pruned": json.dumps(pruned, sort_keys=True),
+            },
+        )
+        log.info("load %s complete: %s (pruned hypotheses %s)", run_id, counts, pruned)
+        return {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts}
+
+    def _prune_hypotheses(self, plan: LoadPlan, schema: GraphSchema, write: Any) -> dict[str, int]:
+        pruned: dict[str, int] = {}
+        for rel in sorted({rel for rel, _, _ in plan.hypotheses}):
+            keep = {(r["head"], r["tail"]) for (t, _, _), rows in plan.hypotheses.items() if t == rel for r in rows}
+            pruned[rel] = 0
+            for hl, tl in schema.relationships[rel].signatures:
+                existing = self.execute_read(cypher_predicted_pairs(schema, rel, hl, tl))
+                stale = sorted({(r["head"], r["tail"]) for r in existing} - keep)
+                if stale:
+                    rows = [{"head": h, "tail": t} for h, t in stale]
+                    write(cypher_delete_predicted(schema, rel, hl, tl), rows, f"stale {rel}")
+                    pruned[rel] += len(stale)
+        return pruned
+
+    def _mark_failed(self, run_id: str, exc: BaseException) -> None:
+        try:
+            self.execute_write(
+                f"MATCH (r:{_safe(LOAD_RUN_LABEL)} {{id: $id}}) "
+                "SET r.status = 'failed', r.finished = $finished, r.error = $error",
+                {"id": run_id, "finished": _now(), "error": type(exc).__name__},
+            )
+        except Exception:  # the database may be what failed; the original error matters more
+            log.warning("could not mark load %s as failed", run_id, exc_info=True)
+
+    # ---- read -----------------------------------------------------------------------------------
+
+    def counts(self, schema: GraphSchema) -> dict[str, dict[str, int]]:
+        """Node counts per schema label and relationship counts per schema type (zeros included)."""
+        nodes = {}
+        for label in schema.nodes:
+            rows = self.execute_read(f"MATCH (n:{node_label(schema, label)}) RETURN count(n) AS n")
+            nodes[label] = rows[0]["n"]
+        edges = {}
+        for rel in schema.relationships:
+            rows = self.execute_read(f"MATCH ()-[r:{rel_type(schema, rel)}]->() RETURN count(r) AS n")
+            edges[rel] = rows[0]["n"]
+        return {"nodes": nodes, "edges": edges}

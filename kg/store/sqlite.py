@@ -1,0 +1,371 @@
+"""The embedded default store: one SQLite file, no server.
+
+Why SQLite: it ships with Python, is a single file, and gives ACID transactions, so every build
+run is all-or-nothing (a failed run leaves the previous graph intact) and incremental re-runs can
+skip documents whose content hash and pipeline key are unchanged. It holds nodes, curated seed
+edges, mention-level evidence (scrubbed sentences, offsets, extractor versions, assertion status),
+the aggregated edges, link-prediction hypotheses, runs and quarantined inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from kg.assemble import EvidenceRow, aggregate_edge
+from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Mention, Node, PathContribution, QuarantineRecord
+
+log = logging.getLogger(__name__)
+
+STORE_VERSION = "1"
+DB_NAME = "graph.sqlite"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+  id TEXT PRIMARY KEY, label TEXT NOT NULL, name TEXT NOT NULL,
+  xrefs TEXT NOT NULL DEFAULT '[]', sources TEXT NOT NULL DEFAULT '[]', unlinked INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS nodes_label ON nodes(label);
+CREATE TABLE IF NOT EXISTS seed_edges (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, source TEXT NOT NULL,
+  PRIMARY KEY (head, type, tail, source));
+CREATE INDEX IF NOT EXISTS seed_edges_source ON seed_edges(source);
+CREATE TABLE IF NOT EXISTS documents (
+  doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, pipeline_key TEXT NOT NULL,
+  n_mentions INTEGER NOT NULL, n_relations INTEGER NOT NULL, run_id TEXT NOT NULL, processed_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mentions (
+  doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL,
+  text TEXT NOT NULL, node_id TEXT NOT NULL, assertion TEXT NOT NULL, confidence REAL NOT NULL,
+  extractor TEXT NOT NULL, extractor_version TEXT NOT NULL, sentence_index INTEGER NOT NULL,
+  link_score REAL, PRIMARY KEY (doc_id, start, "end", label));
+CREATE TABLE IF NOT EXISTS evidence (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, doc_id TEXT NOT NULL,
+  sentence_index INTEGER NOT NULL, head_start INTEGER NOT NULL, head_end INTEGER NOT NULL,
+  tail_start INTEGER NOT NULL, tail_end INTEGER NOT NULL, sentence TEXT NOT NULL,
+  extractor TEXT NOT NULL, extractor_version TEXT NOT NULL, confidence REAL NOT NULL,
+  assertion TEXT NOT NULL, asserted INTEGER NOT NULL, run_id TEXT NOT NULL, seen_at TEXT NOT NULL,
+  PRIMARY KEY (doc_id, head_start, head_end, tail_start, tail_end, type, extractor));
+CREATE INDEX IF NOT EXISTS evidence_key ON evidence(head, type, tail);
+CREATE TABLE IF NOT EXISTS edges (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, sources TEXT NOT NULL,
+  evidence_count INTEGER NOT NULL, doc_count INTEGER NOT NULL, confidence REAL NOT NULL,
+  best_confidence REAL NOT NULL, extractors TEXT NOT NULL, model_versions TEXT NOT NULL,
+  non_asserted_count INTEGER NOT NULL, first_seen TEXT, last_seen TEXT,
+  PRIMARY KEY (head, type, tail));
+CREATE INDEX IF NOT EXISTS edges_type ON edges(type);
+CREATE TABLE IF NOT EXISTS hypotheses (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, score REAL NOT NULL, rank INTEGER NOT NULL,
+  model_version TEXT NOT NULL, run_id TEXT NOT NULL, explanation TEXT NOT NULL,
+  PRIMARY KEY (head, type, tail));
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
+  status TEXT NOT NULL, details TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS quarantine (
+  run_id TEXT NOT NULL, source TEXT NOT NULL, location TEXT NOT NULL, reason TEXT NOT NULL);
+"""
+
+
+def now() -> str:
+    """UTC timestamp, ISO 8601, seconds precision."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or is of an incompatible version."""
+
+
+class DocumentWrite:
+    """Everything one processed document contributes: its mentions and evidence."""
+
+    def __init__(self, doc_id: str, content_hash: str, mentions: Sequence[tuple[Mention, str]], evidence: Sequence[Evidence]) -> None:
+        self.doc_id = doc_id
+        self.content_hash = content_hash
+        self.mentions = mentions  # (mention, node id)
+        self.evidence = evidence
+
+
+class SqliteStore:
+    """The embedded graph store in ``directory/graph.sqlite``."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / DB_NAME
+        self.conn = sqlite3.connect(self.path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.executescript(_DDL)
+        version = self.get_meta("store_version")
+        if version is None:
+            self.set_meta("store_version", STORE_VERSION)
+        elif version != STORE_VERSION:
+            raise StoreError(f"{self.path}: store version {version}, this medkg reads {STORE_VERSION}")
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One all-or-nothing transaction: everything inside commits together or not at all."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- meta ---------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A value from the meta table."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta value (inside or outside a transaction)."""
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- writes -------------------------------------------------------------------------------
+    def _upsert_nodes(self, nodes: Iterable[Node]) -> None:
+        existing_rows = {}
+        nodes = list(nodes)
+        ids = [n.id for n in nodes]
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            q = f"SELECT id, label, name, xrefs, sources, unlinked FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
+            for row in self.conn.execute(q, chunk):
+                existing_rows[row[0]] = row
+        rows = []
+        for n in nodes:
+            old = existing_rows.get(n.id)
+            if old is None:
+                rows.append((n.id, n.label, n.name, json.dumps(sorted(set(n.xrefs))), json.dumps(sorted(set(n.sources))), int(n.unlinked)))
+                existing_rows[n.id] = rows[-1]
+                continue
+            # A curated node keeps its label and name; sources and xrefs are merged.
+            curated_old = any(s != "text" for s in json.loads(old[4]))
+            label, name = (old[1], old[2]) if curated_old or "text" in n.sources else (n.label, n.name)
+            xrefs = sorted(set(json.loads(old[3])) | set(n.xrefs))
+            sources = sorted(set(json.loads(old[4])) | set(n.sources))
+            rows.append((n.id, label, name, json.dumps(xrefs), json.dumps(sources), int(bool(old[5]) and n.unlinked)))
+            existing_rows[n.id] = rows[-1]
+        self.conn.executemany("INSERT OR REPLACE INTO nodes(id, label, name, xrefs, sources, unlinked) VALUES (?,?,?,?,?,?)", rows)
+
+    def load_seed(self, source: str, nodes: Sequence[Node], edges: Sequence[Edge], fingerprint: str) -> bool:
+        """Replace the curated edges of ``source`` (one transaction); skipped when unchanged.
+
+        Returns:
+            True if the seed was (re)loaded, False if the same fingerprint was already loaded.
+        """
+        key = f"seed:{source}"
+        if self.get_meta(key) == fingerprint:
+            log.info("seed %s unchanged (%s), skipped", source, fingerprint[:12])
+            return False
+        with self.transaction():
+            self._upsert_nodes(nodes)
+            old_keys = set(self.conn.execute("SELECT head, type, tail FROM seed_edges WHERE source = ?", (source,)))
+            self.conn.execute("DELETE FROM seed_edges WHERE source = ?", (source,))
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO seed_edges(head, type, tail, source) VALUES (?,?,?,?)",
+                ((e.head, e.type, e.tail, source) for e in edges),
+            )
+            new_keys = {(e.head, e.type, e.tail) for e in edges}
+            self._recompute_edges(old_keys | new_keys)
+            self.set_meta(key, fingerprint)
+        log.info("seed %s loaded: %d nodes, %d edges", source, len(nodes), len(edges))
+        return True
+
+    def document_state(self) -> dict[str, tuple[str, str]]:
+        """doc id -> (content hash, pipeline key) of every processed document."""
+        return {r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT doc_id, content_hash, pipeline_key FROM documents")}
+
+    def apply_build(
+        self,
+        run_id: str,
+        pipeline_key: str,
+        writes: Sequence[DocumentWrite],
+        nodes: Sequence[Node],
+        quarantine: Sequence[QuarantineRecord],
+        details: dict[str, object],
+    ) -> None:
+        """Write one build run in one transaction: replaced documents' mentions and evidence, nodes,
+        re-aggregated edges, quarantine records and the run record."""
+        started = now()
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO runs(run_id, kind, started, status, details) VALUES (?, 'build', ?, 'running', '{}')",
+                (run_id, started),
+            )
+            self._upsert_nodes(nodes)
+            touched: set[tuple[str, str, str]] = set()
+            for w in writes:
+                touched |= set(self.conn.execute("SELECT head, type, tail FROM evidence WHERE doc_id = ?", (w.doc_id,)))
+                old_seen = {
+                    (r[0], r[1], r[2], r[3], r[4], r[5]): r[6]
+                    for r in self.conn.execute(
+                        "SELECT head_start, head_end, tail_start, tail_end, type, extractor, seen_at FROM evidence WHERE doc_id = ?",
+                        (w.doc_id,),
+                    )
+                }
+                self.conn.execute("DELETE FROM evidence WHERE doc_id = ?", (w.doc_id,))
+                self.conn.execute("DELETE FROM mentions WHERE doc_id = ?", (w.doc_id,))
+                self.conn.executemany(
+                    'INSERT OR REPLACE INTO mentions(doc_id, start, "end", label, text, node_id, assertion, confidence,'
+                    " extractor, extractor_version, sentence_index, link_score) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [
+                        (m.doc_id, m.start, m.end, m.label, m.text, nid, m.assertion, m.confidence, m.extractor,
+                         m.extractor_version, m.sentence_index, m.link_score)
+                        for m, nid in w.mentions
+                    ],
+                )
+                rows = []
+                for e in w.evidence:
+                    seen = old_seen.get((e.head_start, e.head_end, e.tail_start, e.tail_end, e.type, e.extractor), started)
+                    rows.append(
+                        (e.head, e.type, e.tail, e.doc_id, e.sentence_index, e.head_start, e.head_end, e.tail_start,
+                         e.tail_end, e.sentence, e.extractor, e.extractor_version, e.confidence, e.assertion,
+                         int(e.asserted), run_id, seen)
+                    )
+                    touched.add((e.head, e.type, e.tail))
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO evidence(head, type, tail, doc_id, sentence_index, head_start, head_end,"
+                    " tail_start, tail_end, sentence, extractor, extractor_version, confidence, assertion, asserted,"
+                    " run_id, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO documents(doc_id, content_hash, pipeline_key, n_mentions, n_relations, run_id,"
+                    " processed_at) VALUES (?,?,?,?,?,?,?)",
+                    (w.doc_id, w.content_hash, pipeline_key, len(w.mentions), len(w.evidence), run_id, started),
+                )
+            self._recompute_edges(touched)
+            self.conn.executemany(
+                "INSERT INTO quarantine(run_id, source, location, reason) VALUES (?,?,?,?)",
+                [(run_id, q.source, q.location, q.reason) for q in quarantine],
+            )
+            self.conn.execute(
+                "UPDATE runs SET status = 'complete', finished = ?, details = ? WHERE run_id = ?",
+                (now(), json.dumps(details, sort_keys=True), run_id),
+            )
+
+    def _recompute_edges(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        for head, rel, tail in keys:
+            seeds = [r[0] for r in self.conn.execute(
+                "SELECT source FROM seed_edges WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))]
+            ev = [
+                EvidenceRow(_evidence_from_row(r), r[16])
+                for r in self.conn.execute(
+                    "SELECT * FROM evidence WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))
+            ]
+            edge = aggregate_edge(head, rel, tail, ev, seeds)
+            if edge is None:
+                self.conn.execute("DELETE FROM edges WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))
+            else:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (edge.head, edge.type, edge.tail, json.dumps(list(edge.sources)), edge.evidence_count,
+                     edge.doc_count, edge.confidence, edge.best_confidence, json.dumps(list(edge.extractors)),
+                     json.dumps(list(edge.model_versions)), edge.non_asserted_count, edge.first_seen, edge.last_seen),
+                )
+
+    def write_hypotheses(self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str) -> None:
+        """Replace all hypotheses of ``types`` with ``hypotheses`` in one transaction.
+
+        Hypotheses live in their own table: they can never overwrite an asserted edge.
+        """
+        types = list(types)
+        with self.transaction():
+            self.conn.executemany("DELETE FROM hypotheses WHERE type = ?", [(t,) for t in types])
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO hypotheses VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (h.head, h.type, h.tail, h.score, h.rank, h.model_version, h.run_id,
+                     json.dumps([p.model_dump() for p in h.explanation]))
+                    for h in hypotheses
+                ],
+            )
+            self.conn.execute(
+                "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details) VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
+                (run_id, now(), now(), json.dumps({"hypotheses": len(hypotheses), "types": types})),
+            )
+
+    # -- reads --------------------------------------------------------------------------------
+    def nodes(self) -> Iterator[Node]:
+        """Every node."""
+        for r in self.conn.execute("SELECT id, label, name, xrefs, sources, unlinked FROM nodes ORDER BY id"):
+            yield Node(id=r[0], label=r[1], name=r[2], xrefs=tuple(json.loads(r[3])), sources=tuple(json.loads(r[4])), unlinked=bool(r[5]))
+
+    def edges(self, types: Iterable[str] | None = None) -> Iterator[Edge]:
+        """Every asserted edge (optionally only of ``types``)."""
+        q = "SELECT * FROM edges"
+        args: list[str] = []
+        if types is not None:
+            types = list(types)
+            q += f" WHERE type IN ({','.join('?' * len(types))})"
+            args = types
+        for r in self.conn.execute(q + " ORDER BY head, type, tail", args):
+            yield Edge(
+                head=r[0], type=r[1], tail=r[2], sources=tuple(json.loads(r[3])), evidence_count=r[4], doc_count=r[5],
+                confidence=r[6], best_confidence=r[7], extractors=tuple(json.loads(r[8])),
+                model_versions=tuple(json.loads(r[9])), non_asserted_count=r[10], first_seen=r[11], last_seen=r[12],
+            )
+
+    def evidence(self) -> Iterator[Evidence]:
+        """Every evidence record (asserted or not)."""
+        for r in self.conn.execute("SELECT * FROM evidence ORDER BY doc_id, head_start, tail_start, type"):
+            yield _evidence_from_row(r)
+
+    def hypotheses(self, rel_type: str | None = None) -> list[Hypothesis]:
+        """Stored hypotheses, best first within each head."""
+        q = "SELECT head, type, tail, score, rank, model_version, run_id, explanation FROM hypotheses"
+        args: tuple[str, ...] = ()
+        if rel_type:
+            q += " WHERE type = ?"
+            args = (rel_type,)
+        out = []
+        for r in self.conn.execute(q + " ORDER BY score DESC, head, tail", args):
+            out.append(Hypothesis(head=r[0], type=r[1], tail=r[2], score=r[3], rank=r[4], model_version=r[5], run_id=r[6],
+                                  explanation=tuple(PathContribution(**p) for p in json.loads(r[7]))))
+        return out
+
+    def quarantine(self, run_id: str | None = None) -> list[QuarantineRecord]:
+        """Quarantined inputs (of one run, or all)."""
+        q, args = "SELECT source, location, reason FROM quarantine", ()
+        if run_id:
+            q, args = q + " WHERE run_id = ?", (run_id,)
+        return [QuarantineRecord(source=r[0], location=r[1], reason=r[2]) for r in self.conn.execute(q, args)]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """{"nodes": {label: n}, "edges": {type: n}, "hypotheses": {type: n}}."""
+        return {
+            "nodes": dict(self.conn.execute("SELECT label, COUNT(*) FROM nodes GROUP BY label ORDER BY label").fetchall()),
+            "edges": dict(self.conn.execute("SELECT type, COUNT(*) FROM edges GROUP BY type ORDER BY type").fetchall()),
+            "hypotheses": dict(self.conn.execute("SELECT type, COUNT(*) FROM hypotheses GROUP BY type ORDER BY type").fetchall()),
+        }
+
+    def snapshot(self) -> GraphSnapshot:
+        """The whole graph as one immutable snapshot (for exports and Neo4j loads)."""
+        return GraphSnapshot(
+            nodes=tuple(self.nodes()), edges=tuple(self.edges()), evidence=tuple(self.evidence()), hypotheses=tuple(self.hypotheses())
+        )
+
+
+def _evidence_from_row(r: Sequence[object]) -> Evidence:
+    return Evidence(
+        head=r[0], type=r[1], tail=r[2], doc_id=r[3], sentence_index=r[4], head_start=r[5], head_end=r[6],
+        tail_start=r[7], tail_end=r[8], sentence=r[9], extractor=r[10], extractor_version=r[11], confidence=r[12],
+        assertion=r[13], asserted=bool(r[14]),
+    )
