@@ -6,6 +6,7 @@ Every extractor works on one :class:`AnalyzedDocument`, so a document is tokeniz
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +17,8 @@ from spacy.tokens import Doc
 from kg.types import Document, Sentence
 
 log = logging.getLogger(__name__)
+# scispaCy's abbreviation detector warns on every document whose global matcher is empty.
+warnings.filterwarnings("ignore", message=r"\[W036\]")
 
 
 @Language.component("medkg_line_sentences")

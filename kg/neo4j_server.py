@@ -1,0 +1,559 @@
+"""Manage a local, real Neo4j 5.26 LTS server for development and tests.
+
+The server is an embedded Neo4j Community DBMS run by a tiny Java launcher
+(``tools/neo4j-launcher``) whose only dependency, ``org.neo4j:neo4j``, comes from
+Maven Central. Building needs Maven and network access to Maven Central once;
+running needs only Java 17+.
+
+The launcher binds Bolt to ``127.0.0.1`` only, enables authentication and takes
+the password of the ``neo4j`` user from the ``NEO4J_PASSWORD`` environment
+variable (never from the command line). Files in the server home directory:
+
+* ``data/``, ``logs/``: Neo4j's own store and logs (``logs/debug.log``);
+* ``logs/launcher.log``: the launcher JVM's stdout and stderr;
+* ``neo4j.pid``: pid of the launcher JVM while it runs;
+* ``ready``: present once Bolt accepts a login with the password;
+* ``neo4j.port``: the Bolt port the server was last started on.
+
+Example:
+    >>> from kg import neo4j_server
+    >>> pid = neo4j_server.start(port=7687)  # password from NEO4J_PASSWORD
+    >>> neo4j_server.status()["running"]
+    True
+    >>> neo4j_server.stop()
+    True
+
+Also usable from the shell: ``python -m kg.neo4j_server start|stop|status|build``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+NEO4J_VERSION = "5.26.31"
+"""Neo4j version the launcher is built against (see ``tools/neo4j-launcher/pom.xml``)."""
+
+MAIN_CLASS = "org.medkg.launcher.Neo4jLauncher"
+USER = "neo4j"
+DEFAULT_PORT = 7687
+LISTEN_ADDRESS = "127.0.0.1"
+
+#: JVM options needed by Neo4j 5.26 on Java 17 plus modest memory settings.
+DEFAULT_JAVA_OPTS: tuple[str, ...] = (
+    "-Xms512m",
+    "-Xmx1g",
+    "-XX:+UseG1GC",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-XX:-OmitStackTraceInFastThrow",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dlog4j2.disable.jmx=true",
+    "-Dfile.encoding=UTF-8",
+)
+
+#: Extra JVM options that roughly halve start-up time on small machines (C1 JIT only);
+#: good for tests and short sessions, slower for long, heavy workloads.
+FAST_START_JAVA_OPTS: tuple[str, ...] = ("-XX:TieredStopAtLevel=1",)
+
+_READY = "ready"
+_PID = "neo4j.pid"
+_PORT = "neo4j.port"
+_LOG = Path("logs") / "launcher.log"
+_BUILD_STAMP = ".medkg-built"
+
+# Launcher processes started by this Python process, so they can be reaped.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+# --------------------------------------------------------------------------------------
+# Paths
+# --------------------------------------------------------------------------------------
+
+
+def repo_root() -> Path:
+    """Returns the repository root (the parent of the ``kg`` package directory).
+
+    Returns:
+        Absolute path of the repository root.
+    """
+    return Path(__file__).resolve().parent.parent
+
+
+def default_home() -> Path:
+    """Returns the default server home directory.
+
+    Returns:
+        ``$MEDKG_NEO4J_HOME`` if set and non-empty, else ``<repo root>/.neo4j``.
+    """
+    env = os.environ.get("MEDKG_NEO4J_HOME")
+    return Path(env).expanduser().resolve() if env else repo_root() / ".neo4j"
+
+
+def bolt_uri(port: int = DEFAULT_PORT) -> str:
+    """Returns the Bolt URI of a local server.
+
+    Args:
+        port: Bolt port.
+
+    Returns:
+        A ``bolt://127.0.0.1:PORT`` URI.
+    """
+    return f"bolt://{LISTEN_ADDRESS}:{port}"
+
+
+def _launcher_dir(root: Path | None) -> Path:
+    return (root or repo_root()) / "tools" / "neo4j-launcher"
+
+
+def _resolve_home(home: Path | str | None) -> Path:
+    return Path(home).expanduser().resolve() if home is not None else default_home()
+
+
+# --------------------------------------------------------------------------------------
+# Build
+# --------------------------------------------------------------------------------------
+
+
+def _is_built(launcher: Path) -> bool:
+    target = launcher / "target"
+    stamp = target / _BUILD_STAMP
+    main_class = target / "classes" / Path(*MAIN_CLASS.split(".")).with_suffix(".class")
+    lib = target / "lib"
+    if not (stamp.is_file() and main_class.is_file() and lib.is_dir()):
+        return False
+    if not any(lib.glob(f"neo4j-{NEO4J_VERSION}.jar")):
+        return False
+    built_at = stamp.stat().st_mtime
+    sources = [launcher / "pom.xml", *(launcher / "src").rglob("*.java")]
+    return all(src.stat().st_mtime <= built_at for src in sources if src.is_file())
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - non-POSIX
+            yield
+            return
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def build_launcher(repo_root: Path | None = None) -> Path:
+    """Builds the Java launcher with Maven unless it is already built.
+
+    Runs ``mvn -q -B -f tools/neo4j-launcher/pom.xml package
+    dependency:copy-dependencies`` which compiles the launcher into
+    ``target/classes`` and copies Neo4j and its dependencies into ``target/lib``.
+    Idempotent: skipped when the build output is present and newer than the
+    sources. Concurrent callers are serialised with a file lock.
+
+    Args:
+        repo_root: Repository root; defaults to the parent of the ``kg`` package.
+
+    Returns:
+        The launcher directory (``<repo root>/tools/neo4j-launcher``).
+
+    Raises:
+        RuntimeError: If Maven is missing or the build fails.
+    """
+    launcher = _launcher_dir(repo_root)
+    if _is_built(launcher):
+        return launcher
+    if not (launcher / "pom.xml").is_file():
+        raise RuntimeError(f"Neo4j launcher sources not found at {launcher}")
+    with _file_lock(launcher / "target" / ".build.lock"):
+        if _is_built(launcher):
+            return launcher
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise RuntimeError("Maven ('mvn') is required to build the Neo4j launcher but was not found on PATH")
+        cmd = [mvn, "-q", "-B", "-f", str(launcher / "pom.xml"), "package", "dependency:copy-dependencies"]
+        logger.info("Building the Neo4j %s launcher: %s", NEO4J_VERSION, " ".join(cmd))
+        t0 = time.monotonic()
+        proc = subprocess.run(cmd, cwd=launcher, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if proc.returncode != 0:
+            output = (proc.stdout + proc.stderr)[-4000:]
+            raise RuntimeError(f"Building the Neo4j launcher failed (exit {proc.returncode}):\n{output}")
+        (launcher / "target" / _BUILD_STAMP).write_text(NEO4J_VERSION + "\n")
+        logger.info("Built the Neo4j launcher in %.1f s", time.monotonic() - t0)
+    return launcher
+
+
+def launcher_command(
+    home: Path,
+    port: int = DEFAULT_PORT,
+    java_opts: Sequence[str] = DEFAULT_JAVA_OPTS,
+    repo_root: Path | None = None,
+) -> list[str]:
+    """Returns the command line that runs the launcher (it holds no password).
+
+    Args:
+        home: Server home directory.
+        port: Bolt port.
+        java_opts: JVM options.
+        repo_root: Repository root; defaults to the parent of the ``kg`` package.
+
+    Returns:
+        The argument vector, starting with the ``java`` executable.
+
+    Raises:
+        RuntimeError: If no ``java`` executable is found.
+    """
+    launcher = _launcher_dir(repo_root)
+    java = _find_java()
+    classpath = os.pathsep.join([str(launcher / "target" / "classes"), str(launcher / "target" / "lib" / "*")])
+    return [java, *java_opts, "-cp", classpath, MAIN_CLASS, "--home", str(home), "--port", str(port)]
+
+
+def _find_java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").is_file():
+        return str(Path(java_home) / "bin" / "java")
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("Java 17+ ('java') is required to run Neo4j but was not found (PATH / JAVA_HOME)")
+    return java
+
+
+# --------------------------------------------------------------------------------------
+# Process helpers
+# --------------------------------------------------------------------------------------
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _read_ready(home: Path) -> dict[str, str] | None:
+    try:
+        text = (home / _READY).read_text()
+    except OSError:
+        return None
+    info: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            info[key.strip()] = value.strip()
+    return info
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a live (non-zombie) launcher process."""
+    child = _CHILDREN.get(pid)
+    if child is not None and child.poll() is not None:
+        _CHILDREN.pop(pid, None)
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc_dir = Path("/proc") / str(pid)
+    if proc_dir.is_dir():
+        try:
+            state = (proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state in ("Z", "X"):
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+                return False
+            cmdline = (proc_dir / "cmdline").read_bytes()
+            if MAIN_CLASS.encode() not in cmdline:
+                return False  # pid reused by an unrelated process
+        except (OSError, IndexError):
+            pass
+    return True
+
+
+def _live_pid(home: Path) -> int | None:
+    pid = _read_int(home / _PID)
+    return pid if pid is not None and _pid_alive(pid) else None
+
+
+def _clear_markers(home: Path) -> None:
+    for name in (_READY, _PID):
+        with contextlib.suppress(FileNotFoundError):
+            (home / name).unlink()
+
+
+def _log_tail(home: Path, lines: int = 40) -> str:
+    try:
+        text = (home / _LOG).read_text(errors="replace")
+    except OSError:
+        return "(no launcher log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def _wait_exit(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _pid_alive(pid):
+            return True
+        time.sleep(0.2)
+    return not _pid_alive(pid)
+
+
+def _verify_bolt(uri: str, password: str) -> None:
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(uri, auth=(USER, password)) as driver:
+        driver.verify_connectivity()
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def start(
+    home: Path | None = None,
+    port: int = DEFAULT_PORT,
+    password: str | None = None,
+    timeout: float = 180.0,
+    *,
+    java_opts: Sequence[str] | None = None,
+    fast_start: bool = False,
+) -> int:
+    """Starts the local Neo4j server in the background, or finds it running.
+
+    The JVM is started detached (its own session) with its output in
+    ``HOME/logs/launcher.log``. The password reaches it through the
+    environment only. Returns once the launcher's ready marker exists and the
+    official Python driver can connect and authenticate.
+
+    Args:
+        home: Server home directory; defaults to :func:`default_home`.
+        port: Bolt port on 127.0.0.1.
+        password: Password of the ``neo4j`` user; defaults to ``$NEO4J_PASSWORD``.
+            On a home created with another password, the new one replaces it.
+        timeout: Seconds to wait for the server to become ready.
+        java_opts: JVM options; defaults to :data:`DEFAULT_JAVA_OPTS`.
+        fast_start: Add :data:`FAST_START_JAVA_OPTS` (quicker start, C1 JIT only).
+
+    Returns:
+        The pid of the launcher JVM.
+
+    Raises:
+        RuntimeError: If no password is given, the build fails, the JVM exits
+            early or the server is not ready within ``timeout`` (the message
+            includes the tail of the launcher log).
+    """
+    password = password if password else os.environ.get("NEO4J_PASSWORD")
+    if not password:
+        raise RuntimeError(
+            "No Neo4j password: pass password=... or set the NEO4J_PASSWORD environment variable "
+            "(the server refuses to start without one)"
+        )
+    home = _resolve_home(home)
+    deadline = time.monotonic() + timeout
+
+    pid = _live_pid(home)
+    if pid is not None:
+        if (home / _READY).is_file():
+            running_port = (_read_ready(home) or {}).get("port")
+            if running_port and running_port != str(port):
+                logger.warning(
+                    "Neo4j already running at %s on port %s (not the requested %d)", home, running_port, port
+                )
+            logger.info("Neo4j already running at %s (pid %d)", home, pid)
+            return pid
+        logger.info("Neo4j at %s is starting (pid %d); waiting for it", home, pid)
+        _wait_ready(home, pid, port, password, deadline, proc=None)
+        return pid
+    _clear_markers(home)
+
+    launcher = build_launcher()
+    opts = list(DEFAULT_JAVA_OPTS if java_opts is None else java_opts)
+    if fast_start:
+        opts.extend(FAST_START_JAVA_OPTS)
+    cmd = launcher_command(home, port, opts, repo_root=launcher.parent.parent)
+
+    (home / _LOG).parent.mkdir(parents=True, exist_ok=True)
+    (home / _PORT).write_text(f"{port}\n")
+    env = dict(os.environ)
+    env["NEO4J_PASSWORD"] = password
+    logger.info("Starting Neo4j %s at %s on %s", NEO4J_VERSION, home, bolt_uri(port))
+    t0 = time.monotonic()
+    with open(home / _LOG, "ab") as log_fh:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=home,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _CHILDREN[proc.pid] = proc
+    try:
+        _wait_ready(home, proc.pid, port, password, deadline, proc=proc)
+    except BaseException:
+        _kill(proc.pid, grace=10.0)
+        raise
+    logger.info("Neo4j ready at %s (pid %d) after %.1f s", bolt_uri(port), proc.pid, time.monotonic() - t0)
+    return proc.pid
+
+
+def _wait_ready(
+    home: Path,
+    pid: int,
+    port: int,
+    password: str,
+    deadline: float,
+    proc: subprocess.Popen[bytes] | None,
+) -> None:
+    last_error: Exception | None = None
+    while True:
+        exited = proc.poll() is not None if proc is not None else not _pid_alive(pid)
+        if exited:
+            code = f" with exit code {proc.returncode}" if proc is not None else ""
+            raise RuntimeError(f"Neo4j launcher exited early{code}; launcher log tail:\n{_log_tail(home)}")
+        info = _read_ready(home)
+        if info is not None and info.get("pid") == str(pid):
+            uri = bolt_uri(int(info.get("port", port)))
+            try:
+                _verify_bolt(uri, password)
+                return
+            except Exception as exc:  # noqa: BLE001 - reported below on timeout
+                from neo4j.exceptions import AuthError
+
+                if isinstance(exc, AuthError):
+                    raise RuntimeError(
+                        f"Neo4j at {home} rejected the given password (it runs with another one)"
+                    ) from exc
+                last_error = exc
+        if time.monotonic() >= deadline:
+            detail = f" (last connection error: {last_error!r})" if last_error else ""
+            raise RuntimeError(f"Neo4j did not become ready in time{detail}; launcher log tail:\n{_log_tail(home)}")
+        time.sleep(0.25)
+
+
+def _kill(pid: int, grace: float) -> None:
+    _signal(pid, signal.SIGTERM)
+    if not _wait_exit(pid, grace):
+        logger.warning("Neo4j (pid %d) did not stop within %.0f s; killing it", pid, grace)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        _signal(pid, signal.SIGKILL)
+        _wait_exit(pid, 10.0)
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=1.0)
+
+
+def stop(home: Path | None = None, timeout: float = 60.0) -> bool:
+    """Stops the server: SIGTERM (clean shutdown), then SIGKILL after ``timeout``.
+
+    Args:
+        home: Server home directory; defaults to :func:`default_home`.
+        timeout: Seconds to wait for a clean shutdown before killing.
+
+    Returns:
+        True if a server was running, False otherwise.
+    """
+    home = _resolve_home(home)
+    pid = _live_pid(home)
+    if pid is None:
+        _clear_markers(home)
+        return False
+    logger.info("Stopping Neo4j at %s (pid %d)", home, pid)
+    t0 = time.monotonic()
+    _kill(pid, grace=timeout)
+    _clear_markers(home)
+    logger.info("Neo4j stopped after %.1f s", time.monotonic() - t0)
+    return True
+
+
+def status(home: Path | None = None) -> dict[str, object]:
+    """Reports the state of the server in ``home``.
+
+    Args:
+        home: Server home directory; defaults to :func:`default_home`.
+
+    Returns:
+        A dict with ``running`` (the launcher process is alive), ``ready``
+        (Bolt accepts the password), ``pid``, ``port``, ``uri`` and ``home``.
+    """
+    home = _resolve_home(home)
+    pid = _live_pid(home)
+    ready = pid is not None and (home / _READY).is_file()
+    info = _read_ready(home) if ready else None
+    port: int | None = None
+    if info and info.get("port", "").isdigit():
+        port = int(info["port"])
+    elif pid is not None:
+        port = _read_int(home / _PORT)
+    return {
+        "running": pid is not None,
+        "ready": ready,
+        "pid": pid,
+        "port": port,
+        "uri": bolt_uri(port) if port else None,
+        "home": str(home),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: ``python -m kg.neo4j_server {build,start,stop,status}``.
+
+    Args:
+        argv: Arguments (defaults to ``sys.argv[1:]``).
+
+    Returns:
+        Process exit code.
+    """
+    parser = argparse.ArgumentParser(prog="python -m kg.neo4j_server", description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["build", "start", "stop", "status"])
+    parser.add_argument("--home", type=Path, default=None, help="server home (default: $MEDKG_NEO4J_HOME or .neo4j)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--timeout", type=float, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.action == "build":
+            build_launcher()
+        elif args.action == "start":
+            start(args.home, port=args.port, timeout=args.timeout or 180.0)
+        elif args.action == "stop":
+            stop(args.home, timeout=args.timeout or 60.0)
+    except RuntimeError as exc:
+        logger.error("%s", exc)
+        return 1
+    sys.stdout.write(json.dumps(status(args.home)) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
