@@ -26,7 +26,7 @@ SOURCE_RANK: dict[tuple[str, str], int] = {
     ("Symptom", "hpo"): 1,
     ("Symptom", "hetionet"): 2,
     ("Drug", "bc5cdr"): 3,
-    ("Disease", "ncbi_disease"): 3,
+    ("Disease", "ncbi_disease"): 1,
     ("Disease", "bc5cdr"): 4,
 }
 DEFAULT_RANK = 9

@@ -35,6 +35,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -50,6 +51,8 @@ MAIN_CLASS = "org.medkg.launcher.Neo4jLauncher"
 USER = "neo4j"
 DEFAULT_PORT = 7687
 LISTEN_ADDRESS = "127.0.0.1"
+MIN_PASSWORD_LENGTH = 8
+"""Neo4j's default ``dbms.security.auth_minimum_password_length``."""
 
 #: JVM options needed by Neo4j 5.26 on Java 17 plus modest memory settings.
 DEFAULT_JAVA_OPTS: tuple[str, ...] = (
@@ -303,11 +306,24 @@ def _clear_markers(home: Path) -> None:
 
 
 def _log_tail(home: Path, lines: int = 40) -> str:
+    """The launcher's own error lines (if any) followed by the last ``lines`` lines of its log."""
     try:
-        text = (home / _LOG).read_text(errors="replace")
+        all_lines = (home / _LOG).read_text(errors="replace").splitlines()
     except OSError:
         return "(no launcher log)"
-    return "\n".join(text.splitlines()[-lines:])
+    errors = [line for line in all_lines[-500:] if line.startswith("neo4j-launcher: ")]
+    summary = f"{errors[-1]}\n--- {home / _LOG} (tail) ---\n" if errors else ""
+    return summary + "\n".join(all_lines[-lines:])
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LISTEN_ADDRESS, port))
+        except OSError:
+            return False
+    return True
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -375,6 +391,8 @@ def start(
             "No Neo4j password: pass password=... or set the NEO4J_PASSWORD environment variable "
             "(the server refuses to start without one)"
         )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuntimeError(f"The Neo4j password must have at least {MIN_PASSWORD_LENGTH} characters")
     home = _resolve_home(home)
     deadline = time.monotonic() + timeout
 
@@ -392,6 +410,8 @@ def start(
         _wait_ready(home, pid, port, password, deadline, proc=None)
         return pid
     _clear_markers(home)
+    if not _port_free(port):
+        raise RuntimeError(f"Cannot start Neo4j: port {port} on {LISTEN_ADDRESS} is already in use")
 
     launcher = build_launcher()
     opts = list(DEFAULT_JAVA_OPTS if java_opts is None else java_opts)
@@ -438,7 +458,7 @@ def _wait_ready(
         exited = proc.poll() is not None if proc is not None else not _pid_alive(pid)
         if exited:
             code = f" with exit code {proc.returncode}" if proc is not None else ""
-            raise RuntimeError(f"Neo4j launcher exited early{code}; launcher log tail:\n{_log_tail(home)}")
+            raise RuntimeError(f"Neo4j launcher exited early{code}:\n{_log_tail(home)}")
         info = _read_ready(home)
         if info is not None and info.get("pid") == str(pid):
             uri = bolt_uri(int(info.get("port", port)))
@@ -455,7 +475,7 @@ def _wait_ready(
                 last_error = exc
         if time.monotonic() >= deadline:
             detail = f" (last connection error: {last_error!r})" if last_error else ""
-            raise RuntimeError(f"Neo4j did not become ready in time{detail}; launcher log tail:\n{_log_tail(home)}")
+            raise RuntimeError(f"Neo4j did not become ready in time{detail}:\n{_log_tail(home)}")
         time.sleep(0.25)
 
 

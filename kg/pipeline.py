@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kg
-from kg.assemble import evidence_for, mention_node, node_id
+from kg.assemble import canonical_pair, evidence_for, mention_node, node_id
 from kg.assertion import default_annotator
 from kg.config import REPO_ROOT, MedkgConfig
 from kg.ingest import read_inputs
@@ -28,7 +28,7 @@ from kg.privacy import find_phi, overlaps_phi
 from kg.relations import RELATION_REGISTRY
 from kg.schema import GraphSchema, load_schema
 from kg.store.sqlite import DocumentWrite, SqliteStore
-from kg.types import BuildReport, Document, Mention, Node, QuarantineRecord
+from kg.types import BuildReport, Document, Edge, Mention, Node, QuarantineRecord
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,15 @@ class TextPipeline:
         return kept, relations, dropped
 
 
+def canonical_edges(edges: Sequence[Edge], schema: GraphSchema) -> list[Edge]:
+    """Order the ends of symmetric edges as text-mined edges are ordered, so both meet on one key."""
+    out = []
+    for e in edges:
+        head, tail = canonical_pair(e.head, e.type, e.tail, schema)
+        out.append(e if head == e.head else e.model_copy(update={"head": head, "tail": tail}))
+    return out
+
+
 def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> dict[str, object]:
     """Load the configured curated seeds into the store (skipped when their files are unchanged)."""
     from kg.seed.base import SeedError
@@ -114,7 +123,7 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
             fp = _digest([(p.name, _file_digest(p)) for p in files], config.seed.hetionet_edge_types, schema.version, "hetionet-1")
             if store.get_meta("seed:hetionet") != fp:
                 seed = load_hetionet(directory, schema, edge_types=config.seed.hetionet_edge_types)
-                store.load_seed("hetionet", seed.nodes, seed.edges, fp)
+                store.load_seed("hetionet", seed.nodes, canonical_edges(seed.edges, schema), fp)
                 report["hetionet"] = {"nodes": len(seed.nodes), "edges": len(seed.edges), "quarantined": len(seed.quarantine)}
             else:
                 report["hetionet"] = "unchanged"
@@ -132,7 +141,7 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
         fp = _digest("hpo-1", sorted(doid_names or {}), schema.version)
         if store.get_meta("seed:hpo") != fp:
             seed = load_hpo_annotations(schema, doid_names=doid_names)
-            store.load_seed("hpo", seed.nodes, seed.edges, fp)
+            store.load_seed("hpo", seed.nodes, canonical_edges(seed.edges, schema), fp)
             report["hpo"] = {"nodes": len(seed.nodes), "edges": len(seed.edges), "quarantined": len(seed.quarantine)}
         else:
             report["hpo"] = "unchanged"

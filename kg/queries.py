@@ -192,9 +192,7 @@ def parse_query_file(path: str | Path) -> QuerySpec:
         raise QueryError(f"{where}: a parameter is declared twice")
     used = set(_USED.findall("\n".join(body_lines)))
     if used != declared:
-        raise QueryError(
-            f"{where}: declared parameters {sorted(declared)} differ from those used {sorted(used)}"
-        )
+        raise QueryError(f"{where}: declared parameters {sorted(declared)} differ from those used {sorted(used)}")
     return QuerySpec(name=name, purpose=purpose, params=tuple(params), returns=returns, text=text, path=p)
 
 
@@ -272,9 +270,7 @@ def bind_params(spec: QuerySpec, params: Mapping[str, Any] | None) -> dict[str, 
     declared = spec.param_names()
     unexpected = sorted(set(given) - set(declared))
     if unexpected:
-        raise QueryError(
-            f"query {spec.name!r}: unexpected parameters {unexpected}; declared: {declared or '(none)'}"
-        )
+        raise QueryError(f"query {spec.name!r}: unexpected parameters {unexpected}; declared: {declared or '(none)'}")
     missing = [p.name for p in spec.params if p.required and p.name not in given]
     if missing:
         raise QueryError(f"query {spec.name!r}: missing parameters {missing}; declared: {declared}")

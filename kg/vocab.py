@@ -349,7 +349,16 @@ def assemble_lexicon(
             stats["curated_terms_confirmed_by_corpus"] += 1
         xs.discard(win.curie)
         entries.append(
-            LexEntry(term=win.term, label=label, curie=win.curie, concept_name=win.name, source=win.source, xrefs=tuple(sorted(xs)))
+            LexEntry.model_validate(
+                {
+                    "term": win.term,
+                    "label": label,
+                    "curie": win.curie,
+                    "concept_name": win.name,
+                    "source": win.source,
+                    "xrefs": tuple(sorted(xs)),
+                }
+            )
         )
     for k, cid in corpus_win.items():
         if k in winners:
@@ -358,13 +367,23 @@ def assemble_lexicon(
         pair = id_source[k]
         source = top(Counter({p.split("\t")[1]: n for p, n in pair.items() if p.startswith(cid + "\t")}))
         mapped = id_map.get((cid, label))
+        corpus_xrefs: tuple[str, ...]
         if mapped is not None:
             stats["corpus_terms_linked_to_curated"] += 1
-            curie, name, xs = mapped, curated_names[(mapped, label)], (cid,)
+            curie, name, corpus_xrefs = mapped, curated_names[(mapped, label)], (cid,)
         else:
-            curie, name, xs = cid, top(id_names[cid]), ()
+            curie, name, corpus_xrefs = cid, top(id_names[cid]), ()
         entries.append(
-            LexEntry(term=top(surface[k]), label=label, curie=curie, concept_name=name, source=source, xrefs=xs)  # type: ignore[arg-type]
+            LexEntry.model_validate(
+                {
+                    "term": top(surface[k]),
+                    "label": label,
+                    "curie": curie,
+                    "concept_name": name,
+                    "source": source,
+                    "xrefs": corpus_xrefs,
+                }
+            )
         )
     entries.sort(key=lambda e: (e.label, term_key(e.term), e.curie))
     out_stats: dict[str, Any] = {
@@ -376,7 +395,8 @@ def assemble_lexicon(
         "dropped_terms": dict(sorted(dropped.items())),
         "resolutions": dict(sorted(stats.items())),
         "terms_with_disease_and_symptom": len(
-            {term_key(e.term) for e in entries if e.label == "Disease"} & {term_key(e.term) for e in entries if e.label == "Symptom"}
+            {term_key(e.term) for e in entries if e.label == "Disease"}
+            & {term_key(e.term) for e in entries if e.label == "Symptom"}
         ),
     }
     return entries, out_stats
@@ -427,7 +447,16 @@ def parse_tsv(lines: Iterable[str], location: str) -> list[LexEntry]:
         term, label, curie, name, source, xs = parts
         try:
             out.append(
-                LexEntry(term=term, label=label, curie=curie, concept_name=name, source=source, xrefs=tuple(x for x in xs.split("|") if x))  # type: ignore[arg-type]
+                LexEntry.model_validate(
+                    {
+                        "term": term,
+                        "label": label,
+                        "curie": curie,
+                        "concept_name": name,
+                        "source": source,
+                        "xrefs": tuple(x for x in xs.split("|") if x),
+                    }
+                )
             )
         except ValueError as exc:
             raise LexiconError(f"{location}:{lineno}: {exc}") from exc
@@ -572,9 +601,11 @@ def load_lexicon(path: str | Path | None = None) -> list[LexEntry]:
     p = Path(path) if path is not None else DEFAULT_LEXICON_PATH
     if not p.is_file():
         raise LexiconNotFoundError(f"lexicon not found: {p}; build it with `medkg vocab build`")
-    opener = gzip.open if p.name.endswith(".gz") else open
     try:
-        with opener(p, "rt", encoding="utf-8") as f:  # type: ignore[operator]
+        if p.name.endswith(".gz"):
+            with gzip.open(p, "rt", encoding="utf-8") as f:
+                return parse_tsv(f, p.name)
+        with p.open(encoding="utf-8") as f:
             return parse_tsv(f, p.name)
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise LexiconError(f"cannot read lexicon {p}: {exc}") from exc

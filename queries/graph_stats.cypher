@@ -2,7 +2,7 @@
 // purpose: Node counts per label and relationship counts per type, one row each (includes Evidence, LoadRun, SUBJECT, OBJECT).
 // params: none
 // returns: kind, name, count
-CALL {
+CALL () {
   MATCH (n)
   UNWIND labels(n) AS name
   RETURN 'node' AS kind, name, count(*) AS count

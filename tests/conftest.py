@@ -82,3 +82,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("CI") and (_NEO4J["skipped"] or not _NEO4J["passed"]):
         print(f"\nCI: neo4j tests passed={_NEO4J['passed']} skipped={_NEO4J['skipped']}: Neo4j tests must run, not skip")
         session.exitstatus = 1
+
+
+from tests.neo4j_fixture import neo4j_server  # noqa: E402,F401  (real Neo4j server fixture)

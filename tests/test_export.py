@@ -63,30 +63,65 @@ def _evidence(**kw) -> Evidence:
 def snapshot() -> GraphSnapshot:
     return GraphSnapshot(
         nodes=(
-            Node(id="DRUGBANK:DB00331", label="Drug", name="Metformin", xrefs=("MESH:D008687", "CHEBI:6801"),
-                 sources=("hetionet",)),
+            Node(
+                id="DRUGBANK:DB00331",
+                label="Drug",
+                name="Metformin",
+                xrefs=("MESH:D008687", "CHEBI:6801"),
+                sources=("hetionet",),
+            ),
             Node(id="DRUGBANK:DB00945", label="Drug", name="Aspirin"),
             Node(id="DOID:9352", label="Disease", name='type 2 diabetes, "T2D"'),
             Node(id="HP:0001945", label="Symptom", name="Fever"),
             Node(id="MEDKG:abc123", label="Symptom", name="funny feeling", unlinked=True),
         ),
         edges=(
-            Edge(head="DRUGBANK:DB00331", type="TREATS", tail="DOID:9352", sources=("doc", "hetionet"),
-                 evidence_count=2, doc_count=1, confidence=0.85, best_confidence=0.9, extractors=("rules",),
-                 model_versions=("rules-1.0",), first_seen="2024-01-01", last_seen="2024-02-01"),
+            Edge(
+                head="DRUGBANK:DB00331",
+                type="TREATS",
+                tail="DOID:9352",
+                sources=("doc", "hetionet"),
+                evidence_count=2,
+                doc_count=1,
+                confidence=0.85,
+                best_confidence=0.9,
+                extractors=("rules",),
+                model_versions=("rules-1.0",),
+                first_seen="2024-01-01",
+                last_seen="2024-02-01",
+            ),
             Edge(head="DOID:9352", type="HAS_SYMPTOM", tail="HP:0001945", sources=("hpo",)),
             Edge(head="DRUGBANK:DB00945", type="CAUSES", tail="MEDKG:abc123", evidence_count=1),
         ),
         evidence=(
             _evidence(),
-            _evidence(sentence_index=3, head_start=40, head_end=49, tail_start=60, tail_end=63,
-                      sentence="Patients on metformin for T2D.", confidence=0.8),
+            _evidence(
+                sentence_index=3,
+                head_start=40,
+                head_end=49,
+                tail_start=60,
+                tail_end=63,
+                sentence="Patients on metformin for T2D.",
+                confidence=0.8,
+            ),
         ),
         hypotheses=(
-            Hypothesis(head="DRUGBANK:DB00945", type="PREDICTED_TREATS", tail="DOID:9352", score=0.73, rank=1,
-                       model_version="rgcn-0.1", run_id="gnn-1",
-                       explanation=(PathContribution(nodes=("DRUGBANK:DB00945", "DRUGBANK:DB00331", "DOID:9352"),
-                                                     relations=("RESEMBLES", "TREATS"), contribution=0.6),)),
+            Hypothesis(
+                head="DRUGBANK:DB00945",
+                type="PREDICTED_TREATS",
+                tail="DOID:9352",
+                score=0.73,
+                rank=1,
+                model_version="rgcn-0.1",
+                run_id="gnn-1",
+                explanation=(
+                    PathContribution(
+                        nodes=("DRUGBANK:DB00945", "DRUGBANK:DB00331", "DOID:9352"),
+                        relations=("RESEMBLES", "TREATS"),
+                        contribution=0.6,
+                    ),
+                ),
+            ),
         ),
     )
 
@@ -138,8 +173,9 @@ def test_turtle_prediction_is_only_a_flagged_association(snapshot, schema, tmp_p
 
 
 def test_turtle_unknown_prefix_is_a_clear_error(snapshot, schema, tmp_path):
-    bad = snapshot.model_copy(update={"nodes": snapshot.nodes + (Node(id="DRUGBANK:DB1", label="Drug", name="x",
-                                                                         xrefs=("NOPE:1",)),)})
+    bad = snapshot.model_copy(
+        update={"nodes": snapshot.nodes + (Node(id="DRUGBANK:DB1", label="Drug", name="x", xrefs=("NOPE:1",)),)}
+    )
     with pytest.raises(ValueError, match="xref of node DRUGBANK:DB1: unknown CURIE prefix 'NOPE'"):
         write_turtle(bad, schema, tmp_path / "g.ttl")
     with pytest.raises(ValueError, match="not a CURIE"):
@@ -158,7 +194,10 @@ def test_networkx_attributes(snapshot, schema):
     assert g.number_of_nodes() == 5
     assert g.number_of_edges() == 4
     assert g.nodes["DRUGBANK:DB00331"] == {
-        "label": "Drug", "name": "Metformin", "xrefs": "MESH:D008687|CHEBI:6801", "sources": "hetionet",
+        "label": "Drug",
+        "name": "Metformin",
+        "xrefs": "MESH:D008687|CHEBI:6801",
+        "sources": "hetionet",
         "unlinked": False,
     }
     assert g.nodes["MEDKG:abc123"]["unlinked"] is True
@@ -221,11 +260,21 @@ def _read(path: Path) -> list[list[str]]:
 def test_neo4j_csv_files_headers_and_rows(snapshot, schema, tmp_path):
     files = write_neo4j_csv(snapshot, schema, tmp_path / "csv")
     names = sorted(p.name for p in files)
-    assert names == sorted([
-        "Disease.nodes.csv", "Drug.nodes.csv", "Symptom.nodes.csv", "Evidence.nodes.csv",
-        "TREATS.relationships.csv", "HAS_SYMPTOM.relationships.csv", "CAUSES.relationships.csv",
-        "PREDICTED_TREATS.relationships.csv", "SUBJECT.relationships.csv", "OBJECT.relationships.csv", "import.sh",
-    ])
+    assert names == sorted(
+        [
+            "Disease.nodes.csv",
+            "Drug.nodes.csv",
+            "Symptom.nodes.csv",
+            "Evidence.nodes.csv",
+            "TREATS.relationships.csv",
+            "HAS_SYMPTOM.relationships.csv",
+            "CAUSES.relationships.csv",
+            "PREDICTED_TREATS.relationships.csv",
+            "SUBJECT.relationships.csv",
+            "OBJECT.relationships.csv",
+            "import.sh",
+        ]
+    )
     out = tmp_path / "csv"
     drugs = _read(out / "Drug.nodes.csv")
     assert drugs[0] == ["id:ID", "name", "xrefs:string[]", "sources:string[]", "unlinked:boolean", ":LABEL"]
@@ -237,13 +286,13 @@ def test_neo4j_csv_files_headers_and_rows(snapshot, schema, tmp_path):
     assert ["MEDKG:abc123", "funny feeling", "", "", "true", "Symptom"] in symptoms
     treats = _read(out / "TREATS.relationships.csv")
     assert treats[0][:3] == [":START_ID", ":END_ID", ":TYPE"]
-    row = dict(zip(treats[0], treats[1]))
+    row = dict(zip(treats[0], treats[1], strict=True))
     assert row[":START_ID"] == "DRUGBANK:DB00331" and row[":END_ID"] == "DOID:9352" and row[":TYPE"] == "TREATS"
     assert row["sources:string[]"] == "doc;hetionet"
     assert row["evidence_count:long"] == "2" and row["confidence:double"] == "0.85"
     assert row["first_seen"] == "2024-01-01" and row["predicted:boolean"] == "false"
     pred = _read(out / "PREDICTED_TREATS.relationships.csv")
-    prow = dict(zip(pred[0], pred[1]))
+    prow = dict(zip(pred[0], pred[1], strict=True))
     assert prow["score:double"] == "0.73" and prow["rank:long"] == "1" and prow["predicted:boolean"] == "true"
     assert json.loads(prow["explanation"])[0]["nodes"][0] == "DRUGBANK:DB00945"
     ev = _read(out / "Evidence.nodes.csv")
@@ -275,8 +324,14 @@ def test_neo4j_csv_import_script_names_every_file(snapshot, schema, tmp_path):
 
 
 def test_neo4j_csv_rejects_array_delimiter_in_values(snapshot, schema):
-    bad = snapshot.model_copy(update={"nodes": (Node(id="DRUGBANK:DB1", label="Drug", name="x", xrefs=("a;b",)),),
-                                      "edges": (), "evidence": (), "hypotheses": ()})
+    bad = snapshot.model_copy(
+        update={
+            "nodes": (Node(id="DRUGBANK:DB1", label="Drug", name="x", xrefs=("a;b",)),),
+            "edges": (),
+            "evidence": (),
+            "hypotheses": (),
+        }
+    )
     with pytest.raises(ValueError, match="array delimiter"):
         neo4j_csv_tables(bad, schema)
 

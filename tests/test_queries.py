@@ -24,18 +24,41 @@ from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node, PathContri
 SCHEMA = load_schema()
 
 METFORMIN, INSULIN, ASPIRIN, WARFARIN, IBUPROFEN = (
-    "DRUGBANK:DB00331", "DRUGBANK:DB00047", "DRUGBANK:DB00945", "DRUGBANK:DB00682", "DRUGBANK:DB01050",
+    "DRUGBANK:DB00331",
+    "DRUGBANK:DB00047",
+    "DRUGBANK:DB00945",
+    "DRUGBANK:DB00682",
+    "DRUGBANK:DB01050",
 )
 T2D, HTN, FLU, ULCER = "DOID:9352", "DOID:10763", "DOID:8469", "DOID:750"
 POLYURIA, POLYDIPSIA, FATIGUE, FEVER, HEADACHE, GI_BLEED = (
-    "HP:0000103", "HP:0001959", "HP:0012378", "HP:0001945", "HP:0002315", "HP:0002239",
+    "HP:0000103",
+    "HP:0001959",
+    "HP:0012378",
+    "HP:0001945",
+    "HP:0002315",
+    "HP:0002239",
 )
 
 
 def _ev(head, rel, tail, doc, idx, sentence, confidence, assertion="present"):
-    return Evidence(head=head, type=rel, tail=tail, doc_id=doc, sentence_index=idx, head_start=0, head_end=4,
-                    tail_start=10, tail_end=14, sentence=sentence, extractor="rules", extractor_version="1.0",
-                    confidence=confidence, assertion=assertion, asserted=assertion in ("present", "historical"))
+    return Evidence(
+        head=head,
+        type=rel,
+        tail=tail,
+        doc_id=doc,
+        sentence_index=idx,
+        head_start=0,
+        head_end=4,
+        tail_start=10,
+        tail_end=14,
+        sentence=sentence,
+        extractor="rules",
+        extractor_version="1.0",
+        confidence=confidence,
+        assertion=assertion,
+        asserted=assertion in ("present", "historical"),
+    )
 
 
 def _edge(head, rel, tail, n=0, conf=1.0, sources=("doc",)):
@@ -87,13 +110,22 @@ FIXTURE = GraphSnapshot(
         _ev(ASPIRIN, "CAUSES", GI_BLEED, "note-6", 3, "Aspirin-induced hematemesis.", 0.6),
     ),
     hypotheses=(
-        Hypothesis(head=WARFARIN, type="PREDICTED_TREATS", tail=T2D, score=0.7, rank=1, model_version="rgcn-1",
-                   run_id="gnn-1", explanation=(PathContribution(nodes=(WARFARIN, ASPIRIN), relations=("INTERACTS_WITH",),
-                                                                 contribution=0.7),)),
-        Hypothesis(head=ASPIRIN, type="PREDICTED_TREATS", tail=T2D, score=0.6, rank=2, model_version="rgcn-1",
-                   run_id="gnn-1"),
-        Hypothesis(head=INSULIN, type="PREDICTED_TREATS", tail=T2D, score=0.5, rank=3, model_version="rgcn-1",
-                   run_id="gnn-1"),
+        Hypothesis(
+            head=WARFARIN,
+            type="PREDICTED_TREATS",
+            tail=T2D,
+            score=0.7,
+            rank=1,
+            model_version="rgcn-1",
+            run_id="gnn-1",
+            explanation=(PathContribution(nodes=(WARFARIN, ASPIRIN), relations=("INTERACTS_WITH",), contribution=0.7),),
+        ),
+        Hypothesis(
+            head=ASPIRIN, type="PREDICTED_TREATS", tail=T2D, score=0.6, rank=2, model_version="rgcn-1", run_id="gnn-1"
+        ),
+        Hypothesis(
+            head=INSULIN, type="PREDICTED_TREATS", tail=T2D, score=0.5, rank=3, model_version="rgcn-1", run_id="gnn-1"
+        ),
     ),
 )
 
@@ -112,8 +144,14 @@ def graph(neo4j_server):
 # ---- parsing and parameters (no server) ----------------------------------------------------------
 
 REQUIRED = {
-    "drugs_treating_disease", "symptoms_of_disease", "diseases_for_symptoms", "drugs_causing_adverse_event",
-    "interactions_among_drugs", "edge_provenance", "top_hypotheses_for_disease", "graph_stats",
+    "drugs_treating_disease",
+    "symptoms_of_disease",
+    "diseases_for_symptoms",
+    "drugs_causing_adverse_event",
+    "interactions_among_drugs",
+    "edge_provenance",
+    "top_hypotheses_for_disease",
+    "graph_stats",
 }
 
 
@@ -136,7 +174,8 @@ def test_get_query_unknown_lists_names():
 def test_parse_params_converts_lists_and_ints():
     spec = get_query("diseases_for_symptoms")
     assert parse_params(["symptoms=HP:0001945, Fatigue ,", "limit=5"], spec) == {
-        "symptoms": ["HP:0001945", "Fatigue"], "limit": 5,
+        "symptoms": ["HP:0001945", "Fatigue"],
+        "limit": 5,
     }
     with pytest.raises(QueryError, match="not a valid int"):
         parse_params(["limit=five"], spec)
@@ -183,13 +222,29 @@ def test_stats_from_rows():
 def test_drugs_treating_disease(graph):
     rows = run_query(graph, "drugs_treating_disease", {"disease": "Type 2 Diabetes Mellitus"})
     assert rows == [
-        {"disease_id": T2D, "disease_name": "type 2 diabetes mellitus", "drug_id": METFORMIN, "drug_name": "Metformin",
-         "evidence_count": 3, "doc_count": 3, "confidence": 0.9, "sources": ["doc", "hetionet"],
-         # the negated mention (confidence 0.99) is not an example; best first
-         "example_sentences": ["Started metformin for type 2 diabetes.", "Metformin continued for T2DM."]},
-        {"disease_id": T2D, "disease_name": "type 2 diabetes mellitus", "drug_id": INSULIN,
-         "drug_name": "Insulin glargine", "evidence_count": 1, "doc_count": 1, "confidence": 0.8, "sources": ["doc"],
-         "example_sentences": ["Insulin glargine for poorly controlled T2DM."]},
+        {
+            "disease_id": T2D,
+            "disease_name": "type 2 diabetes mellitus",
+            "drug_id": METFORMIN,
+            "drug_name": "Metformin",
+            "evidence_count": 3,
+            "doc_count": 3,
+            "confidence": 0.9,
+            "sources": ["doc", "hetionet"],
+            # the negated mention (confidence 0.99) is not an example; best first
+            "example_sentences": ["Started metformin for type 2 diabetes.", "Metformin continued for T2DM."],
+        },
+        {
+            "disease_id": T2D,
+            "disease_name": "type 2 diabetes mellitus",
+            "drug_id": INSULIN,
+            "drug_name": "Insulin glargine",
+            "evidence_count": 1,
+            "doc_count": 1,
+            "confidence": 0.8,
+            "sources": ["doc"],
+            "example_sentences": ["Insulin glargine for poorly controlled T2DM."],
+        },
     ]
     by_id = run_query(graph, "drugs_treating_disease", {"disease": T2D, "limit": 1, "examples": 1})
     assert [(r["drug_id"], r["example_sentences"]) for r in by_id] == [
@@ -202,7 +257,9 @@ def test_drugs_treating_disease(graph):
 def test_symptoms_of_disease(graph):
     rows = run_query(graph, "symptoms_of_disease", {"disease": T2D})
     assert [(r["symptom_id"], r["symptom_name"], r["evidence_count"]) for r in rows] == [
-        (POLYURIA, "Polyuria", 2), (POLYDIPSIA, "Polydipsia", 1), (FATIGUE, "Fatigue", 0),
+        (POLYURIA, "Polyuria", 2),
+        (POLYDIPSIA, "Polydipsia", 1),
+        (FATIGUE, "Fatigue", 0),
     ]
     assert rows[0]["disease_name"] == "type 2 diabetes mellitus" and rows[2]["sources"] == ["hpo"]
 
@@ -211,10 +268,24 @@ def test_symptoms_of_disease(graph):
 def test_diseases_for_symptoms(graph):
     rows = run_query(graph, "diseases_for_symptoms", {"symptoms": ["fatigue", FEVER]})
     assert rows == [
-        {"disease_id": FLU, "disease_name": "influenza", "matched_count": 2, "query_count": 2,
-         "matched_symptoms": ["Fatigue", "Fever"], "disease_symptom_count": 3, "specificity": 0.667},
-        {"disease_id": T2D, "disease_name": "type 2 diabetes mellitus", "matched_count": 1, "query_count": 2,
-         "matched_symptoms": ["Fatigue"], "disease_symptom_count": 3, "specificity": 0.333},
+        {
+            "disease_id": FLU,
+            "disease_name": "influenza",
+            "matched_count": 2,
+            "query_count": 2,
+            "matched_symptoms": ["Fatigue", "Fever"],
+            "disease_symptom_count": 3,
+            "specificity": 0.667,
+        },
+        {
+            "disease_id": T2D,
+            "disease_name": "type 2 diabetes mellitus",
+            "matched_count": 1,
+            "query_count": 2,
+            "matched_symptoms": ["Fatigue"],
+            "disease_symptom_count": 3,
+            "specificity": 0.333,
+        },
     ]
     headache = run_query(graph, "diseases_for_symptoms", {"symptoms": ["Headache"]})
     assert [(r["disease_id"], r["specificity"]) for r in headache] == [(HTN, 1.0), (FLU, 0.333)]
@@ -224,12 +295,28 @@ def test_diseases_for_symptoms(graph):
 def test_drugs_causing_adverse_event(graph):
     rows = run_query(graph, "drugs_causing_adverse_event", {"event": "gastrointestinal hemorrhage"})
     assert rows == [
-        {"event_id": GI_BLEED, "event_name": "Gastrointestinal hemorrhage", "event_label": "Symptom",
-         "drug_id": ASPIRIN, "drug_name": "Aspirin", "evidence_count": 2, "confidence": 0.85, "sources": ["doc"],
-         "example_sentences": ["GI bleed attributed to aspirin.", "Aspirin-induced hematemesis."]},
-        {"event_id": GI_BLEED, "event_name": "Gastrointestinal hemorrhage", "event_label": "Symptom",
-         "drug_id": IBUPROFEN, "drug_name": "Ibuprofen", "evidence_count": 1, "confidence": 0.7, "sources": ["doc"],
-         "example_sentences": []},
+        {
+            "event_id": GI_BLEED,
+            "event_name": "Gastrointestinal hemorrhage",
+            "event_label": "Symptom",
+            "drug_id": ASPIRIN,
+            "drug_name": "Aspirin",
+            "evidence_count": 2,
+            "confidence": 0.85,
+            "sources": ["doc"],
+            "example_sentences": ["GI bleed attributed to aspirin.", "Aspirin-induced hematemesis."],
+        },
+        {
+            "event_id": GI_BLEED,
+            "event_name": "Gastrointestinal hemorrhage",
+            "event_label": "Symptom",
+            "drug_id": IBUPROFEN,
+            "drug_name": "Ibuprofen",
+            "evidence_count": 1,
+            "confidence": 0.7,
+            "sources": ["doc"],
+            "example_sentences": [],
+        },
     ]
     ulcer = run_query(graph, "drugs_causing_adverse_event", {"event": ULCER})
     assert [(r["drug_id"], r["event_label"]) for r in ulcer] == [(IBUPROFEN, "Disease")]
@@ -239,10 +326,24 @@ def test_drugs_causing_adverse_event(graph):
 def test_interactions_among_drugs(graph):
     rows = run_query(graph, "interactions_among_drugs", {"drugs": ["Aspirin", WARFARIN, "ibuprofen", "Metformin"]})
     assert rows == [
-        {"drug_a_id": WARFARIN, "drug_a_name": "Warfarin", "drug_b_id": ASPIRIN, "drug_b_name": "Aspirin",
-         "evidence_count": 1, "confidence": 0.9, "sources": ["doc"]},
-        {"drug_a_id": WARFARIN, "drug_a_name": "Warfarin", "drug_b_id": IBUPROFEN, "drug_b_name": "Ibuprofen",
-         "evidence_count": 0, "confidence": 1.0, "sources": ["drugbank"]},
+        {
+            "drug_a_id": WARFARIN,
+            "drug_a_name": "Warfarin",
+            "drug_b_id": ASPIRIN,
+            "drug_b_name": "Aspirin",
+            "evidence_count": 1,
+            "confidence": 0.9,
+            "sources": ["doc"],
+        },
+        {
+            "drug_a_id": WARFARIN,
+            "drug_a_name": "Warfarin",
+            "drug_b_id": IBUPROFEN,
+            "drug_b_name": "Ibuprofen",
+            "evidence_count": 0,
+            "confidence": 1.0,
+            "sources": ["drugbank"],
+        },
     ]
     assert run_query(graph, "interactions_among_drugs", {"drugs": ["Aspirin"]}) == []
 
@@ -267,15 +368,18 @@ def test_edge_provenance(graph):
 def test_top_hypotheses_for_disease(graph):
     rows = run_query(graph, "top_hypotheses_for_disease", {"disease": T2D})
     assert [(r["drug_id"], r["score"], r["rank"], r["already_asserted"]) for r in rows] == [
-        (WARFARIN, 0.7, 1, False), (ASPIRIN, 0.6, 2, False), (INSULIN, 0.5, 3, True),
+        (WARFARIN, 0.7, 1, False),
+        (ASPIRIN, 0.6, 2, False),
+        (INSULIN, 0.5, 3, True),
     ]
     top = rows[0]
     assert top["model_version"] == "rgcn-1" and top["run_id"] == "gnn-1"
     assert json.loads(top["explanation"]) == [
         {"nodes": [WARFARIN, ASPIRIN], "relations": ["INTERACTS_WITH"], "contribution": 0.7}
     ]
-    assert top["support_paths"] == ["Warfarin [DRUGBANK:DB00682] -[INTERACTS_WITH]- Aspirin [DRUGBANK:DB00945] "
-                                    "(contribution 0.7)"]
+    assert top["support_paths"] == [
+        "Warfarin [DRUGBANK:DB00682] -[INTERACTS_WITH]- Aspirin [DRUGBANK:DB00945] (contribution 0.7)"
+    ]
     assert len(run_query(graph, "top_hypotheses_for_disease", {"disease": T2D, "limit": 2})) == 2
 
 
@@ -309,8 +413,13 @@ def test_graph_stats(graph):
     assert set(stats) == {"nodes", "edges"}
     assert stats["nodes"] == {"Drug": 5, "Disease": 4, "Symptom": 6, "Evidence": 6, "LoadRun": 1}
     assert stats["edges"] == {
-        "TREATS": 3, "HAS_SYMPTOM": 7, "CAUSES": 3, "INTERACTS_WITH": 3, "PREDICTED_TREATS": 3,
-        "SUBJECT": 6, "OBJECT": 6,
+        "TREATS": 3,
+        "HAS_SYMPTOM": 7,
+        "CAUSES": 3,
+        "INTERACTS_WITH": 3,
+        "PREDICTED_TREATS": 3,
+        "SUBJECT": 6,
+        "OBJECT": 6,
     }
     counts = graph.counts(SCHEMA)
     for label, n in counts["nodes"].items():
@@ -328,8 +437,15 @@ def test_run_query_accepts_a_bare_driver(graph):
 @pytest.mark.neo4j
 def test_every_query_runs_and_returns_its_declared_columns(graph):
     """Generic contract over all files in queries/: runs with sample values, columns match `returns`."""
-    samples = {"disease": T2D, "symptoms": [FATIGUE], "event": GI_BLEED, "drugs": [ASPIRIN, WARFARIN],
-               "head": METFORMIN, "type": "TREATS", "tail": T2D}
+    samples = {
+        "disease": T2D,
+        "symptoms": [FATIGUE],
+        "event": GI_BLEED,
+        "drugs": [ASPIRIN, WARFARIN],
+        "head": METFORMIN,
+        "type": "TREATS",
+        "tail": T2D,
+    }
     for spec in list_queries():
         params = {p.name: samples[p.name] for p in spec.params if p.required}
         rows = run_query(graph, spec.name, params)

@@ -84,6 +84,10 @@ def _edge_key(e: Edge, symmetric: bool) -> tuple[str, str, str]:
     return (e.head, e.type, e.tail)
 
 
+def matches_pattern(pattern: Sequence[str], et: EdgeType) -> bool:
+    return len(pattern) == 3 and all(p in ("*", x) for p, x in zip(pattern, et))
+
+
 def resolve_edge_types(schema: GraphSchema, edge_types: Collection[str] | None) -> list[str]:
     """Relation types to put in the message-passing graph (default: every non-predicted type).
 
@@ -103,6 +107,7 @@ def build_graph(
     edges: Sequence[Edge],
     schema: GraphSchema,
     edge_types: Collection[str] | None = None,
+    exclude: Collection[Sequence[str]] = (),
 ) -> GraphIndex:
     """Index nodes per label and build a HeteroData graph with reverse edges.
 
@@ -113,6 +118,8 @@ def build_graph(
         schema: the graph schema (signatures and symmetric flags).
         edge_types: relation types to include (default: all non-predicted types). Predicted types
             are never included by default, so earlier predictions cannot feed back into training.
+        exclude: (head label, relation, tail label) patterns left out, ``"*"`` matching anything,
+            e.g. ``("Gene", "*", "Gene")`` (counted in ``dropped``).
 
     Returns:
         The indexed graph; see :class:`GraphIndex` for tensor shapes.
@@ -153,6 +160,9 @@ def build_graph(
             drop(f"signature ({h[0]})-[{e.type}]->({t[0]}) not allowed")
             continue
         et = (h[0], e.type, t[0])
+        if any(matches_pattern(p, et) for p in exclude):
+            drop(f"edge type {'-'.join(et)} excluded")
+            continue
         hi, ti = h[1], t[1]
         if schema.relationships[e.type].symmetric and h[0] == t[0] and ti < hi:
             hi, ti = ti, hi

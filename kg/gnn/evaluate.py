@@ -67,7 +67,7 @@ def rank_pairs(score_rows: RowScorer, pairs: Tensor, known: sp.csr_matrix, chunk
     for s in range(0, pairs.size(1), chunk):
         heads, tails = pairs[0, s : s + chunk], pairs[1, s : s + chunk]
         scores = score_rows(heads)  # [Q, C]
-        mask = torch.from_numpy(known[heads.numpy()].toarray())  # [Q, C]
+        mask = torch.from_numpy(known[heads.numpy().copy()].toarray())  # [Q, C]
         out.append(filtered_ranks(scores, tails, mask))
     return torch.cat(out) if out else torch.empty(0)
 
@@ -81,13 +81,13 @@ def sample_negatives(pairs: Tensor, known: sp.csr_matrix, gen: torch.Generator, 
     num_tails = known.shape[1]
     heads = pairs[0]
     tails = torch.randint(num_tails, (heads.numel(),), generator=gen)
-    bad = torch.from_numpy(np.asarray(known[heads.numpy(), tails.numpy()]).ravel())
+    bad = torch.from_numpy(np.asarray(known[heads.numpy().copy(), tails.numpy().copy()]).ravel())
     for _ in range(tries):
         if not bad.any():
             break
         idx = bad.nonzero().view(-1)
         tails[idx] = torch.randint(num_tails, (idx.numel(),), generator=gen)
-        bad[idx] = torch.from_numpy(np.asarray(known[heads[idx].numpy(), tails[idx].numpy()]).ravel())
+        bad[idx] = torch.from_numpy(np.asarray(known[heads[idx].numpy().copy(), tails[idx].numpy().copy()]).ravel())
     return torch.stack([heads[~bad], tails[~bad]])
 
 

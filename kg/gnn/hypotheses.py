@@ -214,7 +214,7 @@ def top_k_hypotheses(
                 logits = model.decoder.score_all(z[head_label][g], z[tail_label], rel)  # [G, C]
             else:
                 logits = model.decoder.score_all(z[head_label], z[tail_label][g], rel).t()  # [G, H]
-            blocked = torch.from_numpy(mask_m[g.numpy()].toarray()) | ~cand_ok[None, :]
+            blocked = torch.from_numpy(mask_m[g.numpy().copy()].toarray()) | ~cand_ok[None, :]
             logits = logits.masked_fill(blocked, float("-inf"))
             k = min(top_k, logits.size(1))
             vals, idx = torch.topk(logits, k, dim=1)

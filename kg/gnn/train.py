@@ -176,8 +176,8 @@ def train_link_predictor(
             rows, _ = gnn_scorers(model, embed(model, graph), target)
             with torch.no_grad():
                 mrr = ranking_metrics(rank_pairs(rows, val, known))["mrr"]
-            history.append({"epoch": float(epoch), "loss": float(loss), "val_mrr": mrr})
-            log.info("%s epoch %d: loss %.4f, val filtered MRR %.4f", rel, epoch, float(loss), mrr)
+            history.append({"epoch": float(epoch), "loss": loss.item(), "val_mrr": mrr})
+            log.info("%s epoch %d: loss %.4f, val filtered MRR %.4f", rel, epoch, loss.item(), mrr)
             if mrr > best_mrr:
                 best_mrr, best_epoch, best_state, bad = mrr, epoch, copy.deepcopy(model.state_dict()), 0
             else:

@@ -164,9 +164,7 @@ def parse_nodes(
     it = iter(lines)
     header = next(it, None)
     if header is None or tuple(header.rstrip("\r\n").split("\t")) != NODES_HEADER:
-        raise SeedError(
-            f"{location}: expected header {'<TAB>'.join(NODES_HEADER)!r}, got {header!r}"
-        )
+        raise SeedError(f"{location}: expected header {'<TAB>'.join(NODES_HEADER)!r}, got {header!r}")
     nodes: dict[str, Node] = {}
     first_line: dict[str, int] = {}
     quarantine: list[QuarantineRecord] = []
@@ -254,9 +252,7 @@ def parse_edges(
     it = iter(lines)
     header = next(it, None)
     if header is None or tuple(header.rstrip("\r\n").split("\t")) != EDGES_HEADER:
-        raise SeedError(
-            f"{location}: expected header {'<TAB>'.join(EDGES_HEADER)!r}, got {header!r}"
-        )
+        raise SeedError(f"{location}: expected header {'<TAB>'.join(EDGES_HEADER)!r}, got {header!r}")
     edges: list[Edge] = []
     seen: dict[tuple[str, str, str], int] = {}
     quarantine: list[QuarantineRecord] = []
@@ -307,13 +303,11 @@ def parse_edges(
             exp_src, exp_dst = METAEDGE_KINDS[metaedge]
             if (src_kind, dst_kind) != (exp_src, exp_dst):
                 verdicts[key] = (
-                    f"endpoint kinds {src_kind}->{dst_kind} do not fit metaedge {metaedge} "
-                    f"({exp_src}->{exp_dst})"
+                    f"endpoint kinds {src_kind}->{dst_kind} do not fit metaedge {metaedge} ({exp_src}->{exp_dst})"
                 )
             elif not schema.allows(head_node.label, rel, tail_node.label):
                 verdicts[key] = (
-                    f"signature ({head_node.label})-[{rel}]->({tail_node.label}) "
-                    "is not allowed by the schema"
+                    f"signature ({head_node.label})-[{rel}]->({tail_node.label}) is not allowed by the schema"
                 )
             else:
                 verdicts[key] = None
@@ -372,9 +366,7 @@ def find_files(directory: str | Path) -> tuple[Path, Path]:
     if not edge_files:
         raise MissingSeedFileError(f"Hetionet edges file not found: {d / EDGES_GLOB}")
     if len(edge_files) > 1:
-        raise SeedError(
-            f"several Hetionet edge files in {d}: {', '.join(p.name for p in edge_files)}; keep one"
-        )
+        raise SeedError(f"several Hetionet edge files in {d}: {', '.join(p.name for p in edge_files)}; keep one")
     return nodes_path, edge_files[0]
 
 
@@ -382,9 +374,7 @@ def _lines(f: TextIO) -> Iterator[str]:
     yield from f
 
 
-def load_hetionet(
-    directory: str | Path, schema: GraphSchema, edge_types: Iterable[str] | None = None
-) -> SeedGraph:
+def load_hetionet(directory: str | Path, schema: GraphSchema, edge_types: Iterable[str] | None = None) -> SeedGraph:
     """Load Hetionet nodes and edges from ``directory`` as a medkg seed graph.
 
     Args:
@@ -418,9 +408,7 @@ def load_hetionet(
     logger.info("hetionet: reading edges from %s", edges_path)
     try:
         with gzip.open(edges_path, "rt", encoding="utf-8") as f, gc_paused():
-            edges, edge_q, edge_stats = parse_edges(
-                _lines(f), nodes, schema, selected, location=edges_path.name
-            )
+            edges, edge_q, edge_stats = parse_edges(_lines(f), nodes, schema, selected, location=edges_path.name)
     except (OSError, EOFError) as exc:
         raise SeedError(f"cannot read Hetionet edges file {edges_path}: {exc}") from exc
     quarantine = node_q + edge_q

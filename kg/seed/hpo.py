@@ -114,8 +114,7 @@ def name_variants(name: str) -> list[str]:
     parts = [p.strip() for p in name.split(",")]
     if len(parts) == 2 and all(parts):
         out.append(normalize_disease_name(f"{parts[1]} {parts[0]}"))
-    seen: set[str] = set()
-    return [v for v in out if v and not (v in seen or seen.add(v))]
+    return [v for v in dict.fromkeys(out) if v]
 
 
 def doid_name_index(nodes: Iterable[Node]) -> dict[str, str]:
@@ -178,7 +177,7 @@ def build_hpo_graph(
     annotations = 0
     non_phenotypic = 0
     replaced = 0
-    merged_edges = 0
+    duplicates = 0
     n_diseases = 0
     by_prefix: Counter[str] = Counter()
     mapped: dict[str, str] = {}  # HPO disease CURIE -> DOID
@@ -216,7 +215,11 @@ def build_hpo_graph(
             if info.obsolete:
                 target = terms.get(info.replaced_by) if info.replaced_by else None
                 if target is None or target.obsolete:
-                    bad(f"{disease.curie}/{hp}", "obsolete term", f"annotation to obsolete HPO term {hp!r} with no replacement")
+                    bad(
+                        f"{disease.curie}/{hp}",
+                        "obsolete term",
+                        f"annotation to obsolete HPO term {hp!r} with no replacement",
+                    )
                     continue
                 replaced += 1
                 info = target
@@ -225,7 +228,7 @@ def build_hpo_graph(
                 continue
             key = (node_id, info.curie)
             if key in edge_keys:
-                merged_edges += 1
+                duplicates += 1
                 continue
             edge_keys.add(key)
             symptom_ids.add(info.curie)
@@ -265,7 +268,7 @@ def build_hpo_graph(
         "annotations": annotations,
         "annotations_non_phenotypic_skipped": non_phenotypic,
         "annotations_obsolete_replaced": replaced,
-        "edges_merged_on_doid": merged_edges,
+        "duplicate_annotations_merged": duplicates,
         "nodes": len(nodes),
         "nodes_by_label": dict(Counter(n.label for n in nodes)),
         "edges": len(edges),

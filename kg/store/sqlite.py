@@ -176,14 +176,12 @@ class SqliteStore:
             return False
         with self.transaction():
             self._upsert_nodes(nodes)
-            old_keys = set(self.conn.execute("SELECT head, type, tail FROM seed_edges WHERE source = ?", (source,)))
             self.conn.execute("DELETE FROM seed_edges WHERE source = ?", (source,))
             self.conn.executemany(
                 "INSERT OR IGNORE INTO seed_edges(head, type, tail, source) VALUES (?,?,?,?)",
                 ((e.head, e.type, e.tail, source) for e in edges),
             )
-            new_keys = {(e.head, e.type, e.tail) for e in edges}
-            self._recompute_edges(old_keys | new_keys)
+            self._rebuild_seed_edges()
             self.set_meta(key, fingerprint)
         log.info("seed %s loaded: %d nodes, %d edges", source, len(nodes), len(edges))
         return True
@@ -260,6 +258,18 @@ class SqliteStore:
                 "UPDATE runs SET status = 'complete', finished = ?, details = ? WHERE run_id = ?",
                 (now(), json.dumps(details, sort_keys=True), run_id),
             )
+
+    def _rebuild_seed_edges(self) -> None:
+        """Set-based rebuild of every edge from the seed table, then re-aggregate text-mined keys."""
+        self.conn.execute("DELETE FROM edges WHERE evidence_count = 0")
+        self.conn.execute(
+            "INSERT INTO edges SELECT head, type, tail, json_group_array(source), 0, 0, 1.0, 1.0, '[]', '[]', 0, NULL, NULL"
+            " FROM (SELECT s.head, s.type, s.tail, s.source FROM seed_edges s WHERE NOT EXISTS ("
+            "   SELECT 1 FROM evidence e WHERE e.head = s.head AND e.type = s.type AND e.tail = s.tail)"
+            "   ORDER BY s.head, s.type, s.tail, s.source)"
+            " GROUP BY head, type, tail"
+        )
+        self._recompute_edges(list(self.conn.execute("SELECT DISTINCT head, type, tail FROM evidence")))
 
     def _recompute_edges(self, keys: Iterable[tuple[str, str, str]]) -> None:
         for head, rel, tail in keys:

@@ -19,9 +19,23 @@ SCHEMA = load_schema()
 
 
 def _ev(head: str, rel: str, tail: str, doc: str, i: int, **kw) -> Evidence:
-    base = dict(head=head, type=rel, tail=tail, doc_id=doc, sentence_index=i, head_start=0, head_end=5,
-                tail_start=10, tail_end=15, sentence=f"sentence {doc}/{i} about {head} and {tail}",
-                extractor="rules", extractor_version="1.0", confidence=0.8, assertion="present", asserted=True)
+    base = dict(
+        head=head,
+        type=rel,
+        tail=tail,
+        doc_id=doc,
+        sentence_index=i,
+        head_start=0,
+        head_end=5,
+        tail_start=10,
+        tail_end=15,
+        sentence=f"sentence {doc}/{i} about {head} and {tail}",
+        extractor="rules",
+        extractor_version="1.0",
+        confidence=0.8,
+        assertion="present",
+        asserted=True,
+    )
     base.update(kw)
     return Evidence(**base)
 
@@ -31,34 +45,60 @@ def make_snapshot(n_drugs: int, n_diseases: int, n_symptoms: int, hyp_run: str =
 
     Needs at least 3 diseases and 3 symptoms.
     """
-    drugs = [Node(id=f"DRUGBANK:DB{i:05d}", label="Drug", name=f"drug {i}", xrefs=(f"MESH:C{i:06d}",),
-                  sources=("hetionet",)) for i in range(n_drugs)]
+    drugs = [
+        Node(id=f"DRUGBANK:DB{i:05d}", label="Drug", name=f"drug {i}", xrefs=(f"MESH:C{i:06d}",), sources=("hetionet",))
+        for i in range(n_drugs)
+    ]
     diseases = [Node(id=f"DOID:{1000 + i}", label="Disease", name=f"disease {i}") for i in range(n_diseases)]
     symptoms = [Node(id=f"HP:{2000 + i:07d}", label="Symptom", name=f"symptom {i}") for i in range(n_symptoms)]
     edges, evidence, hyps = [], [], []
     for i, d in enumerate(drugs):
         targets = [diseases[i % 3]] + ([diseases[i]] if 3 <= i < n_diseases else [])
         for dis in targets:
-            edges.append(Edge(head=d.id, type="TREATS", tail=dis.id, sources=("doc", "hetionet"), evidence_count=2,
-                              doc_count=2, confidence=0.5 + (i % 5) / 10, best_confidence=0.95,
-                              extractors=("rules",), model_versions=("rules-1.0",), first_seen="2024-01-01",
-                              last_seen="2024-03-01"))
+            edges.append(
+                Edge(
+                    head=d.id,
+                    type="TREATS",
+                    tail=dis.id,
+                    sources=("doc", "hetionet"),
+                    evidence_count=2,
+                    doc_count=2,
+                    confidence=0.5 + (i % 5) / 10,
+                    best_confidence=0.95,
+                    extractors=("rules",),
+                    model_versions=("rules-1.0",),
+                    first_seen="2024-01-01",
+                    last_seen="2024-03-01",
+                )
+            )
             evidence.append(_ev(d.id, "TREATS", dis.id, f"doc-{i}", 0))
             evidence.append(_ev(d.id, "TREATS", dis.id, f"doc-{i}", 1, assertion="negated", asserted=False))
         if i + 1 < n_drugs:
             edges.append(Edge(head=d.id, type="INTERACTS_WITH", tail=drugs[i + 1].id, evidence_count=1))
         other = diseases[(i + 1) % 3]
-        hyps.append(Hypothesis(head=d.id, type="PREDICTED_TREATS", tail=other.id, score=0.9 - i / 1000,
-                               rank=i + 1, model_version="rgcn-1", run_id=hyp_run,
-                               explanation=(PathContribution(nodes=(d.id, diseases[i % 3].id, other.id),
-                                                             relations=("TREATS", "RESEMBLES"),
-                                                             contribution=0.5),)))
+        hyps.append(
+            Hypothesis(
+                head=d.id,
+                type="PREDICTED_TREATS",
+                tail=other.id,
+                score=0.9 - i / 1000,
+                rank=i + 1,
+                model_version="rgcn-1",
+                run_id=hyp_run,
+                explanation=(
+                    PathContribution(
+                        nodes=(d.id, diseases[i % 3].id, other.id), relations=("TREATS", "RESEMBLES"), contribution=0.5
+                    ),
+                ),
+            )
+        )
     for j, dis in enumerate(diseases):
         targets = [symptoms[j % 3], symptoms[(j + 1) % 3]] + ([symptoms[j]] if 3 <= j < n_symptoms else [])
         for s in targets:
             edges.append(Edge(head=dis.id, type="HAS_SYMPTOM", tail=s.id, sources=("hpo",)))
-    return GraphSnapshot(nodes=tuple(drugs + diseases + symptoms), edges=tuple(edges), evidence=tuple(evidence),
-                         hypotheses=tuple(hyps))
+    return GraphSnapshot(
+        nodes=tuple(drugs + diseases + symptoms), edges=tuple(edges), evidence=tuple(evidence), hypotheses=tuple(hyps)
+    )
 
 
 # ---- helpers -------------------------------------------------------------------------------------
@@ -66,9 +106,7 @@ def make_snapshot(n_drugs: int, n_diseases: int, n_symptoms: int, hyp_run: str =
 
 def dump(store: Neo4jStore) -> tuple[list, list]:
     """Every node (but LoadRun) and every relationship with all properties, sorted."""
-    nodes = store.execute_read(
-        "MATCH (n) WHERE NOT n:LoadRun RETURN labels(n) AS labels, properties(n) AS props"
-    )
+    nodes = store.execute_read("MATCH (n) WHERE NOT n:LoadRun RETURN labels(n) AS labels, properties(n) AS props")
     rels = store.execute_read(
         "MATCH (a)-[r]->(b) RETURN a.id AS head, type(r) AS type, b.id AS tail, properties(r) AS props"
     )
@@ -173,15 +211,17 @@ def test_load_twice_gives_identical_counts_and_properties(store):
         {"h": h.head, "t": h.tail},
     )
     assert props == [{"p": hypothesis_props(h, nodes)}]
-    assert props[0]["p"]["support_paths"] == ["drug 0 [DRUGBANK:DB00000] -[TREATS]- disease 0 [DOID:1000] "
-                                              "-[RESEMBLES]- disease 1 [DOID:1001] (contribution 0.5)"]
+    assert props[0]["p"]["support_paths"] == [
+        "drug 0 [DRUGBANK:DB00000] -[TREATS]- disease 0 [DOID:1000] "
+        "-[RESEMBLES]- disease 1 [DOID:1001] (contribution 0.5)"
+    ]
     runs = store.execute_read("MATCH (r:LoadRun) RETURN r.id AS id, r.status AS status ORDER BY id")
     assert runs == [{"id": "run-1", "status": "complete"}, {"id": "run-2", "status": "complete"}]
 
 
 @pytest.mark.neo4j
 def test_evidence_nodes_link_subject_and_object(store):
-    snap = make_snapshot(2, 2, 2)
+    snap = make_snapshot(2, 3, 3)
     store.load(snap, SCHEMA, run_id="run-1")
     rows = store.execute_read(
         "MATCH (h)<-[:SUBJECT]-(e:Evidence)-[:OBJECT]->(t) RETURN e.id AS id, h.id AS head, t.id AS tail, "
@@ -189,7 +229,7 @@ def test_evidence_nodes_link_subject_and_object(store):
     )
     expected = sorted(snap.evidence, key=evidence_id)
     assert [r["id"] for r in rows] == [evidence_id(ev) for ev in expected]
-    for row, ev in zip(rows, expected):
+    for row, ev in zip(rows, expected, strict=True):
         assert (row["head"], row["tail"]) == (ev.head, ev.tail)
         assert row["props"] == evidence_props(ev)
     assert rows[0]["props"]["rel_type"] == "TREATS" and {r["props"]["asserted"] for r in rows} == {True, False}
@@ -214,15 +254,19 @@ def test_crash_mid_load_keeps_previous_graph_then_reload_completes(store):
     assert len(after_nodes) + len(after_rels) > len(before_nodes) + len(before_rels)  # it did get part-way
     # no dangling or half-made elements: every node has the snapshot's full property set, every
     # relationship joins two such nodes, every evidence node has both ends
-    bare = store.execute_read("MATCH (n) WHERE NOT n:LoadRun AND (n.id IS NULL OR n.name IS NULL AND NOT n:Evidence) "
-                              "RETURN count(n) AS n")
+    bare = store.execute_read(
+        "MATCH (n) WHERE NOT n:LoadRun AND (n.id IS NULL OR n.name IS NULL AND NOT n:Evidence) RETURN count(n) AS n"
+    )
     assert bare == [{"n": 0}]
-    half = store.execute_read("MATCH (e:Evidence) WHERE NOT (e)-[:SUBJECT]->() OR NOT (e)-[:OBJECT]->() "
-                              "RETURN count(e) AS n")
+    half = store.execute_read(
+        "MATCH (e:Evidence) WHERE NOT (e)-[:SUBJECT]->() OR NOT (e)-[:OBJECT]->() RETURN count(e) AS n"
+    )
     assert half == [{"n": 0}]
     big_ids = {n.id for n in big.nodes}
-    stray = store.execute_read("MATCH (a)-[r]->(b) WHERE NOT a:Evidence AND NOT (a.id IN $ids AND b.id IN $ids) "
-                               "RETURN count(r) AS n", {"ids": sorted(big_ids)})
+    stray = store.execute_read(
+        "MATCH (a)-[r]->(b) WHERE NOT a:Evidence AND NOT (a.id IN $ids AND b.id IN $ids) RETURN count(r) AS n",
+        {"ids": sorted(big_ids)},
+    )
     assert stray == [{"n": 0}]
     status = store.execute_read("MATCH (r:LoadRun) RETURN r.id AS id, r.status AS status ORDER BY id")
     assert status == [{"id": "run-big", "status": "running"}, {"id": "run-small", "status": "complete"}]
@@ -248,18 +292,23 @@ def test_hypotheses_never_replace_asserted_edges_and_stale_ones_are_pruned(store
         Node(id="DOID:10763", label="Disease", name="hypertension"),
         Node(id="HP:0000103", label="Symptom", name="Polyuria"),
     )
-    treats = Edge(head="DRUGBANK:DB00331", type="TREATS", tail="DOID:9352", sources=("doc",), evidence_count=4,
-                  confidence=0.9)
+    treats = Edge(
+        head="DRUGBANK:DB00331", type="TREATS", tail="DOID:9352", sources=("doc",), evidence_count=4, confidence=0.9
+    )
     has_symptom = Edge(head="DOID:9352", type="HAS_SYMPTOM", tail="HP:0000103", evidence_count=1)
 
     def hyp(head, tail, score, rank, run, rel="PREDICTED_TREATS"):
         return Hypothesis(head=head, type=rel, tail=tail, score=score, rank=rank, model_version="m1", run_id=run)
 
-    run1 = GraphSnapshot(nodes=nodes, edges=(treats, has_symptom), hypotheses=(
-        hyp("DRUGBANK:DB00331", "DOID:9352", 0.8, 1, "gnn-1"),   # same pair as the asserted edge
-        hyp("DRUGBANK:DB00945", "DOID:10763", 0.4, 2, "gnn-1"),
-        hyp("DOID:10763", "HP:0000103", 0.3, 1, "gnn-1", rel="HAS_SYMPTOM"),  # given as the asserted type
-    ))
+    run1 = GraphSnapshot(
+        nodes=nodes,
+        edges=(treats, has_symptom),
+        hypotheses=(
+            hyp("DRUGBANK:DB00331", "DOID:9352", 0.8, 1, "gnn-1"),  # same pair as the asserted edge
+            hyp("DRUGBANK:DB00945", "DOID:10763", 0.4, 2, "gnn-1"),
+            hyp("DOID:10763", "HP:0000103", 0.3, 1, "gnn-1", rel="HAS_SYMPTOM"),  # given as the asserted type
+        ),
+    )
     store.load(run1, SCHEMA, run_id="load-1")
     pair = store.execute_read(
         "MATCH (:Drug {id: 'DRUGBANK:DB00331'})-[r]->(:Disease {id: 'DOID:9352'}) "
@@ -272,8 +321,9 @@ def test_hypotheses_never_replace_asserted_edges_and_stale_ones_are_pruned(store
 
     # a later run predicts only Aspirin -> T2D: earlier PREDICTED_TREATS pairs go, asserted ones stay,
     # predicted types absent from the new snapshot (PREDICTED_HAS_SYMPTOM) are left alone
-    run2 = GraphSnapshot(nodes=nodes, edges=(treats, has_symptom),
-                         hypotheses=(hyp("DRUGBANK:DB00945", "DOID:9352", 0.7, 1, "gnn-2"),))
+    run2 = GraphSnapshot(
+        nodes=nodes, edges=(treats, has_symptom), hypotheses=(hyp("DRUGBANK:DB00945", "DOID:9352", 0.7, 1, "gnn-2"),)
+    )
     result = store.load(run2, SCHEMA, run_id="load-2")
     assert result["pruned"] == {"PREDICTED_TREATS": 2}
     rels = store.execute_read(
@@ -285,9 +335,7 @@ def test_hypotheses_never_replace_asserted_edges_and_stale_ones_are_pruned(store
         {"a": "DRUGBANK:DB00331", "type": "TREATS", "b": "DOID:9352", "run": None},
         {"a": "DRUGBANK:DB00945", "type": "PREDICTED_TREATS", "b": "DOID:9352", "run": "gnn-2"},
     ]
-    asserted = store.execute_read(
-        "MATCH (:Drug {id: 'DRUGBANK:DB00331'})-[r:TREATS]->() RETURN properties(r) AS p"
-    )
+    asserted = store.execute_read("MATCH (:Drug {id: 'DRUGBANK:DB00331'})-[r:TREATS]->() RETURN properties(r) AS p")
     assert asserted == [{"p": edge_props(treats)}]
 
 
@@ -304,6 +352,7 @@ def test_invalid_snapshot_writes_nothing(store):
 
 def test_plan_is_deterministic():
     snap = make_snapshot(6, 3, 3)
-    reversed_snap = GraphSnapshot(nodes=snap.nodes[::-1], edges=snap.edges[::-1], evidence=snap.evidence[::-1],
-                                  hypotheses=snap.hypotheses[::-1])
+    reversed_snap = GraphSnapshot(
+        nodes=snap.nodes[::-1], edges=snap.edges[::-1], evidence=snap.evidence[::-1], hypotheses=snap.hypotheses[::-1]
+    )
     assert plan_load(snap, SCHEMA) == plan_load(reversed_snap, SCHEMA)

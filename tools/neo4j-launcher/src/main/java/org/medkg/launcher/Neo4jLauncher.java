@@ -7,14 +7,18 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
@@ -32,10 +36,16 @@ import org.neo4j.io.ByteUnit;
  *
  * <p>Usage: {@code Neo4jLauncher --home DIR [--port 7687] [--pagecache 256m]}. The
  * password of the {@code neo4j} user is read only from the environment variable
- * {@code NEO4J_PASSWORD}; the launcher refuses to start (exit code 2) without it.
+ * {@code NEO4J_PASSWORD}; the launcher refuses to start (exit code 2) without it, or when it is
+ * shorter than Neo4j's minimum of 8 characters. It becomes the password of {@code neo4j}
+ * (set through the system database), also on an existing home created with another one.
  *
- * <p>Files written under the home directory:
+ * <p>Exit codes: 0 after a clean shutdown, 1 start-up failure (message last on stderr),
+ * 2 usage / missing password, 3 another launcher already holds the home; SIGTERM gives 143.
+ *
+ * <p>Files written under the home directory (Neo4j's own {@code data/} and {@code logs/} aside):
  * <ul>
+ *   <li>{@code launcher.lock}: locked while a launcher runs on this home;</li>
  *   <li>{@code neo4j.pid}: pid of this JVM, written at start, removed at clean shutdown;</li>
  *   <li>{@code ready}: written once Bolt accepts a login with the password (contains
  *       {@code pid=}, {@code port=} and {@code address=} lines), removed at shutdown.</li>
@@ -47,7 +57,13 @@ public final class Neo4jLauncher {
     static final String LISTEN_ADDRESS = "127.0.0.1";
     static final String USER = "neo4j";
     static final int EXIT_USAGE = 2;
+    /** Neo4j's default dbms.security.auth_minimum_password_length. */
+    static final int MIN_PASSWORD_LENGTH = 8;
     static final int EXIT_STARTUP_FAILED = 1;
+    static final int EXIT_ALREADY_RUNNING = 3;
+
+    /** Kept strongly reachable so that the channel (and the lock) is never reclaimed. */
+    private static FileLock homeLock;
 
     private Neo4jLauncher() {
     }
@@ -67,6 +83,12 @@ public final class Neo4jLauncher {
         if (password == null || password.isEmpty()) {
             System.err.println("neo4j-launcher: refusing to start: environment variable NEO4J_PASSWORD"
                     + " is unset or empty (the password is only ever read from the environment)");
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        if (password.length() < MIN_PASSWORD_LENGTH) {
+            System.err.println("neo4j-launcher: refusing to start: NEO4J_PASSWORD must have at least "
+                    + MIN_PASSWORD_LENGTH + " characters (Neo4j's minimum password length)");
             System.exit(EXIT_USAGE);
             return;
         }
@@ -95,21 +117,49 @@ public final class Neo4jLauncher {
         try {
             run(home, port, pageCacheBytes, password);
         } catch (Throwable t) {
-            System.err.println("neo4j-launcher: startup failed: " + t);
             t.printStackTrace(System.err);
-            // halt: do not wait for non-daemon Neo4j threads of a half-started DBMS.
+            // Summary last, so that it ends up in any tail of the log.
+            System.err.println("neo4j-launcher: startup failed: " + rootMessage(t));
             System.err.flush();
-            Runtime.getRuntime().halt(EXIT_STARTUP_FAILED);
+            // Runs the shutdown hook: shuts a (partly) started DBMS down and removes the markers.
+            System.exit(EXIT_STARTUP_FAILED);
         }
     }
 
     private static void run(Path home, int port, long pageCacheBytes, String password) throws Exception {
         Files.createDirectories(home);
+        // Held for the JVM's lifetime: one launcher per home, and markers only touched by the owner.
+        FileChannel lockChannel = FileChannel.open(home.resolve("launcher.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        homeLock = lockChannel.tryLock();
+        if (homeLock == null) {
+            System.err.println("neo4j-launcher: refusing to start: another launcher is already running on " + home);
+            System.exit(EXIT_ALREADY_RUNNING);
+            return;
+        }
         Path readyFile = home.resolve("ready");
         Path pidFile = home.resolve("neo4j.pid");
         Files.deleteIfExists(readyFile);
         long pid = ProcessHandle.current().pid();
         writeAtomically(pidFile, pid + "\n");
+
+        AtomicReference<DatabaseManagementService> serviceRef = new AtomicReference<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log("shutting down");
+            deleteQuietly(readyFile);
+            DatabaseManagementService service = serviceRef.get();
+            if (service != null) {
+                try {
+                    service.shutdown();
+                } catch (Throwable t) {
+                    System.err.println("neo4j-launcher: error during shutdown: " + t);
+                }
+            }
+            deleteQuietly(pidFile);
+            log("stopped");
+            stopped.countDown();
+        }, "neo4j-launcher-shutdown"));
 
         log("starting Neo4j (home=" + home + ", bolt=" + LISTEN_ADDRESS + ":" + port + ", pid=" + pid + ")");
         long t0 = System.nanoTime();
@@ -129,28 +179,7 @@ public final class Neo4jLauncher {
                 // Netty's default 5 s quiet period makes every shutdown take >10 s.
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 1)
                 .build();
-
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log("shutting down");
-            try {
-                Files.deleteIfExists(readyFile);
-            } catch (IOException ignored) {
-                // best effort
-            }
-            try {
-                service.shutdown();
-            } catch (Throwable t) {
-                System.err.println("neo4j-launcher: error during shutdown: " + t);
-            }
-            try {
-                Files.deleteIfExists(pidFile);
-            } catch (IOException ignored) {
-                // best effort
-            }
-            log("stopped");
-            stopped.countDown();
-        }, "neo4j-launcher-shutdown"));
+        serviceRef.set(service);
 
         setPassword(service, port, password);
 
@@ -160,6 +189,14 @@ public final class Neo4jLauncher {
         log(String.format("ready in %.1f s (bolt://%s:%d)", (System.nanoTime() - t0) / 1e9, LISTEN_ADDRESS, port));
 
         stopped.await();
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // best effort
+        }
     }
 
     /**
@@ -192,13 +229,15 @@ public final class Neo4jLauncher {
         }
     }
 
+    /** Messages of a throwable and its causes, joined with " | ". */
     private static String rootMessage(Throwable t) {
         StringBuilder sb = new StringBuilder();
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            sb.append(c.getMessage()).append(" | ");
-            if (c.getCause() == c) {
-                break;
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < 10; c = c.getCause(), depth++) {
+            if (sb.length() > 0) {
+                sb.append(" | ");
             }
+            sb.append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
         }
         return sb.toString();
     }
