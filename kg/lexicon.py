@@ -19,15 +19,21 @@ _SPACE = re.compile(r"\s+")
 _POSSESSIVE = re.compile(r"'s\b")
 _EDGE_PUNCT = re.compile(r"^[\s\"'.,;:()\[\]]+|[\s\"'.,;:()\[\]]+$")
 
-#: Lower rank wins when one term has entries under several (label, source) pairs.
+#: Lower rank wins when one term has entries under several (label, source) pairs. Corpus Disease
+#: names (BC5CDR, NCBI-disease) beat HPO phenotype names, because HPO also lists diseases
+#: (pneumonia, atrial fibrillation) as phenotypes; corpus names whose MeSH id is a sign or symptom
+#: are relabelled Symptom first (see :class:`LexiconIndex`).
 SOURCE_RANK: dict[tuple[str, str], int] = {
     ("Disease", "hetionet"): 0,
     ("Drug", "hetionet"): 0,
-    ("Symptom", "hpo"): 1,
-    ("Symptom", "hetionet"): 2,
-    ("Drug", "bc5cdr"): 3,
     ("Disease", "ncbi_disease"): 1,
-    ("Disease", "bc5cdr"): 4,
+    ("Disease", "bc5cdr"): 1,
+    ("Symptom", "hetionet"): 1,
+    ("Symptom", "bc5cdr"): 1,
+    ("Symptom", "ncbi_disease"): 1,
+    ("Symptom", "hpo"): 2,
+    ("Disease", "hpo"): 2,
+    ("Drug", "bc5cdr"): 3,
 }
 DEFAULT_RANK = 9
 
@@ -77,15 +83,41 @@ class LexiconIndex:
     def __init__(self, entries: Iterable[object]) -> None:
         self._by_term: dict[str, list[Concept]] = {}
         self.surface_forms: dict[str, str] = {}
-        for e in entries:
-            term = getattr(e, "term")
-            concept = Concept(
-                label=getattr(e, "label"),
-                curie=getattr(e, "curie"),
-                name=getattr(e, "concept_name") or term,
-                source=getattr(e, "source"),
-                xrefs=tuple(getattr(e, "xrefs", ()) or ()),
+        rows = [
+            (
+                getattr(e, "term"),
+                Concept(
+                    label=getattr(e, "label"),
+                    curie=getattr(e, "curie"),
+                    name=getattr(e, "concept_name") or getattr(e, "term"),
+                    source=getattr(e, "source"),
+                    xrefs=tuple(getattr(e, "xrefs", ()) or ()),
+                ),
             )
+            for e in entries
+        ]
+        # MeSH ids that curated vocabularies call a sign or symptom (Hetionet Symptom = MeSH C23),
+        # and the HPO id that shares each one.
+        symptom_mesh: set[str] = set()
+        mesh_to_hp: dict[str, Concept] = {}
+        for _, c in rows:
+            if c.label != "Symptom" or c.source not in ("hetionet", "hpo"):
+                continue
+            for ref in (c.curie, *c.xrefs):
+                if ref.startswith("MESH:"):
+                    symptom_mesh.add(ref)
+                    if c.curie.startswith("HP:"):
+                        mesh_to_hp.setdefault(ref, c)
+        for term, concept in rows:
+            if concept.label == "Disease" and concept.source in ("bc5cdr", "ncbi_disease") and concept.curie in symptom_mesh:
+                hp = mesh_to_hp.get(concept.curie)
+                concept = Concept(
+                    label="Symptom",
+                    curie=hp.curie if hp else concept.curie,
+                    name=hp.name if hp else concept.name,
+                    source=concept.source,
+                    xrefs=tuple(sorted({*concept.xrefs, concept.curie} - {hp.curie if hp else concept.curie})),
+                )
             key = normalize(term)
             if not key:
                 continue
