@@ -1,0 +1,147 @@
+"""End-to-end build tests on tiny real-format inputs (no server)."""
+
+import gzip
+import json
+import logging
+import shutil
+import sqlite3
+
+import pytest
+
+from kg.config import load_config
+from kg.pipeline import build
+from kg.store.sqlite import SqliteStore
+from tests.conftest import FIXTURES
+
+PHI_VALUES = ["John Smith", "03/14/1962", "00482913", "Robert Johnson", "(555) 123-4567", "123-45-6789",
+              "jane.doe@example.com", "01/22/2024"]
+
+NOTES = [
+    {"id": "n1", "text": "Patient: John Smith\nDOB: 03/14/1962\nMRN: 00482913\nHPI:\nStarted on lisinopril for "
+                         "hypertension on 01/22/2024. Denies chest pain. Phone: (555) 123-4567."},
+    {"id": "n2", "text": "Mr. Robert Johnson developed a rash after penicillin. SSN 123-45-6789. Email "
+                         "jane.doe@example.com. Heart failure with dyspnea and edema."},
+    {"id": "n3", "text": "Warfarin interacts with amiodarone. No rash after amoxicillin."},
+]
+
+
+@pytest.fixture
+def seed_dir(tmp_path):
+    d = tmp_path / "hetionet"
+    d.mkdir()
+    shutil.copy(FIXTURES / "hetionet" / "hetionet-v1.0-nodes.tsv", d)
+    rows = (FIXTURES / "hetionet" / "edges.sif").read_text().splitlines()
+    good = [r for r in rows if len(r.split("\t")) == 3]
+    with gzip.open(d / "hetionet-v1.0-edges.partial-16of24.sif.gz", "wt") as f:
+        f.write("\n".join(good) + "\n")
+    return d
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "notes.jsonl"
+    path.write_text("\n".join(json.dumps(n) for n in NOTES) + "\n{broken\n", encoding="utf-8")
+    return path
+
+
+def _config(seed_dir, **extra):
+    overrides = [f"seed.hetionet_dir={seed_dir}", "seed.hpo_annotations=false", "gnn.enabled=false"]
+    overrides += [f"{k}={v}" for k, v in extra.items()]
+    return load_config(None, overrides)
+
+
+def _dump(store_dir):
+    conn = sqlite3.connect(store_dir / "graph.sqlite")
+    out = {}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+        out[table] = sorted(map(tuple, conn.execute(f"SELECT * FROM {table}")))  # test-only SQL over known names
+    conn.close()
+    return out
+
+
+def test_build_end_to_end_with_seed(tmp_path, corpus, seed_dir):
+    store_dir = tmp_path / "store"
+    report = build([corpus], _config(seed_dir), store_dir=store_dir)
+    assert report.documents == 3 and report.quarantined == 1
+    assert report.quarantine[0].location == "line 4"
+    with SqliteStore(store_dir) as store:
+        edges = {(e.head, e.type, e.tail): e for e in store.edges()}
+        # text-mined TREATS lands on the curated DOID node of the seed
+        treats = edges[("DRUGBANK:DB00722", "TREATS", "DOID:10763")]
+        assert treats.sources == ("text",) and treats.evidence_count == 1
+        # the seed's own edge is there, from the curated source
+        assert edges[("DRUGBANK:DB00945", "TREATS", "DOID:10763")].sources == ("hetionet",)
+        assert ("MESH:D010406", "CAUSES", "MESH:D005076") in edges  # penicillin -> rash
+        assert ("MESH:D006333", "HAS_SYMPTOM", "HP:0002094") in edges  # heart failure -> dyspnea
+        assert ("MESH:D006333", "HAS_SYMPTOM", "HP:0000969") in edges  # heart failure -> edema (coordination)
+        assert ("DRUGBANK:DB00682", "INTERACTS_WITH", "DRUGBANK:DB01118") in edges
+        # negated mention: evidence kept with its status, no asserted edge
+        ev = [e for e in store.evidence() if e.doc_id == "n3" and e.type == "CAUSES"]
+        assert ev and all(not e.asserted and e.assertion == "negated" for e in ev)
+        assert not any(k[1] == "CAUSES" and k[0] == ev[0].head and k[2] == ev[0].tail for k in edges)
+        nodes = {n.id: n for n in store.nodes()}
+        assert nodes["DOID:10763"].sources == ("hetionet", "text")
+        assert nodes["DOID:10763"].name == "hypertension"
+
+
+def test_incremental_rerun_skips_and_replaces(tmp_path, corpus, seed_dir):
+    store_dir = tmp_path / "store"
+    cfg = _config(seed_dir)
+    build([corpus], cfg, store_dir=store_dir)
+    before = _dump(store_dir)
+    again = build([corpus], cfg, store_dir=store_dir)
+    assert again.skipped_documents == 3 and again.mentions == 0
+    after = _dump(store_dir)
+    for table in ("nodes", "edges", "evidence", "mentions", "seed_edges"):
+        assert before[table] == after[table], table
+    # a changed document replaces its own evidence, nothing else
+    notes = [dict(n) for n in NOTES]
+    notes[2]["text"] = "Warfarin and aspirin were discussed."
+    corpus.write_text("\n".join(json.dumps(n) for n in notes), encoding="utf-8")
+    third = build([corpus], cfg, store_dir=store_dir)
+    assert third.skipped_documents == 2
+    with SqliteStore(store_dir) as store:
+        keys = {(e.head, e.type, e.tail) for e in store.edges()}
+        assert ("DRUGBANK:DB00682", "INTERACTS_WITH", "DRUGBANK:DB01118") not in keys
+        assert ("DRUGBANK:DB00722", "TREATS", "DOID:10763") in keys
+
+
+def test_failed_build_leaves_previous_graph_intact(tmp_path, corpus, seed_dir, monkeypatch):
+    store_dir = tmp_path / "store"
+    cfg = _config(seed_dir)
+    build([corpus], cfg, store_dir=store_dir)
+    before = _dump(store_dir)
+    corpus.write_text(json.dumps({"id": "n4", "text": "Asthma treated with albuterol."}) + "\n", encoding="utf-8")
+
+    def boom(self, keys):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(SqliteStore, "_recompute_edges", boom)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build([corpus], cfg, store_dir=store_dir)
+    after = _dump(store_dir)
+    for table in ("nodes", "edges", "evidence", "mentions", "documents", "runs"):
+        assert before[table] == after[table], table
+
+
+def test_no_phi_in_store_exports_or_logs(tmp_path, corpus, seed_dir, caplog):
+    from kg.export import export_snapshot
+    from kg.schema import load_schema
+
+    store_dir = tmp_path / "store"
+    with caplog.at_level(logging.DEBUG):
+        build([corpus], _config(seed_dir), store_dir=store_dir)
+    blobs = [json.dumps(_dump(store_dir)), caplog.text]
+    with SqliteStore(store_dir) as store:
+        snapshot = store.snapshot()
+    for fmt in ("ttl", "graphml", "neo4j-csv"):
+        for path in export_snapshot(snapshot, load_schema(), fmt, tmp_path / f"out-{fmt}"):
+            blobs.append(path.read_text(encoding="utf-8"))
+    for blob in blobs:
+        for value in PHI_VALUES:
+            assert value not in blob
+    # evidence sentences are kept, scrubbed
+    sentences = [e.sentence for e in snapshot.evidence]
+    assert any("[DATE]" in s and "lisinopril" in s for s in sentences)
+    # the raw note text is never stored whole
+    assert not any(n["text"] in blobs[0] for n in NOTES)
