@@ -645,7 +645,7 @@ def write_neo4j_csv(snapshot: GraphSnapshot, schema: GraphSchema, out_dir: str |
 
 
 def export_snapshot(snapshot: GraphSnapshot, schema: GraphSchema, fmt: str, out: str | Path) -> list[Path]:
-    """Export ``snapshot`` in format ``fmt`` to ``out`` (a file for ttl/graphml, a directory for neo4j-csv).
+    """Export ``snapshot`` in format ``fmt`` into the folder ``out`` (``medkg.ttl``, ``medkg.graphml``, or CSVs).
 
     Returns:
         The files written.
@@ -654,9 +654,9 @@ def export_snapshot(snapshot: GraphSnapshot, schema: GraphSchema, fmt: str, out:
         ValueError: ``fmt`` is not one of :data:`FORMATS`.
     """
     if fmt == "ttl":
-        return [write_turtle(snapshot, schema, out)]
+        return [write_turtle(snapshot, schema, Path(out) / "medkg.ttl")]
     if fmt == "graphml":
-        return [write_graphml(snapshot, schema, out)]
+        return [write_graphml(snapshot, schema, Path(out) / "medkg.graphml")]
     if fmt == "neo4j-csv":
         return write_neo4j_csv(snapshot, schema, out)
     raise ValueError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}")

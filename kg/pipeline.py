@@ -253,7 +253,7 @@ def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run
     with Neo4jStore.from_config(config.neo4j) as neo:
         neo.ensure_constraints(schema)
         neo.load(store.snapshot(), schema, run_id)
-        counts = neo.counts()
+        counts = neo.counts(schema)
     log.info("Neo4j loaded: %s", json.dumps(counts))
     return counts
 

@@ -25,7 +25,8 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "num_layers": 2,  # message-passing layers of the rgcn encoder
     "dropout": 0.0,
     "neg_ratio": 1,  # negatives per positive (half corrupt the head, half the tail)
-    "supervision_ratio": 0.3,  # share of train target edges hidden from message passing each epoch and scored
+    "supervision_ratio": 0.25,  # share of train target edges hidden from message passing and scored per step
+    "max_steps_per_epoch": 4,  # optimizer steps per epoch (folds of the train edges)
     "max_supervision_edges": 50_000,  # cap on positives per epoch
     "weight_decay": 0.0,
     "eval_every": 5,  # epochs between validation runs
@@ -112,9 +113,9 @@ def train_link_predictor(
 ) -> TrainResult:
     """Train encoder + DistMult on the train target edges of ``graph`` with BCE against sampled negatives.
 
-    Each epoch a random ``supervision_ratio`` share of the train target edges is hidden from message
-    passing (with its reverse edges) and used as positives, so the model cannot score an edge by
-    seeing it. Validation: filtered MRR of ``val`` pairs every ``eval_every`` epochs; the best
+    Each epoch shuffles the train target edges into folds of ``supervision_ratio`` (at most
+    ``max_supervision_edges`` each); each optimizer step hides one fold from message passing (with its
+    reverse edges) and uses it as positives, so the model cannot score an edge by seeing it. Validation: filtered MRR of ``val`` pairs every ``eval_every`` epochs; the best
     weights are kept; training stops after ``patience`` validation runs without improvement.
 
     Args:
@@ -142,6 +143,9 @@ def train_link_predictor(
     pos_all = graph.forward_edges(target)  # [2, E]
     e = pos_all.size(1)
     n_sup = max(1, min(int(e * param(config, "supervision_ratio")), param(config, "max_supervision_edges")))
+    # an epoch is ceil(1 / supervision_ratio) steps over disjoint folds of the train edges (each fold
+    # hidden in turn), capped at max_steps_per_epoch; a fold is at most max_supervision_edges edges
+    steps = min(int(param(config, "max_steps_per_epoch")), -(-e // n_sup))
     neg_ratio = int(param(config, "neg_ratio"))
     n_h, n_t = graph.num_nodes(head), graph.num_nodes(tail)
     val_gen = torch.Generator().manual_seed(config.seed)
@@ -155,23 +159,27 @@ def train_link_predictor(
     epoch = 0
     for epoch in range(1, config.epochs + 1):
         model.train()
-        sup = torch.randperm(e, generator=gen)[:n_sup]
-        ei, ew = _without(graph, target, sup, ei_all, ew_all)
-        z = model.encoder(ei, ew)
-        pos = pos_all[:, sup]  # [2, P]
-        neg = pos.repeat(1, neg_ratio)  # [2, P * neg_ratio]
-        half = torch.rand(neg.size(1), generator=gen) < 0.5
-        neg[0, half] = torch.randint(n_h, (int(half.sum()),), generator=gen)
-        neg[1, ~half] = torch.randint(n_t, (int((~half).sum()),), generator=gen)
-        logits = torch.cat([
-            model.decoder(z[head][pos[0]], z[tail][pos[1]], rel),
-            model.decoder(z[head][neg[0]], z[tail][neg[1]], rel),
-        ])  # [P + N]
-        labels = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        perm = torch.randperm(e, generator=gen)
+        for step in range(steps):
+            sup = perm[step * n_sup : (step + 1) * n_sup]  # this step's positives, hidden from message passing
+            if sup.numel() == 0:
+                break
+            ei, ew = _without(graph, target, sup, ei_all, ew_all)
+            z = model.encoder(ei, ew)
+            pos = pos_all[:, sup]  # [2, P]
+            neg = pos.repeat(1, neg_ratio)  # [2, P * neg_ratio]
+            half = torch.rand(neg.size(1), generator=gen) < 0.5
+            neg[0, half] = torch.randint(n_h, (int(half.sum()),), generator=gen)
+            neg[1, ~half] = torch.randint(n_t, (int((~half).sum()),), generator=gen)
+            logits = torch.cat([
+                model.decoder(z[head][pos[0]], z[tail][pos[1]], rel),
+                model.decoder(z[head][neg[0]], z[tail][neg[1]], rel),
+            ])  # [P + N]
+            labels = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
         if epoch % eval_every == 0 or epoch == config.epochs:
             rows, _ = gnn_scorers(model, embed(model, graph), target)
             with torch.no_grad():
