@@ -85,7 +85,7 @@ def _edge_key(e: Edge, symmetric: bool) -> tuple[str, str, str]:
 
 
 def matches_pattern(pattern: Sequence[str], et: EdgeType) -> bool:
-    return len(pattern) == 3 and all(p in ("*", x) for p, x in zip(pattern, et))
+    return len(pattern) == 3 and all(p in ("*", x) for p, x in zip(pattern, et, strict=True))
 
 
 def resolve_edge_types(schema: GraphSchema, edge_types: Collection[str] | None) -> list[str]:

@@ -56,7 +56,9 @@ class PathIndex:
 
 def build_path_index(graph: GraphIndex) -> PathIndex:
     """Build the path-search index from the forward edges of ``graph``."""
-    offset, ids, start = {}, [], 0
+    offset: dict[str, int] = {}
+    ids: list[str] = []
+    start = 0
     for label in sorted(graph.node_ids):
         offset[label] = start
         ids.extend(graph.node_ids[label])

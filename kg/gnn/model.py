@@ -8,6 +8,7 @@ a module whose ``forward(edge_index_dict, edge_weight_dict)`` gives ``{label: Te
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import torch
 from torch import Tensor, nn
@@ -28,13 +29,17 @@ class EmbeddingEncoder(nn.Module):
         self.dim = dim
         self.emb = nn.ModuleDict({label: nn.Embedding(max(n, 1), dim) for label, n in num_nodes.items()})
         for e in self.emb.values():
-            nn.init.normal_(e.weight, std=0.1)
+            nn.init.normal_(cast(nn.Embedding, e).weight, std=0.1)
+
+    def initial(self) -> dict[str, Tensor]:
+        """The input embeddings ``{label: Tensor[num_nodes_label, dim]}``."""
+        return {label: cast(nn.Embedding, e).weight for label, e in self.emb.items()}
 
     def forward(
         self, edge_index_dict: Mapping[EdgeType, Tensor], edge_weight_dict: Mapping[EdgeType, Tensor] | None = None
     ) -> dict[str, Tensor]:
         """Return ``{label: Tensor[num_nodes_label, dim]}`` (the edges are ignored)."""
-        return {label: e.weight for label, e in self.emb.items()}
+        return self.initial()
 
 
 class RGCNEncoder(EmbeddingEncoder):
@@ -75,15 +80,15 @@ class RGCNEncoder(EmbeddingEncoder):
             edge_index_dict: edge type -> long [2, E] (head index, tail index); messages flow head -> tail.
             edge_weight_dict: edge type -> float [E], optional.
         """
-        x = {label: e.weight for label, e in self.emb.items()}
+        x = self.initial()
         eis = {et: ei for et, ei in edge_index_dict.items() if et in set(self.edge_types)}
         ews = {et: edge_weight_dict[et] for et in eis} if edge_weight_dict is not None else None
-        for conv, norms in zip(self.convs, self.norms):
+        for conv, norms in zip(self.convs, self.norms, strict=True):
             out = conv(x, eis, edge_weight_dict=ews) if ews is not None else conv(x, eis)
-            new = {}
+            new: dict[str, Tensor] = {}
             for label, h in x.items():
                 if label in out:
-                    m = torch.relu(norms[label](out[label]))
+                    m = torch.relu(cast(nn.ModuleDict, norms)[label](out[label]))
                     m = nn.functional.dropout(m, p=self.dropout, training=self.training)
                     new[label] = h + m
                 else:

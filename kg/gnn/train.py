@@ -15,7 +15,7 @@ from torch import Tensor
 from kg.config import GnnConfig
 
 from .data import EdgeType, GraphIndex
-from .evaluate import PairScorer, RowScorer, ranking_metrics, rank_pairs
+from .evaluate import PairScorer, RowScorer, rank_pairs, ranking_metrics
 from .model import LinkPredictor, build_model
 
 log = logging.getLogger(__name__)

@@ -79,5 +79,5 @@ def test_hypotheses_are_new_ranked_and_explained_by_real_training_paths(graph, s
         for p in h.explanation:
             assert p.nodes[0] == h.head and p.nodes[-1] == h.tail and 3 <= len(p.nodes) <= 4
             assert len(p.relations) == len(p.nodes) - 1 and 0 < p.contribution <= 1
-            for a, b, r in zip(p.nodes, p.nodes[1:], p.relations):
+            for a, b, r in zip(p.nodes, p.nodes[1:], p.relations, strict=False):
                 assert r in adj[(a, b)], (a, r, b)

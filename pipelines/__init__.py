@@ -1,0 +1,1 @@
+"""Scheduled extraction pipelines built on the medkg library."""
