@@ -77,7 +77,9 @@ class EvidenceRow:
     seen_at: str
 
 
-def aggregate_edge(head: str, rel: str, tail: str, rows: Iterable[EvidenceRow], seed_sources: Iterable[str] = ()) -> Edge | None:
+def aggregate_edge(
+    head: str, rel: str, tail: str, rows: Iterable[EvidenceRow], seed_sources: Iterable[str] = ()
+) -> Edge | None:
     """Aggregate the evidence of one (head, rel, tail) key; None when nothing asserts it."""
     rows = list(rows)
     asserted = [r for r in rows if r.evidence.asserted]

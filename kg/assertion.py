@@ -100,7 +100,9 @@ class ContextAnnotator:
                 continue
             sent = span.sent
             found: set[str] = set()
-            terms = [(s, e, r) for s, e, r in triggers if s >= sent.start and e <= sent.end and r.category == "terminate"]
+            terms = [
+                (s, e, r) for s, e, r in triggers if s >= sent.start and e <= sent.end and r.category == "terminate"
+            ]
             for s, e, rule in triggers:
                 if rule.category == "terminate" or s < sent.start or e > sent.end:
                     continue

@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -48,7 +47,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Warnings only."),
 ) -> None:
@@ -56,7 +57,7 @@ def main(
     _setup_logging(verbose, quiet)
 
 
-def _config(path: Optional[Path], overrides: Optional[list[str]]) -> MedkgConfig:
+def _config(path: Path | None, overrides: list[str] | None) -> MedkgConfig:
     try:
         return load_config(path, overrides or [])
     except ConfigError as exc:
@@ -85,19 +86,23 @@ def _print_report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def
             hyp.add_row(h.type, h.head, h.tail, f"{h.score:.3f}", str(h.rank), path)
         console.print(hyp)
     if as_json:
-        typer.echo(json.dumps({k: getattr(report, k) for k in ("documents", "mentions", "triples", "nodes", "edges", "quarantined")}))
+        typer.echo(
+            json.dumps(
+                {k: getattr(report, k) for k in ("documents", "mentions", "triples", "nodes", "edges", "quarantined")}
+            )
+        )
 
 
 @app.command()
 def build(
     inputs: list[Path] = typer.Argument(..., help="Files or folders of .txt, .jsonl or .csv."),
-    store: Optional[Path] = typer.Option(None, "--store", help="Embedded store folder (default: config store)."),
-    text_column: Optional[str] = typer.Option(None, "--text-column", help="CSV column holding the text."),
-    id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV column holding the document id."),
+    store: Path | None = typer.Option(None, "--store", help="Embedded store folder (default: config store)."),
+    text_column: str | None = typer.Option(None, "--text-column", help="CSV column holding the text."),
+    id_column: str | None = typer.Option(None, "--id-column", help="CSV column holding the document id."),
     no_seeds: bool = typer.Option(False, "--no-seeds", help="Do not load the curated seed graphs."),
     as_json: bool = typer.Option(False, "--json", help="End with one JSON line of counts."),
-    config: Optional[Path] = ConfigOpt,
-    overrides: Optional[list[str]] = SetOpt,
+    config: Path | None = ConfigOpt,
+    overrides: list[str] | None = SetOpt,
 ) -> None:
     """Run the whole chain on your corpus into the embedded store (and Neo4j when NEO4J_URI is set)."""
     from kg.pipeline import build as run_build
@@ -113,10 +118,10 @@ def build(
 
 @app.command()
 def demo(
-    store: Optional[Path] = typer.Option(None, "--store", help="Embedded store folder (default: config store)."),
+    store: Path | None = typer.Option(None, "--store", help="Embedded store folder (default: config store)."),
     as_json: bool = typer.Option(False, "--json", help="End with one JSON line of counts."),
-    config: Optional[Path] = ConfigOpt,
-    overrides: Optional[list[str]] = SetOpt,
+    config: Path | None = ConfigOpt,
+    overrides: list[str] | None = SetOpt,
 ) -> None:
     """The main job: the full chain on the bundled synthetic demo corpus."""
     from kg.pipeline import demo as run_demo
@@ -146,12 +151,12 @@ def export(
 
 @app.command()
 def query(
-    name: Optional[str] = typer.Argument(None, help="Query name (see --list)."),
-    param: Optional[list[str]] = typer.Option(None, "--param", "-p", help="key=value (repeatable)."),
+    name: str | None = typer.Argument(None, help="Query name (see --list)."),
+    param: list[str] | None = typer.Option(None, "--param", "-p", help="key=value (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     list_: bool = typer.Option(False, "--list", help="List the named queries."),
-    config: Optional[Path] = ConfigOpt,
-    overrides: Optional[list[str]] = SetOpt,
+    config: Path | None = ConfigOpt,
+    overrides: list[str] | None = SetOpt,
 ) -> None:
     """Run a named Cypher query from queries/ against Neo4j (NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD)."""
     from kg.queries import get_query, graph_stats, list_queries, parse_params, run_query
@@ -182,7 +187,7 @@ def query(
 
 @neo4j_app.command("start")
 def neo4j_start(
-    home: Optional[Path] = typer.Option(None, "--home", help="Data folder (default .neo4j in the repo)."),
+    home: Path | None = typer.Option(None, "--home", help="Data folder (default .neo4j in the repo)."),
     port: int = typer.Option(7687, "--port", help="Bolt port on 127.0.0.1."),
 ) -> None:
     """Start Neo4j 5.26 (needs NEO4J_PASSWORD; builds the launcher with Maven on first use)."""
@@ -195,7 +200,7 @@ def neo4j_start(
 
 
 @neo4j_app.command("stop")
-def neo4j_stop(home: Optional[Path] = typer.Option(None, "--home")) -> None:
+def neo4j_stop(home: Path | None = typer.Option(None, "--home")) -> None:
     """Stop the local Neo4j server."""
     from kg import neo4j_server
 
@@ -204,7 +209,7 @@ def neo4j_stop(home: Optional[Path] = typer.Option(None, "--home")) -> None:
 
 
 @neo4j_app.command("status")
-def neo4j_status(home: Optional[Path] = typer.Option(None, "--home")) -> None:
+def neo4j_status(home: Path | None = typer.Option(None, "--home")) -> None:
     """Show whether the local Neo4j server runs."""
     from kg import neo4j_server
 
@@ -214,8 +219,8 @@ def neo4j_status(home: Optional[Path] = typer.Option(None, "--home")) -> None:
 @neo4j_app.command("load")
 def neo4j_load(
     store: Path = typer.Option(..., "--store", help="Embedded store folder to load from."),
-    config: Optional[Path] = ConfigOpt,
-    overrides: Optional[list[str]] = SetOpt,
+    config: Path | None = ConfigOpt,
+    overrides: list[str] | None = SetOpt,
 ) -> None:
     """Load an existing embedded store into Neo4j (idempotent)."""
     from kg.pipeline import load_neo4j
@@ -234,14 +239,13 @@ def neo4j_load(
 def vocab_build(
     hetionet_dir: Path = typer.Option(..., "--hetionet", help="Folder with the Hetionet nodes TSV."),
     bc5cdr_dir: Path = typer.Option(..., "--bc5cdr", help="Folder with the BC5CDR PubTator files."),
-    ncbi_dir: Optional[Path] = typer.Option(None, "--ncbi-disease", help="Folder with the NCBI-disease files."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output lexicon (default: the packaged one)."),
+    ncbi_dir: Path | None = typer.Option(None, "--ncbi-disease", help="Folder with the NCBI-disease files."),
+    out: Path | None = typer.Option(None, "--out", help="Output lexicon (default: the packaged one)."),
 ) -> None:
     """Build the lexicon used by the dictionary NER and linker from curated vocabularies and training corpora."""
     from kg import vocab
 
-    kwargs = {"ncbi_dir": ncbi_dir} if ncbi_dir else {}
-    stats = vocab.build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, **kwargs)
+    stats = vocab.build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, ncbi_dir=ncbi_dir)
     typer.echo(json.dumps(stats, default=str))
 
 

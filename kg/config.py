@@ -89,6 +89,7 @@ class MedkgConfig(_Section):
 
 def _resolve_env(value: Any) -> Any:
     if isinstance(value, str):
+
         def sub(m: re.Match[str]) -> str:
             name, default = m.group(1), m.group(2)
             got = os.environ.get(name)

@@ -171,9 +171,7 @@ def _iter_files(path: Path) -> Iterator[Path]:
         yield path
 
 
-def read_inputs(
-    inputs: Iterable[str | Path], text_column: str = "text", id_column: str | None = None
-) -> IngestResult:
+def read_inputs(inputs: Iterable[str | Path], text_column: str = "text", id_column: str | None = None) -> IngestResult:
     """Read files and folders of .txt, .jsonl and .csv/.tsv into documents, quarantining bad records.
 
     Raises:

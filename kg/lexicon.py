@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _QUOTES = re.compile(r"[\u2018\u2019\u201b`´]")
@@ -80,17 +81,17 @@ class Concept:
 class LexiconIndex:
     """Normalized term -> concepts, best first."""
 
-    def __init__(self, entries: Iterable[object]) -> None:
+    def __init__(self, entries: Iterable[Any]) -> None:
         self._by_term: dict[str, list[Concept]] = {}
         self.surface_forms: dict[str, str] = {}
         rows = [
             (
-                getattr(e, "term"),
+                e.term,
                 Concept(
-                    label=getattr(e, "label"),
-                    curie=getattr(e, "curie"),
-                    name=getattr(e, "concept_name") or getattr(e, "term"),
-                    source=getattr(e, "source"),
+                    label=e.label,
+                    curie=e.curie,
+                    name=e.concept_name or e.term,
+                    source=e.source,
                     xrefs=tuple(getattr(e, "xrefs", ()) or ()),
                 ),
             )
@@ -109,7 +110,11 @@ class LexiconIndex:
                     if c.curie.startswith("HP:"):
                         mesh_to_hp.setdefault(ref, c)
         for term, concept in rows:
-            if concept.label == "Disease" and concept.source in ("bc5cdr", "ncbi_disease") and concept.curie in symptom_mesh:
+            if (
+                concept.label == "Disease"
+                and concept.source in ("bc5cdr", "ncbi_disease")
+                and concept.curie in symptom_mesh
+            ):
                 hp = mesh_to_hp.get(concept.curie)
                 concept = Concept(
                     label="Symptom",

@@ -41,7 +41,9 @@ class LexiconLinker:
                     break
             if hit and hit[1] >= self.min_score:
                 concept, score = hit
-                out.append(m.model_copy(update={"curie": concept.curie, "concept_name": concept.name, "link_score": score}))
+                out.append(
+                    m.model_copy(update={"curie": concept.curie, "concept_name": concept.name, "link_score": score})
+                )
             else:
                 out.append(m.model_copy(update={"curie": None, "concept_name": None, "link_score": None}))
         return out

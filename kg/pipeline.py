@@ -63,7 +63,9 @@ class TextPipeline:
         from kg import linking  # noqa: F401  (registers the built-in linkers)
 
         self.linker = LINKER_REGISTRY.create(self.config.linker.name, **self.config.linker.params)
-        self.relations = RELATION_REGISTRY.create(self.config.relations.name, schema=self.schema, **self.config.relations.params)
+        self.relations = RELATION_REGISTRY.create(
+            self.config.relations.name, schema=self.schema, **self.config.relations.params
+        )
         self.assertion = default_annotator()
 
     @property
@@ -110,7 +112,6 @@ def canonical_edges(edges: Sequence[Edge], schema: GraphSchema) -> list[Edge]:
 
 def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> dict[str, object]:
     """Load the configured curated seeds into the store (skipped when their files are unchanged)."""
-    from kg.seed.base import SeedError
     from kg.seed.hetionet import load_hetionet
     from kg.seed.hpo import load_hpo_annotations
 
@@ -120,11 +121,20 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
         directory = Path(config.seed.hetionet_dir)
         if directory.is_dir():
             files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".tsv", ".gz"))
-            fp = _digest([(p.name, _file_digest(p)) for p in files], config.seed.hetionet_edge_types, schema.version, "hetionet-1")
+            fp = _digest(
+                [(p.name, _file_digest(p)) for p in files],
+                config.seed.hetionet_edge_types,
+                schema.version,
+                "hetionet-1",
+            )
             if store.get_meta("seed:hetionet") != fp:
                 seed = load_hetionet(directory, schema, edge_types=config.seed.hetionet_edge_types)
                 store.load_seed("hetionet", seed.nodes, canonical_edges(seed.edges, schema), fp)
-                report["hetionet"] = {"nodes": len(seed.nodes), "edges": len(seed.edges), "quarantined": len(seed.quarantine)}
+                report["hetionet"] = {
+                    "nodes": len(seed.nodes),
+                    "edges": len(seed.edges),
+                    "quarantined": len(seed.quarantine),
+                }
             else:
                 report["hetionet"] = "unchanged"
             from kg.lexicon import normalize
@@ -195,18 +205,37 @@ def build(
             n_mentions += len(mentions)
             n_triples += len(evidence)
             if i % max(1, len(todo) // 10) == 0 or i == len(todo):
-                log.info("processed %d/%d documents (%.1f docs/s)", i, len(todo), i / max(time.monotonic() - started, 1e-9))
+                log.info(
+                    "processed %d/%d documents (%.1f docs/s)", i, len(todo), i / max(time.monotonic() - started, 1e-9)
+                )
         details = {
-            "documents": len(writes), "skipped": skipped, "mentions": n_mentions, "triples": n_triples,
-            "mentions_dropped_as_phi": n_phi, "quarantined": len(quarantine), "pipeline_key": pipeline_key,
+            "documents": len(writes),
+            "skipped": skipped,
+            "mentions": n_mentions,
+            "triples": n_triples,
+            "mentions_dropped_as_phi": n_phi,
+            "quarantined": len(quarantine),
+            "pipeline_key": pipeline_key,
             "seeds": seed_report,
         }
         store.apply_build(run_id, pipeline_key, writes, list(nodes.values()), quarantine, details)
-        log.info("build %s written: %d documents (%d unchanged skipped), %d mentions, %d triples",
-                 run_id, len(writes), skipped, n_mentions, n_triples)
+        log.info(
+            "build %s written: %d documents (%d unchanged skipped), %d mentions, %d triples",
+            run_id,
+            len(writes),
+            skipped,
+            n_mentions,
+            n_triples,
+        )
         hypotheses = []
         if config.gnn.enabled:
-            hypotheses = run_linkprediction_step(store, schema, config, run_id, changed=bool(writes) or any(v != "unchanged" for v in seed_report.values()))
+            hypotheses = run_linkprediction_step(
+                store,
+                schema,
+                config,
+                run_id,
+                changed=bool(writes) or any(v != "unchanged" for v in seed_report.values()),
+            )
         if config.neo4j.uri:
             load_neo4j(store, schema, config, run_id)
         counts = store.counts()
@@ -228,7 +257,9 @@ def build(
         store.close()
 
 
-def run_linkprediction_step(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str, changed: bool = True) -> list:
+def run_linkprediction_step(
+    store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str, changed: bool = True
+) -> list:
     """Train the GNN on the stored graph and write its hypotheses back (skipped when nothing changed)."""
     from kg.gnn import run_linkprediction
 

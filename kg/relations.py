@@ -65,8 +65,10 @@ class RuleRelationExtractor:
                     )
                 )
 
-    def _match(self, first: Mention, second: Mention, between: str, sentence: str) -> list[tuple[Mention, Mention, Pattern]]:
-        hits = []
+    def _match(
+        self, first: Mention, second: Mention, between: str, sentence: str
+    ) -> list[tuple[Mention, Mention, Pattern]]:
+        hits: list[tuple[Mention, Mention, Pattern]] = []
         if len(between) > self.max_gap or self.blockers.search(between):
             return hits
         for p in self.patterns:
@@ -119,7 +121,9 @@ class RuleRelationExtractor:
         chain = inner + [last]
         if any(m.label != last.label for m in chain):
             return False
-        return all(self.coordination.match(text[a.end : b.start].lower()) for a, b in zip(chain, chain[1:]))
+        return all(
+            self.coordination.match(text[a.end : b.start].lower()) for a, b in zip(chain, chain[1:], strict=False)
+        )
 
 
 @RELATION_REGISTRY.register("rules")

@@ -100,7 +100,7 @@ class GraphSchema(BaseModel):
 
     def edge_types(self, include_predicted: bool = False) -> list[tuple[str, str, str]]:
         """All (head label, relation, tail label) triples, as PyG-style edge types."""
-        out = []
+        out: list[tuple[str, str, str]] = []
         for rel, spec in self.relationships.items():
             if spec.predicted and not include_predicted:
                 continue
@@ -112,9 +112,7 @@ class GraphSchema(BaseModel):
         try:
             return self.prediction_targets[rel]
         except KeyError:
-            raise SchemaError(
-                f"{rel!r} is not a prediction target; known: {sorted(self.prediction_targets)}"
-            ) from None
+            raise SchemaError(f"{rel!r} is not a prediction target; known: {sorted(self.prediction_targets)}") from None
 
 
 def load_schema(path: str | Path | None = None) -> GraphSchema:

@@ -70,8 +70,14 @@ def run(
     code = 1 if share > max_quarantine_share else 0
     if code:
         log.error("quarantined %.0f%% of inputs (limit %.0f%%)", 100 * share, 100 * max_quarantine_share)
-    log.info("nightly run %s: %d documents (%d unchanged), %d triples, %d quarantined",
-             report.run_id, report.documents, report.skipped_documents, report.triples, report.quarantined)
+    log.info(
+        "nightly run %s: %d documents (%d unchanged), %d triples, %d quarantined",
+        report.run_id,
+        report.documents,
+        report.skipped_documents,
+        report.triples,
+        report.quarantined,
+    )
     return summary, code
 
 
@@ -87,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(PhiRedactingFilter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, handlers=[handler], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     summary, code = run(args.inbox, args.store, args.exports, args.config, args.overrides, args.max_quarantine_share)
     print(json.dumps({k: v for k, v in summary.items() if k not in ("quarantine", "exports")}))
     return code

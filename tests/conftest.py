@@ -23,7 +23,14 @@ TINY_LEXICON = [
     ("hypertension", "Symptom", "HP:0000822", "Hypertension", "hpo", ""),
     ("type 2 diabetes mellitus", "Disease", "DOID:9352", "type 2 diabetes mellitus", "hetionet", ""),
     ("asthma", "Disease", "DOID:2841", "asthma", "hetionet", ""),
-    ("chronic obstructive pulmonary disease", "Disease", "DOID:3083", "chronic obstructive pulmonary disease", "hetionet", ""),
+    (
+        "chronic obstructive pulmonary disease",
+        "Disease",
+        "DOID:3083",
+        "chronic obstructive pulmonary disease",
+        "hetionet",
+        "",
+    ),
     ("heart failure", "Disease", "MESH:D006333", "Heart Failure", "bc5cdr", ""),
     ("chest pain", "Symptom", "HP:0100749", "Chest pain", "hpo", ""),
     ("rash", "Symptom", "HP:0000988", "Skin rash", "hpo", ""),
@@ -80,7 +87,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI, a skipped Neo4j test, or none run at all, fails the run."""
     if os.environ.get("CI") and (_NEO4J["skipped"] or not _NEO4J["passed"]):
-        print(f"\nCI: neo4j tests passed={_NEO4J['passed']} skipped={_NEO4J['skipped']}: Neo4j tests must run, not skip")
+        print(
+            f"\nCI: neo4j tests passed={_NEO4J['passed']} skipped={_NEO4J['skipped']}: Neo4j tests must run, not skip"
+        )
         session.exitstatus = 1
 
 

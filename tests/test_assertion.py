@@ -11,8 +11,17 @@ def _mention(doc, analyzed, phrase, label="Symptom", occurrence=0):
         start = doc.text.index(phrase, start + 1)
     end = start + len(phrase)
     sent = analyzed.sentence_of(start)
-    return Mention(doc_id=doc.id, sentence_index=sent.index, start=start, end=end, text=phrase, label=label,
-                   confidence=0.9, extractor="test", extractor_version="0")
+    return Mention(
+        doc_id=doc.id,
+        sentence_index=sent.index,
+        start=start,
+        end=end,
+        text=phrase,
+        label=label,
+        confidence=0.9,
+        extractor="test",
+        extractor_version="0",
+    )
 
 
 CASES = [

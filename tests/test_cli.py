@@ -48,8 +48,21 @@ def test_csv_build_with_columns(tmp_path, seed_dir, monkeypatch):  # noqa: F811
     monkeypatch.delenv("NEO4J_URI", raising=False)
     csv_path = tmp_path / "notes.csv"
     csv_path.write_text('nid,note\na1,"Started on lisinopril for hypertension."\n', encoding="utf-8")
-    result = runner.invoke(app, ["build", str(csv_path), "--store", str(tmp_path / "s"), "--text-column", "note",
-                                 "--id-column", "nid", "--json", *_overrides(seed_dir)])
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            str(csv_path),
+            "--store",
+            str(tmp_path / "s"),
+            "--text-column",
+            "note",
+            "--id-column",
+            "nid",
+            "--json",
+            *_overrides(seed_dir),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.strip().splitlines()[-1])["triples"] == 1
 

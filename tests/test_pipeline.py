@@ -13,14 +13,28 @@ from kg.pipeline import build
 from kg.store.sqlite import SqliteStore
 from tests.conftest import FIXTURES
 
-PHI_VALUES = ["John Smith", "03/14/1962", "00482913", "Robert Johnson", "(555) 123-4567", "123-45-6789",
-              "jane.doe@example.com", "01/22/2024"]
+PHI_VALUES = [
+    "John Smith",
+    "03/14/1962",
+    "00482913",
+    "Robert Johnson",
+    "(555) 123-4567",
+    "123-45-6789",
+    "jane.doe@example.com",
+    "01/22/2024",
+]
 
 NOTES = [
-    {"id": "n1", "text": "Patient: John Smith\nDOB: 03/14/1962\nMRN: 00482913\nHPI:\nStarted on lisinopril for "
-                         "hypertension on 01/22/2024. Denies chest pain. Phone: (555) 123-4567."},
-    {"id": "n2", "text": "Mr. Robert Johnson developed a rash after penicillin. SSN 123-45-6789. Email "
-                         "jane.doe@example.com. Heart failure with dyspnea and edema."},
+    {
+        "id": "n1",
+        "text": "Patient: John Smith\nDOB: 03/14/1962\nMRN: 00482913\nHPI:\nStarted on lisinopril for "
+        "hypertension on 01/22/2024. Denies chest pain. Phone: (555) 123-4567.",
+    },
+    {
+        "id": "n2",
+        "text": "Mr. Robert Johnson developed a rash after penicillin. SSN 123-45-6789. Email "
+        "jane.doe@example.com. Heart failure with dyspnea and edema.",
+    },
     {"id": "n3", "text": "Warfarin interacts with amiodarone. No rash after amoxicillin."},
 ]
 

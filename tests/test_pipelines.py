@@ -27,7 +27,19 @@ def test_nightly_exit_code_on_too_much_quarantine(tmp_path, seed_dir, capsys, mo
     inbox.mkdir()
     (inbox / "ok.txt").write_text("Started on lisinopril for hypertension.", encoding="utf-8")
     (inbox / "empty.txt").write_text("", encoding="utf-8")
-    args = ["--inbox", str(inbox), "--store", str(tmp_path / "s"), "--max-quarantine-share", "0.1",
-            "--set", f"seed.hetionet_dir={seed_dir}", "--set", "seed.hpo_annotations=false", "--set", "gnn.enabled=false"]
+    args = [
+        "--inbox",
+        str(inbox),
+        "--store",
+        str(tmp_path / "s"),
+        "--max-quarantine-share",
+        "0.1",
+        "--set",
+        f"seed.hetionet_dir={seed_dir}",
+        "--set",
+        "seed.hpo_annotations=false",
+        "--set",
+        "gnn.enabled=false",
+    ]
     assert main(args) == 1
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["quarantined"] == 1

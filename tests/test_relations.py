@@ -1,6 +1,6 @@
 import pytest
 
-from kg.assemble import aggregate_edge, evidence_for, EvidenceRow
+from kg.assemble import EvidenceRow, aggregate_edge, evidence_for
 from kg.nlp import analyze
 from kg.relations import RuleRelationExtractor
 from kg.types import Document, Mention
@@ -11,9 +11,19 @@ def _m(doc, analyzed, phrase, label, curie, assertion="present", occurrence=0):
     for _ in range(occurrence + 1):
         start = doc.text.index(phrase, start + 1)
     sent = analyzed.sentence_of(start)
-    return Mention(doc_id=doc.id, sentence_index=sent.index, start=start, end=start + len(phrase), text=phrase,
-                   label=label, confidence=0.9, extractor="test", extractor_version="0", curie=curie,
-                   assertion=assertion)
+    return Mention(
+        doc_id=doc.id,
+        sentence_index=sent.index,
+        start=start,
+        end=start + len(phrase),
+        text=phrase,
+        label=label,
+        confidence=0.9,
+        extractor="test",
+        extractor_version="0",
+        curie=curie,
+        assertion=assertion,
+    )
 
 
 LABELS = {
@@ -42,12 +52,23 @@ def _extract(schema, text, phrases):
 @pytest.mark.parametrize(
     "text, phrases, expected",
     [
-        ("Started on lisinopril for hypertension.", ["lisinopril", "hypertension"], {("lisinopril", "TREATS", "hypertension")}),
+        (
+            "Started on lisinopril for hypertension.",
+            ["lisinopril", "hypertension"],
+            {("lisinopril", "TREATS", "hypertension")},
+        ),
         ("Asthma treated with albuterol.".lower(), ["asthma", "albuterol"], {("albuterol", "TREATS", "asthma")}),
         ("She developed a rash after penicillin.", ["rash", "penicillin"], {("penicillin", "CAUSES", "rash")}),
-        ("Heart failure with dyspnea and edema.".lower(), ["heart failure", "dyspnea", "edema"],
-         {("heart failure", "HAS_SYMPTOM", "dyspnea"), ("heart failure", "HAS_SYMPTOM", "edema")}),
-        ("Warfarin interacts with amiodarone.".lower(), ["warfarin", "amiodarone"], {("warfarin", "INTERACTS_WITH", "amiodarone")}),
+        (
+            "Heart failure with dyspnea and edema.".lower(),
+            ["heart failure", "dyspnea", "edema"],
+            {("heart failure", "HAS_SYMPTOM", "dyspnea"), ("heart failure", "HAS_SYMPTOM", "edema")},
+        ),
+        (
+            "Warfarin interacts with amiodarone.".lower(),
+            ["warfarin", "amiodarone"],
+            {("warfarin", "INTERACTS_WITH", "amiodarone")},
+        ),
         ("The rash was not due to penicillin.", ["rash", "penicillin"], set()),
         ("Lisinopril and hypertension were discussed.".lower(), ["lisinopril", "hypertension"], set()),
     ],
@@ -71,7 +92,10 @@ def test_negated_argument_is_not_asserted_and_aggregation(schema):
     assert ev["TREATS"].asserted and ev["TREATS"].head == "DRUGBANK:DB00722"
     assert not ev["CAUSES"].asserted and ev["CAUSES"].assertion == "negated"
     assert aggregate_edge("MESH:D010406", "CAUSES", "HP:0000988", [EvidenceRow(ev["CAUSES"], "t0")]) is None
-    rows = [EvidenceRow(ev["TREATS"], "t1"), EvidenceRow(ev["TREATS"].model_copy(update={"doc_id": "d3", "confidence": 0.5}), "t2")]
+    rows = [
+        EvidenceRow(ev["TREATS"], "t1"),
+        EvidenceRow(ev["TREATS"].model_copy(update={"doc_id": "d3", "confidence": 0.5}), "t2"),
+    ]
     edge = aggregate_edge("DRUGBANK:DB00722", "TREATS", "DOID:10763", rows)
     assert edge.evidence_count == 2 and edge.doc_count == 2
     assert edge.confidence == pytest.approx(1 - (1 - 0.8) * (1 - 0.5))

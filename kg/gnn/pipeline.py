@@ -42,6 +42,13 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
     "max_paths": 3,  # explaining paths per hypothesis
     "max_explained": 50_000,  # hypotheses explained per target, best ranks first
     "num_threads": None,  # torch intra-op threads (None: leave torch's setting)
+    # per-target values of any params key (see target_params for the precedence)
+    "per_target": {
+        # HPO's HAS_SYMPTOM edges would dominate the TREATS graph's cost and carry no drug signal
+        "TREATS": {"exclude_signatures": [["Gene", "*", "Gene"], ["Anatomy", "*", "Gene"], ["*", "HAS_SYMPTOM", "*"]]},
+        # a few hundred thousand HPO edges: one layer, fewer steps per epoch
+        "HAS_SYMPTOM": {"num_layers": 1, "max_steps_per_epoch": 2},
+    },
 }
 
 LinkMetrics = dict[str, dict[str, Any]]
@@ -68,6 +75,16 @@ class LinkPredResult:
 
 def _param(config: GnnConfig, key: str) -> Any:
     return config.params.get(key, PIPELINE_DEFAULTS[key])
+
+
+def target_params(config: GnnConfig, rel: str) -> dict[str, Any]:
+    """The params for target ``rel``: default per-target values, then the run's params, then its per-target values.
+
+    A key the run sets globally wins over the default per-target value of that key.
+    """
+    defaults = PIPELINE_DEFAULTS["per_target"].get(rel, {})
+    user = config.params.get("per_target", {}).get(rel, {})
+    return {**{k: v for k, v in defaults.items() if k not in config.params}, **config.params, **user}
 
 
 def model_version(config: GnnConfig) -> str:
@@ -200,8 +217,9 @@ def run_linkprediction(
     stats: dict[str, dict[str, float]] = {}
     hypotheses: list[Hypothesis] = []
     for rel in config.targets:
+        cfg = config.model_copy(update={"params": target_params(config, rel)})
         try:
-            m, h, s = _run_target(nodes, edges, schema, config, rel, run_id, version, graph_types)
+            m, h, s = _run_target(nodes, edges, schema, cfg, rel, run_id, version, graph_types)
         except TargetUnavailable as exc:
             log.warning("link prediction target skipped: %s", exc)
             metrics[rel] = {"skipped": str(exc)}

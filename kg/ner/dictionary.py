@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any, cast
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from spacy.util import filter_spans
 from kg.lexicon import LexiconIndex, packaged_index
 from kg.ner import NER_REGISTRY
 from kg.nlp import AnalyzedDocument, base_pipeline
-from kg.types import ENTITY_LABELS, Mention
+from kg.types import ENTITY_LABELS, EntityLabel, Mention
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,13 @@ class DictionaryNer:
                 last = term.rsplit(" ", 1)[-1]
                 if last.isalpha() and len(last) > 3 and not term.endswith("s"):
                     lower_terms.append(term[:-1] + "ies" if term.endswith("y") else term + "s")
-        tok = nlp.tokenizer
+        tok: Any = nlp.tokenizer
         for matcher, terms in ((self.lower, lower_terms), (self.orth, orth_terms)):
             for i in range(0, len(terms), 5000):
                 matcher.add("TERM", list(tok.pipe(terms[i : i + 5000])))
-        log.info("dictionary NER ready: %d patterns (%d case-sensitive)", len(lower_terms) + len(orth_terms), len(orth_terms))
+        log.info(
+            "dictionary NER ready: %d patterns (%d case-sensitive)", len(lower_terms) + len(orth_terms), len(orth_terms)
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
@@ -86,8 +89,10 @@ class DictionaryNer:
             long_form = short._.long_form
             label = None
             for s in spans:
-                if s.start_char >= long_form.start_char and s.end_char <= long_form.end_char and (
-                    s.end_char - s.start_char >= 0.6 * (long_form.end_char - long_form.start_char)
+                if (
+                    s.start_char >= long_form.start_char
+                    and s.end_char <= long_form.end_char
+                    and (s.end_char - s.start_char >= 0.6 * (long_form.end_char - long_form.start_char))
                 ):
                     label = s.label_
                     break
@@ -144,7 +149,7 @@ class DictionaryExtractor:
                     start=ent.start_char,
                     end=ent.end_char,
                     text=ent.text,
-                    label=ent.label_,
+                    label=cast(EntityLabel, ent.label_),
                     confidence=self.component.confidence,
                     extractor=self.name,
                     extractor_version=self.version,

@@ -14,8 +14,9 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kg.assemble import EvidenceRow, aggregate_edge
 from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Mention, Node, PathContribution, QuarantineRecord
@@ -72,7 +73,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 def now() -> str:
     """UTC timestamp, ISO 8601, seconds precision."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 class StoreError(RuntimeError):
@@ -82,7 +83,9 @@ class StoreError(RuntimeError):
 class DocumentWrite:
     """Everything one processed document contributes: its mentions and evidence."""
 
-    def __init__(self, doc_id: str, content_hash: str, mentions: Sequence[tuple[Mention, str]], evidence: Sequence[Evidence]) -> None:
+    def __init__(
+        self, doc_id: str, content_hash: str, mentions: Sequence[tuple[Mention, str]], evidence: Sequence[Evidence]
+    ) -> None:
         self.doc_id = doc_id
         self.content_hash = content_hash
         self.mentions = mentions  # (mention, node id)
@@ -152,7 +155,16 @@ class SqliteStore:
         for n in nodes:
             old = existing_rows.get(n.id)
             if old is None:
-                rows.append((n.id, n.label, n.name, json.dumps(sorted(set(n.xrefs))), json.dumps(sorted(set(n.sources))), int(n.unlinked)))
+                rows.append(
+                    (
+                        n.id,
+                        n.label,
+                        n.name,
+                        json.dumps(sorted(set(n.xrefs))),
+                        json.dumps(sorted(set(n.sources))),
+                        int(n.unlinked),
+                    )
+                )
                 existing_rows[n.id] = rows[-1]
                 continue
             # A curated node keeps its label and name; sources and xrefs are merged.
@@ -162,7 +174,9 @@ class SqliteStore:
             sources = sorted(set(json.loads(old[4])) | set(n.sources))
             rows.append((n.id, label, name, json.dumps(xrefs), json.dumps(sources), int(bool(old[5]) and n.unlinked)))
             existing_rows[n.id] = rows[-1]
-        self.conn.executemany("INSERT OR REPLACE INTO nodes(id, label, name, xrefs, sources, unlinked) VALUES (?,?,?,?,?,?)", rows)
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO nodes(id, label, name, xrefs, sources, unlinked) VALUES (?,?,?,?,?,?)", rows
+        )
 
     def load_seed(self, source: str, nodes: Sequence[Node], edges: Sequence[Edge], fingerprint: str) -> bool:
         """Replace the curated edges of ``source`` (one transaction); skipped when unchanged.
@@ -188,7 +202,9 @@ class SqliteStore:
 
     def document_state(self) -> dict[str, tuple[str, str]]:
         """doc id -> (content hash, pipeline key) of every processed document."""
-        return {r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT doc_id, content_hash, pipeline_key FROM documents")}
+        return {
+            r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT doc_id, content_hash, pipeline_key FROM documents")
+        }
 
     def apply_build(
         self,
@@ -224,18 +240,48 @@ class SqliteStore:
                     'INSERT OR REPLACE INTO mentions(doc_id, start, "end", label, text, node_id, assertion, confidence,'
                     " extractor, extractor_version, sentence_index, link_score) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     [
-                        (m.doc_id, m.start, m.end, m.label, m.text, nid, m.assertion, m.confidence, m.extractor,
-                         m.extractor_version, m.sentence_index, m.link_score)
+                        (
+                            m.doc_id,
+                            m.start,
+                            m.end,
+                            m.label,
+                            m.text,
+                            nid,
+                            m.assertion,
+                            m.confidence,
+                            m.extractor,
+                            m.extractor_version,
+                            m.sentence_index,
+                            m.link_score,
+                        )
                         for m, nid in w.mentions
                     ],
                 )
                 rows = []
                 for e in w.evidence:
-                    seen = old_seen.get((e.head_start, e.head_end, e.tail_start, e.tail_end, e.type, e.extractor), started)
+                    seen = old_seen.get(
+                        (e.head_start, e.head_end, e.tail_start, e.tail_end, e.type, e.extractor), started
+                    )
                     rows.append(
-                        (e.head, e.type, e.tail, e.doc_id, e.sentence_index, e.head_start, e.head_end, e.tail_start,
-                         e.tail_end, e.sentence, e.extractor, e.extractor_version, e.confidence, e.assertion,
-                         int(e.asserted), run_id, seen)
+                        (
+                            e.head,
+                            e.type,
+                            e.tail,
+                            e.doc_id,
+                            e.sentence_index,
+                            e.head_start,
+                            e.head_end,
+                            e.tail_start,
+                            e.tail_end,
+                            e.sentence,
+                            e.extractor,
+                            e.extractor_version,
+                            e.confidence,
+                            e.assertion,
+                            int(e.asserted),
+                            run_id,
+                            seen,
+                        )
                     )
                     touched.add((e.head, e.type, e.tail))
                 self.conn.executemany(
@@ -273,12 +319,17 @@ class SqliteStore:
 
     def _recompute_edges(self, keys: Iterable[tuple[str, str, str]]) -> None:
         for head, rel, tail in keys:
-            seeds = [r[0] for r in self.conn.execute(
-                "SELECT source FROM seed_edges WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))]
+            seeds = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT source FROM seed_edges WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail)
+                )
+            ]
             ev = [
                 EvidenceRow(_evidence_from_row(r), r[16])
                 for r in self.conn.execute(
-                    "SELECT * FROM evidence WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))
+                    "SELECT * FROM evidence WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail)
+                )
             ]
             edge = aggregate_edge(head, rel, tail, ev, seeds)
             if edge is None:
@@ -286,9 +337,21 @@ class SqliteStore:
             else:
                 self.conn.execute(
                     "INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (edge.head, edge.type, edge.tail, json.dumps(list(edge.sources)), edge.evidence_count,
-                     edge.doc_count, edge.confidence, edge.best_confidence, json.dumps(list(edge.extractors)),
-                     json.dumps(list(edge.model_versions)), edge.non_asserted_count, edge.first_seen, edge.last_seen),
+                    (
+                        edge.head,
+                        edge.type,
+                        edge.tail,
+                        json.dumps(list(edge.sources)),
+                        edge.evidence_count,
+                        edge.doc_count,
+                        edge.confidence,
+                        edge.best_confidence,
+                        json.dumps(list(edge.extractors)),
+                        json.dumps(list(edge.model_versions)),
+                        edge.non_asserted_count,
+                        edge.first_seen,
+                        edge.last_seen,
+                    ),
                 )
 
     def write_hypotheses(self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str) -> None:
@@ -302,8 +365,16 @@ class SqliteStore:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO hypotheses VALUES (?,?,?,?,?,?,?,?)",
                 [
-                    (h.head, h.type, h.tail, h.score, h.rank, h.model_version, h.run_id,
-                     json.dumps([p.model_dump() for p in h.explanation]))
+                    (
+                        h.head,
+                        h.type,
+                        h.tail,
+                        h.score,
+                        h.rank,
+                        h.model_version,
+                        h.run_id,
+                        json.dumps([p.model_dump() for p in h.explanation]),
+                    )
                     for h in hypotheses
                 ],
             )
@@ -316,7 +387,14 @@ class SqliteStore:
     def nodes(self) -> Iterator[Node]:
         """Every node."""
         for r in self.conn.execute("SELECT id, label, name, xrefs, sources, unlinked FROM nodes ORDER BY id"):
-            yield Node(id=r[0], label=r[1], name=r[2], xrefs=tuple(json.loads(r[3])), sources=tuple(json.loads(r[4])), unlinked=bool(r[5]))
+            yield Node(
+                id=r[0],
+                label=r[1],
+                name=r[2],
+                xrefs=tuple(json.loads(r[3])),
+                sources=tuple(json.loads(r[4])),
+                unlinked=bool(r[5]),
+            )
 
     def edges(self, types: Iterable[str] | None = None) -> Iterator[Edge]:
         """Every asserted edge (optionally only of ``types``)."""
@@ -328,9 +406,19 @@ class SqliteStore:
             args = types
         for r in self.conn.execute(q + " ORDER BY head, type, tail", args):
             yield Edge(
-                head=r[0], type=r[1], tail=r[2], sources=tuple(json.loads(r[3])), evidence_count=r[4], doc_count=r[5],
-                confidence=r[6], best_confidence=r[7], extractors=tuple(json.loads(r[8])),
-                model_versions=tuple(json.loads(r[9])), non_asserted_count=r[10], first_seen=r[11], last_seen=r[12],
+                head=r[0],
+                type=r[1],
+                tail=r[2],
+                sources=tuple(json.loads(r[3])),
+                evidence_count=r[4],
+                doc_count=r[5],
+                confidence=r[6],
+                best_confidence=r[7],
+                extractors=tuple(json.loads(r[8])),
+                model_versions=tuple(json.loads(r[9])),
+                non_asserted_count=r[10],
+                first_seen=r[11],
+                last_seen=r[12],
             )
 
     def evidence(self) -> Iterator[Evidence]:
@@ -347,13 +435,24 @@ class SqliteStore:
             args = (rel_type,)
         out = []
         for r in self.conn.execute(q + " ORDER BY score DESC, head, tail", args):
-            out.append(Hypothesis(head=r[0], type=r[1], tail=r[2], score=r[3], rank=r[4], model_version=r[5], run_id=r[6],
-                                  explanation=tuple(PathContribution(**p) for p in json.loads(r[7]))))
+            out.append(
+                Hypothesis(
+                    head=r[0],
+                    type=r[1],
+                    tail=r[2],
+                    score=r[3],
+                    rank=r[4],
+                    model_version=r[5],
+                    run_id=r[6],
+                    explanation=tuple(PathContribution(**p) for p in json.loads(r[7])),
+                )
+            )
         return out
 
     def quarantine(self, run_id: str | None = None) -> list[QuarantineRecord]:
         """Quarantined inputs (of one run, or all)."""
-        q, args = "SELECT source, location, reason FROM quarantine", ()
+        q = "SELECT source, location, reason FROM quarantine"
+        args: tuple[str, ...] = ()
         if run_id:
             q, args = q + " WHERE run_id = ?", (run_id,)
         return [QuarantineRecord(source=r[0], location=r[1], reason=r[2]) for r in self.conn.execute(q, args)]
@@ -361,21 +460,40 @@ class SqliteStore:
     def counts(self) -> dict[str, dict[str, int]]:
         """{"nodes": {label: n}, "edges": {type: n}, "hypotheses": {type: n}}."""
         return {
-            "nodes": dict(self.conn.execute("SELECT label, COUNT(*) FROM nodes GROUP BY label ORDER BY label").fetchall()),
+            "nodes": dict(
+                self.conn.execute("SELECT label, COUNT(*) FROM nodes GROUP BY label ORDER BY label").fetchall()
+            ),
             "edges": dict(self.conn.execute("SELECT type, COUNT(*) FROM edges GROUP BY type ORDER BY type").fetchall()),
-            "hypotheses": dict(self.conn.execute("SELECT type, COUNT(*) FROM hypotheses GROUP BY type ORDER BY type").fetchall()),
+            "hypotheses": dict(
+                self.conn.execute("SELECT type, COUNT(*) FROM hypotheses GROUP BY type ORDER BY type").fetchall()
+            ),
         }
 
     def snapshot(self) -> GraphSnapshot:
         """The whole graph as one immutable snapshot (for exports and Neo4j loads)."""
         return GraphSnapshot(
-            nodes=tuple(self.nodes()), edges=tuple(self.edges()), evidence=tuple(self.evidence()), hypotheses=tuple(self.hypotheses())
+            nodes=tuple(self.nodes()),
+            edges=tuple(self.edges()),
+            evidence=tuple(self.evidence()),
+            hypotheses=tuple(self.hypotheses()),
         )
 
 
-def _evidence_from_row(r: Sequence[object]) -> Evidence:
+def _evidence_from_row(r: Sequence[Any]) -> Evidence:
     return Evidence(
-        head=r[0], type=r[1], tail=r[2], doc_id=r[3], sentence_index=r[4], head_start=r[5], head_end=r[6],
-        tail_start=r[7], tail_end=r[8], sentence=r[9], extractor=r[10], extractor_version=r[11], confidence=r[12],
-        assertion=r[13], asserted=bool(r[14]),
+        head=r[0],
+        type=r[1],
+        tail=r[2],
+        doc_id=r[3],
+        sentence_index=r[4],
+        head_start=r[5],
+        head_end=r[6],
+        tail_start=r[7],
+        tail_end=r[8],
+        sentence=r[9],
+        extractor=r[10],
+        extractor_version=r[11],
+        confidence=r[12],
+        assertion=r[13],
+        asserted=bool(r[14]),
     )

@@ -59,3 +59,13 @@ def test_embedding_encoder_runs_end_to_end(graph, schema):
     res = run_linkprediction(nodes, edges, schema, cfg, run_id="r")
     assert set(res.metrics["TREATS"]) == {"embedding", "degree"}
     assert res.model_version.startswith("embedding-")
+
+
+def test_target_params_precedence():
+    from kg.gnn.pipeline import target_params
+
+    cfg = GnnConfig(params={"num_layers": 3, "per_target": {"HAS_SYMPTOM": {"neg_ratio": 7}}})
+    p = target_params(cfg, "HAS_SYMPTOM")
+    assert p["num_layers"] == 3  # the run's global value beats the default per-target value
+    assert p["neg_ratio"] == 7 and p["max_steps_per_epoch"] == 2
+    assert target_params(GnnConfig(), "TREATS")["exclude_signatures"][-1] == ["*", "HAS_SYMPTOM", "*"]

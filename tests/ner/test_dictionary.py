@@ -3,12 +3,10 @@ import json
 import pytest
 
 from kg.linking import LexiconLinker, local_id
-from kg.lexicon import packaged_index
 from kg.ner import NER_REGISTRY, create_ner
 from kg.nlp import analyze
 from kg.registry import UnknownComponentError
 from kg.types import Document
-
 from tests.conftest import FIXTURES
 
 
@@ -18,7 +16,9 @@ def ner():
 
 
 def test_finds_labels_and_abbreviations(ner):
-    doc = Document(id="d", text="Known chronic obstructive pulmonary disease (COPD). COPD worsened; started on metformin.")
+    doc = Document(
+        id="d", text="Known chronic obstructive pulmonary disease (COPD). COPD worsened; started on metformin."
+    )
     mentions = ner(analyze(doc))
     got = [(m.text, m.label, m.long_form) for m in mentions]
     assert ("chronic obstructive pulmonary disease", "Disease", None) in got
@@ -41,8 +41,17 @@ def test_nil_mentions_keep_a_stable_local_id():
     assert local_id("Disease", "Zorblax syndrome").startswith("MEDKG:Disease-")
     from kg.types import Mention
 
-    m = Mention(doc_id="d", sentence_index=0, start=0, end=7, text="Zorblax", label="Disease", confidence=0.5,
-                extractor="x", extractor_version="0")
+    m = Mention(
+        doc_id="d",
+        sentence_index=0,
+        start=0,
+        end=7,
+        text="Zorblax",
+        label="Disease",
+        confidence=0.5,
+        extractor="x",
+        extractor_version="0",
+    )
     (out,) = LexiconLinker()([m])
     assert out.curie is None
 
