@@ -19,8 +19,10 @@ from kg.privacy import PhiRedactingFilter
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="medkg: clinical text to a medical knowledge graph.")
 neo4j_app = typer.Typer(no_args_is_help=True, help="Run a local Neo4j 5.26 server (from Maven Central) and load it.")
 vocab_app = typer.Typer(no_args_is_help=True, help="Build the terminology lexicon.")
+eval_app = typer.Typer(no_args_is_help=True, help="Evaluate the text stages on annotated corpora.")
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(vocab_app, name="vocab")
+app.add_typer(eval_app, name="eval")
 console = Console()
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file.")
@@ -247,6 +249,35 @@ def vocab_build(
 
     stats = vocab.build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, ncbi_dir=ncbi_dir)
     typer.echo(json.dumps(stats, default=str))
+
+
+@eval_app.command("ner")
+def eval_ner(
+    corpus: Path = typer.Option(..., "--corpus", help="Annotated corpus file."),
+    fmt: str = typer.Option(..., "--format", help="pubtator | jsonl"),
+    model: str = typer.Option("dictionary", "--model", help="NER registry name."),
+    label_map: list[str] | None = typer.Option(
+        None, "--label-map", help="Predicted=Gold label rename, e.g. Symptom=Disease."
+    ),
+) -> None:
+    """Entity-level exact-match P/R/F1; prints a report, then one JSON object as the last line."""
+    from kg.evaluate import evaluate_ner
+
+    mapping = {}
+    for item in label_map or []:
+        if "=" not in item:
+            raise typer.BadParameter(f"--label-map {item!r} must look like Symptom=Disease")
+        src, dst = item.split("=", 1)
+        mapping[src] = dst
+    report = evaluate_ner(corpus, fmt, model=model, label_map=mapping)
+    table = Table(title=f"NER {model} on {corpus.name}")
+    for col in ("label", "precision", "recall", "f1"):
+        table.add_column(col)
+    for label, m in report["per_label"].items():  # type: ignore[union-attr]
+        table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+    table.add_row("micro", f"{report['precision']:.3f}", f"{report['recall']:.3f}", f"{report['f1']:.3f}")
+    console.print(table)
+    typer.echo(json.dumps(report))
 
 
 if __name__ == "__main__":  # pragma: no cover

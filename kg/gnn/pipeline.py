@@ -47,7 +47,7 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
         # HPO's HAS_SYMPTOM edges would dominate the TREATS graph's cost and carry no drug signal
         "TREATS": {"exclude_signatures": [["Gene", "*", "Gene"], ["Anatomy", "*", "Gene"], ["*", "HAS_SYMPTOM", "*"]]},
         # a few hundred thousand HPO edges: one layer, fewer steps per epoch
-        "HAS_SYMPTOM": {"num_layers": 1, "max_steps_per_epoch": 2},
+        "HAS_SYMPTOM": {"num_layers": 1, "max_steps_per_epoch": 1, "max_message_edges": 50_000, "eval_every": 10},
     },
 }
 

@@ -31,7 +31,9 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "weight_decay": 0.0,
     "eval_every": 5,  # epochs between validation runs
     "patience": 4,  # validation runs without improvement before stopping
-    "max_val_edges": 1000,  # validation pairs ranked per evaluation (seeded subset)
+    "max_val_edges": 1000,
+    "max_message_edges": None,  # training steps pass messages over a random subset of at most this many
+    # edges per edge type (DropEdge; bounds the step cost on big types); evaluation uses every edge  # validation pairs ranked per evaluation (seeded subset)
 }
 
 
@@ -147,6 +149,7 @@ def train_link_predictor(
     # hidden in turn), capped at max_steps_per_epoch; a fold is at most max_supervision_edges edges
     steps = min(int(param(config, "max_steps_per_epoch")), -(-e // n_sup))
     neg_ratio = int(param(config, "neg_ratio"))
+    max_msg = param(config, "max_message_edges")
     n_h, n_t = graph.num_nodes(head), graph.num_nodes(tail)
     val_gen = torch.Generator().manual_seed(config.seed)
     max_val = int(param(config, "max_val_edges"))
@@ -165,6 +168,11 @@ def train_link_predictor(
             if sup.numel() == 0:
                 break
             ei, ew = _without(graph, target, sup, ei_all, ew_all)
+            if max_msg:
+                for et in list(ei):
+                    if ei[et].size(1) > max_msg:
+                        keep = torch.randperm(ei[et].size(1), generator=gen)[:max_msg]
+                        ei[et], ew[et] = ei[et][:, keep], ew[et][keep]
             z = model.encoder(ei, ew)
             pos = pos_all[:, sup]  # [2, P]
             neg = pos.repeat(1, neg_ratio)  # [2, P * neg_ratio]

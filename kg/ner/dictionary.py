@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, cast
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher

@@ -59,4 +59,4 @@ def graph() -> tuple[list[Node], list[Edge]]:
 
 @pytest.fixture()
 def fast_config() -> GnnConfig:
-    return GnnConfig(hidden_dim=16, epochs=10, top_k=3, params={"eval_every": 2, "num_threads": 2})
+    return GnnConfig(hidden_dim=16, epochs=10, top_k=3, params={"eval_every": 2, "num_threads": 1})
