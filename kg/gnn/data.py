@@ -198,7 +198,10 @@ def build_graph(
         log.info("build_graph left out: %s", ", ".join(f"{k}: {v}" for k, v in sorted(dropped.items())))
     log.info(
         "graph: %d nodes over %d labels, %d forward edges over %d edge types",
-        len(positions), len(node_ids), sum(forward_count.values()), len(forward_count),
+        len(positions),
+        len(node_ids),
+        sum(forward_count.values()),
+        len(forward_count),
     )
     return GraphIndex(
         data=data,

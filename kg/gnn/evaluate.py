@@ -61,32 +61,41 @@ def ranking_metrics(ranks: Tensor) -> dict[str, float]:
     }
 
 
-def rank_pairs(score_rows: RowScorer, pairs: Tensor, known: sp.csr_matrix, chunk: int = 512) -> Tensor:
-    """Filtered tail ranks of ``pairs`` [2, N] (head, tail) against every candidate tail -> float [N]."""
+def rank_pairs(
+    score_rows: RowScorer, pairs: Tensor, known: sp.csr_matrix, candidates: Tensor | None = None, chunk: int = 512
+) -> Tensor:
+    """Filtered tail ranks of ``pairs`` [2, N] (head, tail) against every candidate tail -> float [N].
+
+    ``candidates``: bool [C], the tails ranked against (default all); a true tail is always ranked.
+    """
     out = []
     for s in range(0, pairs.size(1), chunk):
         heads, tails = pairs[0, s : s + chunk], pairs[1, s : s + chunk]
         scores = score_rows(heads)  # [Q, C]
         mask = torch.from_numpy(known[heads.numpy().copy()].toarray())  # [Q, C]
+        if candidates is not None:
+            mask |= ~candidates[None, :]
         out.append(filtered_ranks(scores, tails, mask))
     return torch.cat(out) if out else torch.empty(0)
 
 
-def sample_negatives(pairs: Tensor, known: sp.csr_matrix, gen: torch.Generator, tries: int = 20) -> Tensor:
-    """One corrupted (head, random tail) pair per positive in ``pairs`` [2, N] that is not a known pair.
+def sample_negatives(
+    pairs: Tensor, known: sp.csr_matrix, gen: torch.Generator, candidates: Tensor | None = None, tries: int = 20
+) -> Tensor:
+    """One corrupted (head, random candidate tail) pair per positive in ``pairs`` [2, N], never a known pair.
 
     Returns:
         long [2, M], M <= N (a head whose every tail is known gets no negative).
     """
-    num_tails = known.shape[1]
+    pool = torch.arange(known.shape[1]) if candidates is None else candidates.nonzero().view(-1)
     heads = pairs[0]
-    tails = torch.randint(num_tails, (heads.numel(),), generator=gen)
+    tails = pool[torch.randint(pool.numel(), (heads.numel(),), generator=gen)]
     bad = torch.from_numpy(np.asarray(known[heads.numpy().copy(), tails.numpy().copy()]).ravel())
     for _ in range(tries):
         if not bad.any():
             break
         idx = bad.nonzero().view(-1)
-        tails[idx] = torch.randint(num_tails, (idx.numel(),), generator=gen)
+        tails[idx] = pool[torch.randint(pool.numel(), (idx.numel(),), generator=gen)]
         bad[idx] = torch.from_numpy(np.asarray(known[heads[idx].numpy().copy(), tails[idx].numpy().copy()]).ravel())
     return torch.stack([heads[~bad], tails[~bad]])
 
@@ -107,6 +116,7 @@ def evaluate_scorer(
     known: sp.csr_matrix,
     seed: int = 13,
     max_edges: int | None = None,
+    candidates: Tensor | None = None,
 ) -> dict[str, float]:
     """Filtered ranking and classification metrics of one scorer on test pairs.
 
@@ -117,6 +127,7 @@ def evaluate_scorer(
         known: [H, C] every known true pair (train + val + test), used to filter ranks and negatives.
         seed: seed of the negative sampling and of the test subsample.
         max_edges: evaluate a seeded random subset of at most this many test pairs.
+        candidates: bool [C], the tails ranked against and sampled as negatives (default all).
 
     Returns:
         mrr, hits@1, hits@3, hits@10, mean_rank, auroc, auprc, n_test.
@@ -125,8 +136,8 @@ def evaluate_scorer(
     if max_edges is not None and test.size(1) > max_edges:
         test = test[:, torch.randperm(test.size(1), generator=gen)[:max_edges]]
     with torch.no_grad():
-        metrics = ranking_metrics(rank_pairs(score_rows, test, known))
-        neg = sample_negatives(test, known, gen)
+        metrics = ranking_metrics(rank_pairs(score_rows, test, known, candidates))
+        neg = sample_negatives(test, known, gen, candidates)
         metrics.update(classification_metrics(score_pairs(test[0], test[1]), score_pairs(neg[0], neg[1])))
     metrics["n_test"] = float(test.size(1))
     return metrics

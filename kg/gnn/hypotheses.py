@@ -83,8 +83,13 @@ def build_path_index(graph: GraphIndex) -> PathIndex:
     order = np.lexsort((col, -weight, row))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=start))]).astype(np.int64)
     return PathIndex(
-        ids=tuple(ids), offset=offset, indptr=indptr, nbr=col[order].astype(np.int64),
-        rel=rel[order], weight=weight[order], relations=relations,
+        ids=tuple(ids),
+        offset=offset,
+        indptr=indptr,
+        nbr=col[order].astype(np.int64),
+        rel=rel[order],
+        weight=weight[order],
+        relations=relations,
     )
 
 
@@ -244,8 +249,13 @@ def top_k_hypotheses(
         h, t = (grp, cand) if group_by == "head" else (cand, grp)
         out.append(
             Hypothesis(
-                head=graph.node_ids[head_label][h], type=predicted_type, tail=graph.node_ids[tail_label][t],
-                score=prob, rank=rank, model_version=model_version, run_id=run_id,
+                head=graph.node_ids[head_label][h],
+                type=predicted_type,
+                tail=graph.node_ids[tail_label][t],
+                score=prob,
+                rank=rank,
+                model_version=model_version,
+                run_id=run_id,
                 explanation=tuple(explained.get(n, ())),
             )
         )

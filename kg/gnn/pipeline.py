@@ -47,7 +47,13 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
         # HPO's HAS_SYMPTOM edges would dominate the TREATS graph's cost and carry no drug signal
         "TREATS": {"exclude_signatures": [["Gene", "*", "Gene"], ["Anatomy", "*", "Gene"], ["*", "HAS_SYMPTOM", "*"]]},
         # a few hundred thousand HPO edges: one layer, fewer steps per epoch
-        "HAS_SYMPTOM": {"num_layers": 1, "max_steps_per_epoch": 1, "max_message_edges": 50_000, "eval_every": 10},
+        "HAS_SYMPTOM": {
+            "num_layers": 1,
+            "max_steps_per_epoch": 2,
+            "max_message_edges": 50_000,
+            "eval_every": 10,
+            "lr": 0.05,
+        },
     },
 }
 
@@ -80,7 +86,8 @@ def _param(config: GnnConfig, key: str) -> Any:
 def target_params(config: GnnConfig, rel: str) -> dict[str, Any]:
     """The params for target ``rel``: default per-target values, then the run's params, then its per-target values.
 
-    A key the run sets globally wins over the default per-target value of that key.
+    A key the run sets globally wins over the default per-target value of that key. A key that names a
+    ``GnnConfig`` field (e.g. ``lr``, ``epochs``) overrides that field for the target.
     """
     defaults = PIPELINE_DEFAULTS["per_target"].get(rel, {})
     user = config.params.get("per_target", {}).get(rel, {})
@@ -101,18 +108,33 @@ def _pairs(graph: GraphIndex, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
 
 
 def _run_target(
-    nodes: Sequence[Node], edges: Sequence[Edge], schema: GraphSchema, config: GnnConfig, rel: str,
-    run_id: str, version: str, graph_types: list[str] | None,
+    nodes: Sequence[Node],
+    edges: Sequence[Edge],
+    schema: GraphSchema,
+    config: GnnConfig,
+    rel: str,
+    run_id: str,
+    version: str,
+    graph_types: list[str] | None,
 ) -> tuple[dict[str, dict[str, float]], list[Hypothesis], dict[str, float]]:
     t0 = time.perf_counter()
     split: LinkSplit = split_target(
-        nodes, edges, schema, rel, _param(config, "val_ratio"), _param(config, "test_ratio"),
-        config.seed, _param(config, "min_edges"),
+        nodes,
+        edges,
+        schema,
+        rel,
+        _param(config, "val_ratio"),
+        _param(config, "test_ratio"),
+        config.seed,
+        _param(config, "min_edges"),
     )
     target = split.target
     head, _, tail = target
     graph = build_graph(
-        nodes, split.message_edges, schema, edge_types=graph_types,
+        nodes,
+        split.message_edges,
+        schema,
+        edge_types=graph_types,
         exclude=[tuple(p) for p in _param(config, "exclude_signatures") if not matches_pattern(p, target)],
     )
     if target not in graph.forward_count:
@@ -132,9 +154,12 @@ def _run_target(
     max_test = _param(config, "max_test_edges")
     gnn_rows, gnn_pairs = gnn_scorers(result.model, z, target)
     deg_rows, deg_pairs = degree_scorer(graph.forward_edges(target), n_h, n_t)
+    # candidates: tails with at least one edge in the training graph (an isolated node has an untrained
+    # embedding); the same set for every scorer, and a test tail is always ranked
+    cand = graph.degree()[tail] > 0
     metrics = {
-        config.encoder: evaluate_scorer(gnn_rows, gnn_pairs, test, known, config.seed, max_test),
-        "degree": evaluate_scorer(deg_rows, deg_pairs, test, known, config.seed, max_test),
+        config.encoder: evaluate_scorer(gnn_rows, gnn_pairs, test, known, config.seed, max_test, cand),
+        "degree": evaluate_scorer(deg_rows, deg_pairs, test, known, config.seed, max_test, cand),
     }
     for name, m in metrics.items():
         log.info("%s %s: MRR %.4f, Hits@10 %.4f, AUROC %.4f", rel, name, m["mrr"], m["hits@10"], m["auroc"])
@@ -154,21 +179,41 @@ def _run_target(
     block_m = known_matrix(torch.cat([all_pairs, block], dim=1), n_h, n_t)
     group_by = _param(config, "group_by").get(rel, "head")
     hyps = top_k_hypotheses(
-        result.model, z, graph, target, block_m, schema.predicted_type(rel), config.top_k, version, run_id,
-        group_by=group_by, path_index=build_path_index(graph), max_paths=_param(config, "max_paths"),
+        result.model,
+        z,
+        graph,
+        target,
+        block_m,
+        schema.predicted_type(rel),
+        config.top_k,
+        version,
+        run_id,
+        group_by=group_by,
+        path_index=build_path_index(graph),
+        max_paths=_param(config, "max_paths"),
         max_explained=_param(config, "max_explained"),
     )
     t_hyp = time.perf_counter()
     stats = {
-        "train_edges": float(len(split.train)), "val_edges": float(len(split.val)),
-        "test_edges": float(len(split.test)), "epochs_run": float(result.epochs_run),
-        "best_epoch": float(result.best_epoch), "best_val_mrr": result.best_val_mrr,
+        "train_edges": float(len(split.train)),
+        "val_edges": float(len(split.val)),
+        "test_edges": float(len(split.test)),
+        "epochs_run": float(result.epochs_run),
+        "best_epoch": float(result.best_epoch),
+        "best_val_mrr": result.best_val_mrr,
         "hypotheses": float(len(hyps)),
-        "seconds_split_graph": t_graph - t0, "seconds_train": t_train - t_graph,
-        "seconds_eval": t_eval - t_train, "seconds_hypotheses": t_hyp - t_eval, "seconds_total": t_hyp - t0,
+        "seconds_split_graph": t_graph - t0,
+        "seconds_train": t_train - t_graph,
+        "seconds_eval": t_eval - t_train,
+        "seconds_hypotheses": t_hyp - t_eval,
+        "seconds_total": t_hyp - t0,
     }
-    log.info("%s: %d hypotheses; timings %s", rel, len(hyps),
-             {k: round(v, 1) for k, v in stats.items() if k.startswith("seconds")})
+    log.info(
+        "%s: %d hypotheses; timings %s",
+        rel,
+        len(hyps),
+        {k: round(v, 1) for k, v in stats.items() if k.startswith("seconds")},
+    )
     return metrics, hyps, stats
 
 
@@ -217,7 +262,9 @@ def run_linkprediction(
     stats: dict[str, dict[str, float]] = {}
     hypotheses: list[Hypothesis] = []
     for rel in config.targets:
-        cfg = config.model_copy(update={"params": target_params(config, rel)})
+        params = target_params(config, rel)
+        fields = {k: params.pop(k) for k in list(params) if k in GnnConfig.model_fields and k != "params"}
+        cfg = config.model_copy(update={"params": params, **fields})
         try:
             m, h, s = _run_target(nodes, edges, schema, cfg, rel, run_id, version, graph_types)
         except TargetUnavailable as exc:

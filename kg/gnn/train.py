@@ -137,7 +137,11 @@ def train_link_predictor(
     num_nodes = {label: graph.num_nodes(label) for label in graph.node_ids}
     enc_params = {"num_layers": param(config, "num_layers"), "dropout": param(config, "dropout")}
     model = build_model(
-        config.encoder, num_nodes, list(graph.data.edge_types), [rel], config.hidden_dim,
+        config.encoder,
+        num_nodes,
+        list(graph.data.edge_types),
+        [rel],
+        config.hidden_dim,
         **(enc_params if config.encoder == "rgcn" else {}),
     )
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=param(config, "weight_decay"))
@@ -150,12 +154,15 @@ def train_link_predictor(
     steps = min(int(param(config, "max_steps_per_epoch")), -(-e // n_sup))
     neg_ratio = int(param(config, "neg_ratio"))
     max_msg = param(config, "max_message_edges")
-    n_h, n_t = graph.num_nodes(head), graph.num_nodes(tail)
     val_gen = torch.Generator().manual_seed(config.seed)
     max_val = int(param(config, "max_val_edges"))
     if val.size(1) > max_val:
         val = val[:, torch.randperm(val.size(1), generator=val_gen)[:max_val]]
     eval_every, patience = int(param(config, "eval_every")), int(param(config, "patience"))
+    deg = graph.degree()
+    cand = deg[tail] > 0  # [C] validation ranks against tails that have an edge
+    # negatives are drawn from nodes with an edge too (isolated nodes would be trivially negative)
+    pool_h, pool_t = (deg[head] > 0).nonzero().view(-1), cand.nonzero().view(-1)
 
     best_mrr, best_epoch, best_state, bad = -1.0, 0, copy.deepcopy(model.state_dict()), 0
     history: list[dict[str, float]] = []
@@ -177,12 +184,14 @@ def train_link_predictor(
             pos = pos_all[:, sup]  # [2, P]
             neg = pos.repeat(1, neg_ratio)  # [2, P * neg_ratio]
             half = torch.rand(neg.size(1), generator=gen) < 0.5
-            neg[0, half] = torch.randint(n_h, (int(half.sum()),), generator=gen)
-            neg[1, ~half] = torch.randint(n_t, (int((~half).sum()),), generator=gen)
-            logits = torch.cat([
-                model.decoder(z[head][pos[0]], z[tail][pos[1]], rel),
-                model.decoder(z[head][neg[0]], z[tail][neg[1]], rel),
-            ])  # [P + N]
+            neg[0, half] = pool_h[torch.randint(pool_h.numel(), (int(half.sum()),), generator=gen)]
+            neg[1, ~half] = pool_t[torch.randint(pool_t.numel(), (int((~half).sum()),), generator=gen)]
+            logits = torch.cat(
+                [
+                    model.decoder(z[head][pos[0]], z[tail][pos[1]], rel),
+                    model.decoder(z[head][neg[0]], z[tail][neg[1]], rel),
+                ]
+            )  # [P + N]
             labels = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
             opt.zero_grad()
@@ -191,7 +200,7 @@ def train_link_predictor(
         if epoch % eval_every == 0 or epoch == config.epochs:
             rows, _ = gnn_scorers(model, embed(model, graph), target)
             with torch.no_grad():
-                mrr = ranking_metrics(rank_pairs(rows, val, known))["mrr"]
+                mrr = ranking_metrics(rank_pairs(rows, val, known, cand))["mrr"]
             history.append({"epoch": float(epoch), "loss": loss.item(), "val_mrr": mrr})
             log.info("%s epoch %d: loss %.4f, val filtered MRR %.4f", rel, epoch, loss.item(), mrr)
             if mrr > best_mrr:
@@ -206,6 +215,10 @@ def train_link_predictor(
     seconds = time.perf_counter() - start
     log.info("%s: trained %d epochs in %.1fs, best epoch %d, val MRR %.4f", rel, epoch, seconds, best_epoch, best_mrr)
     return TrainResult(
-        model=model, best_epoch=best_epoch, epochs_run=epoch, best_val_mrr=best_mrr,
-        history=tuple(history), seconds=seconds,
+        model=model,
+        best_epoch=best_epoch,
+        epochs_run=epoch,
+        best_val_mrr=best_mrr,
+        history=tuple(history),
+        seconds=seconds,
     )

@@ -65,5 +65,6 @@ def test_exclude_pattern_and_errors(graph, schema):
     with pytest.raises(SchemaError, match="known"):
         build_graph(nodes, edges, schema, edge_types=["NOT_A_TYPE"])
     with pytest.raises(SchemaError, match="two labels"):
-        build_graph([Node(id="DOID:1", label="Disease", name="a"), Node(id="DOID:1", label="Symptom", name="a")],
-                    [], schema)
+        build_graph(
+            [Node(id="DOID:1", label="Disease", name="a"), Node(id="DOID:1", label="Symptom", name="a")], [], schema
+        )

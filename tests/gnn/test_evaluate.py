@@ -65,3 +65,14 @@ def test_degree_baseline_prefers_high_degree_tails():
     m = evaluate_scorer(rows, pairs, test, known_matrix(torch.cat([train, test], 1), 3, 3))
     assert m["mrr"] == pytest.approx(1.0)  # tail 2 is known for head 1 -> filtered; tail 1 beats tail 0
     assert set(m) == {"mrr", "hits@1", "hits@3", "hits@10", "mean_rank", "auroc", "auprc", "n_test"}
+
+
+def test_candidates_restrict_ranking_and_negatives():
+    table = torch.tensor([[0.9, 0.5, 0.7, 0.1]])
+    pairs = torch.tensor([[0], [3]])
+    known = known_matrix(pairs, 1, 4)
+    cand = torch.tensor([False, True, False, False])  # the true tail 3 is always ranked
+    assert rank_pairs(lambda h: table[h], pairs, known).tolist() == [4.0]
+    assert rank_pairs(lambda h: table[h], pairs, known, cand).tolist() == [2.0]
+    neg = sample_negatives(pairs.repeat(1, 5), known, torch.Generator().manual_seed(0), cand)
+    assert set(neg[1].tolist()) == {1}

@@ -20,14 +20,21 @@ def _adjacency(edges):
 def test_explain_hand_checked_paths(schema):
     from kg.types import Edge, Node
 
-    nodes = [Node(id="DRUGBANK:DB1", label="Drug", name="a"), Node(id="DOID:1", label="Disease", name="d"),
-             Node(id="DOID:2", label="Disease", name="e"), Node(id="NCBIGene:1", label="Gene", name="g"),
-             Node(id="NCBIGene:2", label="Gene", name="h"), Node(id="NCBIGene:3", label="Gene", name="i")]
-    edges = [Edge(head="DRUGBANK:DB1", type="BINDS", tail="NCBIGene:1"),
-             Edge(head="DOID:1", type="ASSOCIATED_WITH", tail="NCBIGene:1"),
-             Edge(head="DRUGBANK:DB1", type="TREATS", tail="DOID:2"),
-             Edge(head="DOID:2", type="RESEMBLES", tail="DOID:1"),
-             Edge(head="DRUGBANK:DB1", type="BINDS", tail="NCBIGene:3")]
+    nodes = [
+        Node(id="DRUGBANK:DB1", label="Drug", name="a"),
+        Node(id="DOID:1", label="Disease", name="d"),
+        Node(id="DOID:2", label="Disease", name="e"),
+        Node(id="NCBIGene:1", label="Gene", name="g"),
+        Node(id="NCBIGene:2", label="Gene", name="h"),
+        Node(id="NCBIGene:3", label="Gene", name="i"),
+    ]
+    edges = [
+        Edge(head="DRUGBANK:DB1", type="BINDS", tail="NCBIGene:1"),
+        Edge(head="DOID:1", type="ASSOCIATED_WITH", tail="NCBIGene:1"),
+        Edge(head="DRUGBANK:DB1", type="TREATS", tail="DOID:2"),
+        Edge(head="DOID:2", type="RESEMBLES", tail="DOID:1"),
+        Edge(head="DRUGBANK:DB1", type="BINDS", tail="NCBIGene:3"),
+    ]
     g = build_graph(nodes, edges, schema)
     idx = build_path_index(g)
     paths = explain(idx, idx.offset["Drug"] + 0, idx.offset["Disease"] + 0, max_paths=3)
@@ -66,8 +73,9 @@ def test_hypotheses_are_new_ranked_and_explained_by_real_training_paths(graph, s
     for hs in groups.values():
         assert [h.rank for h in hs] == list(range(1, len(hs) + 1)) and len(hs) <= fast_config.top_k
         assert [h.score for h in hs] == sorted((h.score for h in hs), reverse=True)
-    assert all(0.0 <= h.score <= 1.0 and h.run_id == "r1" and h.model_version == res.model_version
-               for h in res.hypotheses)
+    assert all(
+        0.0 <= h.score <= 1.0 and h.run_id == "r1" and h.model_version == res.model_version for h in res.hypotheses
+    )
     # explanations: real paths of the training graph (which never holds held-out TREATS edges)
     from kg.gnn.split import split_target
 

@@ -67,5 +67,5 @@ def test_target_params_precedence():
     cfg = GnnConfig(params={"num_layers": 3, "per_target": {"HAS_SYMPTOM": {"neg_ratio": 7}}})
     p = target_params(cfg, "HAS_SYMPTOM")
     assert p["num_layers"] == 3  # the run's global value beats the default per-target value
-    assert p["neg_ratio"] == 7 and p["max_steps_per_epoch"] == 1
+    assert p["neg_ratio"] == 7 and p["max_steps_per_epoch"] == 2
     assert target_params(GnnConfig(), "TREATS")["exclude_signatures"][-1] == ["*", "HAS_SYMPTOM", "*"]

@@ -40,15 +40,19 @@ def test_split_is_deterministic_per_seed(graph, schema):
 
 
 def test_symmetric_target_removes_both_directions():
-    schema = GraphSchema.model_validate({
-        "version": "t", "biolink_version": "4", "local_prefix": "MEDKG",
-        "nodes": {"Disease": {"id_prefixes": ["DOID"], "biolink": "biolink:Disease"}},
-        "relationships": {
-            "RESEMBLES": {"signatures": [["Disease", "Disease"]], "symmetric": True, "biolink": "b:s"},
-            "PREDICTED_RESEMBLES": {"signatures": [["Disease", "Disease"]], "predicted": True, "biolink": "b:s"},
-        },
-        "prediction_targets": {"RESEMBLES": "PREDICTED_RESEMBLES"},
-    })
+    schema = GraphSchema.model_validate(
+        {
+            "version": "t",
+            "biolink_version": "4",
+            "local_prefix": "MEDKG",
+            "nodes": {"Disease": {"id_prefixes": ["DOID"], "biolink": "biolink:Disease"}},
+            "relationships": {
+                "RESEMBLES": {"signatures": [["Disease", "Disease"]], "symmetric": True, "biolink": "b:s"},
+                "PREDICTED_RESEMBLES": {"signatures": [["Disease", "Disease"]], "predicted": True, "biolink": "b:s"},
+            },
+            "prediction_targets": {"RESEMBLES": "PREDICTED_RESEMBLES"},
+        }
+    )
     nodes = [Node(id=f"DOID:{i}", label="Disease", name="d") for i in range(10)]
     edges = [Edge(head=f"DOID:{i}", type="RESEMBLES", tail=f"DOID:{(i + k) % 10}") for i in range(10) for k in (1, 2)]
     # the same pairs asserted again in the other direction
