@@ -23,7 +23,7 @@ eval_app = typer.Typer(no_args_is_help=True, help="Evaluate the text stages on a
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(vocab_app, name="vocab")
 app.add_typer(eval_app, name="eval")
-console = Console()
+console = Console() if sys.stdout.isatty() else Console(width=160)
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file.")
 SetOpt = typer.Option(None, "--set", help="Dotted-key override, e.g. --set gnn.epochs=5 (repeatable).")
@@ -80,12 +80,25 @@ def _print_report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def
     for q in report.quarantine:
         console.print(f"[yellow]quarantined[/yellow] {q.source} {q.location}: {q.reason}")
     if report.hypotheses:
-        hyp = Table(title="top hypotheses")
-        for col in ("type", "head", "tail", "score", "rank", "best supporting path"):
+        names = report.node_names
+        hyp = Table(title="top hypotheses (link prediction; not asserted facts)")
+        for col in ("type", "head", "tail", "score", "best supporting path"):
             hyp.add_column(col)
-        for h in sorted(report.hypotheses, key=lambda h: -h.score)[:10]:
-            path = " -> ".join(h.explanation[0].nodes) if h.explanation else ""
-            hyp.add_row(h.type, h.head, h.tail, f"{h.score:.3f}", str(h.rank), path)
+        for h in report.hypotheses:
+            path = ""
+            if h.explanation:
+                best = h.explanation[0]
+                hops = [names.get(best.nodes[0], best.nodes[0])]
+                for rel, node in zip(best.relations, best.nodes[1:], strict=True):
+                    hops.append(f"-{rel}- {names.get(node, node)}")
+                path = " ".join(hops) + f" ({best.contribution:.2f})"
+            hyp.add_row(
+                h.type,
+                f"{names.get(h.head, h.head)} ({h.head})",
+                f"{names.get(h.tail, h.tail)} ({h.tail})",
+                f"{h.score:.3f}",
+                path,
+            )
         console.print(hyp)
     if as_json:
         typer.echo(
@@ -273,7 +286,7 @@ def eval_ner(
     table = Table(title=f"NER {model} on {corpus.name}")
     for col in ("label", "precision", "recall", "f1"):
         table.add_column(col)
-    for label, m in report["per_label"].items():  # type: ignore[union-attr]
+    for label, m in report["per_label"].items():
         table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
     table.add_row("micro", f"{report['precision']:.3f}", f"{report['recall']:.3f}", f"{report['f1']:.3f}")
     console.print(table)

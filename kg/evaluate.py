@@ -6,6 +6,7 @@ import logging
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from kg.assertion import default_annotator
 from kg.corpora import read_corpus
@@ -23,7 +24,7 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 
 def evaluate_ner(
     corpus: str | Path, fmt: str, model: str = "dictionary", label_map: dict[str, str] | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Micro-averaged entity-level P/R/F1 (exact span and label), per label, and assertion accuracy.
 
     ``label_map`` renames predicted labels before matching (e.g. ``{"Symptom": "Disease"}`` for
@@ -56,7 +57,7 @@ def evaluate_ner(
             log.info("evaluated %d/%d documents", i, len(docs))
     elapsed = time.monotonic() - started
     labels = sorted(set(tp) | set(fp) | set(fn))
-    report: dict[str, object] = {
+    report: dict[str, Any] = {
         **_prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
         "per_label": {lab: _prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
         "n_docs": len(docs),

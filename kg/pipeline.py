@@ -28,7 +28,7 @@ from kg.privacy import find_phi, overlaps_phi
 from kg.relations import RELATION_REGISTRY
 from kg.schema import GraphSchema, load_schema
 from kg.store.sqlite import DocumentWrite, SqliteStore
-from kg.types import BuildReport, Document, Edge, Mention, Node, QuarantineRecord
+from kg.types import BuildReport, Document, Edge, Hypothesis, Mention, Node, QuarantineRecord
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +239,10 @@ def build(
         if config.neo4j.uri:
             load_neo4j(store, schema, config, run_id)
         counts = store.counts()
+        top = top_hypotheses(hypotheses, per_type=5)
+        names = store.node_names(
+            {i for h in top for i in (h.head, h.tail, *(n for p in h.explanation[:1] for n in p.nodes))}
+        )
         return BuildReport(
             documents=len(writes) + skipped,
             skipped_documents=skipped,
@@ -250,11 +254,21 @@ def build(
             nodes_by_label=counts["nodes"],
             edges_by_type=counts["edges"],
             quarantine=tuple(quarantine),
-            hypotheses=tuple(hypotheses),
+            hypotheses=tuple(top),
+            node_names=names,
             run_id=run_id,
         )
     finally:
         store.close()
+
+
+def top_hypotheses(hypotheses: Sequence[Hypothesis], per_type: int = 5) -> list[Hypothesis]:
+    """The best ``per_type`` hypotheses of each predicted type, best first."""
+    out: list[Hypothesis] = []
+    for rel in sorted({h.type for h in hypotheses}):
+        ranked = sorted((h for h in hypotheses if h.type == rel), key=lambda h: (-h.score, h.head, h.tail))
+        out.extend(ranked[:per_type])
+    return out
 
 
 def run_linkprediction_step(

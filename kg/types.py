@@ -198,4 +198,5 @@ class BuildReport(_Frozen):
     edges_by_type: dict[str, int]
     quarantine: tuple[QuarantineRecord, ...] = ()
     hypotheses: tuple[Hypothesis, ...] = ()
+    node_names: dict[str, str] = Field(default_factory=dict)
     run_id: str = ""

@@ -449,6 +449,16 @@ class SqliteStore:
             )
         return out
 
+    def node_names(self, ids: Iterable[str]) -> dict[str, str]:
+        """id -> name for the given node ids (unknown ids are left out)."""
+        ids = list(ids)
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            q = f"SELECT id, name FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update(dict(self.conn.execute(q, chunk).fetchall()))
+        return out
+
     def quarantine(self, run_id: str | None = None) -> list[QuarantineRecord]:
         """Quarantined inputs (of one run, or all)."""
         q = "SELECT source, location, reason FROM quarantine"
