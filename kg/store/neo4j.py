@@ -387,6 +387,9 @@ class Neo4jStore:
         )
         log.info("load %s started: %s", run_id, summary)
         done = 0
+        total_rows = sum(len(r) for part in (plan.nodes, plan.edges, plan.evidence, plan.hypotheses) for r in part.values())
+        total_batches = max(1, -(-total_rows // self.batch_size) + len(plan.edges) + len(plan.nodes))
+        report_every = max(1, total_batches // 20)
 
         def write(query: str, rows: list[dict[str, Any]], what: str) -> None:
             nonlocal done
@@ -396,6 +399,8 @@ class Neo4jStore:
                 if written != len(batch):
                     raise Neo4jStoreError(f"{what}: wrote {written} of {len(batch)} rows (missing endpoint?)")
                 done += 1
+                if done % report_every == 0:
+                    log.info("load %s: %d/~%d batches written (%s)", run_id, done, total_batches, what)
                 if fail_after_batches is not None and done >= fail_after_batches:
                     raise SimulatedCrash(f"simulated crash after {done} batches (load {run_id})")
 
