@@ -22,7 +22,9 @@ vocab_app = typer.Typer(no_args_is_help=True, help="Build the terminology lexico
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluate the text stages on annotated corpora.")
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(vocab_app, name="vocab")
+train_app = typer.Typer(no_args_is_help=True, help="Train models from config files (fixed seeds).")
 app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
 console = Console() if sys.stdout.isatty() else Console(width=160)
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file.")
@@ -262,6 +264,18 @@ def vocab_build(
 
     stats = vocab.build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, ncbi_dir=ncbi_dir)
     typer.echo(json.dumps(stats, default=str))
+
+
+@train_app.command("ner")
+def train_ner_cmd(
+    config: Path = typer.Option(..., "--config", help="Training config (YAML), e.g. configs/ner/accurate.yaml."),
+    overrides: list[str] | None = typer.Option(None, "--set", help="Override a config key: key.sub=value."),
+) -> None:
+    """Train an NER model (accurate = MiniLM tagger, fast = spaCy CNN); writes weights + meta.json."""
+    from kg.ner.training import load_train_config, train_ner
+
+    meta = train_ner(load_train_config(config, overrides or []))
+    typer.echo(json.dumps({"out": str(load_train_config(config, overrides or []).out), "metrics": meta.get("metrics", {})}))
 
 
 @eval_app.command("ner")

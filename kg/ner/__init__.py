@@ -18,7 +18,11 @@ NER_REGISTRY: Registry[NerExtractor] = Registry("NER extractor")
 
 
 def create_ner(name: str, **params: object) -> NerExtractor:
-    """Build the NER extractor registered as ``name``."""
-    from kg.ner import dictionary  # noqa: F401  (registers the built-in extractors)
+    """Build the NER extractor registered as ``name``, or the trained model in the folder ``name``."""
+    from pathlib import Path
 
+    from kg.ner import dictionary, trained  # noqa: F401  (registers the built-in extractors)
+
+    if ("/" in name or name.startswith(".")) and Path(name, "meta.json").is_file():
+        return NER_REGISTRY.create("trained", model=name, **params)
     return NER_REGISTRY.create(name, **params)

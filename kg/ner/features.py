@@ -1,0 +1,162 @@
+"""Token features shared by the trained NER models: a gazetteer tagger and character case classes.
+
+The gazetteer does a longest match of known names over a simple word tokenization and returns
+character spans with a label. It feeds the trained models a *feature* (never the final answer).
+
+Leakage rule: a model must not see, on a training document, gazetteer hits that exist only
+because that very document's mentions were put into the gazetteer; at test time those names
+would be unknown. :func:`fold_gazetteers` therefore builds one gazetteer per fold from the
+curated names plus the corpus names of the *other* folds (k-fold, by a stable hash of the
+document id), and a training document is featurized with its own fold's gazetteer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kg.ner.dictionary import load_stoplist
+
+#: Gazetteer feature values (index = feature id; 0 = outside every known name).
+GAZ_TAGS = ("O", "B-Drug", "I-Drug", "B-Disease", "I-Disease", "B-Symptom", "I-Symptom")
+GAZ_LABELS = ("Drug", "Disease", "Symptom")
+#: Case classes of a token's original characters (index = feature id; 0 = padding / special).
+CASE_CLASSES = ("pad", "lower", "title", "upper", "mixed", "digit", "other")
+
+_WORD = re.compile(r"[A-Za-z]+|[0-9]+|[^\sA-Za-z0-9]")
+_ABBREV = re.compile(r"^[A-Z0-9][A-Za-z0-9\-]{0,6}$")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
+def case_class(text: str) -> int:
+    """The :data:`CASE_CLASSES` index of a token's surface form."""
+    letters = [c for c in text if c.isalpha()]
+    if any(c.isdigit() for c in text):
+        return 5
+    if not letters:
+        return 6
+    if all(c.islower() for c in letters):
+        return 1
+    if all(c.isupper() for c in letters):
+        return 3 if len(letters) > 1 else 2
+    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
+        return 2
+    return 4
+
+
+def words(text: str) -> list[tuple[int, int]]:
+    """Word character spans (letters, digits and single punctuation marks)."""
+    return [(m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+@dataclass(frozen=True)
+class GazetteerSpan:
+    """A gazetteer hit: character span (end exclusive) and label."""
+
+    start: int
+    end: int
+    label: str
+
+
+class Gazetteer:
+    """Longest-match tagger over (name, label) pairs; short all-caps names match case-sensitively.
+
+    A name also matches its simple plural (``+s`` / ``y -> ies``). Names in the NER stoplist,
+    names without letters and one-character names are not used.
+    """
+
+    def __init__(self, names: Iterable[tuple[str, str]]) -> None:
+        stop = load_stoplist()
+        self._terms: dict[tuple[str, ...], tuple[str, str | None]] = {}
+        self.max_len = 1
+        for name, label in names:
+            if label not in GAZ_LABELS or len(name) < 2 or not _LETTER.search(name):
+                continue
+            if name.lower() in stop:
+                continue
+            exact = name if _ABBREV.match(name) and sum(c.isupper() for c in name) >= 2 else None
+            forms = [name]
+            if exact is None:
+                last = name.rsplit(" ", 1)[-1]
+                if last.isalpha() and len(last) > 3 and not name.endswith("s"):
+                    forms.append(name[:-1] + "ies" if name.endswith("y") else name + "s")
+            for form in forms:
+                key = tuple(form[s:e].lower() for s, e in words(form))
+                if key and key not in self._terms:
+                    self._terms[key] = (label, exact)
+                    self.max_len = max(self.max_len, len(key))
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def tag(self, text: str) -> list[GazetteerSpan]:
+        """Non-overlapping longest matches in ``text``, left to right."""
+        spans = words(text)
+        lowered = [text[s:e].lower() for s, e in spans]
+        out: list[GazetteerSpan] = []
+        i = 0
+        while i < len(spans):
+            hit = None
+            for n in range(min(self.max_len, len(spans) - i), 0, -1):
+                entry = self._terms.get(tuple(lowered[i : i + n]))
+                if entry is None:
+                    continue
+                start, end = spans[i][0], spans[i + n - 1][1]
+                if entry[1] is not None and text[start:end] != entry[1]:
+                    continue
+                # Only whole words: the match must not continue into letters or digits.
+                if (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+                    continue
+                hit = (n, GazetteerSpan(start, end, entry[0]))
+                break
+            if hit is None:
+                i += 1
+            else:
+                out.append(hit[1])
+                i += hit[0]
+        return out
+
+
+def token_gazetteer_ids(offsets: Sequence[tuple[int, int]], spans: Sequence[GazetteerSpan]) -> list[int]:
+    """:data:`GAZ_TAGS` ids for tokens given by character ``offsets`` (B on a span's first token)."""
+    ids = [0] * len(offsets)
+    j = 0
+    ordered = sorted(spans, key=lambda s: s.start)
+    for t, (s, e) in enumerate(offsets):
+        if e <= s:
+            continue
+        while j < len(ordered) and ordered[j].end <= s:
+            j += 1
+        if j < len(ordered) and ordered[j].start <= s and e <= ordered[j].end:
+            span = ordered[j]
+            base = 1 + 2 * GAZ_LABELS.index(span.label)
+            first = t == 0 or offsets[t - 1][1] <= span.start or offsets[t - 1][0] < span.start
+            ids[t] = base if first else base + 1
+    return ids
+
+
+def fold_of(doc_id: str, k: int) -> int:
+    """A stable fold number in ``[0, k)`` for a document id."""
+    return int(hashlib.sha1(doc_id.encode("utf-8")).hexdigest(), 16) % k
+
+
+def fold_gazetteers(
+    curated: Sequence[tuple[str, str]], corpus_names: dict[str, set[tuple[str, str]]], k: int = 5
+) -> list[Gazetteer]:
+    """One gazetteer per fold: curated names plus corpus names of documents in the other folds.
+
+    Args:
+        curated: (name, label) pairs from curated vocabularies (not from the training corpora).
+        corpus_names: document id -> the (name, label) pairs annotated in that document.
+        k: Number of folds.
+    """
+    out = []
+    for fold in range(k):
+        names = list(curated)
+        for doc_id, pairs in corpus_names.items():
+            if fold_of(doc_id, k) != fold:
+                names.extend(pairs)
+        out.append(Gazetteer(names))
+    return out

