@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from kg.ner.dictionary import load_stoplist
 
 #: Gazetteer feature values (index = feature id; 0 = outside every known name).
-GAZ_TAGS = ("O", "B-Drug", "I-Drug", "B-Disease", "I-Disease", "B-Symptom", "I-Symptom")
-GAZ_LABELS = ("Drug", "Disease", "Symptom")
+GAZ_TAGS = ("O", "B-Drug", "I-Drug", "B-Disease", "I-Disease", "B-Symptom", "I-Symptom", "B-Gene", "I-Gene")
+#: Gene symbols are a feature only (a gene symbol is usually *not* a disease or drug mention).
+GAZ_LABELS = ("Drug", "Disease", "Symptom", "Gene")
 #: Case classes of a token's original characters (index = feature id; 0 = padding / special).
 CASE_CLASSES = ("pad", "lower", "title", "upper", "mixed", "digit", "other")
 
@@ -84,7 +85,8 @@ class Gazetteer:
                     forms.append(name[:-1] + "ies" if name.endswith("y") else name + "s")
             for form in forms:
                 key = tuple(form[s:e].lower() for s, e in words(form))
-                if key and key not in self._terms:
+                # First name wins, except that a gene symbol yields to a drug/disease/symptom name.
+                if key and (key not in self._terms or (self._terms[key][0] == "Gene" and label != "Gene")):
                     self._terms[key] = (label, exact)
                     self.max_len = max(self.max_len, len(key))
 

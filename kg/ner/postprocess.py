@@ -43,6 +43,42 @@ def resolve_overlaps(spans: Iterable[TaggedSpan]) -> list[TaggedSpan]:
     return sorted(kept, key=lambda s: s.start)
 
 
+_FUNCTION_WORDS = frozenset(
+    "a an and as at by for from in into of on or the to with without than that this these those".split()
+)
+
+
+def merge_adjacent(spans: Sequence[TaggedSpan], text: str) -> list[TaggedSpan]:
+    """Join same-label spans separated by whitespace only ("acute" + "kidney injury").
+
+    A tagger that hesitates inside a long name emits two begin tags in a row; two separate
+    names of one type are almost never written next to each other with no word between them.
+    """
+    out: list[TaggedSpan] = []
+    for s in sorted(spans, key=lambda s: s.start):
+        prev = out[-1] if out else None
+        gap = text[prev.end : s.start] if prev is not None else ""
+        if prev is not None and prev.label == s.label and prev.end <= s.start and not gap.strip():
+            out[-1] = TaggedSpan(prev.start, s.end, s.label, round(min(prev.confidence, s.confidence), 4))
+        else:
+            out.append(s)
+    return out
+
+
+def drop_fragments(spans: Sequence[TaggedSpan], text: str) -> list[TaggedSpan]:
+    """Drop spans that are a function word, lack letters, or begin or end with a function word."""
+    out = []
+    for s in spans:
+        name = text[s.start : s.end]
+        parts = name.lower().split()
+        if not parts or not any(c.isalpha() for c in name):
+            continue
+        if parts[0] in _FUNCTION_WORDS or parts[-1] in _FUNCTION_WORDS:
+            continue
+        out.append(s)
+    return out
+
+
 def propagate_abbreviations(
     spans: Sequence[TaggedSpan], pairs: Iterable[tuple[tuple[int, int], tuple[int, int]]], text: str
 ) -> list[TaggedSpan]:
@@ -100,10 +136,10 @@ def postprocess(
     text: str,
     abbreviations: Iterable[tuple[tuple[int, int], tuple[int, int]]] = (),
     index: LexiconIndex | None = None,
-    consistency: bool = True,
+    consistency: bool = False,
 ) -> list[TaggedSpan]:
-    """Overlaps, abbreviations, document consistency, then symptom typing (when ``index`` is given)."""
-    out = resolve_overlaps(spans)
+    """Overlaps, fragments, abbreviations, optional document consistency, then symptom typing."""
+    out = drop_fragments(merge_adjacent(resolve_overlaps(spans), text), text)
     out = propagate_abbreviations(out, list(abbreviations), text)
     if consistency:
         out = propagate_consistency(out, text)

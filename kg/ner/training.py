@@ -60,6 +60,8 @@ class NerTrainConfig(BaseModel):
     folds: int = Field(default=5, ge=2)
     data: list[CorpusSpec]
     evaluate: list[EvalSpec] = Field(default_factory=list)
+    #: Hetionet nodes TSV whose Gene symbols become a gazetteer feature (stored with the model).
+    genes: Path | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -91,7 +93,25 @@ def load_train_config(path: str | Path, overrides: Sequence[str] = ()) -> NerTra
         if not spec.path.is_file():
             raise ConfigError(f"corpus file not found: {spec.path}")
     cfg.out = _abs(cfg.out)
+    if cfg.genes is not None:
+        cfg.genes = _abs(cfg.genes)
+        if not cfg.genes.is_file():
+            raise ConfigError(f"gene names file not found: {cfg.genes}")
     return cfg
+
+
+def read_gene_symbols(path: Path) -> list[tuple[str, str]]:
+    """(symbol, "Gene") pairs from a Hetionet nodes TSV (header ``id name kind``)."""
+    out = []
+    with path.open(encoding="utf-8") as f:
+        header = f.readline().rstrip("\r\n").split("\t")
+        if header[:3] != ["id", "name", "kind"]:
+            raise ConfigError(f"{path}: expected the Hetionet nodes header 'id name kind', got {header}")
+        for line in f:
+            cols = line.rstrip("\r\n").split("\t")
+            if len(cols) >= 3 and cols[2] == "Gene" and cols[1]:
+                out.append((cols[1], "Gene"))
+    return out
 
 
 def _sha256(path: Path) -> str:
@@ -162,13 +182,14 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
     from kg.ner.transformer import curated_names
 
     curated = curated_names()
-    gazetteers = fold_gazetteers(curated, names, k=cfg.folds)
+    genes = read_gene_symbols(cfg.genes) if cfg.genes else []
+    gazetteers = fold_gazetteers([*curated, *genes], names, k=cfg.folds)
     log.info("fold gazetteers: %s entries", [len(g) for g in gazetteers])
 
     def gazetteer_for(doc_id: str) -> Any:
         return gazetteers[fold_of(doc_id, cfg.folds)]
 
-    all_names = {pair for pairs in names.values() for pair in pairs}
+    all_names = {pair for pairs in names.values() for pair in pairs} | set(genes)
     meta: dict[str, Any] = {
         "name": cfg.name,
         "kind": cfg.kind,
@@ -181,7 +202,7 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
         "params": cfg.params,
         "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
         "labels": ["Drug", "Disease", "Symptom"],
-        "gazetteer": {"curated_names": len(curated), "training_names": len(all_names)},
+        "gazetteer": {"curated_names": len(curated), "training_names": len(all_names) - len(genes), "gene_symbols": len(genes)},
     }
     if cfg.kind == "transformer":
         from kg.ner.transformer import HEAD_LABELS, base_model_dir, save_tagger, train_tagger
