@@ -347,6 +347,23 @@ def assemble_terminology(
         found.corpus_names[text] += 1
         stats["corpus_pairs"] += 1
 
+    # Name twins: concepts of one family with the same normalized preferred name are one concept
+    # under two ids (a MeSH supplementary record promoted to a descriptor in a later MeSH year, a
+    # corpus id from an older MeSH, a DrugBank id joined by name): each keeps the other's ids.
+    twins: dict[tuple[str, str], list[TermConcept]] = defaultdict(list)
+    for c in concepts.values():
+        if c.corpus_names and not c.names:
+            c.name = c.corpus_names.most_common(1)[0][0]
+        twins[(c.family, normalize(c.name))].append(c)
+    for group in twins.values():
+        if len(group) > 1:
+            keys = {c.key for c in group}
+            shared = sorted({s for c in group for s in seed_of.get(c.key, ())} | (keys & seed_ids))
+            for c in group:
+                c.equivalents.update(keys - {c.key})
+                seed_of[c.key] = shared
+            stats["name_twin_groups"] += 1
+
     # Canonical CURIE: the seed graph's id where one is equivalent.
     for c in concepts.values():
         seeds = sorted(seed_of.get(c.key, ()))
