@@ -265,11 +265,14 @@ def assemble_terminology(
 
     # OBO ontologies: MeSH xref joins; names only where the MeSH mapping is unique.
     seed_ids = {curie for curie, _, _ in vocab.seed_nodes}
+    obo_names: dict[str, list[str]] = {}
     for prefix in ("DOID", "MONDO", "HP"):
         for curie, name, syns, xrefs in vocab.obo.get(prefix, []):
             mesh = sorted({x for x in xrefs if x.startswith("MESH:") and x in concepts})
             if not mesh:
-                if prefix == "HP" or curie in seed_ids:
+                if curie in seed_ids:  # a seed disease: joined (e.g. via MONDO) or made a concept below
+                    obo_names[curie] = [name, *syns]
+                elif prefix == "HP":
                     c = concepts.setdefault(
                         curie, TermConcept(key=curie, label="Symptom" if prefix == "HP" else "Disease", name=name)
                     )
@@ -286,6 +289,8 @@ def assemble_terminology(
                 c.equivalents.update(x for x in xrefs if x.startswith("UMLS:"))
                 if len(mesh) == 1:
                     add_names(c, [name, *syns])
+                    # MONDO bridges MeSH and DOID where DOID's own MeSH xref is missing.
+                    c.equivalents.update(x for x in xrefs if x.startswith("DOID:"))
                 stats[f"{prefix.lower()}_joined_to_mesh"] += 1
 
     # Chemicals: MeSH <-> ChEBI <-> DrugBank.
@@ -319,12 +324,14 @@ def assemble_terminology(
             stats["seed_drugs_via_chebi"] += bool(targets)
         if not targets:
             by_name = name_index.get((family, normalize(name)), set())
+            if len(by_name) > 1:  # prefer the MeSH concept over HPO-only / DOID-only namesakes
+                by_name = {k for k in by_name if k.startswith("MESH:")}
             if len(by_name) == 1:
                 targets = set(by_name)
                 stats[f"seed_{family.lower()}_via_name"] += 1
         if not targets:
             c = concepts.setdefault(curie, TermConcept(key=curie, label=label, name=name))
-            add_names(c, [name])
+            add_names(c, obo_names.get(curie, [name]))
             stats[f"seed_{label.lower()}_own_concepts"] += 1
             continue
         stats[f"seed_{label.lower()}_joined"] += 1
