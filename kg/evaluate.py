@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from kg.ner import create_ner
 from kg.nlp import analyze
 
 log = logging.getLogger(__name__)
+#: Predicted labels scored as a corpus label (BC5CDR / NCBI-disease Disease includes symptoms).
+_EVAL_LABEL = {"Symptom": "Disease"}
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -66,4 +69,158 @@ def evaluate_ner(
     }
     if assertion_total:
         report["assertion_accuracy"] = round(assertion_right / assertion_total, 4)
+    return report
+
+
+def _gold_ids(ids: Iterable[str]) -> set[str]:
+    from kg.terminology import corpus_curie
+
+    return {corpus_curie(i) for i in ids if i != "-1"}
+
+
+def _training_ids(paths: Iterable[Path]) -> set[str]:
+    out: set[str] = set()
+    for p in paths:
+        for d in read_corpus(p, "pubtator"):
+            for e in d.entities:
+                out |= _gold_ids(e.ids)
+    return out
+
+
+def evaluate_linking(
+    corpus: str | Path,
+    fmt: str,
+    gold_mentions: bool = True,
+    ner: str = "dictionary",
+    linker: str = "candidates",
+    training_corpora: Iterable[str | Path] = (),
+    seed_ids: set[str] | None = None,
+) -> dict[str, Any]:
+    """Entity-linking accuracy (gold mentions) or end-to-end document-level concept P/R/F1.
+
+    Correctness: a predicted concept is right for a gold id when the gold id is the concept's
+    CURIE or one of its equivalent ids. Composite gold ids (``D001943|D010051``) are right at
+    k only when *every* component is matched by a concept among the top k of some part.
+    Gold mentions with id ``-1`` are left out and counted (``nil_gold``). Labels: Symptom
+    predictions count as Disease (BC5CDR and NCBI-disease annotate signs and symptoms as Disease).
+
+    Args:
+        corpus: The annotated corpus (a test split for reported figures).
+        fmt: Corpus format (pubtator).
+        gold_mentions: Link the gold spans (acc@1 / acc@5 per label); False: NER then linking,
+            scored as document-level sets of gold ids (each linked mention's concept counts
+            once per document; NIL mentions predict no concept).
+        ner: NER registry name or model folder for end-to-end evaluation.
+        linker: Linker registry name (``candidates`` ranks; ``lexicon`` only gives top-1).
+        training_corpora: Training files; gold ids never seen there are scored separately
+            (``unseen``).
+        seed_ids: Curated seed node ids; the share of linked mentions whose node id is one
+            of them is reported (``seed_landing``).
+    """
+    from kg.linking import LINKER_REGISTRY, CandidateLinker
+    from kg.linking_train import gold_queries
+
+    docs = read_corpus(corpus, fmt)
+    link = LINKER_REGISTRY.create(linker)
+    seen = _training_ids([Path(p) for p in training_corpora]) if training_corpora else None
+    started = time.monotonic()
+    report: dict[str, Any] = {"corpus": str(corpus), "linker": linker, "n_docs": len(docs)}
+    if gold_mentions:
+        if not isinstance(link, CandidateLinker):
+            raise ValueError(f"gold-mention ranking needs the candidates linker, not {linker!r}")
+        queries, nil = gold_queries(docs)
+        hit1: Counter[str] = Counter()
+        hit5: Counter[str] = Counter()
+        total: Counter[str] = Counter()
+        unseen_total: Counter[str] = Counter()
+        unseen_hit: Counter[str] = Counter()
+        nil_pred: Counter[str] = Counter()
+        confusions: list[dict[str, Any]] = []
+        for q in queries:
+            result = link.link_text(q.text, q.label, q.long_form)
+            tops = [cands[:1] for _, cands in result.parts]
+            top5 = [cands[:5] for _, cands in result.parts]
+            ok1 = all(any(g in c.concept.ids for t in tops for c in t) for g in q.gold)
+            ok5 = all(any(g in c.concept.ids for t in top5 for c in t) for g in q.gold)
+            total[q.label] += 1
+            hit1[q.label] += ok1
+            hit5[q.label] += ok5
+            best = result.parts[0][1][0].score if result.parts[0][1] else 0.0
+            nil_pred[q.label] += best < link.threshold
+            if seen is not None and not set(q.gold) <= seen:
+                unseen_total[q.label] += 1
+                unseen_hit[q.label] += ok1
+            if not ok1 and len(confusions) < 30:
+                predicted = [c.concept.key for t in tops for c in t]
+                confusions.append({"text": q.text, "gold": list(q.gold), "pred": predicted})
+        labels = sorted(total)
+        report |= {
+            "acc_at_1": {lab: round(hit1[lab] / total[lab], 4) for lab in labels},
+            "acc_at_5": {lab: round(hit5[lab] / total[lab], 4) for lab in labels},
+            "n_mentions": dict(total),
+            "nil_gold": nil,
+            "nil_predicted_share": {lab: round(nil_pred[lab] / total[lab], 4) for lab in labels},
+            "examples_wrong": confusions,
+        }
+        if seen is not None:
+            report["unseen"] = {
+                lab: {"n": unseen_total[lab], "acc_at_1": round(unseen_hit[lab] / unseen_total[lab], 4)}
+                for lab in labels
+                if unseen_total[lab]
+            }
+    else:
+        ner_model = create_ner(ner)
+        annotator = default_annotator()
+        tp: Counter[str] = Counter()
+        fp: Counter[str] = Counter()
+        fn: Counter[str] = Counter()
+        unseen_total = Counter()
+        unseen_hit = Counter()
+        linked = on_seed = 0
+        for i, gold in enumerate(docs, start=1):
+            analyzed = analyze(gold.document)
+            mentions = link(annotator(analyzed, ner_model(analyzed)))
+            truth: dict[str, set[str]] = {}
+            for e in gold.entities:
+                truth.setdefault(_EVAL_LABEL.get(e.label, e.label), set()).update(_gold_ids(e.ids))
+            pred: dict[str, dict[str, set[str]]] = {}
+            for m in mentions:
+                if m.curie is None:
+                    continue
+                linked += 1
+                on_seed += bool(seed_ids and m.curie in seed_ids)
+                pred.setdefault(_EVAL_LABEL.get(m.label, m.label), {})[m.curie] = {m.curie, *m.xrefs}
+            for lab in set(truth) | set(pred):
+                gold_ids = truth.get(lab, set())
+                matched: set[str] = set()
+                for ids in pred.get(lab, {}).values():
+                    hit = ids & gold_ids
+                    if hit:
+                        matched |= hit
+                    else:
+                        fp[lab] += 1
+                tp[lab] += len(matched)
+                fn[lab] += len(gold_ids - matched)
+                if seen is not None:
+                    for g in gold_ids - seen:
+                        unseen_total[lab] += 1
+                        unseen_hit[lab] += g in matched
+            if i % 100 == 0:
+                log.info("evaluated %d/%d documents", i, len(docs))
+        labels = sorted(set(tp) | set(fn))
+        report |= {
+            "ner": ner,
+            **_prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
+            "per_label": {lab: _prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
+            "linked_mentions": linked,
+        }
+        if seed_ids is not None:
+            report["seed_landing"] = round(on_seed / linked, 4) if linked else 0.0
+        if seen is not None:
+            report["unseen"] = {
+                lab: {"n": unseen_total[lab], "recall": round(unseen_hit[lab] / unseen_total[lab], 4)}
+                for lab in labels
+                if unseen_total[lab]
+            }
+    report["seconds"] = round(time.monotonic() - started, 1)
     return report

@@ -41,6 +41,7 @@ PREFIX_MAP: dict[str, str] = {
     "NCBIGene": "http://identifiers.org/ncbigene/",
     "OMIM": "https://omim.org/entry/",
     "ORPHA": "http://www.orpha.net/ORDO/Orphanet_",
+    "UMLS": "http://linkedlifedata.com/resource/umls/id/",
     "MEDKG": "https://w3id.org/medkg/local/",
 }
 BIOLINK_NS = "https://w3id.org/biolink/vocab/"

@@ -8,11 +8,25 @@ another name in :data:`LINKER_REGISTRY`.
 from __future__ import annotations
 
 import hashlib
+import json as _json
+import logging
+import math
+import re
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from kg.lexicon import LexiconIndex, normalize, packaged_index
+import numpy as np
+
+from kg.lexicon import LexiconIndex, normalize, packaged_index, variants
 from kg.registry import Registry
+from kg.terminology import LABEL_FAMILY, TermConcept, load_terminology
 from kg.types import Mention
+
+logger = logging.getLogger(__name__)
 
 Linker = Callable[[list[Mention]], list[Mention]]
 LINKER_REGISTRY: Registry[Linker] = Registry("linker")
@@ -52,3 +66,360 @@ class LexiconLinker:
 @LINKER_REGISTRY.register("lexicon")
 def _lexicon_linker(**params: object) -> LexiconLinker:
     return LexiconLinker(**params)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- candidate linker
+#
+# Stages: exact / normalized-variant match over vocabulary names and training-corpus names,
+# abbreviation expansion (the mention's long form), candidate generation by character 3-gram
+# TF-IDF nearest neighbours over every name of the mention's family, a logistic-regression
+# reranker over match features (trained on held-out mentions: ``kg.linking_train``) whose
+# probability is the calibrated link score, composite-mention splitting, and NIL below a threshold.
+
+DEFAULT_RERANKER_PATH = Path(__file__).resolve().parent / "resources" / "linker_reranker.json"
+FEATURES = (
+    "cosine",
+    "exact",
+    "corpus_exact",
+    "log_pair_count",
+    "pair_share",
+    "log_popularity",
+    "token_jaccard",
+    "is_mesh",
+    "is_supplementary",
+    "cosine_gap",
+    "abbrev_exact",
+    "via_long_form",
+    "label_match",
+    "is_omim",
+    "inv_rank",
+)
+_TOKENS = re.compile(r"[a-z0-9]+")
+_ABBREV_LIKE = re.compile(r"^[A-Z0-9][A-Za-z0-9\-]{0,7}$")
+_CONJ = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and/or\s+|\s+and\s+|\s+or\s+|\s*/\s*)", re.I)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked candidate concept for a mention text.
+
+    Attributes:
+        concept: The concept.
+        score: Calibrated probability that the concept is right (reranker output, 0-1).
+        features: The reranker's feature vector, in :data:`FEATURES` order.
+        matched: The concept name the mention matched best.
+    """
+
+    concept: TermConcept
+    score: float
+    features: tuple[float, ...]
+    matched: str
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """The linking of one mention text: one ranked candidate list per part (two or more: composite)."""
+
+    parts: tuple[tuple[str, tuple[Candidate, ...]], ...]
+
+    @property
+    def composite(self) -> bool:
+        """Whether the mention was split into several concepts."""
+        return len(self.parts) > 1
+
+
+def split_composite(text: str) -> list[str]:
+    """Parts of a coordinated mention: ``breast and ovarian cancer`` -> ``breast cancer``, ``ovarian cancer``.
+
+    The shared head (the words after the last conjunct's first word) is copied onto the earlier
+    conjuncts; ``hepatitis B and C`` shares the first conjunct's leading words instead. A text
+    without a coordination gives ``[text]``.
+    """
+    pieces = [p for p in _CONJ.split(text.strip()) if p]
+    if len(pieces) < 2:
+        return [text]
+    first, last = pieces[0].split(), pieces[-1].split()
+    if all(len(p.split()) == 1 for p in pieces[:-1]) and len(last) > 1:
+        head = " ".join(last[1:])
+        return [f"{p} {head}" for p in pieces[:-1]] + [pieces[-1]]
+    if len(first) > 1 and all(len(p.split()) == 1 for p in pieces[1:]):
+        stem = " ".join(first[:-1])
+        return [pieces[0]] + [f"{stem} {p}" for p in pieces[1:]]
+    return pieces
+
+
+def is_abbreviation(text: str) -> bool:
+    """Whether a mention looks like an abbreviation (short, starts upper-case, has 2+ capitals)."""
+    return bool(_ABBREV_LIKE.match(text)) and sum(ch.isupper() for ch in text) >= 2
+
+
+def _tokens(text: str) -> set[str]:
+    return set(_TOKENS.findall(text))
+
+
+class _FamilyIndex:
+    """TF-IDF (character 3-grams within word boundaries) over the normalized names of one family.
+
+    ``matrix`` is (n_names x n_features) float32, rows L2-normalized, so a dot product is a cosine.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.names = names
+        self.vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True, dtype=np.float32, max_df=0.2
+        )
+        self.matrix = self.vectorizer.fit_transform(names).tocsr()
+        self.matrix_t = self.matrix.T.tocsr()
+
+    def nearest(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
+        """Top-``k`` (name index, cosine) per query, best first."""
+        out: list[list[tuple[int, float]]] = []
+        q = self.vectorizer.transform(queries)
+        for start in range(0, len(queries), 64):
+            sims = (q[start : start + 64] @ self.matrix_t).tocsr()
+            for i in range(sims.shape[0]):
+                row = sims.getrow(i)
+                if row.nnz == 0:
+                    out.append([])
+                    continue
+                top = np.argsort(-row.data)[:k]
+                out.append([(int(row.indices[j]), float(row.data[j])) for j in top])
+        return out
+
+
+class CandidateIndex:
+    """Concepts with exact-name lookup, corpus pair counts and a TF-IDF index per family."""
+
+    def __init__(self, concepts: list[TermConcept]) -> None:
+        self.concepts = concepts
+        self.exact: dict[tuple[str, str], set[int]] = {}
+        self.pair_counts: dict[tuple[str, str], Counter[int]] = {}
+        self.popularity: list[int] = [sum(c.corpus_names.values()) for c in concepts]
+        names: dict[str, dict[str, set[int]]] = {f: {} for f in ("Disease", "Drug")}
+        for i, c in enumerate(concepts):
+            fam = c.family
+            for n in (*c.names, *c.corpus_names):
+                key = normalize(n)
+                if not key:
+                    continue
+                self.exact.setdefault((fam, key), set()).add(i)
+                names[fam].setdefault(key, set()).add(i)
+            for n, count in c.corpus_names.items():
+                key = normalize(n)
+                self.pair_counts.setdefault((fam, key), Counter())[i] += count
+        self._name_concepts = {f: list(d.values()) for f, d in names.items()}
+        self._names = {f: list(d) for f, d in names.items()}
+        self._tfidf: dict[str, _FamilyIndex] = {}
+
+    def family_index(self, family: str) -> _FamilyIndex:
+        """The TF-IDF index of a family, built on first use."""
+        if family not in self._tfidf:
+            logger.info("linker: building TF-IDF over %d %s names", len(self._names[family]), family)
+            self._tfidf[family] = _FamilyIndex(self._names[family])
+        return self._tfidf[family]
+
+    def generate(self, query: str, family: str, k: int = 30) -> dict[int, tuple[float, str]]:
+        """Candidate concepts for a normalized query: concept index -> (best cosine, matched name)."""
+        out: dict[int, tuple[float, str]] = {}
+        for i, v in enumerate(variants(query)):
+            for ci in self.exact.get((family, v), ()):
+                out.setdefault(ci, (1.0 if i == 0 else 0.95, v))
+        if not query:
+            return out
+        fam = self.family_index(family)
+        for name_i, cos in fam.nearest([query], k)[0]:
+            for ci in self._name_concepts[family][name_i]:
+                if ci not in out or out[ci][0] < cos:
+                    out[ci] = (cos, fam.names[name_i])
+        return out
+
+
+def candidate_features(
+    index: CandidateIndex,
+    query: str,
+    label: str,
+    cands: dict[int, tuple[float, str]],
+    via_long_form: bool,
+    abbrev: bool = False,
+) -> dict[int, list[float]]:
+    """The reranker features (:data:`FEATURES` order) of each candidate concept of one query."""
+    fam = LABEL_FAMILY[label]
+    counts = index.pair_counts.get((fam, query), Counter())
+    total = sum(counts.values())
+    best = max((c for c, _ in cands.values()), default=0.0)
+    ranked = sorted(cands, key=lambda ci: -cands[ci][0])
+    qtok = _tokens(query)
+    out: dict[int, list[float]] = {}
+    for rank, ci in enumerate(ranked):
+        cos, matched = cands[ci]
+        c = index.concepts[ci]
+        exact = next(
+            (1.0 if i == 0 else 0.9 for i, v in enumerate(variants(query)) if ci in index.exact.get((fam, v), ())), 0.0
+        )
+        mtok = _tokens(matched)
+        out[ci] = [
+            cos,
+            exact,
+            float(counts[ci] > 0),
+            math.log1p(counts[ci]),
+            counts[ci] / total if total else 0.0,
+            math.log1p(index.popularity[ci]),
+            len(qtok & mtok) / len(qtok | mtok) if qtok | mtok else 0.0,
+            float(c.key.startswith("MESH:")),
+            float(c.key.startswith("MESH:C")),
+            cos - best,
+            float(abbrev and exact > 0),
+            float(via_long_form),
+            float(c.label == label),
+            float(c.key.startswith("OMIM:")),
+            1.0 / (1 + rank),
+        ]
+    return out
+
+
+@dataclass
+class Reranker:
+    """Logistic regression over :data:`FEATURES`; its probability is the link score."""
+
+    coef: list[float]
+    intercept: float
+    threshold: float = 0.5
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def score(self, features: list[list[float]]) -> np.ndarray:
+        """Probabilities, shape (n_candidates,)."""
+        if not features:
+            return np.zeros(0)
+        x = np.asarray(features, dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef) + self.intercept)))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Reranker:
+        """Load reranker weights (default: the packaged ``kg/resources/linker_reranker.json``)."""
+        p = Path(path) if path else DEFAULT_RERANKER_PATH
+        if not p.is_file():
+            raise FileNotFoundError(f"linker reranker not found: {p}; train it with `medkg train linker`")
+        obj = _json.loads(p.read_text(encoding="utf-8"))
+        if tuple(obj.get("features", ())) != FEATURES:
+            raise ValueError(f"{p}: reranker features {obj.get('features')} differ from {FEATURES}; retrain it")
+        return cls(coef=obj["coef"], intercept=obj["intercept"], threshold=obj.get("threshold", 0.5), meta=obj)
+
+
+class CandidateLinker:
+    """Exact, abbreviation, TF-IDF candidates, trained reranker, composite split, calibrated NIL.
+
+    Args:
+        index: The candidate index (default: over the packaged terminology).
+        reranker: The reranker (default: the packaged weights).
+        threshold: Minimum calibrated score to link; below it the mention stays NIL (default:
+            the reranker's own threshold).
+        k: Candidates kept per mention.
+        split_composites: Emit one mention per concept of a composite mention (same span).
+    """
+
+    def __init__(
+        self,
+        index: CandidateIndex | None = None,
+        reranker: Reranker | None = None,
+        threshold: float | None = None,
+        k: int = 10,
+        split_composites: bool = True,
+    ) -> None:
+        self.index = index if index is not None else packaged_candidate_index()
+        self.reranker = reranker if reranker is not None else Reranker.load()
+        self.threshold = self.reranker.threshold if threshold is None else threshold
+        self.k = k
+        self.split_composites = split_composites
+        self._cache: dict[tuple[str, str, str | None], tuple[Candidate, ...]] = {}
+
+    def rank(self, text: str, label: str, long_form: str | None = None) -> tuple[Candidate, ...]:
+        """Candidates for one mention text, best first (scores are calibrated probabilities)."""
+        key = (text, label, long_form)
+        if key in self._cache:
+            return self._cache[key]
+        feats: dict[int, list[float]] = {}
+        matched: dict[int, str] = {}
+        fam = LABEL_FAMILY[label]
+        abbrev = is_abbreviation(text)
+        for query, via in ((normalize(text), False), (normalize(long_form or ""), True)):
+            if not query or (via and query == normalize(text)):
+                continue
+            cands = self.index.generate(query, fam)
+            for ci, f in candidate_features(self.index, query, label, cands, via, abbrev and not via).items():
+                if ci not in feats or self.reranker.score([f])[0] > self.reranker.score([feats[ci]])[0]:
+                    feats[ci], matched[ci] = f, cands[ci][1]
+        order = list(feats)
+        scores = self.reranker.score([feats[ci] for ci in order])
+        ranked = sorted(zip(order, scores, strict=True), key=lambda t: (-t[1], self.index.concepts[t[0]].key))
+        out = tuple(
+            Candidate(self.index.concepts[ci], float(s), tuple(feats[ci]), matched[ci]) for ci, s in ranked[: self.k]
+        )
+        self._cache[key] = out
+        return out
+
+    def link_text(self, text: str, label: str, long_form: str | None = None) -> LinkResult:
+        """Link one mention text; a coordinated mention whose parts link better is split."""
+        whole = self.rank(text, label, long_form)
+        parts = split_composite(text) if not long_form else [text]
+        if len(parts) > 1:
+            ranked = [self.rank(p, label) for p in parts]
+            best_whole = whole[0].score if whole else 0.0
+            if all(r and r[0].score >= self.threshold for r in ranked) and min(r[0].score for r in ranked) > best_whole:
+                keys = {r[0].concept.key for r in ranked}
+                if len(keys) > 1:
+                    return LinkResult(tuple(zip(parts, ranked, strict=True)))
+        return LinkResult(((text, whole),))
+
+    def __call__(self, mentions: list[Mention]) -> list[Mention]:
+        out: list[Mention] = []
+        for m in mentions:
+            result = self.link_text(m.text, m.label, m.long_form)
+            parts = result.parts if self.split_composites else result.parts[:1]
+            for part_text, cands in parts:
+                top = cands[0] if cands else None
+                if top is None or top.score < self.threshold:
+                    out.append(
+                        m.model_copy(
+                            update={
+                                "curie": None,
+                                "concept_name": None,
+                                "link_score": round(top.score, 4) if top else None,
+                                "xrefs": (),
+                                "long_form": m.long_form if len(parts) == 1 else part_text,
+                            }
+                        )
+                    )
+                    continue
+                c = top.concept
+                label = c.label if m.label in ("Disease", "Symptom") else m.label
+                out.append(
+                    m.model_copy(
+                        update={
+                            "label": label,
+                            "curie": c.canonical,
+                            "concept_name": c.name,
+                            "link_score": round(top.score, 4),
+                            "xrefs": tuple(sorted(c.ids - {c.canonical})),
+                            "long_form": m.long_form if len(parts) == 1 else part_text,
+                        }
+                    )
+                )
+        return out
+
+
+@lru_cache(maxsize=2)
+def packaged_candidate_index(path: str | None = None) -> CandidateIndex:
+    """The candidate index over the packaged terminology, built once per process."""
+    return CandidateIndex(load_terminology(path))
+
+
+@LINKER_REGISTRY.register("candidates")
+def _candidate_linker(**params: object) -> CandidateLinker:
+    opts = dict(params)
+    if "terminology" in opts:
+        opts["index"] = packaged_candidate_index(str(opts.pop("terminology")))
+    if "reranker" in opts and not isinstance(opts["reranker"], Reranker):
+        opts["reranker"] = Reranker.load(str(opts["reranker"]))
+    return CandidateLinker(**opts)  # type: ignore[arg-type]

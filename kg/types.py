@@ -67,6 +67,7 @@ class Mention(_Frozen):
     curie: str | None = None
     concept_name: str | None = None
     link_score: float | None = None
+    xrefs: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _check_span(self) -> Mention:

@@ -1,0 +1,138 @@
+"""Terminology build on a tiny vocabulary, the candidate linker (synonyms, abbreviations,
+composites, NIL) and cross-ontology merging onto seed-graph nodes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.assemble import mention_node, node_id
+from kg.linking import CandidateIndex, CandidateLinker, local_id, split_composite
+from kg.linking_train import heuristic_reranker
+from kg.schema import load_schema
+from kg.terminology import (
+    TermConcept,
+    assemble_terminology,
+    load_terminology,
+    read_vocabularies,
+    write_terminology,
+)
+from kg.types import Mention
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "linking"
+PAIRS = [
+    ("MI", "Disease", "MESH:D009203"),
+    ("MI", "Disease", "MESH:D009203"),
+    ("myocardial infarction", "Disease", "MESH:D009203"),
+    ("ASA", "Drug", "MESH:D001241"),
+    ("ataxia-telangiectasia-like disorder", "Disease", "OMIM:604391"),
+]
+
+
+@pytest.fixture(scope="module")
+def concepts() -> dict[str, TermConcept]:
+    vocab = read_vocabularies(FIXTURES, hetionet_dir=FIXTURES / "hetionet")
+    out, stats = assemble_terminology(vocab, PAIRS)
+    assert stats["concepts"] == len(out)
+    return {c.key: c for c in out}
+
+
+@pytest.fixture(scope="module")
+def linker(concepts: dict[str, TermConcept]) -> CandidateLinker:
+    return CandidateLinker(CandidateIndex(list(concepts.values())), heuristic_reranker(), threshold=0.3)
+
+
+def _mention(text: str, label: str = "Disease", long_form: str | None = None) -> Mention:
+    return Mention(
+        doc_id="d1",
+        sentence_index=0,
+        start=0,
+        end=len(text),
+        text=text,
+        label=label,  # type: ignore[arg-type]
+        confidence=1.0,
+        extractor="test",
+        extractor_version="0",
+        long_form=long_form,
+    )
+
+
+def test_index_build_on_tiny_vocabulary(concepts: dict[str, TermConcept], tmp_path: Path) -> None:
+    mi = concepts["MESH:D009203"]
+    assert mi.label == "Disease" and mi.canonical == "DOID:5844"
+    assert {"DOID:5844", "UMLS:C0027051", "MONDO:0005068"} <= mi.equivalents
+    assert {"Heart Attack", "Myocardial Infarction", "heart attack"} <= mi.names  # MeSH + MONDO synonyms
+    assert mi.corpus_names["MI"] == 2
+    # Non-disease, non-chemical MeSH (G01 Female) and gene-product supplementary records are left out.
+    assert "MESH:D005260" not in concepts and "MESH:C483025" not in concepts
+    assert concepts["MESH:C000009"].label == "Drug"
+    # HPO term without a MeSH xref is a Symptom concept of its own; corpus-only OMIM id too.
+    assert concepts["HP:0001250"].label == "Symptom"
+    assert concepts["OMIM:604391"].label == "Disease"
+    # Round trip.
+    path = tmp_path / "t.jsonl.gz"
+    write_terminology(concepts.values(), path)
+    back = {c.key: c for c in load_terminology(path)}
+    assert back["MESH:D009203"].to_json() == mi.to_json()
+
+
+def test_cross_ontology_merging_onto_seed_nodes(concepts: dict[str, TermConcept]) -> None:
+    # Drug: MeSH <-> ChEBI <-> DrugBank chain; the Hetionet DrugBank id is canonical.
+    aspirin = concepts["MESH:D001241"]
+    assert aspirin.canonical == "DRUGBANK:DB00945"
+    assert {"CHEBI:15365", "MESH:D001241"} <= aspirin.ids
+    # Drug joined by a unique exact name; Symptom: Hetionet MeSH symptom canonical, HP equivalent.
+    assert concepts["MESH:D003000"].canonical == "DRUGBANK:DB00575"
+    pain = concepts["MESH:D010146"]
+    assert (pain.label, pain.canonical) == ("Symptom", "MESH:D010146")
+    assert {"HP:0012531", "UMLS:C0030193"} <= pain.equivalents
+    assert concepts["MESH:D001943"].canonical == "DOID:1612"
+
+
+@pytest.mark.parametrize("text", ["myocardial infarction", "Myocardial infarctions", "heart attack", "MI"])
+def test_synonyms_land_on_one_seed_node(linker: CandidateLinker, text: str) -> None:
+    (m,) = linker([_mention(text)])
+    assert m.curie == "DOID:5844"
+    assert "MESH:D009203" in m.xrefs and m.link_score is not None and m.link_score >= 0.5
+    node = mention_node(m, load_schema())
+    assert node.id == "DOID:5844" and not node.unlinked and "UMLS:C0027051" in node.xrefs
+
+
+def test_abbreviation_long_form_and_drug(linker: CandidateLinker) -> None:
+    (m,) = linker([_mention("AMI", long_form="acute myocardial infarction")])
+    assert m.curie == "DOID:5844"
+    (d,) = linker([_mention("ASA", label="Drug")])
+    assert d.curie == "DRUGBANK:DB00945"
+    (d,) = linker([_mention("acetylsalicylic acid", label="Drug")])
+    assert d.curie == "DRUGBANK:DB00945"
+
+
+def test_symptom_relabel_and_fuzzy(linker: CandidateLinker) -> None:
+    (m,) = linker([_mention("pain")])
+    assert (m.label, m.curie) == ("Symptom", "MESH:D010146")
+    top = linker.rank("myocardial infarcton", "Disease")[0]  # typo: TF-IDF candidate
+    assert top.concept.key == "MESH:D009203"
+
+
+def test_composite_mentions(linker: CandidateLinker) -> None:
+    assert split_composite("breast and ovarian cancer") == ["breast cancer", "ovarian cancer"]
+    assert split_composite("hepatitis B and C") == ["hepatitis B", "hepatitis C"]
+    assert split_composite("breast cancer") == ["breast cancer"]
+    result = linker.link_text("breast and ovarian cancer", "Disease")
+    assert result.composite
+    out = linker([_mention("breast and ovarian cancer")])
+    assert [m.curie for m in out] == ["DOID:1612", "MESH:D010051"]
+    assert all((m.start, m.end) == (0, 25) for m in out)
+
+
+def test_nil_keeps_a_stable_flagged_local_node(linker: CandidateLinker) -> None:
+    schema = load_schema()
+    (m,) = linker([_mention("zzyzx quorble syndrome")])
+    assert m.curie is None and m.xrefs == ()
+    node = mention_node(m, schema)
+    assert node.unlinked and node.id == local_id("Disease", "zzyzx quorble syndrome", prefix=schema.local_prefix)
+    assert node_id(m, schema) == node.id
+    # A drug name never links to a disease concept (label family constraint).
+    (d,) = linker([_mention("heart attack", label="Drug")])
+    assert d.curie is None
