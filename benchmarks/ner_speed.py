@@ -68,7 +68,9 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
     }
-    log.info("%s: %.1f abstracts/s, %d tokens/s", args.model, result["abstracts_per_second"], result["tokens_per_second"])
+    log.info(
+        "%s: %.1f abstracts/s, %d tokens/s", args.model, result["abstracts_per_second"], result["tokens_per_second"]
+    )
     print(json.dumps(result))  # noqa: T201  (the benchmark's output)
 
 

@@ -283,12 +283,19 @@ def vocab_build(
 def train_ner_cmd(
     config: Path = typer.Option(..., "--config", help="Training config (YAML), e.g. configs/ner/accurate.yaml."),
     overrides: list[str] | None = typer.Option(None, "--set", help="Override a config key: key.sub=value."),
+    evaluate_only: bool = typer.Option(
+        False, "--evaluate-only", help="Do not train: re-score the existing model on the config's corpora."
+    ),
 ) -> None:
     """Train an NER model (accurate = MiniLM tagger, fast = spaCy CNN); writes weights + meta.json."""
-    from kg.ner.training import load_train_config, train_ner
+    from kg.ner.training import evaluate_model, load_train_config, train_ner
 
-    meta = train_ner(load_train_config(config, overrides or []))
-    typer.echo(json.dumps({"out": str(load_train_config(config, overrides or []).out), "metrics": meta.get("metrics", {})}))
+    cfg = load_train_config(config, overrides or [])
+    if evaluate_only:
+        metrics = evaluate_model(cfg, write=True)
+    else:
+        metrics = train_ner(cfg).get("metrics", {})
+    typer.echo(json.dumps({"out": str(cfg.out), "metrics": metrics}))
 
 
 @train_app.command("linker")
@@ -426,9 +433,12 @@ def eval_linking(
 def eval_ner(
     corpus: Path = typer.Option(..., "--corpus", help="Annotated corpus file."),
     fmt: str = typer.Option(..., "--format", help="pubtator | jsonl"),
-    model: str = typer.Option("dictionary", "--model", help="NER registry name."),
+    model: str = typer.Option("accurate", "--model", help="NER registry name (accurate, fast, dictionary) or model folder."),
     label_map: list[str] | None = typer.Option(
         None, "--label-map", help="Predicted=Gold label rename, e.g. Symptom=Disease."
+    ),
+    labels: list[str] | None = typer.Option(
+        None, "--labels", help="Evaluate only these labels (after renaming), e.g. --labels Disease for NCBI-disease."
     ),
 ) -> None:
     """Entity-level exact-match P/R/F1; prints a report, then one JSON object as the last line."""
@@ -440,7 +450,7 @@ def eval_ner(
             raise typer.BadParameter(f"--label-map {item!r} must look like Symptom=Disease")
         src, dst = item.split("=", 1)
         mapping[src] = dst
-    report = evaluate_ner(corpus, fmt, model=model, label_map=mapping)
+    report = evaluate_ner(corpus, fmt, model=model, label_map=mapping, labels=labels)
     table = Table(title=f"NER {model} on {corpus.name}")
     for col in ("label", "precision", "recall", "f1"):
         table.add_column(col)

@@ -33,7 +33,7 @@ class IngestConfig(_Section):
 
 
 class NerConfig(_Section):
-    name: str = "dictionary"
+    name: str = "accurate"
     params: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -26,14 +26,21 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 
 
 def evaluate_ner(
-    corpus: str | Path, fmt: str, model: str = "dictionary", label_map: dict[str, str] | None = None
+    corpus: str | Path,
+    fmt: str,
+    model: str = "accurate",
+    label_map: dict[str, str] | None = None,
+    labels: list[str] | None = None,
 ) -> dict[str, Any]:
     """Micro-averaged entity-level P/R/F1 (exact span and label), per label, and assertion accuracy.
 
     ``label_map`` renames predicted labels before matching (e.g. ``{"Symptom": "Disease"}`` for
-    corpora such as BC5CDR whose Disease class includes signs and symptoms).
+    corpora such as BC5CDR whose Disease class includes signs and symptoms). ``labels`` restricts
+    gold and predictions to these labels (after renaming), e.g. ``["Disease"]`` for NCBI-disease,
+    which annotates diseases only.
     """
     label_map = label_map or {}
+    keep = set(labels) if labels else None
     docs = read_corpus(corpus, fmt)
     ner = create_ner(model)
     annotator = default_annotator()
@@ -47,6 +54,9 @@ def evaluate_ner(
         mentions = annotator(analyzed, ner(analyzed))
         pred = {(m.start, m.end, label_map.get(m.label, m.label)): m.assertion for m in mentions}
         truth = {(e.start, e.end, label_map.get(e.label, e.label)): e.assertion for e in gold.entities}
+        if keep is not None:
+            pred = {k: v for k, v in pred.items() if k[2] in keep}
+            truth = {k: v for k, v in truth.items() if k[2] in keep}
         for key in pred.keys() & truth.keys():
             tp[key[2]] += 1
             if truth[key] is not None:

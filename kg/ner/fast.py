@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import filter_spans, minibatch
 
-from kg.ner.features import Gazetteer, token_gazetteer_ids, GAZ_TAGS
+from kg.ner.features import GAZ_TAGS, Gazetteer, token_gazetteer_ids
 from kg.ner.postprocess import TaggedSpan
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,9 @@ def _example(nlp: Language, doc_rec: Any, gazetteer: Gazetteer) -> Example:
     return Example(predicted, reference)
 
 
-def train_fast(docs: Sequence[Any], gazetteer_for: Any, cfg: Any, meta: dict[str, Any], names: Iterable[tuple[str, str]]) -> None:
+def train_fast(
+    docs: Sequence[Any], gazetteer_for: Any, cfg: Any, meta: dict[str, Any], names: Iterable[tuple[str, str]]
+) -> None:
     """Train the spaCy CNN NER and write ``cfg.out`` (spaCy pipeline, gazetteer names, metadata)."""
     from thinc.api import fix_random_seed
 

@@ -84,7 +84,7 @@ def _load(model_dir: str, quantize: bool) -> Tagger:
     raise ModelArtifactError(f"{meta_path}: unknown model kind {kind!r}")
 
 
-def load_model(model: str | Path = "accurate", quantize: bool = True) -> Tagger:
+def load_model(model: str | Path = "accurate", quantize: bool = False) -> Tagger:
     """Load (once per process) the trained tagger named ``model``."""
     with _lock:
         return _load(str(resolve_model_dir(model).resolve()), quantize)
@@ -106,17 +106,17 @@ class TrainedNer:
     Abbreviation pairs are used when scispaCy's ``abbreviation_detector`` ran before it.
     """
 
-    def __init__(self, model: str = "accurate", consistency: bool = True, symptom_typing: bool = True) -> None:
-        self.tagger = load_model(model)
+    def __init__(
+        self, model: str = "accurate", consistency: bool = False, symptom_typing: bool = True, quantize: bool = False
+    ) -> None:
+        self.tagger = load_model(model, quantize=quantize)
         self.model_name = str(model)
         self.consistency = consistency
         self.index = packaged_index() if symptom_typing else None
 
     def spans(self, doc: Doc, raw: Sequence[TaggedSpan]) -> list[TaggedSpan]:
         """Post-processed spans for one document."""
-        return postprocess(
-            raw, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency
-        )
+        return postprocess(raw, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency)
 
     def _set(self, doc: Doc, spans: Iterable[TaggedSpan]) -> Doc:
         ents = []
@@ -150,17 +150,24 @@ class TrainedNer:
             yield self._set(doc, self.spans(doc, raw))
 
 
-@Language.factory("medkg_ner", default_config={"model": "accurate", "consistency": True, "symptom_typing": True})
-def make_trained_ner(nlp: Language, name: str, model: str, consistency: bool, symptom_typing: bool) -> TrainedNer:
+@Language.factory(
+    "medkg_ner",
+    default_config={"model": "accurate", "consistency": False, "symptom_typing": True, "quantize": False},
+)
+def make_trained_ner(
+    nlp: Language, name: str, model: str, consistency: bool, symptom_typing: bool, quantize: bool
+) -> TrainedNer:
     """spaCy factory: ``nlp.add_pipe("medkg_ner", config={"model": "accurate" | "fast" | folder})``."""
-    return TrainedNer(model, consistency=consistency, symptom_typing=symptom_typing)
+    return TrainedNer(model, consistency=consistency, symptom_typing=symptom_typing, quantize=quantize)
 
 
 class TrainedExtractor:
     """medkg NER extractor over a trained tagger (registry names ``accurate``, ``fast``)."""
 
-    def __init__(self, model: str = "accurate", consistency: bool = True, symptom_typing: bool = True) -> None:
-        self.component = TrainedNer(model, consistency=consistency, symptom_typing=symptom_typing)
+    def __init__(
+        self, model: str = "accurate", consistency: bool = False, symptom_typing: bool = True, quantize: bool = False
+    ) -> None:
+        self.component = TrainedNer(model, consistency=consistency, symptom_typing=symptom_typing, quantize=quantize)
         meta = self.component.tagger.meta
         self.name = f"ner-{model}" if str(model) in DEFAULT_MODELS else str(meta.get("name", model))
         self.version = self.component.tagger.version

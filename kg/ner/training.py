@@ -33,7 +33,7 @@ class CorpusSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     path: Path
     format: Literal["pubtator", "jsonl"] = "pubtator"
-    labels: list[Literal["Drug", "Disease"]] = Field(default_factory=lambda: ["Drug", "Disease"])
+    labels: list[Literal["Drug", "Disease"]] = Field(default_factory=lambda: ["Drug", "Disease"])  # type: ignore[arg-type]
 
 
 class EvalSpec(BaseModel):
@@ -88,7 +88,8 @@ def load_train_config(path: str | Path, overrides: Sequence[str] = ()) -> NerTra
         raise
     except Exception as exc:
         raise ConfigError(f"invalid training config {p}: {exc}") from exc
-    for spec in [*cfg.data, *cfg.evaluate]:
+    specs: list[CorpusSpec | EvalSpec] = [*cfg.data, *cfg.evaluate]
+    for spec in specs:
         spec.path = _abs(spec.path)
         if not spec.path.is_file():
             raise ConfigError(f"corpus file not found: {spec.path}")
@@ -202,7 +203,11 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
         "params": cfg.params,
         "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
         "labels": ["Drug", "Disease", "Symptom"],
-        "gazetteer": {"curated_names": len(curated), "training_names": len(all_names) - len(genes), "gene_symbols": len(genes)},
+        "gazetteer": {
+            "curated_names": len(curated),
+            "training_names": len(all_names) - len(genes),
+            "gene_symbols": len(genes),
+        },
     }
     if cfg.kind == "transformer":
         from kg.ner.transformer import HEAD_LABELS, base_model_dir, save_tagger, train_tagger
@@ -233,14 +238,28 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
 
     (cfg.out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if cfg.evaluate:
-        from kg.evaluate import evaluate_ner
-
-        metrics = {}
-        for spec in cfg.evaluate:
-            report = evaluate_ner(spec.path, spec.format, model=str(cfg.out), label_map=spec.label_map)
-            metrics[spec.name] = {k: report[k] for k in ("precision", "recall", "f1", "per_label", "n_docs")}
-            log.info("%s: F1 %.4f (P %.4f, R %.4f)", spec.name, report["f1"], report["precision"], report["recall"])
-        meta["metrics"] = metrics
+        meta["metrics"] = evaluate_model(cfg)
     (cfg.out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log.info("model written to %s (%.1f min)", cfg.out, (time.monotonic() - started) / 60)
     return meta
+
+
+def evaluate_model(cfg: NerTrainConfig, write: bool = False) -> dict[str, Any]:
+    """Score the model in ``cfg.out`` on the config's evaluation corpora (optionally into its meta.json)."""
+    from kg.evaluate import evaluate_ner
+    from kg.ner.transformer import META_FILE, ModelArtifactError
+
+    metrics = {}
+    for spec in cfg.evaluate:
+        report = evaluate_ner(spec.path, spec.format, model=str(cfg.out), label_map=spec.label_map, labels=spec.labels)
+        metrics[spec.name] = {k: report[k] for k in ("precision", "recall", "f1", "per_label", "n_docs")}
+        log.info("%s: F1 %.4f (P %.4f, R %.4f)", spec.name, report["f1"], report["precision"], report["recall"])
+    if write:
+        meta_path = cfg.out / META_FILE
+        if not meta_path.is_file():
+            raise ModelArtifactError(f"no model in {cfg.out}; train it first")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta["metrics"] = metrics
+        meta["metrics_updated"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return metrics

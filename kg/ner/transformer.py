@@ -71,9 +71,9 @@ def load_tokenizer() -> Any:
 class TaggerNet(nn.Module):
     """MiniLM encoder + case/gazetteer feature embeddings + one 3-way BIO head per label."""
 
-    def __init__(self, encoder: nn.Module, n_heads: int, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: Any, n_heads: int, dropout: float = 0.1) -> None:
         super().__init__()
-        self.bert = encoder
+        self.bert: Any = encoder
         hidden = int(encoder.config.hidden_size)
         self.case_emb = nn.Embedding(len(CASE_CLASSES), hidden)
         self.gaz_emb = nn.Embedding(len(GAZ_TAGS), hidden)
@@ -91,7 +91,7 @@ class TaggerNet(nn.Module):
         return logits.view(ids.shape[0], ids.shape[1], self.n_heads, 3)
 
 
-def new_encoder() -> nn.Module:
+def new_encoder() -> Any:
     """The pretrained MiniLM-L6 encoder (no pooler)."""
     from transformers import BertModel
     from transformers.utils import logging as hf_logging
@@ -316,8 +316,8 @@ def curated_names(lexicon_path: str | None = None) -> list[tuple[str, str]]:
     return [(e.term, e.label) for e in load_lexicon(lexicon_path) if e.source in CURATED_SOURCES]
 
 
-def load_tagger(model_dir: str | Path, quantize: bool = True, lexicon_path: str | None = None) -> TransformerTagger:
-    """Load a tagger saved by :func:`save_tagger` (int8 dynamic quantization of linear layers by default)."""
+def load_tagger(model_dir: str | Path, quantize: bool = False, lexicon_path: str | None = None) -> TransformerTagger:
+    """Load a tagger saved by :func:`save_tagger` (``quantize``: int8 dynamic quantization of linear layers)."""
     from safetensors.torch import load_file
 
     model_dir = Path(model_dir)
@@ -357,7 +357,7 @@ def _batches(items: list[Any], batch_size: int, rng: random.Random, key: Any) ->
     """Shuffle, then group similar lengths (pools of 50 batches), then shuffle the batches."""
     items = list(items)
     rng.shuffle(items)
-    out = []
+    out: list[list[Any]] = []
     pool = batch_size * 50
     for p in range(0, len(items), pool):
         chunk = sorted(items[p : p + pool], key=key)
@@ -471,9 +471,7 @@ def train_tagger(
             if step % 50 == 0 or step == total:
                 rate = seen_tokens / max(1e-9, time.monotonic() - t0)
                 eta = (total - step) * (time.monotonic() - t0) / step
-                log.info(
-                    "step %d/%d loss %.4f  %.0f tokens/s  eta %.1f min", step, total, loss.item(), rate, eta / 60
-                )
+                log.info("step %d/%d loss %.4f  %.0f tokens/s  eta %.1f min", step, total, loss.item(), rate, eta / 60)
     net.eval()
     log.info("training finished in %.1f min", (time.monotonic() - started) / 60)
     return net

@@ -17,7 +17,9 @@ from kg.ner.transformer import spans_from_tags, viterbi, windows
 
 
 def test_gazetteer_longest_match_plural_and_case_sensitive_abbreviations() -> None:
-    gaz = Gazetteer([("myocardial infarction", "Disease"), ("infarction", "Disease"), ("ACE", "Drug"), ("statin", "Drug")])
+    gaz = Gazetteer(
+        [("myocardial infarction", "Disease"), ("infarction", "Disease"), ("ACE", "Drug"), ("statin", "Drug")]
+    )
     text = "Acute myocardial infarction; statins and ACE, but not ace or face."
     hits = [(text[h.start : h.end], h.label) for h in gaz.tag(text)]
     assert hits == [("myocardial infarction", "Disease"), ("statins", "Drug"), ("ACE", "Drug")]
@@ -42,7 +44,7 @@ def test_fold_gazetteer_never_holds_names_only_seen_in_its_own_fold() -> None:
     gazetteers = fold_gazetteers([("aspirin", "Drug")], docs, k=4)
     for doc_id, names in docs.items():
         own = gazetteers[fold_of(doc_id, 4)]
-        (name, _), = names
+        ((name, _),) = names
         assert own.tag(name) == []  # leakage would let a document see its own annotation
         other = gazetteers[(fold_of(doc_id, 4) + 1) % 4]
         assert [h.label for h in other.tag(name)] == ["Drug"]

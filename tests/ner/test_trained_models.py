@@ -1,0 +1,116 @@
+"""The committed trained NER models: registry use, spaCy-component use, assertion, eval JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import spacy
+from typer.testing import CliRunner
+
+from kg.assertion import default_annotator
+from kg.cli import app
+from kg.ner import create_ner
+from kg.ner.trained import DEFAULT_MODELS, load_model
+from kg.nlp import analyze
+from kg.types import Document
+from tests.conftest import FIXTURES
+
+MODES = ["accurate", "fast"]
+NOTE = (
+    "Started lisinopril for hypertension. Denies chest pain. "
+    "Family history of breast cancer in mother. Possible pneumonia, rule out sepsis."
+)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_committed_artifact_is_small_and_described(mode: str) -> None:
+    folder = DEFAULT_MODELS[mode]
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert size < 40_000_000, f"{mode} model is {size / 1e6:.1f} MB"
+    meta = json.loads((folder / "meta.json").read_text())
+    assert {"seed", "data", "version", "metrics", "train_minutes", "created"} <= set(meta)
+    assert meta["metrics"]["bc5cdr_test"]["f1"] > 0.7
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_registry_extractor_finds_entities_with_assertions(mode: str) -> None:
+    analyzed = analyze(Document(id="n1", text=NOTE))
+    mentions = default_annotator()(analyzed, create_ner(mode)(analyzed))
+    found = {(m.text.lower(), m.label): m.assertion for m in mentions}
+    assert found.get(("lisinopril", "Drug")) == "present"
+    assert found.get(("hypertension", "Disease")) == "present"
+    assert found.get(("chest pain", "Symptom"), found.get(("chest pain", "Disease"))) == "negated"
+    assert found.get(("breast cancer", "Disease")) == "family"
+    assert found.get(("pneumonia", "Disease")) == "possible"
+    assert all(m.extractor == f"ner-{mode}" and m.extractor_version for m in mentions)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_usable_as_spacy_component_with_abbreviations(mode: str) -> None:
+    import scispacy.abbreviation  # noqa: F401
+
+    import kg.ner.trained  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("abbreviation_detector")
+    nlp.add_pipe("medkg_ner", config={"model": mode})
+    doc = nlp(
+        "Patients with chronic obstructive pulmonary disease (COPD) received theophylline. "
+        "COPD exacerbations were fewer."
+    )
+    ents = {(e.text, e.label_) for e in doc.ents}
+    assert ("theophylline", "Drug") in ents
+    copd = [e for e in doc.ents if e.text == "COPD"]
+    assert len(copd) == 2 and all(e.label_ == "Disease" for e in copd)
+    assert copd[1]._.medkg_long_form == "chronic obstructive pulmonary disease"
+    assert all(0.0 < e._.medkg_confidence <= 1.0 for e in doc.ents)
+    # pipe() gives the same answer as one-by-one calls
+    assert [[(e.start_char, e.label_) for e in d.ents] for d in nlp.pipe([doc.text, doc.text])] == [
+        [(e.start_char, e.label_) for e in doc.ents]
+    ] * 2
+
+
+def test_lower_cased_telegraphic_text() -> None:
+    analyzed = analyze(Document(id="n2", text="pt w/ htn, dm2. on metformin + aspirin. no sob."))
+    found = {m.text.lower(): m.label for m in create_ner("accurate")(analyzed)}
+    assert found.get("metformin") == "Drug" and found.get("aspirin") == "Drug"
+
+
+def test_eval_command_prints_json_last(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(
+        app,
+        ["eval", "ner", "--corpus", str(FIXTURES / "notes_annotated.jsonl"), "--format", "jsonl", "--model", "fast"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert {"precision", "recall", "f1", "per_label", "n_docs", "n_mentions", "assertion_accuracy"} <= set(report)
+    assert report["n_docs"] == 8 and 0.0 <= report["f1"] <= 1.0
+
+
+def test_eval_labels_option_restricts_scoring() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "ner",
+            "--corpus",
+            str(FIXTURES / "notes_annotated.jsonl"),
+            "--format",
+            "jsonl",
+            "--model",
+            "fast",
+            "--labels",
+            "Drug",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert set(report["per_label"]) == {"Drug"}
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kg.ner.transformer import ModelArtifactError
+
+    with pytest.raises(ModelArtifactError, match="train one with `medkg train ner"):
+        load_model(str(tmp_path))
