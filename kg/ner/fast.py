@@ -19,7 +19,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy
 import spacy
+from spacy.attrs import TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
@@ -56,8 +58,10 @@ class GazetteerTags:
 def set_gazetteer_tags(doc: Doc, gazetteer: Gazetteer) -> None:
     """Write the gazetteer tag of every token of ``doc`` into ``token.tag_``."""
     offsets = [(t.idx, t.idx + len(t.text)) for t in doc]
-    for token, gid in zip(doc, token_gazetteer_ids(offsets, gazetteer.tag(doc.text)), strict=True):
-        token.tag_ = GAZ_TAGS[gid]
+    hashes = [doc.vocab.strings.add(tag) for tag in GAZ_TAGS]
+    ids = token_gazetteer_ids(offsets, gazetteer.tag(doc.text))
+    if len(doc):
+        doc.from_array([TAG], numpy.array([hashes[g] for g in ids], dtype="uint64").reshape(-1, 1))
 
 
 def ner_model_config(width: int = 96, depth: int = 4, hidden: int = 64) -> dict[str, Any]:

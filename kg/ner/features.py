@@ -71,6 +71,7 @@ class Gazetteer:
     def __init__(self, names: Iterable[tuple[str, str]]) -> None:
         stop = load_stoplist()
         self._terms: dict[tuple[str, ...], tuple[str, str | None]] = {}
+        self._prefixes: set[tuple[str, ...]] | None = None
         self.max_len = 1
         for name, label in names:
             if label not in GAZ_LABELS or len(name) < 2 or not _LETTER.search(name):
@@ -93,31 +94,39 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._terms)
 
+    def _prefix_set(self) -> set[tuple[str, ...]]:
+        if self._prefixes is None:
+            self._prefixes = {key[:i] for key in self._terms for i in range(1, len(key) + 1)}
+        return self._prefixes
+
     def tag(self, text: str) -> list[GazetteerSpan]:
         """Non-overlapping longest matches in ``text``, left to right."""
         spans = words(text)
         lowered = [text[s:e].lower() for s, e in spans]
+        prefixes = self._prefix_set()
         out: list[GazetteerSpan] = []
         i = 0
         while i < len(spans):
-            hit = None
-            for n in range(min(self.max_len, len(spans) - i), 0, -1):
+            # Walk forward while the words so far begin some name; remember the longest valid match.
+            best: tuple[int, GazetteerSpan] | None = None
+            n = 1
+            while i + n <= len(spans) and tuple(lowered[i : i + n]) in prefixes:
                 entry = self._terms.get(tuple(lowered[i : i + n]))
-                if entry is None:
-                    continue
-                start, end = spans[i][0], spans[i + n - 1][1]
-                if entry[1] is not None and text[start:end] != entry[1]:
-                    continue
-                # Only whole words: the match must not continue into letters or digits.
-                if (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
-                    continue
-                hit = (n, GazetteerSpan(start, end, entry[0]))
-                break
-            if hit is None:
+                if entry is not None:
+                    start, end = spans[i][0], spans[i + n - 1][1]
+                    exact_ok = entry[1] is None or text[start:end] == entry[1]
+                    # Only whole words: the match must not continue into letters or digits.
+                    bounded = not (start > 0 and text[start - 1].isalnum()) and not (
+                        end < len(text) and text[end].isalnum()
+                    )
+                    if exact_ok and bounded:
+                        best = (n, GazetteerSpan(start, end, entry[0]))
+                n += 1
+            if best is None:
                 i += 1
             else:
-                out.append(hit[1])
-                i += hit[0]
+                out.append(best[1])
+                i += best[0]
         return out
 
 

@@ -44,7 +44,7 @@ def resolve_overlaps(spans: Iterable[TaggedSpan]) -> list[TaggedSpan]:
 
 
 _FUNCTION_WORDS = frozenset(
-    "a an and as at by for from in into of on or the to with without than that this these those".split()
+    "a an and as at by for from in into of on or the to with without than that this these those non".split()
 )
 
 

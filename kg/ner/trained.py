@@ -107,16 +107,23 @@ class TrainedNer:
     """
 
     def __init__(
-        self, model: str = "accurate", consistency: bool = False, symptom_typing: bool = True, quantize: bool = False
+        self,
+        model: str = "accurate",
+        consistency: bool = False,
+        symptom_typing: bool = True,
+        quantize: bool = False,
+        min_confidence: float = 0.5,
     ) -> None:
         self.tagger = load_model(model, quantize=quantize)
+        self.min_confidence = min_confidence
         self.model_name = str(model)
         self.consistency = consistency
         self.index = packaged_index() if symptom_typing else None
 
     def spans(self, doc: Doc, raw: Sequence[TaggedSpan]) -> list[TaggedSpan]:
         """Post-processed spans for one document."""
-        return postprocess(raw, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency)
+        kept = [s for s in raw if s.confidence >= self.min_confidence]
+        return postprocess(kept, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency)
 
     def _set(self, doc: Doc, spans: Iterable[TaggedSpan]) -> Doc:
         ents = []
@@ -152,22 +159,32 @@ class TrainedNer:
 
 @Language.factory(
     "medkg_ner",
-    default_config={"model": "accurate", "consistency": False, "symptom_typing": True, "quantize": False},
+    default_config={
+        "model": "accurate",
+        "consistency": False,
+        "symptom_typing": True,
+        "quantize": False,
+        "min_confidence": 0.5,
+    },
 )
 def make_trained_ner(
-    nlp: Language, name: str, model: str, consistency: bool, symptom_typing: bool, quantize: bool
+    nlp: Language,
+    name: str,
+    model: str,
+    consistency: bool,
+    symptom_typing: bool,
+    quantize: bool,
+    min_confidence: float,
 ) -> TrainedNer:
     """spaCy factory: ``nlp.add_pipe("medkg_ner", config={"model": "accurate" | "fast" | folder})``."""
-    return TrainedNer(model, consistency=consistency, symptom_typing=symptom_typing, quantize=quantize)
+    return TrainedNer(model, consistency, symptom_typing, quantize, min_confidence)
 
 
 class TrainedExtractor:
     """medkg NER extractor over a trained tagger (registry names ``accurate``, ``fast``)."""
 
-    def __init__(
-        self, model: str = "accurate", consistency: bool = False, symptom_typing: bool = True, quantize: bool = False
-    ) -> None:
-        self.component = TrainedNer(model, consistency=consistency, symptom_typing=symptom_typing, quantize=quantize)
+    def __init__(self, model: str = "accurate", **options: Any) -> None:
+        self.component = TrainedNer(model, **options)
         meta = self.component.tagger.meta
         self.name = f"ner-{model}" if str(model) in DEFAULT_MODELS else str(meta.get("name", model))
         self.version = self.component.tagger.version
