@@ -190,6 +190,8 @@ class Vocabularies:
 # --------------------------------------------------------------------------- pure core
 
 _INVERTED = re.compile(r"^([^,]+), ([^,]+)$")
+#: An abbreviation-like surface form (``NTG``, ``5-FU``): too ambiguous to identify a concept by name.
+_ABBREV = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,7}$|^\S{1,3}$")
 
 
 def name_forms(name: str) -> list[str]:
@@ -368,6 +370,23 @@ def assemble_terminology(
             stats["corpus_pairs_family_mismatch"] += 1
         found.corpus_names[text] += 1
         stats["corpus_pairs"] += 1
+
+    # MeSH id versions: a corpus id absent from the current vocabularies (a MeSH 2015 supplementary
+    # record promoted to a descriptor later, a retired descriptor) whose surface forms name exactly
+    # one current concept of its family is that concept under its old id; each keeps the other's id.
+    for c in list(concepts.values()):
+        if c.names or not c.corpus_names or not c.key.startswith("MESH:"):
+            continue
+        forms = {normalize(t) for t in c.corpus_names if len(t) >= 4 and not _ABBREV.match(t)}
+        hits = {k for f in forms for k in name_index.get((c.family, f), ()) if k != c.key}
+        if len(hits) == 1:
+            other = concepts[next(iter(hits))]
+            c.equivalents.add(other.key)
+            other.equivalents.add(c.key)
+            seed_of[c.key] = sorted(set(seed_of.get(c.key, [])) | set(seed_of.get(other.key, [])))
+            stats["mesh_id_versions_by_corpus_name"] += 1
+        elif len(hits) > 1:
+            stats["mesh_id_versions_ambiguous"] += 1
 
     # Name twins: concepts of one family with the same normalized preferred name are one concept
     # under two ids (a MeSH supplementary record promoted to a descriptor in a later MeSH year, a
