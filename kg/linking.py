@@ -148,6 +148,84 @@ def split_composite(text: str) -> list[str]:
     return pieces
 
 
+def coordination_key(norm: str) -> str | None:
+    """One key for the orderings and spellings of a coordinated name, None for a plain name.
+
+    ``breast and ovarian cancer``, ``breast/ovarian cancer``, ``ovarian and breast cancer`` and
+    ``breast and/or ovarian cancer`` all give ``breast cancer and ovarian cancer``: a name that a
+    vocabulary or corpus uses for *one* concept (NCBI-disease's ``D061325``, hereditary breast and
+    ovarian cancer syndrome) is then found whatever the coordination's order and spelling.
+    """
+    parts = split_composite(norm)
+    if len(parts) < 2:
+        return None
+    return " and ".join(sorted(" ".join(p.split()) for p in parts))
+
+
+def query_keys(norm: str) -> list[str]:
+    """Exact-lookup keys of a normalized query: its variants, then its coordination key's."""
+    out = variants(norm)
+    ckey = coordination_key(norm)
+    if ckey and ckey != norm:
+        out += [v for v in variants(ckey) if v not in out]
+    return out
+
+
+_DEFINITION = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9\-+]{0,9})\s*(?:\)|[:;,]\s)")
+_CLAUSE_END = re.compile(r"[.;:()\[\]]")
+
+
+def _sh_long_form(short: str, text: str) -> str | None:
+    """Schwartz-Hearst: the shortest suffix of ``text`` whose characters spell ``short`` in order."""
+    s, li = len(short) - 1, len(text) - 1
+    while s >= 0:
+        ch = short[s].lower()
+        if not ch.isalnum():
+            s -= 1
+            continue
+        while li >= 0 and (text[li].lower() != ch or (s == 0 and li > 0 and text[li - 1].isalnum())):
+            li -= 1
+        if li < 0:
+            return None
+        li -= 1
+        s -= 1
+    start = text.rfind(" ", 0, li + 1) + 1
+    return text[start:].strip() or None
+
+
+def text_long_forms(text: str) -> dict[str, str]:
+    """Abbreviations defined in a text as ``long form (SF)``, ``(SF: ...)`` or ``(SF, ...)`` -> long form.
+
+    A fallback for definitions scispaCy's detector misses (``nitroglycerin (NTG)-induced``,
+    ``diethylnitrosamine (DEN: 10 mg/kg)``). The long form is the Schwartz-Hearst match within
+    the preceding clause, at most ``min(len + 5, 2 * len)`` words: the shortest run of words whose
+    initials spell the short form's letters, else the Schwartz-Hearst match; the first definition wins.
+    """
+    out: dict[str, str] = {}
+    for m in _DEFINITION.finditer(text):
+        short = m.group(1)
+        if short in out or not any(ch.isalpha() for ch in short) or sum(ch.isupper() for ch in short) < 1:
+            continue
+        before = text[: m.start()].rstrip()
+        cut = max((x.end() for x in _CLAUSE_END.finditer(before, max(0, len(before) - 300))), default=0)
+        words = before[cut:].split()
+        words = words[-min(len(short) + 5, 2 * len(short)) :]
+        if not words:
+            continue
+        letters = [ch.lower() for ch in short if ch.isalpha()]
+        long_form = next(
+            (
+                " ".join(words[-k:])
+                for k in range(1, len(words) + 1)
+                if [w[0].lower() for w in " ".join(words[-k:]).replace("-", " ").split() if w[0].isalpha()] == letters
+            ),
+            None,
+        ) or _sh_long_form(short, " ".join(words))
+        if long_form and len(long_form) > len(short) and long_form.lower() != short.lower():
+            out[short] = long_form.strip(" ,")
+    return out
+
+
 def is_abbreviation(text: str) -> bool:
     """Whether a mention looks like an abbreviation (short, starts upper-case, has 2+ capitals)."""
     return bool(_ABBREV_LIKE.match(text)) and sum(ch.isupper() for ch in text) >= 2
@@ -196,8 +274,11 @@ class CandidateIndex:
         self.concepts = concepts
         self.exact: dict[tuple[str, str], set[int]] = {}
         self.pair_counts: dict[tuple[str, str], Counter[int]] = {}
+        #: (family, normalized text or coordination key) -> times annotated as a composite mention.
+        self.composite_counts: Counter[tuple[str, str]] = Counter()
         self.popularity: list[int] = [sum(c.corpus_names.values()) for c in concepts]
         names: dict[str, dict[str, set[int]]] = {f: {} for f in ("Disease", "Drug")}
+        composite_texts: dict[tuple[str, str], int] = {}
         for i, c in enumerate(concepts):
             fam = c.family
             for n in (*c.names, *c.corpus_names):
@@ -206,12 +287,40 @@ class CandidateIndex:
                     continue
                 self.exact.setdefault((fam, key), set()).add(i)
                 names[fam].setdefault(key, set()).add(i)
+                ckey = coordination_key(key)
+                if ckey and ckey != key:
+                    self.exact.setdefault((fam, ckey), set()).add(i)
+            for n, count in c.composite_names.items():
+                key = normalize(n)  # every part concept holds the count: keep the largest
+                composite_texts[(fam, key)] = max(composite_texts.get((fam, key), 0), count)
             for n, count in c.corpus_names.items():
                 key = normalize(n)
                 self.pair_counts.setdefault((fam, key), Counter())[i] += count
+                ckey = coordination_key(key)
+                if ckey and ckey != key:
+                    self.pair_counts.setdefault((fam, ckey), Counter())[i] += count
+        for (fam, key), count in composite_texts.items():
+            self.composite_counts[(fam, key)] += count
+            ckey = coordination_key(key)
+            if ckey and ckey != key:
+                self.composite_counts[(fam, ckey)] += count
         self._name_concepts = {f: list(d.values()) for f, d in names.items()}
         self._names = {f: list(d) for f, d in names.items()}
         self._tfidf: dict[str, _FamilyIndex] = {}
+
+    def annotation_counts(self, query: str, family: str) -> tuple[int, int]:
+        """``(as one concept, as a composite)``: training annotations of a normalized mention text.
+
+        The exact text counts where it was seen; else its coordination key (other orders and
+        spellings of the same coordination).
+        """
+        single = sum(self.pair_counts.get((family, query), Counter()).values())
+        composite = self.composite_counts[(family, query)]
+        ckey = coordination_key(query)
+        if not single and not composite and ckey:
+            single = sum(self.pair_counts.get((family, ckey), Counter()).values())
+            composite = self.composite_counts[(family, ckey)]
+        return single, composite
 
     def family_index(self, family: str) -> _FamilyIndex:
         """The TF-IDF index of a family, built on first use."""
@@ -223,7 +332,7 @@ class CandidateIndex:
     def generate(self, query: str, family: str, k: int = 30) -> dict[int, tuple[float, str]]:
         """Candidate concepts for a normalized query: concept index -> (best cosine, matched name)."""
         out: dict[int, tuple[float, str]] = {}
-        for i, v in enumerate(variants(query)):
+        for i, v in enumerate(query_keys(query)):
             for ci in self.exact.get((family, v), ()):
                 out.setdefault(ci, (1.0 if i == 0 else 0.95, v))
         if not query:
@@ -247,6 +356,9 @@ def candidate_features(
     """The reranker features (:data:`FEATURES` order) of each candidate concept of one query."""
     fam = LABEL_FAMILY[label]
     counts = index.pair_counts.get((fam, query), Counter())
+    if not counts:
+        ckey = coordination_key(query)
+        counts = index.pair_counts.get((fam, ckey), Counter()) if ckey else counts
     total = sum(counts.values())
     best = max((c for c, _ in cands.values()), default=0.0)
     ranked = sorted(cands, key=lambda ci: -cands[ci][0])
@@ -256,7 +368,8 @@ def candidate_features(
         cos, matched = cands[ci]
         c = index.concepts[ci]
         exact = next(
-            (1.0 if i == 0 else 0.9 for i, v in enumerate(variants(query)) if ci in index.exact.get((fam, v), ())), 0.0
+            (1.0 if i == 0 else 0.9 for i, v in enumerate(query_keys(query)) if ci in index.exact.get((fam, v), ())),
+            0.0,
         )
         mtok = _tokens(matched)
         out[ci] = [
@@ -360,13 +473,26 @@ class CandidateLinker:
         return out
 
     def link_text(self, text: str, label: str, long_form: str | None = None) -> LinkResult:
-        """Link one mention text; a coordinated mention whose parts link better is split."""
+        """Link one mention text; a coordinated mention is one concept or split into its parts.
+
+        The whole mention is tried as one concept first: it is kept when a concept name matches it
+        exactly (in any coordination order or spelling, :func:`coordination_key`), scores above
+        the threshold and the training corpora annotated the text (else its coordination key)
+        more often as one concept than as a composite. Otherwise it is split when every part links
+        above the threshold and either the corpora favour the composite reading or every part
+        scores above the whole.
+        """
         whole = self.rank(text, label, long_form)
         parts = split_composite(text) if not long_form else [text]
         if len(parts) > 1:
+            single, composite = self.index.annotation_counts(normalize(text), LABEL_FAMILY[label])
+            if single > composite and whole and whole[0].score >= self.threshold and whole[0].features[1] > 0:
+                return LinkResult(((text, whole),))
             ranked = [self.rank(p, label) for p in parts]
             best_whole = whole[0].score if whole else 0.0
-            if all(r and r[0].score >= self.threshold for r in ranked) and min(r[0].score for r in ranked) > best_whole:
+            if all(r and r[0].score >= self.threshold for r in ranked) and (
+                composite > single or min(r[0].score for r in ranked) > best_whole
+            ):
                 keys = {r[0].concept.key for r in ranked}
                 if len(keys) > 1:
                     return LinkResult(tuple(zip(parts, ranked, strict=True)))

@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 
 from kg.corpora import GoldDocument, read_corpus
-from kg.linking import DEFAULT_RERANKER_PATH, FEATURES, CandidateIndex, CandidateLinker, Reranker
+from kg.linking import (
+    DEFAULT_RERANKER_PATH,
+    FEATURES,
+    CandidateIndex,
+    CandidateLinker,
+    Reranker,
+    text_long_forms,
+)
 from kg.terminology import assemble_terminology, corpus_curie, corpus_pairs, read_vocabularies
 
 logger = logging.getLogger(__name__)
@@ -42,7 +49,10 @@ class GoldQuery:
 
 
 def gold_queries(docs: Iterable[GoldDocument]) -> tuple[list[GoldQuery], int]:
-    """The gold mentions of documents with the long forms scispaCy finds in each document.
+    """The gold mentions of documents with the long forms found in each document.
+
+    Long forms: scispaCy's abbreviation detector, then :func:`kg.linking.text_long_forms` for
+    short forms it missed (text only, never the gold annotations).
 
     Returns:
         ``(queries, n_nil)``: mentions with at least one id, and the count of mentions whose gold
@@ -54,7 +64,8 @@ def gold_queries(docs: Iterable[GoldDocument]) -> tuple[list[GoldQuery], int]:
     nil = 0
     for gd in docs:
         doc = analyze(gd.document).doc
-        long_forms = {str(short): str(short._.long_form) for short in getattr(doc._, "abbreviations", [])}
+        long_forms = text_long_forms(gd.document.text)
+        long_forms.update({str(short): str(short._.long_form) for short in getattr(doc._, "abbreviations", [])})
         for e in gd.entities:
             ids = tuple(corpus_curie(i) for i in e.ids if i != "-1")
             if not ids:

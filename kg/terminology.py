@@ -110,6 +110,9 @@ class TermConcept:
         equivalents: Every other id of the concept (MeSH, DOID, UMLS, HP, MONDO, ChEBI, DrugBank).
         names: Vocabulary names and synonyms.
         corpus_names: Training-corpus surface form -> mention count.
+        composite_names: Training-corpus surface form -> times it was annotated as a composite
+            mention (several ids) that includes this concept (``breast and ovarian cancer`` ->
+            ``D001943|D010051``); the linker weighs them against ``corpus_names`` before splitting.
     """
 
     key: str
@@ -119,6 +122,7 @@ class TermConcept:
     equivalents: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
     corpus_names: Counter[str] = field(default_factory=Counter)
+    composite_names: Counter[str] = field(default_factory=Counter)
 
     @property
     def family(self) -> str:
@@ -132,7 +136,7 @@ class TermConcept:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (sorted lists, so files are reproducible)."""
-        return {
+        out: dict[str, Any] = {
             "key": self.key,
             "label": self.label,
             "name": self.name,
@@ -141,6 +145,9 @@ class TermConcept:
             "names": sorted(self.names),
             "corpus_names": dict(sorted(self.corpus_names.items())),
         }
+        if self.composite_names:
+            out["composite_names"] = dict(sorted(self.composite_names.items()))
+        return out
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TermConcept:
@@ -153,6 +160,7 @@ class TermConcept:
             equivalents=set(obj.get("equivalents", ())),
             names=set(obj.get("names", ())),
             corpus_names=Counter(obj.get("corpus_names", {})),
+            composite_names=Counter(obj.get("composite_names", {})),
         )
 
 
@@ -182,6 +190,8 @@ class Vocabularies:
 # --------------------------------------------------------------------------- pure core
 
 _INVERTED = re.compile(r"^([^,]+), ([^,]+)$")
+#: An abbreviation-like surface form (``NTG``, ``5-FU``): too ambiguous to identify a concept by name.
+_ABBREV = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,7}$|^\S{1,3}$")
 
 
 def name_forms(name: str) -> list[str]:
@@ -224,7 +234,8 @@ def assemble_terminology(
 
     Args:
         vocab: Parsed vocabularies.
-        corpus_pairs: ``(surface form, medkg label, CURIE)`` of training mentions with one id.
+        corpus_pairs: ``(surface form, medkg label, CURIE)`` of training mentions; a composite
+            mention's CURIEs are joined by ``|`` and only count as ``composite_names``.
 
     Returns:
         ``(concepts, stats)``: concepts sorted by key; stats count concepts per label and prefix,
@@ -345,6 +356,12 @@ def assemble_terminology(
         text = text.strip()
         if not text:
             continue
+        if "|" in curie:
+            for part in set(curie.split("|")):
+                if part in concepts:
+                    concepts[part].composite_names[text] += 1
+            stats["corpus_composite_mentions"] += 1
+            continue
         found = concepts.get(curie)
         if found is None:
             found = concepts[curie] = TermConcept(key=curie, label=label, name=text)
@@ -353,6 +370,23 @@ def assemble_terminology(
             stats["corpus_pairs_family_mismatch"] += 1
         found.corpus_names[text] += 1
         stats["corpus_pairs"] += 1
+
+    # MeSH id versions: a corpus id absent from the current vocabularies (a MeSH 2015 supplementary
+    # record promoted to a descriptor later, a retired descriptor) whose surface forms name exactly
+    # one current concept of its family is that concept under its old id; each keeps the other's id.
+    for c in list(concepts.values()):
+        if c.names or not c.corpus_names or not c.key.startswith("MESH:"):
+            continue
+        forms = {normalize(t) for t in c.corpus_names if len(t) >= 4 and not _ABBREV.match(t)}
+        hits = {k for f in forms for k in name_index.get((c.family, f), ()) if k != c.key}
+        if len(hits) == 1:
+            other = concepts[next(iter(hits))]
+            c.equivalents.add(other.key)
+            other.equivalents.add(c.key)
+            seed_of[c.key] = sorted(set(seed_of.get(c.key, [])) | set(seed_of.get(other.key, [])))
+            stats["mesh_id_versions_by_corpus_name"] += 1
+        elif len(hits) > 1:
+            stats["mesh_id_versions_ambiguous"] += 1
 
     # Name twins: concepts of one family with the same normalized preferred name are one concept
     # under two ids (a MeSH supplementary record promoted to a descriptor in a later MeSH year, a
@@ -524,9 +558,10 @@ def load_terminology(path: str | Path | None = None) -> list[TermConcept]:
 
 
 def corpus_pairs(files: Iterable[Path]) -> tuple[list[tuple[str, str, str]], Counter[str]]:
-    """``(text, label, CURIE)`` of single-id Drug/Disease mentions in PubTator training files.
+    """``(text, label, CURIE)`` of Drug/Disease mentions in PubTator training files.
 
-    Mentions with no id (``-1``) or several ids (composite) are skipped and counted.
+    A composite mention (several ids) gives its CURIEs joined by ``|``; mentions with no id
+    (``-1``) are skipped and counted.
     """
     from kg.corpora import read_corpus
 
@@ -541,7 +576,7 @@ def corpus_pairs(files: Iterable[Path]) -> tuple[list[tuple[str, str, str]], Cou
                 if not ids:
                     skipped["no_id"] += 1
                 elif len(ids) > 1:
-                    skipped["multiple_ids"] += 1
+                    pairs.append((e.text, e.label, "|".join(corpus_curie(i) for i in ids)))
                 else:
                     pairs.append((e.text, e.label, corpus_curie(ids[0])))
     return pairs, skipped

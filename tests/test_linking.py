@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 from kg.assemble import mention_node, node_id
-from kg.linking import CandidateIndex, CandidateLinker, local_id, split_composite
+from kg.linking import (
+    CandidateIndex,
+    CandidateLinker,
+    coordination_key,
+    local_id,
+    split_composite,
+    text_long_forms,
+)
 from kg.linking_train import heuristic_reranker
 from kg.schema import load_schema
 from kg.terminology import (
     TermConcept,
+    Vocabularies,
     assemble_terminology,
     load_terminology,
     read_vocabularies,
@@ -136,3 +144,60 @@ def test_nil_keeps_a_stable_flagged_local_node(linker: CandidateLinker) -> None:
     # A drug name never links to a disease concept (label family constraint).
     (d,) = linker([_mention("heart attack", label="Drug")])
     assert d.curie is None
+
+
+def _composite_linker(single: int, composite: int) -> CandidateLinker:
+    brca = TermConcept("MESH:D001943", "Disease", "Breast Neoplasms", names={"Breast Cancer"})
+    ovca = TermConcept("MESH:D010051", "Disease", "Ovarian Neoplasms", names={"Ovarian Cancer"})
+    hboc = TermConcept("MESH:D061325", "Disease", "Hereditary Breast and Ovarian Cancer Syndrome")
+    hboc.corpus_names["breast and ovarian cancer"] = single
+    for c in (brca, ovca):
+        c.composite_names["breast and ovarian cancer"] = composite
+    organs = ("kidney", "lung", "skin", "liver", "bone", "brain", "heart", "colon")
+    fillers = [TermConcept(f"MESH:D9{i:05d}", "Disease", w, names={f"{w} disorder"}) for i, w in enumerate(organs)]
+    return CandidateLinker(CandidateIndex([brca, ovca, hboc, *fillers]), heuristic_reranker(), threshold=0.3)
+
+
+@pytest.mark.parametrize("text", ["breast and ovarian cancer", "breast/ovarian cancer", "ovarian and breast cancer"])
+def test_composite_as_one_concept_when_corpora_say_so(text: str) -> None:
+    assert coordination_key("breast/ovarian cancer") == "breast cancer and ovarian cancer"
+    result = _composite_linker(single=5, composite=1).link_text(text, "Disease")
+    assert not result.composite and result.parts[0][1][0].concept.key == "MESH:D061325"
+
+
+def test_composite_split_when_corpora_favour_parts() -> None:
+    result = _composite_linker(single=1, composite=5).link_text("breast and ovarian cancer", "Disease")
+    assert result.composite
+    assert [cands[0].concept.key for _, cands in result.parts] == ["MESH:D001943", "MESH:D010051"]
+
+
+def test_mesh_id_versions_from_corpus_names() -> None:
+    # MeSH now: celecoxib is descriptor D000068579 (entry term "Celecoxib"); the 2015 corpora use the
+    # supplementary id C105934, which no current file holds. Their shared surface form joins them.
+    vocab = Vocabularies(
+        mesh=[
+            ("D000068579", "Celecoxib", ["SC 58635"], ["D02.065"]),
+            ("D000894", "Anti-Inflammatory Agents, Non-Steroidal", ["NSAID"], ["D27.505"]),
+        ]
+    )
+    pairs = [("celecoxib", "Drug", "MESH:C105934"), ("CXB", "Drug", "MESH:C105934"), ("NSAID", "Drug", "MESH:C1")]
+    concepts, stats = assemble_terminology(vocab, pairs)
+    by = {c.key: c for c in concepts}
+    assert "MESH:C105934" in by["MESH:D000068579"].ids and "MESH:D000068579" in by["MESH:C105934"].ids
+    assert "MESH:D000894" not in by["MESH:C1"].ids  # abbreviation-like forms do not identify a concept
+    assert stats["resolutions"]["mesh_id_versions_by_corpus_name"] == 1
+    linker = CandidateLinker(CandidateIndex(concepts), heuristic_reranker(), threshold=0.3)
+    (m,) = linker([_mention("Celecoxib", label="Drug")])
+    assert "MESH:C105934" in {m.curie, *m.xrefs}
+
+
+def test_text_long_forms_fallback() -> None:
+    text = (
+        "nitroglycerin (NTG)-induced hypotension; diethylnitrosamine (DEN: 10 mg/kg) and "
+        "attenuated adenomatous polyposis coli (AAPC). P (n = 3)"
+    )
+    assert text_long_forms(text) == {
+        "NTG": "nitroglycerin",
+        "DEN": "diethylnitrosamine",
+        "AAPC": "attenuated adenomatous polyposis coli",
+    }
