@@ -61,7 +61,7 @@ def set_gazetteer_tags(doc: Doc, gazetteer: Gazetteer) -> None:
     hashes = [doc.vocab.strings.add(tag) for tag in GAZ_TAGS]
     ids = token_gazetteer_ids(offsets, gazetteer.tag(doc.text))
     if len(doc):
-        doc.from_array([TAG], numpy.array([hashes[g] for g in ids], dtype="uint64").reshape(-1, 1))
+        doc.from_array([TAG], numpy.array([hashes[g] for g in ids], dtype="uint64").reshape(-1, 1))  # type: ignore[arg-type]
 
 
 def ner_model_config(width: int = 96, depth: int = 4, hidden: int = 64) -> dict[str, Any]:
