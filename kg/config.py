@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,25 +118,33 @@ def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> MedkgConfig:
-    """Load a config file (optional), apply ``key.sub=value`` overrides, resolve env refs, validate.
-
-    Override values are parsed as YAML scalars, so ``gnn.epochs=5`` gives an int.
-    """
+def read_yaml_with_overrides(
+    path: str | Path | None, overrides: Sequence[str] | None, what: str = "config"
+) -> dict[str, Any]:
+    """A YAML mapping (optional file) with ``key.sub=value`` overrides applied (values parsed as YAML)."""
     tree: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
         if not p.is_file():
-            raise ConfigError(f"config file not found: {p}")
+            raise ConfigError(f"{what} file not found: {p}")
         loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
         if not isinstance(loaded, dict):
-            raise ConfigError(f"config file {p} must hold a mapping")
+            raise ConfigError(f"{what} file {p} must hold a mapping")
         tree = loaded
     for item in overrides or []:
         if "=" not in item:
             raise ConfigError(f"override {item!r} must look like key.sub=value")
         key, raw = item.split("=", 1)
         _set_dotted(tree, key.strip(), yaml.safe_load(raw))
+    return tree
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> MedkgConfig:
+    """Load a config file (optional), apply ``key.sub=value`` overrides, resolve env refs, validate.
+
+    Override values are parsed as YAML scalars, so ``gnn.epochs=5`` gives an int.
+    """
+    tree = read_yaml_with_overrides(path, overrides)
     try:
         cfg = MedkgConfig.model_validate(tree)
     except Exception as exc:

@@ -10,7 +10,7 @@ import logging
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -18,9 +18,9 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.lexicon import LexiconIndex, packaged_index
-from kg.ner import NER_REGISTRY
+from kg.ner import NER_REGISTRY, make_mention
 from kg.nlp import AnalyzedDocument, base_pipeline
-from kg.types import ENTITY_LABELS, EntityLabel, Mention
+from kg.types import ENTITY_LABELS, Mention
 
 log = logging.getLogger(__name__)
 
@@ -139,24 +139,19 @@ class DictionaryExtractor:
 
     def __call__(self, analyzed: AnalyzedDocument) -> list[Mention]:
         doc = self.component(analyzed.doc)
-        mentions = []
-        for ent in doc.ents:
-            sent = analyzed.sentence_of(ent.start_char)
-            mentions.append(
-                Mention(
-                    doc_id=analyzed.document.id,
-                    sentence_index=sent.index,
-                    start=ent.start_char,
-                    end=ent.end_char,
-                    text=ent.text,
-                    label=cast(EntityLabel, ent.label_),
-                    confidence=self.component.confidence,
-                    extractor=self.name,
-                    extractor_version=self.version,
-                    long_form=ent._.medkg_long_form,
-                )
+        return [
+            make_mention(
+                analyzed,
+                ent.start_char,
+                ent.end_char,
+                ent.label_,
+                self.component.confidence,
+                self.name,
+                self.version,
+                ent._.medkg_long_form,
             )
-        return mentions
+            for ent in doc.ents
+        ]
 
 
 @NER_REGISTRY.register("dictionary")

@@ -23,17 +23,17 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.lexicon import packaged_index
-from kg.ner import NER_REGISTRY
+from kg.ner import NER_REGISTRY, make_mention
 from kg.ner.postprocess import TaggedSpan, postprocess
 from kg.nlp import AnalyzedDocument
-from kg.types import EntityLabel, Mention
+from kg.types import Mention
 
 log = logging.getLogger(__name__)
 
@@ -197,23 +197,10 @@ class TrainedExtractor:
         raws = self.component.tagger.tag([a.doc.text for a in batch])
         out = []
         for analyzed, raw in zip(batch, raws, strict=True):
-            mentions = []
-            for s in self.component.spans(analyzed.doc, raw):
-                sent = analyzed.sentence_of(s.start)
-                mentions.append(
-                    Mention(
-                        doc_id=analyzed.document.id,
-                        sentence_index=sent.index,
-                        start=s.start,
-                        end=s.end,
-                        text=analyzed.doc.text[s.start : s.end],
-                        label=cast(EntityLabel, s.label),
-                        confidence=min(1.0, max(0.0, s.confidence)),
-                        extractor=self.name,
-                        extractor_version=self.version,
-                        long_form=s.long_form,
-                    )
-                )
+            mentions = [
+                make_mention(analyzed, s.start, s.end, s.label, s.confidence, self.name, self.version, s.long_form)
+                for s in self.component.spans(analyzed.doc, raw)
+            ]
             out.append(mentions)
         return out
 

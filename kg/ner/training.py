@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from kg.config import REPO_ROOT, ConfigError, _resolve_env, _set_dotted
+from kg.config import REPO_ROOT, ConfigError, _resolve_env, read_yaml_with_overrides
 from kg.corpora import read_corpus
 
 log = logging.getLogger(__name__)
@@ -71,23 +70,13 @@ def _abs(p: Path) -> Path:
 
 def load_train_config(path: str | Path, overrides: Sequence[str] = ()) -> NerTrainConfig:
     """Read a training config (YAML), apply ``key=value`` overrides, resolve ``${env:...}`` refs."""
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"training config not found: {p}")
-    tree = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    if not isinstance(tree, dict):
-        raise ConfigError(f"training config {p} must hold a mapping")
-    for item in overrides:
-        if "=" not in item:
-            raise ConfigError(f"override {item!r} must look like key.sub=value")
-        key, raw = item.split("=", 1)
-        _set_dotted(tree, key.strip(), yaml.safe_load(raw))
+    tree = read_yaml_with_overrides(path, overrides, what="training config")
     try:
         cfg = NerTrainConfig.model_validate(_resolve_env(tree))
     except ConfigError:
         raise
     except Exception as exc:
-        raise ConfigError(f"invalid training config {p}: {exc}") from exc
+        raise ConfigError(f"invalid training config {path}: {exc}") from exc
     specs: list[CorpusSpec | EvalSpec] = [*cfg.data, *cfg.evaluate]
     for spec in specs:
         spec.path = _abs(spec.path)
