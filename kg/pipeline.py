@@ -20,6 +20,7 @@ import kg
 from kg.assemble import canonical_pair, evidence_for, mention_node, node_id
 from kg.assertion import default_annotator
 from kg.config import REPO_ROOT, MedkgConfig
+from kg.hashing import file_sha256
 from kg.ingest import read_inputs
 from kg.linking import LINKER_REGISTRY
 from kg.ner import create_ner
@@ -40,14 +41,6 @@ def _digest(*parts: object) -> str:
     h = hashlib.sha256()
     for p in parts:
         h.update(json.dumps(p, sort_keys=True, default=str).encode())
-    return h.hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
     return h.hexdigest()
 
 
@@ -80,8 +73,8 @@ class TextPipeline:
             getattr(self.ner, "version", ""),
             self.config.linker.model_dump(),
             self.config.relations.model_dump(),
-            [_file_digest(p) for p in rule_files],
-            _file_digest(lexicon) if lexicon.exists() else "",
+            [file_sha256(p) for p in rule_files],
+            file_sha256(lexicon) if lexicon.exists() else "",
         )
 
     def process(self, document: Document) -> tuple[list[Mention], list, int]:
@@ -122,7 +115,7 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
         if directory.is_dir():
             files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".tsv", ".gz"))
             fp = _digest(
-                [(p.name, _file_digest(p)) for p in files],
+                [(p.name, file_sha256(p)) for p in files],
                 config.seed.hetionet_edge_types,
                 schema.version,
                 "hetionet-1",

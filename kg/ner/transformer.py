@@ -316,17 +316,23 @@ def curated_names(lexicon_path: str | None = None) -> list[tuple[str, str]]:
     return [(e.term, e.label) for e in load_lexicon(lexicon_path) if e.source in CURATED_SOURCES]
 
 
+def read_model_meta(model_dir: Path, kind: str, files: Sequence[str]) -> dict[str, Any]:
+    """The ``meta.json`` of a model folder, after checking its kind and that ``files`` exist."""
+    for name in (META_FILE, *files):
+        if not (model_dir / name).exists():
+            raise ModelArtifactError(f"model folder {model_dir} has no {name}; train it with `medkg train ner`")
+    meta: dict[str, Any] = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
+    if meta.get("kind") != kind:
+        raise ModelArtifactError(f"{model_dir} holds a {meta.get('kind')!r} model, not a {kind!r} model")
+    return meta
+
+
 def load_tagger(model_dir: str | Path, quantize: bool = False, lexicon_path: str | None = None) -> TransformerTagger:
     """Load a tagger saved by :func:`save_tagger` (``quantize``: int8 dynamic quantization of linear layers)."""
     from safetensors.torch import load_file
 
     model_dir = Path(model_dir)
-    for name in (WEIGHTS_FILE, META_FILE, NAMES_FILE):
-        if not (model_dir / name).is_file():
-            raise ModelArtifactError(f"model folder {model_dir} has no {name}; train it with `medkg train ner`")
-    meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
-    if meta.get("kind") != "transformer":
-        raise ModelArtifactError(f"{model_dir} holds a {meta.get('kind')!r} model, not a transformer tagger")
+    meta = read_model_meta(model_dir, "transformer", (WEIGHTS_FILE, NAMES_FILE))
     net = TaggerNet(new_encoder(), n_heads=len(meta["heads"]))
     state = {k: v.float() for k, v in load_file(str(model_dir / WEIGHTS_FILE)).items()}
     missing, unexpected = net.load_state_dict(state, strict=False)
