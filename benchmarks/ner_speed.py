@@ -32,6 +32,8 @@ def main() -> None:
     parser.add_argument("--format", default="pubtator")
     parser.add_argument("--limit", type=int, default=300, help="documents to time")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--precision", default="auto", help="transformer inference precision: auto | fp32 | bf16")
+    parser.add_argument("--convention", default="", help="corpus-convention heads to decode (e.g. ncbi)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -39,6 +41,7 @@ def main() -> None:
 
     nlp = spacy.blank("en")
     nlp.add_pipe("abbreviation_detector")
+    precision = None
     if args.model == "dictionary":
         import kg.ner.dictionary  # noqa: F401
 
@@ -46,7 +49,10 @@ def main() -> None:
     else:
         import kg.ner.trained  # noqa: F401
 
-        nlp.add_pipe("medkg_ner", config={"model": args.model})
+        comp = nlp.add_pipe(
+            "medkg_ner", config={"model": args.model, "convention": args.convention, "precision": args.precision}
+        )
+        precision = "bf16" if getattr(comp.tagger, "bf16", False) else "fp32"  # type: ignore[attr-defined]
     texts = [g.document.text for g in read_corpus(args.corpus, args.format)][: args.limit]
     list(nlp.pipe(texts[:8], batch_size=args.batch_size))  # warm-up
     started = time.perf_counter()
@@ -58,6 +64,7 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     result = {
         "model": args.model,
+        "inference_precision": precision,
         "documents": len(texts),
         "tokens": n_tokens,
         "entities": n_ents,

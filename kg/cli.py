@@ -440,6 +440,12 @@ def eval_ner(
     labels: list[str] | None = typer.Option(
         None, "--labels", help="Evaluate only these labels (after renaming), e.g. --labels Disease for NCBI-disease."
     ),
+    convention: str | None = typer.Option(
+        None, "--convention", help="Decode a trained model's corpus-convention heads, e.g. ncbi (default: shared heads)."
+    ),
+    precision: str | None = typer.Option(
+        None, "--precision", help="Inference precision of a transformer model: auto (default: bf16 where the CPU has it) | fp32 | bf16."
+    ),
 ) -> None:
     """Entity-level exact-match P/R/F1; prints a report, then one JSON object as the last line."""
     from kg.evaluate import evaluate_ner
@@ -450,7 +456,9 @@ def eval_ner(
             raise typer.BadParameter(f"--label-map {item!r} must look like Symptom=Disease")
         src, dst = item.split("=", 1)
         mapping[src] = dst
-    report = evaluate_ner(corpus, fmt, model=model, label_map=mapping, labels=labels)
+    report = evaluate_ner(
+        corpus, fmt, model=model, label_map=mapping, labels=labels, convention=convention, precision=precision
+    )
     table = Table(title=f"NER {model} on {corpus.name}")
     for col in ("label", "precision", "recall", "f1"):
         table.add_column(col)

@@ -31,8 +31,14 @@ def evaluate_ner(
     model: str = "accurate",
     label_map: dict[str, str] | None = None,
     labels: list[str] | None = None,
+    convention: str | None = None,
+    precision: str | None = None,
 ) -> dict[str, Any]:
     """Micro-averaged entity-level P/R/F1 (exact span and label), per label, and assertion accuracy.
+
+    ``convention`` selects a trained model's corpus-convention heads (e.g. ``ncbi``), if it has them;
+    ``precision`` (``fp32`` | ``bf16`` | ``auto``, the default) is a trained transformer model's inference
+    precision; the one in effect is reported as ``inference_precision``.
 
     ``label_map`` renames predicted labels before matching (e.g. ``{"Symptom": "Disease"}`` for
     corpora such as BC5CDR whose Disease class includes signs and symptoms). ``labels`` restricts
@@ -42,7 +48,8 @@ def evaluate_ner(
     label_map = label_map or {}
     keep = set(labels) if labels else None
     docs = read_corpus(corpus, fmt)
-    ner = create_ner(model)
+    params = {k: v for k, v in (("convention", convention), ("precision", precision)) if v}
+    ner = create_ner(model, **params)
     annotator = default_annotator()
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
@@ -77,6 +84,8 @@ def evaluate_ner(
         "n_mentions": sum(tp.values()) + sum(fn.values()),
         "docs_per_second": round(len(docs) / elapsed, 2) if elapsed else None,
     }
+    if hasattr(ner, "precision"):
+        report["inference_precision"] = ner.precision
     if assertion_total:
         report["assertion_accuracy"] = round(assertion_right / assertion_total, 4)
     return report

@@ -176,8 +176,14 @@ class FastTagger:
         self.confidence = float(meta.get("confidence", DEFAULT_CONFIDENCE))
         self.batch_size = batch_size
 
-    def tag(self, texts: Sequence[str]) -> list[list[TaggedSpan]]:
-        """Entity spans per text (no document-level post-processing)."""
+    def tag(self, texts: Sequence[str], convention: str | None = None) -> list[list[TaggedSpan]]:
+        """Entity spans per text (no document-level post-processing).
+
+        Raises:
+            ValueError: a ``convention`` is asked for (the fast model has one set of labels only).
+        """
+        if convention:
+            raise ValueError(f"the fast (spaCy) model has no {convention!r} convention heads; known conventions: none")
         out = []
         for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
             out.append([TaggedSpan(e.start_char, e.end_char, e.label_, self.confidence) for e in doc.ents])

@@ -33,6 +33,8 @@ class CorpusSpec(BaseModel):
     path: Path
     format: Literal["pubtator", "jsonl"] = "pubtator"
     labels: list[Literal["Drug", "Disease"]] = Field(default_factory=lambda: ["Drug", "Disease"])  # type: ignore[arg-type]
+    #: Annotation convention (e.g. ``ncbi``): this corpus also trains ``Label@convention`` heads of its own.
+    convention: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
 
 class EvalSpec(BaseModel):
@@ -44,6 +46,8 @@ class EvalSpec(BaseModel):
     format: Literal["pubtator", "jsonl"] = "pubtator"
     label_map: dict[str, str] = Field(default_factory=lambda: {"Symptom": "Disease"})
     labels: list[str] | None = None
+    #: Decode these corpus-convention heads (transformer models that have them), e.g. ``ncbi``.
+    convention: str | None = None
 
 
 class NerTrainConfig(BaseModel):
@@ -123,12 +127,13 @@ def load_training_docs(cfg: NerTrainConfig) -> tuple[list[Any], list[dict[str, A
             seen.add(doc_id)
             ents = [(e.start, e.end, e.label) for e in g.entities if e.label in spec.labels or e.label == "Symptom"]
             n_mentions += len(ents)
-            docs.append(TrainDoc(doc_id, g.document.text, ents, tuple(spec.labels)))
+            docs.append(TrainDoc(doc_id, g.document.text, ents, corpus_heads(spec)))
         record.append(
             {
                 "file": spec.path.name,
                 "format": spec.format,
                 "labels": list(spec.labels),
+                "convention": spec.convention,
                 "documents": len(gold) - len(duplicates),
                 "duplicate_documents_skipped": duplicates,
                 "mentions": n_mentions,
@@ -139,6 +144,22 @@ def load_training_docs(cfg: NerTrainConfig) -> tuple[list[Any], list[dict[str, A
             log.warning("%s: skipped %d repeated document(s): %s", spec.path.name, len(duplicates), duplicates)
         log.info("training corpus %s: %d documents, %d mentions", spec.path.name, len(gold), n_mentions)
     return docs, record
+
+
+def corpus_heads(spec: CorpusSpec) -> tuple[str, ...]:
+    """The heads a corpus trains: its labels' shared heads, plus ``Label@convention`` ones if it has a convention."""
+    extra = [f"{label}@{spec.convention}" for label in spec.labels] if spec.convention else []
+    return (*spec.labels, *extra)
+
+
+def model_heads(cfg: NerTrainConfig) -> list[str]:
+    """All heads of a transformer model: the shared ones, then every corpus convention's, in config order."""
+    from kg.ner.transformer import HEAD_LABELS
+
+    heads = list(HEAD_LABELS)
+    for spec in cfg.data:
+        heads.extend(h for h in corpus_heads(spec) if h not in heads)
+    return heads
 
 
 def corpus_names(docs: Sequence[Any]) -> dict[str, set[tuple[str, str]]]:
@@ -191,15 +212,16 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
         },
     }
     if cfg.kind == "transformer":
-        from kg.ner.transformer import HEAD_LABELS, base_model_dir, save_tagger, train_tagger
+        from kg.ner.transformer import base_model_dir, save_tagger, train_tagger
 
         params = dict(cfg.params)
         max_tokens = int(params.pop("max_tokens", 254))
         context = int(params.pop("context", 32))
-        net = train_tagger(docs, gazetteer_for, seed=cfg.seed, max_tokens=max_tokens, **params)
+        heads = model_heads(cfg)
+        net = train_tagger(docs, gazetteer_for, heads=heads, seed=cfg.seed, max_tokens=max_tokens, **params)
         meta.update(
             {
-                "heads": list(HEAD_LABELS),
+                "heads": heads,
                 "max_tokens": max_tokens,
                 "context": context,
                 "base_model": {
@@ -232,7 +254,10 @@ def evaluate_model(cfg: NerTrainConfig, write: bool = False) -> dict[str, Any]:
 
     metrics = {}
     for spec in cfg.evaluate:
-        report = evaluate_ner(spec.path, spec.format, model=str(cfg.out), label_map=spec.label_map, labels=spec.labels)
+        report = evaluate_ner(
+            spec.path, spec.format, model=str(cfg.out), label_map=spec.label_map, labels=spec.labels,
+            convention=spec.convention,
+        )
         metrics[spec.name] = {k: report[k] for k in ("precision", "recall", "f1", "per_label", "n_docs")}
         log.info("%s: F1 %.4f (P %.4f, R %.4f)", spec.name, report["f1"], report["precision"], report["recall"])
     if write:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from kg.ner.features import (
@@ -90,3 +91,24 @@ def test_spans_from_tags_use_character_offsets() -> None:
     (span,) = spans_from_tags([1, 2, 0], probs, offsets, "Drug")
     assert (span.start, span.end, span.label) == (0, 10, "Drug")
     assert abs(span.confidence - 0.8) < 1e-6
+
+
+def test_active_heads_swap_in_a_convention() -> None:
+    from kg.ner.transformer import active_heads
+
+    heads = ["Drug", "Disease", "Disease@ncbi"]
+    assert active_heads(heads) == [(0, "Drug"), (1, "Disease")]
+    assert active_heads(heads, "ncbi") == [(0, "Drug"), (2, "Disease")]
+    with pytest.raises(ValueError, match="no 'cdr' convention"):
+        active_heads(heads, "cdr")
+    with pytest.raises(ValueError, match="known conventions: none"):
+        active_heads(["Drug", "Disease"], "ncbi")
+
+
+def test_gold_tags_fill_convention_heads_with_their_label() -> None:
+    from kg.ner.transformer import Encoded, gold_tags
+
+    enc = Encoded(ids=[1, 2, 3], offsets=[(0, 5), (6, 10), (11, 15)], case=[0, 0, 0], gaz=[0, 0, 0],
+                  continuation=[False, False, False])
+    tags = gold_tags(enc, [(6, 15, "Symptom"), (0, 5, "Drug")], ["Drug", "Disease", "Disease@ncbi"])
+    assert tags == [[1, 0, 0], [0, 1, 1], [0, 2, 2]]

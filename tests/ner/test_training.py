@@ -56,6 +56,40 @@ def test_transformer_training_writes_small_artifact_with_metadata(tiny_accurate:
     assert meta["metrics"] == on_disk["metrics"]
 
 
+def test_convention_heads_are_trained_and_selectable(tiny_accurate: tuple[Path, dict]) -> None:
+    out, meta = tiny_accurate
+    # The NCBI fixture carries `convention: ncbi`: it trains the shared heads and a Disease@ncbi head.
+    assert meta["heads"] == ["Drug", "Disease", "Disease@ncbi"]
+    assert [d.get("convention") for d in meta["data"]] == [None, "ncbi"]
+    gold = read_corpus(FIXTURES / "ncbi_disease" / "NCBItrainset_corpus.txt", "pubtator")[0]
+    analyzed = analyze(gold.document)
+    ncbi = create_ner(str(out), convention="ncbi")(analyzed)
+    shared = create_ner(str(out))(analyzed)
+    assert all(m.label in {"Drug", "Disease", "Symptom"} for m in [*ncbi, *shared])  # no "@" leaks into labels
+    with pytest.raises(ValueError, match="known conventions: \\['ncbi'\\]"):
+        create_ner(str(out), convention="bioasq")
+
+
+def test_bf16_inference_matches_fp32(tiny_accurate: tuple[Path, dict]) -> None:
+    from kg.ner.trained import load_model
+
+    out, _ = tiny_accurate
+    texts = [g.document.text for g in read_corpus(TRAIN_FILE, "pubtator")]
+    fp32 = {(s.start, s.end, s.label) for spans in load_model(out, precision="fp32").tag(texts) for s in spans}
+    bf16 = {(s.start, s.end, s.label) for spans in load_model(out, precision="bf16").tag(texts) for s in spans}
+    assert fp32 and len(fp32 & bf16) >= 0.8 * len(fp32 | bf16)
+    with pytest.raises(ValueError, match="unknown precision"):
+        load_model(out, precision="fp8")
+
+
+def test_corpus_heads_follow_the_config(tmp_path: Path) -> None:
+    from kg.ner.training import corpus_heads, model_heads
+
+    cfg = load_train_config(FIXTURES / "ner" / "tiny_accurate.yaml", [f"out={tmp_path / 'm'}"])
+    assert [corpus_heads(s) for s in cfg.data] == [("Drug", "Disease"), ("Disease", "Disease@ncbi")]
+    assert model_heads(cfg) == ["Drug", "Disease", "Disease@ncbi"]
+
+
 def test_transformer_learns_its_training_documents(tiny_accurate: tuple[Path, dict]) -> None:
     out, _ = tiny_accurate
     # An untrained head scores 0; a model that learnt anything fits its own two abstracts.
