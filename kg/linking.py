@@ -96,6 +96,7 @@ FEATURES = (
     "label_match",
     "is_omim",
     "inv_rank",
+    "short_form_only",
 )
 _TOKENS = re.compile(r"[a-z0-9]+")
 _ABBREV_LIKE = re.compile(r"^[A-Z0-9][A-Za-z0-9\-]{0,7}$")
@@ -169,7 +170,8 @@ def coordination_key(norm: str) -> str | None:
 
 
 #: Spelling and head-word variants tried after a query's own forms: British -> American spelling
-#: (``tumour``, ``haemorrhage``, ``anaemia``, ``oedema``, ``diarrhoea``, ``foetal``) and
+#: (``tumour``, ``haemorrhage``, ``anaemia``, ``oedema``, ``diarrhoea``, ``foetal``, ``sulphate``,
+#: ``aluminium``) and
 #: ``carcinoma`` -> ``cancer`` (MeSH names ``X Neoplasms`` with entry term ``X Cancer``).
 _WORD_VARIANTS = (
     (re.compile(r"\btumour"), "tumor"),
@@ -178,6 +180,8 @@ _WORD_VARIANTS = (
     (re.compile(r"\boe(?=dem|soph|stro)"), "e"),
     (re.compile(r"rrhoea"), "rrhea"),
     (re.compile(r"\bfoet"), "fet"),
+    (re.compile(r"sulph"), "sulf"),
+    (re.compile(r"\baluminium"), "aluminum"),
     (re.compile(r"\bcarcinoma(s?)\b"), r"cancer\1"),
 )
 
@@ -509,7 +513,11 @@ def candidate_features(
     via_long_form: bool,
     abbrev: bool = False,
 ) -> dict[int, list[float]]:
-    """The reranker features (:data:`FEATURES` order) of each candidate concept of one query."""
+    """The per-query reranker features (:data:`FEATURES` order, all but the last) of each candidate of one query.
+
+    The last feature, ``short_form_only``, needs both queries of an abbreviation and is appended by
+    :meth:`CandidateLinker.rank`.
+    """
     fam = LABEL_FAMILY[label]
     counts = index.pair_counts.get((fam, query), Counter())
     if not counts:
@@ -630,11 +638,18 @@ class CandidateLinker:
         matched: dict[int, str] = {}
         fam = LABEL_FAMILY[label]
         abbrev = is_abbreviation(text)
-        for query, via in ((normalize(text), False), (normalize(long_form or ""), True)):
-            if not query or (via and query == normalize(text)):
-                continue
-            cands = self.index.generate(query, fam)
+        generated = [
+            (query, via, self.index.generate(query, fam))
+            for query, via in ((normalize(text), False), (normalize(long_form or ""), True))
+            if query and not (via and query == normalize(text))
+        ]
+        # A candidate of the short form alone, where the document defines a long form that does not
+        # lead to it (``PG`` -> Penicillin G where ``PG`` was defined as ``prostaglandin``).
+        long_form_cands = {ci for _, via, cands in generated if via for ci in cands}
+        has_long_form = any(via for _, via, _ in generated)
+        for query, via, cands in generated:
             for ci, f in candidate_features(self.index, query, label, cands, via, abbrev and not via).items():
+                f.append(float(has_long_form and ci not in long_form_cands))
                 if ci not in feats or self.reranker.score([f])[0] > self.reranker.score([feats[ci]])[0]:
                     feats[ci], matched[ci] = f, cands[ci][1]
         order = list(feats)

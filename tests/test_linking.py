@@ -325,3 +325,18 @@ def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("MEDKG_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "medkg"
+
+
+def test_short_form_only_feature_and_sulph_spelling() -> None:
+    pen = TermConcept("MESH:D010400", "Drug", "Penicillin G", names={"Penicillin G"})
+    pen.corpus_names["PG"] = 3
+    pg = TermConcept("MESH:D011453", "Drug", "Prostaglandins", names={"Prostaglandins", "Prostaglandin"})
+    preg = TermConcept("MESH:C018370", "Drug", "pregnenolone sulfate", names={"pregnenolone sulfate"})
+    linker = CandidateLinker(CandidateIndex([pen, pg, preg]), heuristic_reranker(), threshold=0.3)
+    last = len(FEATURES) - 1
+    assert FEATURES[last] == "short_form_only"
+    by_key = {c.concept.key: c.features for c in linker.rank("PG", "Drug", long_form="prostaglandin")}
+    assert by_key["MESH:D010400"][last] == 1.0 and by_key["MESH:D011453"][last] == 0.0
+    assert all(c.features[last] == 0.0 for c in linker.rank("PG", "Drug"))  # no long form: no signal
+    assert all(len(c.features) == len(FEATURES) for c in linker.rank("PG", "Drug"))
+    assert linker.rank("Pregnenolone sulphate", "Drug")[0].concept.key == "MESH:C018370"
