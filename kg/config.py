@@ -39,7 +39,7 @@ class NerConfig(_Section):
 
 
 class LinkerConfig(_Section):
-    name: str = "lexicon"
+    name: str = "candidates"
     params: dict[str, Any] = Field(default_factory=dict)
 
 

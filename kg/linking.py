@@ -7,10 +7,12 @@ another name in :data:`LINKER_REGISTRY`.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json as _json
 import logging
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -21,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from kg.hashing import file_sha256
 from kg.lexicon import LexiconIndex, normalize, packaged_index, variants
 from kg.registry import Registry
-from kg.terminology import LABEL_FAMILY, TermConcept, load_terminology
+from kg.terminology import DEFAULT_TERMINOLOGY_PATH, LABEL_FAMILY, TermConcept, load_terminology
 from kg.types import Mention
 
 logger = logging.getLogger(__name__)
@@ -93,10 +96,12 @@ FEATURES = (
     "label_match",
     "is_omim",
     "inv_rank",
+    "short_form_only",
 )
 _TOKENS = re.compile(r"[a-z0-9]+")
 _ABBREV_LIKE = re.compile(r"^[A-Z0-9][A-Za-z0-9\-]{0,7}$")
 _CONJ = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and/or\s+|\s+and\s+|\s+or\s+|\s*/\s*)", re.I)
+_AND_OR = re.compile(r"\s(?:and|or)\s", re.I)
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,8 @@ def split_composite(text: str) -> list[str]:
     conjuncts; ``hepatitis B and C`` shares the first conjunct's leading words instead. A text
     without a coordination gives ``[text]``.
     """
+    if "," not in text and "/" not in text and not _AND_OR.search(text):  # fast path: no coordination
+        return [text]
     pieces = [p for p in _CONJ.split(text.strip()) if p]
     if len(pieces) < 2:
         return [text]
@@ -162,12 +169,34 @@ def coordination_key(norm: str) -> str | None:
     return " and ".join(sorted(" ".join(p.split()) for p in parts))
 
 
+#: Spelling and head-word variants tried after a query's own forms: British -> American spelling
+#: (``tumour``, ``haemorrhage``, ``anaemia``, ``oedema``, ``diarrhoea``, ``foetal``, ``sulphate``,
+#: ``aluminium``) and
+#: ``carcinoma`` -> ``cancer`` (MeSH names ``X Neoplasms`` with entry term ``X Cancer``).
+_WORD_VARIANTS = (
+    (re.compile(r"\btumour"), "tumor"),
+    (re.compile(r"haem"), "hem"),
+    (re.compile(r"aemi"), "emi"),
+    (re.compile(r"\boe(?=dem|soph|stro)"), "e"),
+    (re.compile(r"rrhoea"), "rrhea"),
+    (re.compile(r"\bfoet"), "fet"),
+    (re.compile(r"sulph"), "sulf"),
+    (re.compile(r"\baluminium"), "aluminum"),
+    (re.compile(r"\bcarcinoma(s?)\b"), r"cancer\1"),
+)
+
+
 def query_keys(norm: str) -> list[str]:
-    """Exact-lookup keys of a normalized query: its variants, then its coordination key's."""
+    """Exact-lookup keys of a normalized query: its variants, its coordination key's, then spelling variants."""
     out = variants(norm)
     ckey = coordination_key(norm)
     if ckey and ckey != norm:
         out += [v for v in variants(ckey) if v not in out]
+    spelled = norm
+    for pattern, repl in _WORD_VARIANTS:
+        spelled = pattern.sub(repl, spelled)
+    if spelled != norm:
+        out += [v for v in variants(spelled) if v not in out]
     return out
 
 
@@ -235,21 +264,122 @@ def _tokens(text: str) -> set[str]:
     return set(_TOKENS.findall(text))
 
 
+#: TF-IDF settings of the candidate generator; part of the cache key.
+TFIDF_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (3, 3), "sublinear_tf": True, "max_df": 0.2}
+#: Layout version of the cached TF-IDF files; bump when :class:`_FamilyIndex` changes what it stores.
+TFIDF_CACHE_VERSION = 1
+
+
+def default_cache_dir() -> Path | None:
+    """Where fitted TF-IDF indexes are cached: ``$MEDKG_CACHE_DIR``, else the user cache dir.
+
+    The user cache dir is ``$XDG_CACHE_HOME/medkg`` (default ``~/.cache/medkg``).
+    ``MEDKG_CACHE_DIR=off`` (or ``none``, ``0``, ``false``) disables the cache.
+    """
+    env = os.environ.get("MEDKG_CACHE_DIR")
+    if env is not None and env.strip():
+        return None if env.strip().lower() in {"off", "none", "0", "false"} else Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "medkg"
+
+
+def tfidf_cache_key(names: list[str]) -> str:
+    """Hex SHA-256 over the TF-IDF settings, the cache layout, the sklearn version and the names (in order)."""
+    import sklearn
+
+    h = hashlib.sha256()
+    h.update(_json.dumps([TFIDF_CACHE_VERSION, sklearn.__version__, repr(sorted(TFIDF_PARAMS.items()))]).encode())
+    for n in names:
+        h.update(n.encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
 class _FamilyIndex:
     """TF-IDF (character 3-grams within word boundaries) over the normalized names of one family.
 
-    ``matrix`` is (n_names x n_features) float32, rows L2-normalized, so a dot product is a cosine.
+    ``matrix_t`` is (n_features x n_names) float32 CSR, the transpose of the name matrix whose
+    rows are L2-normalized, so a query row times ``matrix_t`` gives cosines.
     """
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], vectorizer: Any, matrix_t: Any) -> None:
+        self.names = names
+        self.vectorizer = vectorizer
+        self.matrix_t = matrix_t
+
+    @classmethod
+    def fit(cls, names: list[str]) -> _FamilyIndex:
+        """Fit the vectorizer and the name matrix."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self.names = names
-        self.vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True, dtype=np.float32, max_df=0.2
+        params = dict(TFIDF_PARAMS)
+        if len(names) * params["max_df"] < 1:  # fewer than 1 / max_df names: keep every n-gram
+            params["max_df"] = 1.0
+        vectorizer = TfidfVectorizer(**params, dtype=np.float32)
+        matrix = vectorizer.fit_transform(names).tocsr()
+        return cls(names, vectorizer, matrix.T.tocsr())
+
+    def save(self, path: Path) -> None:
+        """Write the fitted vocabulary, idf and ``matrix_t`` as one uncompressed ``.npz`` (atomic rename)."""
+        vocab = self.vectorizer.vocabulary_
+        terms = np.array(sorted(vocab, key=vocab.__getitem__))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            np.savez(
+                f,
+                terms=terms,
+                idf=np.asarray(self.vectorizer.idf_, dtype=np.float64),
+                data=self.matrix_t.data,
+                indices=self.matrix_t.indices,
+                indptr=self.matrix_t.indptr,
+                shape=np.asarray(self.matrix_t.shape, dtype=np.int64),
+            )
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, names: list[str], path: Path) -> _FamilyIndex:
+        """Rebuild a fitted index from :meth:`save`'s file (the vectorizer gets the saved vocabulary and idf).
+
+        Raises:
+            ValueError: The file does not match ``names`` (wrong shape) or is malformed.
+        """
+        from scipy.sparse import csr_matrix
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        with np.load(path, allow_pickle=False) as z:
+            terms, idf = z["terms"], z["idf"]
+            shape = tuple(int(x) for x in z["shape"])
+            if shape != (len(terms), len(names)) or len(idf) != len(terms):
+                raise ValueError(f"{path}: shape {shape} does not fit {len(terms)} terms x {len(names)} names")
+            matrix_t = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+        vectorizer = TfidfVectorizer(
+            **TFIDF_PARAMS, dtype=np.float32, vocabulary={str(t): i for i, t in enumerate(terms)}
         )
-        self.matrix = self.vectorizer.fit_transform(names).tocsr()
-        self.matrix_t = self.matrix.T.tocsr()
+        vectorizer.idf_ = idf
+        return cls(names, vectorizer, matrix_t)
+
+    @classmethod
+    def cached(cls, names: list[str], family: str, cache_dir: Path | None) -> _FamilyIndex:
+        """Load the index from ``cache_dir`` when a file for exactly these names exists, else fit and save it."""
+        if cache_dir is None:
+            return cls.fit(names)
+        path = Path(cache_dir) / f"linker-tfidf-{family.lower()}-{tfidf_cache_key(names)[:24]}.npz"
+        if path.is_file():
+            try:
+                index = cls.load(names, path)
+                logger.info("linker: TF-IDF over %d %s names loaded from %s", len(names), family, path)
+                return index
+            except (OSError, ValueError, KeyError) as exc:
+                logger.warning("linker: ignoring unreadable TF-IDF cache %s (%s); rebuilding", path, exc)
+        logger.info("linker: building TF-IDF over %d %s names", len(names), family)
+        index = cls.fit(names)
+        try:
+            index.save(path)
+            logger.info("linker: TF-IDF cached at %s", path)
+        except OSError as exc:
+            logger.warning("linker: could not write the TF-IDF cache %s (%s)", path, exc)
+        return index
 
     def nearest(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
         """Top-``k`` (name index, cosine) per query, best first."""
@@ -268,14 +398,28 @@ class _FamilyIndex:
 
 
 class CandidateIndex:
-    """Concepts with exact-name lookup, corpus pair counts and a TF-IDF index per family."""
+    """Concepts with exact-name lookup, corpus pair counts and a TF-IDF index per family.
 
-    def __init__(self, concepts: list[TermConcept]) -> None:
+    Args:
+        concepts: The linkable concepts.
+        cache_dir: Folder where each family's fitted TF-IDF is cached, keyed by
+            :func:`tfidf_cache_key` (the names, settings and sklearn version), so a changed
+            terminology never reuses a stale index; None: no cache.
+        version: A digest of the terminology (e.g. its file's sha256), for provenance.
+    """
+
+    def __init__(self, concepts: list[TermConcept], cache_dir: str | Path | None = None, version: str = "") -> None:
         self.concepts = concepts
+        #: Identifies the terminology (the packaged file's sha256); part of :attr:`CandidateLinker.version`.
+        self.version = version
+        #: Folder of the fitted TF-IDF cache (None: fit in memory every time).
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.exact: dict[tuple[str, str], set[int]] = {}
         self.pair_counts: dict[tuple[str, str], Counter[int]] = {}
         #: (family, normalized text or coordination key) -> times annotated as a composite mention.
         self.composite_counts: Counter[tuple[str, str]] = Counter()
+        #: (family, normalized text or coordination key) -> part concept -> composite annotations with it.
+        self.composite_parts: dict[tuple[str, str], Counter[int]] = {}
         self.popularity: list[int] = [sum(c.corpus_names.values()) for c in concepts]
         names: dict[str, dict[str, set[int]]] = {f: {} for f in ("Disease", "Drug")}
         composite_texts: dict[tuple[str, str], int] = {}
@@ -293,6 +437,10 @@ class CandidateIndex:
             for n, count in c.composite_names.items():
                 key = normalize(n)  # every part concept holds the count: keep the largest
                 composite_texts[(fam, key)] = max(composite_texts.get((fam, key), 0), count)
+                self.composite_parts.setdefault((fam, key), Counter())[i] += count
+                ckey = coordination_key(key)
+                if ckey and ckey != key:
+                    self.composite_parts.setdefault((fam, ckey), Counter())[i] += count
             for n, count in c.corpus_names.items():
                 key = normalize(n)
                 self.pair_counts.setdefault((fam, key), Counter())[i] += count
@@ -304,8 +452,9 @@ class CandidateIndex:
             ckey = coordination_key(key)
             if ckey and ckey != key:
                 self.composite_counts[(fam, ckey)] += count
-        self._name_concepts = {f: list(d.values()) for f, d in names.items()}
-        self._names = {f: list(d) for f, d in names.items()}
+        # Sorted names: the same terminology gives the same TF-IDF rows (and cache key) in every process.
+        self._names = {f: sorted(d) for f, d in names.items()}
+        self._name_concepts = {f: [d[n] for n in self._names[f]] for f, d in names.items()}
         self._tfidf: dict[str, _FamilyIndex] = {}
 
     def annotation_counts(self, query: str, family: str) -> tuple[int, int]:
@@ -322,11 +471,22 @@ class CandidateIndex:
             composite = self.composite_counts[(family, ckey)]
         return single, composite
 
+    def composite_reading(self, query: str, family: str) -> list[int]:
+        """The part concepts training annotators gave a normalized text as a composite mention.
+
+        Concepts that took part in at least half as many of the text's composite annotations as
+        the most frequent part, in key order; empty when the text was never annotated as one.
+        """
+        parts = self.composite_parts.get((family, query))
+        if not parts:
+            return []
+        top = max(parts.values())
+        return sorted((ci for ci, n in parts.items() if 2 * n >= top), key=lambda ci: self.concepts[ci].key)
+
     def family_index(self, family: str) -> _FamilyIndex:
         """The TF-IDF index of a family, built on first use."""
         if family not in self._tfidf:
-            logger.info("linker: building TF-IDF over %d %s names", len(self._names[family]), family)
-            self._tfidf[family] = _FamilyIndex(self._names[family])
+            self._tfidf[family] = _FamilyIndex.cached(self._names[family], family, self.cache_dir)
         return self._tfidf[family]
 
     def generate(self, query: str, family: str, k: int = 30) -> dict[int, tuple[float, str]]:
@@ -353,7 +513,11 @@ def candidate_features(
     via_long_form: bool,
     abbrev: bool = False,
 ) -> dict[int, list[float]]:
-    """The reranker features (:data:`FEATURES` order) of each candidate concept of one query."""
+    """The per-query reranker features (:data:`FEATURES` order, all but the last) of each candidate of one query.
+
+    The last feature, ``short_form_only``, needs both queries of an abbreviation and is appended by
+    :meth:`CandidateLinker.rank`.
+    """
     fam = LABEL_FAMILY[label]
     counts = index.pair_counts.get((fam, query), Counter())
     if not counts:
@@ -361,11 +525,14 @@ def candidate_features(
         counts = index.pair_counts.get((fam, ckey), Counter()) if ckey else counts
     total = sum(counts.values())
     best = max((c for c, _ in cands.values()), default=0.0)
-    ranked = sorted(cands, key=lambda ci: -cands[ci][0])
+    # Rank by cosine with ties sharing a rank (candidates with a strictly higher cosine), so the
+    # order of equally matching concepts (an id order) never changes their features.
+    neg_cosines = sorted(-c for c, _ in cands.values())
     qtok = _tokens(query)
     out: dict[int, list[float]] = {}
-    for rank, ci in enumerate(ranked):
+    for ci in cands:
         cos, matched = cands[ci]
+        rank = bisect.bisect_left(neg_cosines, -cos)
         c = index.concepts[ci]
         exact = next(
             (1.0 if i == 0 else 0.9 for i, v in enumerate(query_keys(query)) if ci in index.exact.get((fam, v), ())),
@@ -447,6 +614,21 @@ class CandidateLinker:
         self.split_composites = split_composites
         self._cache: dict[tuple[str, str, str | None], tuple[Candidate, ...]] = {}
 
+    @property
+    def version(self) -> str:
+        """Terminology digest, reranker weights digest and settings: changes whenever the output may change."""
+        weights = _json.dumps([self.reranker.coef, self.reranker.intercept], sort_keys=True).encode()
+        return "|".join(
+            (
+                "candidates",
+                self.index.version[:16],
+                hashlib.sha256(weights).hexdigest()[:16],
+                f"t={self.threshold}",
+                f"k={self.k}",
+                f"split={self.split_composites}",
+            )
+        )
+
     def rank(self, text: str, label: str, long_form: str | None = None) -> tuple[Candidate, ...]:
         """Candidates for one mention text, best first (scores are calibrated probabilities)."""
         key = (text, label, long_form)
@@ -456,11 +638,18 @@ class CandidateLinker:
         matched: dict[int, str] = {}
         fam = LABEL_FAMILY[label]
         abbrev = is_abbreviation(text)
-        for query, via in ((normalize(text), False), (normalize(long_form or ""), True)):
-            if not query or (via and query == normalize(text)):
-                continue
-            cands = self.index.generate(query, fam)
+        generated = [
+            (query, via, self.index.generate(query, fam))
+            for query, via in ((normalize(text), False), (normalize(long_form or ""), True))
+            if query and not (via and query == normalize(text))
+        ]
+        # A candidate of the short form alone, where the document defines a long form that does not
+        # lead to it (``PG`` -> Penicillin G where ``PG`` was defined as ``prostaglandin``).
+        long_form_cands = {ci for _, via, cands in generated if via for ci in cands}
+        has_long_form = any(via for _, via, _ in generated)
+        for query, via, cands in generated:
             for ci, f in candidate_features(self.index, query, label, cands, via, abbrev and not via).items():
+                f.append(float(has_long_form and ci not in long_form_cands))
                 if ci not in feats or self.reranker.score([f])[0] > self.reranker.score([feats[ci]])[0]:
                     feats[ci], matched[ci] = f, cands[ci][1]
         order = list(feats)
@@ -473,19 +662,27 @@ class CandidateLinker:
         return out
 
     def link_text(self, text: str, label: str, long_form: str | None = None) -> LinkResult:
-        """Link one mention text; a coordinated mention is one concept or split into its parts.
+        """Link one mention text; a composite mention is one concept or split into its parts.
 
-        The whole mention is tried as one concept first: it is kept when a concept name matches it
-        exactly (in any coordination order or spelling, :func:`coordination_key`), scores above
-        the threshold and the training corpora annotated the text (else its coordination key)
+        First the training corpora's reading: a text (its long form where it has one) annotated
+        more often as a composite than as one concept (BC5CDR's ``hemorrhagic cystitis`` ->
+        Hemorrhage + Cystitis; ``breast or ovarian cancer``) gets those part concepts, each with the
+        smoothed share of its composite annotations, ``composite / (single + composite + 1)``, as
+        score. Else a coordinated mention is tried as one concept: it is kept when a concept name
+        matches it exactly (in any coordination order or spelling, :func:`coordination_key`),
+        scores above the threshold and the corpora annotated the text (else its coordination key)
         more often as one concept than as a composite. Otherwise it is split when every part links
         above the threshold and either the corpora favour the composite reading or every part
         scores above the whole.
         """
+        fam = LABEL_FAMILY[label]
+        reading = self._corpus_composite(long_form or text, fam)
+        if reading is not None:
+            return reading
         whole = self.rank(text, label, long_form)
         parts = split_composite(text) if not long_form else [text]
         if len(parts) > 1:
-            single, composite = self.index.annotation_counts(normalize(text), LABEL_FAMILY[label])
+            single, composite = self.index.annotation_counts(normalize(text), fam)
             if single > composite and whole and whole[0].score >= self.threshold and whole[0].features[1] > 0:
                 return LinkResult(((text, whole),))
             ranked = [self.rank(p, label) for p in parts]
@@ -497,6 +694,26 @@ class CandidateLinker:
                 if len(keys) > 1:
                     return LinkResult(tuple(zip(parts, ranked, strict=True)))
         return LinkResult(((text, whole),))
+
+    def _corpus_composite(self, text: str, family: str) -> LinkResult | None:
+        """The training corpora's composite reading of a text; None when they favour one concept or never saw it."""
+        query = normalize(text)
+        single, composite = self.index.annotation_counts(query, family)
+        if composite <= single:
+            return None
+        concepts = self.index.composite_reading(query, family)
+        if not concepts:
+            ckey = coordination_key(query)
+            concepts = self.index.composite_reading(ckey, family) if ckey else []
+        if len(concepts) < 2:
+            return None
+        score = composite / (single + composite + 1)
+        return LinkResult(
+            tuple(
+                (self.index.concepts[ci].name, (Candidate(self.index.concepts[ci], score, (), text),))
+                for ci in concepts
+            )
+        )
 
     def __call__(self, mentions: list[Mention]) -> list[Mention]:
         out: list[Mention] = []
@@ -519,15 +736,16 @@ class CandidateLinker:
                     )
                     continue
                 c = top.concept
+                canonical = c.canonical or c.key
                 label = c.label if m.label in ("Disease", "Symptom") else m.label
                 out.append(
                     m.model_copy(
                         update={
                             "label": label,
-                            "curie": c.canonical,
+                            "curie": canonical,
                             "concept_name": c.name,
                             "link_score": round(top.score, 4),
-                            "xrefs": tuple(sorted(c.ids - {c.canonical})),
+                            "xrefs": tuple(sorted(c.ids - {canonical})),
                             "long_form": m.long_form if len(parts) == 1 else part_text,
                         }
                     )
@@ -537,8 +755,12 @@ class CandidateLinker:
 
 @lru_cache(maxsize=2)
 def packaged_candidate_index(path: str | None = None) -> CandidateIndex:
-    """The candidate index over the packaged terminology, built once per process."""
-    return CandidateIndex(load_terminology(path))
+    """The candidate index over the packaged terminology, built once per process.
+
+    Its TF-IDF indexes are cached in :func:`default_cache_dir`, so later processes load them.
+    """
+    p = Path(path) if path is not None else DEFAULT_TERMINOLOGY_PATH
+    return CandidateIndex(load_terminology(p), cache_dir=default_cache_dir(), version=file_sha256(p))
 
 
 @LINKER_REGISTRY.register("candidates")

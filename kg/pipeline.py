@@ -72,6 +72,7 @@ class TextPipeline:
             self.config.ner.model_dump(),
             getattr(self.ner, "version", ""),
             self.config.linker.model_dump(),
+            getattr(self.linker, "version", ""),
             self.config.relations.model_dump(),
             [file_sha256(p) for p in rule_files],
             file_sha256(lexicon) if lexicon.exists() else "",

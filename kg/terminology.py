@@ -19,8 +19,12 @@ concept where a mapping exists:
   ``drugbank_mappings.tsv``, plus a unique exact-name match of a Hetionet compound to a MeSH
   chemical. Hetionet compounds that map nowhere are concepts of their own (``DRUGBANK:``).
 * Corpus mention -> id pairs (BC5CDR, NCBI-disease train + dev, never test): names with counts,
-  the synonym source that matters most. OMIM ids of NCBI-disease stay concepts of their own
-  (OMIM is not folded into MeSH: its MONDO mappings are often to a broader MeSH heading).
+  the synonym source that matters most.
+* OMIM (NCBI-disease's second id space): an OMIM id becomes an equivalent id of a MeSH disease
+  concept only through a one-to-one chain (DOID/MONDO terms with one OMIM and one MeSH xref, no
+  other OMIM id on that MeSH concept, no other MeSH concept for that OMIM id); many OMIM entries
+  map to one broader MeSH heading, and those stay apart. Corpus OMIM ids so joined give their
+  names to the MeSH concept; the others stay concepts of their own.
 
 Canonical CURIE (the graph node id) is the curated seed graph's id where one is equivalent:
 Disease -> the Hetionet ``DOID:``; Symptom -> the Hetionet ``MESH:`` symptom, else ``HP:``;
@@ -159,8 +163,8 @@ class TermConcept:
             canonical=obj.get("canonical") or obj["key"],
             equivalents=set(obj.get("equivalents", ())),
             names=set(obj.get("names", ())),
-            corpus_names=Counter(obj.get("corpus_names", {})),
-            composite_names=Counter(obj.get("composite_names", {})),
+            corpus_names=Counter(obj["corpus_names"]) if obj.get("corpus_names") else Counter(),
+            composite_names=Counter(obj["composite_names"]) if obj.get("composite_names") else Counter(),
         )
 
 
@@ -277,6 +281,7 @@ def assemble_terminology(
     # OBO ontologies: MeSH xref joins; names only where the MeSH mapping is unique.
     seed_ids = {curie for curie, _, _ in vocab.seed_nodes}
     obo_names: dict[str, list[str]] = {}
+    omim_to_mesh: dict[str, set[str]] = defaultdict(set)
     for prefix in ("DOID", "MONDO", "HP"):
         for curie, name, syns, xrefs in vocab.obo.get(prefix, []):
             mesh = sorted({x for x in xrefs if x.startswith("MESH:") and x in concepts})
@@ -291,6 +296,7 @@ def assemble_terminology(
                     c.equivalents.update(x for x in xrefs if x.startswith("UMLS:"))
                     stats[f"{prefix.lower()}_own_concepts"] += 1
                 continue
+            omim = sorted({x for x in xrefs if x.startswith("OMIM:")})
             for m in mesh:
                 c = concepts[m]
                 if c.family != "Disease":
@@ -302,7 +308,25 @@ def assemble_terminology(
                     add_names(c, [name, *syns])
                     # MONDO bridges MeSH and DOID where DOID's own MeSH xref is missing.
                     c.equivalents.update(x for x in xrefs if x.startswith("DOID:"))
+                    if len(omim) == 1:  # a one-to-one chain OMIM - term - MeSH (not a phenotypic series)
+                        omim_to_mesh[omim[0]].add(m)
                 stats[f"{prefix.lower()}_joined_to_mesh"] += 1
+
+    # OMIM (NCBI-disease's second id space): an OMIM id and a MeSH disease concept that DOID/MONDO
+    # terms join only to each other (each term with one OMIM and one MeSH xref; no other OMIM id
+    # on that MeSH concept, no other MeSH concept for that OMIM id) are one concept. A MeSH
+    # heading that several OMIM entries map to (a broader disease) gets none of them.
+    mesh_to_omim: dict[str, set[str]] = defaultdict(set)
+    for om, targets in omim_to_mesh.items():
+        for m in targets:
+            mesh_to_omim[m].add(om)
+    for om, targets in sorted(omim_to_mesh.items()):
+        m = next(iter(targets))
+        if len(targets) == 1 and len(mesh_to_omim[m]) == 1:
+            concepts[m].equivalents.add(om)
+            stats["omim_joined_to_mesh"] += 1
+        else:
+            stats["omim_not_one_to_one"] += 1
 
     # Chemicals: MeSH <-> ChEBI <-> DrugBank.
     chebi_to_mesh: dict[str, set[str]] = defaultdict(set)
@@ -351,18 +375,33 @@ def assemble_terminology(
             concepts[k].equivalents.add(curie)
             add_names(concepts[k], [name])
 
-    # Corpus names (the strongest synonym source).
+    # Corpus names (the strongest synonym source). A corpus id that is an equivalent id of exactly
+    # one concept (an OMIM id joined to MeSH above) gives its names to that concept.
+    owners: dict[str, set[str]] = defaultdict(set)
+    for c in concepts.values():
+        for e in c.equivalents:
+            if e.startswith("OMIM:"):
+                owners[e].add(c.key)
+
+    def resolve(curie: str) -> TermConcept | None:
+        if curie in concepts:
+            return concepts[curie]
+        keys = owners.get(curie, set())
+        return concepts[next(iter(keys))] if len(keys) == 1 else None
+
     for text, label, curie in corpus_pairs:
         text = text.strip()
         if not text:
             continue
         if "|" in curie:
             for part in set(curie.split("|")):
-                if part in concepts:
-                    concepts[part].composite_names[text] += 1
+                target = resolve(part)
+                if target is not None:
+                    target.composite_names[text] += 1
             stats["corpus_composite_mentions"] += 1
             continue
-        found = concepts.get(curie)
+        found = resolve(curie)
+        stats["corpus_pairs_via_equivalent_id"] += found is not None and found.key != curie
         if found is None:
             found = concepts[curie] = TermConcept(key=curie, label=label, name=text)
             stats[f"corpus_own_concepts_{curie.split(':')[0]}"] += 1

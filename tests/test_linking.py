@@ -9,10 +9,15 @@ import pytest
 
 from kg.assemble import mention_node, node_id
 from kg.linking import (
+    FEATURES,
     CandidateIndex,
     CandidateLinker,
+    _FamilyIndex,
+    candidate_features,
     coordination_key,
+    default_cache_dir,
     local_id,
+    query_keys,
     split_composite,
     text_long_forms,
 )
@@ -201,3 +206,137 @@ def test_text_long_forms_fallback() -> None:
         "DEN": "diethylnitrosamine",
         "AAPC": "attenuated adenomatous polyposis coli",
     }
+
+
+def _disease(key: str, name: str, *names: str) -> TermConcept:
+    return TermConcept(key, "Disease", name, names={name, *names})
+
+
+def test_omim_equivalence_one_to_one_only() -> None:
+    # MONDO joins OMIM:100100 to exactly one MeSH concept and that concept to no other OMIM id: one
+    # concept. Two OMIM entries on one (broader) MeSH heading: neither becomes its equivalent.
+    vocab = Vocabularies(
+        mesh=[
+            ("C535000", "Copper toxicosis", [], ["C18.452"]),
+            ("D006973", "Hypertension", ["High Blood Pressure"], ["C14.907.489"]),
+        ],
+        obo={
+            "MONDO": [
+                ("MONDO:0000001", "copper toxicosis", ["hepatic copper toxicosis"], ["MESH:C535000", "OMIM:100100"]),
+                ("MONDO:0000002", "hypertension, essential, 1", [], ["MESH:D006973", "OMIM:200200"]),
+                ("MONDO:0000003", "hypertension, essential, 2", [], ["MESH:D006973", "OMIM:200300"]),
+            ]
+        },
+    )
+    pairs = [("CT", "Disease", "OMIM:100100"), ("copper toxicosis", "Disease", "OMIM:100100")]
+    concepts, stats = assemble_terminology(vocab, pairs)
+    by = {c.key: c for c in concepts}
+    assert "OMIM:100100" in by["MESH:C535000"].ids
+    assert not any(e.startswith("OMIM:") for e in by["MESH:D006973"].ids)
+    # The corpus names of the OMIM id go to the MeSH concept; no OMIM-only concept is made.
+    assert "OMIM:100100" not in by and by["MESH:C535000"].corpus_names["CT"] == 1
+    assert stats["resolutions"]["omim_joined_to_mesh"] == 1
+    assert stats["resolutions"]["corpus_pairs_via_equivalent_id"] == 2
+    linker = CandidateLinker(CandidateIndex(concepts), heuristic_reranker(), threshold=0.3)
+    (m,) = linker([_mention("copper toxicosis")])
+    assert "OMIM:100100" in {m.curie, *m.xrefs}
+
+
+def test_composite_reading_from_training_annotations() -> None:
+    # BC5CDR annotates "hemorrhagic cystitis" as Hemorrhage + Cystitis (no coordination in the text).
+    hem = _disease("MESH:D006470", "Hemorrhage", "Bleeding")
+    cys = _disease("MESH:D003556", "Cystitis")
+    whole = _disease("MESH:D000096722", "Cystitis, Hemorrhagic", "Hemorrhagic Cystitis")
+    for c in (hem, cys):
+        c.composite_names["hemorrhagic cystitis"] = 3
+    linker = CandidateLinker(CandidateIndex([hem, cys, whole]), heuristic_reranker(), threshold=0.3)
+    result = linker.link_text("Hemorrhagic cystitis", "Disease")
+    assert result.composite
+    assert [cands[0].concept.key for _, cands in result.parts] == ["MESH:D003556", "MESH:D006470"]
+    assert all(cands[0].score == pytest.approx(3 / 4) for _, cands in result.parts)
+    # The abbreviation is read through its long form; mentions come out one per concept.
+    out = linker([_mention("HC", long_form="hemorrhagic cystitis")])
+    assert sorted(m.curie for m in out) == ["MESH:D003556", "MESH:D006470"]
+    # Annotated more often as one concept: no composite reading.
+    whole.corpus_names["hemorrhagic cystitis"] = 5
+    linker = CandidateLinker(CandidateIndex([hem, cys, whole]), heuristic_reranker(), threshold=0.3)
+    result = linker.link_text("hemorrhagic cystitis", "Disease")
+    assert not result.composite and result.parts[0][1][0].concept.key == "MESH:D000096722"
+
+
+def test_tied_candidates_share_a_rank_and_spelling_variants(linker: CandidateLinker) -> None:
+    a = _disease("MESH:C000001", "Lipomatosis, Familial", "Lipoma")
+    b = _disease("MESH:D008067", "Lipoma")
+    index = CandidateIndex([a, b])
+    feats = candidate_features(index, "lipoma", "Disease", index.generate("lipoma", "Disease"), False)
+    rank = FEATURES.index("inv_rank")
+    assert feats[0][rank] == feats[1][rank] == 1.0
+    # British spelling and carcinoma -> cancer are exact-lookup variants.
+    assert "breast cancer" in query_keys("breast carcinoma")
+    assert "breast tumors" in query_keys("breast tumours")
+    assert linker.rank("breast carcinoma", "Disease")[0].concept.key == "MESH:D001943"
+
+
+def _tiny_index_concepts(extra: str | None = None) -> list[TermConcept]:
+    organs = ["kidney", "lung", "skin", "liver", "bone", "brain", "heart", "colon", "breast", "ovary"]
+    out = [_disease(f"MESH:D9{i:05d}", f"{w} disease", f"{w} disorder") for i, w in enumerate(organs)]
+    if extra:
+        out.append(_disease("MESH:D999999", extra))
+    return out
+
+
+def _ranked(index: CandidateIndex, text: str) -> list[tuple[str, float]]:
+    linker = CandidateLinker(index, heuristic_reranker(), threshold=0.3)
+    return [(c.concept.key, c.score) for c in linker.rank(text, "Disease")]
+
+
+def test_tfidf_cache_reused_and_invalidated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    first = _ranked(CandidateIndex(_tiny_index_concepts(), cache_dir=cache), "lung disorders")
+    files = sorted(cache.glob("linker-tfidf-disease-*.npz"))
+    assert len(files) == 1 and first[0][0] == "MESH:D900001"
+    fits: list[int] = []
+    real_fit = _FamilyIndex.fit.__func__  # type: ignore[attr-defined]
+
+    def counting_fit(cls: type[_FamilyIndex], names: list[str]) -> _FamilyIndex:
+        fits.append(len(names))
+        return real_fit(cls, names)
+
+    monkeypatch.setattr(_FamilyIndex, "fit", classmethod(counting_fit))
+    # A second start loads the cached index (no fit) and ranks identically.
+    assert _ranked(CandidateIndex(_tiny_index_concepts(), cache_dir=cache), "lung disorders") == first
+    assert fits == []
+    # A changed terminology has another key: fitted anew, the old file is left alone.
+    changed = _ranked(CandidateIndex(_tiny_index_concepts("lung fibrosis"), cache_dir=cache), "lung fibrosis")
+    assert fits and changed[0][0] == "MESH:D999999"
+    assert len(list(cache.glob("linker-tfidf-disease-*.npz"))) == 2
+    # An unreadable cache file is rebuilt, not trusted.
+    files[0].write_bytes(b"not an npz")
+    fits.clear()
+    assert _ranked(CandidateIndex(_tiny_index_concepts(), cache_dir=cache), "lung disorders") == first
+    assert fits
+
+
+def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MEDKG_CACHE_DIR", str(tmp_path))
+    assert default_cache_dir() == tmp_path
+    monkeypatch.setenv("MEDKG_CACHE_DIR", "off")
+    assert default_cache_dir() is None
+    monkeypatch.delenv("MEDKG_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "medkg"
+
+
+def test_short_form_only_feature_and_sulph_spelling() -> None:
+    pen = TermConcept("MESH:D010400", "Drug", "Penicillin G", names={"Penicillin G"})
+    pen.corpus_names["PG"] = 3
+    pg = TermConcept("MESH:D011453", "Drug", "Prostaglandins", names={"Prostaglandins", "Prostaglandin"})
+    preg = TermConcept("MESH:C018370", "Drug", "pregnenolone sulfate", names={"pregnenolone sulfate"})
+    linker = CandidateLinker(CandidateIndex([pen, pg, preg]), heuristic_reranker(), threshold=0.3)
+    last = len(FEATURES) - 1
+    assert FEATURES[last] == "short_form_only"
+    by_key = {c.concept.key: c.features for c in linker.rank("PG", "Drug", long_form="prostaglandin")}
+    assert by_key["MESH:D010400"][last] == 1.0 and by_key["MESH:D011453"][last] == 0.0
+    assert all(c.features[last] == 0.0 for c in linker.rank("PG", "Drug"))  # no long form: no signal
+    assert all(len(c.features) == len(FEATURES) for c in linker.rank("PG", "Drug"))
+    assert linker.rank("Pregnenolone sulphate", "Drug")[0].concept.key == "MESH:C018370"

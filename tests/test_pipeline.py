@@ -86,8 +86,10 @@ def test_build_end_to_end_with_seed(tmp_path, corpus, seed_dir):
         # the seed's own edge is there, from the curated source
         assert edges[("DRUGBANK:DB00945", "TREATS", "DOID:10763")].sources == ("hetionet",)
         assert ("MESH:D010406", "CAUSES", "MESH:D005076") in edges  # penicillin -> rash
-        assert ("MESH:D006333", "HAS_SYMPTOM", "HP:0002094") in edges  # heart failure -> dyspnea
-        assert ("MESH:D006333", "HAS_SYMPTOM", "HP:0000969") in edges  # heart failure -> edema (coordination)
+        # heart failure -> dyspnea, edema (coordination): symptoms land on the MeSH symptom ids the
+        # seed graph uses, with the HPO ids as equivalent ids
+        assert ("MESH:D006333", "HAS_SYMPTOM", "MESH:D004417") in edges
+        assert ("MESH:D006333", "HAS_SYMPTOM", "MESH:D004487") in edges
         assert ("DRUGBANK:DB00682", "INTERACTS_WITH", "DRUGBANK:DB01118") in edges
         # negated mention: evidence kept with its status, no asserted edge
         ev = [e for e in store.evidence() if e.doc_id == "n3" and e.type == "CAUSES"]
@@ -96,6 +98,8 @@ def test_build_end_to_end_with_seed(tmp_path, corpus, seed_dir):
         nodes = {n.id: n for n in store.nodes()}
         assert nodes["DOID:10763"].sources == ("hetionet", "text")
         assert nodes["DOID:10763"].name == "hypertension"
+        assert {"MESH:D006973", "HP:0000822"} <= set(nodes["DOID:10763"].xrefs)  # merged with equivalent ids
+        assert "HP:0002094" in nodes["MESH:D004417"].xrefs
 
 
 def test_incremental_rerun_skips_and_replaces(tmp_path, corpus, seed_dir):
