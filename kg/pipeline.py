@@ -73,6 +73,7 @@ class TextPipeline:
             getattr(self.ner, "version", ""),
             self.config.linker.model_dump(),
             self.config.relations.model_dump(),
+            getattr(self.relations, "version", ""),
             [file_sha256(p) for p in rule_files],
             file_sha256(lexicon) if lexicon.exists() else "",
         )

@@ -7,6 +7,10 @@
   that pass the negative filter; confidence = 1 - P(none).
 * ``HAS_SYMPTOM`` has no trained model yet: it comes from the ``rules`` extractor (``rules_for``).
 
+Clinical-note settings (the defaults, parameters of the extractor): drug–disease pairs only
+within one sentence (``max_sentence_distance=0``) and no best-pair fallback (``fallback=False``);
+the benchmark evaluation of abstracts uses cross-sentence pairs and the tuned fallback.
+
 Assertion: mentions of one concept are grouped by whether they are asserted (present or
 historical) or not, so a negated, hypothetical or family-history mention never lends its
 features to an asserted pair; a relation whose evidence mention is not asserted is kept with
@@ -43,24 +47,53 @@ def concept_key(m: Mention) -> str:
 
 
 def reldoc_from_mentions(
-    analyzed: AnalyzedDocument, mentions: Sequence[Mention], title_end: int | None = None, split_assertion: bool = True
+    analyzed: AnalyzedDocument,
+    mentions: Sequence[Mention],
+    title_end: int | None = None,
+    split_assertion: bool = True,
+    linked_only: bool = False,
 ) -> tuple[RelDoc, list[Mention]]:
-    """A :class:`RelDoc` over linked mentions; concepts are split by assertion when ``split_assertion``.
+    """A :class:`RelDoc` over linked mentions.
+
+    Mentions of one label family (drug; disease or symptom) whose concepts share an id (CURIE or
+    equivalent id) are one concept; with ``split_assertion`` its asserted and non-asserted
+    mentions are two. ``linked_only`` leaves out mentions without a CURIE (NIL).
 
     Returns:
         (the document, the mentions in ``Ent.index`` order).
     """
+    kept = [m for m in mentions if m.curie is not None or not linked_only]
+    parent = list(range(len(kept)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[bool, str], int] = {}
+    for i, m in enumerate(kept):
+        family = m.label in DRUG_LABELS
+        for x in (concept_key(m), *m.xrefs):
+            j = owner.setdefault((family, x), i)
+            parent[find(i)] = find(j)
+    group_ids: dict[int, set[str]] = {}
+    for i, m in enumerate(kept):
+        group_ids.setdefault(find(i), set()).update({concept_key(m), *m.xrefs})
+    names = {root: min(concept_key(kept[i]) for i in range(len(kept)) if find(i) == root) for root in group_ids}
     sentences = [(s.start, s.end) for s in analyzed.sentences]
     ents = []
     ids: dict[str, frozenset[str]] = {}
-    for i, m in enumerate(mentions):
-        key = concept_key(m)
+    for i, m in enumerate(kept):
+        root = find(i)
+        key = names[root]
+        ids[key] = frozenset(group_ids[root])
         if split_assertion and not m.asserted:
             key = f"{key}#not-asserted"
-        ids[key] = frozenset({concept_key(m), *m.xrefs})
+            ids[key] = frozenset(group_ids[root])
         ents.append(Ent(m.start, m.end, m.label, (key,), m.sentence_index, i))
     text = analyzed.document.text
-    return RelDoc(analyzed.document.id, text, sentences, ents, title_end, ids), list(mentions)
+    return RelDoc(analyzed.document.id, text, sentences, ents, title_end, ids), kept
 
 
 def _evidence(analyzed: AnalyzedDocument, a: Mention, b: Mention) -> str:
@@ -88,6 +121,8 @@ class TrainedRelationExtractor:
         ddi: str | None = "relations-ddi",
         rules_for: Sequence[str] = ("HAS_SYMPTOM",),
         min_confidence: float = 0.0,
+        max_sentence_distance: int | None = 0,
+        fallback: bool = False,
     ) -> None:
         from kg.relations import RuleRelationExtractor
         from kg.relex.models import load_relation_model
@@ -98,6 +133,8 @@ class TrainedRelationExtractor:
         self.rules = RuleRelationExtractor(schema) if rules_for else None
         self.rules_for = set(rules_for)
         self.min_confidence = min_confidence
+        self.max_sentence_distance = max_sentence_distance
+        self.fallback = fallback
         versions = [f"dd{self.dd.version}"] + ([f"ddi{self.ddi.version}"] if self.ddi else [])
         self.version = f"{VERSION}+{'+'.join(versions)}"
 
@@ -127,7 +164,7 @@ class TrainedRelationExtractor:
         dd_mentions = [m for m in mentions if m.label in DRUG_LABELS | DISEASE_LABELS]
         if dd_mentions:
             doc, ordered = reldoc_from_mentions(analyzed, dd_mentions)
-            for p in self.dd.predict(doc):
+            for p in self.dd.predict(doc, fallback=self.fallback, max_sentence_distance=self.max_sentence_distance):
                 if p.type not in self.schema.extracted_relationships:
                     continue
                 a, b = ordered[p.drug_mention], ordered[p.disease_mention]
@@ -215,11 +252,3 @@ def evaluate_notes(
     report = score_sets(gold, pred)
     report["relations_found"] = dict(n_rel)
     return report
-
-
-from kg.relations import RELATION_REGISTRY  # noqa: E402
-
-
-@RELATION_REGISTRY.register("trained")
-def _trained(schema: GraphSchema, **params: Any) -> TrainedRelationExtractor:
-    return TrainedRelationExtractor(schema, **params)

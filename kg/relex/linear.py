@@ -31,6 +31,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ MODEL_FILE = "linear.json.gz"
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[^\sa-z0-9]", re.IGNORECASE)
 _NEG = re.compile(r"\b(not|no|without|neither|nor|unrelated|rather than|instead of|despite)\b", re.IGNORECASE)
 DRUG_LABELS = frozenset({"Drug"})
+RULE_TYPES = ("TREATS", "CAUSES")
 DISEASE_LABELS = frozenset({"Disease", "Symptom"})
 
 
@@ -106,6 +108,34 @@ def reldoc_from_gold(gold: GoldDocument) -> RelDoc:
         if concepts:
             ents.append(Ent(e.start, e.end, e.label, concepts, _sentence_of(spans, e.start), i))
     return RelDoc(gold.document.id, text, list(spans), ents, gold.title_end)
+
+
+@lru_cache(maxsize=1)
+def _rule_patterns() -> tuple[re.Pattern[str], list[tuple[str, str, re.Pattern[str]]]]:
+    """The trigger patterns of the ``rules`` extractor (kept as data), used here as features."""
+    import yaml
+
+    from kg.relations import PATTERNS_PATH
+
+    raw = yaml.safe_load(PATTERNS_PATH.read_text(encoding="utf-8"))
+    pats = [
+        (rel, item["order"], re.compile(item["regex"]))
+        for rel, items in raw["patterns"].items()
+        if rel in RULE_TYPES
+        for item in items
+    ]
+    return re.compile(raw["blockers"]), pats
+
+
+def _rule_features(gap: str, drug_first: bool) -> list[str]:
+    """Which trigger patterns of the rules extractor fire on the gap between drug and disease."""
+    blockers, pats = _rule_patterns()
+    gap = gap.lower()
+    out = ["rule:blocked"] if blockers.search(gap) else []
+    for rel, order, regex in pats:
+        if (order == "head_first") == drug_first and regex.search(gap):
+            out.append(f"rule:{rel}")
+    return sorted(set(out))
 
 
 def _words(text: str) -> list[str]:
@@ -195,6 +225,8 @@ def _mention_pair_features(doc: RelDoc, a: Ent, b: Ent, others: int) -> list[str
     gap = text[first.end : max(first.end, second.start)]
     words = _words(gap)
     feats = [f"sent:order={order}", f"sent:dist={_bucket(len(words), (0, 1, 2, 3, 5, 8, 12, 20))}"]
+    if len(gap) <= 70:
+        feats += _rule_features(gap, first is a)
     if len(words) <= 12:
         for w in set(words):
             feats.append(f"sent:bw={w}")
@@ -376,12 +408,17 @@ def _fit(x: Any, y: np.ndarray, n_classes: int, c: float, seed: int) -> tuple[np
     """Multinomial (or binary) L2 logistic regression; returns (coef (classes, features), intercept)."""
     from sklearn.linear_model import LogisticRegression
 
+    coef = np.zeros((n_classes, x.shape[1]))
+    intercept = np.full(n_classes, -20.0)  # classes absent from the training data never win
+    present = np.unique(y)
+    if len(present) < 2:
+        intercept[int(present[0]) if len(present) else 0] = 0.0
+        return coef, intercept
     lr = LogisticRegression(C=c, max_iter=2000, random_state=seed)
     lr.fit(x, y)
-    coef = np.zeros((n_classes, x.shape[1]))
-    intercept = np.zeros(n_classes)
-    if len(lr.classes_) == 2 and n_classes == 2:
-        coef[1], intercept[1] = lr.coef_[0], lr.intercept_[0]
+    if len(lr.classes_) == 2:
+        intercept[int(lr.classes_[0])] = 0.0
+        coef[int(lr.classes_[1])], intercept[int(lr.classes_[1])] = lr.coef_[0], lr.intercept_[0]
     else:
         for k, cls in enumerate(lr.classes_):
             coef[int(cls)], intercept[int(cls)] = lr.coef_[k], lr.intercept_[k]
@@ -428,17 +465,39 @@ class DocLinearModel:
                 return h
         raise KeyError(f"relation model has no head {name!r}; heads: {', '.join(h.name for h in self.heads)}")
 
-    def predict(self, doc: RelDoc, heads: Sequence[str] | None = None) -> list[PairPrediction]:
-        """Document-level relations of ``doc`` from the named heads (default all)."""
+    def predict(
+        self,
+        doc: RelDoc,
+        heads: Sequence[str] | None = None,
+        fallback: bool = True,
+        max_sentence_distance: int | None = None,
+    ) -> list[PairPrediction]:
+        """Document-level relations of ``doc`` from the named heads (default all).
+
+        Args:
+            doc: The document.
+            heads: Head names to use (default all).
+            fallback: Give a document with no relation above threshold its best pair (tuned on
+                abstracts, where nearly every document states one; off for clinical notes).
+            max_sentence_distance: Only pairs with mentions at most this many sentences apart.
+        """
         out: list[PairPrediction] = []
         for h in self.heads:
             if heads is not None and h.name not in heads:
                 continue
             cands = candidates(doc, h.priors)
+            if max_sentence_distance is not None:
+                ents = {e.index: e for e in doc.ents}
+                cands = [
+                    c
+                    for c in cands
+                    if min(abs(ents[a].sentence - ents[b].sentence) for a, b, _ in c.mention_pairs)
+                    <= max_sentence_distance
+                ]
             if not cands:
                 continue
             probs = _softmax(h.logits(cands))
-            for i, k in decide(cands, probs, h.fallback):
+            for i, k in decide(cands, probs, h.fallback if fallback else None):
                 c = cands[i]
                 best = max(c.mention_pairs, key=lambda mp: h.local_score(mp[2], k))
                 corpus_type = h.classes[k]
@@ -648,7 +707,11 @@ def evaluate_pubtator(
 
 
 class _EndToEnd:
-    """medkg's NER, assertion and linking on a corpus document, as a :class:`RelDoc`."""
+    """medkg's NER, assertion and linking on a corpus document, as a :class:`RelDoc`.
+
+    NIL mentions predict no concept (as in the end-to-end linking evaluation); concepts that
+    share an equivalent id are merged (:func:`kg.relex.extractor.reldoc_from_mentions`).
+    """
 
     def __init__(self, ner: str, linker: str) -> None:
         from kg import linking  # noqa: F401
@@ -666,5 +729,7 @@ class _EndToEnd:
 
         analyzed = analyze(gold.document)
         mentions = self.linker(self.assertion(analyzed, self.ner(analyzed)))
-        doc, _ = reldoc_from_mentions(analyzed, mentions, title_end=gold.title_end)
+        doc, _ = reldoc_from_mentions(
+            analyzed, mentions, title_end=gold.title_end, split_assertion=False, linked_only=True
+        )
         return doc
