@@ -8,7 +8,9 @@
 * ``HAS_SYMPTOM`` has no trained model yet: it comes from the ``rules`` extractor (``rules_for``).
 
 Clinical-note settings (the defaults, parameters of the extractor): drug–disease pairs only
-within one sentence (``max_sentence_distance=0``) and no best-pair fallback (``fallback=False``);
+within one sentence (``max_sentence_distance=0``), no best-pair fallback (``fallback=False``)
+and a minimum probability of 0.4 (``min_confidence``; the heads' abstract-tuned thresholds let
+bare co-mentions such as "lisinopril and hypertension were discussed" through at ~0.35);
 the benchmark evaluation of abstracts uses cross-sentence pairs and the tuned fallback.
 
 Assertion: mentions of one concept are grouped by whether they are asserted (present or
@@ -120,7 +122,7 @@ class TrainedRelationExtractor:
         drug_disease: str = "relations-drug-disease",
         ddi: str | None = "relations-ddi",
         rules_for: Sequence[str] = ("HAS_SYMPTOM",),
-        min_confidence: float = 0.0,
+        min_confidence: float = 0.4,
         max_sentence_distance: int | None = 0,
         fallback: bool = False,
     ) -> None:

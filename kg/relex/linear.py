@@ -217,7 +217,7 @@ def build_priors(docs: Sequence[tuple[RelDoc, set[tuple[str, str]]]]) -> Priors:
     return pri
 
 
-def _mention_pair_features(doc: RelDoc, a: Ent, b: Ent, others: int) -> list[str]:
+def _mention_pair_features(doc: RelDoc, a: Ent, b: Ent, others: int, mention_words: bool = False) -> list[str]:
     """Sentence-level features of a drug mention ``a`` and a disease mention ``b`` in one sentence."""
     text = doc.text
     first, second = (a, b) if a.start <= b.start else (b, a)
@@ -243,6 +243,8 @@ def _mention_pair_features(doc: RelDoc, a: Ent, b: Ent, others: int) -> list[str
     after_drug = _words(text[a.end : min(s1, a.end + 30)])[:2]
     before_dis = _words(text[max(s0, b.start - 30) : b.start])[-2:]
     feats += [f"sent:drug_next={w}" for w in after_drug] + [f"sent:dis_prev={w}" for w in before_dis]
+    if mention_words:
+        feats += [f"sent:dis_word={w}" for w in _words(text[b.start : b.end])]
     feats.append(f"sent:others={_bucket(others, (0, 1, 2, 4))}")
     if _NEG.search(gap):
         feats.append("sent:neg_gap")
@@ -251,8 +253,11 @@ def _mention_pair_features(doc: RelDoc, a: Ent, b: Ent, others: int) -> list[str
     return feats
 
 
-def candidates(doc: RelDoc, priors: Priors | None = None) -> list[Candidate]:
-    """Every (drug concept, disease concept) candidate of a document with its features."""
+def candidates(doc: RelDoc, priors: Priors | None = None, mention_words: bool = False) -> list[Candidate]:
+    """Every (drug concept, disease concept) candidate of a document with its features.
+
+    ``mention_words`` adds the words of the disease mention (``toxicity``, ``injury``...).
+    """
     by_concept: dict[str, list[Ent]] = defaultdict(list)
     for e in doc.ents:
         for c in e.concepts:
@@ -288,7 +293,7 @@ def candidates(doc: RelDoc, priors: Priors | None = None) -> list[Candidate]:
                         continue
                     lo, hi = min(a.start, b.start), max(a.end, b.end)
                     others = sum(1 for e in ents_by_sentence[a.sentence] if lo <= e.start and e.end <= hi) - 2
-                    f = _mention_pair_features(doc, a, b, max(0, others))
+                    f = _mention_pair_features(doc, a, b, max(0, others), mention_words)
                     pairs.append((a.index, b.index, f))
                     cooc += 1
                     for name in f:
@@ -335,6 +340,7 @@ class Head:
     fallback: float | None = None  # min probability for a document's best pair when nothing fires
     priors: Priors | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    mention_words: bool = False
 
     def matrix(self, cands: Sequence[Candidate]) -> Any:
         """Sparse feature matrix (candidates, features) over the head's vocabulary."""
@@ -373,6 +379,7 @@ class Head:
             "fallback": self.fallback,
             "priors": self.priors.to_json() if self.priors else None,
             "metrics": self.metrics,
+            "mention_words": self.mention_words,
         }
 
     @classmethod
@@ -387,6 +394,7 @@ class Head:
             fallback=obj["fallback"],
             priors=Priors.from_json(obj["priors"]) if obj.get("priors") else None,
             metrics=obj.get("metrics", {}),
+            mention_words=bool(obj.get("mention_words", False)),
         )
 
 
@@ -485,7 +493,7 @@ class DocLinearModel:
         for h in self.heads:
             if heads is not None and h.name not in heads:
                 continue
-            cands = candidates(doc, h.priors)
+            cands = candidates(doc, h.priors, h.mention_words)
             if max_sentence_distance is not None:
                 ents = {e.index: e for e in doc.ents}
                 cands = [
@@ -567,10 +575,12 @@ def gold_pairs(gold: GoldDocument, doc: RelDoc, classes: Sequence[str]) -> dict[
 def train_linear(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], meta: dict[str, Any]) -> None:
     """Train one head per configured head name (``data[].head``) and write the model into ``cfg.out``."""
     params = dict(cfg.params)
-    c_reg = float(params.get("C", 0.5))
+    c_raw = params.get("C", 0.5)
+    c_grid = [float(c) for c in (c_raw if isinstance(c_raw, list) else [c_raw])]
     folds = int(params.get("folds", 5))
     min_count = int(params.get("min_feature_count", 2))
     use_priors = bool(params.get("priors", True))
+    mention_words = bool(params.get("mention_words", False))
     grouped: dict[str, list[GoldDocument]] = defaultdict(list)
     for spec, docs in corpora:
         if spec.format != "pubtator":
@@ -597,7 +607,7 @@ def train_linear(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], meta: 
         cand_fold: list[int] = []
         y: list[int] = []
         for d, lab, f in zip(reldocs, labels, fold, strict=True):
-            for c in candidates(d, fold_priors[f]):
+            for c in candidates(d, fold_priors[f], mention_words):
                 cands.append(c)
                 cand_fold.append(f)
                 y.append(classes.index(lab.get((c.drug, c.disease), "none")))
@@ -614,31 +624,46 @@ def train_linear(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], meta: 
             missed,
             len(vocab),
         )
-        head = Head(name, classes, vocab, np.zeros((len(classes), len(vocab))), np.zeros(len(classes)))
+        head = Head(
+            name,
+            classes,
+            vocab,
+            np.zeros((len(classes), len(vocab))),
+            np.zeros(len(classes)),
+            mention_words=mention_words,
+        )
         x = head.matrix(cands)
-        oof = np.zeros((len(cands), len(classes)))
         fold_arr = np.asarray(cand_fold)
-        for k in range(folds):
-            tr, te = fold_arr != k, fold_arr == k
-            coef, icpt = _fit(x[tr], gold_arr[tr], len(classes), c_reg, cfg.seed)
-            oof[te] = np.asarray(x[te] @ coef.T) + icpt
-        best = (0.0, None, -1.0)
-        for off in [v / 4 for v in range(-8, 13)]:
-            z = oof.copy()
-            z[:, 0] += off
-            probs = _softmax(z)
-            for fb in [None, 0.05, 0.1, 0.2, 0.3]:
-                f1 = _micro_f1(cands, probs, gold_arr, fb)
-                if f1 > best[2] + 1e-9:
-                    best = (off, fb, f1)
+        # (C, none bias, fallback, F1): every setting is judged on out-of-fold predictions only.
+        best: tuple[float, float, float | None, float] = (c_grid[0], 0.0, None, -1.0)
+        oof_by_c = {}
+        for c_reg in c_grid:
+            oof = np.zeros((len(cands), len(classes)))
+            for k in range(folds):
+                tr, te = fold_arr != k, fold_arr == k
+                coef, icpt = _fit(x[tr], gold_arr[tr], len(classes), c_reg, cfg.seed)
+                oof[te] = np.asarray(x[te] @ coef.T) + icpt
+            c_best = -1.0
+            for off in [v / 4 for v in range(-8, 13)]:
+                z = oof.copy()
+                z[:, 0] += off
+                probs = _softmax(z)
+                for fb in [None, 0.05, 0.1, 0.2, 0.3]:
+                    f1 = _micro_f1(cands, probs, gold_arr, fb)
+                    c_best = max(c_best, f1)
+                    if f1 > best[3] + 1e-9:
+                        best = (c_reg, off, fb, f1)
+            oof_by_c[c_reg] = round(c_best, 4)
+            log.info("head %s: C %.3g out-of-fold micro F1 %.4f", name, c_reg, c_best)
+        c_reg = best[0]
         head.coef, head.intercept = _fit(x, gold_arr, len(classes), c_reg, cfg.seed)
-        head.none_bias, head.fallback = best[0], best[1]
+        head.none_bias, head.fallback = best[1], best[2]
         head.priors = (
             build_priors(list(zip(reldocs, [set(lab) for lab in labels], strict=True))) if use_priors else None
         )
         # F1 of out-of-fold decisions over the candidates (gold pairs with no candidate excluded).
-        head.metrics = {"oof_candidate_micro_f1": round(best[2], 4), "folds": folds}
-        log.info("head %s: none bias %.2f, fallback %s, out-of-fold micro F1 %.4f", name, *best)
+        head.metrics = {"oof_candidate_micro_f1": round(best[3], 4), "folds": folds}
+        log.info("head %s: C %.3g, none bias %.2f, fallback %s, out-of-fold micro F1 %.4f", name, *best)
         heads.append(head)
         head_meta[name] = {
             "classes": classes,
@@ -647,12 +672,13 @@ def train_linear(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], meta: 
             "candidates_per_class": np.bincount(gold_arr, minlength=len(classes)).tolist(),
             "gold_pairs_without_candidate": missed,
             "features": len(vocab),
-            "none_bias": best[0],
-            "fallback": best[1],
-            "oof_candidate_micro_f1": round(best[2], 4),
+            "C": c_reg,
+            "oof_micro_f1_by_C": oof_by_c,
+            "none_bias": best[1],
+            "fallback": best[2],
+            "oof_candidate_micro_f1": round(best[3], 4),
         }
     meta["heads"] = head_meta
-    meta["C"] = c_reg
     DocLinearModel(heads, meta).save(cfg.out)
 
 

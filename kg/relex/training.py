@@ -88,7 +88,8 @@ def load_rel_config(path: str | Path, overrides: Sequence[str] = ()) -> RelTrain
         cfg = RelTrainConfig.model_validate(_resolve_env(tree))
     except Exception as exc:
         raise ConfigError(f"invalid training config {path}: {exc}") from exc
-    for spec in [*cfg.data, *cfg.evaluate, *cfg.exclude_documents_of]:
+    specs: list[RelCorpusSpec | RelEvalSpec] = [*cfg.data, *cfg.evaluate, *cfg.exclude_documents_of]
+    for spec in specs:
         spec.path = _abs(spec.path)
         if not spec.path.exists():
             raise ConfigError(f"corpus not found: {spec.path}")
@@ -148,8 +149,8 @@ def train_relations(cfg: RelTrainConfig) -> dict[str, Any]:
     started = time.monotonic()
     meta = _base_meta(cfg)
     excluded: set[str] = set()
-    for spec in cfg.exclude_documents_of:
-        excluded |= {d.document.id for d in read_corpus(spec.path, spec.format)}
+    for ex in cfg.exclude_documents_of:
+        excluded |= {d.document.id for d in read_corpus(ex.path, ex.format)}
     corpora: list[tuple[RelCorpusSpec, list[GoldDocument]]] = []
     records = []
     for spec in cfg.data:
@@ -229,7 +230,8 @@ def _train_ddi(
     params = dict(cfg.params)
     blind = bool(params.pop("blind", True))
     max_tokens = int(params.pop("max_tokens", 128))
-    train, held = [], []
+    train: list[tuple[Any, int]] = []
+    held: list[tuple[Any, int]] = []
     filtered_pos: dict[str, int] = {}
     n_pos = 0
     for spec, docs in corpora:
