@@ -1,16 +1,19 @@
 """The ``trained`` relation extractor: the trained models as a pipeline stage, assertion-aware.
 
 * Drug–Disease/Symptom (``TREATS``, ``CAUSES``): the document-level model of
-  :mod:`kg.relex.linear` over the linked mentions; a concept pair's evidence is its best-scoring
+  :mod:`kg.relex.linear` over the linked mentions, with its clinical decision rule
+  (:meth:`~kg.relex.linear.DocLinearModel.clinical`: CAUSES from the CID head, TREATS from the
+  BioRED head's Negative_Correlation); a concept pair's evidence is its best-scoring
   mention pair and that pair's sentence (or the sentences spanning a cross-sentence pair).
 * Drug–Drug (``INTERACTS_WITH``): the DDI pair classifier over the sentence-level drug pairs
   that pass the negative filter; confidence = 1 - P(none).
 * ``HAS_SYMPTOM`` has no trained model yet: it comes from the ``rules`` extractor (``rules_for``).
 
 Clinical-note settings (the defaults, parameters of the extractor): drug–disease pairs only
-within one sentence (``max_sentence_distance=0``), no best-pair fallback (``fallback=False``)
-and a minimum probability of 0.4 (``min_confidence``; the heads' abstract-tuned thresholds let
-bare co-mentions such as "lisinopril and hypertension were discussed" through at ~0.35);
+within one sentence (``max_sentence_distance=0``), the clinical decision rule instead of the
+abstract-tuned thresholds and best-pair fallback (``fallback=False``), and a minimum confidence
+of 0.4 (``min_confidence``). These settings were checked on the annotated notes fixture
+(tests/fixtures/notes_annotated.jsonl), so its figure is a development figure, not a test one;
 the benchmark evaluation of abstracts uses cross-sentence pairs and the tuned fallback.
 
 Assertion: mentions of one concept are grouped by whether they are asserted (present or
@@ -166,7 +169,11 @@ class TrainedRelationExtractor:
         dd_mentions = [m for m in mentions if m.label in DRUG_LABELS | DISEASE_LABELS]
         if dd_mentions:
             doc, ordered = reldoc_from_mentions(analyzed, dd_mentions)
-            for p in self.dd.predict(doc, fallback=self.fallback, max_sentence_distance=self.max_sentence_distance):
+            if self.fallback:
+                preds = self.dd.predict(doc, fallback=True, max_sentence_distance=self.max_sentence_distance)
+            else:
+                preds = self.dd.clinical(doc, max_sentence_distance=self.max_sentence_distance)
+            for p in preds:
                 if p.type not in self.schema.extracted_relationships:
                     continue
                 a, b = ordered[p.drug_mention], ordered[p.disease_mention]

@@ -523,6 +523,55 @@ class DocLinearModel:
                 )
         return out
 
+    def clinical(self, doc: RelDoc, max_sentence_distance: int | None = 0) -> list[PairPrediction]:
+        """Relations for clinical notes (no abstract fallback, no thresholds tuned on abstracts).
+
+        ``CAUSES`` comes from the ``cid`` head's tuned decision (P(CID) as confidence). ``TREATS`` comes from the
+        ``biored`` head when a relation is more likely than not (P(none) < 0.5) and
+        ``Negative_Correlation`` is its most likely type; confidence 1 - P(none). BioRED's
+        ``Positive_Correlation`` (a correlation, not a cause) and ``Association`` assert nothing.
+        """
+        out: list[PairPrediction] = []
+        ents = {e.index: e for e in doc.ents}
+        for h in self.heads:
+            cands = candidates(doc, h.priors, h.mention_words)
+            if max_sentence_distance is not None:
+                cands = [
+                    c
+                    for c in cands
+                    if min(abs(ents[a].sentence - ents[b].sentence) for a, b, _ in c.mention_pairs)
+                    <= max_sentence_distance
+                ]
+            if not cands:
+                continue
+            probs = _softmax(h.logits(cands))
+            for c, row in zip(cands, probs, strict=True):
+                if h.name == "cid":
+                    if row[1] < row[0]:
+                        continue
+                    k, conf = 1, float(row[1])
+                elif "Negative_Correlation" in h.classes and row[0] < 0.5:
+                    k = 1 + int(row[1:].argmax())
+                    if h.classes[k] != "Negative_Correlation":
+                        continue
+                    conf = float(1.0 - row[0])
+                else:
+                    continue
+                best = max(c.mention_pairs, key=lambda mp: h.local_score(mp[2], k))
+                out.append(
+                    PairPrediction(
+                        c.drug,
+                        c.disease,
+                        h.name,
+                        h.classes[k],
+                        CORPUS_TYPES[h.classes[k]],
+                        round(conf, 4),
+                        best[0],
+                        best[1],
+                    )
+                )
+        return out
+
     def save(self, out_dir: Path) -> None:
         import gzip
 

@@ -30,7 +30,8 @@ def _last_json(args: list[str]) -> dict:
     assert result.exit_code == 0, result.output
     last = json.loads(result.output.strip().splitlines()[-1])
     assert set(last) == {"precision", "recall", "f1", "per_type"}
-    for m in [last, *last["per_type"].values()]:
+    assert all(0.0 <= last[k] <= 1.0 for k in ("precision", "recall", "f1"))
+    for m in last["per_type"].values():
         assert set(m) == {"precision", "recall", "f1"} and all(0.0 <= v <= 1.0 for v in m.values())
     return last
 

@@ -90,9 +90,18 @@ def test_relations_of_non_asserted_arguments_are_never_asserted(extractor, statu
         assert aggregate_edge(r.evidence.head, r.evidence.type, r.evidence.tail, [r]) is None
 
 
-def test_a_negation_cue_between_the_arguments_negates_the_relation(extractor):
-    found = _run(extractor, "The rash was not due to penicillin.", {"rash": "present", "penicillin": "present"})
-    assert found and all(not r.asserted and r.assertion == "negated" for r in found.values())
+def test_a_negation_cue_between_the_arguments_negates_the_relation(extractor, monkeypatch):
+    text = "The rash was not due to penicillin."
+    phrases = {"rash": "present", "penicillin": "present"}
+    assert not any(r.asserted for r in _run(extractor, text, phrases).values())
+    # Whatever the model's score, a relation across "not" is kept only as negated evidence.
+    from kg.relex.linear import PairPrediction
+
+    fake = [PairPrediction("p", "r", "cid", "CID", "CAUSES", 0.9, 1, 0)]
+    monkeypatch.setattr(extractor.dd, "clinical", lambda doc, max_sentence_distance=0: fake)
+    found = _run(extractor, text, phrases)
+    rel = found[("penicillin", "CAUSES", "rash")]
+    assert not rel.asserted and rel.assertion == "negated" and rel.confidence == 0.9
 
 
 def test_asserted_mentions_of_a_concept_do_not_borrow_from_negated_ones(extractor):
