@@ -112,6 +112,10 @@ def evaluate_relations(
     elif fmt == "jsonl":
         from kg.relex.extractor import evaluate_notes
 
+        if model is not None:
+            raise ValueError(
+                "--model names one model; notes are scored with the whole `trained` extractor (both models)"
+            )
         report = evaluate_notes(docs, gold_entities=gold_entities, ner=ner, linker=linker)
     else:
         raise ValueError(f"unknown corpus format {fmt!r}; known: pubtator, ddi, jsonl")
