@@ -298,6 +298,25 @@ def train_ner_cmd(
     typer.echo(json.dumps({"out": str(cfg.out), "metrics": metrics}))
 
 
+@train_app.command("relations")
+def train_relations_cmd(
+    config: Path = typer.Option(..., "--config", help="Training config (YAML), e.g. configs/relations/ddi.yaml."),
+    overrides: list[str] | None = typer.Option(None, "--set", help="Override a config key: key.sub=value."),
+    evaluate_only: bool = typer.Option(
+        False, "--evaluate-only", help="Do not train: re-score the existing model on the config's corpora."
+    ),
+) -> None:
+    """Train a relation model (DDI pair classifier or drug-disease document model); weights + meta.json."""
+    from kg.relex.training import evaluate_trained, load_rel_config, train_relations, update_metrics
+
+    cfg = load_rel_config(config, overrides or [])
+    if evaluate_only:
+        metrics = update_metrics(cfg, evaluate_trained(cfg))
+    else:
+        metrics = train_relations(cfg).get("metrics", {})
+    typer.echo(json.dumps({"out": str(cfg.out), "metrics": metrics}))
+
+
 @train_app.command("linker")
 def train_linker_cmd(
     hetionet_dir: Path = typer.Option(..., "--hetionet", help="Folder with the Hetionet nodes TSV."),
@@ -429,11 +448,52 @@ def eval_linking(
     typer.echo(json.dumps(summary))
 
 
+@eval_app.command("relations")
+def eval_relations(
+    corpus: Path = typer.Option(
+        ..., "--corpus", help="Annotated corpus file or folder (a test split for reported figures)."
+    ),
+    fmt: str = typer.Option(..., "--format", help="pubtator (BC5CDR CID, BioRED) | ddi (DDI 2013 XML) | jsonl"),
+    gold_entities: bool = typer.Option(
+        False, "--gold-entities", help="Use the gold entities and ids; without it medkg's NER and linking run first."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Relation model folder or packaged name (default: the task's)."
+    ),
+    ner: str = typer.Option("accurate", "--ner", help="NER registry name or model folder (end to end)."),
+    linker_name: str = typer.Option("candidates", "--linker", help="Linker registry name (end to end)."),
+) -> None:
+    """Relation P/R/F1 with the benchmark's measure; prints a report, then one JSON object as the last line."""
+    from kg.relex.evaluate import evaluate_relations
+
+    if fmt == "ddi" and not gold_entities:
+        raise typer.BadParameter("DDI 2013 is scored on its annotated candidate pairs: pass --gold-entities")
+    report = evaluate_relations(corpus, fmt, gold_entities=gold_entities, model=model, ner=ner, linker=linker_name)
+    mode = "gold entities" if gold_entities else f"end to end, NER {ner}, linker {linker_name}"
+    table = Table(title=f"relations on {corpus.name} ({mode})")
+    for col in ("type", "gold", "precision", "recall", "f1"):
+        table.add_column(col)
+    for t, m in report["per_type"].items():
+        table.add_row(t, str(m["gold"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+    table.add_row("micro", "", f"{report['precision']:.3f}", f"{report['recall']:.3f}", f"{report['f1']:.3f}")
+    console.print(table)
+    extra = {k: v for k, v in report.items() if k not in ("precision", "recall", "f1", "per_type")}
+    console.print(json.dumps(extra, default=str))
+    per_type = {t: {k: m[k] for k in ("precision", "recall", "f1")} for t, m in report["per_type"].items()}
+    typer.echo(
+        json.dumps(
+            {"precision": report["precision"], "recall": report["recall"], "f1": report["f1"], "per_type": per_type}
+        )
+    )
+
+
 @eval_app.command("ner")
 def eval_ner(
     corpus: Path = typer.Option(..., "--corpus", help="Annotated corpus file."),
     fmt: str = typer.Option(..., "--format", help="pubtator | jsonl"),
-    model: str = typer.Option("accurate", "--model", help="NER registry name (accurate, fast, dictionary) or model folder."),
+    model: str = typer.Option(
+        "accurate", "--model", help="NER registry name (accurate, fast, dictionary) or model folder."
+    ),
     label_map: list[str] | None = typer.Option(
         None, "--label-map", help="Predicted=Gold label rename, e.g. Symptom=Disease."
     ),

@@ -44,7 +44,7 @@ class LinkerConfig(_Section):
 
 
 class RelationsConfig(_Section):
-    name: str = "rules"
+    name: str = "trained"
     params: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -74,6 +74,7 @@ class TextPipeline:
             self.config.linker.model_dump(),
             getattr(self.linker, "version", ""),
             self.config.relations.model_dump(),
+            getattr(self.relations, "version", ""),
             [file_sha256(p) for p in rule_files],
             file_sha256(lexicon) if lexicon.exists() else "",
         )

@@ -2,7 +2,7 @@
 
 The ``rules`` extractor pairs mentions within a sentence and fires trigger patterns kept as data
 (``kg/resources/relation_patterns.yaml``); only pairs whose (head label, type, tail label) the
-schema allows are considered. A trained model registers under another name.
+schema allows are considered. The trained models of :mod:`kg.relex` register as ``trained``.
 """
 
 from __future__ import annotations
@@ -129,3 +129,11 @@ class RuleRelationExtractor:
 @RELATION_REGISTRY.register("rules")
 def _rules(schema: GraphSchema, **params: object) -> RuleRelationExtractor:
     return RuleRelationExtractor(schema, **params)  # type: ignore[arg-type]
+
+
+@RELATION_REGISTRY.register("trained")
+def _trained(schema: GraphSchema, **params: object) -> RelationExtractor:
+    """The trained drug–disease and DDI models (see :mod:`kg.relex.extractor`)."""
+    from kg.relex.extractor import TrainedRelationExtractor
+
+    return TrainedRelationExtractor(schema, **params)  # type: ignore[arg-type]

@@ -387,7 +387,9 @@ class Neo4jStore:
         )
         log.info("load %s started: %s", run_id, summary)
         done = 0
-        total_rows = sum(len(r) for part in (plan.nodes, plan.edges, plan.evidence, plan.hypotheses) for r in part.values())
+        total_rows = sum(
+            len(r) for part in (plan.nodes, plan.edges, plan.evidence, plan.hypotheses) for r in part.values()
+        )
         total_batches = max(1, -(-total_rows // self.batch_size) + len(plan.edges) + len(plan.nodes))
         report_every = max(1, total_batches // 20)
 

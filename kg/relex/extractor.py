@@ -1,0 +1,263 @@
+"""The ``trained`` relation extractor: the trained models as a pipeline stage, assertion-aware.
+
+* Drug–Disease/Symptom (``TREATS``, ``CAUSES``): the document-level model of
+  :mod:`kg.relex.linear` over the linked mentions, with its clinical decision rule
+  (:meth:`~kg.relex.linear.DocLinearModel.clinical`: CAUSES from the CID head, TREATS from the
+  BioRED head's Negative_Correlation); a concept pair's evidence is its best-scoring
+  mention pair and that pair's sentence (or the sentences spanning a cross-sentence pair).
+* Drug–Drug (``INTERACTS_WITH``): the DDI pair classifier over the sentence-level drug pairs
+  that pass the negative filter; confidence = 1 - P(none).
+* ``HAS_SYMPTOM`` has no trained model yet: it comes from the ``rules`` extractor (``rules_for``).
+
+Clinical-note settings (the defaults, parameters of the extractor): drug–disease pairs only
+within one sentence (``max_sentence_distance=0``), the clinical decision rule instead of the
+abstract-tuned thresholds and best-pair fallback (``fallback=False``), and a minimum confidence
+of 0.4 (``min_confidence``). These settings were checked on the annotated notes fixture
+(tests/fixtures/notes_annotated.jsonl), so its figure is a development figure, not a test one;
+the benchmark evaluation of abstracts uses cross-sentence pairs and the tuned fallback.
+
+Assertion: mentions of one concept are grouped by whether they are asserted (present or
+historical) or not, so a negated, hypothetical or family-history mention never lends its
+features to an asserted pair; a relation whose evidence mention is not asserted is kept with
+that status (the assembly stage never lets it assert an edge). A negation cue between the two
+arguments (``"the rash was not due to penicillin"``) marks the relation itself negated.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from kg.corpora import GoldDocument
+from kg.nlp import AnalyzedDocument
+from kg.relex.linear import DISEASE_LABELS, DRUG_LABELS, Ent, RelDoc
+from kg.relex.transformer import PairInput
+from kg.schema import GraphSchema
+from kg.types import Mention, RelationMention
+
+log = logging.getLogger(__name__)
+
+_RELATION_NEGATION = re.compile(
+    r"\b(not|no|never|without|rather than|instead of|unrelated to|unlikely)\b", re.IGNORECASE
+)
+VERSION = "1.0.0"
+
+
+def concept_key(m: Mention) -> str:
+    """The concept a mention stands for: its CURIE, else its label and lower-cased long form or text."""
+    return m.curie or f"text:{m.label}:{(m.long_form or m.text).lower()}"
+
+
+def reldoc_from_mentions(
+    analyzed: AnalyzedDocument,
+    mentions: Sequence[Mention],
+    title_end: int | None = None,
+    split_assertion: bool = True,
+    linked_only: bool = False,
+) -> tuple[RelDoc, list[Mention]]:
+    """A :class:`RelDoc` over linked mentions.
+
+    Mentions of one label family (drug; disease or symptom) whose concepts share an id (CURIE or
+    equivalent id) are one concept; with ``split_assertion`` its asserted and non-asserted
+    mentions are two. ``linked_only`` leaves out mentions without a CURIE (NIL).
+
+    Returns:
+        (the document, the mentions in ``Ent.index`` order).
+    """
+    kept = [m for m in mentions if m.curie is not None or not linked_only]
+    parent = list(range(len(kept)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[bool, str], int] = {}
+    for i, m in enumerate(kept):
+        family = m.label in DRUG_LABELS
+        for x in (concept_key(m), *m.xrefs):
+            j = owner.setdefault((family, x), i)
+            parent[find(i)] = find(j)
+    group_ids: dict[int, set[str]] = {}
+    for i, m in enumerate(kept):
+        group_ids.setdefault(find(i), set()).update({concept_key(m), *m.xrefs})
+    names = {root: min(concept_key(kept[i]) for i in range(len(kept)) if find(i) == root) for root in group_ids}
+    sentences = [(s.start, s.end) for s in analyzed.sentences]
+    ents = []
+    ids: dict[str, frozenset[str]] = {}
+    for i, m in enumerate(kept):
+        root = find(i)
+        key = names[root]
+        ids[key] = frozenset(group_ids[root])
+        if split_assertion and not m.asserted:
+            key = f"{key}#not-asserted"
+            ids[key] = frozenset(group_ids[root])
+        ents.append(Ent(m.start, m.end, m.label, (key,), m.sentence_index, i))
+    text = analyzed.document.text
+    return RelDoc(analyzed.document.id, text, sentences, ents, title_end, ids), kept
+
+
+def _evidence(analyzed: AnalyzedDocument, a: Mention, b: Mention) -> str:
+    lo, hi = sorted((a.sentence_index, b.sentence_index))
+    s0, s1 = analyzed.sentences[lo].start, analyzed.sentences[hi].end
+    return analyzed.document.text[s0:s1].strip()
+
+
+def _negated_between(text: str, a: Mention, b: Mention) -> bool:
+    if a.sentence_index != b.sentence_index:
+        return False
+    first, second = sorted((a, b), key=lambda m: m.start)
+    return bool(_RELATION_NEGATION.search(text[first.end : second.start]))
+
+
+class TrainedRelationExtractor:
+    """Relations from the trained drug–disease and DDI models (+ rules for untrained types)."""
+
+    name = "trained"
+
+    def __init__(
+        self,
+        schema: GraphSchema,
+        drug_disease: str = "relations-drug-disease",
+        ddi: str | None = "relations-ddi",
+        rules_for: Sequence[str] = ("HAS_SYMPTOM",),
+        min_confidence: float = 0.4,
+        max_sentence_distance: int | None = 0,
+        fallback: bool = False,
+    ) -> None:
+        from kg.relations import RuleRelationExtractor
+        from kg.relex.models import load_relation_model
+
+        self.schema = schema
+        self.dd = load_relation_model(drug_disease)
+        self.ddi = load_relation_model(ddi) if ddi else None
+        self.rules = RuleRelationExtractor(schema) if rules_for else None
+        self.rules_for = set(rules_for)
+        self.min_confidence = min_confidence
+        self.max_sentence_distance = max_sentence_distance
+        self.fallback = fallback
+        versions = [f"dd{self.dd.version}"] + ([f"ddi{self.ddi.version}"] if self.ddi else [])
+        self.version = f"{VERSION}+{'+'.join(versions)}"
+
+    def __call__(self, analyzed: AnalyzedDocument, mentions: list[Mention]) -> list[RelationMention]:
+        text = analyzed.document.text
+        found: dict[tuple[int, int, int, int, str], RelationMention] = {}
+
+        def add(head: Mention, tail: Mention, rel: str, conf: float, sentence: str) -> None:
+            if not self.schema.allows(head.label, rel, tail.label) or conf < self.min_confidence:
+                return
+            if head.curie is not None and head.curie == tail.curie:
+                return
+            if _negated_between(text, head, tail) and head.asserted and tail.asserted:
+                head = head.model_copy(update={"assertion": "negated"})
+            key = (head.start, head.end, tail.start, tail.end, rel)
+            if key not in found or found[key].confidence < conf:
+                found[key] = RelationMention(
+                    head=head,
+                    tail=tail,
+                    type=rel,
+                    confidence=round(min(1.0, max(0.0, conf)), 4),
+                    extractor=self.name,
+                    extractor_version=self.version,
+                    sentence=sentence,
+                )
+
+        dd_mentions = [m for m in mentions if m.label in DRUG_LABELS | DISEASE_LABELS]
+        if dd_mentions:
+            doc, ordered = reldoc_from_mentions(analyzed, dd_mentions)
+            if self.fallback:
+                preds = self.dd.predict(doc, fallback=True, max_sentence_distance=self.max_sentence_distance)
+            else:
+                preds = self.dd.clinical(doc, max_sentence_distance=self.max_sentence_distance)
+            for p in preds:
+                if p.type not in self.schema.extracted_relationships:
+                    continue
+                a, b = ordered[p.drug_mention], ordered[p.disease_mention]
+                add(a, b, p.type, p.probability, _evidence(analyzed, a, b))
+        if self.ddi is not None:
+            for a, b, conf in self._ddi(analyzed, [m for m in mentions if m.label == "Drug"]):
+                add(a, b, "INTERACTS_WITH", conf, _evidence(analyzed, a, b))
+        if self.rules is not None:
+            for r in self.rules(analyzed, mentions):
+                if r.type in self.rules_for:
+                    key = (r.head.start, r.head.end, r.tail.start, r.tail.end, r.type)
+                    found.setdefault(key, r)
+        return sorted(found.values(), key=lambda r: (r.head.start, r.tail.start, r.type))
+
+    def _ddi(self, analyzed: AnalyzedDocument, drugs: list[Mention]) -> list[tuple[Mention, Mention, float]]:
+        from kg.relex.candidates import filter_reason
+
+        assert self.ddi is not None
+        text = analyzed.document.text
+        jobs: list[tuple[Mention, Mention, PairInput]] = []
+        by_sentence: dict[int, list[Mention]] = {}
+        for m in sorted(drugs, key=lambda m: m.start):
+            by_sentence.setdefault(m.sentence_index, []).append(m)
+        for idx, group in by_sentence.items():
+            s = analyzed.sentences[idx]
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    if a.curie is not None and a.curie == b.curie:
+                        continue
+                    e1, e2 = (a.start - s.start, a.end - s.start), (b.start - s.start, b.end - s.start)
+                    sentence = text[s.start : s.end]
+                    if filter_reason(sentence, e1, e2):
+                        continue
+                    others = tuple((m.start - s.start, m.end - s.start) for m in group if m is not a and m is not b)
+                    jobs.append((a, b, PairInput(sentence, e1, e2, "drug", "drug", others)))
+        if not jobs:
+            return []
+        probs = self.ddi.predict_proba([j[2] for j in jobs])
+        out = []
+        for (a, b, _), row in zip(jobs, probs, strict=True):
+            if int(row.argmax()) != 0:
+                out.append((a, b, float(1.0 - row[0])))
+        return out
+
+
+def evaluate_notes(
+    docs: list[GoldDocument], gold_entities: bool = True, ner: str = "accurate", linker: str = "candidates"
+) -> dict[str, Any]:
+    """Annotated clinical notes: document-level (head text, type, tail text) P/R/F1 of asserted relations."""
+    from kg import linking  # noqa: F401
+    from kg.assertion import default_annotator
+    from kg.linking import LINKER_REGISTRY
+    from kg.ner import create_ner, make_mention
+    from kg.nlp import analyze
+    from kg.relex.evaluate import score_sets
+    from kg.schema import load_schema
+
+    schema = load_schema()
+    extractor = TrainedRelationExtractor(schema)
+    link = LINKER_REGISTRY.create(linker)
+    ner_model = None if gold_entities else create_ner(ner)
+    annotator = default_annotator()
+    gold: dict[str, set[tuple[str, str, str, str]]] = {}
+    pred: dict[str, set[tuple[str, str, str, str]]] = {}
+    n_rel: Counter[str] = Counter()
+    for g in docs:
+        analyzed = analyze(g.document)
+        for t, h, tl in g.relations:
+            head, tail = g.entities[int(h)], g.entities[int(tl)]
+            gold.setdefault(t, set()).add((g.document.id, head.text.lower(), t, tail.text.lower()))
+        if gold_entities:
+            mentions = [
+                make_mention(analyzed, e.start, e.end, e.label, 1.0, "gold", "0").model_copy(
+                    update={"assertion": e.assertion or "present"}
+                )
+                for e in g.entities
+            ]
+        else:
+            assert ner_model is not None
+            mentions = annotator(analyzed, ner_model(analyzed))
+        for r in extractor(analyzed, link(mentions)):
+            n_rel[r.type] += 1
+            if r.asserted:
+                pred.setdefault(r.type, set()).add((g.document.id, r.head.text.lower(), r.type, r.tail.text.lower()))
+    report = score_sets(gold, pred)
+    report["relations_found"] = dict(n_rel)
+    return report
