@@ -35,7 +35,7 @@ from .evaluate import known_matrix
 from .metapaths import pair_features
 from .model import ENCODERS
 from .pipeline import PIPELINE_DEFAULTS, target_params
-from .protocols import evaluate_queries, orient, orient_matrix
+from .protocols import evaluate_queries, orient, orient_matrix, pair_scores
 from .split import split_target
 from .train import embed, gnn_scorers, model_metapaths, train_link_predictor
 
@@ -96,6 +96,7 @@ class LinkPredEvalConfig(_Section):
     protocols: list[str] = Field(default_factory=lambda: list(PROTOCOLS))
     ablation_text: bool = False
     ablation_models: list[str] | None = None  # models (and baselines) of the without-text variant (None: all)
+    ablation_targets: list[str] | None = None  # targets of the without-text variant (None: all)
     models: dict[str, ModelSpec] = Field(default_factory=lambda: {"rgcn": ModelSpec()})
     baselines: list[str] = Field(default_factory=lambda: ["degree", "metapaths", "metapath_lr"])
     primary: str | None = None
@@ -224,8 +225,13 @@ def evaluate_split(
     holdout: str,
     seed: int,
     only: Sequence[str] | None = None,
+    scores: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """Split once (``holdout``: ``edges`` or the disease side), build the training graph, score everything.
+
+    Args:
+        scores: when given, filled with name -> {"pos", "neg_random", "neg_dm"}: the scores of the test
+            pairs and of their random and degree-matched negatives (for ROC / PR curves).
 
     Returns:
         model or baseline name -> metrics of :func:`kg.gnn.protocols.evaluate_queries`, and timings / sizes.
@@ -276,7 +282,9 @@ def evaluate_split(
     t_graph = time.perf_counter()
     max_test = _pp(cfg, rel, "max_test_edges")
 
-    def score(scorer: Any) -> dict[str, float]:
+    def score(scorer: Any, name: str) -> dict[str, float]:
+        if scores is not None:
+            scores[name] = pair_scores(scorer, test_q, known_q, candidates, seed, max_test, cfg.negatives_per_positive)
         return evaluate_queries(scorer, test_q, known_q, candidates, seed, max_test, cfg.negatives_per_positive)
 
     metrics: dict[str, dict[str, float]] = {}
@@ -287,7 +295,7 @@ def evaluate_split(
         for name, scorer in made.items():
             if only is not None and name not in only and b not in only:
                 continue
-            metrics[name] = score(scorer)
+            metrics[name] = score(scorer, name)
         timings[f"seconds_{b}"] = time.perf_counter() - tb
     for name, spec in cfg.models.items():
         if only is not None and name not in only:
@@ -299,7 +307,7 @@ def evaluate_split(
             graph, target, idx(split.val), known, gcfg, query_side, features=features if use_pairs else None
         )
         z = embed(result.model, graph)
-        metrics[name] = score(gnn_scorers(result.model, z, target, query_side, features if use_pairs else None))
+        metrics[name] = score(gnn_scorers(result.model, z, target, query_side, features if use_pairs else None), name)
         metrics[name]["best_epoch"] = float(result.best_epoch)
         metrics[name]["best_val_mrr"] = result.best_val_mrr
         timings[f"seconds_{name}"] = time.perf_counter() - tm
@@ -383,6 +391,8 @@ def run_eval(cfg: LinkPredEvalConfig, schema: GraphSchema | None = None) -> dict
     timings: dict[str, Any] = {}
     for variant, (var_edges, only) in variants.items():
         for rel in cfg.targets:
+            if variant == "without_text" and cfg.ablation_targets is not None and rel not in cfg.ablation_targets:
+                continue
             per: dict[str, dict[str, list[dict[str, float]]]] = {}
             holdout_side = _pp(cfg, rel, "group_by").get(rel, "head")
             runs = []

@@ -112,6 +112,33 @@ def evaluate_queries(
     return metrics
 
 
+def pair_scores(
+    scorer: QueryScorer,
+    test: Tensor,
+    known: sp.csr_matrix,
+    candidates: Tensor | None,
+    seed: int,
+    max_edges: int | None = None,
+    negatives_per_positive: int = 5,
+) -> dict[str, np.ndarray]:
+    """The scores behind :func:`evaluate_queries`'s AUROC/AUPRC (same seed, same pairs), for curves.
+
+    Returns:
+        ``{"pos": float [N], "neg_random": float [M1], "neg_dm": float [M2]}``.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    if max_edges is not None and test.size(1) > max_edges:
+        test = test[:, torch.randperm(test.size(1), generator=gen)[:max_edges]]
+    with torch.no_grad():
+        neg = sample_negatives(test.repeat(1, negatives_per_positive), known, gen, candidates)
+        dm = degree_matched_negatives(test, known, gen, per_positive=negatives_per_positive)
+        return {
+            "pos": scorer.pairs(test[0], test[1]).double().numpy(),
+            "neg_random": scorer.pairs(neg[0], neg[1]).double().numpy(),
+            "neg_dm": scorer.pairs(dm[0], dm[1]).double().numpy(),
+        }
+
+
 def orient(pairs_ht: Tensor, query_side: str) -> Tensor:
     """(head, tail) pairs [2, N] -> (query, candidate) pairs [2, N]."""
     return pairs_ht if query_side == "head" else pairs_ht.flip(0)
