@@ -1,6 +1,6 @@
 """Time the demo's GNN config on TREATS (10 epochs, 1 thread) on an existing demo store.
 
-    PYTHONPATH=<checkout> python benchmarks/linkpred_demo_speed.py LABEL [STORE]
+PYTHONPATH=<checkout> python benchmarks/linkpred_demo_speed.py LABEL [STORE]
 """
 
 import sys
