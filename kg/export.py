@@ -262,6 +262,10 @@ def hypothesis_props(hyp: Hypothesis, nodes: Mapping[str, Node]) -> dict[str, An
         "run_id": hyp.run_id,
         "explanation": explanation_json(hyp),
         "support_paths": support_paths(hyp, nodes),
+        # the same paths as parallel lists Cypher can walk: node ids and relation types joined by "|"
+        "path_nodes": ["|".join(p.nodes) for p in hyp.explanation],
+        "path_relations": ["|".join(p.relations) for p in hyp.explanation],
+        "path_contributions": [p.contribution for p in hyp.explanation],
         "predicted": True,
     }
 

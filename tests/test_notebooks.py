@@ -7,9 +7,13 @@ import pytest
 
 from kg.config import load_config
 from kg.pipeline import build
+from kg.store.sqlite import SqliteStore
+from tests.gnn.conftest import tiny_graph
 from tests.test_pipeline import NOTES, seed_dir  # noqa: F401  (fixture)
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+#: what each notebook must leave defined and non-empty
+EXPECTED = {"explore_graph.ipynb": ["text_edges"], "linkpred_evaluation.ipynb": ["curves", "explained", "metrics"]}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -21,9 +25,17 @@ def test_notebook_runs(path, tmp_path, seed_dir, monkeypatch):  # noqa: F811
     cfg = load_config(None, [f"seed.hetionet_dir={seed_dir}", "seed.hpo_annotations=false", "gnn.enabled=false"])
     build([corpus], cfg, store_dir=store)
     monkeypatch.setenv("MEDKG_STORE", str(store))
+    # link prediction needs more target edges than the fixture seed has: a tiny synthetic graph store
+    lp_store = tmp_path / "lp-store"
+    nodes, edges = tiny_graph()
+    with SqliteStore(lp_store) as s:
+        s.load_seed("hetionet", nodes, edges, "tiny")
+    monkeypatch.setenv("MEDKG_LINKPRED_STORE", str(lp_store))
     namespace: dict[str, object] = {}
     cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
     assert cells
     for cell in cells:
         exec(compile("".join(cell["source"]), f"{path.name}", "exec"), namespace)  # noqa: S102
-    assert namespace["text_edges"]
+    assert path.name in EXPECTED, f"add the names {path.name} must define to EXPECTED"
+    for name in EXPECTED[path.name]:
+        assert namespace[name], name

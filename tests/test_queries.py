@@ -384,6 +384,26 @@ def test_top_hypotheses_for_disease(graph):
 
 
 @pytest.mark.neo4j
+def test_hypotheses_query_walks_explanation_paths_over_real_relationships(graph):
+    rows = run_query(graph, "hypotheses", {"node": T2D})
+    assert [(r["type"], r["head_id"], r["score"]) for r in rows][:3] == [
+        ("PREDICTED_TREATS", WARFARIN, 0.7),
+        ("PREDICTED_TREATS", ASPIRIN, 0.6),
+        ("PREDICTED_TREATS", INSULIN, 0.5),
+    ]
+    top = rows[0]
+    assert top["model_version"] == "rgcn-1" and top["already_asserted"] is False
+    (path,) = top["paths"]
+    assert path["contribution"] == 0.7 and path["real"] is True
+    assert [(h["from"], h["rel"], h["to"], h["in_graph"]) for h in path["hops"]] == [
+        (WARFARIN, "INTERACTS_WITH", ASPIRIN, True)
+    ]
+    assert path["hops"][0]["from_name"] == "Warfarin"
+    assert rows[2]["already_asserted"] is True  # insulin is asserted to treat T2D in the fixture
+    assert len(run_query(graph, "hypotheses", {"node": T2D, "limit": 1})) == 1
+
+
+@pytest.mark.neo4j
 def test_disease_neighbourhood(graph):
     rows = run_query(graph, "disease_neighbourhood", {"disease": "influenza"})
     assert [(r["relation"], r["direction"], r["neighbour_id"], r["neighbour_label"]) for r in rows] == [
@@ -445,6 +465,7 @@ def test_every_query_runs_and_returns_its_declared_columns(graph):
         "head": METFORMIN,
         "type": "TREATS",
         "tail": T2D,
+        "node": T2D,
     }
     for spec in list_queries():
         params = {p.name: samples[p.name] for p in spec.params if p.required}

@@ -15,6 +15,7 @@ from kg.types import Hypothesis, PathContribution
 
 from .data import EdgeType, GraphIndex
 from .model import LinkPredictor
+from .protocols import QueryScorer
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ def top_k_hypotheses(
     max_paths: int = 3,
     max_explained: int | None = None,
     chunk: int = 256,
+    scorer: QueryScorer | None = None,
 ) -> list[Hypothesis]:
     """For each group node, the ``top_k`` best-scored partners that are not already known.
 
@@ -198,6 +200,8 @@ def top_k_hypotheses(
         path_index: when given, each hypothesis gets up to ``max_paths`` explaining paths.
         max_explained: explain at most this many hypotheses, best ranks first (None: all).
         chunk: group nodes scored at once.
+        scorer: the model's logits seen from the group side (``gnn_scorers(..., query_side=group_by)``);
+            needed for a model with a pair head (default: the DistMult decoder on ``z``).
 
     Returns:
         Hypotheses ordered by group then rank; ``score`` is the sigmoid probability, ``rank`` 1..k.
@@ -217,7 +221,9 @@ def top_k_hypotheses(
     with torch.no_grad():
         for s in range(0, groups.numel(), chunk):
             g = groups[s : s + chunk]
-            if group_by == "head":
+            if scorer is not None:
+                logits = scorer.rows(g).float()  # [G, C]
+            elif group_by == "head":
                 logits = model.decoder.score_all(z[head_label][g], z[tail_label], rel)  # [G, C]
             else:
                 logits = model.decoder.score_all(z[head_label], z[tail_label][g], rel).t()  # [G, H]

@@ -12,7 +12,7 @@ from typing import cast
 
 import torch
 from torch import Tensor, nn
-from torch_geometric.nn import GraphConv, HeteroConv
+from torch_geometric.nn import GraphConv, HeteroConv, SAGEConv
 
 from kg.registry import Registry
 
@@ -102,6 +102,42 @@ def _rgcn(num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim: int
     return RGCNEncoder(num_nodes, edge_types, dim, **params)  # type: ignore[arg-type]
 
 
+class SAGEEncoder(RGCNEncoder):
+    """Heterogeneous GraphSAGE: one ``SAGEConv(aggr="mean")`` per edge type, relations summed.
+
+    Layer: ``h_v' = h_v + act(LayerNorm(sum_r (W_r^root h_v + W_r mean_{u in N_r(v)} h_u)))`` (GraphSAGE
+    ignores edge weights), residual link, learnable node embeddings as input.
+    """
+
+    def __init__(
+        self,
+        num_nodes: Mapping[str, int],
+        edge_types: Sequence[EdgeType],
+        dim: int,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__(num_nodes, edge_types, dim, num_layers=0, dropout=dropout)
+        self.convs = nn.ModuleList(
+            HeteroConv({et: SAGEConv(dim, dim, aggr="mean") for et in self.edge_types}, aggr="sum")
+            for _ in range(num_layers)
+        )
+        self.norms = nn.ModuleList(
+            nn.ModuleDict({label: nn.LayerNorm(dim) for label in num_nodes}) for _ in range(num_layers)
+        )
+
+    def forward(
+        self, edge_index_dict: Mapping[EdgeType, Tensor], edge_weight_dict: Mapping[EdgeType, Tensor] | None = None
+    ) -> dict[str, Tensor]:
+        """Return ``{label: Tensor[num_nodes_label, dim]}`` (edge weights are not used by SAGEConv)."""
+        return super().forward(edge_index_dict, None)
+
+
+@ENCODERS.register("sage")
+def _sage(num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim: int, **params: object) -> nn.Module:
+    return SAGEEncoder(num_nodes, edge_types, dim, **params)  # type: ignore[arg-type]
+
+
 @ENCODERS.register("embedding")
 def _embedding(num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim: int, **params: object) -> nn.Module:
     return EmbeddingEncoder(num_nodes, edge_types, dim)
@@ -110,10 +146,10 @@ def _embedding(num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim
 class DistMultDecoder(nn.Module):
     """DistMult: ``score(h, r, t) = sum_k h_k * r_k * t_k`` with a learnable diagonal per relation."""
 
-    def __init__(self, relations: Sequence[str], dim: int) -> None:
+    def __init__(self, relations: Sequence[str], dim: int, init: float = 1.0) -> None:
         super().__init__()
         self.relations = list(relations)
-        self.rel = nn.Parameter(torch.ones(len(self.relations), dim))
+        self.rel = nn.Parameter(torch.full((len(self.relations), dim), float(init)))
 
     def _r(self, rel: str) -> Tensor:
         return self.rel[self.relations.index(rel)]  # [dim]
@@ -127,13 +163,53 @@ class DistMultDecoder(nn.Module):
         return (h * self._r(rel)) @ t.t()
 
 
-class LinkPredictor(nn.Module):
-    """Encoder plus DistMult decoder."""
+class PairHead(nn.Module):
+    """Logits from pair features (metapath DWPC + log target degrees): float [..., F] -> [...].
 
-    def __init__(self, encoder: nn.Module, decoder: DistMultDecoder) -> None:
+    ``linear(x') + mlp(x')`` on standardized features ``x' = (x - mean) / std``. :meth:`init_from` sets the
+    standardization and the linear part from a fitted logistic regression; the MLP's output layer starts
+    at zero, so an initialized head scores exactly like that regression until training moves it.
+    """
+
+    def __init__(self, num_features: int, hidden: int = 16) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.mean: Tensor
+        self.std: Tensor
+        self.register_buffer("mean", torch.zeros(num_features))
+        self.register_buffer("std", torch.ones(num_features))
+        self.linear = nn.Linear(num_features, 1)
+        out = nn.Linear(hidden, 1)
+        nn.init.zeros_(out.weight)
+        nn.init.zeros_(out.bias)
+        self.mlp = nn.Sequential(nn.Linear(num_features, hidden), nn.ReLU(), out)
+
+    def init_from(self, mean: Tensor, std: Tensor, weight: Tensor, bias: float) -> None:
+        """Standardization [F], [F] and logistic-regression weights [F] and bias (on standardized features)."""
+        with torch.no_grad():
+            self.mean.copy_(mean.float())
+            self.std.copy_(std.float().clamp_min(1e-8))
+            self.linear.weight.copy_(weight.float().view(1, -1))
+            self.linear.bias.fill_(float(bias))
+
+    def forward(self, x: Tensor) -> Tensor:
+        xs = (x - self.mean) / self.std
+        return (self.linear(xs) + self.mlp(xs)).squeeze(-1)
+
+
+class LinkPredictor(nn.Module):
+    """Encoder plus DistMult decoder, plus optionally a :class:`PairHead` whose logit is added.
+
+    With a pair head the score of (h, t) is ``DistMult(z_h, r, z_t) + PairHead(f(h, t))``: the
+    message-passing embeddings and the graph-structure features computed on the training graph are
+    learned jointly.
+    """
+
+    def __init__(self, encoder: nn.Module, decoder: DistMultDecoder, pair_head: PairHead | None = None) -> None:
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
+        self.pair_head = pair_head
 
 
 def build_model(
@@ -142,12 +218,18 @@ def build_model(
     edge_types: Sequence[EdgeType],
     relations: Sequence[str],
     dim: int,
+    pair_features: int = 0,
     **params: object,
 ) -> LinkPredictor:
     """Create the encoder registered as ``encoder`` and a DistMult decoder for ``relations``.
+
+    Args:
+        pair_features: number of pair features; > 0 adds a :class:`PairHead`.
 
     Raises:
         kg.registry.UnknownComponentError: ``encoder`` is not registered (the message lists known names).
     """
     enc = ENCODERS.create(encoder, num_nodes=num_nodes, edge_types=edge_types, dim=dim, **params)
-    return LinkPredictor(enc, DistMultDecoder(relations, dim))
+    head = PairHead(pair_features) if pair_features > 0 else None
+    # with a pair head the DistMult term starts near zero, so the model starts from the pair head's scores
+    return LinkPredictor(enc, DistMultDecoder(relations, dim, init=0.01 if head is not None else 1.0), head)

@@ -20,9 +20,10 @@ from kg.types import Edge, Hypothesis, Node
 from .data import GraphIndex, build_graph, matches_pattern
 from .evaluate import degree_scorer, evaluate_scorer, known_matrix
 from .hypotheses import build_path_index, top_k_hypotheses
+from .metapaths import pair_features
 from .model import ENCODERS
 from .split import LinkSplit, TargetUnavailable, split_target
-from .train import embed, gnn_scorers, train_link_predictor
+from .train import embed, gnn_scorers, model_metapaths, param, train_link_predictor
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
     "max_paths": 3,  # explaining paths per hypothesis
     "max_explained": 50_000,  # hypotheses explained per target, best ranks first
     "num_threads": None,  # torch intra-op threads (None: leave torch's setting)
+    # only edges with one of these sources are target pairs (split, evaluated); other edges of the
+    # target type (text-mined only) stay in the message-passing graph. None: every edge of the type.
+    "target_sources": {},
     # per-target values of any params key (see target_params for the precedence)
     "per_target": {
         # HPO's HAS_SYMPTOM edges would dominate the TREATS graph's cost and carry no drug signal
@@ -127,6 +131,7 @@ def _run_target(
         _param(config, "test_ratio"),
         config.seed,
         _param(config, "min_edges"),
+        target_sources=_param(config, "target_sources").get(rel),
     )
     target = split.target
     head, _, tail = target
@@ -146,13 +151,25 @@ def _run_target(
     if symmetric:
         all_pairs = torch.cat([all_pairs, all_pairs.flip(0)], dim=1)
     known = known_matrix(all_pairs, n_h, n_t)
-    result = train_link_predictor(graph, target, _pairs(graph, split.val), known, config)
+    group_by = _param(config, "group_by").get(rel, "head")
+    features = None
+    if param(config, "pair_features"):
+        features = pair_features(graph, target, model_metapaths(config, rel), group_by, seed=config.seed)
+    result = train_link_predictor(
+        graph, target, _pairs(graph, split.val), known, config, query_side=group_by, features=features
+    )
     t_train = time.perf_counter()
 
     z = embed(result.model, graph)
     test = _pairs(graph, split.test)
     max_test = _param(config, "max_test_edges")
-    gnn_rows, gnn_pairs = gnn_scorers(result.model, z, target)
+    head_features = None
+    if features is not None:  # tail ranking below is from the head side
+        head_features = pair_features(
+            graph, target, model_metapaths(config, rel), "head", scales=features.featurizer.scales
+        )
+    head_scorer = gnn_scorers(result.model, z, target, "head", head_features)
+    gnn_rows, gnn_pairs = head_scorer.rows, head_scorer.pairs
     deg_rows, deg_pairs = degree_scorer(graph.forward_edges(target), n_h, n_t)
     # candidates: tails with at least one edge in the training graph (an isolated node has an untrained
     # embedding); the same set for every scorer, and a test tail is always ranked
@@ -177,7 +194,6 @@ def _run_target(
         blocked_idx += [(t, h) for h, t in blocked_idx]
     block = torch.tensor(blocked_idx, dtype=torch.long).t().reshape(2, -1)
     block_m = known_matrix(torch.cat([all_pairs, block], dim=1), n_h, n_t)
-    group_by = _param(config, "group_by").get(rel, "head")
     hyps = top_k_hypotheses(
         result.model,
         z,
@@ -192,6 +208,7 @@ def _run_target(
         path_index=build_path_index(graph),
         max_paths=_param(config, "max_paths"),
         max_explained=_param(config, "max_explained"),
+        scorer=gnn_scorers(result.model, z, target, group_by, features) if features is not None else None,
     )
     t_hyp = time.perf_counter()
     stats = {

@@ -9,7 +9,7 @@ Validation and test edges are therefore absent from the graph, and so are their 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -76,8 +76,15 @@ def split_target(
     test_ratio: float = 0.1,
     seed: int = 13,
     min_edges: int = 10,
+    holdout: str = "edges",
+    target_sources: Collection[str] | None = None,
 ) -> LinkSplit:
     """Split the edges of target relation ``rel`` into train/val/test, deterministically for a seed.
+
+    ``holdout="edges"`` permutes the target pairs and cuts them. ``holdout="head"`` or ``"tail"`` holds
+    out whole nodes of that end (e.g. ``"tail"`` for TREATS: whole diseases, cold start): the nodes are
+    permuted and taken, with all their target pairs, into test until it holds at least ``test_ratio`` of
+    the pairs, then likewise into validation; every pair of a held-out node leaves the graph.
 
     Args:
         nodes: graph nodes (only their labels are used, to keep target edges that fit the signature).
@@ -87,6 +94,10 @@ def split_target(
         val_ratio, test_ratio: fractions of the target pairs held out (each at least one pair).
         seed: seed of the permutation.
         min_edges: fewer valid target pairs than this raises :class:`TargetUnavailable`.
+        holdout: ``"edges"`` (random pairs), ``"head"`` or ``"tail"`` (whole nodes of that end).
+        target_sources: only edges with one of these sources are target pairs (e.g. ``["hetionet"]``:
+            the curated indications); other edges of ``rel`` (text-mined only) stay in the graph as
+            message-passing edges. None: every edge of ``rel``.
 
     Returns:
         The split; build the training graph from ``message_edges`` only.
@@ -113,7 +124,10 @@ def split_target(
         {
             key(e)
             for e in edges
-            if e.type == rel and label_of.get(e.head) == head_label and label_of.get(e.tail) == tail_label
+            if e.type == rel
+            and label_of.get(e.head) == head_label
+            and label_of.get(e.tail) == tail_label
+            and (target_sources is None or any(src in target_sources for src in e.sources))
         }
     )
     if len(pairs) < max(min_edges, 3):
@@ -124,12 +138,45 @@ def split_target(
     if n_test + n_val >= n:
         raise TargetUnavailable(f"{rel}: {n} edges leave no training edge after the split")
     gen = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(n, generator=gen).tolist()
-    shuffled = [pairs[i] for i in perm]
-    test = tuple(sorted(shuffled[:n_test]))
-    val = tuple(sorted(shuffled[n_test : n_test + n_val]))
-    train = tuple(sorted(shuffled[n_test + n_val :]))
+    if holdout == "edges":
+        perm = torch.randperm(n, generator=gen).tolist()
+        shuffled = [pairs[i] for i in perm]
+        test = tuple(sorted(shuffled[:n_test]))
+        val = tuple(sorted(shuffled[n_test : n_test + n_val]))
+        train = tuple(sorted(shuffled[n_test + n_val :]))
+    elif holdout in ("head", "tail"):
+        if symmetric:
+            raise TargetUnavailable(f"{rel}: node hold-out is not defined for a symmetric relation")
+        side = 0 if holdout == "head" else 1
+        by_node: dict[str, list[Pair]] = {}
+        for p in pairs:
+            by_node.setdefault(p[side], []).append(p)
+        order = sorted(by_node)
+        groups = [order[i] for i in torch.randperm(len(order), generator=gen).tolist()]
+        test_l: list[Pair] = []
+        val_l: list[Pair] = []
+        train_l: list[Pair] = []
+        for g in groups:
+            if len(test_l) < n_test:
+                test_l += by_node[g]
+            elif len(val_l) < n_val:
+                val_l += by_node[g]
+            else:
+                train_l += by_node[g]
+        if not train_l or not val_l:
+            raise TargetUnavailable(f"{rel}: {len(order)} {holdout} nodes leave no train or validation node")
+        test, val, train = tuple(sorted(test_l)), tuple(sorted(val_l)), tuple(sorted(train_l))
+    else:
+        raise ValueError(f"holdout must be 'edges', 'head' or 'tail', got {holdout!r}")
     held_out = set(test) | set(val)
     message = tuple(e for e in edges if not (e.type == rel and key(e) in held_out))
-    log.info("%s split: %d train, %d val, %d test (seed %d)", rel, len(train), len(val), len(test), seed)
+    log.info(
+        "%s split (%s held out): %d train, %d val, %d test (seed %d)",
+        rel,
+        holdout,
+        len(train),
+        len(val),
+        len(test),
+        seed,
+    )
     return LinkSplit(target=et, train=train, val=val, test=test, message_edges=message)

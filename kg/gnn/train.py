@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
@@ -15,8 +16,18 @@ from torch import Tensor
 from kg.config import GnnConfig
 
 from .data import EdgeType, GraphIndex
-from .evaluate import PairScorer, RowScorer, rank_pairs, ranking_metrics
+from .evaluate import rank_pairs, ranking_metrics
+from .metapaths import (
+    DEFAULT_METAPATHS,
+    FeatureRows,
+    Metapath,
+    PairFeatures,
+    feature_rows,
+    pair_features,
+    query_subset_folds,
+)
 from .model import LinkPredictor, build_model
+from .protocols import QueryScorer, orient, orient_matrix
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +44,13 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "patience": 4,  # validation runs without improvement before stopping
     "max_val_edges": 1000,
     "max_message_edges": None,  # training steps pass messages over a random subset of at most this many
-    # edges per edge type (DropEdge; bounds the step cost on big types); evaluation uses every edge  # validation pairs ranked per evaluation (seeded subset)
+    # edges per edge type (DropEdge; bounds the step cost on big types); evaluation uses every edge
+    "pair_features": False,  # add a PairHead over metapath DWPC + log degrees (computed on the training graph)
+    "metapaths": None,  # name -> list of edge types (None: kg.gnn.metapaths.DEFAULT_METAPATHS of the target)
+    "neg_mode": "random",  # random | degree (permuted positives: degree-matched) | mix (half each)
+    "pair_lr_scale": 0.1,  # learning rate of the pair head relative to lr
+    "max_feature_queries": 512,  # pair head: query nodes per fold whose feature rows are computed
+    "keep": "best",  # best (weights of the best validation MRR) | last (the last epoch's; retraining on all edges)
 }
 
 
@@ -48,7 +65,7 @@ class TrainResult:
 
     Attributes:
         model: the model with the weights of the best validation epoch.
-        best_epoch: epoch (1-based) of the best validation MRR.
+        best_epoch: epoch of the best validation MRR (0: the initial weights were never beaten).
         epochs_run: epochs actually run (early stopping may end before ``config.epochs``).
         best_val_mrr: filtered validation MRR at ``best_epoch``.
         history: per validation run: epoch, loss, val_mrr.
@@ -77,17 +94,47 @@ def embed(model: LinkPredictor, graph: GraphIndex) -> dict[str, Tensor]:
         return model.encoder(ei, ew)
 
 
-def gnn_scorers(model: LinkPredictor, z: dict[str, Tensor], target: EdgeType) -> tuple[RowScorer, PairScorer]:
-    """Row and pair scorers (logits) for ``target`` from embeddings ``z``."""
+def model_metapaths(config: GnnConfig, rel: str) -> dict[str, Metapath]:
+    """The metapaths of the pair head: ``params.metapaths`` or the target's defaults (as edge-type tuples)."""
+    given = param(config, "metapaths")
+    if given is None:
+        return dict(DEFAULT_METAPATHS.get(rel, {}))
+    return {name: tuple(tuple(et) for et in path) for name, path in given.items()}  # type: ignore[misc]
+
+
+def gnn_scorers(
+    model: LinkPredictor,
+    z: dict[str, Tensor],
+    target: EdgeType,
+    query_side: str = "head",
+    features: PairFeatures | None = None,
+) -> QueryScorer:
+    """The model's logits for ``target`` from embeddings ``z``, seen from ``query_side``.
+
+    ``features``: pair features on the evaluation graph; required when the model has a pair head.
+    """
     head, rel, tail = target
+    if model.pair_head is not None and features is None:
+        raise ValueError("the model has a pair head: pass the pair features of the evaluation graph")
+    pair_head = model.pair_head
 
-    def rows(heads: Tensor) -> Tensor:
-        return model.decoder.score_all(z[head][heads], z[tail], rel)  # [Q, C]
+    def rows(q: Tensor) -> Tensor:
+        if query_side == "head":
+            s = model.decoder.score_all(z[head][q], z[tail], rel)  # [Q, T]
+        else:
+            s = model.decoder.score_all(z[head], z[tail][q], rel).t()  # [Q, H]
+        if pair_head is not None and features is not None:
+            s = s + pair_head(features.rows(q))
+        return s
 
-    def pairs(heads: Tensor, tails: Tensor) -> Tensor:
-        return model.decoder(z[head][heads], z[tail][tails], rel)  # [B]
+    def pairs(q: Tensor, c: Tensor) -> Tensor:
+        h, t = (q, c) if query_side == "head" else (c, q)
+        s = model.decoder(z[head][h], z[tail][t], rel)  # [B]
+        if pair_head is not None and features is not None:
+            s = s + pair_head(features.pairs(h, t))
+        return s
 
-    return rows, pairs
+    return QueryScorer(rows=rows, pairs=pairs)
 
 
 def _without(graph: GraphIndex, target: EdgeType, hidden: Tensor, ei: dict, ew: dict) -> tuple[dict, dict]:
@@ -106,19 +153,59 @@ def _without(graph: GraphIndex, target: EdgeType, hidden: Tensor, ei: dict, ew: 
     return ei, ew
 
 
+def _init_pair_head(
+    model: LinkPredictor,
+    folds: list[tuple[Tensor, FeatureRows]],
+    pos_q: Tensor,
+    pos_c: Tensor,
+    pool_c: Tensor,
+    gen: torch.Generator,
+    neg_ratio: int = 4,
+) -> None:
+    """Fit a logistic regression on the folds' features (train positives vs random candidates) and start the pair head from it."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    assert model.pair_head is not None
+    xs, ys = [], []
+    for cols, rows in folds:
+        q, c = pos_q[cols], pos_c[cols]
+        nq = q.repeat(neg_ratio)
+        nc = pool_c[torch.randint(pool_c.numel(), (nq.numel(),), generator=gen)]
+        xs.append(torch.cat([rows.lookup(q, c), rows.lookup(nq, nc)]).double().numpy())
+        ys.append(np.concatenate([np.ones(q.numel()), np.zeros(nq.numel())]))
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    scaler = StandardScaler().fit(x)
+    lr = LogisticRegression(max_iter=2000).fit(scaler.transform(x), y)
+    model.pair_head.init_from(
+        torch.from_numpy(scaler.mean_),
+        torch.from_numpy(scaler.scale_),
+        torch.from_numpy(lr.coef_[0]),
+        float(lr.intercept_[0]),
+    )
+
+
 def train_link_predictor(
     graph: GraphIndex,
     target: EdgeType,
     val: Tensor,
     known: sp.csr_matrix,
     config: GnnConfig,
+    query_side: str = "head",
+    features: PairFeatures | None = None,
 ) -> TrainResult:
-    """Train encoder + DistMult on the train target edges of ``graph`` with BCE against sampled negatives.
+    """Train encoder + DistMult (+ pair head) on the train target edges of ``graph`` with BCE against negatives.
 
     Each epoch shuffles the train target edges into folds of ``supervision_ratio`` (at most
     ``max_supervision_edges`` each); each optimizer step hides one fold from message passing (with its
-    reverse edges) and uses it as positives, so the model cannot score an edge by seeing it. Validation: filtered MRR of ``val`` pairs every ``eval_every`` epochs; the best
-    weights are kept; training stops after ``patience`` validation runs without improvement.
+    reverse edges) and uses it as positives, so the model cannot score an edge by seeing it. With
+    ``pair_features`` the folds are fixed for the run and each fold's pair features are computed on the
+    graph without that fold, so a positive's features never count its own edge (as for a test edge).
+    Negatives (``neg_mode``): ``random`` corrupts the head or the tail with a random node that has an
+    edge; ``degree`` pairs the fold's heads with a permutation of its tails (degree-matched); ``mix``
+    half each. Validation: filtered MRR of ``val`` pairs (ranked from ``query_side``) every
+    ``eval_every`` epochs; the best weights are kept; training stops after ``patience`` validation runs
+    without improvement.
 
     Args:
         graph: the message-passing graph; its ``target`` forward edges are the train positives.
@@ -126,6 +213,9 @@ def train_link_predictor(
         val: long [2, V] validation (head, tail) index pairs (not in ``graph``).
         known: bool [H, C] sparse matrix of every known target pair, to filter validation ranks.
         config: hidden_dim, epochs, lr, seed, encoder and ``params`` (see :data:`TRAIN_DEFAULTS`).
+        query_side: ``"head"`` or ``"tail"``: the side whose candidates validation ranks.
+        features: pair features on the whole ``graph`` (required with ``pair_features``; its scales are
+            reused for the folds).
 
     Returns:
         The trained model and its training record.
@@ -136,15 +226,25 @@ def train_link_predictor(
     head, rel, tail = target
     num_nodes = {label: graph.num_nodes(label) for label in graph.node_ids}
     enc_params = {"num_layers": param(config, "num_layers"), "dropout": param(config, "dropout")}
+    use_pairs = bool(param(config, "pair_features"))
+    if use_pairs and features is None:
+        raise ValueError("params.pair_features needs the pair features of the training graph")
     model = build_model(
         config.encoder,
         num_nodes,
         list(graph.data.edge_types),
         [rel],
         config.hidden_dim,
-        **(enc_params if config.encoder == "rgcn" else {}),
+        pair_features=features.num_features if use_pairs and features is not None else 0,
+        **(enc_params if config.encoder in ("rgcn", "sage") else {}),
     )
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=param(config, "weight_decay"))
+    # the pair head starts from a fitted regression: it moves with a smaller step (params.pair_lr_scale)
+    head_params = list(model.pair_head.parameters()) if model.pair_head is not None else []
+    head_ids = {id(p) for p in head_params}
+    groups: list[dict[str, Any]] = [{"params": [p for p in model.parameters() if id(p) not in head_ids]}]
+    if head_params:
+        groups.append({"params": head_params, "lr": config.lr * float(param(config, "pair_lr_scale"))})
+    opt = torch.optim.Adam(groups, lr=config.lr, weight_decay=param(config, "weight_decay"))
     ei_all, ew_all = _edge_dicts(graph)
     pos_all = graph.forward_edges(target)  # [2, E]
     e = pos_all.size(1)
@@ -153,25 +253,59 @@ def train_link_predictor(
     # hidden in turn), capped at max_steps_per_epoch; a fold is at most max_supervision_edges edges
     steps = min(int(param(config, "max_steps_per_epoch")), -(-e // n_sup))
     neg_ratio = int(param(config, "neg_ratio"))
+    neg_mode = str(param(config, "neg_mode"))
+    if neg_mode not in ("random", "degree", "mix"):
+        raise ValueError(f"params.neg_mode must be random, degree or mix, got {neg_mode!r}")
     max_msg = param(config, "max_message_edges")
     val_gen = torch.Generator().manual_seed(config.seed)
     max_val = int(param(config, "max_val_edges"))
     if val.size(1) > max_val:
         val = val[:, torch.randperm(val.size(1), generator=val_gen)[:max_val]]
+    val_q = orient(val, query_side)
+    known_q = orient_matrix(known, query_side)
     eval_every, patience = int(param(config, "eval_every")), int(param(config, "patience"))
     deg = graph.degree()
-    cand = deg[tail] > 0  # [C] validation ranks against tails that have an edge
+    cand = deg[tail if query_side == "head" else head] > 0  # [C] validation ranks against nodes with an edge
     # negatives are drawn from nodes with an edge too (isolated nodes would be trivially negative)
-    pool_h, pool_t = (deg[head] > 0).nonzero().view(-1), cand.nonzero().view(-1)
+    pool_h, pool_t = (deg[head] > 0).nonzero().view(-1), (deg[tail] > 0).nonzero().view(-1)
+    # featurized training (pair head): fixed folds, each bounded to max_feature_queries query nodes whose
+    # feature rows (every candidate) are computed once on the graph without that fold
+    pos_q, pos_c = (pos_all[0], pos_all[1]) if query_side == "head" else (pos_all[1], pos_all[0])
+    pool_c = pool_t if query_side == "head" else pool_h
+    folds: list[tuple[Tensor, FeatureRows]] = []
+    if use_pairs and features is not None:
+        n_q = graph.num_nodes(head if query_side == "head" else tail)
+        for cols, qs in query_subset_folds(pos_q, steps, int(param(config, "max_feature_queries")), gen):
+            pf = pair_features(
+                graph, target, model_metapaths(config, rel), query_side, hidden=cols, scales=features.featurizer.scales
+            )
+            folds.append((cols, feature_rows(pf, qs, n_q)))
+        log.info(
+            "%s: pair features of %d folds (%s positives) computed (%s)",
+            rel,
+            len(folds),
+            [int(c.numel()) for c, _ in folds],
+            features.names,
+        )
+        _init_pair_head(model, folds, pos_q, pos_c, pool_c, gen)
 
-    best_mrr, best_epoch, best_state, bad = -1.0, 0, copy.deepcopy(model.state_dict()), 0
-    history: list[dict[str, float]] = []
+    def validate() -> float:
+        scorer = gnn_scorers(model, embed(model, graph), target, query_side, features)
+        with torch.no_grad():
+            return ranking_metrics(rank_pairs(scorer.rows, val_q, known_q, cand))["mrr"]
+
+    # epoch 0 is a candidate too: with an initialized pair head, training must beat its starting point
+    best_mrr, best_epoch, best_state, bad = validate(), 0, copy.deepcopy(model.state_dict()), 0
+    history: list[dict[str, float]] = [{"epoch": 0.0, "loss": float("nan"), "val_mrr": best_mrr}]
+    log.info("%s epoch 0: val filtered MRR %.4f", rel, best_mrr)
     epoch = 0
+    loss = torch.zeros(())
     for epoch in range(1, config.epochs + 1):
         model.train()
         perm = torch.randperm(e, generator=gen)
-        for step in range(steps):
-            sup = perm[step * n_sup : (step + 1) * n_sup]  # this step's positives, hidden from message passing
+        for step in range(len(folds) if use_pairs else steps):
+            # this step's positives, hidden from message passing
+            sup = folds[step][0] if use_pairs else perm[step * n_sup : (step + 1) * n_sup]
             if sup.numel() == 0:
                 break
             ei, ew = _without(graph, target, sup, ei_all, ew_all)
@@ -183,24 +317,43 @@ def train_link_predictor(
             z = model.encoder(ei, ew)
             pos = pos_all[:, sup]  # [2, P]
             neg = pos.repeat(1, neg_ratio)  # [2, P * neg_ratio]
-            half = torch.rand(neg.size(1), generator=gen) < 0.5
-            neg[0, half] = pool_h[torch.randint(pool_h.numel(), (int(half.sum()),), generator=gen)]
-            neg[1, ~half] = pool_t[torch.randint(pool_t.numel(), (int((~half).sum()),), generator=gen)]
+            n_neg = neg.size(1)
+            if neg_mode == "random":
+                rand = torch.ones(n_neg, dtype=torch.bool)
+            elif neg_mode == "degree":
+                rand = torch.zeros(n_neg, dtype=torch.bool)
+            else:
+                rand = torch.rand(n_neg, generator=gen) < 0.5
+            if use_pairs:  # only the candidate side is corrupted (the fold's query rows hold the features)
+                cside = 1 if query_side == "head" else 0
+                half = torch.full((n_neg,), cside == 0)
+            else:
+                half = torch.rand(n_neg, generator=gen) < 0.5
+            hh, tt = rand & half, rand & ~half
+            neg[0, hh] = pool_h[torch.randint(pool_h.numel(), (int(hh.sum()),), generator=gen)]
+            neg[1, tt] = pool_t[torch.randint(pool_t.numel(), (int(tt.sum()),), generator=gen)]
+            dm = (~rand).nonzero().view(-1)
+            if dm.numel():  # degree-matched: the fold's candidates permuted against its queries
+                side = (1 if query_side == "head" else 0) if use_pairs else 1
+                neg[side, dm] = neg[side, dm[torch.randperm(dm.numel(), generator=gen)]]
             logits = torch.cat(
                 [
                     model.decoder(z[head][pos[0]], z[tail][pos[1]], rel),
                     model.decoder(z[head][neg[0]], z[tail][neg[1]], rel),
                 ]
             )  # [P + N]
+            if model.pair_head is not None:
+                rows = folds[step][1]
+                both = torch.cat([pos, neg], dim=1)
+                bq, bc = (both[0], both[1]) if query_side == "head" else (both[1], both[0])
+                logits = logits + model.pair_head(rows.lookup(bq, bc))
             labels = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
             opt.zero_grad()
             loss.backward()
             opt.step()
         if epoch % eval_every == 0 or epoch == config.epochs:
-            rows, _ = gnn_scorers(model, embed(model, graph), target)
-            with torch.no_grad():
-                mrr = ranking_metrics(rank_pairs(rows, val, known, cand))["mrr"]
+            mrr = validate()
             history.append({"epoch": float(epoch), "loss": loss.item(), "val_mrr": mrr})
             log.info("%s epoch %d: loss %.4f, val filtered MRR %.4f", rel, epoch, loss.item(), mrr)
             if mrr > best_mrr:
@@ -210,7 +363,10 @@ def train_link_predictor(
                 if bad >= patience:
                     log.info("%s: early stop at epoch %d (best %d)", rel, epoch, best_epoch)
                     break
-    model.load_state_dict(best_state)
+    if param(config, "keep") == "last":
+        best_epoch = epoch
+    else:
+        model.load_state_dict(best_state)
     model.eval()
     seconds = time.perf_counter() - start
     log.info("%s: trained %d epochs in %.1fs, best epoch %d, val MRR %.4f", rel, epoch, seconds, best_epoch, best_mrr)

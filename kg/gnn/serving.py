@@ -1,0 +1,410 @@
+"""The default link-prediction model: ``medkg train linkpred`` trains it, ``medkg predict score`` uses it.
+
+Training (:func:`train_default`): per target, a validation split (``val_ratio`` of the target pairs)
+picks the number of epochs by early stopping; the model is then retrained with that many epochs on
+*every* target pair of the seed graph. The folder gets one ``TARGET.pt`` per target (the node
+embeddings of the two end labels, the DistMult relation vector, the pair head and the degree-weighted
+adjacency its metapath features need) and ``meta.json`` (config, data hashes, graph sizes, validation
+metrics, version, timings).
+
+Scoring (:func:`load_default`, :meth:`DefaultModel.score`) needs no graph: a (head, tail) pair is
+scored by the target whose end labels hold the two ids.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from pydantic import Field
+
+import kg
+from kg.config import REPO_ROOT, ConfigError, GnnConfig, read_yaml_with_overrides
+from kg.hashing import file_sha256
+from kg.schema import GraphSchema, load_schema
+
+from .benchmark import GraphSource, LinkPredEvalConfig, ModelSpec, _gnn_config, _pp, load_graph, resolve_env
+from .data import build_graph, matches_pattern
+from .evaluate import known_matrix
+from .metapaths import MetapathFeaturizer, PairFeatures, pair_features
+from .model import PairHead
+from .split import split_target
+from .train import embed, model_metapaths, train_link_predictor
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = REPO_ROOT / "kg" / "resources" / "models" / "linkpred"
+DEFAULT_TRAIN_CONFIG = REPO_ROOT / "configs" / "linkpred" / "default.yaml"
+MODEL_VERSION = "1.0.0"
+
+
+class NoModelError(FileNotFoundError):
+    """No trained default model in the folder; the message says how to train one."""
+
+
+class TrainLinkPredConfig(LinkPredEvalConfig):
+    """Config of ``medkg train linkpred``: the graph, the targets, one model (``model``), the seed and ``out``."""
+
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    seed: int = 13
+    out: str = str(DEFAULT_MODEL_DIR)
+    version: str = MODEL_VERSION
+
+
+def load_train_config(path: str | Path | None, overrides: Sequence[str] | None = None) -> TrainLinkPredConfig:
+    """Read and validate a ``train linkpred`` config."""
+    tree = read_yaml_with_overrides(path, overrides, what="link-prediction training config")
+    try:
+        return TrainLinkPredConfig.model_validate(resolve_env(tree))
+    except Exception as exc:
+        raise ConfigError(f"invalid link-prediction training config {path}: {exc}") from exc
+
+
+def _csr_state(m: sp.csr_matrix) -> dict[str, Any]:
+    m = m.tocsr()
+    return {
+        "indptr": torch.from_numpy(m.indptr.astype(np.int64)),
+        "indices": torch.from_numpy(m.indices.astype(np.int32)),
+        "data": torch.from_numpy(m.data.astype(np.float32)),
+        "shape": list(m.shape),
+    }
+
+
+def _csr_load(s: dict[str, Any]) -> sp.csr_matrix:
+    return sp.csr_matrix(
+        (s["data"].double().numpy(), s["indices"].numpy(), s["indptr"].numpy()), shape=tuple(s["shape"])
+    )
+
+
+@dataclass
+class TargetModel:
+    """One target's scoring parts, independent of the graph.
+
+    Attributes:
+        target: (head label, relation, tail label).
+        head_ids, tail_ids: node ids of the head and tail label, in index order.
+        z_head, z_tail: float [H, d], [T, d] final node embeddings.
+        rel: float [d] DistMult relation vector.
+        pair_head: the pair head (None for a model without one).
+        features: pair features from the head side (None without a pair head).
+    """
+
+    target: tuple[str, str, str]
+    head_ids: list[str]
+    tail_ids: list[str]
+    z_head: torch.Tensor
+    z_tail: torch.Tensor
+    rel: torch.Tensor
+    pair_head: PairHead | None
+    features: PairFeatures | None
+
+    def logits(self, heads: torch.Tensor, tails: torch.Tensor) -> torch.Tensor:
+        """Logits of aligned (head, tail) index pairs long [B], [B] -> float [B]."""
+        s = (self.z_head[heads].float() * self.rel.float() * self.z_tail[tails].float()).sum(-1)
+        if self.pair_head is not None and self.features is not None:
+            with torch.no_grad():
+                s = s + self.pair_head(self.features.pairs(heads, tails))
+        return s
+
+    def state(self) -> dict[str, Any]:
+        st: dict[str, Any] = {
+            "target": list(self.target),
+            "head_ids": self.head_ids,
+            "tail_ids": self.tail_ids,
+            "z_head": self.z_head.half(),
+            "z_tail": self.z_tail.half(),
+            "rel": self.rel.float(),
+        }
+        if self.pair_head is not None and self.features is not None:
+            f = self.features.featurizer
+            mats: list[dict[str, Any]] = []
+            ids: dict[int, int] = {}
+            chains: list[list[int]] = []
+            for chain in f.chains:
+                refs = []
+                for m in chain:
+                    if id(m) not in ids:
+                        ids[id(m)] = len(mats)
+                        mats.append(_csr_state(m))
+                    refs.append(ids[id(m)])
+                chains.append(refs)
+            st["pair_head"] = {k: v.clone() for k, v in self.pair_head.state_dict().items()}
+            st["num_pair_features"] = self.pair_head.num_features
+            st["features"] = {
+                "names": f.names,
+                "matrices": mats,
+                "chains": chains,
+                "scales": torch.from_numpy(f.scales),
+                "num_candidates": f.num_candidates,
+                "deg_head": self.features.deg_head,
+                "deg_tail": self.features.deg_tail,
+            }
+        return st
+
+    @classmethod
+    def from_state(cls, st: dict[str, Any]) -> TargetModel:
+        head = features = None
+        if "pair_head" in st:
+            head = PairHead(int(st["num_pair_features"]))
+            head.load_state_dict(st["pair_head"])
+            head.eval()
+            fs = st["features"]
+            mats = [_csr_load(m) for m in fs["matrices"]]
+            feat = MetapathFeaturizer(
+                names=list(fs["names"]),
+                chains=[[mats[i] for i in chain] for chain in fs["chains"]],
+                scales=fs["scales"].double().numpy(),
+                num_candidates=int(fs["num_candidates"]),
+                query_side="head",
+            )
+            features = PairFeatures(feat, fs["deg_head"], fs["deg_tail"])
+        return cls(
+            target=tuple(st["target"]),  # type: ignore[arg-type]
+            head_ids=list(st["head_ids"]),
+            tail_ids=list(st["tail_ids"]),
+            z_head=st["z_head"].float(),
+            z_tail=st["z_tail"].float(),
+            rel=st["rel"].float(),
+            pair_head=head,
+            features=features,
+        )
+
+
+def _train_target(
+    nodes: Sequence[Any], edges: Sequence[Any], schema: GraphSchema, cfg: TrainLinkPredConfig, rel: str
+) -> tuple[TargetModel, dict[str, Any]]:
+    t0 = time.perf_counter()
+    gcfg: GnnConfig = _gnn_config(cfg.model, cfg, rel, cfg.seed)
+    query_side = _pp(cfg, rel, "group_by").get(rel, "head")
+    sources = _pp(cfg, rel, "target_sources").get(rel)
+    exclude_p = _pp(cfg, rel, "exclude_signatures")
+
+    def graph_of(message_edges: Sequence[Any], target: tuple[str, str, str]) -> Any:
+        exclude = [tuple(p) for p in exclude_p if not matches_pattern(p, target)]
+        return build_graph(nodes, message_edges, schema, edge_types=_pp(cfg, rel, "edge_types"), exclude=exclude)
+
+    # 1. the number of epochs, by early stopping on a validation split
+    split = split_target(
+        nodes, edges, schema, rel, _pp(cfg, rel, "val_ratio"), 0.0, cfg.seed, 3, target_sources=sources
+    )
+    target = split.target
+    head, _, tail = target
+    graph = graph_of(split.message_edges, target)
+    pos = graph.positions
+    n_h, n_t = graph.num_nodes(head), graph.num_nodes(tail)
+
+    def idx(pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
+        return torch.tensor([[pos[h][1], pos[t][1]] for h, t in pairs], dtype=torch.long).t().reshape(2, -1)
+
+    known = known_matrix(idx(split.all_pairs), n_h, n_t)
+    use_pairs = bool(gcfg.params.get("pair_features", False))
+    metapaths = model_metapaths(gcfg, rel)
+    feats = pair_features(graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
+    first = train_link_predictor(graph, target, idx(split.val), known, gcfg, query_side, feats)
+    epochs = first.best_epoch
+    # 2. retrain on every target pair for that many epochs (no held-out pair left to stop on)
+    full_graph = graph_of(list(edges), target)
+    pos = full_graph.positions
+    feats_full = pair_features(full_graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
+    val_idx = idx(split.val)  # now inside the graph: only used to log the (optimistic) fit, not to stop
+    full_cfg = gcfg.model_copy(update={"epochs": epochs, "params": {**gcfg.params, "patience": 10**6, "keep": "last"}})
+    known_full = known_matrix(idx(split.all_pairs), full_graph.num_nodes(head), full_graph.num_nodes(tail))
+    final = train_link_predictor(full_graph, target, val_idx, known_full, full_cfg, query_side, feats_full)
+    z = embed(final.model, full_graph)
+    head_feats = None
+    if feats_full is not None:
+        head_feats = pair_features(full_graph, target, metapaths, "head", scales=feats_full.featurizer.scales)
+    tm = TargetModel(
+        target=target,
+        head_ids=list(full_graph.node_ids[head]),
+        tail_ids=list(full_graph.node_ids[tail]),
+        z_head=z[head],
+        z_tail=z[tail],
+        rel=final.model.decoder.rel[0].detach(),
+        pair_head=final.model.pair_head,
+        features=head_feats,
+    )
+    stats = {
+        "target_pairs": len(split.all_pairs),
+        "val_pairs_for_epochs": len(split.val),
+        "best_epoch": epochs,
+        "best_val_mrr": first.best_val_mrr,
+        "val_history": list(first.history),
+        "graph_edges": int(sum(full_graph.forward_count.values())),
+        "pair_features": head_feats.names if head_feats is not None else [],
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    return tm, stats
+
+
+def train_default(cfg: TrainLinkPredConfig, schema: GraphSchema | None = None) -> dict[str, Any]:
+    """Train the default model of every target of ``cfg`` and write it to ``cfg.out``.
+
+    Returns:
+        The ``meta.json`` content.
+    """
+    t0 = time.perf_counter()
+    schema = schema or load_schema()
+    threads = cfg.params.get("num_threads")
+    if threads:
+        torch.set_num_threads(int(threads))
+    torch.manual_seed(cfg.seed)
+    nodes, edges, info = load_graph(cfg.graph, schema)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    targets: dict[str, Any] = {}
+    for rel in cfg.targets:
+        log.info("train linkpred: %s", rel)
+        tm, stats = _train_target(nodes, edges, schema, cfg, rel)
+        torch.save(tm.state(), out / f"{rel}.pt")
+        stats["file_bytes"] = (out / f"{rel}.pt").stat().st_size
+        targets[rel] = stats
+    data: dict[str, Any] = {"graph": info}
+    if cfg.graph.hetionet_dir and not cfg.graph.store and Path(cfg.graph.hetionet_dir).is_dir():
+        data["hetionet_files"] = {
+            p.name: file_sha256(p)
+            for p in sorted(Path(cfg.graph.hetionet_dir).iterdir())
+            if p.suffix in (".tsv", ".gz")
+        }
+    if cfg.graph.hpo_annotations and not cfg.graph.store:
+        from kg.seed.hpo import hpo_version
+
+        data["hpo"] = hpo_version()
+    meta = {
+        "name": "linkpred-default",
+        "version": cfg.version,
+        "medkg_version": kg.__version__,
+        "model": cfg.model.model_dump(),
+        "params": cfg.params,
+        "seed": cfg.seed,
+        "targets": targets,
+        "data": data,
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    log.info("train linkpred: wrote %s in %.0f s", out, meta["seconds"])
+    return meta
+
+
+@dataclass
+class DefaultModel:
+    """The loaded default model: one :class:`TargetModel` per target."""
+
+    targets: dict[str, TargetModel]
+    meta: dict[str, Any]
+
+    @property
+    def version(self) -> str:
+        return f"linkpred-{self.meta.get('version', '?')}"
+
+    def score(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str, float | None, str]]:
+        """Score (head id, tail id) pairs.
+
+        Returns:
+            Per input pair: (head, tail, probability or None, message); the message says why a pair
+            has no score (an unknown id, or no target joins the two ids' labels), else the target name.
+        """
+        index = {
+            rel: ({n: i for i, n in enumerate(tm.head_ids)}, {n: i for i, n in enumerate(tm.tail_ids)})
+            for rel, tm in self.targets.items()
+        }
+        known_ids = {i for hi, ti in index.values() for i in (*hi, *ti)}
+        out: list[tuple[str, str, float | None, str]] = []
+        todo: dict[str, list[tuple[int, int, int]]] = {}
+        for k, (h, t) in enumerate(pairs):
+            out.append((h, t, None, ""))
+            hit = next((rel for rel, (hi, ti) in index.items() if h in hi and t in ti), None)
+            if hit is not None:
+                todo.setdefault(hit, []).append((k, index[hit][0][h], index[hit][1][t]))
+                continue
+            unknown = [x for x in (h, t) if x not in known_ids]
+            if unknown:
+                msg = f"unknown id(s) {', '.join(unknown)}: not a node of the model's graph"
+            else:
+                msg = (
+                    "no target relation joins these ids ("
+                    + ", ".join(f"{rel}: {tm.target[0]} -> {tm.target[2]}" for rel, tm in self.targets.items())
+                    + ")"
+                )
+            out[k] = (h, t, None, msg)
+        for rel, rows in todo.items():
+            tm = self.targets[rel]
+            hs = torch.tensor([r[1] for r in rows], dtype=torch.long)
+            ts = torch.tensor([r[2] for r in rows], dtype=torch.long)
+            probs = torch.sigmoid(tm.logits(hs, ts)).tolist()
+            for (k, _, _), p in zip(rows, probs, strict=True):
+                out[k] = (out[k][0], out[k][1], float(p), rel)
+        return out
+
+
+def load_default(model_dir: str | Path | None = None) -> DefaultModel:
+    """Load the default model.
+
+    Raises:
+        NoModelError: the folder has no ``meta.json`` or target file (the message says to run ``medkg train linkpred``).
+    """
+    d = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    meta_path = d / "meta.json"
+    if not meta_path.is_file():
+        raise NoModelError(
+            f"no trained link-prediction model in {d}: run `medkg train linkpred` first "
+            f"(config {DEFAULT_TRAIN_CONFIG.relative_to(REPO_ROOT)}, a few minutes on CPU)"
+        )
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    targets = {}
+    for rel in meta.get("targets", {}):
+        p = d / f"{rel}.pt"
+        if not p.is_file():
+            raise NoModelError(f"{p} is missing: run `medkg train linkpred` again")
+        targets[rel] = TargetModel.from_state(torch.load(p, weights_only=False))
+    return DefaultModel(targets=targets, meta=meta)
+
+
+def read_pairs(path: str | Path) -> list[tuple[str, str]]:
+    """Read a TSV with a header holding the columns ``head`` and ``tail`` (other columns are ignored).
+
+    Raises:
+        ValueError: the file is missing, has no such header, or a row lacks a column (message names the line).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"pairs file not found: {p}")
+    lines = p.read_text(encoding="utf-8").splitlines()
+    if not lines:
+        raise ValueError(f"{p}: empty file, expected a header with the columns head and tail")
+    header = [c.strip() for c in lines[0].split("\t")]
+    if "head" not in header or "tail" not in header:
+        raise ValueError(f"{p}:1: expected a tab-separated header with the columns head and tail, got {header}")
+    hi, ti = header.index("head"), header.index("tail")
+    out = []
+    for n, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) <= max(hi, ti) or not cols[hi] or not cols[ti]:
+            raise ValueError(f"{p}:{n}: expected a head and a tail column, got {line!r}")
+        out.append((cols[hi], cols[ti]))
+    return out
+
+
+__all__ = [
+    "DEFAULT_MODEL_DIR",
+    "DefaultModel",
+    "GraphSource",
+    "NoModelError",
+    "TargetModel",
+    "TrainLinkPredConfig",
+    "load_default",
+    "load_train_config",
+    "read_pairs",
+    "train_default",
+]
