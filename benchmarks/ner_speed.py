@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--format", default="pubtator")
     parser.add_argument("--limit", type=int, default=300, help="documents to time")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--precision", default="auto", help="transformer inference precision: auto | fp32 | bf16")
+    parser.add_argument("--precision", default="fp32", help="transformer inference precision: fp32 | bf16 | auto")
     parser.add_argument("--convention", default="", help="corpus-convention heads to decode (e.g. ncbi)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

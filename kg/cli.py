@@ -506,7 +506,7 @@ def eval_ner(
         None, "--convention", help="Decode a trained model's corpus-convention heads, e.g. ncbi (default: shared heads)."
     ),
     precision: str | None = typer.Option(
-        None, "--precision", help="Inference precision of a transformer model: auto (default: bf16 where the CPU has it) | fp32 | bf16."
+        None, "--precision", help="Inference precision of a transformer model: fp32 (default) | bf16 | auto (bf16 where the CPU has it)."
     ),
 ) -> None:
     """Entity-level exact-match P/R/F1; prints a report, then one JSON object as the last line."""

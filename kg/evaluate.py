@@ -37,7 +37,7 @@ def evaluate_ner(
     """Micro-averaged entity-level P/R/F1 (exact span and label), per label, and assertion accuracy.
 
     ``convention`` selects a trained model's corpus-convention heads (e.g. ``ncbi``), if it has them;
-    ``precision`` (``fp32`` | ``bf16`` | ``auto``, the default) is a trained transformer model's inference
+    ``precision`` (``fp32``, the default | ``bf16`` | ``auto``) is a trained transformer model's inference
     precision; the one in effect is reported as ``inference_precision``.
 
     ``label_map`` renames predicted labels before matching (e.g. ``{"Symptom": "Disease"}`` for

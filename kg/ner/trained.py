@@ -109,8 +109,9 @@ class TrainedNer:
     Abbreviation pairs are used when scispaCy's ``abbreviation_detector`` ran before it.
     ``convention`` (e.g. ``"ncbi"``) decodes a model's corpus-convention heads instead of the
     shared ones (see :mod:`kg.ner.transformer`); ``""`` means the shared heads. ``precision``
-    ``auto`` runs the transformer in bfloat16 autocast where the CPU has native bf16 units
-    (same BC5CDR F1 to three decimals, about twice as fast), else float32.
+    (``fp32`` default | ``bf16`` | ``auto``) is the transformer's inference precision; ``auto`` uses
+    bfloat16 autocast where the CPU has native bf16 units (same BC5CDR F1 to three decimals, but
+    not measured faster on 2 cores: see docs/benchmarks.md), else float32.
     """
 
     def __init__(
@@ -121,7 +122,7 @@ class TrainedNer:
         quantize: bool = False,
         min_confidence: float = 0.5,
         convention: str = "",
-        precision: str = "auto",
+        precision: str = "fp32",
     ) -> None:
         self.tagger = load_model(model, quantize=quantize, precision=precision)
         self.convention = convention or None
@@ -177,7 +178,7 @@ class TrainedNer:
         "quantize": False,
         "min_confidence": 0.5,
         "convention": "",
-        "precision": "auto",
+        "precision": "fp32",
     },
 )
 def make_trained_ner(
