@@ -565,6 +565,44 @@ class DocLinearModel:
                 )
         return out
 
+    def above(
+        self, doc: RelDoc, head: str, min_probability: float, max_sentence_distance: int | None = 0
+    ) -> list[PairPrediction]:
+        """Pairs of a binary head whose probability (with the tuned bias) is at least ``min_probability``.
+
+        The clinical decision of heads whose abstract-tuned decision does not carry over to notes
+        (``has_symptom``); the evidence is the best-scoring mention pair, as in :meth:`predict`.
+        """
+        h = self.head(head)
+        cands = candidates(doc, h.priors, h.mention_words, h.kind)
+        if max_sentence_distance is not None:
+            ents = {e.index: e for e in doc.ents}
+            cands = [
+                c
+                for c in cands
+                if min(abs(ents[a].sentence - ents[b].sentence) for a, b, _ in c.mention_pairs) <= max_sentence_distance
+            ]
+        if not cands:
+            return []
+        probs = _softmax(h.logits(cands))
+        out = []
+        for c, row in zip(cands, probs, strict=True):
+            if row[1] < min_probability:
+                continue
+            best = max(c.mention_pairs, key=lambda mp: h.local_score(mp[2], 1))
+            out.append(
+                PairPrediction(
+                    c.drug,
+                    c.disease,
+                    h.name,
+                    h.classes[1],
+                    CORPUS_TYPES[h.classes[1]],
+                    round(float(row[1]), 4),
+                    *best[:2],
+                )
+            )
+        return out
+
     def clinical(self, doc: RelDoc, max_sentence_distance: int | None = 0) -> list[PairPrediction]:
         """Relations for clinical notes (no abstract fallback, no thresholds tuned on abstracts).
 

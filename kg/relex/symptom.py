@@ -242,10 +242,16 @@ def fit_head(
     seed: int,
     mention_words: bool = True,
     by: str = "pair",
+    drop_features: Sequence[str] = (),
 ) -> Head:
-    """Train the binary ``has_symptom`` head; C and the decision bias from out-of-fold (pair-fold) F1."""
+    """Train the binary ``has_symptom`` head; C and the decision bias from out-of-fold (pair-fold) F1.
+
+    ``drop_features``: feature-name prefixes left out of the vocabulary (e.g. ``doc:``, the
+    abstract-shaped document features that do not carry over to clinical notes).
+    """
     counts = Counter(name for c in cands for name in c.features)
-    vocab = {f: j for j, f in enumerate(sorted(f for f, n in counts.items() if n >= min_count))}
+    keep = sorted(f for f, n in counts.items() if n >= min_count and not f.startswith(tuple(drop_features)))
+    vocab = {f: j for j, f in enumerate(keep)}
     head = Head(
         HEAD,
         ["none", TYPE],
@@ -478,6 +484,7 @@ def train_has_symptom(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], m
         int(cfg.seed),
         bool(params.get("mention_words", True)),
         split["split_by"],
+        [str(x) for x in params.get("drop_features", [])],
     )
     meta["knowledge"] = knowledge.record
     meta["pair_split"] = split
