@@ -398,10 +398,35 @@ class Knowledge:
     record: dict[str, Any]
 
 
-def load_knowledge(index: ConceptIndex, hetionet_dir: Path | None, use_hpo: bool = True) -> Knowledge:
-    """Curated (disease, symptom) concept pairs from HPO (hpo3) and Hetionet DpS."""
+def read_knowledge_tsv(path: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Curated pairs from a TSV file: ``disease id, disease name, symptom id`` per line (``#`` comments).
+
+    Raises:
+        ValueError: A line without three tab-separated fields (names the file and line).
+    """
+    by_disease: dict[tuple[str, str], list[str]] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not parts[0] or not parts[2]:
+            raise ValueError(f"{path}:{lineno}: expected 'disease id<TAB>disease name<TAB>symptom id'")
+        by_disease.setdefault((parts[0], parts[1]), []).append(parts[2])
+    return [(d, n, tuple(s)) for (d, n), s in by_disease.items()]
+
+
+def load_knowledge(
+    index: ConceptIndex, hetionet_dir: Path | None, use_hpo: bool = True, tsv: Path | None = None
+) -> Knowledge:
+    """Curated (disease, symptom) concept pairs from HPO (hpo3), Hetionet DpS and a curated TSV file."""
     pairs: set[tuple[str, str]] = set()
     record: dict[str, Any] = {}
+    if tsv is not None:
+        from kg.hashing import file_sha256
+
+        tsv_pairs, counts = curated_concept_pairs(read_knowledge_tsv(tsv), index)
+        pairs |= tsv_pairs
+        record["tsv"] = {"file": tsv.name, "sha256": file_sha256(tsv), **counts, "concept_pairs": len(tsv_pairs)}
     if use_hpo:
         diseases, ancestors, version = hpo_annotations()
         hpo_pairs, counts = curated_concept_pairs(diseases, index, ancestors)
@@ -424,13 +449,15 @@ def _setup(cfg: Any, corpora: Sequence[tuple[Any, list[GoldDocument]]]) -> tuple
 
     params = dict(cfg.params)
     index = ConceptIndex.build(load_terminology())
-    het = params.get("hetionet")
-    het_dir = None
-    if het:
-        from kg.config import REPO_ROOT
+    from kg.config import REPO_ROOT
 
-        het_dir = Path(het) if Path(het).is_absolute() else (REPO_ROOT / het).resolve()
-    knowledge = load_knowledge(index, het_dir, bool(params.get("hpo", True)))
+    def path_of(key: str) -> Path | None:
+        raw = params.get(key)
+        if not raw:
+            return None
+        return Path(raw) if Path(raw).is_absolute() else (REPO_ROOT / raw).resolve()
+
+    knowledge = load_knowledge(index, path_of("hetionet"), bool(params.get("hpo", True)), path_of("knowledge_tsv"))
     from kg.hashing import file_sha256
     from kg.terminology import DEFAULT_TERMINOLOGY_PATH
 
