@@ -122,9 +122,8 @@ def test_training_on_the_tiny_fixture_writes_model_and_meta(tiny_model):
 
 
 def test_heldout_scores_and_baselines():
-    from kg.relex.linear import PairKind
+    from kg.relex.linear import Candidate, PairKind
     from kg.relex.symptom import HEAD, TYPE, fit_head, score_heldout
-    from kg.relex.linear import Candidate
 
     def cand(i: int, word: str) -> Candidate:
         return Candidate(f"d{i}", f"MESH:D{i}", f"MESH:S{i}", {"bias": 1.0, f"sent:bw={word}": 1.0}, [(0, 1, [])])
