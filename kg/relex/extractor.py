@@ -10,7 +10,7 @@
 * Disease–Symptom (``HAS_SYMPTOM``): the distantly supervised ``has_symptom`` head of
   :mod:`kg.relex.symptom` (a :class:`~kg.relex.linear.DocLinearModel` over Disease -> Symptom
   pairs) with its decision bias tuned on out-of-fold training pairs; confidence = P(HAS_SYMPTOM).
-  In notes a pair is asserted when P(HAS_SYMPTOM) >= ``has_symptom_min_confidence`` (0.15): the
+  In notes a pair is asserted when P(HAS_SYMPTOM) >= ``has_symptom_min_confidence`` (0.1): the
   decision tuned on abstracts, whose curated labels miss most common-disease pairs, fires on almost
   no clinical pair, so this floor was set on the annotated notes fixture (a development set).
   Only when that model is missing does ``HAS_SYMPTOM`` come from the ``rules`` extractor
@@ -134,7 +134,7 @@ class TrainedRelationExtractor:
         has_symptom: str | None = "relations-has-symptom",
         rules_for: Sequence[str] = ("HAS_SYMPTOM",),
         min_confidence: float = 0.4,
-        has_symptom_min_confidence: float = 0.15,
+        has_symptom_min_confidence: float = 0.1,
         max_sentence_distance: int | None = 0,
         fallback: bool = False,
     ) -> None:

@@ -269,19 +269,27 @@ class PairKind:
     head_labels: frozenset[str] = DRUG_LABELS
     tail_labels: frozenset[str] = DISEASE_LABELS
     rule_types: tuple[str, ...] = RULE_TYPES
+    #: Labels of other mentions whose presence in the pair's sentence is a feature (``sent:ctx=Drug``).
+    context_labels: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "head_labels": sorted(self.head_labels),
             "tail_labels": sorted(self.tail_labels),
             "rule_types": list(self.rule_types),
+            "context_labels": sorted(self.context_labels),
         }
 
     @classmethod
     def from_json(cls, obj: dict[str, Any] | None) -> PairKind:
         if not obj:
             return cls()
-        return cls(frozenset(obj["head_labels"]), frozenset(obj["tail_labels"]), tuple(obj["rule_types"]))
+        return cls(
+            frozenset(obj["head_labels"]),
+            frozenset(obj["tail_labels"]),
+            tuple(obj["rule_types"]),
+            frozenset(obj.get("context_labels", ())),
+        )
 
 
 DRUG_DISEASE = PairKind()
@@ -333,6 +341,11 @@ def candidates(
                     lo, hi = min(a.start, b.start), max(a.end, b.end)
                     others = sum(1 for e in ents_by_sentence[a.sentence] if lo <= e.start and e.end <= hi) - 2
                     f = _mention_pair_features(doc, a, b, max(0, others), mention_words, kind.rule_types)
+                    for e in ents_by_sentence[a.sentence] if kind.context_labels else ():
+                        if e.label in kind.context_labels:
+                            f.append(f"sent:ctx={e.label}")
+                            if lo <= e.start and e.end <= hi:
+                                f.append(f"sent:ctx_between={e.label}")
                     pairs.append((a.index, b.index, f))
                     cooc += 1
                     for name in f:

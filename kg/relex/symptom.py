@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 HEAD = "has_symptom"
 TYPE = "HAS_SYMPTOM"
-KIND = PairKind(frozenset({"Disease"}), frozenset({"Symptom"}), (TYPE,))
+KIND = PairKind(frozenset({"Disease"}), frozenset({"Symptom"}), (TYPE,), frozenset({"Drug"}))
 #: HPO roots too general to be a symptom of anything (true-path closure stops below them).
 HPO_ROOTS = frozenset({"HP:0000001", "HP:0000118"})
 
@@ -176,16 +176,22 @@ def typed_reldoc(gold: GoldDocument, index: ConceptIndex) -> RelDoc:
     """A :class:`RelDoc` over a corpus document's disease mentions, typed Disease/Symptom by the terminology.
 
     A mention stands for the terminology concept of its first corpus id that has one (its key);
-    without one it stays a Disease of its own corpus CURIE. Chemical and other mentions are left out.
+    without one it stays a Disease of its own corpus CURIE. Drug (chemical) mentions are kept as
+    context (a drug in the pair's sentence is a feature); gene and other mentions are left out.
     """
     text = gold.document.text
     spans = gold.sentences or sentence_spans(text)
     ents: list[Ent] = []
     ids: dict[str, frozenset[str]] = {}
     for i, e in enumerate(gold.entities):
-        if e.label not in ("Disease", "Symptom"):
+        if e.label not in ("Disease", "Symptom", "Drug"):
             continue
         curies = [corpus_curie(x) for x in e.ids if x != "-1"]
+        if e.label == "Drug":  # context only (``sent:ctx=Drug``: a drug in the sentence of the pair)
+            if curies:
+                sent = next((k for k, (a, b) in enumerate(spans) if a <= e.start < b), len(spans) - 1)
+                ents.append(Ent(e.start, e.end, "Drug", (curies[0],), sent, i))
+            continue
         concept = next((index.by_id[c] for c in curies if c in index.by_id), None)
         if concept is not None:
             key, label = concept.key, concept.label
