@@ -489,6 +489,47 @@ def eval_relations(
     )
 
 
+@eval_app.command("has-symptom")
+def eval_has_symptom(
+    config: Path = typer.Option(
+        Path("configs/relations/has-symptom.yaml"), "--config", help="The HAS_SYMPTOM training config (corpora, split)."
+    ),
+    overrides: list[str] | None = typer.Option(None, "--set", help="Override a config key: key.sub=value."),
+    model: str | None = typer.Option(
+        None, "--model", help="Model folder or packaged name (default: the config's out)."
+    ),
+) -> None:
+    """HAS_SYMPTOM on held-out curated pairs vs co-occurrence and rules; a report, then one JSON object last."""
+    from kg.relex.symptom import evaluate_has_symptom
+    from kg.relex.training import load_rel_config
+
+    cfg = load_rel_config(config, overrides or [])
+    report = evaluate_has_symptom(cfg, model)
+    table = Table(title="HAS_SYMPTOM on held-out (disease, symptom) pairs (document-level candidates)")
+    for col in ("system", "predicted", "precision", "recall", "f1"):
+        table.add_column(col)
+    rows = [("model", report), *report["baselines"].items()]
+    for name, m in rows:
+        table.add_row(name, str(m["predicted"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+    console.print(table)
+    extra = {k: v for k, v in report.items() if k not in ("precision", "recall", "f1", "per_type", "baselines")}
+    console.print(json.dumps(extra, default=str))
+    per_type = {t: {k: m[k] for k in ("precision", "recall", "f1")} for t, m in report["per_type"].items()}
+    baselines = {n: {k: m[k] for k in ("precision", "recall", "f1")} for n, m in report["baselines"].items()}
+    typer.echo(
+        json.dumps(
+            {
+                "precision": report["precision"],
+                "recall": report["recall"],
+                "f1": report["f1"],
+                "auroc": report["auroc"],
+                "per_type": per_type,
+                "baselines": baselines,
+            }
+        )
+    )
+
+
 @eval_app.command("ner")
 def eval_ner(
     corpus: Path = typer.Option(..., "--corpus", help="Annotated corpus file."),
@@ -503,10 +544,14 @@ def eval_ner(
         None, "--labels", help="Evaluate only these labels (after renaming), e.g. --labels Disease for NCBI-disease."
     ),
     convention: str | None = typer.Option(
-        None, "--convention", help="Decode a trained model's corpus-convention heads, e.g. ncbi (default: shared heads)."
+        None,
+        "--convention",
+        help="Decode a trained model's corpus-convention heads, e.g. ncbi (default: shared heads).",
     ),
     precision: str | None = typer.Option(
-        None, "--precision", help="Inference precision of a transformer model: fp32 (default) | bf16 | auto (bf16 where the CPU has it)."
+        None,
+        "--precision",
+        help="Inference precision of a transformer model: fp32 (default) | bf16 | auto (bf16 where the CPU has it).",
     ),
 ) -> None:
     """Entity-level exact-match P/R/F1; prints a report, then one JSON object as the last line."""

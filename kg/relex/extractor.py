@@ -7,7 +7,14 @@
   mention pair and that pair's sentence (or the sentences spanning a cross-sentence pair).
 * Drug–Drug (``INTERACTS_WITH``): the DDI pair classifier over the sentence-level drug pairs
   that pass the negative filter; confidence = 1 - P(none).
-* ``HAS_SYMPTOM`` has no trained model yet: it comes from the ``rules`` extractor (``rules_for``).
+* Disease–Symptom (``HAS_SYMPTOM``): the distantly supervised ``has_symptom`` head of
+  :mod:`kg.relex.symptom` (a :class:`~kg.relex.linear.DocLinearModel` over Disease -> Symptom
+  pairs) with its decision bias tuned on out-of-fold training pairs; confidence = P(HAS_SYMPTOM).
+  In notes a pair is asserted when P(HAS_SYMPTOM) >= ``has_symptom_min_confidence`` (0.1): the
+  decision tuned on abstracts, whose curated labels miss most common-disease pairs, fires on almost
+  no clinical pair, so this floor was set on the annotated notes fixture (a development set).
+  Only when that model is missing does ``HAS_SYMPTOM`` come from the ``rules`` extractor
+  (``rules_for`` lists the types the rules supply in place of a missing model; a warning is logged).
 
 Clinical-note settings (the defaults, parameters of the extractor): drug–disease pairs only
 within one sentence (``max_sentence_distance=0``), the clinical decision rule instead of the
@@ -115,7 +122,7 @@ def _negated_between(text: str, a: Mention, b: Mention) -> bool:
 
 
 class TrainedRelationExtractor:
-    """Relations from the trained drug–disease and DDI models (+ rules for untrained types)."""
+    """Relations from the trained drug–disease, DDI and HAS_SYMPTOM models (+ rules where a model is missing)."""
 
     name = "trained"
 
@@ -124,23 +131,38 @@ class TrainedRelationExtractor:
         schema: GraphSchema,
         drug_disease: str = "relations-drug-disease",
         ddi: str | None = "relations-ddi",
+        has_symptom: str | None = "relations-has-symptom",
         rules_for: Sequence[str] = ("HAS_SYMPTOM",),
         min_confidence: float = 0.4,
+        has_symptom_min_confidence: float = 0.1,
         max_sentence_distance: int | None = 0,
         fallback: bool = False,
     ) -> None:
+        from kg.ner.transformer import ModelArtifactError
         from kg.relations import RuleRelationExtractor
         from kg.relex.models import load_relation_model
 
         self.schema = schema
         self.dd = load_relation_model(drug_disease)
         self.ddi = load_relation_model(ddi) if ddi else None
-        self.rules = RuleRelationExtractor(schema) if rules_for else None
-        self.rules_for = set(rules_for)
+        self.hs = None
+        if has_symptom:
+            try:
+                self.hs = load_relation_model(has_symptom)
+            except ModelArtifactError as exc:
+                log.warning("no HAS_SYMPTOM model (%s): HAS_SYMPTOM falls back to the rules", exc)
+        # The rules supply a type only where its trained model is missing.
+        self.rules_for = set(rules_for) - ({"HAS_SYMPTOM"} if self.hs is not None else set())
+        self.rules = RuleRelationExtractor(schema) if self.rules_for else None
         self.min_confidence = min_confidence
+        self.has_symptom_min_confidence = has_symptom_min_confidence
         self.max_sentence_distance = max_sentence_distance
         self.fallback = fallback
-        versions = [f"dd{self.dd.version}"] + ([f"ddi{self.ddi.version}"] if self.ddi else [])
+        versions = (
+            [f"dd{self.dd.version}"]
+            + ([f"ddi{self.ddi.version}"] if self.ddi else [])
+            + ([f"hs{self.hs.version}"] if self.hs else [])
+        )
         self.version = f"{VERSION}+{'+'.join(versions)}"
 
     def __call__(self, analyzed: AnalyzedDocument, mentions: list[Mention]) -> list[RelationMention]:
@@ -148,7 +170,8 @@ class TrainedRelationExtractor:
         found: dict[tuple[int, int, int, int, str], RelationMention] = {}
 
         def add(head: Mention, tail: Mention, rel: str, conf: float, sentence: str) -> None:
-            if not self.schema.allows(head.label, rel, tail.label) or conf < self.min_confidence:
+            floor = self.has_symptom_min_confidence if rel == "HAS_SYMPTOM" else self.min_confidence
+            if not self.schema.allows(head.label, rel, tail.label) or conf < floor:
                 return
             if head.curie is not None and head.curie == tail.curie:
                 return
@@ -178,6 +201,13 @@ class TrainedRelationExtractor:
                     continue
                 a, b = ordered[p.drug_mention], ordered[p.disease_mention]
                 add(a, b, p.type, p.probability, _evidence(analyzed, a, b))
+            if self.hs is not None:
+                hs_preds = self.hs.above(
+                    doc, "has_symptom", self.has_symptom_min_confidence, self.max_sentence_distance
+                )
+                for p in hs_preds:
+                    a, b = ordered[p.drug_mention], ordered[p.disease_mention]
+                    add(a, b, p.type, p.probability, _evidence(analyzed, a, b))
         if self.ddi is not None:
             for a, b, conf in self._ddi(analyzed, [m for m in mentions if m.label == "Drug"]):
                 add(a, b, "INTERACTS_WITH", conf, _evidence(analyzed, a, b))

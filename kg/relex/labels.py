@@ -7,6 +7,7 @@
 | BioRED (Chemical–Disease) | ``Negative_Correlation`` | ``TREATS`` |
 | BioRED (Chemical–Disease) | ``Association`` | ``ASSOCIATED_WITH`` (scored, never asserted: the schema has no Drug–Disease signature for it) |
 | DDI 2013 | ``mechanism`` / ``effect`` / ``advise`` / ``int`` | ``INTERACTS_WITH`` with that subtype |
+| curated HPO / Hetionet DpS (distant labels) | ``HAS_SYMPTOM`` | ``HAS_SYMPTOM`` |
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ CORPUS_TYPES: dict[str, str] = {
     "effect": "INTERACTS_WITH",
     "advise": "INTERACTS_WITH",
     "int": "INTERACTS_WITH",
+    "HAS_SYMPTOM": "HAS_SYMPTOM",
 }
 
 #: Document-level heads: name -> corpus classes it predicts (besides ``none``).
 HEADS: dict[str, tuple[str, ...]] = {
     "cid": ("CID",),
     "biored": ("Positive_Correlation", "Negative_Correlation", "Association"),
+    "has_symptom": ("HAS_SYMPTOM",),
 }
 
 

@@ -110,9 +110,11 @@ def reldoc_from_gold(gold: GoldDocument) -> RelDoc:
     return RelDoc(gold.document.id, text, list(spans), ents, gold.title_end)
 
 
-@lru_cache(maxsize=1)
-def _rule_patterns() -> tuple[re.Pattern[str], list[tuple[str, str, re.Pattern[str]]]]:
-    """The trigger patterns of the ``rules`` extractor (kept as data), used here as features."""
+@lru_cache(maxsize=4)
+def _rule_patterns(
+    types: tuple[str, ...] = RULE_TYPES,
+) -> tuple[re.Pattern[str], list[tuple[str, str, re.Pattern[str]]]]:
+    """The trigger patterns of the ``rules`` extractor for ``types`` (kept as data), used here as features."""
     import yaml
 
     from kg.relations import PATTERNS_PATH
@@ -121,15 +123,15 @@ def _rule_patterns() -> tuple[re.Pattern[str], list[tuple[str, str, re.Pattern[s
     pats = [
         (rel, item["order"], re.compile(item["regex"]))
         for rel, items in raw["patterns"].items()
-        if rel in RULE_TYPES
+        if rel in types
         for item in items
     ]
     return re.compile(raw["blockers"]), pats
 
 
-def _rule_features(gap: str, drug_first: bool) -> list[str]:
-    """Which trigger patterns of the rules extractor fire on the gap between drug and disease."""
-    blockers, pats = _rule_patterns()
+def _rule_features(gap: str, drug_first: bool, types: tuple[str, ...] = RULE_TYPES) -> list[str]:
+    """Which trigger patterns of the rules extractor fire on the gap between head (drug) and tail (disease)."""
+    blockers, pats = _rule_patterns(types)
     gap = gap.lower()
     out = ["rule:blocked"] if blockers.search(gap) else []
     for rel, order, regex in pats:
@@ -217,8 +219,15 @@ def build_priors(docs: Sequence[tuple[RelDoc, set[tuple[str, str]]]]) -> Priors:
     return pri
 
 
-def _mention_pair_features(doc: RelDoc, a: Ent, b: Ent, others: int, mention_words: bool = False) -> list[str]:
-    """Sentence-level features of a drug mention ``a`` and a disease mention ``b`` in one sentence."""
+def _mention_pair_features(
+    doc: RelDoc,
+    a: Ent,
+    b: Ent,
+    others: int,
+    mention_words: bool = False,
+    rule_types: tuple[str, ...] = RULE_TYPES,
+) -> list[str]:
+    """Sentence-level features of a head (drug) mention ``a`` and a tail (disease) mention ``b`` in one sentence."""
     text = doc.text
     first, second = (a, b) if a.start <= b.start else (b, a)
     order = "dd" if first is a else "sd"  # drug first / disease (symptom) first
@@ -226,7 +235,7 @@ def _mention_pair_features(doc: RelDoc, a: Ent, b: Ent, others: int, mention_wor
     words = _words(gap)
     feats = [f"sent:order={order}", f"sent:dist={_bucket(len(words), (0, 1, 2, 3, 5, 8, 12, 20))}"]
     if len(gap) <= 70:
-        feats += _rule_features(gap, first is a)
+        feats += _rule_features(gap, first is a, rule_types)
     if len(words) <= 12:
         for w in set(words):
             feats.append(f"sent:bw={w}")
@@ -253,19 +262,57 @@ def _mention_pair_features(doc: RelDoc, a: Ent, b: Ent, others: int, mention_wor
     return feats
 
 
-def candidates(doc: RelDoc, priors: Priors | None = None, mention_words: bool = False) -> list[Candidate]:
+@dataclass(frozen=True)
+class PairKind:
+    """Which mentions a head pairs: head (``drug``) labels, tail (``disease``) labels, rule types as features."""
+
+    head_labels: frozenset[str] = DRUG_LABELS
+    tail_labels: frozenset[str] = DISEASE_LABELS
+    rule_types: tuple[str, ...] = RULE_TYPES
+    #: Labels of other mentions whose presence in the pair's sentence is a feature (``sent:ctx=Drug``).
+    context_labels: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "head_labels": sorted(self.head_labels),
+            "tail_labels": sorted(self.tail_labels),
+            "rule_types": list(self.rule_types),
+            "context_labels": sorted(self.context_labels),
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any] | None) -> PairKind:
+        if not obj:
+            return cls()
+        return cls(
+            frozenset(obj["head_labels"]),
+            frozenset(obj["tail_labels"]),
+            tuple(obj["rule_types"]),
+            frozenset(obj.get("context_labels", ())),
+        )
+
+
+DRUG_DISEASE = PairKind()
+
+
+def candidates(
+    doc: RelDoc, priors: Priors | None = None, mention_words: bool = False, kind: PairKind = DRUG_DISEASE
+) -> list[Candidate]:
     """Every (drug concept, disease concept) candidate of a document with its features.
 
-    ``mention_words`` adds the words of the disease mention (``toxicity``, ``injury``...).
+    ``mention_words`` adds the words of the disease mention (``toxicity``, ``injury``...). ``kind``
+    names the head and tail label sets (default Drug -> Disease/Symptom; the ``has_symptom`` head
+    pairs Disease -> Symptom); the ``drug`` / ``disease`` names below stand for head and tail.
     """
+    head_labels, tail_labels = kind.head_labels, kind.tail_labels
     by_concept: dict[str, list[Ent]] = defaultdict(list)
     for e in doc.ents:
         for c in e.concepts:
             by_concept[c].append(e)
-    drugs = sorted({c for e in doc.ents if e.label in DRUG_LABELS for c in e.concepts})
-    diseases = sorted({c for e in doc.ents if e.label in DISEASE_LABELS for c in e.concepts})
-    drug_counts = {c: len([e for e in by_concept[c] if e.label in DRUG_LABELS]) for c in drugs}
-    dis_counts = {c: len([e for e in by_concept[c] if e.label in DISEASE_LABELS]) for c in diseases}
+    drugs = sorted({c for e in doc.ents if e.label in head_labels for c in e.concepts})
+    diseases = sorted({c for e in doc.ents if e.label in tail_labels for c in e.concepts})
+    drug_counts = {c: len([e for e in by_concept[c] if e.label in head_labels]) for c in drugs}
+    dis_counts = {c: len([e for e in by_concept[c] if e.label in tail_labels]) for c in diseases}
     top_drug = max(drug_counts.values(), default=0)
     top_dis = max(dis_counts.values(), default=0)
     ents_by_sentence: dict[int, list[Ent]] = defaultdict(list)
@@ -278,11 +325,11 @@ def candidates(doc: RelDoc, priors: Priors | None = None, mention_words: bool = 
     }
     out = []
     for c in drugs:
-        c_ments = [e for e in by_concept[c] if e.label in DRUG_LABELS]
+        c_ments = [e for e in by_concept[c] if e.label in head_labels]
         for d in diseases:
             if c == d:
                 continue
-            d_ments = [e for e in by_concept[d] if e.label in DISEASE_LABELS]
+            d_ments = [e for e in by_concept[d] if e.label in tail_labels]
             feats: dict[str, float] = {"bias": 1.0, **doc_feats}
             pairs: list[tuple[int, int, list[str]]] = []
             min_sent = min(abs(a.sentence - b.sentence) for a in c_ments for b in d_ments)
@@ -293,7 +340,12 @@ def candidates(doc: RelDoc, priors: Priors | None = None, mention_words: bool = 
                         continue
                     lo, hi = min(a.start, b.start), max(a.end, b.end)
                     others = sum(1 for e in ents_by_sentence[a.sentence] if lo <= e.start and e.end <= hi) - 2
-                    f = _mention_pair_features(doc, a, b, max(0, others), mention_words)
+                    f = _mention_pair_features(doc, a, b, max(0, others), mention_words, kind.rule_types)
+                    for e in ents_by_sentence[a.sentence] if kind.context_labels else ():
+                        if e.label in kind.context_labels:
+                            f.append(f"sent:ctx={e.label}")
+                            if lo <= e.start and e.end <= hi:
+                                f.append(f"sent:ctx_between={e.label}")
                     pairs.append((a.index, b.index, f))
                     cooc += 1
                     for name in f:
@@ -341,6 +393,7 @@ class Head:
     priors: Priors | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     mention_words: bool = False
+    kind: PairKind = DRUG_DISEASE
 
     def matrix(self, cands: Sequence[Candidate]) -> Any:
         """Sparse feature matrix (candidates, features) over the head's vocabulary."""
@@ -380,6 +433,7 @@ class Head:
             "priors": self.priors.to_json() if self.priors else None,
             "metrics": self.metrics,
             "mention_words": self.mention_words,
+            "kind": self.kind.to_json(),
         }
 
     @classmethod
@@ -395,6 +449,7 @@ class Head:
             priors=Priors.from_json(obj["priors"]) if obj.get("priors") else None,
             metrics=obj.get("metrics", {}),
             mention_words=bool(obj.get("mention_words", False)),
+            kind=PairKind.from_json(obj.get("kind")),
         )
 
 
@@ -493,7 +548,7 @@ class DocLinearModel:
         for h in self.heads:
             if heads is not None and h.name not in heads:
                 continue
-            cands = candidates(doc, h.priors, h.mention_words)
+            cands = candidates(doc, h.priors, h.mention_words, h.kind)
             if max_sentence_distance is not None:
                 ents = {e.index: e for e in doc.ents}
                 cands = [
@@ -523,6 +578,44 @@ class DocLinearModel:
                 )
         return out
 
+    def above(
+        self, doc: RelDoc, head: str, min_probability: float, max_sentence_distance: int | None = 0
+    ) -> list[PairPrediction]:
+        """Pairs of a binary head whose probability (with the tuned bias) is at least ``min_probability``.
+
+        The clinical decision of heads whose abstract-tuned decision does not carry over to notes
+        (``has_symptom``); the evidence is the best-scoring mention pair, as in :meth:`predict`.
+        """
+        h = self.head(head)
+        cands = candidates(doc, h.priors, h.mention_words, h.kind)
+        if max_sentence_distance is not None:
+            ents = {e.index: e for e in doc.ents}
+            cands = [
+                c
+                for c in cands
+                if min(abs(ents[a].sentence - ents[b].sentence) for a, b, _ in c.mention_pairs) <= max_sentence_distance
+            ]
+        if not cands:
+            return []
+        probs = _softmax(h.logits(cands))
+        out = []
+        for c, row in zip(cands, probs, strict=True):
+            if row[1] < min_probability:
+                continue
+            best = max(c.mention_pairs, key=lambda mp: h.local_score(mp[2], 1))
+            out.append(
+                PairPrediction(
+                    c.drug,
+                    c.disease,
+                    h.name,
+                    h.classes[1],
+                    CORPUS_TYPES[h.classes[1]],
+                    round(float(row[1]), 4),
+                    *best[:2],
+                )
+            )
+        return out
+
     def clinical(self, doc: RelDoc, max_sentence_distance: int | None = 0) -> list[PairPrediction]:
         """Relations for clinical notes (no abstract fallback, no thresholds tuned on abstracts).
 
@@ -534,7 +627,7 @@ class DocLinearModel:
         out: list[PairPrediction] = []
         ents = {e.index: e for e in doc.ents}
         for h in self.heads:
-            cands = candidates(doc, h.priors, h.mention_words)
+            cands = candidates(doc, h.priors, h.mention_words, h.kind)
             if max_sentence_distance is not None:
                 cands = [
                     c

@@ -11,8 +11,12 @@ from kg.ner.transformer import META_FILE, ModelArtifactError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "resources" / "models"
 #: The packaged model of each task.
-DEFAULT_MODELS = {"ddi": "relations-ddi", "drug-disease": "relations-drug-disease"}
-KINDS = ("relations-pair-transformer", "relations-doc-linear")
+DEFAULT_MODELS = {
+    "ddi": "relations-ddi",
+    "drug-disease": "relations-drug-disease",
+    "has-symptom": "relations-has-symptom",
+}
+KINDS = ("relations-pair-transformer", "relations-doc-linear", "relations-distant-linear")
 
 
 def model_dir(name: str | Path) -> Path:

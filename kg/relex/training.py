@@ -5,6 +5,8 @@ Two kinds:
 * ``pair-transformer`` (task ``ddi``): the MiniLM pair classifier of :mod:`kg.relex.transformer`
   over the sentence-level candidate pairs of DDI 2013 (negative-instance filtering of
   :mod:`kg.relex.candidates`, optional negative subsampling).
+* ``distant-linear`` (task ``has-symptom``): the distantly supervised Disease -> Symptom head of
+  :mod:`kg.relex.symptom` (labels from curated HPO / Hetionet knowledge, scored on held-out pairs).
 * ``doc-linear`` (task ``drug-disease``): the document-level feature model of
   :mod:`kg.relex.linear`, one binary head per corpus relation type (BC5CDR ``CID``, BioRED
   ``Positive_Correlation`` / ``Negative_Correlation`` / ``Association``).
@@ -60,8 +62,8 @@ class RelTrainConfig(BaseModel):
     """Everything a relation training run depends on."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["pair-transformer", "doc-linear"]
-    task: Literal["ddi", "drug-disease"]
+    kind: Literal["pair-transformer", "doc-linear", "distant-linear"]
+    task: Literal["ddi", "drug-disease", "has-symptom"]
     name: str
     version: str = "1.0.0"
     seed: int = 13
@@ -165,13 +167,17 @@ def train_relations(cfg: RelTrainConfig) -> dict[str, Any]:
     meta["data"] = records
     if cfg.kind == "pair-transformer":
         _train_ddi(cfg, corpora, meta)
+    elif cfg.kind == "distant-linear":
+        from kg.relex.symptom import train_has_symptom
+
+        train_has_symptom(cfg, corpora, meta)
     else:
         from kg.relex.linear import train_linear
 
         train_linear(cfg, corpora, meta)
     meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
     _write_meta(cfg.out, meta)
-    if cfg.evaluate:
+    if cfg.evaluate or cfg.kind == "distant-linear":
         meta["metrics"] = evaluate_trained(cfg)
         _write_meta(cfg.out, meta)
     log.info("relation model written to %s (%.1f min)", cfg.out, (time.monotonic() - started) / 60)
@@ -189,6 +195,12 @@ def evaluate_trained(cfg: RelTrainConfig) -> dict[str, Any]:
     """Score the model in ``cfg.out`` on the config's evaluation corpora (gold entities)."""
     from kg.relex.evaluate import evaluate_relations
 
+    if cfg.kind == "distant-linear":
+        from kg.relex.symptom import evaluate_has_symptom
+
+        report = evaluate_has_symptom(cfg)
+        log.info("held-out pairs: F1 %.4f (P %.4f, R %.4f)", report["f1"], report["precision"], report["recall"])
+        return {"heldout_pairs": report}
     metrics = {}
     for spec in cfg.evaluate:
         report = evaluate_relations(spec.path, spec.format, gold_entities=True, model=str(cfg.out))
