@@ -110,8 +110,8 @@ class TrainedNer:
     ``convention`` (e.g. ``"ncbi"``) decodes a model's corpus-convention heads instead of the
     shared ones (see :mod:`kg.ner.transformer`); ``""`` means the shared heads. ``precision``
     (``fp32`` default | ``bf16`` | ``auto``) is the transformer's inference precision; ``auto`` uses
-    bfloat16 autocast where the CPU has native bf16 units (same BC5CDR F1 to three decimals, but
-    not measured faster on 2 cores: see docs/benchmarks.md), else float32.
+    bfloat16 autocast where the CPU has native bf16 units (same BC5CDR F1 to three decimals,
+    1.4x faster on a quiet 2-core Xeon: see docs/benchmarks.md), else float32.
     """
 
     def __init__(
