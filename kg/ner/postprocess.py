@@ -30,6 +30,25 @@ class TaggedSpan:
     long_form: str | None = None
 
 
+def agree(
+    spans: Sequence[TaggedSpan], partner: Iterable[TaggedSpan], keep_confidence: float, min_confidence: float
+) -> list[TaggedSpan]:
+    """Agreement ensemble of two taggers' raw spans.
+
+    A span of the main tagger is kept when its confidence is at least ``keep_confidence``, or when it
+    is at least ``min_confidence`` and the ``partner`` tagger found the same span with the same
+    label. The partner never adds spans of its own: it only vouches for the main tagger's less
+    confident ones (a second, differently built model rarely makes the same mistake).
+    """
+    vouched = {(s.start, s.end, s.label) for s in partner}
+    return [
+        s
+        for s in spans
+        if s.confidence >= keep_confidence
+        or (s.confidence >= min_confidence and (s.start, s.end, s.label) in vouched)
+    ]
+
+
 def _overlaps(a: tuple[int, int], spans: Iterable[TaggedSpan]) -> bool:
     return any(a[0] < s.end and s.start < a[1] for s in spans)
 

@@ -31,7 +31,7 @@ from spacy.util import filter_spans
 
 from kg.lexicon import packaged_index
 from kg.ner import NER_REGISTRY, make_mention
-from kg.ner.postprocess import TaggedSpan, postprocess
+from kg.ner.postprocess import TaggedSpan, agree, postprocess
 from kg.nlp import AnalyzedDocument
 from kg.types import Mention
 
@@ -112,6 +112,12 @@ class TrainedNer:
     (``fp32`` default | ``bf16`` | ``auto``) is the transformer's inference precision; ``auto`` uses
     bfloat16 autocast where the CPU has native bf16 units (same BC5CDR F1 to three decimals,
     1.4x faster on a quiet 2-core Xeon: see docs/benchmarks.md), else float32.
+
+    ``partner`` turns on the agreement ensemble (:func:`kg.ner.postprocess.agree`): a span below
+    ``keep_confidence`` survives only if the partner model found it too. ``"auto"`` (default) takes
+    partner and threshold from the model's ``meta.json`` ``ensemble`` entry (written by
+    ``benchmarks/ner_ensemble.py --write``), ``""`` turns the ensemble off, any other value names
+    the partner model; ``keep_confidence`` < 0 means "from the metadata" (1.0 if it has none).
     """
 
     def __init__(
@@ -123,18 +129,38 @@ class TrainedNer:
         min_confidence: float = 0.5,
         convention: str = "",
         precision: str = "fp32",
+        partner: str = "auto",
+        keep_confidence: float = -1.0,
     ) -> None:
         self.tagger = load_model(model, quantize=quantize, precision=precision)
         self.convention = convention or None
         self.tagger.tag([""], convention=self.convention)  # an unknown convention fails here, not mid-run
         self.min_confidence = min_confidence
+        spec = self.tagger.meta.get("ensemble") or {}
+        if partner == "auto":
+            partner = str(spec.get("partner", ""))
+        self.partner: Tagger | None = load_model(partner, precision=precision) if partner else None
+        self.partner_name = partner
+        if keep_confidence < 0:
+            keep_confidence = float(spec.get("keep_confidence", 1.0))
+        self.keep_confidence = keep_confidence
         self.model_name = str(model)
         self.consistency = consistency
         self.index = packaged_index() if symptom_typing else None
 
-    def spans(self, doc: Doc, raw: Sequence[TaggedSpan]) -> list[TaggedSpan]:
-        """Post-processed spans for one document."""
-        kept = [s for s in raw if s.confidence >= self.min_confidence]
+    def tag(self, texts: Sequence[str]) -> list[list[TaggedSpan]]:
+        """Raw spans per text above the confidence rules (the ensemble's, when a partner is set)."""
+        raws = self.tagger.tag(texts, convention=self.convention)
+        if self.partner is None:
+            return [[s for s in raw if s.confidence >= self.min_confidence] for raw in raws]
+        partners = self.partner.tag(texts)
+        return [
+            agree(raw, other, self.keep_confidence, self.min_confidence)
+            for raw, other in zip(raws, partners, strict=True)
+        ]
+
+    def spans(self, doc: Doc, kept: Sequence[TaggedSpan]) -> list[TaggedSpan]:
+        """Post-processed spans for one document, from its :meth:`tag` output."""
         return postprocess(kept, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency)
 
     def _set(self, doc: Doc, spans: Iterable[TaggedSpan]) -> Doc:
@@ -150,8 +176,7 @@ class TrainedNer:
         return doc
 
     def __call__(self, doc: Doc) -> Doc:
-        raw = self.tagger.tag([doc.text], convention=self.convention)[0]
-        return self._set(doc, self.spans(doc, raw))
+        return self._set(doc, self.spans(doc, self.tag([doc.text])[0]))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
         """Tag documents in batches (faster than one by one)."""
@@ -165,7 +190,7 @@ class TrainedNer:
             yield from self._flush(batch)
 
     def _flush(self, batch: list[Doc]) -> Iterator[Doc]:
-        for doc, raw in zip(batch, self.tagger.tag([d.text for d in batch], convention=self.convention), strict=True):
+        for doc, raw in zip(batch, self.tag([d.text for d in batch]), strict=True):
             yield self._set(doc, self.spans(doc, raw))
 
 
@@ -179,6 +204,8 @@ class TrainedNer:
         "min_confidence": 0.5,
         "convention": "",
         "precision": "fp32",
+        "partner": "auto",
+        "keep_confidence": -1.0,
     },
 )
 def make_trained_ner(
@@ -191,9 +218,13 @@ def make_trained_ner(
     min_confidence: float,
     convention: str,
     precision: str,
+    partner: str,
+    keep_confidence: float,
 ) -> TrainedNer:
     """spaCy factory: ``nlp.add_pipe("medkg_ner", config={"model": "accurate" | "fast" | folder})``."""
-    return TrainedNer(model, consistency, symptom_typing, quantize, min_confidence, convention, precision)
+    return TrainedNer(
+        model, consistency, symptom_typing, quantize, min_confidence, convention, precision, partner, keep_confidence
+    )
 
 
 class TrainedExtractor:
@@ -204,6 +235,8 @@ class TrainedExtractor:
         meta = self.component.tagger.meta
         self.name = f"ner-{model}" if str(model) in DEFAULT_MODELS else str(meta.get("name", model))
         self.version = self.component.tagger.version
+        if self.component.partner is not None:  # provenance names the ensemble, e.g. 1.0.0+fast.1.0.0
+            self.version += f"+{Path(self.component.partner_name).name}.{self.component.partner.version}"
         #: The inference precision in effect (``bf16`` or ``fp32``).
         self.precision = "bf16" if getattr(self.component.tagger, "bf16", False) else "fp32"
 
@@ -212,7 +245,7 @@ class TrainedExtractor:
 
     def extract(self, batch: Sequence[AnalyzedDocument]) -> list[list[Mention]]:
         """Mentions for a batch of analyzed documents."""
-        raws = self.component.tagger.tag([a.doc.text for a in batch], convention=self.component.convention)
+        raws = self.component.tag([a.doc.text for a in batch])
         out = []
         for analyzed, raw in zip(batch, raws, strict=True):
             mentions = [

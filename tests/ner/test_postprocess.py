@@ -64,3 +64,24 @@ def test_symptom_typing_uses_the_lexicon() -> None:
     spans = [TaggedSpan(0, 8, "Disease", 0.9), TaggedSpan(13, 21, "Disease", 0.9)]
     assert [s.label for s in type_symptoms(spans, text, index)] == ["Symptom", "Disease"]
     assert [s.label for s in postprocess(spans, text, index=index)] == ["Symptom", "Disease"]
+
+
+def test_agreement_ensemble_needs_the_partner_below_the_keep_threshold() -> None:
+    from kg.ner.postprocess import agree
+
+    main = [
+        TaggedSpan(0, 5, "Disease", 0.95),  # confident: kept alone
+        TaggedSpan(10, 15, "Disease", 0.6),  # vouched for by the partner: kept
+        TaggedSpan(20, 25, "Disease", 0.6),  # partner silent: dropped
+        TaggedSpan(30, 35, "Drug", 0.6),  # partner found the span with another label: dropped
+        TaggedSpan(40, 45, "Drug", 0.3),  # below the minimum even though vouched for: dropped
+    ]
+    partner = [
+        TaggedSpan(10, 15, "Disease", 0.9),
+        TaggedSpan(30, 35, "Disease", 0.9),
+        TaggedSpan(40, 45, "Drug", 0.9),
+        TaggedSpan(50, 55, "Drug", 0.9),  # the partner never adds spans of its own
+    ]
+    kept = agree(main, partner, keep_confidence=0.8, min_confidence=0.5)
+    assert [(s.start, s.label) for s in kept] == [(0, "Disease"), (10, "Disease")]
+    assert agree(main, [], keep_confidence=0.5, min_confidence=0.5) == main[:4]

@@ -114,3 +114,25 @@ def test_missing_model_folder_is_a_clear_error(tmp_path) -> None:  # type: ignor
 
     with pytest.raises(ModelArtifactError, match="train one with `medkg train ner"):
         load_model(str(tmp_path))
+
+
+def test_accurate_mode_is_an_agreement_ensemble_with_the_fast_model() -> None:
+    from kg.ner.trained import TrainedNer
+
+    meta = json.loads((DEFAULT_MODELS["accurate"] / "meta.json").read_text())
+    spec = meta["ensemble"]
+    assert spec["partner"] == "fast" and 0.5 < spec["keep_confidence"] <= 1.0
+    assert spec["tuned_on"] and all(t["documents"] > 0 for t in spec["tuned_on"])
+    ensemble = TrainedNer("accurate")
+    alone = TrainedNer("accurate", partner="")
+    assert ensemble.partner is not None and ensemble.keep_confidence == spec["keep_confidence"]
+    assert alone.partner is None
+    texts = [NOTE, "Cisplatin nephrotoxicity and ototoxicity were seen in 3 of 40 patients with osteosarcoma."]
+    for with_partner, without in zip(ensemble.tag(texts), alone.tag(texts), strict=True):
+        # the partner only removes unconfident spans; it never adds any
+        assert set(with_partner) <= set(without)
+        assert all(s.confidence >= spec["keep_confidence"] for s in set(without) - set(with_partner))
+    # a keep threshold at the minimum confidence makes the partner irrelevant
+    assert TrainedNer("accurate", keep_confidence=0.5).tag(texts) == alone.tag(texts)
+    version = create_ner("accurate").version  # type: ignore[attr-defined]
+    assert version == f"{meta['version']}+fast.{json.loads((DEFAULT_MODELS['fast'] / 'meta.json').read_text())['version']}"
