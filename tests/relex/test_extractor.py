@@ -120,4 +120,4 @@ def test_pairs_in_different_sentences_are_left_out_in_notes(extractor):
 def test_registry_builds_the_trained_extractor_and_rules_stay_available(schema):
     assert {"rules", "trained"} <= set(RELATION_REGISTRY.names())
     ex = RELATION_REGISTRY.create("trained", schema=schema, ddi=None)
-    assert isinstance(ex, TrainedRelationExtractor) and ex.version.startswith("1.0.0+dd")
+    assert isinstance(ex, TrainedRelationExtractor) and ex.version.startswith("1.1.0+dd")
