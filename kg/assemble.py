@@ -3,6 +3,9 @@
 Pure functions. An edge aggregates its *asserted* evidence: counts, distinct documents, best
 confidence and a noisy-or confidence ``1 - prod(1 - c_i)``; evidence whose argument is negated,
 possible, hypothetical or family history is kept (with its status) but never asserts the edge.
+A subtyped relationship (``INTERACTS_WITH``: the DDI class mechanism / effect / advise / int)
+gets ``subtypes``, its asserted evidence's subtypes by summed confidence, and ``subtype``, the
+first of them.
 """
 
 from __future__ import annotations
@@ -52,8 +55,16 @@ def canonical_pair(head: str, rel: str, tail: str, schema: GraphSchema) -> tuple
 
 
 def evidence_for(relation: RelationMention, schema: GraphSchema) -> Evidence:
-    """The provenance record of one relation mention; the sentence is scrubbed of PHI."""
+    """The provenance record of one relation mention; the sentence is scrubbed of PHI.
+
+    Raises:
+        SchemaError: The relation carries a subtype its type does not have (the message names the
+            document and sentence).
+    """
     h, t = relation.head, relation.tail
+    schema.check_subtype(
+        relation.type, relation.subtype, f"document {h.doc_id!r} sentence {h.sentence_index} {relation.type}"
+    )
     hid, tid = canonical_pair(node_id(h, schema), relation.type, node_id(t, schema), schema)
     if hid != node_id(h, schema):
         h, t = t, h
@@ -73,6 +84,7 @@ def evidence_for(relation: RelationMention, schema: GraphSchema) -> Evidence:
         confidence=relation.confidence,
         assertion=relation.assertion,
         asserted=relation.asserted,
+        subtype=relation.subtype,
     )
 
 
@@ -87,7 +99,11 @@ class EvidenceRow:
 def aggregate_edge(
     head: str, rel: str, tail: str, rows: Iterable[EvidenceRow], seed_sources: Iterable[str] = ()
 ) -> Edge | None:
-    """Aggregate the evidence of one (head, rel, tail) key; None when nothing asserts it."""
+    """Aggregate the evidence of one (head, rel, tail) key; None when nothing asserts it.
+
+    ``subtypes`` are ranked by the summed confidence of the asserted evidence that carries each
+    (ties by name); evidence without a subtype and non-asserted evidence do not vote.
+    """
     rows = list(rows)
     asserted = [r for r in rows if r.evidence.asserted]
     seeds = sorted(set(seed_sources))
@@ -96,6 +112,12 @@ def aggregate_edge(
     confs = [r.evidence.confidence for r in asserted]
     noisy_or = 1.0 - math.prod(1.0 - c for c in confs) if confs else 0.0
     seen = sorted(r.seen_at for r in asserted)
+    by_subtype: dict[str, list[float]] = {}
+    for r in asserted:
+        if r.evidence.subtype is not None:
+            by_subtype.setdefault(r.evidence.subtype, []).append(r.evidence.confidence)
+    # fsum is exact, so the order of the rows never changes the ranking
+    subtypes = sorted(by_subtype, key=lambda s: (-math.fsum(by_subtype[s]), s))
     return Edge(
         head=head,
         type=rel,
@@ -110,4 +132,6 @@ def aggregate_edge(
         non_asserted_count=len(rows) - len(asserted),
         first_seen=seen[0] if seen else None,
         last_seen=seen[-1] if seen else None,
+        subtype=subtypes[0] if subtypes else None,
+        subtypes=tuple(subtypes),
     )

@@ -107,12 +107,16 @@ def edge_labels(edge: Edge, nodes: Mapping[str, Node], schema: GraphSchema) -> t
     """Return (head label, tail label) of an asserted edge after checking it against the schema.
 
     Raises:
-        SchemaError: Unknown type, a predicted type, a missing endpoint or a disallowed signature.
+        SchemaError: Unknown type, a predicted type, a missing endpoint, a disallowed signature, or
+            a subtype the type does not have.
     """
     spec = schema.relationships.get(edge.type)
     if spec is not None and spec.predicted:
         raise SchemaError(f"edge {edge.head} -[{edge.type}]-> {edge.tail}: a predicted type cannot be an asserted edge")
-    return _endpoint_labels("edge", edge.head, edge.type, edge.tail, nodes, schema)
+    labels = _endpoint_labels("edge", edge.head, edge.type, edge.tail, nodes, schema)
+    for subtype in edge.subtypes:
+        schema.check_subtype(edge.type, subtype, f"edge {edge.head} -[{edge.type}]-> {edge.tail}")
+    return labels
 
 
 def hypothesis_type(hyp: Hypothesis, schema: GraphSchema) -> str:
@@ -138,8 +142,14 @@ def hypothesis_labels(hyp: Hypothesis, nodes: Mapping[str, Node], schema: GraphS
 
 
 def evidence_labels(ev: Evidence, nodes: Mapping[str, Node], schema: GraphSchema) -> tuple[str, str]:
-    """Return (head label, tail label) of the triple an evidence row supports."""
-    return _endpoint_labels("evidence for", ev.head, ev.type, ev.tail, nodes, schema)
+    """Return (head label, tail label) of the triple an evidence row supports.
+
+    Raises:
+        SchemaError: As :func:`edge_labels`, naming the evidence's document.
+    """
+    labels = _endpoint_labels("evidence for", ev.head, ev.type, ev.tail, nodes, schema)
+    schema.check_subtype(ev.type, ev.subtype, f"evidence in {ev.doc_id!r} for {ev.head} -[{ev.type}]-> {ev.tail}")
+    return labels
 
 
 def evidence_id(ev: Evidence) -> str:
@@ -180,7 +190,7 @@ def node_props(node: Node) -> dict[str, Any]:
 
 
 def edge_props(edge: Edge) -> dict[str, Any]:
-    """Properties of an asserted edge as stored (``None`` values are omitted)."""
+    """Properties of an asserted edge as stored (``None`` values and empty ``subtypes`` are omitted)."""
     return _drop_none(
         {
             "sources": list(edge.sources),
@@ -193,31 +203,39 @@ def edge_props(edge: Edge) -> dict[str, Any]:
             "non_asserted_count": edge.non_asserted_count,
             "first_seen": edge.first_seen,
             "last_seen": edge.last_seen,
+            "subtype": edge.subtype,
+            "subtypes": list(edge.subtypes) or None,
             "predicted": False,
         }
     )
 
 
 def evidence_props(ev: Evidence) -> dict[str, Any]:
-    """Properties of an ``(:Evidence)`` node (includes its stable ``id``; head/tail are relationships)."""
-    return {
-        "id": evidence_id(ev),
-        "rel_type": ev.type,
-        "head": ev.head,
-        "tail": ev.tail,
-        "doc_id": ev.doc_id,
-        "sentence_index": ev.sentence_index,
-        "head_start": ev.head_start,
-        "head_end": ev.head_end,
-        "tail_start": ev.tail_start,
-        "tail_end": ev.tail_end,
-        "sentence": ev.sentence,
-        "extractor": ev.extractor,
-        "extractor_version": ev.extractor_version,
-        "confidence": ev.confidence,
-        "assertion": ev.assertion,
-        "asserted": ev.asserted,
-    }
+    """Properties of an ``(:Evidence)`` node (includes its stable ``id``; head/tail are relationships).
+
+    ``subtype`` is omitted when None.
+    """
+    return _drop_none(
+        {
+            "id": evidence_id(ev),
+            "rel_type": ev.type,
+            "head": ev.head,
+            "tail": ev.tail,
+            "doc_id": ev.doc_id,
+            "sentence_index": ev.sentence_index,
+            "head_start": ev.head_start,
+            "head_end": ev.head_end,
+            "tail_start": ev.tail_start,
+            "tail_end": ev.tail_end,
+            "sentence": ev.sentence,
+            "extractor": ev.extractor,
+            "extractor_version": ev.extractor_version,
+            "confidence": ev.confidence,
+            "assertion": ev.assertion,
+            "asserted": ev.asserted,
+            "subtype": ev.subtype,
+        }
+    )
 
 
 def explanation_json(hyp: Hypothesis) -> str:
@@ -289,7 +307,8 @@ def to_networkx(snapshot: GraphSnapshot, schema: GraphSchema) -> nx.MultiDiGraph
 
     Node attributes: ``label``, ``name``, ``xrefs`` and ``sources`` (joined by ``|``), ``unlinked``.
     Edge key and ``type`` attribute: the relationship type; other attributes are the edge's or the
-    hypothesis's properties with lists joined by ``|`` and the explanation as a JSON string;
+    hypothesis's properties (:func:`edge_props`, e.g. an ``INTERACTS_WITH``'s ``subtype`` and
+    ``subtypes``) with lists joined by ``|`` and the explanation as a JSON string;
     ``predicted`` says whether the edge is a prediction. Evidence rows are not included.
 
     Raises:
@@ -366,7 +385,8 @@ def to_rdf(snapshot: GraphSnapshot, schema: GraphSchema, prefixes: Mapping[str, 
     Each node is typed with its label's Biolink class, with ``rdfs:label`` and ``skos:exactMatch``
     per xref. Each asserted edge gives the direct triple (subject, Biolink predicate, object) and a
     reified ``biolink:Association`` (subject, predicate, object, evidence count, confidence,
-    knowledge sources, ``biolink:knowledge_level "knowledge_assertion"``). A hypothesis gives only an
+    knowledge sources, ``biolink:knowledge_level "knowledge_assertion"``; a subtyped edge adds
+    ``medkg:subtype`` and one ``medkg:subtypes`` per subtype of its evidence). A hypothesis gives only an
     Association with ``biolink:knowledge_level "prediction"`` and ``medkg:predicted true``, score,
     rank and model version: never a direct triple.
 
@@ -429,6 +449,10 @@ def to_rdf(snapshot: GraphSnapshot, schema: GraphSchema, prefixes: Mapping[str, 
             g.add((assoc, medkg.extractor, Literal(extractor)))
         for version in edge.model_versions:
             g.add((assoc, medkg.model_version, Literal(version)))
+        if edge.subtype is not None:
+            g.add((assoc, medkg.subtype, Literal(edge.subtype)))
+        for subtype in edge.subtypes:
+            g.add((assoc, medkg.subtypes, Literal(subtype)))
 
     for hyp in snapshot.hypotheses:
         rel, _, _ = hypothesis_labels(hyp, nodes, schema)
@@ -482,6 +506,8 @@ _EDGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("non_asserted_count", "non_asserted_count:long"),
     ("first_seen", "first_seen"),
     ("last_seen", "last_seen"),
+    ("subtype", "subtype"),
+    ("subtypes", "subtypes:string[]"),
     ("predicted", "predicted:boolean"),
 )
 _HYPOTHESIS_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -510,6 +536,7 @@ _EVIDENCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("confidence", "confidence:double"),
     ("assertion", "assertion"),
     ("asserted", "asserted:boolean"),
+    ("subtype", "subtype"),
 )
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 _PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
+_SUBTYPE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 DEFAULT_SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "medkg.yaml"
 
@@ -34,13 +35,18 @@ class NodeType(BaseModel):
 
 
 class RelationType(BaseModel):
-    """A relationship type with its allowed (head label, tail label) signatures."""
+    """A relationship type with its allowed (head label, tail label) signatures.
+
+    ``subtypes`` lists the values its edges and evidence may carry as ``subtype`` (e.g. the DDI 2013
+    classes of ``INTERACTS_WITH``); a type without them carries no subtype.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     signatures: tuple[tuple[str, str], ...]
     biolink: str
     symmetric: bool = False
     predicted: bool = False
+    subtypes: tuple[str, ...] = ()
 
 
 class GraphSchema(BaseModel):
@@ -70,6 +76,13 @@ class GraphSchema(BaseModel):
                 for label in (head, tail):
                     if label not in self.nodes:
                         raise SchemaError(f"relationship {rel!r} uses unknown node label {label!r}")
+            for subtype in spec.subtypes:
+                if not _SUBTYPE.match(subtype):
+                    raise SchemaError(f"relationship {rel!r}: subtype {subtype!r} must be lower_snake_case")
+            if len(set(spec.subtypes)) != len(spec.subtypes):
+                raise SchemaError(f"relationship {rel!r} lists a subtype twice")
+            if spec.subtypes and spec.predicted:
+                raise SchemaError(f"predicted relationship {rel!r} cannot have subtypes")
         for rel in self.extracted_relationships:
             if rel not in self.relationships:
                 raise SchemaError(f"extracted relationship {rel!r} is not declared")
@@ -86,6 +99,27 @@ class GraphSchema(BaseModel):
         if spec is None:
             return False
         return (head_label, tail_label) in spec.signatures
+
+    def check_subtype(self, rel: str, subtype: str | None, where: str = "") -> None:
+        """Raise :class:`SchemaError` unless ``subtype`` is None or one of the subtypes of ``rel``.
+
+        Args:
+            rel: The relationship type.
+            subtype: The subtype to check.
+            where: What carries it (an edge, an evidence row, a document), for the message.
+        """
+        if subtype is None:
+            return
+        spec = self.relationships.get(rel)
+        allowed = spec.subtypes if spec is not None else ()
+        prefix = f"{where}: " if where else ""
+        if not allowed:
+            with_subtypes = sorted(r for r, s in self.relationships.items() if s.subtypes)
+            raise SchemaError(
+                f"{prefix}{rel} carries no subtype, got {subtype!r} (types with subtypes: {', '.join(with_subtypes)})"
+            )
+        if subtype not in allowed:
+            raise SchemaError(f"{prefix}unknown {rel} subtype {subtype!r}; known: {', '.join(allowed)}")
 
     def check_node_id(self, label: str, curie: str) -> None:
         """Raise :class:`SchemaError` unless ``curie`` has a prefix allowed for ``label``."""

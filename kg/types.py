@@ -82,7 +82,12 @@ class Mention(_Frozen):
 
 
 class RelationMention(_Frozen):
-    """A relation between two mentions of one document, with its evidence sentence."""
+    """A relation between two mentions of one document, with its evidence sentence.
+
+    ``subtype`` is the finer class of relationship types whose schema lists subtypes (the DDI 2013
+    class of an ``INTERACTS_WITH``: mechanism, effect, advise or int); None where the extractor has
+    none (the ``rules``). Assembly checks it against the schema.
+    """
 
     head: Mention
     tail: Mention
@@ -91,6 +96,7 @@ class RelationMention(_Frozen):
     extractor: str
     extractor_version: str
     sentence: str
+    subtype: str | None = None
 
     @property
     def asserted(self) -> bool:
@@ -118,7 +124,10 @@ class Node(_Frozen):
 
 
 class Evidence(_Frozen):
-    """Mention-level provenance of one triple. ``sentence`` is the scrubbed evidence sentence."""
+    """Mention-level provenance of one triple. ``sentence`` is the scrubbed evidence sentence.
+
+    ``subtype``: the relation mention's subtype (see :class:`RelationMention`), or None.
+    """
 
     head: str
     type: str
@@ -135,10 +144,15 @@ class Evidence(_Frozen):
     confidence: float
     assertion: str
     asserted: bool
+    subtype: str | None = None
 
 
 class Edge(_Frozen):
-    """An aggregated edge between two node ids."""
+    """An aggregated edge between two node ids.
+
+    ``subtypes``: the distinct subtypes of its asserted evidence, by summed evidence confidence,
+    highest first (ties by name); ``subtype`` is the first of them, None when there are none.
+    """
 
     head: str
     type: str
@@ -153,6 +167,19 @@ class Edge(_Frozen):
     non_asserted_count: int = 0
     first_seen: str | None = None
     last_seen: str | None = None
+    subtype: str | None = None
+    subtypes: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _check_subtypes(self) -> Edge:
+        if len(set(self.subtypes)) != len(self.subtypes):
+            raise ValueError(f"edge {self.head} -[{self.type}]-> {self.tail}: subtypes {self.subtypes} repeat a value")
+        if self.subtype != (self.subtypes[0] if self.subtypes else None):
+            raise ValueError(
+                f"edge {self.head} -[{self.type}]-> {self.tail}: subtype {self.subtype!r} must be the first of"
+                f" subtypes {list(self.subtypes)} (None when there are none)"
+            )
+        return self
 
 
 class PathContribution(_Frozen):

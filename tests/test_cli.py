@@ -102,3 +102,14 @@ def test_build_loads_neo4j_and_query_graph_stats(tmp_path, notes_file, seed_dir,
     assert lisinopril and lisinopril[0]["evidence_count"] == 1
     assert any("lisinopril for hypertension" in s for s in lisinopril[0]["example_sentences"])
     assert all("01/22/2024" not in s for s in lisinopril[0]["example_sentences"])
+    # the DDI subtype travels from the classifier through the embedded store into Neo4j and its query
+    from kg.store.sqlite import SqliteStore
+
+    with SqliteStore(store) as embedded:
+        (ddi,) = [e for e in embedded.edges(["INTERACTS_WITH"]) if e.head == "DRUGBANK:DB00682"]
+    assert ddi.subtype in ("mechanism", "effect", "advise", "int")
+    rows = runner.invoke(app, ["query", "interactions_among_drugs", "--param", "drugs=warfarin,amiodarone", "--json"])
+    assert rows.exit_code == 0, rows.output
+    (pair,) = json.loads(rows.stdout.strip().splitlines()[-1])
+    assert (pair["drug_a_id"], pair["drug_b_id"]) == ("DRUGBANK:DB00682", "DRUGBANK:DB01118")
+    assert pair["subtype"] == ddi.subtype and pair["subtypes"] == [ddi.subtype]

@@ -366,3 +366,122 @@ def test_evidence_id_is_stable_and_distinct(snapshot):
     assert evidence_id(a) != evidence_id(b)
     assert evidence_id(a) != evidence_id(_evidence(extractor="ml"))
     assert evidence_id(a).startswith("EV:") and len(evidence_id(a)) == 35
+
+
+# ---- DDI subtype -----------------------------------------------------------------------------------
+
+WARFARIN = URIRef("http://identifiers.org/drugbank/DB00682")
+
+
+@pytest.fixture()
+def ddi_snapshot(snapshot) -> GraphSnapshot:
+    """The tiny snapshot plus Aspirin -[INTERACTS_WITH {subtype: effect}]- Warfarin with its evidence."""
+    return snapshot.model_copy(
+        update={
+            "nodes": snapshot.nodes + (Node(id="DRUGBANK:DB00682", label="Drug", name="Warfarin"),),
+            "edges": snapshot.edges
+            + (
+                Edge(
+                    head="DRUGBANK:DB00682",
+                    type="INTERACTS_WITH",
+                    tail="DRUGBANK:DB00945",
+                    sources=("text",),
+                    evidence_count=2,
+                    doc_count=2,
+                    confidence=0.9,
+                    best_confidence=0.8,
+                    subtype="effect",
+                    subtypes=("effect", "mechanism"),
+                ),
+            ),
+            "evidence": snapshot.evidence
+            + (
+                _evidence(
+                    head="DRUGBANK:DB00682",
+                    type="INTERACTS_WITH",
+                    tail="DRUGBANK:DB00945",
+                    doc_id="doc-7",
+                    sentence="Aspirin increases the anticoagulant effect of warfarin.",
+                    extractor="trained",
+                    subtype="effect",
+                ),
+            ),
+        }
+    )
+
+
+def test_turtle_carries_the_interaction_subtype(ddi_snapshot, schema, tmp_path):
+    g = Graph().parse(write_turtle(ddi_snapshot, schema, tmp_path / "g.ttl"), format="turtle")
+    assert (WARFARIN, BL.interacts_with, ASPIRIN) in g
+    (a,) = [a for a in g.subjects(BL.subject, WARFARIN) if (a, BL.object, ASPIRIN) in g]
+    assert str(g.value(a, MK.subtype)) == "effect"
+    assert {str(s) for s in g.objects(a, MK.subtypes)} == {"effect", "mechanism"}
+    # an edge without a subtype has none
+    (treats,) = list(g.subjects(BL.subject, METFORMIN))
+    assert g.value(treats, MK.subtype) is None
+
+
+def test_graphml_carries_the_interaction_subtype(ddi_snapshot, schema, tmp_path):
+    g = nx.read_graphml(write_graphml(ddi_snapshot, schema, tmp_path / "g.graphml"), force_multigraph=True)
+    e = g.edges["DRUGBANK:DB00682", "DRUGBANK:DB00945", "INTERACTS_WITH"]
+    assert e["subtype"] == "effect" and e["subtypes"] == "effect|mechanism"
+    assert "subtype" not in g.edges["DRUGBANK:DB00331", "DOID:9352", "TREATS"]
+
+
+def test_neo4j_csv_carries_the_interaction_subtype(ddi_snapshot, schema, tmp_path):
+    write_neo4j_csv(ddi_snapshot, schema, tmp_path)
+    rows = _read(tmp_path / "INTERACTS_WITH.relationships.csv")
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["subtype"] == "effect" and row["subtypes:string[]"] == "effect;mechanism"
+    treats = _read(tmp_path / "TREATS.relationships.csv")
+    trow = dict(zip(treats[0], treats[1], strict=True))
+    assert trow["subtype"] == "" and trow["subtypes:string[]"] == ""
+    ev = _read(tmp_path / "Evidence.nodes.csv")
+    by_rel = {r[ev[0].index("rel_type")]: dict(zip(ev[0], r, strict=True)) for r in ev[1:]}
+    assert by_rel["INTERACTS_WITH"]["subtype"] == "effect" and by_rel["TREATS"]["subtype"] == ""
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {
+                "edges": (
+                    Edge(
+                        head="DRUGBANK:DB00331", type="TREATS", tail="DOID:9352", subtype="effect", subtypes=("effect",)
+                    ),
+                )
+            },
+            "edge DRUGBANK:DB00331 -\\[TREATS\\]-> DOID:9352: TREATS carries no subtype, got 'effect'",
+        ),
+        (
+            {
+                "edges": (
+                    Edge(
+                        head="DRUGBANK:DB00682",
+                        type="INTERACTS_WITH",
+                        tail="DRUGBANK:DB00945",
+                        subtype="synergy",
+                        subtypes=("synergy",),
+                    ),
+                )
+            },
+            "unknown INTERACTS_WITH subtype 'synergy'; known: mechanism, effect, advise, int",
+        ),
+    ],
+)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_subtype_the_schema_does_not_allow_is_refused_by_every_export(
+    ddi_snapshot, schema, tmp_path, change, message, fmt
+):
+    bad = ddi_snapshot.model_copy(update=change)
+    with pytest.raises(SchemaError, match=message):
+        export_snapshot(bad, schema, fmt, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_evidence_with_a_subtype_its_type_lacks_is_refused_by_the_evidence_export(ddi_snapshot, schema):
+    """Turtle and GraphML carry no evidence; the neo4j-admin CSV (and the Neo4j load) check it."""
+    bad = ddi_snapshot.model_copy(update={"evidence": (_evidence(subtype="advise"),)})
+    with pytest.raises(SchemaError, match=r"evidence in 'doc-1' for DRUGBANK:DB00331 -\[TREATS\]-> DOID:9352: TREATS"):
+        neo4j_csv_tables(bad, schema)

@@ -90,7 +90,18 @@ def test_build_end_to_end_with_seed(tmp_path, corpus, seed_dir):
         # seed graph uses, with the HPO ids as equivalent ids
         assert ("MESH:D006333", "HAS_SYMPTOM", "MESH:D004417") in edges
         assert ("MESH:D006333", "HAS_SYMPTOM", "MESH:D004487") in edges
-        assert ("DRUGBANK:DB00682", "INTERACTS_WITH", "DRUGBANK:DB01118") in edges
+        # the DDI classifier's subtype is on the evidence and the edge, and in the exports
+        ddi = edges[("DRUGBANK:DB00682", "INTERACTS_WITH", "DRUGBANK:DB01118")]
+        assert ddi.subtype in ("mechanism", "effect", "advise", "int") and ddi.subtypes == (ddi.subtype,)
+        (ddi_ev,) = [e for e in store.evidence() if e.type == "INTERACTS_WITH"]
+        assert ddi_ev.subtype == ddi.subtype and ddi_ev.extractor == "trained"
+        assert all(e.subtype is None for e in store.evidence() if e.type != "INTERACTS_WITH")
+        assert all(e.subtype is None for k, e in edges.items() if k[1] != "INTERACTS_WITH")
+        from kg.export import to_networkx
+        from kg.schema import load_schema
+
+        graph = to_networkx(store.snapshot(), load_schema())
+        assert graph.edges["DRUGBANK:DB00682", "DRUGBANK:DB01118", "INTERACTS_WITH"]["subtype"] == ddi.subtype
         # negated mention: evidence kept with its status, no asserted edge
         ev = [e for e in store.evidence() if e.doc_id == "n3" and e.type == "CAUSES"]
         assert ev and all(not e.asserted and e.assertion == "negated" for e in ev)

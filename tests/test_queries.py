@@ -41,7 +41,7 @@ POLYURIA, POLYDIPSIA, FATIGUE, FEVER, HEADACHE, GI_BLEED = (
 )
 
 
-def _ev(head, rel, tail, doc, idx, sentence, confidence, assertion="present"):
+def _ev(head, rel, tail, doc, idx, sentence, confidence, assertion="present", subtype=None):
     return Evidence(
         head=head,
         type=rel,
@@ -58,11 +58,22 @@ def _ev(head, rel, tail, doc, idx, sentence, confidence, assertion="present"):
         confidence=confidence,
         assertion=assertion,
         asserted=assertion in ("present", "historical"),
+        subtype=subtype,
     )
 
 
-def _edge(head, rel, tail, n=0, conf=1.0, sources=("doc",)):
-    return Edge(head=head, type=rel, tail=tail, evidence_count=n, doc_count=n, confidence=conf, sources=sources)
+def _edge(head, rel, tail, n=0, conf=1.0, sources=("doc",), subtypes=()):
+    return Edge(
+        head=head,
+        type=rel,
+        tail=tail,
+        evidence_count=n,
+        doc_count=n,
+        confidence=conf,
+        sources=sources,
+        subtype=subtypes[0] if subtypes else None,
+        subtypes=subtypes,
+    )
 
 
 FIXTURE = GraphSnapshot(
@@ -97,7 +108,7 @@ FIXTURE = GraphSnapshot(
         _edge(ASPIRIN, "CAUSES", GI_BLEED, 2, 0.85),
         _edge(IBUPROFEN, "CAUSES", GI_BLEED, 1, 0.7),
         _edge(IBUPROFEN, "CAUSES", ULCER, 1, 0.6),
-        _edge(ASPIRIN, "INTERACTS_WITH", WARFARIN, 1, 0.9),
+        _edge(ASPIRIN, "INTERACTS_WITH", WARFARIN, 1, 0.9, subtypes=("effect", "mechanism")),
         _edge(WARFARIN, "INTERACTS_WITH", IBUPROFEN, 0, 1.0, ("drugbank",)),
         _edge(METFORMIN, "INTERACTS_WITH", INSULIN, 0, 1.0, ("drugbank",)),
     ),
@@ -108,6 +119,7 @@ FIXTURE = GraphSnapshot(
         _ev(INSULIN, "TREATS", T2D, "note-4", 2, "Insulin glargine for poorly controlled T2DM.", 0.8),
         _ev(ASPIRIN, "CAUSES", GI_BLEED, "note-5", 0, "GI bleed attributed to aspirin.", 0.85),
         _ev(ASPIRIN, "CAUSES", GI_BLEED, "note-6", 3, "Aspirin-induced hematemesis.", 0.6),
+        _ev(ASPIRIN, "INTERACTS_WITH", WARFARIN, "note-7", 0, "Aspirin potentiates warfarin.", 0.9, subtype="effect"),
     ),
     hypotheses=(
         Hypothesis(
@@ -334,6 +346,8 @@ def test_interactions_among_drugs(graph):
             "evidence_count": 1,
             "confidence": 0.9,
             "sources": ["doc"],
+            "subtype": "effect",
+            "subtypes": ["effect", "mechanism"],
         },
         {
             "drug_a_id": WARFARIN,
@@ -343,6 +357,8 @@ def test_interactions_among_drugs(graph):
             "evidence_count": 0,
             "confidence": 1.0,
             "sources": ["drugbank"],
+            "subtype": None,
+            "subtypes": [],
         },
     ]
     assert run_query(graph, "interactions_among_drugs", {"drugs": ["Aspirin"]}) == []
@@ -360,7 +376,11 @@ def test_edge_provenance(graph):
     assert (first["head_id"], first["type"], first["tail_id"]) == (METFORMIN, "TREATS", T2D)
     assert (first["head_start"], first["head_end"], first["tail_start"], first["tail_end"]) == (0, 4, 10, 14)
     assert first["extractor"] == "rules" and first["extractor_version"] == "1.0" and first["confidence"] == 0.95
-    assert first["evidence_id"].startswith("EV:")
+    assert first["evidence_id"].startswith("EV:") and first["subtype"] is None
+    ddi = run_query(graph, "edge_provenance", {"head": ASPIRIN, "type": "INTERACTS_WITH", "tail": "warfarin"})
+    assert [(r["doc_id"], r["sentence"], r["subtype"]) for r in ddi] == [
+        ("note-7", "Aspirin potentiates warfarin.", "effect")
+    ]
     assert run_query(graph, "edge_provenance", {"head": METFORMIN, "type": "CAUSES", "tail": T2D}) == []
 
 
@@ -431,15 +451,15 @@ def test_load_runs(graph):
 def test_graph_stats(graph):
     stats = graph_stats(graph)
     assert set(stats) == {"nodes", "edges"}
-    assert stats["nodes"] == {"Drug": 5, "Disease": 4, "Symptom": 6, "Evidence": 6, "LoadRun": 1}
+    assert stats["nodes"] == {"Drug": 5, "Disease": 4, "Symptom": 6, "Evidence": 7, "LoadRun": 1}
     assert stats["edges"] == {
         "TREATS": 3,
         "HAS_SYMPTOM": 7,
         "CAUSES": 3,
         "INTERACTS_WITH": 3,
         "PREDICTED_TREATS": 3,
-        "SUBJECT": 6,
-        "OBJECT": 6,
+        "SUBJECT": 7,
+        "OBJECT": 7,
     }
     counts = graph.counts(SCHEMA)
     for label, n in counts["nodes"].items():

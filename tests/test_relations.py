@@ -108,3 +108,5 @@ def test_symmetric_relation_is_canonical(schema):
     _, rels = _extract(schema, "amiodarone interacts with warfarin.", ["amiodarone", "warfarin"])
     (ev,) = [evidence_for(r, schema) for r in rels]
     assert (ev.head, ev.tail) == ("DRUGBANK:DB00682", "DRUGBANK:DB01118")  # sorted ids
+    # the rules have no DDI classes: their INTERACTS_WITH carries no subtype
+    assert rels[0].subtype is None and ev.subtype is None

@@ -16,6 +16,14 @@ def test_packaged_schema(schema):
         schema.check_node_id("Drug", "DOID:9352")
     assert ("Drug", "TREATS", "Disease") in schema.edge_types()
     assert ("Drug", "PREDICTED_TREATS", "Disease") not in schema.edge_types()
+    assert schema.relationships["INTERACTS_WITH"].subtypes == ("mechanism", "effect", "advise", "int")
+    assert all(not spec.subtypes for rel, spec in schema.relationships.items() if rel != "INTERACTS_WITH")
+    schema.check_subtype("INTERACTS_WITH", "advise")
+    schema.check_subtype("TREATS", None)
+    with pytest.raises(SchemaError, match="unknown INTERACTS_WITH subtype 'Effect'"):
+        schema.check_subtype("INTERACTS_WITH", "Effect")
+    with pytest.raises(SchemaError, match="edge x: TREATS carries no subtype"):
+        schema.check_subtype("TREATS", "effect", "edge x")
 
 
 @pytest.mark.parametrize(
@@ -25,6 +33,9 @@ def test_packaged_schema(schema):
         (lambda s: s["relationships"].__setitem__("treats", s["relationships"]["TREATS"]), "UPPER_SNAKE_CASE"),
         (lambda s: s["relationships"]["TREATS"].__setitem__("signatures", [["Drug", "Planet"]]), "unknown node label"),
         (lambda s: s["prediction_targets"].__setitem__("TREATS", "CAUSES"), "predicted: true"),
+        (lambda s: s["relationships"]["TREATS"].__setitem__("subtypes", ["First-Line"]), "lower_snake_case"),
+        (lambda s: s["relationships"]["INTERACTS_WITH"].__setitem__("subtypes", ["int", "int"]), "subtype twice"),
+        (lambda s: s["relationships"]["PREDICTED_TREATS"].__setitem__("subtypes", ["x"]), "cannot have subtypes"),
     ],
 )
 def test_invalid_schema_rejected(tmp_path, mutate, message):

@@ -6,7 +6,8 @@
   BioRED head's Negative_Correlation); a concept pair's evidence is its best-scoring
   mention pair and that pair's sentence (or the sentences spanning a cross-sentence pair).
 * Drug–Drug (``INTERACTS_WITH``): the DDI pair classifier over the sentence-level drug pairs
-  that pass the negative filter; confidence = 1 - P(none).
+  that pass the negative filter; confidence = 1 - P(none), ``subtype`` = the most likely DDI 2013
+  class (mechanism, effect, advise, int).
 * Disease–Symptom (``HAS_SYMPTOM``): the distantly supervised ``has_symptom`` head of
   :mod:`kg.relex.symptom` (a :class:`~kg.relex.linear.DocLinearModel` over Disease -> Symptom
   pairs) with its decision bias tuned on out-of-fold training pairs; confidence = P(HAS_SYMPTOM).
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 _RELATION_NEGATION = re.compile(
     r"\b(not|no|never|without|rather than|instead of|unrelated to|unlikely)\b", re.IGNORECASE
 )
-VERSION = "1.0.0"
+VERSION = "1.1.0"  # 1.1.0: INTERACTS_WITH relations carry their DDI subtype
 
 
 def concept_key(m: Mention) -> str:
@@ -145,6 +146,8 @@ class TrainedRelationExtractor:
         self.schema = schema
         self.dd = load_relation_model(drug_disease)
         self.ddi = load_relation_model(ddi) if ddi else None
+        if self.ddi is not None:
+            _check_ddi_classes(self.ddi.classes, schema, str(ddi))
         self.hs = None
         if has_symptom:
             try:
@@ -169,7 +172,7 @@ class TrainedRelationExtractor:
         text = analyzed.document.text
         found: dict[tuple[int, int, int, int, str], RelationMention] = {}
 
-        def add(head: Mention, tail: Mention, rel: str, conf: float, sentence: str) -> None:
+        def add(head: Mention, tail: Mention, rel: str, conf: float, sentence: str, subtype: str | None = None) -> None:
             floor = self.has_symptom_min_confidence if rel == "HAS_SYMPTOM" else self.min_confidence
             if not self.schema.allows(head.label, rel, tail.label) or conf < floor:
                 return
@@ -187,6 +190,7 @@ class TrainedRelationExtractor:
                     extractor=self.name,
                     extractor_version=self.version,
                     sentence=sentence,
+                    subtype=subtype,
                 )
 
         dd_mentions = [m for m in mentions if m.label in DRUG_LABELS | DISEASE_LABELS]
@@ -209,8 +213,8 @@ class TrainedRelationExtractor:
                     a, b = ordered[p.drug_mention], ordered[p.disease_mention]
                     add(a, b, p.type, p.probability, _evidence(analyzed, a, b))
         if self.ddi is not None:
-            for a, b, conf in self._ddi(analyzed, [m for m in mentions if m.label == "Drug"]):
-                add(a, b, "INTERACTS_WITH", conf, _evidence(analyzed, a, b))
+            for a, b, conf, subtype in self._ddi(analyzed, [m for m in mentions if m.label == "Drug"]):
+                add(a, b, "INTERACTS_WITH", conf, _evidence(analyzed, a, b), subtype)
         if self.rules is not None:
             for r in self.rules(analyzed, mentions):
                 if r.type in self.rules_for:
@@ -218,7 +222,8 @@ class TrainedRelationExtractor:
                     found.setdefault(key, r)
         return sorted(found.values(), key=lambda r: (r.head.start, r.tail.start, r.type))
 
-    def _ddi(self, analyzed: AnalyzedDocument, drugs: list[Mention]) -> list[tuple[Mention, Mention, float]]:
+    def _ddi(self, analyzed: AnalyzedDocument, drugs: list[Mention]) -> list[tuple[Mention, Mention, float, str]]:
+        """(drug, drug, 1 - P(none), most likely DDI class) of each same-sentence pair the model calls an interaction."""
         from kg.relex.candidates import filter_reason
 
         assert self.ddi is not None
@@ -241,12 +246,26 @@ class TrainedRelationExtractor:
                     jobs.append((a, b, PairInput(sentence, e1, e2, "drug", "drug", others)))
         if not jobs:
             return []
-        probs = self.ddi.predict_proba([j[2] for j in jobs])
+        probs = self.ddi.predict_proba([j[2] for j in jobs])  # (len(jobs), len(classes)), class 0 = none
         out = []
         for (a, b, _), row in zip(jobs, probs, strict=True):
-            if int(row.argmax()) != 0:
-                out.append((a, b, float(1.0 - row[0])))
+            best = int(row.argmax())
+            if best != 0:
+                out.append((a, b, float(1.0 - row[0]), self.ddi.classes[best]))
         return out
+
+
+def _check_ddi_classes(classes: Sequence[str], schema: GraphSchema, model: str) -> None:
+    """Every class of the DDI model but ``none`` must map to INTERACTS_WITH and be one of its schema subtypes."""
+    from kg.relex.labels import CORPUS_TYPES
+    from kg.schema import SchemaError
+
+    if not classes or classes[0] != "none":
+        raise SchemaError(f"DDI model {model}: class 0 must be 'none', got classes {list(classes)}")
+    for c in classes[1:]:
+        if CORPUS_TYPES.get(c) != "INTERACTS_WITH":
+            raise SchemaError(f"DDI model {model}: class {c!r} does not map to INTERACTS_WITH (kg/relex/labels.py)")
+        schema.check_subtype("INTERACTS_WITH", c, f"DDI model {model}")
 
 
 def evaluate_notes(

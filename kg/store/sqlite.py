@@ -5,6 +5,12 @@ run is all-or-nothing (a failed run leaves the previous graph intact) and increm
 skip documents whose content hash and pipeline key are unchanged. It holds nodes, curated seed
 edges, mention-level evidence (scrubbed sentences, offsets, extractor versions, assertion status),
 the aggregated edges, link-prediction hypotheses, runs and quarantined inputs.
+
+The ``meta`` table records the store version. Opening a store of an older version migrates it in
+one transaction (:data:`MIGRATIONS`); a newer or unknown version is refused. Version 2 added the
+DDI ``subtype`` of evidence and the ``subtype`` / ``subtypes`` of edges (NULL / ``[]`` on rows
+from version 1: documents are re-extracted by the next build, whose pipeline key changed with the
+extractor version).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Mention, Node, P
 
 log = logging.getLogger(__name__)
 
-STORE_VERSION = "1"
+STORE_VERSION = "2"
 DB_NAME = "graph.sqlite"
 
 _DDL = """
@@ -50,6 +56,7 @@ CREATE TABLE IF NOT EXISTS evidence (
   tail_start INTEGER NOT NULL, tail_end INTEGER NOT NULL, sentence TEXT NOT NULL,
   extractor TEXT NOT NULL, extractor_version TEXT NOT NULL, confidence REAL NOT NULL,
   assertion TEXT NOT NULL, asserted INTEGER NOT NULL, run_id TEXT NOT NULL, seen_at TEXT NOT NULL,
+  subtype TEXT,
   PRIMARY KEY (doc_id, head_start, head_end, tail_start, tail_end, type, extractor));
 CREATE INDEX IF NOT EXISTS evidence_key ON evidence(head, type, tail);
 CREATE TABLE IF NOT EXISTS edges (
@@ -57,6 +64,7 @@ CREATE TABLE IF NOT EXISTS edges (
   evidence_count INTEGER NOT NULL, doc_count INTEGER NOT NULL, confidence REAL NOT NULL,
   best_confidence REAL NOT NULL, extractors TEXT NOT NULL, model_versions TEXT NOT NULL,
   non_asserted_count INTEGER NOT NULL, first_seen TEXT, last_seen TEXT,
+  subtype TEXT, subtypes TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (head, type, tail));
 CREATE INDEX IF NOT EXISTS edges_type ON edges(type);
 CREATE TABLE IF NOT EXISTS hypotheses (
@@ -69,6 +77,28 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS quarantine (
   run_id TEXT NOT NULL, source TEXT NOT NULL, location TEXT NOT NULL, reason TEXT NOT NULL);
 """
+
+#: Columns read back into an :class:`~kg.types.Evidence`, in :func:`_evidence_from_row` order.
+_EVIDENCE_COLUMNS = (
+    "head, type, tail, doc_id, sentence_index, head_start, head_end, tail_start, tail_end, sentence,"
+    " extractor, extractor_version, confidence, assertion, asserted, subtype"
+)
+_EDGE_COLUMNS = (
+    "head, type, tail, sources, evidence_count, doc_count, confidence, best_confidence, extractors,"
+    " model_versions, non_asserted_count, first_seen, last_seen, subtype, subtypes"
+)
+
+#: Store version -> the statements that bring it to the next version (run in one transaction).
+MIGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "1": (
+        "2",
+        (
+            "ALTER TABLE evidence ADD COLUMN subtype TEXT",
+            "ALTER TABLE edges ADD COLUMN subtype TEXT",
+            "ALTER TABLE edges ADD COLUMN subtypes TEXT NOT NULL DEFAULT '[]'",
+        ),
+    ),
+}
 
 
 def now() -> str:
@@ -106,8 +136,25 @@ class SqliteStore:
         version = self.get_meta("store_version")
         if version is None:
             self.set_meta("store_version", STORE_VERSION)
-        elif version != STORE_VERSION:
+        else:
+            self._migrate(version)
+
+    def _migrate(self, version: str) -> None:
+        """Bring a store of an older version to :data:`STORE_VERSION`, all steps in one transaction."""
+        if version == STORE_VERSION:
+            return
+        if version not in MIGRATIONS:
             raise StoreError(f"{self.path}: store version {version}, this medkg reads {STORE_VERSION}")
+        with self.transaction():
+            while version != STORE_VERSION:
+                if version not in MIGRATIONS:
+                    raise StoreError(f"{self.path}: no migration from store version {version} to {STORE_VERSION}")
+                target, statements = MIGRATIONS[version]
+                for stmt in statements:
+                    self.conn.execute(stmt)
+                log.info("%s: migrated store version %s -> %s", self.path, version, target)
+                version = target
+            self.set_meta("store_version", version)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -281,13 +328,14 @@ class SqliteStore:
                             int(e.asserted),
                             run_id,
                             seen,
+                            e.subtype,
                         )
                     )
                     touched.add((e.head, e.type, e.tail))
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO evidence(head, type, tail, doc_id, sentence_index, head_start, head_end,"
                     " tail_start, tail_end, sentence, extractor, extractor_version, confidence, assertion, asserted,"
-                    " run_id, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " run_id, seen_at, subtype) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
                 self.conn.execute(
@@ -309,7 +357,9 @@ class SqliteStore:
         """Set-based rebuild of every edge from the seed table, then re-aggregate text-mined keys."""
         self.conn.execute("DELETE FROM edges WHERE evidence_count = 0")
         self.conn.execute(
-            "INSERT INTO edges SELECT head, type, tail, json_group_array(source), 0, 0, 1.0, 1.0, '[]', '[]', 0, NULL, NULL"
+            "INSERT INTO edges(head, type, tail, sources, evidence_count, doc_count, confidence, best_confidence,"
+            " extractors, model_versions, non_asserted_count, first_seen, last_seen)"
+            " SELECT head, type, tail, json_group_array(source), 0, 0, 1.0, 1.0, '[]', '[]', 0, NULL, NULL"
             " FROM (SELECT s.head, s.type, s.tail, s.source FROM seed_edges s WHERE NOT EXISTS ("
             "   SELECT 1 FROM evidence e WHERE e.head = s.head AND e.type = s.type AND e.tail = s.tail)"
             "   ORDER BY s.head, s.type, s.tail, s.source)"
@@ -328,7 +378,8 @@ class SqliteStore:
             ev = [
                 EvidenceRow(_evidence_from_row(r), r[16])
                 for r in self.conn.execute(
-                    "SELECT * FROM evidence WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail)
+                    f"SELECT {_EVIDENCE_COLUMNS}, seen_at FROM evidence WHERE head = ? AND type = ? AND tail = ?",
+                    (head, rel, tail),
                 )
             ]
             edge = aggregate_edge(head, rel, tail, ev, seeds)
@@ -336,7 +387,7 @@ class SqliteStore:
                 self.conn.execute("DELETE FROM edges WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))
             else:
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    f"INSERT OR REPLACE INTO edges({_EDGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         edge.head,
                         edge.type,
@@ -351,6 +402,8 @@ class SqliteStore:
                         edge.non_asserted_count,
                         edge.first_seen,
                         edge.last_seen,
+                        edge.subtype,
+                        json.dumps(list(edge.subtypes)),
                     ),
                 )
 
@@ -398,7 +451,7 @@ class SqliteStore:
 
     def edges(self, types: Iterable[str] | None = None) -> Iterator[Edge]:
         """Every asserted edge (optionally only of ``types``)."""
-        q = "SELECT * FROM edges"
+        q = f"SELECT {_EDGE_COLUMNS} FROM edges"
         args: list[str] = []
         if types is not None:
             types = list(types)
@@ -419,11 +472,15 @@ class SqliteStore:
                 non_asserted_count=r[10],
                 first_seen=r[11],
                 last_seen=r[12],
+                subtype=r[13],
+                subtypes=tuple(json.loads(r[14])),
             )
 
     def evidence(self) -> Iterator[Evidence]:
         """Every evidence record (asserted or not)."""
-        for r in self.conn.execute("SELECT * FROM evidence ORDER BY doc_id, head_start, tail_start, type"):
+        for r in self.conn.execute(
+            f"SELECT {_EVIDENCE_COLUMNS} FROM evidence ORDER BY doc_id, head_start, tail_start, type"
+        ):
             yield _evidence_from_row(r)
 
     def hypotheses(self, rel_type: str | None = None) -> list[Hypothesis]:
@@ -506,4 +563,5 @@ def _evidence_from_row(r: Sequence[Any]) -> Evidence:
         confidence=r[12],
         assertion=r[13],
         asserted=bool(r[14]),
+        subtype=r[15],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from kg.assemble import EvidenceRow, aggregate_edge, evidence_for
@@ -20,7 +21,10 @@ CONCEPTS = {
     "tamoxifen": ("Drug", "DRUGBANK:DB00675"),
     "breast cancer": ("Disease", "DOID:1612"),
     "headache": ("Symptom", "HP:0002315"),
+    "warfarin": ("Drug", "DRUGBANK:DB00682"),
+    "amiodarone": ("Drug", "DRUGBANK:DB01118"),
 }
+DDI_CLASSES = ["none", "mechanism", "effect", "advise", "int"]
 
 
 def _mentions(doc: Document, phrases: dict[str, str]) -> tuple[object, list[Mention]]:
@@ -120,4 +124,62 @@ def test_pairs_in_different_sentences_are_left_out_in_notes(extractor):
 def test_registry_builds_the_trained_extractor_and_rules_stay_available(schema):
     assert {"rules", "trained"} <= set(RELATION_REGISTRY.names())
     ex = RELATION_REGISTRY.create("trained", schema=schema, ddi=None)
-    assert isinstance(ex, TrainedRelationExtractor) and ex.version.startswith("1.0.0+dd")
+    assert isinstance(ex, TrainedRelationExtractor) and ex.version.startswith("1.1.0+dd")
+
+
+class FakeDDI:
+    """Stands in for the DDI pair classifier: fixed class probabilities for every pair."""
+
+    classes = DDI_CLASSES
+
+    def __init__(self, row: list[float]) -> None:
+        self.row = row
+
+    def predict_proba(self, pairs):
+        return np.asarray([self.row] * len(pairs), dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    "row, subtype",
+    [
+        ([0.1, 0.05, 0.7, 0.1, 0.05], "effect"),
+        ([0.2, 0.5, 0.1, 0.1, 0.1], "mechanism"),
+        ([0.3, 0.1, 0.1, 0.4, 0.1], "advise"),
+        ([0.1, 0.1, 0.1, 0.1, 0.6], "int"),
+    ],
+)
+def test_ddi_prediction_gives_interacts_with_with_its_subtype(extractor, monkeypatch, row, subtype):
+    monkeypatch.setattr(extractor, "ddi", FakeDDI(row))
+    found = _run(
+        extractor, "Amiodarone increases the effect of warfarin.", {"amiodarone": "present", "warfarin": "present"}
+    )
+    rel = found[("amiodarone", "INTERACTS_WITH", "warfarin")]
+    assert rel.subtype == subtype and rel.confidence == pytest.approx(1 - row[0], abs=1e-4)
+    # ... and it travels into the evidence and onto the aggregated edge
+    ev = evidence_for(rel, extractor.schema)
+    assert (ev.head, ev.tail, ev.subtype) == ("DRUGBANK:DB00682", "DRUGBANK:DB01118", subtype)
+    edge = aggregate_edge(ev.head, ev.type, ev.tail, [EvidenceRow(ev, "2026-12-01T00:00:00")])
+    assert edge is not None and edge.subtype == subtype and edge.subtypes == (subtype,)
+
+
+def test_ddi_none_gives_no_interaction(extractor, monkeypatch):
+    monkeypatch.setattr(extractor, "ddi", FakeDDI([0.6, 0.1, 0.1, 0.1, 0.1]))
+    found = _run(
+        extractor, "Amiodarone increases the effect of warfarin.", {"amiodarone": "present", "warfarin": "present"}
+    )
+    assert not any(k[1] == "INTERACTS_WITH" for k in found)
+
+
+def test_a_ddi_model_whose_classes_the_schema_lacks_is_refused(schema):
+    from kg.relex.extractor import _check_ddi_classes
+    from kg.schema import SchemaError
+
+    _check_ddi_classes(DDI_CLASSES, schema, "m")
+    with pytest.raises(SchemaError, match="DDI model m: class 0 must be 'none'"):
+        _check_ddi_classes(DDI_CLASSES[1:], schema, "m")
+    with pytest.raises(SchemaError, match="class 'synergy' does not map to INTERACTS_WITH"):
+        _check_ddi_classes([*DDI_CLASSES, "synergy"], schema, "m")
+    spec = schema.relationships["INTERACTS_WITH"].model_copy(update={"subtypes": ("mechanism", "effect")})
+    narrow = schema.model_copy(update={"relationships": {**schema.relationships, "INTERACTS_WITH": spec}})
+    with pytest.raises(SchemaError, match="DDI model m: unknown INTERACTS_WITH subtype 'advise'"):
+        _check_ddi_classes(DDI_CLASSES, narrow, "m")

@@ -350,6 +350,76 @@ def test_invalid_snapshot_writes_nothing(store):
     assert store.execute_read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
 
 
+def ddi_snapshot(subtype: str = "effect", evidence_subtype: str | None = "effect") -> GraphSnapshot:
+    """Two drugs with one subtyped INTERACTS_WITH edge and its evidence, plus a plain TREATS edge."""
+    warfarin, amiodarone = "DRUGBANK:DB00682", "DRUGBANK:DB01118"
+    return GraphSnapshot(
+        nodes=(
+            Node(id=warfarin, label="Drug", name="Warfarin"),
+            Node(id=amiodarone, label="Drug", name="Amiodarone"),
+            Node(id="DOID:1000", label="Disease", name="disease 0"),
+        ),
+        edges=(
+            Edge(
+                head=warfarin,
+                type="INTERACTS_WITH",
+                tail=amiodarone,
+                sources=("text",),
+                evidence_count=2,
+                subtype=subtype,
+                subtypes=(subtype, "mechanism"),
+            ),
+            Edge(head=warfarin, type="TREATS", tail="DOID:1000", evidence_count=1),
+        ),
+        evidence=(
+            _ev(warfarin, "INTERACTS_WITH", amiodarone, "doc-1", 0, extractor="trained", subtype=evidence_subtype),
+            _ev(warfarin, "TREATS", "DOID:1000", "doc-1", 1),
+        ),
+    )
+
+
+def test_plan_refuses_a_subtype_the_schema_does_not_allow():
+    with pytest.raises(SchemaError, match="unknown INTERACTS_WITH subtype 'synergy'"):
+        plan_load(ddi_snapshot(subtype="synergy"), SCHEMA)
+    bad_evidence = ddi_snapshot().model_copy(
+        update={"evidence": (_ev("DRUGBANK:DB00682", "TREATS", "DOID:1000", "doc-1", 1, subtype="effect"),)}
+    )
+    with pytest.raises(SchemaError, match="evidence in 'doc-1' for .*TREATS carries no subtype"):
+        plan_load(bad_evidence, SCHEMA)
+
+
+@pytest.mark.neo4j
+def test_ddi_subtype_is_a_property_of_the_edge_and_its_evidence(store):
+    snap = ddi_snapshot()
+    store.load(snap, SCHEMA, run_id="run-ddi")
+    rel = store.execute_read(
+        "MATCH (:Drug {id: $h})-[r:INTERACTS_WITH]->(:Drug {id: $t}) RETURN properties(r) AS p",
+        {"h": "DRUGBANK:DB00682", "t": "DRUGBANK:DB01118"},
+    )
+    assert rel == [{"p": edge_props(snap.edges[0])}]
+    assert rel[0]["p"]["subtype"] == "effect" and rel[0]["p"]["subtypes"] == ["effect", "mechanism"]
+    treats = store.execute_read("MATCH ()-[r:TREATS]->() RETURN properties(r) AS p")
+    assert "subtype" not in treats[0]["p"] and "subtypes" not in treats[0]["p"]
+    ev = store.execute_read(
+        "MATCH (e:Evidence) RETURN e.rel_type AS rel, e.subtype AS subtype, properties(e) AS p ORDER BY rel"
+    )
+    assert [(r["rel"], r["subtype"]) for r in ev] == [("INTERACTS_WITH", "effect"), ("TREATS", None)]
+    assert ev[0]["p"] == evidence_props(snap.evidence[0])
+    # a re-load with another subtype replaces it (SET r = row.props), and dropping it removes it
+    store.load(ddi_snapshot(subtype="advise", evidence_subtype=None), SCHEMA, run_id="run-ddi-2")
+    rel = store.execute_read("MATCH ()-[r:INTERACTS_WITH]->() RETURN r.subtype AS s, r.subtypes AS ss")
+    assert rel == [{"s": "advise", "ss": ["advise", "mechanism"]}]
+    ev = store.execute_read("MATCH (e:Evidence {rel_type: 'INTERACTS_WITH'}) RETURN e.subtype AS s")
+    assert ev == [{"s": None}]
+
+
+@pytest.mark.neo4j
+def test_a_bad_subtype_writes_nothing(store):
+    with pytest.raises(SchemaError, match="unknown INTERACTS_WITH subtype"):
+        store.load(ddi_snapshot(subtype="synergy"), SCHEMA, run_id="bad")
+    assert store.execute_read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+
+
 def test_plan_is_deterministic():
     snap = make_snapshot(6, 3, 3)
     reversed_snap = GraphSnapshot(

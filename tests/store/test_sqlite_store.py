@@ -1,7 +1,7 @@
 import pytest
 
-from kg.store.sqlite import SqliteStore, StoreError
-from kg.types import Edge, Hypothesis, Node, PathContribution
+from kg.store.sqlite import STORE_VERSION, DocumentWrite, SqliteStore, StoreError
+from kg.types import Edge, Evidence, Hypothesis, Node, PathContribution
 
 
 @pytest.fixture
@@ -58,3 +58,86 @@ def test_incompatible_store_version(tmp_path):
     s.close()
     with pytest.raises(StoreError, match="store version 999"):
         SqliteStore(tmp_path / "s")
+
+
+# ---- DDI subtype ---------------------------------------------------------------------------------
+
+WARFARIN, AMIODARONE = "DRUGBANK:DB00682", "DRUGBANK:DB01118"
+
+
+def _ddi_evidence(doc: str, subtype: str | None, confidence: float) -> Evidence:
+    return Evidence(
+        head=WARFARIN,
+        type="INTERACTS_WITH",
+        tail=AMIODARONE,
+        doc_id=doc,
+        sentence_index=0,
+        head_start=0,
+        head_end=8,
+        tail_start=20,
+        tail_end=30,
+        sentence="Warfarin interacts with amiodarone.",
+        extractor="trained",
+        extractor_version="1.1.0",
+        confidence=confidence,
+        assertion="present",
+        asserted=True,
+        subtype=subtype,
+    )
+
+
+def _build(s: SqliteStore, run: str, evidence: list[Evidence]) -> None:
+    nodes = [Node(id=WARFARIN, label="Drug", name="Warfarin"), Node(id=AMIODARONE, label="Drug", name="Amiodarone")]
+    writes = [DocumentWrite(e.doc_id, f"hash-{e.doc_id}", [], [e]) for e in evidence]
+    s.apply_build(run, "key", writes, nodes, [], {})
+
+
+def test_ddi_subtype_is_stored_on_evidence_and_aggregated_onto_the_edge(store):
+    _build(
+        store,
+        "r1",
+        [_ddi_evidence("n1", "mechanism", 0.9), _ddi_evidence("n2", "effect", 0.6), _ddi_evidence("n3", "effect", 0.5)],
+    )
+    (edge,) = store.edges(["INTERACTS_WITH"])
+    assert edge.subtype == "effect" and edge.subtypes == ("effect", "mechanism") and edge.evidence_count == 3
+    assert {e.doc_id: e.subtype for e in store.evidence()} == {"n1": "mechanism", "n2": "effect", "n3": "effect"}
+    # re-extracting one document re-aggregates the edge
+    _build(store, "r2", [_ddi_evidence("n2", "mechanism", 0.6)])
+    (edge,) = store.edges(["INTERACTS_WITH"])
+    assert edge.subtype == "mechanism" and edge.subtypes == ("mechanism", "effect")
+    # other edges carry none, and the snapshot holds what the store holds
+    treats = next(iter(store.edges(["TREATS"])))
+    assert treats.subtype is None and treats.subtypes == ()
+    snap = store.snapshot()
+    assert edge in snap.edges and {e.subtype for e in snap.evidence} == {"mechanism", "effect"}
+
+
+def test_a_version_1_store_is_migrated_in_place(tmp_path):
+    path = tmp_path / "old"
+    s = SqliteStore(path)
+    s.load_seed(
+        "hetionet",
+        [Node(id="DRUGBANK:DB1", label="Drug", name="A"), Node(id="DOID:1", label="Disease", name="X")],
+        [Edge(head="DRUGBANK:DB1", type="TREATS", tail="DOID:1")],
+        "fp1",
+    )
+    _build(s, "r1", [_ddi_evidence("n1", None, 0.8)])
+    # turn it into a version-1 store: the same tables without the subtype columns
+    for table, column in (("evidence", "subtype"), ("edges", "subtype"), ("edges", "subtypes")):
+        s.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # test-only SQL over known names
+    s.set_meta("store_version", "1")
+    s.close()
+
+    with SqliteStore(path) as migrated:
+        assert migrated.get_meta("store_version") == STORE_VERSION == "2"
+        edges = {(e.head, e.type, e.tail): e for e in migrated.edges()}
+        assert set(edges) == {("DRUGBANK:DB1", "TREATS", "DOID:1"), (WARFARIN, "INTERACTS_WITH", AMIODARONE)}
+        assert all(e.subtype is None and e.subtypes == () for e in edges.values())
+        assert [e.subtype for e in migrated.evidence()] == [None]
+        # the next build writes subtypes into the migrated tables
+        _build(migrated, "r2", [_ddi_evidence("n1", "advise", 0.8)])
+        (edge,) = migrated.edges(["INTERACTS_WITH"])
+        assert edge.subtype == "advise" and edge.subtypes == ("advise",)
+    with SqliteStore(path) as again:  # opening a current store changes nothing
+        assert again.get_meta("store_version") == "2"
+        assert [e.subtype for e in again.evidence()] == ["advise"]
