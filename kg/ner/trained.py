@@ -153,7 +153,13 @@ class TrainedNer:
         raws = self.tagger.tag(texts, convention=self.convention)
         if self.partner is None:
             return [[s for s in raw if s.confidence >= self.min_confidence] for raw in raws]
-        partners = self.partner.tag(texts)
+        # the partner's answer matters only where the tagger has a span below keep_confidence
+        unsure = [
+            i for i, raw in enumerate(raws) if any(self.min_confidence <= s.confidence < self.keep_confidence for s in raw)
+        ]
+        partners: list[list[TaggedSpan]] = [[] for _ in texts]
+        for i, other in zip(unsure, self.partner.tag([texts[i] for i in unsure]) if unsure else [], strict=True):
+            partners[i] = other
         return [
             agree(raw, other, self.keep_confidence, self.min_confidence)
             for raw, other in zip(raws, partners, strict=True)

@@ -212,24 +212,46 @@ _WORD_T, _CONT_T = _constraint_masks()
 
 
 def viterbi(logprobs: torch.Tensor, continuation: Sequence[bool]) -> list[int]:
-    """Best O/B/I path under the BIO and whole-word constraints; ``logprobs`` is (length, 3)."""
+    """Best O/B/I path under the BIO and whole-word constraints; ``logprobs`` is (length, 3).
+
+    Disallowed transitions cost -1e4 (not -inf), as in :data:`_WORD_T` / :data:`_CONT_T`. The
+    recursion runs on float32 scalars (bit-identical to the same sums on float32 tensors, with
+    the first maximum winning ties as ``torch.max`` does) because three states per step are far
+    cheaper in plain Python than as tensor operations.
+    """
     n = logprobs.shape[0]
     if n == 0:
         return []
-    score = logprobs[0].clone()
-    score[2] = -1e4
-    if continuation[0]:
-        score[1] = -1e4
-    back = []
+    rows = logprobs.numpy().astype(np.float32, copy=False)
+    word = _WORD_T.numpy()
+    cont = _CONT_T.numpy()
+    neg = np.float32(-1e4)
+    first = rows[0]
+    score = [first[0], neg if continuation[0] else first[1], neg]
+    back: list[tuple[int, int, int]] = []
     for t in range(1, n):
-        trans = _CONT_T if continuation[t] else _WORD_T
-        total = score.unsqueeze(1) + trans  # (prev, next)
-        best, arg = total.max(dim=0)
-        back.append(arg)
-        score = best + logprobs[t]
-    path = [int(score.argmax())]
-    for arg in reversed(back):
-        path.append(int(arg[path[-1]]))
+        trans = cont if continuation[t] else word
+        row = rows[t]
+        best_prev = []
+        new_score = []
+        for j in range(3):
+            arg = 0
+            best = score[0] + trans[0, j]
+            for i in (1, 2):
+                v = score[i] + trans[i, j]
+                if v > best:
+                    best, arg = v, i
+            best_prev.append(arg)
+            new_score.append(best + row[j])
+        back.append((best_prev[0], best_prev[1], best_prev[2]))
+        score = new_score
+    last = 0
+    for j in (1, 2):
+        if score[j] > score[last]:
+            last = j
+    path = [last]
+    for pointers in reversed(back):
+        path.append(pointers[path[-1]])
     return path[::-1]
 
 
@@ -238,13 +260,14 @@ def spans_from_tags(
 ) -> list[TaggedSpan]:
     """Character spans from a decoded O/B/I path; confidence = mean probability of the path's tags."""
     out = []
+    table = probs.tolist()
     t = 0
     while t < len(path):
         if path[t] == 1:
             u = t + 1
             while u < len(path) and path[u] == 2:
                 u += 1
-            conf = float(np.mean([float(probs[i, path[i]]) for i in range(t, u)]))
+            conf = float(np.mean([table[i][path[i]] for i in range(t, u)]))
             out.append(TaggedSpan(offsets[t][0], offsets[u - 1][1], label, round(conf, 4)))
             t = u
         else:
