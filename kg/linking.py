@@ -254,7 +254,8 @@ def text_long_forms(text: str) -> dict[str, str]:
     A fallback for definitions scispaCy's detector misses (``nitroglycerin (NTG)-induced``,
     ``diethylnitrosamine (DEN: 10 mg/kg)``). The long form is the Schwartz-Hearst match within
     the preceding clause, at most ``min(len + 5, 2 * len)`` words: the shortest run of words whose
-    initials spell the short form's letters, else the Schwartz-Hearst match; the first definition wins.
+    initials spell the short form's letters (a plural short form's letters without its final ``s``:
+    ``combined oral contraceptives (COCs)``), else the Schwartz-Hearst match; the first definition wins.
     """
     out: dict[str, str] = {}
     for m in _DEFINITION.finditer(text):
@@ -268,11 +269,15 @@ def text_long_forms(text: str) -> dict[str, str]:
         if not words:
             continue
         letters = [ch.lower() for ch in short if ch.isalpha()]
+        spellings = [letters]
+        if short.endswith("s") and sum(ch.isupper() for ch in short) >= 2:  # plural: COCs, NSAIDs
+            spellings.append(letters[:-1])
         long_form = next(
             (
                 " ".join(words[-k:])
+                for spelled in spellings
                 for k in range(1, len(words) + 1)
-                if [w[0].lower() for w in " ".join(words[-k:]).replace("-", " ").split() if w[0].isalpha()] == letters
+                if [w[0].lower() for w in " ".join(words[-k:]).replace("-", " ").split() if w[0].isalpha()] == spelled
             ),
             None,
         ) or _sh_long_form(short, " ".join(words))
