@@ -101,7 +101,7 @@ FEATURES = (
 )
 _TOKENS = re.compile(r"[a-z0-9]+")
 _ABBREV_LIKE = re.compile(r"^[A-Z0-9][A-Za-z0-9\-]{0,7}$")
-_CONJ = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and/or\s+|\s+and\s+|\s+or\s+|\s*/\s*)", re.I)
+_CONJ = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s+|(?<!\d),(?!\d)\s*|\s+and/or\s+|\s+and\s+|\s+or\s+|\s*/\s*)", re.I)
 _AND_OR = re.compile(r"\s(?:and|or)\s", re.I)
 
 
@@ -201,7 +201,7 @@ def query_keys(norm: str) -> list[str]:
     return out
 
 
-_COMPACT = re.compile(r"[\s\-]+")
+_COMPACT = re.compile(r"[\s\-()\[\]]+")
 
 
 def lookup_keys(norm: str, family: str) -> list[str]:
