@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from kg.chemnames import chemical_forms, formula_name
 from kg.hashing import file_sha256
 from kg.lexicon import LexiconIndex, normalize, packaged_index, variants
 from kg.registry import Registry
@@ -100,7 +101,7 @@ FEATURES = (
 )
 _TOKENS = re.compile(r"[a-z0-9]+")
 _ABBREV_LIKE = re.compile(r"^[A-Z0-9][A-Za-z0-9\-]{0,7}$")
-_CONJ = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and/or\s+|\s+and\s+|\s+or\s+|\s*/\s*)", re.I)
+_CONJ = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s+|(?<!\d),(?!\d)\s*|\s+and/or\s+|\s+and\s+|\s+or\s+|\s*/\s*)", re.I)
 _AND_OR = re.compile(r"\s(?:and|or)\s", re.I)
 
 
@@ -200,6 +201,31 @@ def query_keys(norm: str) -> list[str]:
     return out
 
 
+_COMPACT = re.compile(r"[\s\-()\[\]]+")
+
+
+def lookup_keys(norm: str, family: str) -> list[str]:
+    """Exact-lookup keys of a normalized query of one family, most literal first.
+
+    :func:`query_keys`, then for Drug queries the chemical forms of :func:`kg.chemnames.chemical_forms`
+    (counter-ion stripped, ``-ate`` -> ``-ic acid``) with their variants, then the compact key
+    (hyphens and spaces removed, as a plain key and as the ``~``-prefixed key under which
+    :class:`CandidateIndex` files names that have separators: ``tri-iodo-thyronine`` finds
+    ``triiodothyronine``, ``AP7`` finds ``AP-7``).
+    """
+    out = query_keys(norm)
+    forms = [norm]
+    if family == "Drug":
+        forms += chemical_forms(norm)
+        for form in forms[1:]:
+            out += [v for v in variants(form) if v not in out]
+    for form in forms:  # names spelled without separators, then names spelled with them
+        ckey = _COMPACT.sub("", form)
+        if ckey:
+            out += [k for k in (ckey, f"~{ckey}") if k not in out]
+    return out
+
+
 _DEFINITION = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9\-+]{0,9})\s*(?:\)|[:;,]\s)")
 _CLAUSE_END = re.compile(r"[.;:()\[\]]")
 
@@ -228,7 +254,8 @@ def text_long_forms(text: str) -> dict[str, str]:
     A fallback for definitions scispaCy's detector misses (``nitroglycerin (NTG)-induced``,
     ``diethylnitrosamine (DEN: 10 mg/kg)``). The long form is the Schwartz-Hearst match within
     the preceding clause, at most ``min(len + 5, 2 * len)`` words: the shortest run of words whose
-    initials spell the short form's letters, else the Schwartz-Hearst match; the first definition wins.
+    initials spell the short form's letters (a plural short form's letters without its final ``s``:
+    ``combined oral contraceptives (COCs)``), else the Schwartz-Hearst match; the first definition wins.
     """
     out: dict[str, str] = {}
     for m in _DEFINITION.finditer(text):
@@ -242,11 +269,15 @@ def text_long_forms(text: str) -> dict[str, str]:
         if not words:
             continue
         letters = [ch.lower() for ch in short if ch.isalpha()]
+        spellings = [letters]
+        if short.endswith("s") and sum(ch.isupper() for ch in short) >= 2:  # plural: COCs, NSAIDs
+            spellings.append(letters[:-1])
         long_form = next(
             (
                 " ".join(words[-k:])
+                for spelled in spellings
                 for k in range(1, len(words) + 1)
-                if [w[0].lower() for w in " ".join(words[-k:]).replace("-", " ").split() if w[0].isalpha()] == letters
+                if [w[0].lower() for w in " ".join(words[-k:]).replace("-", " ").split() if w[0].isalpha()] == spelled
             ),
             None,
         ) or _sh_long_form(short, " ".join(words))
@@ -430,6 +461,9 @@ class CandidateIndex:
                 if not key:
                     continue
                 self.exact.setdefault((fam, key), set()).add(i)
+                compact = _COMPACT.sub("", key)
+                if compact != key:  # the separator-free key of a name with hyphens or spaces
+                    self.exact.setdefault((fam, f"~{compact}"), set()).add(i)
                 names[fam].setdefault(key, set()).add(i)
                 ckey = coordination_key(key)
                 if ckey and ckey != key:
@@ -492,9 +526,9 @@ class CandidateIndex:
     def generate(self, query: str, family: str, k: int = 30) -> dict[int, tuple[float, str]]:
         """Candidate concepts for a normalized query: concept index -> (best cosine, matched name)."""
         out: dict[int, tuple[float, str]] = {}
-        for i, v in enumerate(query_keys(query)):
+        for i, v in enumerate(lookup_keys(query, family)):
             for ci in self.exact.get((family, v), ()):
-                out.setdefault(ci, (1.0 if i == 0 else 0.95, v))
+                out.setdefault(ci, (1.0 if i == 0 else 0.95, v.lstrip("~")))
         if not query:
             return out
         fam = self.family_index(family)
@@ -529,13 +563,14 @@ def candidate_features(
     # order of equally matching concepts (an id order) never changes their features.
     neg_cosines = sorted(-c for c, _ in cands.values())
     qtok = _tokens(query)
+    keys = lookup_keys(query, fam)
     out: dict[int, list[float]] = {}
     for ci in cands:
         cos, matched = cands[ci]
         rank = bisect.bisect_left(neg_cosines, -cos)
         c = index.concepts[ci]
         exact = next(
-            (1.0 if i == 0 else 0.9 for i, v in enumerate(query_keys(query)) if ci in index.exact.get((fam, v), ())),
+            (1.0 if i == 0 else 0.9 for i, v in enumerate(keys) if ci in index.exact.get((fam, v), ())),
             0.0,
         )
         mtok = _tokens(matched)
@@ -637,6 +672,8 @@ class CandidateLinker:
         feats: dict[int, list[float]] = {}
         matched: dict[int, str] = {}
         fam = LABEL_FAMILY[label]
+        if long_form is None and fam == "Drug":  # a formula reads as an abbreviation of its name
+            long_form = formula_name(text)
         abbrev = is_abbreviation(text)
         generated = [
             (query, via, self.index.generate(query, fam))

@@ -52,7 +52,8 @@ def gold_queries(docs: Iterable[GoldDocument]) -> tuple[list[GoldQuery], int]:
     """The gold mentions of documents with the long forms found in each document.
 
     Long forms: scispaCy's abbreviation detector, then :func:`kg.linking.text_long_forms` for
-    short forms it missed (text only, never the gold annotations).
+    short forms it missed or whose long form it cut short (``contraceptives`` for ``combined oral
+    contraceptives (COCs)``); text only, never the gold annotations.
 
     Returns:
         ``(queries, n_nil)``: mentions with at least one id, and the count of mentions whose gold
@@ -65,7 +66,11 @@ def gold_queries(docs: Iterable[GoldDocument]) -> tuple[list[GoldQuery], int]:
     for gd in docs:
         doc = analyze(gd.document).doc
         long_forms = text_long_forms(gd.document.text)
-        long_forms.update({str(short): str(short._.long_form) for short in getattr(doc._, "abbreviations", [])})
+        for short in getattr(doc._, "abbreviations", []):
+            found, ours = str(short._.long_form), long_forms.get(str(short), "")
+            # scispaCy's long form, unless it is the tail of a longer one that the initials spell
+            if not (len(ours) > len(found) and ours.endswith(" " + found)):
+                long_forms[str(short)] = found
         for e in gd.entities:
             ids = tuple(corpus_curie(i) for i in e.ids if i != "-1")
             if not ids:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kg.assemble import mention_node, node_id
+from kg.chemnames import chemical_forms, formula_name, strip_salt
 from kg.linking import (
     FEATURES,
     CandidateIndex,
@@ -17,11 +18,12 @@ from kg.linking import (
     coordination_key,
     default_cache_dir,
     local_id,
+    lookup_keys,
     query_keys,
     split_composite,
     text_long_forms,
 )
-from kg.linking_train import heuristic_reranker
+from kg.linking_train import gold_queries, heuristic_reranker
 from kg.schema import load_schema
 from kg.terminology import (
     TermConcept,
@@ -340,3 +342,88 @@ def test_short_form_only_feature_and_sulph_spelling() -> None:
     assert all(c.features[last] == 0.0 for c in linker.rank("PG", "Drug"))  # no long form: no signal
     assert all(len(c.features) == len(FEATURES) for c in linker.rank("PG", "Drug"))
     assert linker.rank("Pregnenolone sulphate", "Drug")[0].concept.key == "MESH:C018370"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("KCl", "potassium chloride"),
+        ("NH4Ac", "ammonium acetate"),
+        ("NaHCO3", "sodium bicarbonate"),
+        ("CaCl2", "calcium chloride"),
+        ("Mg(NO3)2", "magnesium nitrate"),
+        ("MgSO4·7H2O", "magnesium sulfate"),
+        ("NH4CL", "ammonium chloride"),  # all capitals: re-cased into table symbols
+        ("CHCl3", "chloroform"),
+        ("NH3", "ammonia"),
+        ("Cl", "chlorine"),
+        ("Ca(2+)", "calcium"),
+        ("Na+", "sodium"),
+        ("KF17837", None),  # a code name, not potassium fluoride
+        ("DNA", None),
+        ("MI", None),
+        ("sodium chloride", None),
+        ("k", None),
+    ],
+)
+def test_formula_name(text: str, name: str | None) -> None:
+    assert formula_name(text) == name
+
+
+def test_salt_and_acid_forms() -> None:
+    assert strip_salt("penicillin-g potassium") == "penicillin-g"
+    assert strip_salt("haloperidol hydrochloride") == "haloperidol"
+    assert strip_salt("vecuronium bromide") == "vecuronium"  # a halide after an -ium cation
+    assert strip_salt("vinyl bromide") is None
+    assert strip_salt("sodium chloride") is None and strip_salt("lithium carbonate") is None
+    assert chemical_forms("metrizoate") == ["metrizoic acid"]
+    assert chemical_forms("disodium edetate") == ["edetate", "edetic acid"]
+    assert chemical_forms("potassium chloride") == []
+    # Separator-free keys, as plain and as ~-prefixed keys; chemical forms are Drug-only.
+    assert {"triiodothyronine", "~triiodothyronine"} <= set(lookup_keys("tri-iodo-thyronine", "Drug"))
+    assert "pge2" in lookup_keys("pge(2)", "Drug")
+    assert "metrizoic acid" in lookup_keys("metrizoate", "Drug")
+    assert "metrizoic acid" not in lookup_keys("metrizoate", "Disease")
+
+
+def test_chemical_mentions_link_through_their_name_forms() -> None:
+    drugs = [
+        TermConcept("MESH:D011189", "Drug", "Potassium Chloride", names={"Potassium Chloride"}),
+        TermConcept("MESH:C522374", "Drug", "KCL compound", names={"KCL compound"}),
+        TermConcept("MESH:D011188", "Drug", "Potassium", names={"Potassium"}),
+        TermConcept("MESH:D008794", "Drug", "Metrizoic Acid", names={"Metrizoic Acid"}),
+        TermConcept("MESH:C021342", "Drug", "methylglucamine metrizoate", names={"methylglucamine metrizoate"}),
+        TermConcept("MESH:D010400", "Drug", "Penicillin G", names={"Penicillin G"}),
+        TermConcept("MESH:C031231", "Drug", "2-amino-7-phosphonoheptanoic acid", names={"AP-7"}),
+        TermConcept("MESH:D015116", "Drug", "5,7-Dihydroxytryptamine", names={"5,7-DHT"}),
+    ]
+    linker = CandidateLinker(CandidateIndex(drugs), heuristic_reranker(), threshold=0.3)
+    for text, key in [
+        ("KCl", "MESH:D011189"),  # the formula is read like an abbreviation of its name
+        ("metrizoate", "MESH:D008794"),
+        ("penicillin-G potassium", "MESH:D010400"),
+        ("AP7", "MESH:C031231"),
+    ]:
+        (m,) = linker([_mention(text, label="Drug")])
+        assert m.curie == key, (text, m.curie)
+    kcl = linker.rank("KCl", "Drug")
+    assert kcl[0].features[FEATURES.index("via_long_form")] == 1.0
+    # Locant commas do not make a composite mention.
+    assert split_composite("5,7-DHT") == ["5,7-DHT"]
+    assert not linker.link_text("5,7-DHT", "Drug").composite
+
+
+def test_plural_short_forms_and_cut_long_forms() -> None:
+    text = "Women on combined oral contraceptives (COCs) took non-steroidal anti-inflammatory drugs (NSAIDs)."
+    assert text_long_forms(text) == {
+        "COCs": "combined oral contraceptives",
+        "NSAIDs": "non-steroidal anti-inflammatory drugs",
+    }
+    from kg.corpora import GoldDocument, GoldEntity
+    from kg.types import Document
+
+    start = text.index("COCs")
+    doc = GoldDocument(Document(id="d1", text=text), [GoldEntity(start, start + 4, "COCs", "Drug", ("D003277",))])
+    (q,), nil = gold_queries([doc])
+    # scispaCy reads "contraceptives"; the longer long form whose initials spell COC wins.
+    assert q.long_form == "combined oral contraceptives" and nil == 0
