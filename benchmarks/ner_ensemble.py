@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kg.corpora import read_corpus
+from kg.evaluate import _prf
 from kg.ner.postprocess import agree, postprocess
 from kg.ner.trained import _abbreviation_pairs, load_model, resolve_model_dir
 from kg.nlp import analyze
@@ -85,11 +86,8 @@ def main() -> None:
             tp += len(pred & truth)
             fp += len(pred - truth)
             fn += len(truth - pred)
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        grid[threshold] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
-        log.info("keep_confidence %.2f: P %.4f R %.4f F1 %.4f", threshold, p, r, f1)
+        grid[threshold] = _prf(tp, fp, fn)
+        log.info("keep_confidence %.2f: %s", threshold, grid[threshold])
     best = max(GRID, key=lambda t: (grid[t]["f1"], -t))  # ties: the lower threshold (keeps more recall)
     result = {
         "partner": args.partner,

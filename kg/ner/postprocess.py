@@ -49,6 +49,11 @@ def agree(
     ]
 
 
+def needs_partner(spans: Iterable[TaggedSpan], keep_confidence: float, min_confidence: float) -> bool:
+    """Whether :func:`agree` would consult the partner for any of ``spans`` (one is unsure)."""
+    return any(min_confidence <= s.confidence < keep_confidence for s in spans)
+
+
 def _overlaps(a: tuple[int, int], spans: Iterable[TaggedSpan]) -> bool:
     return any(a[0] < s.end and s.start < a[1] for s in spans)
 

@@ -31,7 +31,7 @@ from spacy.util import filter_spans
 
 from kg.lexicon import packaged_index
 from kg.ner import NER_REGISTRY, make_mention
-from kg.ner.postprocess import TaggedSpan, agree, postprocess
+from kg.ner.postprocess import TaggedSpan, agree, needs_partner, postprocess
 from kg.nlp import AnalyzedDocument
 from kg.types import Mention
 
@@ -154,9 +154,7 @@ class TrainedNer:
         if self.partner is None:
             return [[s for s in raw if s.confidence >= self.min_confidence] for raw in raws]
         # the partner's answer matters only where the tagger has a span below keep_confidence
-        unsure = [
-            i for i, raw in enumerate(raws) if any(self.min_confidence <= s.confidence < self.keep_confidence for s in raw)
-        ]
+        unsure = [i for i, raw in enumerate(raws) if needs_partner(raw, self.keep_confidence, self.min_confidence)]
         partners: list[list[TaggedSpan]] = [[] for _ in texts]
         for i, other in zip(unsure, self.partner.tag([texts[i] for i in unsure]) if unsure else [], strict=True):
             partners[i] = other

@@ -513,6 +513,19 @@ def _micro_f1(cands: Sequence[Candidate], probs: np.ndarray, gold: np.ndarray, f
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
+def _head_candidates(doc: RelDoc, head: Head, max_sentence_distance: int | None) -> list[Candidate]:
+    """A head's candidate pairs of ``doc``, optionally only those with mentions at most that many sentences apart."""
+    cands = candidates(doc, head.priors, head.mention_words, head.kind)
+    if max_sentence_distance is None:
+        return cands
+    ents = {e.index: e for e in doc.ents}
+    return [
+        c
+        for c in cands
+        if min(abs(ents[a].sentence - ents[b].sentence) for a, b, _ in c.mention_pairs) <= max_sentence_distance
+    ]
+
+
 class DocLinearModel:
     """The trained heads with their medkg type mapping."""
 
@@ -548,15 +561,7 @@ class DocLinearModel:
         for h in self.heads:
             if heads is not None and h.name not in heads:
                 continue
-            cands = candidates(doc, h.priors, h.mention_words, h.kind)
-            if max_sentence_distance is not None:
-                ents = {e.index: e for e in doc.ents}
-                cands = [
-                    c
-                    for c in cands
-                    if min(abs(ents[a].sentence - ents[b].sentence) for a, b, _ in c.mention_pairs)
-                    <= max_sentence_distance
-                ]
+            cands = _head_candidates(doc, h, max_sentence_distance)
             if not cands:
                 continue
             probs = _softmax(h.logits(cands))
@@ -625,16 +630,8 @@ class DocLinearModel:
         ``Positive_Correlation`` (a correlation, not a cause) and ``Association`` assert nothing.
         """
         out: list[PairPrediction] = []
-        ents = {e.index: e for e in doc.ents}
         for h in self.heads:
-            cands = candidates(doc, h.priors, h.mention_words, h.kind)
-            if max_sentence_distance is not None:
-                cands = [
-                    c
-                    for c in cands
-                    if min(abs(ents[a].sentence - ents[b].sentence) for a, b, _ in c.mention_pairs)
-                    <= max_sentence_distance
-                ]
+            cands = _head_candidates(doc, h, max_sentence_distance)
             if not cands:
                 continue
             probs = _softmax(h.logits(cands))
