@@ -26,6 +26,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from kg.config import REPO_ROOT, ConfigError, GnnConfig, SeedConfig, _resolve_env, read_yaml_with_overrides
+from kg.linking import default_cache_dir
 from kg.schema import GraphSchema, load_schema
 from kg.types import Edge, Node
 
@@ -37,7 +38,7 @@ from .model import ENCODERS
 from .pipeline import PIPELINE_DEFAULTS, target_params
 from .protocols import evaluate_queries, orient, orient_matrix, pair_scores
 from .split import split_target
-from .train import embed, gnn_scorers, model_metapaths, train_link_predictor
+from .train import embed, gnn_scorers, input_features, model_metapaths, train_link_predictor
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,7 @@ def evaluate_split(
 
     metrics: dict[str, dict[str, float]] = {}
     timings: dict[str, float] = {}
+    node_features: dict[str, dict[str, torch.Tensor] | None] = {}  # by label set, shared by the models
     for b in cfg.baselines:
         tb = time.perf_counter()
         made = BASELINES.create(b)(graph, target, metapaths, features, seed)
@@ -302,9 +304,22 @@ def evaluate_split(
             continue
         tm = time.perf_counter()
         gcfg = _gnn_config(spec, cfg, rel, seed)
+        if gcfg.params.get("fold_by") == "split":  # train like the split tests: whole queries on a hold-out
+            fold_by = "edges" if holdout == "edges" else "query"
+            gcfg = gcfg.model_copy(update={"params": {**gcfg.params, "fold_by": fold_by}})
         use_pairs = bool(gcfg.params.get("pair_features", False))
+        labels = ",".join(sorted(gcfg.params.get("name_features") or ())) + "|" + str(gcfg.params.get("name_encoder"))
+        if labels not in node_features:
+            node_features[labels] = input_features(gcfg, graph, nodes, default_cache_dir())
         result = train_link_predictor(
-            graph, target, idx(split.val), known, gcfg, query_side, features=features if use_pairs else None
+            graph,
+            target,
+            idx(split.val),
+            known,
+            gcfg,
+            query_side,
+            features=features if use_pairs else None,
+            node_features=node_features[labels],
         )
         z = embed(result.model, graph)
         metrics[name] = score(gnn_scorers(result.model, z, target, query_side, features if use_pairs else None), name)

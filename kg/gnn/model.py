@@ -24,16 +24,44 @@ ENCODERS: Registry[nn.Module] = Registry("GNN encoder")
 class EmbeddingEncoder(nn.Module):
     """No message passing: one learnable embedding per node (shallow DistMult when decoded)."""
 
-    def __init__(self, num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim: int) -> None:
+    def __init__(
+        self,
+        num_nodes: Mapping[str, int],
+        edge_types: Sequence[EdgeType],
+        dim: int,
+        features: Mapping[str, Tensor] | None = None,
+        feature_dropout: float = 0.0,
+    ) -> None:
+        """Args:
+        features: fixed input features per label, float [num_nodes_label, F] (e.g. name embeddings,
+            :mod:`kg.gnn.features`); a featured label's input is ``Linear(features)`` instead of a
+            learnable per-node embedding, so a node never seen in training still has a real input.
+        feature_dropout: dropout on the projected features during training.
+        """
         super().__init__()
         self.dim = dim
-        self.emb = nn.ModuleDict({label: nn.Embedding(max(n, 1), dim) for label, n in num_nodes.items()})
+        features = dict(features or {})
+        for label, x in features.items():
+            if x.size(0) != num_nodes.get(label, 0):
+                raise ValueError(f"features of {label}: {x.size(0)} rows for {num_nodes.get(label, 0)} nodes")
+        self.feature_labels = sorted(features)
+        self.feature_dropout = feature_dropout
+        for label in self.feature_labels:
+            self.register_buffer(f"x_{label}", features[label].float(), persistent=False)
+        self.proj = nn.ModuleDict({label: nn.Linear(features[label].size(1), dim) for label in self.feature_labels})
+        self.emb = nn.ModuleDict(
+            {label: nn.Embedding(max(n, 1), dim) for label, n in num_nodes.items() if label not in features}
+        )
         for e in self.emb.values():
             nn.init.normal_(cast(nn.Embedding, e).weight, std=0.1)
 
     def initial(self) -> dict[str, Tensor]:
         """The input embeddings ``{label: Tensor[num_nodes_label, dim]}``."""
-        return {label: cast(nn.Embedding, e).weight for label, e in self.emb.items()}
+        out = {label: cast(nn.Embedding, e).weight for label, e in self.emb.items()}
+        for label in self.feature_labels:
+            h = self.proj[label](getattr(self, f"x_{label}"))
+            out[label] = nn.functional.dropout(h, p=self.feature_dropout, training=self.training)
+        return out
 
     def forward(
         self, edge_index_dict: Mapping[EdgeType, Tensor], edge_weight_dict: Mapping[EdgeType, Tensor] | None = None
@@ -49,7 +77,7 @@ class RGCNEncoder(EmbeddingEncoder):
     ``GraphConv(aggr="mean")`` per edge type ``r`` (reverse types have their own weights), ``c_uv`` the
     edge confidence, and relations combined by ``HeteroConv(aggr="mean")``. This is R-GCN with
     per-relation neighbour normalisation 1/|N_r(v)|, per-relation root weights and a residual link.
-    Input features are learnable per-node embeddings.
+    Input features are learnable per-node embeddings, or a projection of fixed features (``features``).
     """
 
     def __init__(
@@ -59,8 +87,10 @@ class RGCNEncoder(EmbeddingEncoder):
         dim: int,
         num_layers: int = 2,
         dropout: float = 0.0,
+        features: Mapping[str, Tensor] | None = None,
+        feature_dropout: float = 0.0,
     ) -> None:
-        super().__init__(num_nodes, edge_types, dim)
+        super().__init__(num_nodes, edge_types, dim, features, feature_dropout)
         self.edge_types = list(edge_types)
         self.dropout = dropout
         self.convs = nn.ModuleList(
@@ -106,7 +136,7 @@ class SAGEEncoder(RGCNEncoder):
     """Heterogeneous GraphSAGE: one ``SAGEConv(aggr="mean")`` per edge type, relations summed.
 
     Layer: ``h_v' = h_v + act(LayerNorm(sum_r (W_r^root h_v + W_r mean_{u in N_r(v)} h_u)))`` (GraphSAGE
-    ignores edge weights), residual link, learnable node embeddings as input.
+    ignores edge weights), residual link, learnable node embeddings (or projected fixed features) as input.
     """
 
     def __init__(
@@ -116,8 +146,18 @@ class SAGEEncoder(RGCNEncoder):
         dim: int,
         num_layers: int = 2,
         dropout: float = 0.0,
+        features: Mapping[str, Tensor] | None = None,
+        feature_dropout: float = 0.0,
     ) -> None:
-        super().__init__(num_nodes, edge_types, dim, num_layers=0, dropout=dropout)
+        super().__init__(
+            num_nodes,
+            edge_types,
+            dim,
+            num_layers=0,
+            dropout=dropout,
+            features=features,
+            feature_dropout=feature_dropout,
+        )
         self.convs = nn.ModuleList(
             HeteroConv({et: SAGEConv(dim, dim, aggr="mean") for et in self.edge_types}, aggr="sum")
             for _ in range(num_layers)
@@ -140,7 +180,13 @@ def _sage(num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim: int
 
 @ENCODERS.register("embedding")
 def _embedding(num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim: int, **params: object) -> nn.Module:
-    return EmbeddingEncoder(num_nodes, edge_types, dim)
+    return EmbeddingEncoder(
+        num_nodes,
+        edge_types,
+        dim,
+        features=params.get("features"),  # type: ignore[arg-type]
+        feature_dropout=float(params.get("feature_dropout", 0.0)),  # type: ignore[arg-type]
+    )
 
 
 class DistMultDecoder(nn.Module):

@@ -14,6 +14,7 @@ import torch
 
 import kg
 from kg.config import GnnConfig
+from kg.linking import default_cache_dir
 from kg.schema import GraphSchema
 from kg.types import Edge, Hypothesis, Node
 
@@ -23,7 +24,7 @@ from .hypotheses import build_path_index, top_k_hypotheses
 from .metapaths import pair_features
 from .model import ENCODERS
 from .split import LinkSplit, TargetUnavailable, split_target
-from .train import embed, gnn_scorers, model_metapaths, param, train_link_predictor
+from .train import embed, gnn_scorers, input_features, model_metapaths, param, train_link_predictor
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,14 @@ def _run_target(
     if param(config, "pair_features"):
         features = pair_features(graph, target, model_metapaths(config, rel), group_by, seed=config.seed)
     result = train_link_predictor(
-        graph, target, _pairs(graph, split.val), known, config, query_side=group_by, features=features
+        graph,
+        target,
+        _pairs(graph, split.val),
+        known,
+        config,
+        query_side=group_by,
+        features=features,
+        node_features=input_features(config, graph, nodes, default_cache_dir()),
     )
     t_train = time.perf_counter()
 

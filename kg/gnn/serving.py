@@ -29,6 +29,7 @@ from pydantic import Field
 import kg
 from kg.config import REPO_ROOT, ConfigError, GnnConfig, read_yaml_with_overrides
 from kg.hashing import file_sha256
+from kg.linking import default_cache_dir
 from kg.schema import GraphSchema, load_schema
 
 from .benchmark import GraphSource, LinkPredEvalConfig, ModelSpec, _gnn_config, _pp, load_graph, resolve_env
@@ -37,7 +38,7 @@ from .evaluate import known_matrix
 from .metapaths import MetapathFeaturizer, PairFeatures, pair_features
 from .model import PairHead
 from .split import split_target
-from .train import embed, model_metapaths, train_link_predictor
+from .train import embed, input_features, model_metapaths, train_link_predictor
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,10 @@ def _train_target(
     use_pairs = bool(gcfg.params.get("pair_features", False))
     metapaths = model_metapaths(gcfg, rel)
     feats = pair_features(graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
-    first = train_link_predictor(graph, target, idx(split.val), known, gcfg, query_side, feats)
+    cache = default_cache_dir()
+    first = train_link_predictor(
+        graph, target, idx(split.val), known, gcfg, query_side, feats, input_features(gcfg, graph, nodes, cache)
+    )
     epochs = first.best_epoch
     # 2. retrain on every target pair for that many epochs (no held-out pair left to stop on)
     full_graph = graph_of(list(edges), target)
@@ -217,7 +221,16 @@ def _train_target(
     val_idx = idx(split.val)  # now inside the graph: only used to log the (optimistic) fit, not to stop
     full_cfg = gcfg.model_copy(update={"epochs": epochs, "params": {**gcfg.params, "patience": 10**6, "keep": "last"}})
     known_full = known_matrix(idx(split.all_pairs), full_graph.num_nodes(head), full_graph.num_nodes(tail))
-    final = train_link_predictor(full_graph, target, val_idx, known_full, full_cfg, query_side, feats_full)
+    final = train_link_predictor(
+        full_graph,
+        target,
+        val_idx,
+        known_full,
+        full_cfg,
+        query_side,
+        feats_full,
+        input_features(full_cfg, full_graph, nodes, cache),
+    )
     z = embed(final.model, full_graph)
     head_feats = None
     if feats_full is not None:

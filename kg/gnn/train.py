@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,7 @@ import torch
 from torch import Tensor
 
 from kg.config import GnnConfig
+from kg.types import Node
 
 from .data import EdgeType, GraphIndex
 from .evaluate import rank_pairs, ranking_metrics
@@ -24,10 +27,11 @@ from .metapaths import (
     PairFeatures,
     feature_rows,
     pair_features,
+    query_folds,
     query_subset_folds,
 )
 from .model import LinkPredictor, build_model
-from .protocols import QueryScorer, orient, orient_matrix
+from .protocols import QueryScorer, evaluate_queries, orient, orient_matrix
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,19 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "neg_mode": "random",  # random | degree (permuted positives: degree-matched) | mix (half each)
     "pair_lr_scale": 0.1,  # learning rate of the pair head relative to lr
     "max_feature_queries": 512,  # pair head: query nodes per fold whose feature rows are computed
-    "keep": "best",  # best (weights of the best validation MRR) | last (the last epoch's; retraining on all edges)
+    "keep": "best",  # best (weights of the best validation score) | last (the last epoch's; retraining on all edges)
+    "select": "mrr",  # validation score that picks the epoch: mrr (filtered) | auroc | auroc_dm (degree-matched
+    # negatives) | auroc_mean (mean of the two AUROCs)
+    "name_features": None,  # labels whose input is their name embedding (kg.gnn.features) instead of a free one
+    "fold_by": "edges",  # edges (folds of random train edges) | query (folds of whole query nodes: each hidden
+    # query loses every target edge, as in the disease hold-out) | split (query on a hold-out split, else edges;
+    # resolved by the caller that knows the split)
+    "name_encoder": "minilm",  # minilm | chars | minilm+chars (kg.gnn.features.NAME_ENCODERS)
+    "feature_dropout": 0.0,  # dropout on the projected name features while training
 }
+
+#: Validation scores ``params.select`` may name.
+SELECT_METRICS = ("mrr", "auroc", "auroc_dm", "auroc_mean")
 
 
 def param(config: GnnConfig, key: str, defaults: dict[str, Any] = TRAIN_DEFAULTS) -> Any:
@@ -65,10 +80,11 @@ class TrainResult:
 
     Attributes:
         model: the model with the weights of the best validation epoch.
-        best_epoch: epoch of the best validation MRR (0: the initial weights were never beaten).
+        best_epoch: epoch of the best validation score (``params.select``; 0: the initial weights were
+            never beaten).
         epochs_run: epochs actually run (early stopping may end before ``config.epochs``).
         best_val_mrr: filtered validation MRR at ``best_epoch``.
-        history: per validation run: epoch, loss, val_mrr.
+        history: per validation run: epoch, loss, val_mrr, val_score (the ``params.select`` value).
         seconds: wall-clock training time.
     """
 
@@ -78,6 +94,18 @@ class TrainResult:
     best_val_mrr: float
     history: tuple[dict[str, float], ...]
     seconds: float
+
+
+def input_features(
+    config: GnnConfig, graph: GraphIndex, nodes: Sequence[Node], cache_dir: Path | None = None
+) -> dict[str, Tensor] | None:
+    """The fixed input features ``params.name_features`` asks for (name embeddings per label), or None."""
+    labels = param(config, "name_features")
+    if not labels:
+        return None
+    from .features import name_features
+
+    return name_features(graph, nodes, list(labels), cache_dir, str(param(config, "name_encoder")))
 
 
 def _edge_dicts(graph: GraphIndex) -> tuple[dict[EdgeType, Tensor], dict[EdgeType, Tensor]]:
@@ -193,6 +221,7 @@ def train_link_predictor(
     config: GnnConfig,
     query_side: str = "head",
     features: PairFeatures | None = None,
+    node_features: dict[str, Tensor] | None = None,
 ) -> TrainResult:
     """Train encoder + DistMult (+ pair head) on the train target edges of ``graph`` with BCE against negatives.
 
@@ -203,9 +232,10 @@ def train_link_predictor(
     graph without that fold, so a positive's features never count its own edge (as for a test edge).
     Negatives (``neg_mode``): ``random`` corrupts the head or the tail with a random node that has an
     edge; ``degree`` pairs the fold's heads with a permutation of its tails (degree-matched); ``mix``
-    half each. Validation: filtered MRR of ``val`` pairs (ranked from ``query_side``) every
-    ``eval_every`` epochs; the best weights are kept; training stops after ``patience`` validation runs
-    without improvement.
+    half each. Validation every ``eval_every`` epochs on the ``val`` pairs (ranked from ``query_side``):
+    ``params.select`` names the score (filtered MRR, or AUROC against random, degree-matched or both
+    kinds of negatives, drawn with the config seed); the best weights are kept; training stops after
+    ``patience`` validation runs without improvement.
 
     Args:
         graph: the message-passing graph; its ``target`` forward edges are the train positives.
@@ -216,6 +246,8 @@ def train_link_predictor(
         query_side: ``"head"`` or ``"tail"``: the side whose candidates validation ranks.
         features: pair features on the whole ``graph`` (required with ``pair_features``; its scales are
             reused for the folds).
+        node_features: fixed input features per label (required with ``params.name_features``; see
+            :func:`input_features`).
 
     Returns:
         The trained model and its training record.
@@ -225,10 +257,25 @@ def train_link_predictor(
     gen = torch.Generator().manual_seed(config.seed)
     head, rel, tail = target
     num_nodes = {label: graph.num_nodes(label) for label in graph.node_ids}
-    enc_params = {"num_layers": param(config, "num_layers"), "dropout": param(config, "dropout")}
+    enc_params: dict[str, Any] = (
+        {"num_layers": param(config, "num_layers"), "dropout": param(config, "dropout")}
+        if config.encoder in ("rgcn", "sage")
+        else {}
+    )
     use_pairs = bool(param(config, "pair_features"))
     if use_pairs and features is None:
         raise ValueError("params.pair_features needs the pair features of the training graph")
+    if param(config, "name_features"):
+        if node_features is None:
+            raise ValueError("params.name_features needs the node features (kg.gnn.train.input_features)")
+        enc_params.update(features=node_features, feature_dropout=float(param(config, "feature_dropout")))
+    fold_by = str(param(config, "fold_by"))
+    if fold_by not in ("edges", "query"):
+        raise ValueError(f"params.fold_by must be edges or query here, got {fold_by!r}")
+    by_query = fold_by == "query"
+    select = str(param(config, "select"))
+    if select not in SELECT_METRICS:
+        raise ValueError(f"params.select must be one of {', '.join(SELECT_METRICS)}, got {select!r}")
     model = build_model(
         config.encoder,
         num_nodes,
@@ -236,7 +283,7 @@ def train_link_predictor(
         [rel],
         config.hidden_dim,
         pair_features=features.num_features if use_pairs and features is not None else 0,
-        **(enc_params if config.encoder in ("rgcn", "sage") else {}),
+        **enc_params,
     )
     # the pair head starts from a fitted regression: it moves with a smaller step (params.pair_lr_scale)
     head_params = list(model.pair_head.parameters()) if model.pair_head is not None else []
@@ -275,7 +322,9 @@ def train_link_predictor(
     folds: list[tuple[Tensor, FeatureRows]] = []
     if use_pairs and features is not None:
         n_q = graph.num_nodes(head if query_side == "head" else tail)
-        for cols, qs in query_subset_folds(pos_q, steps, int(param(config, "max_feature_queries")), gen):
+        for cols, qs in query_subset_folds(
+            pos_q, steps, int(param(config, "max_feature_queries")), gen, by_query=by_query
+        ):
             pf = pair_features(
                 graph, target, model_metapaths(config, rel), query_side, hidden=cols, scales=features.featurizer.scales
             )
@@ -289,23 +338,38 @@ def train_link_predictor(
         )
         _init_pair_head(model, folds, pos_q, pos_c, pool_c, gen)
 
-    def validate() -> float:
+    def validate() -> tuple[float, float]:
+        """(filtered val MRR, the ``select`` score)."""
         scorer = gnn_scorers(model, embed(model, graph), target, query_side, features)
         with torch.no_grad():
-            return ranking_metrics(rank_pairs(scorer.rows, val_q, known_q, cand))["mrr"]
+            if select == "mrr":
+                mrr = ranking_metrics(rank_pairs(scorer.rows, val_q, known_q, cand))["mrr"]
+                return mrr, mrr
+            m = evaluate_queries(scorer, val_q, known_q, cand, config.seed)
+        score = (m["auroc"] + m["auroc_dm"]) / 2 if select == "auroc_mean" else m[select]
+        return m["mrr"], score
 
     # epoch 0 is a candidate too: with an initialized pair head, training must beat its starting point
-    best_mrr, best_epoch, best_state, bad = validate(), 0, copy.deepcopy(model.state_dict()), 0
-    history: list[dict[str, float]] = [{"epoch": 0.0, "loss": float("nan"), "val_mrr": best_mrr}]
-    log.info("%s epoch 0: val filtered MRR %.4f", rel, best_mrr)
+    best_mrr, best_score = validate()
+    best_epoch, best_state, bad = 0, copy.deepcopy(model.state_dict()), 0
+    history: list[dict[str, float]] = [
+        {"epoch": 0.0, "loss": float("nan"), "val_mrr": best_mrr, "val_score": best_score}
+    ]
+    log.info("%s epoch 0: val filtered MRR %.4f, val %s %.4f", rel, best_mrr, select, best_score)
     epoch = 0
     loss = torch.zeros(())
     for epoch in range(1, config.epochs + 1):
         model.train()
         perm = torch.randperm(e, generator=gen)
+        qfolds = query_folds(pos_q, steps, gen) if by_query and not use_pairs else []
         for step in range(len(folds) if use_pairs else steps):
             # this step's positives, hidden from message passing
-            sup = folds[step][0] if use_pairs else perm[step * n_sup : (step + 1) * n_sup]
+            if use_pairs:
+                sup = folds[step][0]
+            elif by_query:
+                sup = qfolds[step][:n_sup]
+            else:
+                sup = perm[step * n_sup : (step + 1) * n_sup]
             if sup.numel() == 0:
                 break
             ei, ew = _without(graph, target, sup, ei_all, ew_all)
@@ -353,11 +417,20 @@ def train_link_predictor(
             loss.backward()
             opt.step()
         if epoch % eval_every == 0 or epoch == config.epochs:
-            mrr = validate()
-            history.append({"epoch": float(epoch), "loss": loss.item(), "val_mrr": mrr})
-            log.info("%s epoch %d: loss %.4f, val filtered MRR %.4f", rel, epoch, loss.item(), mrr)
-            if mrr > best_mrr:
-                best_mrr, best_epoch, best_state, bad = mrr, epoch, copy.deepcopy(model.state_dict()), 0
+            mrr, score = validate()
+            history.append({"epoch": float(epoch), "loss": loss.item(), "val_mrr": mrr, "val_score": score})
+            log.info(
+                "%s epoch %d: loss %.4f, val filtered MRR %.4f, val %s %.4f",
+                rel,
+                epoch,
+                loss.item(),
+                mrr,
+                select,
+                score,
+            )
+            if score > best_score:
+                best_mrr, best_score, best_epoch = mrr, score, epoch
+                best_state, bad = copy.deepcopy(model.state_dict()), 0
             else:
                 bad += 1
                 if bad >= patience:

@@ -1,0 +1,159 @@
+"""Name-embedding input features and validation-score selection of the GNN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from kg.config import GnnConfig
+from kg.gnn.data import build_graph
+from kg.gnn.evaluate import known_matrix
+from kg.gnn.features import NAME_DIM, char_features, encode_texts, name_features
+from kg.gnn.metapaths import query_folds, query_subset_folds
+from kg.gnn.model import build_model
+from kg.gnn.split import split_target
+from kg.gnn.train import input_features, train_link_predictor
+from kg.types import Node
+
+NAMED = {
+    "DRUGBANK:DB00000": "ramipril",
+    "DRUGBANK:DB00001": "enalapril",
+    "DRUGBANK:DB00002": "ramipril",
+    "DOID:0": "breast carcinoma",
+    "DOID:1": "",  # no name: the id's local part is encoded
+}
+
+
+def _named(nodes: list[Node]) -> list[Node]:
+    return [n.model_copy(update={"name": NAMED.get(n.id, n.name)}) for n in nodes]
+
+
+def test_encode_texts_is_normalised_cached_and_order_preserving(tmp_path):
+    texts = ["ramipril", "breast carcinoma", "ramipril"]
+    first = encode_texts(texts, tmp_path)
+    assert first.shape == (3, NAME_DIM) and first.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(first[0], first[2])
+    assert not np.allclose(first[0], first[1])
+    (cached,) = tmp_path.glob("name-embeddings-*.npy")
+    # the second call reads the cache: a tampered cache file shows through
+    table = np.load(cached)
+    np.save(cached, table * 0 + 0.5)
+    again = encode_texts(["breast carcinoma", "ramipril"], tmp_path)
+    assert np.allclose(again, 0.5)
+
+
+def test_name_features_follow_graph_index_order(graph, schema, tmp_path):
+    nodes, edges = graph
+    nodes = _named(nodes)
+    g = build_graph(nodes, edges, schema)
+    feats = name_features(g, nodes, ["Drug", "Disease", "Nope"], tmp_path)
+    assert set(feats) == {"Drug", "Disease"}
+    assert feats["Drug"].shape == (g.num_nodes("Drug"), NAME_DIM)
+    drugs = g.node_ids["Drug"]
+    a, b, c = (drugs.index(i) for i in ("DRUGBANK:DB00000", "DRUGBANK:DB00001", "DRUGBANK:DB00002"))
+    assert torch.equal(feats["Drug"][a], feats["Drug"][c])  # same name, same vector
+    assert not torch.equal(feats["Drug"][a], feats["Drug"][b])
+    unnamed = encode_texts(["1"], tmp_path)[0]
+    assert np.allclose(feats["Disease"][g.node_ids["Disease"].index("DOID:1")].numpy(), unnamed, atol=1e-5)
+
+
+def test_featured_labels_take_projected_features_instead_of_free_embeddings(graph, schema):
+    nodes, edges = graph
+    g = build_graph(nodes, edges, schema)
+    num = {k: g.num_nodes(k) for k in g.node_ids}
+    x = torch.randn(num["Drug"], 5)
+    model = build_model("rgcn", num, list(g.data.edge_types), ["TREATS"], 8, features={"Drug": x})
+    enc = model.encoder
+    assert "Drug" not in enc.emb and "Disease" in enc.emb
+    start = enc.initial()
+    assert torch.allclose(start["Drug"], enc.proj["Drug"](x))
+    ei = {et: g.data[et].edge_index for et in g.data.edge_types}
+    z = enc(ei)
+    model.decoder(z["Drug"][:2], z["Disease"][:2], "TREATS").sum().backward()
+    assert enc.proj["Drug"].weight.grad is not None and enc.proj["Drug"].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="3 rows"):
+        build_model("rgcn", num, list(g.data.edge_types), ["TREATS"], 8, features={"Drug": torch.randn(3, 5)})
+
+
+def _train_inputs(graph, schema):
+    nodes, edges = graph
+    split = split_target(nodes, edges, schema, "TREATS", 0.2, 0.2, 0, 5)
+    g = build_graph(nodes, split.message_edges, schema)
+    pos = g.positions
+    val = torch.tensor([[pos[h][1], pos[t][1]] for h, t in split.val]).t()
+    every = torch.tensor([[pos[h][1], pos[t][1]] for h, t in split.all_pairs]).t()
+    return nodes, g, split.target, val, known_matrix(every, g.num_nodes("Drug"), g.num_nodes("Disease"))
+
+
+def test_training_with_name_features_selects_on_validation_auroc(graph, schema, tmp_path):
+    nodes, g, target, val, known = _train_inputs(graph, schema)
+    cfg = GnnConfig(
+        hidden_dim=8,
+        epochs=4,
+        params={"eval_every": 2, "num_threads": 1, "select": "auroc_mean", "name_features": ["Drug", "Disease"]},
+    )
+    feats = input_features(cfg, g, _named(nodes), tmp_path)
+    assert feats is not None and set(feats) == {"Drug", "Disease"}
+    res = train_link_predictor(g, target, val, known, cfg, node_features=feats)
+    assert [h["epoch"] for h in res.history] == [0.0, 2.0, 4.0]
+    scores = [h["val_score"] for h in res.history]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    # the kept epoch is the one with the best validation AUROC, and its MRR is the one recorded with it
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    assert res.best_epoch == res.history[best]["epoch"]
+    assert res.best_val_mrr == res.history[best]["val_mrr"]
+
+
+def test_training_config_errors(graph, schema):
+    _, g, target, val, known = _train_inputs(graph, schema)
+    with pytest.raises(ValueError, match="params.select"):
+        train_link_predictor(g, target, val, known, GnnConfig(hidden_dim=4, epochs=1, params={"select": "f1"}))
+    with pytest.raises(ValueError, match="node features"):
+        train_link_predictor(
+            g, target, val, known, GnnConfig(hidden_dim=4, epochs=1, params={"name_features": ["Drug"]})
+        )
+    assert input_features(GnnConfig(), g, []) is None
+
+
+def test_query_folds_keep_every_edge_of_a_query_together():
+    gen = torch.Generator().manual_seed(0)
+    pos_q = torch.tensor([0, 1, 1, 2, 3, 3, 3, 4, 5, 5])
+    folds = query_folds(pos_q, 3, gen)
+    cols = torch.cat(folds)
+    assert sorted(cols.tolist()) == list(range(10))  # a partition of the positives
+    owner = {}
+    for k, f in enumerate(folds):
+        for q in pos_q[f].tolist():
+            assert owner.setdefault(q, k) == k  # a query's positives never span two folds
+    bounded = query_subset_folds(pos_q, 2, 1, gen, by_query=True)
+    for f, qs in bounded:
+        assert qs.numel() == 1 and set(pos_q[f].tolist()) == set(qs.tolist())
+        assert f.numel() == int((pos_q == qs[0]).sum())  # every positive of the kept query
+
+
+def test_cold_start_folds_hide_every_target_edge_of_their_diseases(graph, schema):
+    _, g, target, val, known = _train_inputs(graph, schema)
+    cfg = GnnConfig(hidden_dim=4, epochs=2, params={"eval_every": 1, "num_threads": 1, "fold_by": "query"})
+    res = train_link_predictor(g, target, val, known, cfg, query_side="tail")
+    assert res.epochs_run == 2
+    with pytest.raises(ValueError, match="fold_by"):
+        train_link_predictor(g, target, val, known, GnnConfig(hidden_dim=4, epochs=1, params={"fold_by": "split"}))
+
+
+def test_char_features_separate_drug_stems():
+    x = char_features(["ramipril", "enalapril", "lisinopril", "losartan", "valsartan", "candesartan"], dim=4)
+    assert x.shape[0] == 6 and x.shape[1] <= 4
+    np.testing.assert_allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5)
+    sim = x @ x.T
+    assert sim[0, 1] > sim[0, 3] and sim[3, 4] > sim[3, 0]  # -pril with -pril, -sartan with -sartan
+
+
+def test_name_features_reject_unknown_encoder(graph, schema):
+    nodes, edges = graph
+    g = build_graph(nodes, edges, schema)
+    with pytest.raises(ValueError, match="name encoder"):
+        name_features(g, nodes, ["Drug"], None, "glove")
+    both = name_features(g, _named(nodes), ["Drug"], None, "chars")
+    assert both["Drug"].shape[0] == g.num_nodes("Drug")
