@@ -38,7 +38,7 @@ from .model import ENCODERS
 from .pipeline import PIPELINE_DEFAULTS, target_params
 from .protocols import evaluate_queries, orient, orient_matrix, pair_scores
 from .split import split_target
-from .train import embed, gnn_scorers, input_features, model_metapaths, train_link_predictor
+from .train import embed, gnn_scorers, input_features, model_metapaths, resolve_fold_by, train_members
 
 log = logging.getLogger(__name__)
 
@@ -304,14 +304,12 @@ def evaluate_split(
             continue
         tm = time.perf_counter()
         gcfg = _gnn_config(spec, cfg, rel, seed)
-        if gcfg.params.get("fold_by") == "split":  # train like the split tests: whole queries on a hold-out
-            fold_by = "edges" if holdout == "edges" else "query"
-            gcfg = gcfg.model_copy(update={"params": {**gcfg.params, "fold_by": fold_by}})
+        gcfg = resolve_fold_by(gcfg, holdout)  # fold_by: split trains like the split tests
         use_pairs = bool(gcfg.params.get("pair_features", False))
         labels = ",".join(sorted(gcfg.params.get("name_features") or ())) + "|" + str(gcfg.params.get("name_encoder"))
         if labels not in node_features:
             node_features[labels] = input_features(gcfg, graph, nodes, default_cache_dir())
-        result = train_link_predictor(
+        result = train_members(
             graph,
             target,
             idx(split.val),

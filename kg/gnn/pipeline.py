@@ -24,7 +24,7 @@ from .hypotheses import build_path_index, top_k_hypotheses
 from .metapaths import pair_features
 from .model import ENCODERS
 from .split import LinkSplit, TargetUnavailable, split_target
-from .train import embed, gnn_scorers, input_features, model_metapaths, param, train_link_predictor
+from .train import embed, gnn_scorers, input_features, model_metapaths, param, resolve_fold_by, train_members
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,8 @@ def _run_target(
     features = None
     if param(config, "pair_features"):
         features = pair_features(graph, target, model_metapaths(config, rel), group_by, seed=config.seed)
-    result = train_link_predictor(
+    config = resolve_fold_by(config, "edges")
+    result = train_members(
         graph,
         target,
         _pairs(graph, split.val),

@@ -38,7 +38,14 @@ from .evaluate import known_matrix
 from .metapaths import MetapathFeaturizer, PairFeatures, pair_features
 from .model import PairHead
 from .split import split_target
-from .train import embed, input_features, model_metapaths, train_link_predictor
+from .train import (
+    combine_members,
+    embed,
+    input_features,
+    model_metapaths,
+    resolve_fold_by,
+    train_link_predictor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -210,28 +217,34 @@ def _train_target(
     metapaths = model_metapaths(gcfg, rel)
     feats = pair_features(graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
     cache = default_cache_dir()
-    first = train_link_predictor(
-        graph, target, idx(split.val), known, gcfg, query_side, feats, input_features(gcfg, graph, nodes, cache)
-    )
+    gcfg = resolve_fold_by(gcfg, "edges")  # the epochs are chosen on a random validation split
+    k = int(gcfg.params.get("members", 1))
+    node_feats = input_features(gcfg, graph, nodes, cache)
+    firsts = [
+        train_link_predictor(graph, target, idx(split.val), known, gcfg, query_side, feats, node_feats, member=m)
+        for m in range(k)
+    ]
+    first = firsts[0]
     epochs = first.best_epoch
-    # 2. retrain on every target pair for that many epochs (no held-out pair left to stop on)
+    # 2. retrain on every target pair for that many epochs (no held-out pair left to stop on), per member
     full_graph = graph_of(list(edges), target)
     pos = full_graph.positions
     feats_full = pair_features(full_graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
     val_idx = idx(split.val)  # now inside the graph: only used to log the (optimistic) fit, not to stop
-    full_cfg = gcfg.model_copy(update={"epochs": epochs, "params": {**gcfg.params, "patience": 10**6, "keep": "last"}})
     known_full = known_matrix(idx(split.all_pairs), full_graph.num_nodes(head), full_graph.num_nodes(tail))
-    final = train_link_predictor(
-        full_graph,
-        target,
-        val_idx,
-        known_full,
-        full_cfg,
-        query_side,
-        feats_full,
-        input_features(full_cfg, full_graph, nodes, cache),
-    )
-    z = embed(final.model, full_graph)
+    full_feats = input_features(gcfg, full_graph, nodes, cache)
+    finals = []
+    for m, run in enumerate(firsts):
+        full_cfg = gcfg.model_copy(
+            update={"epochs": run.best_epoch, "params": {**gcfg.params, "patience": 10**6, "keep": "last"}}
+        )
+        finals.append(
+            train_link_predictor(
+                full_graph, target, val_idx, known_full, full_cfg, query_side, feats_full, full_feats, member=m
+            )
+        )
+    final_model = combine_members([f.model for f in finals])
+    z = embed(final_model, full_graph)
     head_feats = None
     if feats_full is not None:
         head_feats = pair_features(full_graph, target, metapaths, "head", scales=feats_full.featurizer.scales)
@@ -241,14 +254,15 @@ def _train_target(
         tail_ids=list(full_graph.node_ids[tail]),
         z_head=z[head],
         z_tail=z[tail],
-        rel=final.model.decoder.rel[0].detach(),
-        pair_head=final.model.pair_head,
+        rel=final_model.decoder.rel[0].detach(),
+        pair_head=final_model.pair_head,
         features=head_feats,
     )
     stats = {
         "target_pairs": len(split.all_pairs),
         "val_pairs_for_epochs": len(split.val),
         "best_epoch": epochs,
+        "member_best_epochs": [r.best_epoch for r in firsts],
         "best_val_mrr": first.best_val_mrr,
         "val_history": list(first.history),
         "graph_edges": int(sum(full_graph.forward_count.values())),

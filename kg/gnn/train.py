@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from kg.config import GnnConfig
 from kg.types import Node
@@ -30,7 +30,7 @@ from .metapaths import (
     query_folds,
     query_subset_folds,
 )
-from .model import LinkPredictor, build_model
+from .model import DistMultDecoder, LinkPredictor, build_model
 from .protocols import QueryScorer, evaluate_queries, orient, orient_matrix
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,11 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     # resolved by the caller that knows the split)
     "name_encoder": "minilm",  # minilm | chars | minilm+chars (kg.gnn.features.NAME_ENCODERS)
     "feature_dropout": 0.0,  # dropout on the projected name features while training
+    "members": 1,  # ensemble size (train_members): models differing in initial weights and negatives, averaged
 }
 
+#: Seed offset between ensemble members.
+MEMBER_STRIDE = 7919
 #: Validation scores ``params.select`` may name.
 SELECT_METRICS = ("mrr", "auroc", "auroc_dm", "auroc_mean")
 
@@ -106,6 +109,15 @@ def input_features(
     from .features import name_features
 
     return name_features(graph, nodes, list(labels), cache_dir, str(param(config, "name_encoder")))
+
+
+def resolve_fold_by(config: GnnConfig, holdout: str) -> GnnConfig:
+    """``params.fold_by: split`` made concrete for a split that holds out ``holdout`` (edges, head or tail):
+    folds of whole query nodes on a hold-out split (cold start), folds of edges otherwise."""
+    if param(config, "fold_by") != "split":
+        return config
+    fold_by = "edges" if holdout == "edges" else "query"
+    return config.model_copy(update={"params": {**config.params, "fold_by": fold_by}})
 
 
 def _edge_dicts(graph: GraphIndex) -> tuple[dict[EdgeType, Tensor], dict[EdgeType, Tensor]]:
@@ -222,6 +234,7 @@ def train_link_predictor(
     query_side: str = "head",
     features: PairFeatures | None = None,
     node_features: dict[str, Tensor] | None = None,
+    member: int = 0,
 ) -> TrainResult:
     """Train encoder + DistMult (+ pair head) on the train target edges of ``graph`` with BCE against negatives.
 
@@ -248,13 +261,16 @@ def train_link_predictor(
             reused for the folds).
         node_features: fixed input features per label (required with ``params.name_features``; see
             :func:`input_features`).
+        member: ensemble member (:func:`train_members`): changes the seed of the initial weights and of the
+            negatives; the folds and the pair head's starting regression stay those of ``config.seed``.
 
     Returns:
         The trained model and its training record.
     """
     start = time.perf_counter()
-    torch.manual_seed(config.seed)
-    gen = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed + MEMBER_STRIDE * member)
+    gen = torch.Generator().manual_seed(config.seed)  # folds and the pair head's starting regression
+    sgen = gen if member == 0 else torch.Generator().manual_seed(config.seed + MEMBER_STRIDE * member)
     head, rel, tail = target
     num_nodes = {label: graph.num_nodes(label) for label in graph.node_ids}
     enc_params: dict[str, Any] = (
@@ -360,7 +376,7 @@ def train_link_predictor(
     loss = torch.zeros(())
     for epoch in range(1, config.epochs + 1):
         model.train()
-        perm = torch.randperm(e, generator=gen)
+        perm = torch.randperm(e, generator=sgen)
         qfolds = query_folds(pos_q, steps, gen) if by_query and not use_pairs else []
         for step in range(len(folds) if use_pairs else steps):
             # this step's positives, hidden from message passing
@@ -376,7 +392,7 @@ def train_link_predictor(
             if max_msg:
                 for et in list(ei):
                     if ei[et].size(1) > max_msg:
-                        keep = torch.randperm(ei[et].size(1), generator=gen)[:max_msg]
+                        keep = torch.randperm(ei[et].size(1), generator=sgen)[:max_msg]
                         ei[et], ew[et] = ei[et][:, keep], ew[et][keep]
             z = model.encoder(ei, ew)
             pos = pos_all[:, sup]  # [2, P]
@@ -387,19 +403,19 @@ def train_link_predictor(
             elif neg_mode == "degree":
                 rand = torch.zeros(n_neg, dtype=torch.bool)
             else:
-                rand = torch.rand(n_neg, generator=gen) < 0.5
+                rand = torch.rand(n_neg, generator=sgen) < 0.5
             if use_pairs:  # only the candidate side is corrupted (the fold's query rows hold the features)
                 cside = 1 if query_side == "head" else 0
                 half = torch.full((n_neg,), cside == 0)
             else:
-                half = torch.rand(n_neg, generator=gen) < 0.5
+                half = torch.rand(n_neg, generator=sgen) < 0.5
             hh, tt = rand & half, rand & ~half
-            neg[0, hh] = pool_h[torch.randint(pool_h.numel(), (int(hh.sum()),), generator=gen)]
-            neg[1, tt] = pool_t[torch.randint(pool_t.numel(), (int(tt.sum()),), generator=gen)]
+            neg[0, hh] = pool_h[torch.randint(pool_h.numel(), (int(hh.sum()),), generator=sgen)]
+            neg[1, tt] = pool_t[torch.randint(pool_t.numel(), (int(tt.sum()),), generator=sgen)]
             dm = (~rand).nonzero().view(-1)
             if dm.numel():  # degree-matched: the fold's candidates permuted against its queries
                 side = (1 if query_side == "head" else 0) if use_pairs else 1
-                neg[side, dm] = neg[side, dm[torch.randperm(dm.numel(), generator=gen)]]
+                neg[side, dm] = neg[side, dm[torch.randperm(dm.numel(), generator=sgen)]]
             logits = torch.cat(
                 [
                     model.decoder(z[head][pos[0]], z[tail][pos[1]], rel),
@@ -450,4 +466,87 @@ def train_link_predictor(
         best_val_mrr=best_mrr,
         history=tuple(history),
         seconds=seconds,
+    )
+
+
+class ConcatEncoder(nn.Module):
+    """Several encoders side by side: ``{label: cat_k z_k[label]}`` (dimension K x dim)."""
+
+    def __init__(self, encoders: Sequence[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(encoders)
+
+    def forward(
+        self, edge_index_dict: Mapping[EdgeType, Tensor], edge_weight_dict: Mapping[EdgeType, Tensor] | None = None
+    ) -> dict[str, Tensor]:
+        outs = [m(edge_index_dict, edge_weight_dict) for m in self.members]
+        return {label: torch.cat([o[label] for o in outs], dim=-1) for label in outs[0]}
+
+
+def combine_members(models: Sequence[LinkPredictor]) -> LinkPredictor:
+    """One :class:`LinkPredictor` whose logit is the mean of the members' logits.
+
+    The mean of K DistMult scores is one DistMult over the concatenated embeddings with the concatenated
+    relation vectors divided by K, so the ensemble is again an encoder plus a DistMult decoder (and can be
+    served like one model). The members must share their pair head (frozen: ``pair_lr_scale: 0``), which is
+    added once.
+
+    Raises:
+        ValueError: the members' pair heads differ.
+    """
+    first = models[0]
+    if len(models) == 1:
+        return first
+    heads = [m.pair_head for m in models]
+    if first.pair_head is not None:
+        ref = first.pair_head.state_dict()
+        for h in heads[1:]:
+            assert h is not None
+            if any(not torch.equal(ref[k], v) for k, v in h.state_dict().items()):
+                raise ValueError("ensemble members need the same (frozen) pair head: set params.pair_lr_scale to 0")
+    elif any(h is not None for h in heads):
+        raise ValueError("ensemble members mix models with and without a pair head")
+    k = len(models)
+    rels = first.decoder.relations
+    decoder = DistMultDecoder(rels, first.decoder.rel.size(1) * k)
+    with torch.no_grad():
+        decoder.rel.copy_(torch.cat([m.decoder.rel for m in models], dim=-1) / k)
+    out = LinkPredictor(ConcatEncoder([m.encoder for m in models]), decoder, first.pair_head)
+    out.eval()
+    return out
+
+
+def train_members(
+    graph: GraphIndex,
+    target: EdgeType,
+    val: Tensor,
+    known: sp.csr_matrix,
+    config: GnnConfig,
+    query_side: str = "head",
+    features: PairFeatures | None = None,
+    node_features: dict[str, Tensor] | None = None,
+) -> TrainResult:
+    """:func:`train_link_predictor` ``params.members`` times (members 0..K-1) and :func:`combine_members`.
+
+    Each member stops early on the validation pairs on its own. The result's ``best_epoch`` and
+    ``best_val_mrr`` are member 0's; ``history`` lists every member's runs (``member`` key) and ``seconds``
+    is the total.
+    """
+    k = int(param(config, "members"))
+    if k < 1:
+        raise ValueError(f"params.members must be >= 1, got {k}")
+    runs = [
+        train_link_predictor(graph, target, val, known, config, query_side, features, node_features, member=m)
+        for m in range(k)
+    ]
+    if k == 1:
+        return runs[0]
+    history = tuple({**h, "member": float(m)} for m, r in enumerate(runs) for h in r.history)
+    return TrainResult(
+        model=combine_members([r.model for r in runs]),
+        best_epoch=runs[0].best_epoch,
+        epochs_run=runs[0].epochs_run,
+        best_val_mrr=runs[0].best_val_mrr,
+        history=history,
+        seconds=sum(r.seconds for r in runs),
     )

@@ -13,7 +13,7 @@ from kg.gnn.features import NAME_DIM, char_features, encode_texts, name_features
 from kg.gnn.metapaths import query_folds, query_subset_folds
 from kg.gnn.model import build_model
 from kg.gnn.split import split_target
-from kg.gnn.train import input_features, train_link_predictor
+from kg.gnn.train import combine_members, embed, input_features, train_link_predictor, train_members
 from kg.types import Node
 
 NAMED = {
@@ -157,3 +157,30 @@ def test_name_features_reject_unknown_encoder(graph, schema):
         name_features(g, nodes, ["Drug"], None, "glove")
     both = name_features(g, _named(nodes), ["Drug"], None, "chars")
     assert both["Drug"].shape[0] == g.num_nodes("Drug")
+
+
+def test_ensemble_logit_is_the_mean_of_its_members(graph, schema):
+    _, g, target, val, known = _train_inputs(graph, schema)
+    cfg = GnnConfig(hidden_dim=4, epochs=2, params={"eval_every": 1, "num_threads": 1, "members": 3})
+    res = train_members(g, target, val, known, cfg)
+    assert {h["member"] for h in res.history} == {0.0, 1.0, 2.0}
+    members = [train_link_predictor(g, target, val, known, cfg, member=m).model for m in range(3)]
+    # member 0 is the single model; the others start from other weights
+    z0 = embed(members[0], g)
+    assert not torch.allclose(z0["Drug"], embed(members[1], g)["Drug"])
+    zs = [embed(m, g) for m in members]
+    mean = sum(m.decoder.score_all(z["Drug"], z["Disease"], "TREATS") for m, z in zip(members, zs, strict=True)) / 3
+    ze = embed(res.model, g)
+    assert ze["Drug"].shape[1] == 12
+    assert torch.allclose(res.model.decoder.score_all(ze["Drug"], ze["Disease"], "TREATS"), mean, atol=1e-5)
+
+
+def test_ensemble_needs_a_shared_pair_head(graph, schema):
+    _, g, target, val, known = _train_inputs(graph, schema)
+    a = build_model("rgcn", {k: g.num_nodes(k) for k in g.node_ids}, list(g.data.edge_types), ["TREATS"], 4, 3)
+    b = build_model("rgcn", {k: g.num_nodes(k) for k in g.node_ids}, list(g.data.edge_types), ["TREATS"], 4, 3)
+    with torch.no_grad():
+        b.pair_head.linear.weight.add_(1.0)
+    with pytest.raises(ValueError, match="pair head"):
+        combine_members([a, b])
+    assert combine_members([a]) is a
