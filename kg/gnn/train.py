@@ -30,7 +30,7 @@ from .metapaths import (
     query_folds,
     query_subset_folds,
 )
-from .model import DistMultDecoder, LinkPredictor, build_model
+from .model import DistMultDecoder, LinkPredictor, PairHead, build_model
 from .protocols import QueryScorer, evaluate_queries, orient, orient_matrix
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     # resolved by the caller that knows the split)
     "name_encoder": "minilm",  # minilm | chars | minilm+chars (kg.gnn.features.NAME_ENCODERS)
     "feature_dropout": 0.0,  # dropout on the projected name features while training
+    "softmax_weight": 0.0,  # weight of a ranking loss added to the BCE: cross-entropy of each positive against
+    # every candidate of its query (other train positives of the query masked), as filtered MRR ranks
+    "softmax_queries": 128,  # query nodes per step whose positives enter the ranking loss
     "members": 1,  # ensemble size (train_members): models differing in initial weights and negatives, averaged
 }
 
@@ -225,6 +228,55 @@ def _init_pair_head(
     )
 
 
+def _softmax_loss(
+    model: LinkPredictor,
+    z: dict[str, Tensor],
+    target: EdgeType,
+    query_side: str,
+    pos: Tensor,
+    pos_q: Tensor,
+    pos_c: Tensor,
+    pool_c: Tensor,
+    rows: FeatureRows | None,
+    max_queries: int,
+    gen: torch.Generator,
+) -> Tensor:
+    """Cross-entropy of each positive (q, c) of a step against every candidate of q: the ranking loss.
+
+    ``pos`` long [2, P] the step's (head, tail) positives; ``pos_q``, ``pos_c`` long [E] every train
+    positive as (query, candidate), so the query's *other* positives are masked out of the softmax (as
+    the filtered ranking does); ``pool_c`` the candidates (nodes with an edge). At most ``max_queries``
+    query nodes of the step (and all of their step positives) enter the loss.
+    """
+    head, rel, tail = target
+    q, c = (pos[0], pos[1]) if query_side == "head" else (pos[1], pos[0])
+    uq = torch.unique(q)
+    if uq.numel() > max_queries:
+        uq = uq[torch.randperm(uq.numel(), generator=gen)[:max_queries]]
+        keep = torch.isin(q, uq)
+        q, c = q[keep], c[keep]
+        uq = torch.unique(q)
+    qlab, clab = (head, tail) if query_side == "head" else (tail, head)
+    n_q, n_c = z[qlab].size(0), z[clab].size(0)
+    row = torch.full((n_q,), -1, dtype=torch.long)
+    row[uq] = torch.arange(uq.numel())
+    inv = row[q]  # [P] row of each positive's query
+    if query_side == "head":
+        s = model.decoder.score_all(z[head][uq], z[tail], rel)  # [U, C]
+    else:
+        s = model.decoder.score_all(z[head], z[tail][uq], rel).t()  # [U, C]
+    if rows is not None and model.pair_head is not None:
+        s = s + model.pair_head(rows.rows[rows.row_of[uq]])
+    masked = torch.ones(uq.numel(), n_c, dtype=torch.bool)
+    masked[:, pool_c] = False  # only candidates with an edge compete
+    own = row[pos_q] >= 0
+    masked[row[pos_q[own]], pos_c[own]] = True  # every train positive of the query ...
+    m = masked[inv]  # [P, C]
+    m[torch.arange(q.numel()), c] = False  # ... except the one scored
+    logits = s[inv].masked_fill(m, float("-inf"))
+    return torch.nn.functional.cross_entropy(logits, c)
+
+
 def train_link_predictor(
     graph: GraphIndex,
     target: EdgeType,
@@ -285,6 +337,7 @@ def train_link_predictor(
         if node_features is None:
             raise ValueError("params.name_features needs the node features (kg.gnn.train.input_features)")
         enc_params.update(features=node_features, feature_dropout=float(param(config, "feature_dropout")))
+    softmax_weight = float(param(config, "softmax_weight"))
     fold_by = str(param(config, "fold_by"))
     if fold_by not in ("edges", "query"):
         raise ValueError(f"params.fold_by must be edges or query here, got {fold_by!r}")
@@ -301,6 +354,10 @@ def train_link_predictor(
         pair_features=features.num_features if use_pairs and features is not None else 0,
         **enc_params,
     )
+    if model.pair_head is not None:  # the same starting head for every ensemble member
+        with torch.random.fork_rng():
+            torch.manual_seed(config.seed)
+            model.pair_head = PairHead(model.pair_head.num_features)
     # the pair head starts from a fitted regression: it moves with a smaller step (params.pair_lr_scale)
     head_params = list(model.pair_head.parameters()) if model.pair_head is not None else []
     head_ids = {id(p) for p in head_params}
@@ -429,6 +486,21 @@ def train_link_predictor(
                 logits = logits + model.pair_head(rows.lookup(bq, bc))
             labels = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+            if softmax_weight > 0:
+                ranking = _softmax_loss(
+                    model,
+                    z,
+                    target,
+                    query_side,
+                    pos,
+                    pos_q,
+                    pos_c,
+                    pool_c,
+                    folds[step][1] if use_pairs else None,
+                    int(param(config, "softmax_queries")),
+                    sgen,
+                )
+                loss = loss + softmax_weight * ranking
             opt.zero_grad()
             loss.backward()
             opt.step()

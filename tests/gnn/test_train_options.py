@@ -10,10 +10,17 @@ from kg.config import GnnConfig
 from kg.gnn.data import build_graph
 from kg.gnn.evaluate import known_matrix
 from kg.gnn.features import NAME_DIM, char_features, encode_texts, name_features
-from kg.gnn.metapaths import query_folds, query_subset_folds
+from kg.gnn.metapaths import pair_features, query_folds, query_subset_folds
 from kg.gnn.model import build_model
 from kg.gnn.split import split_target
-from kg.gnn.train import combine_members, embed, input_features, train_link_predictor, train_members
+from kg.gnn.train import (
+    combine_members,
+    embed,
+    input_features,
+    model_metapaths,
+    train_link_predictor,
+    train_members,
+)
 from kg.types import Node
 
 NAMED = {
@@ -184,3 +191,15 @@ def test_ensemble_needs_a_shared_pair_head(graph, schema):
     with pytest.raises(ValueError, match="pair head"):
         combine_members([a, b])
     assert combine_members([a]) is a
+
+
+def test_members_with_a_frozen_pair_head_combine(graph, schema):
+    _, g, target, val, known = _train_inputs(graph, schema)
+    base = {"eval_every": 1, "num_threads": 1, "pair_features": True, "members": 2, "softmax_weight": 1.0}
+    cfg = GnnConfig(hidden_dim=4, epochs=2, params={**base, "pair_lr_scale": 0.0})
+    feats = pair_features(g, target, model_metapaths(cfg, "TREATS"), "head", seed=0)
+    res = train_members(g, target, val, known, cfg, features=feats)
+    assert res.model.pair_head is not None and len(res.model.encoder.members) == 2
+    moving = GnnConfig(hidden_dim=4, epochs=2, params={**base, "pair_lr_scale": 1.0, "keep": "last"})
+    with pytest.raises(ValueError, match="pair head"):
+        train_members(g, target, val, known, moving, features=feats)
