@@ -9,6 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from kg.cli import app
+from kg.config import REPO_ROOT
 from kg.gnn.benchmark import curated_only, load_eval_config
 from kg.gnn.serving import NoModelError, load_default, read_pairs
 from kg.store.sqlite import SqliteStore
@@ -146,3 +147,25 @@ def test_predict_score_without_model_and_bad_pairs_file(tmp_path):
         read_pairs(bad)
     result = runner.invoke(app, ["predict", "score", "--pairs", str(bad)])
     assert result.exit_code != 0 and "head and tail" in result.output
+
+
+def test_shipped_default_architecture_trains_and_scores(tiny_store, tmp_path):
+    """configs/linkpred/default.yaml's models (name features, ensemble, ranking loss) on the tiny store."""
+    tree = yaml.safe_load((REPO_ROOT / "configs" / "linkpred" / "default.yaml").read_text(encoding="utf-8"))
+    tree["graph"] = {"store": str(tiny_store)}
+    tree["model"].update(hidden_dim=4, epochs=2)
+    tree["model"]["params"]["members"] = 2
+    tree["params"] = {
+        **PARAMS,
+        "per_target": {"HAS_SYMPTOM": {**tree["params"]["per_target"]["HAS_SYMPTOM"], "epochs": 2}},
+    }
+    tree["out"] = str(tmp_path / "model")
+    trained = runner.invoke(app, ["train", "linkpred", "--config", str(_write(tmp_path / "d.yaml", tree))])
+    assert trained.exit_code == 0, trained.output
+    meta = json.loads((tmp_path / "model" / "meta.json").read_text())
+    assert len(meta["targets"]["TREATS"]["member_best_epochs"]) == 2
+    model = load_default(tmp_path / "model")
+    (treats,) = model.score([("DRUGBANK:DB00001", "DOID:3")])
+    (symptom,) = model.score([("DOID:2", "HP:0000004")])
+    assert treats[3] == "TREATS" and symptom[3] == "HAS_SYMPTOM"
+    assert 0.0 < treats[2] < 1.0 and 0.0 < symptom[2] < 1.0
