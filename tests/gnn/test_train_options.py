@@ -203,3 +203,22 @@ def test_members_with_a_frozen_pair_head_combine(graph, schema):
     moving = GnnConfig(hidden_dim=4, epochs=2, params={**base, "pair_lr_scale": 1.0, "keep": "last"})
     with pytest.raises(ValueError, match="pair head"):
         train_members(g, target, val, known, moving, features=feats)
+
+
+def test_ranking_loss_masks_the_querys_other_positives_and_non_candidates():
+    from kg.gnn.model import DistMultDecoder, EmbeddingEncoder, LinkPredictor
+    from kg.gnn.train import _softmax_loss
+
+    enc = EmbeddingEncoder({"Disease": 1, "Symptom": 4}, [], 1)
+    model = LinkPredictor(enc, DistMultDecoder(["HAS_SYMPTOM"], 1, init=1.0))
+    z = {"Disease": torch.tensor([[1.0]]), "Symptom": torch.tensor([[0.0], [1.0], [2.0], [3.0]])}
+    target = ("Disease", "HAS_SYMPTOM", "Symptom")
+    # the disease has symptoms 1 and 2; symptom 3 has no edge (not a candidate); scores = symptom index
+    pos_q, pos_c = torch.tensor([0, 0]), torch.tensor([1, 2])
+    step = torch.tensor([[0], [1]])  # this step scores (disease 0, symptom 1)
+    loss = _softmax_loss(
+        model, z, target, "head", step, pos_q, pos_c, torch.tensor([0, 1, 2]), None, 8, torch.Generator()
+    )
+    # competitors: symptom 0 (score 0) only; symptom 2 is another positive, symptom 3 no candidate
+    expected = -torch.log_softmax(torch.tensor([0.0, 1.0]), 0)[1]
+    assert loss.item() == pytest.approx(expected.item(), abs=1e-6)
