@@ -428,7 +428,8 @@ def train_link_predictor(
     history: list[dict[str, float]] = [
         {"epoch": 0.0, "loss": float("nan"), "val_mrr": best_mrr, "val_score": best_score}
     ]
-    log.info("%s epoch 0: val filtered MRR %.4f, val %s %.4f", rel, best_mrr, select, best_score)
+    shown = "" if select == "mrr" else f", val {select} %.4f"  # the select score, unless it is the MRR
+    log.info("%s epoch 0: val filtered MRR %.4f" + shown, rel, best_mrr, *([best_score] if shown else []))
     epoch = 0
     loss = torch.zeros(())
     for epoch in range(1, config.epochs + 1):
@@ -508,13 +509,12 @@ def train_link_predictor(
             mrr, score = validate()
             history.append({"epoch": float(epoch), "loss": loss.item(), "val_mrr": mrr, "val_score": score})
             log.info(
-                "%s epoch %d: loss %.4f, val filtered MRR %.4f, val %s %.4f",
+                "%s epoch %d: loss %.4f, val filtered MRR %.4f" + shown,
                 rel,
                 epoch,
                 loss.item(),
                 mrr,
-                select,
-                score,
+                *([score] if shown else []),
             )
             if score > best_score:
                 best_mrr, best_score, best_epoch = mrr, score, epoch
