@@ -265,17 +265,24 @@ def build_model(
     relations: Sequence[str],
     dim: int,
     pair_features: int = 0,
+    pair_seed: int = 0,
     **params: object,
 ) -> LinkPredictor:
     """Create the encoder registered as ``encoder`` and a DistMult decoder for ``relations``.
 
     Args:
         pair_features: number of pair features; > 0 adds a :class:`PairHead`.
+        pair_seed: seed of the pair head's initial weights, drawn apart from the global generator, so
+            models that differ only in their other weights (ensemble members) start from the same head.
 
     Raises:
         kg.registry.UnknownComponentError: ``encoder`` is not registered (the message lists known names).
     """
     enc = ENCODERS.create(encoder, num_nodes=num_nodes, edge_types=edge_types, dim=dim, **params)
-    head = PairHead(pair_features) if pair_features > 0 else None
+    head = None
+    if pair_features > 0:
+        with torch.random.fork_rng():
+            torch.manual_seed(pair_seed)
+            head = PairHead(pair_features)
     # with a pair head the DistMult term starts near zero, so the model starts from the pair head's scores
     return LinkPredictor(enc, DistMultDecoder(relations, dim, init=0.01 if head is not None else 1.0), head)

@@ -45,6 +45,7 @@ from .train import (
     model_metapaths,
     resolve_fold_by,
     train_link_predictor,
+    train_members,
 )
 
 log = logging.getLogger(__name__)
@@ -218,13 +219,9 @@ def _train_target(
     feats = pair_features(graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
     cache = default_cache_dir()
     gcfg = resolve_fold_by(gcfg, "edges")  # the epochs are chosen on a random validation split
-    k = int(gcfg.params.get("members", 1))
     node_feats = input_features(gcfg, graph, nodes, cache)
-    firsts = [
-        train_link_predictor(graph, target, idx(split.val), known, gcfg, query_side, feats, node_feats, member=m)
-        for m in range(k)
-    ]
-    first = firsts[0]
+    first = train_members(graph, target, idx(split.val), known, gcfg, query_side, feats, node_feats)
+    firsts = first.members or (first,)
     epochs = first.best_epoch
     # 2. retrain on every target pair for that many epochs (no held-out pair left to stop on), per member
     full_graph = graph_of(list(edges), target)
@@ -232,7 +229,9 @@ def _train_target(
     feats_full = pair_features(full_graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
     val_idx = idx(split.val)  # now inside the graph: only used to log the (optimistic) fit, not to stop
     known_full = known_matrix(idx(split.all_pairs), full_graph.num_nodes(head), full_graph.num_nodes(tail))
-    full_feats = input_features(gcfg, full_graph, nodes, cache)
+    # both graphs index the same nodes (sorted ids), so the name features carry over
+    assert full_graph.node_ids == graph.node_ids
+    full_feats = node_feats
     finals = []
     for m, run in enumerate(firsts):
         full_cfg = gcfg.model_copy(

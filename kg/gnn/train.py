@@ -30,7 +30,7 @@ from .metapaths import (
     query_folds,
     query_subset_folds,
 )
-from .model import DistMultDecoder, LinkPredictor, PairHead, build_model
+from .model import DistMultDecoder, LinkPredictor, build_model
 from .protocols import QueryScorer, evaluate_queries, orient, orient_matrix
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class TrainResult:
         best_val_mrr: filtered validation MRR at ``best_epoch``.
         history: per validation run: epoch, loss, val_mrr, val_score (the ``params.select`` value).
         seconds: wall-clock training time.
+        members: an ensemble's per-member results (:func:`train_members`); empty for a single model.
     """
 
     model: LinkPredictor
@@ -100,6 +101,7 @@ class TrainResult:
     best_val_mrr: float
     history: tuple[dict[str, float], ...]
     seconds: float
+    members: tuple[TrainResult, ...] = ()
 
 
 def input_features(
@@ -352,12 +354,9 @@ def train_link_predictor(
         [rel],
         config.hidden_dim,
         pair_features=features.num_features if use_pairs and features is not None else 0,
+        pair_seed=config.seed,  # the same starting head for every ensemble member
         **enc_params,
     )
-    if model.pair_head is not None:  # the same starting head for every ensemble member
-        with torch.random.fork_rng():
-            torch.manual_seed(config.seed)
-            model.pair_head = PairHead(model.pair_head.num_features)
     # the pair head starts from a fitted regression: it moves with a smaller step (params.pair_lr_scale)
     head_params = list(model.pair_head.parameters()) if model.pair_head is not None else []
     head_ids = {id(p) for p in head_params}
@@ -601,8 +600,8 @@ def train_members(
     """:func:`train_link_predictor` ``params.members`` times (members 0..K-1) and :func:`combine_members`.
 
     Each member stops early on the validation pairs on its own. The result's ``best_epoch`` and
-    ``best_val_mrr`` are member 0's; ``history`` lists every member's runs (``member`` key) and ``seconds``
-    is the total.
+    ``best_val_mrr`` are member 0's; ``history`` lists every member's runs (``member`` key), ``seconds``
+    is the total and ``members`` holds each member's result.
     """
     k = int(param(config, "members"))
     if k < 1:
@@ -621,4 +620,5 @@ def train_members(
         best_val_mrr=runs[0].best_val_mrr,
         history=history,
         seconds=sum(r.seconds for r in runs),
+        members=tuple(runs),
     )
