@@ -182,6 +182,19 @@ def gnn_scorers(
     return QueryScorer(rows=rows, pairs=pairs)
 
 
+def _whole_queries(pos_q: Tensor, cols: Tensor, cap: int, gen: torch.Generator) -> Tensor:
+    """The positive columns ``cols`` cut to at most ``cap`` by whole query nodes (at least one, drawn at random),
+    so that hiding them leaves each of their query nodes without any target edge (cold start)."""
+    if cols.numel() <= cap:
+        return cols
+    qs = torch.unique(pos_q[cols])
+    qs = qs[torch.randperm(qs.numel(), generator=gen)]
+    counts = torch.bincount(pos_q[cols])[qs]
+    keep = torch.cumsum(counts, 0) <= cap
+    keep[0] = True
+    return cols[torch.isin(pos_q[cols], qs[keep])]
+
+
 def _without(graph: GraphIndex, target: EdgeType, hidden: Tensor, ei: dict, ew: dict) -> tuple[dict, dict]:
     """Edge dicts with the forward target edges at columns ``hidden`` (and their reverses) removed."""
     e = graph.forward_count[target]
@@ -440,7 +453,7 @@ def train_link_predictor(
             if use_pairs:
                 sup = folds[step][0]
             elif by_query:
-                sup = qfolds[step][:n_sup]
+                sup = _whole_queries(pos_q, qfolds[step], n_sup, gen)
             else:
                 sup = perm[step * n_sup : (step + 1) * n_sup]
             if sup.numel() == 0:

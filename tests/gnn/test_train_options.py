@@ -140,11 +140,43 @@ def test_query_folds_keep_every_edge_of_a_query_together():
         assert f.numel() == int((pos_q == qs[0]).sum())  # every positive of the kept query
 
 
-def test_cold_start_folds_hide_every_target_edge_of_their_diseases(graph, schema):
+@pytest.mark.parametrize("pairs", [False, True], ids=["free", "pair_features"])
+def test_cold_start_folds_hide_every_target_edge_of_their_diseases(graph, schema, monkeypatch, pairs):
+    import kg.gnn.train as train_module
+
     _, g, target, val, known = _train_inputs(graph, schema)
-    cfg = GnnConfig(hidden_dim=4, epochs=2, params={"eval_every": 1, "num_threads": 1, "fold_by": "query"})
-    res = train_link_predictor(g, target, val, known, cfg, query_side="tail")
+    # record every training step's message-passing graph (the real fold-making, the real hiding)
+    steps: list[tuple[torch.Tensor, dict]] = []
+    real_without = train_module._without
+
+    def recording_without(graph_, target_, hidden, ei, ew):  # type: ignore[no-untyped-def]
+        out = real_without(graph_, target_, hidden, ei, ew)
+        steps.append((hidden.clone(), out[0]))
+        return out
+
+    monkeypatch.setattr(train_module, "_without", recording_without)
+    params = {"eval_every": 1, "num_threads": 1, "fold_by": "query", "pair_features": pairs}
+    cfg = GnnConfig(hidden_dim=4, epochs=2, params=params)
+    feats = pair_features(g, target, model_metapaths(cfg, "TREATS"), "tail", seed=0) if pairs else None
+    res = train_link_predictor(g, target, val, known, cfg, query_side="tail", features=feats)
     assert res.epochs_run == 2
+    pos = g.forward_edges(target)  # [2, E] (drug, disease) training target edges
+    rev = g.reverse_of[target]
+    assert steps, "no training step ran"
+    supervised: set[int] = set()
+    for hidden, ei in steps:
+        diseases = set(pos[1, hidden].tolist())  # the fold's held-out diseases (query side: tail)
+        assert diseases
+        supervised |= diseases
+        # every training target edge of those diseases is hidden and scored ...
+        assert set(hidden.tolist()) == {c for c in range(pos.size(1)) if int(pos[1, c]) in diseases}
+        # ... and the training graph of the step keeps none of them, in either direction
+        assert not set(ei[target][1].tolist()) & diseases
+        assert not set(ei[rev][0].tolist()) & diseases
+        # while every other disease keeps its target edges
+        others = {c for c in range(pos.size(1)) if int(pos[1, c]) not in diseases}
+        assert ei[target].size(1) == len(others)
+    assert len(supervised) > 1  # the folds cover several diseases
     with pytest.raises(ValueError, match="fold_by"):
         train_link_predictor(g, target, val, known, GnnConfig(hidden_dim=4, epochs=1, params={"fold_by": "split"}))
 
