@@ -11,14 +11,14 @@ first of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kg.lexicon import normalize
 from kg.linking import local_id
 from kg.privacy import scrub
 from kg.schema import GraphSchema
-from kg.types import Edge, Evidence, Mention, Node, RelationMention
+from kg.types import Edge, Evidence, Mention, Node, QuarantineRecord, RelationMention
 
 
 def node_id(mention: Mention, schema: GraphSchema) -> str:
@@ -86,6 +86,67 @@ def evidence_for(relation: RelationMention, schema: GraphSchema) -> Evidence:
         asserted=relation.asserted,
         subtype=relation.subtype,
     )
+
+
+def signature_violation(head: str, rel: str, tail: str, labels: Mapping[str, str], schema: GraphSchema) -> str | None:
+    """Why ``head -[rel]-> tail`` may not enter the graph, or None when the schema allows it.
+
+    ``labels`` maps node ids to their resolved labels (:func:`resolve_labels`). The reason names
+    only ids, labels and the type, never text, so it can be stored and logged.
+    """
+    if rel not in schema.relationships:
+        return f"{head} -[{rel}]-> {tail}: unknown relationship type; known: {sorted(schema.relationships)}"
+    if schema.relationships[rel].predicted:
+        return f"{head} -[{rel}]-> {tail}: a predicted type cannot be asserted"
+    for end in (head, tail):
+        if end not in labels:
+            return f"{head} -[{rel}]-> {tail}: node {end} has no label"
+    hl, tl = labels[head], labels[tail]
+    if not schema.allows(hl, rel, tl):
+        allowed = ", ".join(f"({h})-[{rel}]->({t})" for h, t in schema.relationships[rel].signatures)
+        return f"{head} -[{rel}]-> {tail}: ({hl})-[{rel}]->({tl}) is not an allowed signature (allowed: {allowed})"
+    return None
+
+
+def resolve_labels(nodes: Iterable[Node], known: Mapping[str, str]) -> dict[str, str]:
+    """The label each node id will have in the graph.
+
+    A node already in the store (a curated seed node, or a text-mined node of an earlier run) keeps
+    its stored label, exactly as the store's upsert does; a new node takes the label of its first
+    mention in this run.
+
+    Args:
+        nodes: The text-mined nodes of this run, in mention order.
+        known: ``{node id: label}`` of the nodes the store already holds.
+    """
+    labels: dict[str, str] = {}
+    for node in nodes:
+        labels.setdefault(node.id, known.get(node.id, node.label))
+    return labels
+
+
+def check_evidence(
+    evidence: Sequence[Evidence], labels: Mapping[str, str], schema: GraphSchema
+) -> tuple[list[Evidence], list[QuarantineRecord]]:
+    """Split evidence into what the schema allows and quarantine records for the rest.
+
+    A text-mined relation whose ends resolve to labels the schema does not allow for its type (e.g.
+    a ``HAS_SYMPTOM`` whose head is a seed ``Symptom`` node) never enters the store: it is
+    quarantined with its reason (document, sentence, ids and labels; no text).
+    """
+    kept: list[Evidence] = []
+    rejected: list[QuarantineRecord] = []
+    for ev in evidence:
+        reason = signature_violation(ev.head, ev.type, ev.tail, labels, schema)
+        if reason is None:
+            kept.append(ev)
+        else:
+            rejected.append(
+                QuarantineRecord(
+                    source=ev.doc_id, location=f"sentence {ev.sentence_index}", reason=f"relation {reason}"
+                )
+            )
+    return kept, rejected
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import logging
 import shlex
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -150,6 +151,100 @@ def evidence_labels(ev: Evidence, nodes: Mapping[str, Node], schema: GraphSchema
     labels = _endpoint_labels("evidence for", ev.head, ev.type, ev.tail, nodes, schema)
     schema.check_subtype(ev.type, ev.subtype, f"evidence in {ev.doc_id!r} for {ev.head} -[{ev.type}]-> {ev.tail}")
     return labels
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A snapshot row a reader left out, and why (ids, labels and types only; never text)."""
+
+    kind: str  # node | edge | evidence | hypothesis
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckedSnapshot:
+    """A snapshot reduced to the rows the schema allows, with what was left out."""
+
+    snapshot: GraphSnapshot
+    skipped: tuple[SkippedRow, ...] = ()
+
+    def skipped_by_kind(self) -> dict[str, int]:
+        """``{kind: number of skipped rows}``, for reports."""
+        out: dict[str, int] = defaultdict(int)
+        for row in self.skipped:
+            out[row.kind] += 1
+        return dict(sorted(out.items()))
+
+
+def check_snapshot(snapshot: GraphSnapshot, schema: GraphSchema, what: str = "snapshot") -> CheckedSnapshot:
+    """Keep the rows of ``snapshot`` that fit ``schema``; report and skip the others.
+
+    Readers (every export format, the Neo4j load) call this first, so one invalid row never makes a
+    whole graph unreadable: a node with an unknown label or a repeated id, an edge, evidence row or
+    hypothesis with a forbidden signature, a missing endpoint or a repeated key is skipped, counted
+    and logged (a warning with the count per kind and the first reasons). The format writers stay
+    strict: they still raise :class:`SchemaError` on a snapshot that was not checked.
+
+    Args:
+        snapshot: The graph as read from a store.
+        schema: The graph schema.
+        what: What reads it (for the log line), e.g. ``"export graphml"``.
+    """
+    skipped: list[SkippedRow] = []
+    nodes: dict[str, Node] = {}
+    for node in snapshot.nodes:
+        try:
+            node_index([node], schema)
+        except SchemaError as exc:
+            skipped.append(SkippedRow("node", str(exc)))
+            continue
+        if node.id in nodes:
+            skipped.append(
+                SkippedRow("node", f"node id {node.id!r} appears twice (labels {nodes[node.id].label}, {node.label})")
+            )
+            continue
+        nodes[node.id] = node
+
+    def keep(kind: str, rows: Sequence[Any], check: Any, key: Any) -> list[Any]:
+        """Rows that pass ``check``; with ``key``, a repeated key is skipped too."""
+        out, seen = [], set()
+        for row in rows:
+            try:
+                check(row)
+            except (SchemaError, ValueError) as exc:
+                skipped.append(SkippedRow(kind, str(exc)))
+                continue
+            k = key(row) if key is not None else None
+            if k is not None and k in seen:
+                skipped.append(SkippedRow(kind, f"{kind} {k} appears twice"))
+                continue
+            seen.add(k)
+            out.append(row)
+        return out
+
+    edges = keep("edge", snapshot.edges, lambda e: edge_labels(e, nodes, schema), lambda e: (e.head, e.type, e.tail))
+    evidence = keep("evidence", snapshot.evidence, lambda e: evidence_labels(e, nodes, schema), None)
+    hypotheses = keep(
+        "hypothesis",
+        snapshot.hypotheses,
+        lambda h: hypothesis_labels(h, nodes, schema),
+        lambda h: (h.head, hypothesis_type(h, schema), h.tail),
+    )
+    checked = CheckedSnapshot(
+        GraphSnapshot(
+            nodes=tuple(nodes.values()), edges=tuple(edges), evidence=tuple(evidence), hypotheses=tuple(hypotheses)
+        ),
+        tuple(skipped),
+    )
+    if skipped:
+        log.warning(
+            "%s: skipped %d rows that do not fit the schema (%s); first: %s",
+            what,
+            len(skipped),
+            ", ".join(f"{k} {n}" for k, n in checked.skipped_by_kind().items()),
+            "; ".join(r.reason for r in skipped[:3]),
+        )
+    return checked
 
 
 def evidence_id(ev: Evidence) -> str:
@@ -679,16 +774,32 @@ def write_neo4j_csv(snapshot: GraphSnapshot, schema: GraphSchema, out_dir: str |
 def export_snapshot(snapshot: GraphSnapshot, schema: GraphSchema, fmt: str, out: str | Path) -> list[Path]:
     """Export ``snapshot`` in format ``fmt`` into the folder ``out`` (``medkg.ttl``, ``medkg.graphml``, or CSVs).
 
+    Rows that do not fit the schema are skipped and logged (:func:`check_snapshot`); use
+    :func:`export_checked` to get their count.
+
     Returns:
         The files written.
 
     Raises:
         ValueError: ``fmt`` is not one of :data:`FORMATS`.
     """
+    return export_checked(snapshot, schema, fmt, out)[0]
+
+
+def export_checked(
+    snapshot: GraphSnapshot, schema: GraphSchema, fmt: str, out: str | Path
+) -> tuple[list[Path], CheckedSnapshot]:
+    """As :func:`export_snapshot`, also returning the checked snapshot (what was skipped, and why).
+
+    Raises:
+        ValueError: ``fmt`` is not one of :data:`FORMATS` (checked before anything is read or written).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}")
+    checked = check_snapshot(snapshot, schema, what=f"export {fmt}")
+    clean = checked.snapshot
     if fmt == "ttl":
-        return [write_turtle(snapshot, schema, Path(out) / "medkg.ttl")]
+        return [write_turtle(clean, schema, Path(out) / "medkg.ttl")], checked
     if fmt == "graphml":
-        return [write_graphml(snapshot, schema, Path(out) / "medkg.graphml")]
-    if fmt == "neo4j-csv":
-        return write_neo4j_csv(snapshot, schema, out)
-    raise ValueError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}")
+        return [write_graphml(clean, schema, Path(out) / "medkg.graphml")], checked
+    return write_neo4j_csv(clean, schema, out), checked

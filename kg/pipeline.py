@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kg
-from kg.assemble import canonical_pair, evidence_for, mention_node, node_id
+from kg.assemble import canonical_pair, check_evidence, evidence_for, mention_node, node_id, resolve_labels
 from kg.assertion import default_annotator
 from kg.config import REPO_ROOT, MedkgConfig
 from kg.hashing import file_sha256
@@ -124,7 +124,7 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
             )
             if store.get_meta("seed:hetionet") != fp:
                 seed = load_hetionet(directory, schema, edge_types=config.seed.hetionet_edge_types)
-                store.load_seed("hetionet", seed.nodes, canonical_edges(seed.edges, schema), fp)
+                store.load_seed("hetionet", seed.nodes, canonical_edges(seed.edges, schema), fp, schema=schema)
                 report["hetionet"] = {
                     "nodes": len(seed.nodes),
                     "edges": len(seed.edges),
@@ -146,7 +146,7 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
         fp = _digest("hpo-1", sorted(doid_names or {}), schema.version)
         if store.get_meta("seed:hpo") != fp:
             seed = load_hpo_annotations(schema, doid_names=doid_names)
-            store.load_seed("hpo", seed.nodes, canonical_edges(seed.edges, schema), fp)
+            store.load_seed("hpo", seed.nodes, canonical_edges(seed.edges, schema), fp, schema=schema)
             report["hpo"] = {"nodes": len(seed.nodes), "edges": len(seed.edges), "quarantined": len(seed.quarantine)}
         else:
             report["hpo"] = "unchanged"
@@ -182,7 +182,8 @@ def build(
         state = store.document_state()
         writes: list[DocumentWrite] = []
         nodes: dict[str, Node] = {}
-        n_mentions = n_triples = n_phi = skipped = 0
+        labels: dict[str, str] = {}  # node id -> the label it has (or will have) in the store
+        n_mentions = n_triples = n_phi = n_refused = skipped = 0
         todo = ingested.documents
         started = time.monotonic()
         for i, doc in enumerate(todo, start=1):
@@ -192,10 +193,14 @@ def build(
                 continue
             mentions, relations, dropped = text.process(doc)
             n_phi += dropped
-            evidence = [evidence_for(r, schema) for r in relations]
-            for m in mentions:
-                node = mention_node(m, schema)
+            doc_nodes = [mention_node(m, schema) for m in mentions]
+            for node in doc_nodes:
                 nodes.setdefault(node.id, node)
+            stored = store.node_labels({n.id for n in doc_nodes} - labels.keys())
+            labels |= resolve_labels(doc_nodes, {**stored, **labels})
+            evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], labels, schema)
+            quarantine.extend(refused)
+            n_refused += len(refused)
             writes.append(DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence))
             n_mentions += len(mentions)
             n_triples += len(evidence)
@@ -209,11 +214,19 @@ def build(
             "mentions": n_mentions,
             "triples": n_triples,
             "mentions_dropped_as_phi": n_phi,
+            "relations_quarantined": n_refused,
             "quarantined": len(quarantine),
             "pipeline_key": pipeline_key,
             "seeds": seed_report,
         }
-        store.apply_build(run_id, pipeline_key, writes, list(nodes.values()), quarantine, details)
+        quarantine += store.apply_build(
+            run_id, pipeline_key, writes, list(nodes.values()), quarantine, details, schema=schema
+        )
+        if n_refused:
+            log.warning(
+                "%d text-mined relations quarantined: their ends' labels form a signature the schema forbids",
+                n_refused,
+            )
         log.info(
             "build %s written: %d documents (%d unchanged skipped), %d mentions, %d triples",
             run_id,
@@ -287,13 +300,18 @@ def run_linkprediction_step(
 
 
 def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str) -> dict[str, dict[str, int]]:
-    """Load the store's whole graph into Neo4j (idempotent MERGE, batched)."""
+    """Load the store's whole graph into Neo4j (idempotent MERGE, batched).
+
+    Returns:
+        ``{"nodes": {label: n}, "edges": {type: n}, "skipped": {kind: n}}``: the server's counts
+        after the load, and the store rows left out because they do not fit the schema.
+    """
     from kg.store.neo4j import Neo4jStore
 
     with Neo4jStore.from_config(config.neo4j) as neo:
         neo.ensure_constraints(schema)
-        neo.load(store.snapshot(), schema, run_id)
-        counts = neo.counts(schema)
+        result = neo.load(store.snapshot(), schema, run_id)
+        counts = {**neo.counts(schema), "skipped": result["skipped"]}
     log.info("Neo4j loaded: %s", json.dumps(counts))
     return counts
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -12,11 +13,14 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
 from kg.export import (
     FORMATS,
+    check_snapshot,
     evidence_id,
     expand_curie,
+    export_checked,
     export_snapshot,
     neo4j_csv_tables,
     to_networkx,
+    to_rdf,
     write_graphml,
     write_neo4j_csv,
     write_turtle,
@@ -471,13 +475,21 @@ def test_neo4j_csv_carries_the_interaction_subtype(ddi_snapshot, schema, tmp_pat
     ],
 )
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_subtype_the_schema_does_not_allow_is_refused_by_every_export(
+def test_a_subtype_the_schema_does_not_allow_is_skipped_and_reported_by_every_export(
     ddi_snapshot, schema, tmp_path, change, message, fmt
 ):
-    bad = ddi_snapshot.model_copy(update=change)
-    with pytest.raises(SchemaError, match=message):
-        export_snapshot(bad, schema, fmt, tmp_path / "out")
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    """One bad row never makes the graph unreadable: it is left out, counted and named; the rest is written."""
+    bad = ddi_snapshot.model_copy(update={"edges": ddi_snapshot.edges + change["edges"]})
+    with pytest.raises(SchemaError, match=message):  # the format writers alone stay strict
+        {"ttl": to_rdf, "graphml": to_networkx, "neo4j-csv": neo4j_csv_tables}[fmt](bad, schema)
+    paths, checked = export_checked(bad, schema, fmt, tmp_path / "out")
+    assert [r.kind for r in checked.skipped] == ["edge"]
+    assert re.search(message, checked.skipped[0].reason)
+    assert checked.snapshot.edges == ddi_snapshot.edges
+    assert paths and all(p.stat().st_size > 0 for p in paths)
+    clean_paths, clean = export_checked(ddi_snapshot, schema, fmt, tmp_path / "clean")
+    assert clean.skipped == ()
+    assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in clean_paths]
 
 
 def test_evidence_with_a_subtype_its_type_lacks_is_refused_by_the_evidence_export(ddi_snapshot, schema):
@@ -485,3 +497,46 @@ def test_evidence_with_a_subtype_its_type_lacks_is_refused_by_the_evidence_expor
     bad = ddi_snapshot.model_copy(update={"evidence": (_evidence(subtype="advise"),)})
     with pytest.raises(SchemaError, match=r"evidence in 'doc-1' for DRUGBANK:DB00331 -\[TREATS\]-> DOID:9352: TREATS"):
         neo4j_csv_tables(bad, schema)
+
+
+def test_check_snapshot_skips_each_kind_of_invalid_row_and_keeps_the_rest(schema, caplog):
+    """The demo's failure: a HAS_SYMPTOM whose head is a seed Symptom node; plus every other kind of bad row."""
+    sleep, fatigue, t2d, metformin = "MESH:D007319", "MESH:D003221", "DOID:9352", "DRUGBANK:DB00331"
+    nodes = (
+        Node(id=sleep, label="Symptom", name="Sleep Initiation and Maintenance Disorders"),
+        Node(id=fatigue, label="Symptom", name="Fatigue"),
+        Node(id=t2d, label="Disease", name="type 2 diabetes mellitus"),
+        Node(id=metformin, label="Drug", name="Metformin"),
+        Node(id=metformin, label="Disease", name="Metformin again"),  # the same id twice
+        Node(id="X:1", label="Pathway", name="not a schema label"),
+    )
+    good_edges = (
+        Edge(head=metformin, type="TREATS", tail=t2d, evidence_count=1),
+        Edge(head=t2d, type="HAS_SYMPTOM", tail=fatigue),
+    )
+    bad_edges = (
+        Edge(head=sleep, type="HAS_SYMPTOM", tail=fatigue, evidence_count=1),  # (Symptom)-[HAS_SYMPTOM]->(Symptom)
+        Edge(head=metformin, type="TREATS", tail="DOID:404"),  # missing endpoint
+        Edge(head=metformin, type="TREATS", tail=t2d),  # repeated key
+    )
+    good_ev = _evidence()
+    bad_ev = good_ev.model_copy(update={"head": sleep, "type": "HAS_SYMPTOM", "tail": fatigue})
+    hyp = Hypothesis(head=metformin, type="TREATS", tail=t2d, score=0.9, rank=1, model_version="m", run_id="r")
+    bad_hyp = hyp.model_copy(update={"head": fatigue})
+    snap = GraphSnapshot(
+        nodes=nodes, edges=good_edges + bad_edges, evidence=(good_ev, bad_ev), hypotheses=(hyp, bad_hyp)
+    )
+    checked = check_snapshot(snap, schema, what="export test")
+    assert checked.skipped_by_kind() == {"edge": 3, "evidence": 1, "hypothesis": 1, "node": 2}
+    reasons = [r.reason for r in checked.skipped]
+    assert any("(Symptom)-[HAS_SYMPTOM]->(Symptom) is not an allowed signature" in r for r in reasons)
+    assert any("'DOID:404' is not in the snapshot" in r for r in reasons)
+    assert any("appears twice" in r for r in reasons)
+    assert checked.snapshot.nodes == nodes[:4]
+    assert checked.snapshot.edges == good_edges
+    assert checked.snapshot.evidence == (good_ev,)
+    assert checked.snapshot.hypotheses == (hyp,)
+    assert "export test: skipped 7 rows" in caplog.text
+    # the clean part passes every strict writer
+    to_rdf(checked.snapshot, schema)
+    neo4j_csv_tables(checked.snapshot, schema)

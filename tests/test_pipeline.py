@@ -174,3 +174,58 @@ def test_no_phi_in_store_exports_or_logs(tmp_path, corpus, seed_dir, caplog):
     assert any("[DATE]" in s and "lisinopril" in s for s in sentences)
     # the raw note text is never stored whole
     assert not any(n["text"] in blobs[0] for n in NOTES)
+
+
+def _seed_with_symptom(seed_dir, curie_local="D006333", name="Heart Failure"):
+    """The seed fixture, plus a Symptom node on an id the notes' text mining links as a Disease."""
+    nodes = seed_dir / "hetionet-v1.0-nodes.tsv"
+    nodes.write_text(nodes.read_text() + f"Symptom::{curie_local}\t{name}\tSymptom\n")
+    return seed_dir
+
+
+def _assert_every_reader_loads(store_dir, forbidden):
+    from kg.export import FORMATS, export_checked
+    from kg.schema import load_schema
+
+    with SqliteStore(store_dir) as store:
+        snap = store.snapshot()
+    for fmt in FORMATS:
+        _, checked = export_checked(snap, load_schema(), fmt, store_dir.parent / f"export-{fmt}")
+        assert checked.skipped == (), fmt  # the store never held the forbidden triple
+    assert forbidden not in {(e.head, e.type, e.tail) for e in snap.edges}
+    assert forbidden not in {(e.head, e.type, e.tail) for e in snap.evidence}
+
+
+def test_a_forbidden_signature_is_quarantined_with_its_reason_while_the_rest_loads(tmp_path, corpus, seed_dir):
+    """Heart failure is a Symptom node in this seed: the notes' HAS_SYMPTOM from it is (Symptom)->(Symptom)."""
+    store_dir = tmp_path / "store"
+    report = build([corpus], _config(_seed_with_symptom(seed_dir)), store_dir=store_dir)
+    refused = [q for q in report.quarantine if q.reason.startswith("relation ")]
+    assert {q.source for q in refused} == {"n2"}
+    assert len(refused) == 2  # heart failure -> dyspnea, heart failure -> edema
+    assert all("(Symptom)-[HAS_SYMPTOM]->(Symptom) is not an allowed signature" in q.reason for q in refused)
+    assert all(q.location.startswith("sentence ") for q in refused)
+    assert report.quarantined == 1 + len(refused)  # the broken JSONL line and the two relations
+    forbidden = ("MESH:D006333", "HAS_SYMPTOM", "MESH:D004417")
+    with SqliteStore(store_dir) as store:
+        keys = {(e.head, e.type, e.tail) for e in store.edges()}
+        assert ("DRUGBANK:DB00722", "TREATS", "DOID:10763") in keys  # the rest of the graph is there
+        assert {n.id: n.label for n in store.nodes()}["MESH:D006333"] == "Symptom"
+        stored = [q for q in store.quarantine(report.run_id) if q.reason.startswith("relation ")]
+        assert sorted(stored, key=str) == sorted(refused, key=str)
+    _assert_every_reader_loads(store_dir, forbidden)
+
+
+def test_a_seed_that_relabels_a_text_node_moves_its_forbidden_evidence_to_the_quarantine(tmp_path, corpus, seed_dir):
+    store_dir = tmp_path / "store"
+    build([corpus], _config(seed_dir), store_dir=store_dir)  # heart failure is a text-mined Disease here
+    forbidden = ("MESH:D006333", "HAS_SYMPTOM", "MESH:D004417")
+    with SqliteStore(store_dir) as store:
+        assert forbidden in {(e.head, e.type, e.tail) for e in store.edges()}
+    build([corpus], _config(_seed_with_symptom(seed_dir)), store_dir=store_dir)  # new seed: it is a Symptom
+    with SqliteStore(store_dir) as store:
+        assert {n.id: n.label for n in store.nodes()}["MESH:D006333"] == "Symptom"
+        moved = [q for q in store.quarantine() if "MESH:D006333 -[HAS_SYMPTOM]->" in q.reason]
+        assert {q.source for q in moved} == {"n2"} and len(moved) == 2
+        assert ("DRUGBANK:DB00722", "TREATS", "DOID:10763") in {(e.head, e.type, e.tail) for e in store.edges()}
+    _assert_every_reader_loads(store_dir, forbidden)

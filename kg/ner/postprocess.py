@@ -44,8 +44,7 @@ def agree(
     return [
         s
         for s in spans
-        if s.confidence >= keep_confidence
-        or (s.confidence >= min_confidence and (s.start, s.end, s.label) in vouched)
+        if s.confidence >= keep_confidence or (s.confidence >= min_confidence and (s.start, s.end, s.label) in vouched)
     ]
 
 

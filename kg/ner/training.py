@@ -255,7 +255,11 @@ def evaluate_model(cfg: NerTrainConfig, write: bool = False) -> dict[str, Any]:
     metrics = {}
     for spec in cfg.evaluate:
         report = evaluate_ner(
-            spec.path, spec.format, model=str(cfg.out), label_map=spec.label_map, labels=spec.labels,
+            spec.path,
+            spec.format,
+            model=str(cfg.out),
+            label_map=spec.label_map,
+            labels=spec.labels,
             convention=spec.convention,
         )
         metrics[spec.name] = {k: report[k] for k in ("precision", "recall", "f1", "per_label", "n_docs")}

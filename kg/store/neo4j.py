@@ -28,6 +28,7 @@ from kg.export import (
     EVIDENCE_LABEL,
     OBJECT_REL,
     SUBJECT_REL,
+    check_snapshot,
     edge_labels,
     edge_props,
     evidence_labels,
@@ -366,14 +367,17 @@ class Neo4jStore:
                 batches have committed (the LoadRun then stays ``running``, as after a crash).
 
         Returns:
-            ``{"run_id", "written": plan summary, "pruned": {type: n}, "counts": counts()}``.
+            ``{"run_id", "written": plan summary, "pruned": {type: n}, "counts": counts(),
+            "skipped": {kind: n}}``: rows that do not fit the schema are skipped, counted and logged
+            (:func:`kg.export.check_snapshot`), never a reason to refuse the whole graph.
 
         Raises:
-            SchemaError: The snapshot does not fit the schema (raised before anything is written).
             Neo4jStoreError: A batch wrote fewer rows than it should have.
         """
-        plan = plan_load(snapshot, schema)
+        checked = check_snapshot(snapshot, schema, what=f"Neo4j load {run_id}")
+        plan = plan_load(checked.snapshot, schema)
         summary = plan.summary()
+        skipped = checked.skipped_by_kind()
         self.execute_write(
             f"MERGE (r:{_safe(LOAD_RUN_LABEL)} {{id: $id}}) "
             "SET r.status = 'running', r.started = $started, r.finished = null, "
@@ -424,16 +428,18 @@ class Neo4jStore:
         counts = self.counts(schema)
         self.execute_write(
             f"MATCH (r:{_safe(LOAD_RUN_LABEL)} {{id: $id}}) "
-            "SET r.status = 'complete', r.finished = $finished, r.counts = $counts, r.pruned = $pruned",
+            "SET r.status = 'complete', r.finished = $finished, r.counts = $counts, r.pruned = $pruned, "
+            "r.skipped = $skipped",
             {
                 "id": run_id,
                 "finished": _now(),
                 "counts": json.dumps(counts, sort_keys=True),
                 "pruned": json.dumps(pruned, sort_keys=True),
+                "skipped": json.dumps(skipped, sort_keys=True),
             },
         )
-        log.info("load %s complete: %s (pruned hypotheses %s)", run_id, counts, pruned)
-        return {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts}
+        log.info("load %s complete: %s (pruned hypotheses %s, skipped rows %s)", run_id, counts, pruned, skipped)
+        return {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts, "skipped": skipped}
 
     def _prune_hypotheses(self, plan: LoadPlan, schema: GraphSchema, write: Any) -> dict[str, int]:
         pruned: dict[str, int] = {}

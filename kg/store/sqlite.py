@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kg.assemble import EvidenceRow, aggregate_edge
+from kg.assemble import EvidenceRow, aggregate_edge, signature_violation
+from kg.schema import GraphSchema
 from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Mention, Node, PathContribution, QuarantineRecord
 
 log = logging.getLogger(__name__)
@@ -225,8 +226,20 @@ class SqliteStore:
             "INSERT OR REPLACE INTO nodes(id, label, name, xrefs, sources, unlinked) VALUES (?,?,?,?,?,?)", rows
         )
 
-    def load_seed(self, source: str, nodes: Sequence[Node], edges: Sequence[Edge], fingerprint: str) -> bool:
+    def load_seed(
+        self,
+        source: str,
+        nodes: Sequence[Node],
+        edges: Sequence[Edge],
+        fingerprint: str,
+        schema: GraphSchema | None = None,
+        run_id: str = "seed",
+    ) -> bool:
         """Replace the curated edges of ``source`` (one transaction); skipped when unchanged.
+
+        A seed node takes over the label of a text-mined node with the same id; with ``schema``
+        given, text-mined evidence that this relabelling leaves with a forbidden signature is moved
+        to the quarantine in the same transaction (see :meth:`enforce_signatures`).
 
         Returns:
             True if the seed was (re)loaded, False if the same fingerprint was already loaded.
@@ -242,6 +255,12 @@ class SqliteStore:
                 "INSERT OR IGNORE INTO seed_edges(head, type, tail, source) VALUES (?,?,?,?)",
                 ((e.head, e.type, e.tail, source) for e in edges),
             )
+            if schema is not None:
+                _, refused_keys = self._enforce_signatures(schema, run_id)
+                # their aggregated edges go; the rebuild re-adds a seed edge on the same key
+                self.conn.executemany(
+                    "DELETE FROM edges WHERE head = ? AND type = ? AND tail = ?", sorted(refused_keys)
+                )
             self._rebuild_seed_edges()
             self.set_meta(key, fingerprint)
         log.info("seed %s loaded: %d nodes, %d edges", source, len(nodes), len(edges))
@@ -261,10 +280,20 @@ class SqliteStore:
         nodes: Sequence[Node],
         quarantine: Sequence[QuarantineRecord],
         details: dict[str, object],
-    ) -> None:
+        schema: GraphSchema | None = None,
+    ) -> list[QuarantineRecord]:
         """Write one build run in one transaction: replaced documents' mentions and evidence, nodes,
-        re-aggregated edges, quarantine records and the run record."""
+        re-aggregated edges, quarantine records and the run record.
+
+        With ``schema`` given, the store refuses evidence whose ends' stored labels form a signature
+        the schema forbids: such rows are quarantined instead (the assembly step normally catches
+        them first; this is the store's own guarantee).
+
+        Returns:
+            The evidence rows the store itself quarantined (already counted in the run record).
+        """
         started = now()
+        refused: list[QuarantineRecord] = []
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO runs(run_id, kind, started, status, details) VALUES (?, 'build', ?, 'running', '{}')",
@@ -343,15 +372,63 @@ class SqliteStore:
                     " processed_at) VALUES (?,?,?,?,?,?,?)",
                     (w.doc_id, w.content_hash, pipeline_key, len(w.mentions), len(w.evidence), run_id, started),
                 )
+            if schema is not None:
+                refused, refused_keys = self._enforce_signatures(schema, run_id)
+                touched |= refused_keys
             self._recompute_edges(touched)
             self.conn.executemany(
                 "INSERT INTO quarantine(run_id, source, location, reason) VALUES (?,?,?,?)",
                 [(run_id, q.source, q.location, q.reason) for q in quarantine],
             )
+            if refused:
+                details = {**details, "refused_by_store": len(refused)}
             self.conn.execute(
                 "UPDATE runs SET status = 'complete', finished = ?, details = ? WHERE run_id = ?",
                 (now(), json.dumps(details, sort_keys=True), run_id),
             )
+        return refused
+
+    def _enforce_signatures(
+        self, schema: GraphSchema, run_id: str
+    ) -> tuple[list[QuarantineRecord], set[tuple[str, str, str]]]:
+        """Move evidence whose (stored head label, type, stored tail label) the schema forbids to the quarantine.
+
+        Runs inside the caller's transaction; the caller re-aggregates the returned keys' edges.
+        Each refused evidence row becomes one quarantine record (document, sentence, ids and
+        labels; no text) of ``run_id``.
+
+        Returns:
+            (the quarantine records written, the (head, type, tail) keys whose evidence was removed).
+        """
+        labels = dict(self.conn.execute("SELECT id, label FROM nodes"))
+        bad: dict[tuple[str, str, str], str] = {}
+        for head, rel, tail in self.conn.execute("SELECT DISTINCT head, type, tail FROM evidence"):
+            reason = signature_violation(head, rel, tail, labels, schema)
+            if reason is not None:
+                bad[(head, rel, tail)] = reason
+        refused: list[QuarantineRecord] = []
+        for (head, rel, tail), reason in sorted(bad.items()):
+            rows = self.conn.execute(
+                "SELECT doc_id, sentence_index FROM evidence WHERE head = ? AND type = ? AND tail = ?"
+                " ORDER BY doc_id, sentence_index",
+                (head, rel, tail),
+            ).fetchall()
+            refused += [
+                QuarantineRecord(source=doc, location=f"sentence {idx}", reason=f"relation {reason}")
+                for doc, idx in rows
+            ]
+            self.conn.execute("DELETE FROM evidence WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))
+        if refused:
+            self.conn.executemany(
+                "INSERT INTO quarantine(run_id, source, location, reason) VALUES (?,?,?,?)",
+                [(run_id, q.source, q.location, q.reason) for q in refused],
+            )
+            log.warning(
+                "store refused %d evidence rows of %d triples with a signature the schema forbids (quarantined)",
+                len(refused),
+                len(bad),
+            )
+        return refused, set(bad)
 
     def _rebuild_seed_edges(self) -> None:
         """Set-based rebuild of every edge from the seed table, then re-aggregate text-mined keys."""
@@ -504,6 +581,16 @@ class SqliteStore:
                     explanation=tuple(PathContribution(**p) for p in json.loads(r[7])),
                 )
             )
+        return out
+
+    def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
+        """id -> label for the given node ids that the store holds (unknown ids are left out)."""
+        ids = list(ids)
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            q = f"SELECT id, label FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update(dict(self.conn.execute(q, chunk).fetchall()))
         return out
 
     def node_names(self, ids: Iterable[str]) -> dict[str, str]:

@@ -339,15 +339,34 @@ def test_hypotheses_never_replace_asserted_edges_and_stale_ones_are_pruned(store
     assert asserted == [{"p": edge_props(treats)}]
 
 
-@pytest.mark.neo4j
-def test_invalid_snapshot_writes_nothing(store):
+def test_plan_refuses_an_invalid_snapshot():
     bad = GraphSnapshot(
         nodes=(Node(id="DRUGBANK:DB1", label="Drug", name="x"),),
         edges=(Edge(head="DRUGBANK:DB1", type="TREATS", tail="DOID:404"),),
     )
     with pytest.raises(SchemaError, match="'DOID:404' is not in the snapshot"):
-        store.load(bad, SCHEMA, run_id="bad")
-    assert store.execute_read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+        plan_load(bad, SCHEMA)
+
+
+@pytest.mark.neo4j
+def test_an_invalid_row_is_skipped_and_counted_while_the_rest_loads(store):
+    bad = GraphSnapshot(
+        nodes=(
+            Node(id="DRUGBANK:DB1", label="Drug", name="x"),
+            Node(id="MESH:D007319", label="Symptom", name="sleep disorder"),
+            Node(id="MESH:D003221", label="Symptom", name="fatigue"),
+        ),
+        edges=(
+            Edge(head="DRUGBANK:DB1", type="TREATS", tail="DOID:404"),
+            Edge(head="MESH:D007319", type="HAS_SYMPTOM", tail="MESH:D003221"),
+        ),
+    )
+    result = store.load(bad, SCHEMA, run_id="bad")
+    assert result["skipped"] == {"edge": 2}
+    assert store.execute_read("MATCH (n) WHERE NOT n:LoadRun RETURN count(n) AS n") == [{"n": 3}]
+    assert store.execute_read("MATCH ()-[r]->() RETURN count(r) AS n") == [{"n": 0}]
+    run = store.execute_read("MATCH (r:LoadRun {id: 'bad'}) RETURN r.status AS status, r.skipped AS skipped")
+    assert run == [{"status": "complete", "skipped": '{"edge": 2}'}]
 
 
 def ddi_snapshot(subtype: str = "effect", evidence_subtype: str | None = "effect") -> GraphSnapshot:
@@ -414,10 +433,12 @@ def test_ddi_subtype_is_a_property_of_the_edge_and_its_evidence(store):
 
 
 @pytest.mark.neo4j
-def test_a_bad_subtype_writes_nothing(store):
-    with pytest.raises(SchemaError, match="unknown INTERACTS_WITH subtype"):
-        store.load(ddi_snapshot(subtype="synergy"), SCHEMA, run_id="bad")
-    assert store.execute_read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+def test_a_bad_subtype_edge_is_skipped_and_the_rest_loads(store):
+    result = store.load(ddi_snapshot(subtype="synergy"), SCHEMA, run_id="bad")
+    assert result["skipped"] == {"edge": 1}
+    assert store.execute_read("MATCH ()-[r:INTERACTS_WITH]->() RETURN count(r) AS n") == [{"n": 0}]
+    assert store.execute_read("MATCH ()-[r:TREATS]->() RETURN count(r) AS n") == [{"n": 1}]
+    assert store.execute_read("MATCH (e:Evidence) RETURN count(e) AS n") == [{"n": 2}]
 
 
 def test_plan_is_deterministic():
