@@ -219,6 +219,21 @@ def build_priors(docs: Sequence[tuple[RelDoc, set[tuple[str, str]]]]) -> Priors:
     return pri
 
 
+def doc_fold(doc_id: str, seed: int, folds: int) -> int:
+    """The cross-fitting fold of a training document: a hash of the seed and its id, modulo ``folds``."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()[:4], "big") % folds
+
+
+def leave_fold_out_priors(
+    docs: Sequence[tuple[RelDoc, set[tuple[str, str]]]], fold: Sequence[int], folds: int
+) -> list[Priors]:
+    """Per fold k, the priors of the labelled ``docs`` outside fold k (``fold``: each document's fold).
+
+    A document's candidates take the priors of its own fold, so its knowledge features never count its own labels.
+    """
+    return [build_priors([dl for dl, f in zip(docs, fold, strict=True) if f != k]) for k in range(folds)]
+
+
 def _mention_pair_features(
     doc: RelDoc,
     a: Ent,
@@ -731,17 +746,13 @@ def train_linear(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], meta: 
         classes = ["none", *head_of(name)]
         reldocs = [reldoc_from_gold(g) for g in docs]
         labels = [gold_pairs(g, d, classes) for g, d in zip(docs, reldocs, strict=True)]
-        fold = [
-            int.from_bytes(hashlib.sha256(f"{cfg.seed}:{d.id}".encode()).digest()[:4], "big") % folds for d in reldocs
-        ]
+        fold = [doc_fold(d.id, cfg.seed, folds) for d in reldocs]
         # Leave-fold-out priors: a document's knowledge features never see its own labels.
-        fold_priors = []
-        for k in range(folds):
-            fold_priors.append(
-                build_priors([(d, set(lab)) for d, lab, f in zip(reldocs, labels, fold, strict=True) if f != k])
-                if use_priors
-                else None
-            )
+        fold_priors: list[Priors | None] = (
+            list(leave_fold_out_priors([(d, set(lab)) for d, lab in zip(reldocs, labels, strict=True)], fold, folds))
+            if use_priors
+            else [None] * folds
+        )
         cands: list[Candidate] = []
         cand_fold: list[int] = []
         y: list[int] = []

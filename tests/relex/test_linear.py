@@ -10,7 +10,16 @@ import pytest
 
 from kg.config import REPO_ROOT
 from kg.corpora import read_corpus
-from kg.relex.linear import DocLinearModel, Ent, Head, RelDoc, build_priors, candidates, decide
+from kg.relex.linear import (
+    DocLinearModel,
+    Ent,
+    Head,
+    RelDoc,
+    build_priors,
+    candidates,
+    decide,
+    leave_fold_out_priors,
+)
 from kg.relex.models import load_relation_model
 from kg.relex.training import load_rel_config, train_relations
 
@@ -57,11 +66,60 @@ def test_candidates_are_concept_pairs_aggregating_every_mention_pair():
 
 
 def test_priors_never_include_the_document_itself():
-    doc = _doc()
-    pri = build_priors([(doc, {("C", "S")})])
-    feats = pri.features(frozenset({"C"}), frozenset({"S"}))
-    assert feats["prior:pair"] == 1.0 and feats["prior:drug_rate"] == pytest.approx(1.5 / 2)
-    assert "prior:pair" not in build_priors([]).features(frozenset({"C"}), frozenset({"S"}))
+    doc = _doc()  # its positive: (C, S)
+    other = RelDoc("e", doc.text, doc.sentences, doc.ents, title_end=doc.title_end)  # same concepts, no positive
+    labelled = [(doc, {("C", "S")}), (other, set())]
+    c, s = frozenset({"C"}), frozenset({"S"})
+    # counting the document's own labels would change its prior: the pair would be a known positive
+    leaky = build_priors(labelled).features(c, s)
+    assert leaky["prior:pair"] == 1.0 and leaky["prior:drug_rate"] == pytest.approx(1.5 / 3)
+    priors = leave_fold_out_priors(labelled, [0, 1], 2)
+    own = priors[0].features(c, s)  # the priors of the document's fold: only the other document counts
+    assert "prior:pair" not in own
+    assert own["prior:drug_rate"] == pytest.approx(0.5 / 2) and own["prior:disease_rate"] == pytest.approx(0.5 / 2)
+    assert priors[0] == build_priors([(other, set())])
+    # the other document's fold does see the first document's positive
+    theirs = priors[1].features(c, s)
+    assert theirs["prior:pair"] == 1.0 and theirs["prior:drug_rate"] == pytest.approx(1.5 / 2)
+    # with both documents in one fold, that fold's priors are empty
+    assert leave_fold_out_priors(labelled, [1, 1], 2)[1].features(c, s) == {}
+    assert "prior:pair" not in build_priors([]).features(c, s)
+
+
+def test_training_gives_each_document_the_priors_without_its_own_labels(monkeypatch, tmp_path: Path):
+    import kg.relex.linear as linear
+
+    seen: dict[str, list] = {}
+    real_candidates = linear.candidates
+
+    def recording(doc, priors=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.setdefault(doc.id, []).append(priors)
+        return real_candidates(doc, priors, *args, **kwargs)
+
+    monkeypatch.setattr(linear, "candidates", recording)
+    cfg = load_rel_config(REL / "tiny_linear.yaml", [f"out={tmp_path}", "evaluate=[]"])
+    train_relations(cfg)
+    folds = int(cfg.params["folds"])
+    golds = read_corpus(REL / "cid_train.PubTator.txt", "pubtator")
+    docs = [linear.reldoc_from_gold(g) for g in golds]
+    labels = [set(linear.gold_pairs(g, d, ["none", "CID"])) for g, d in zip(golds, docs, strict=True)]
+    fold = [linear.doc_fold(d.id, cfg.seed, folds) for d in docs]
+    assert len(set(fold)) == folds  # every fold holds a document
+    expected = leave_fold_out_priors(list(zip(docs, labels, strict=True)), fold, folds)
+    unique_checked = 0
+    for d, lab, f in zip(docs, labels, fold, strict=True):
+        assert seen[d.id] and seen[d.id][0] == expected[f]  # the first (cross-fitting) call: its fold's priors
+        pri = seen[d.id][0]
+        for pair in lab:  # a positive no other document has never reaches the document's own features
+            if not any(pair in other for other, o in zip(labels, docs, strict=True) if o.id != d.id):
+                assert pair not in pri.pairs
+                unique_checked += 1
+        for concept in {c for e in d.ents if e.label in linear.DRUG_LABELS for c in e.concepts}:
+            # a drug's document count is that of the other folds' documents naming it: never this one
+            outside = [o for o, g in zip(docs, fold, strict=True) if g != f]
+            named = sum(any(concept in e.concepts and e.label in linear.DRUG_LABELS for e in o.ents) for o in outside)
+            assert pri.drug_rate.get(concept, (0, 0))[1] == named
+    assert unique_checked > 0  # the fixture has positives only one document holds
 
 
 def test_decide_falls_back_to_a_documents_best_pair_only_when_nothing_fires():
