@@ -28,10 +28,17 @@ DDI_CLASSES = ["none", "mechanism", "effect", "advise", "int"]
 
 
 def _mentions(doc: Document, phrases: dict[str, str]) -> tuple[object, list[Mention]]:
+    return _mentions_at(doc, [(phrase, 0, assertion) for phrase, assertion in phrases.items()])
+
+
+def _mentions_at(doc: Document, spans: list[tuple[str, int, str]]) -> tuple[object, list[Mention]]:
+    """Mentions of (phrase, occurrence (0: the first), assertion)."""
     analyzed = analyze(doc)
     out = []
-    for phrase, assertion in phrases.items():
-        start = doc.text.lower().index(phrase)
+    for phrase, occurrence, assertion in spans:
+        start = -1
+        for _ in range(occurrence + 1):
+            start = doc.text.lower().index(phrase, start + 1)
         label, curie = CONCEPTS[phrase]
         out.append(
             Mention(
@@ -86,6 +93,7 @@ def test_clinical_phrasing_gives_asserted_treats_and_causes(extractor, text, phr
 def test_relations_of_non_asserted_arguments_are_never_asserted(extractor, status):
     text = "Started on lisinopril for hypertension."
     found = _run(extractor, text, {"lisinopril": "present", "hypertension": status})
+    assert ("lisinopril", "TREATS", "hypertension") in found  # the relation is found, with the status
     assert all(not r.asserted and r.assertion == status for r in found.values())
     # ... and the assembled edge is not asserted by them: they are kept as evidence only.
     rows = [EvidenceRow(evidence_for(r, extractor.schema), "2026-12-01T00:00:00") for r in found.values()]
@@ -95,9 +103,15 @@ def test_relations_of_non_asserted_arguments_are_never_asserted(extractor, statu
 
 
 def test_a_negation_cue_between_the_arguments_negates_the_relation(extractor, monkeypatch):
-    text = "The rash was not due to penicillin."
     phrases = {"rash": "present", "penicillin": "present"}
-    assert not any(r.asserted for r in _run(extractor, text, phrases).values())
+    # the model finds the relation with or without the cue; across "not" it is negated, not asserted
+    plain = _run(extractor, "She developed a rash, due to penicillin.", phrases)
+    assert plain[("penicillin", "CAUSES", "rash")].asserted
+    found = _run(extractor, "She developed a rash, not due to penicillin.", phrases)
+    assert list(found) == [("penicillin", "CAUSES", "rash")]
+    assert not any(r.asserted for r in found.values())
+    assert found[("penicillin", "CAUSES", "rash")].assertion == "negated"
+    text = "The rash was not due to penicillin."
     # Whatever the model's score, a relation across "not" is kept only as negated evidence.
     from kg.relex.linear import PairPrediction
 
@@ -109,9 +123,20 @@ def test_a_negation_cue_between_the_arguments_negates_the_relation(extractor, mo
 
 
 def test_asserted_mentions_of_a_concept_do_not_borrow_from_negated_ones(extractor):
-    text = "No rash after penicillin last year. Penicillin was restarted. Rash resolved."
-    found = _run(extractor, text, {"rash": "negated", "penicillin": "present"})
-    assert all(not r.asserted for r in found.values())
+    # the first sentence relates penicillin to a family-history rash; the asserted mentions of both
+    # concepts meet in the second sentence, whose own wording states no relation
+    text = "Her mother developed a rash after penicillin. Penicillin was restarted today, rash noted."
+    analyzed, mentions = _mentions_at(
+        Document(id="note", text=text),
+        [("rash", 0, "family"), ("penicillin", 0, "present"), ("penicillin", 1, "present"), ("rash", 1, "present")],
+    )
+    rels = extractor(analyzed, mentions)
+    assert rels  # the relation of the first sentence is found ...
+    assert all(not r.asserted for r in rels)  # ... and nothing is asserted
+    assert {(r.head.start, r.type, r.tail.start, r.assertion) for r in rels} == {
+        (mentions[1].start, "CAUSES", mentions[0].start, "family")
+    }
+    assert rels[0].sentence == "Her mother developed a rash after penicillin."
 
 
 def test_pairs_in_different_sentences_are_left_out_in_notes(extractor):

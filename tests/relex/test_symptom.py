@@ -222,6 +222,9 @@ def test_negated_symptom_is_kept_with_its_status(extractor):
         ],
     )
     rels = [r for r in extractor(analyzed, mentions) if r.type == "HAS_SYMPTOM"]
+    assert [(r.head.text, r.tail.text, r.assertion) for r in rels] == [
+        ("chronic obstructive pulmonary disease", "dyspnea", "negated")
+    ]
     assert all(not r.asserted for r in rels)
 
 
