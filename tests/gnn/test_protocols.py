@@ -46,8 +46,11 @@ def test_degree_matched_negatives_match_marginals_and_are_never_known():
     known = known_matrix(pos, 4, 20)
     neg = degree_matched_negatives(pos, known, gen, per_positive=4)
     assert not any(known[q, c] for q, c in neg.t().tolist())
-    # the queries are the positives' queries exactly (per round), candidates drawn from the positives'
-    assert Counter(neg[0].tolist()) == Counter((pos[0].tolist()) * 4) or neg.size(1) < 24
+    # the queries are the positives' queries exactly (per round), candidates drawn from the positives':
+    # every known pair drawn here is redrawn into an unknown one (query 0 can only take candidate 13)
+    assert neg.size(1) == 24
+    assert Counter(neg[0].tolist()) == Counter((pos[0].tolist()) * 4)
+    assert set(neg[1, neg[0] == 0].tolist()) == {13}
     assert set(neg[1].tolist()) <= set(pos[1].tolist())
     # a degree-only scorer cannot separate positives from degree-matched negatives (AUROC ~0.5),
     # while it separates them from uniformly random candidates
