@@ -12,6 +12,7 @@ import pytest
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
 from kg.export import (
+    FORMAT_WRITERS,
     FORMATS,
     check_snapshot,
     evidence_id,
@@ -348,6 +349,10 @@ def test_export_snapshot_dispatch(snapshot, schema, tmp_path, fmt):
     target = tmp_path / ("out" if fmt == "neo4j-csv" else f"g.{fmt}")
     files = export_snapshot(snapshot, schema, fmt, target)
     assert files and all(p.exists() for p in files)
+
+
+def test_formats_are_the_registry_names_in_order():
+    assert FORMATS == tuple(FORMAT_WRITERS) == ("ttl", "graphml", "neo4j-csv")
 
 
 def test_export_snapshot_unknown_format(snapshot, schema, tmp_path):

@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from kg.config import Neo4jConfig
-from kg.export import (
+from kg.graph_rows import (
     EVIDENCE_LABEL,
     OBJECT_REL,
     SUBJECT_REL,
