@@ -64,6 +64,9 @@ def main(
 
 
 def _config(path: Path | None, overrides: list[str] | None) -> MedkgConfig:
+    """The run config: ``--config``, else the file ``$MEDKG_CONFIG`` names, else the defaults; then ``--set``."""
+    if path is None and os.environ.get("MEDKG_CONFIG"):
+        path = Path(os.environ["MEDKG_CONFIG"])
     try:
         return load_config(path, overrides or [])
     except ConfigError as exc:
@@ -188,7 +191,7 @@ def query(
 
     if list_ or not name:
         for spec in list_queries():
-            typer.echo(f"{spec.name}: {spec.purpose}")
+            typer.echo(f"{spec.name}: {spec.purpose}\n    e.g. {spec.example_command()}")
         return
     spec = get_query(name)
     cfg = _config(config, overrides)

@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from kg.schema import DEFAULT_SCHEMA_PATH
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -52,6 +54,9 @@ class SeedConfig(_Section):
     hetionet_dir: str | None = "${env:MEDKG_DATA_DIR:-" + str(REPO_ROOT.parent / "shared" / "data") + "}/hetionet"
     hetionet_edge_types: list[str] | None = None
     hpo_annotations: bool = True
+    #: A deterministic sample of every seed for quick trials and CI: at most this many edges per
+    #: relationship type per seed source (smaller types kept whole; nodes never sampled). None: all.
+    max_edges_per_type: int | None = Field(default=None, ge=0)
 
 
 class GnnConfig(_Section):
@@ -77,7 +82,7 @@ class Neo4jConfig(_Section):
 class MedkgConfig(_Section):
     """The whole run configuration."""
 
-    schema_path: str = str(REPO_ROOT / "schemas" / "medkg.yaml")
+    schema_path: str = str(DEFAULT_SCHEMA_PATH)
     store: str = ".medkg/store"
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     ner: NerConfig = Field(default_factory=NerConfig)

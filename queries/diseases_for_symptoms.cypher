@@ -4,6 +4,7 @@
 //   $symptoms (list<string>): symptom ids or names (case-insensitive)
 //   $limit (int, default 20): maximum number of diseases
 // returns: disease_id, disease_name, matched_count, query_count, matched_symptoms, disease_symptom_count, specificity
+// example: symptoms=dyspnea,edema
 WITH [x IN $symptoms | toLower(x)] AS wanted
 MATCH (s:Symptom)
 WHERE s.id IN $symptoms OR toLower(s.name) IN wanted

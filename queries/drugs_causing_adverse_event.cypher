@@ -5,6 +5,7 @@
 //   $limit (int, default 25): maximum number of drugs
 //   $examples (int, default 3): maximum example sentences per drug
 // returns: event_id, event_name, event_label, drug_id, drug_name, evidence_count, confidence, sources, example_sentences
+// example: event=nausea
 MATCH (x)
 WHERE (x:Disease OR x:Symptom) AND (x.id = $event OR toLower(x.name) = toLower($event))
 MATCH (drug:Drug)-[r:CAUSES]->(x)

@@ -5,6 +5,7 @@
 //   $limit (int, default 25): maximum number of drugs
 //   $examples (int, default 3): maximum example sentences per drug
 // returns: disease_id, disease_name, drug_id, drug_name, evidence_count, doc_count, confidence, sources, example_sentences
+// example: disease=hypertension
 MATCH (d:Disease)
 WHERE d.id = $disease OR toLower(d.name) = toLower($disease)
 MATCH (drug:Drug)-[r:TREATS]->(d)

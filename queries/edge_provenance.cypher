@@ -7,6 +7,7 @@
 //   $tail (string): tail node id or name (case-insensitive)
 //   $limit (int, default 100): maximum number of evidence rows
 // returns: evidence_id, head_id, type, tail_id, doc_id, sentence_index, sentence, head_start, head_end, tail_start, tail_end, extractor, extractor_version, confidence, assertion, asserted, subtype
+// example: head=lisinopril; type=TREATS; tail=hypertension
 MATCH (e:Evidence {rel_type: $type})-[:SUBJECT]->(h)
 WHERE h.id = $head OR toLower(h.name) = toLower($head)
 MATCH (e)-[:OBJECT]->(t)

@@ -2,6 +2,7 @@
 // purpose: Node counts per label and relationship counts per type, one row each (includes Evidence, LoadRun, SUBJECT, OBJECT).
 // params: none
 // returns: kind, name, count
+// example: none
 CALL () {
   MATCH (n)
   UNWIND labels(n) AS name

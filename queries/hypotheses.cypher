@@ -4,6 +4,7 @@
 //   $node (string): id or name (case-insensitive) of the head or tail node, e.g. a disease
 //   $limit (int, default 10): maximum number of hypotheses
 // returns: type, head_id, head_name, tail_id, tail_name, score, rank, model_version, run_id, already_asserted, paths
+// example: node=hypertension
 MATCH (h)-[p:PREDICTED_TREATS|PREDICTED_HAS_SYMPTOM]->(t)
 WHERE h.id = $node OR t.id = $node OR toLower(h.name) = toLower($node) OR toLower(t.name) = toLower($node)
 WITH h, p, t

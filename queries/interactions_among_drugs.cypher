@@ -4,6 +4,7 @@
 // params:
 //   $drugs (list<string>): drug ids or names (case-insensitive)
 // returns: drug_a_id, drug_a_name, drug_b_id, drug_b_name, evidence_count, confidence, sources, subtype, subtypes
+// example: drugs=warfarin,amiodarone
 WITH [x IN $drugs | toLower(x)] AS wanted
 MATCH (a:Drug)-[r:INTERACTS_WITH]-(b:Drug)
 WHERE a.id < b.id

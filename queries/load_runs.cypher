@@ -3,6 +3,7 @@
 // params:
 //   $limit (int, default 20): maximum number of runs
 // returns: run_id, status, started, finished, schema_version, counts
+// example: limit=5
 MATCH (r:LoadRun)
 RETURN r.id AS run_id, r.status AS status, r.started AS started, r.finished AS finished,
        r.schema_version AS schema_version, r.counts AS counts

@@ -4,6 +4,7 @@
 //   $disease (string): disease id or name (case-insensitive)
 //   $limit (int, default 50): maximum number of symptoms
 // returns: disease_id, disease_name, symptom_id, symptom_name, evidence_count, confidence, sources
+// example: disease=heart failure
 MATCH (d:Disease)
 WHERE d.id = $disease OR toLower(d.name) = toLower($disease)
 MATCH (d)-[r:HAS_SYMPTOM]->(s:Symptom)

@@ -4,6 +4,7 @@
 //   $disease (string): disease id or name (case-insensitive)
 //   $limit (int, default 10): maximum number of hypotheses
 // returns: disease_id, disease_name, drug_id, drug_name, score, rank, model_version, run_id, explanation, support_paths, already_asserted
+// example: disease=hypertension
 MATCH (d:Disease)
 WHERE d.id = $disease OR toLower(d.name) = toLower($disease)
 MATCH (drug:Drug)-[p:PREDICTED_TREATS]->(d)

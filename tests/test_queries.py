@@ -214,12 +214,38 @@ def test_bind_params_checks_missing_unexpected_and_types():
 
 def test_header_must_declare_exactly_the_parameters_used(tmp_path):
     path = tmp_path / "bad.cypher"
-    path.write_text("// name: bad\n// purpose: p\n// params: $a (string): a\n// returns: x\nRETURN $b AS x\n")
+    path.write_text(
+        "// name: bad\n// purpose: p\n// params: $a (string): a\n// returns: x\n// example: a=1\nRETURN $b AS x\n"
+    )
     with pytest.raises(QueryError, match="differ from those used"):
         parse_query_file(path)
-    path.write_text("// name: other\n// purpose: p\n// params: none\n// returns: x\nRETURN 1 AS x\n")
+    path.write_text("// name: other\n// purpose: p\n// params: none\n// returns: x\n// example: none\nRETURN 1 AS x\n")
     with pytest.raises(QueryError, match="differs from the file name"):
         parse_query_file(path)
+
+
+def test_every_query_documents_an_example_that_fits_its_parameters(tmp_path):
+    path = tmp_path / "q.cypher"
+    header = "// name: q\n// purpose: p\n// params: $n (int): n\n// returns: x\n"
+    path.write_text(header + "RETURN $n AS x\n")
+    with pytest.raises(QueryError, match="header lacks '// example"):
+        parse_query_file(path)
+    path.write_text(header + "// example: n=many\nRETURN $n AS x\n")
+    with pytest.raises(QueryError, match="bad example: .*'many' is not a valid int"):
+        parse_query_file(path)
+    path.write_text(header + "// example: none\nRETURN $n AS x\n")
+    with pytest.raises(QueryError, match=r"bad example: .*missing parameters \['n'\]"):
+        parse_query_file(path)
+    path.write_text(header + "// example: n=3\nRETURN $n AS x\n")
+    spec = parse_query_file(path)
+    assert spec.example == ("n=3",) and spec.example_command() == "medkg query q --param n=3"
+    shipped = list_queries()
+    assert len(shipped) >= 11 and all(s.example or not s.params for s in shipped)
+
+
+def test_a_folder_without_queries_is_an_error_not_an_empty_list(tmp_path):
+    with pytest.raises(QueryError, match="no named queries"):
+        list_queries(tmp_path)
 
 
 def test_stats_from_rows():

@@ -8,7 +8,9 @@ records skipped by design (for example node kinds outside the schema) are counte
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,3 +57,35 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def cap_edges_per_type(
+    edges: Sequence[Edge], max_per_type: int | None, salt: str = "medkg-seed-sample-1"
+) -> list[Edge]:
+    """A deterministic sample of a seed: at most ``max_per_type`` edges of each relationship type.
+
+    Types with at most ``max_per_type`` edges are kept whole (in Hetionet: every TREATS, PALLIATES,
+    RESEMBLES and drug-disease edge); of a larger type, the edges with the smallest
+    ``sha256(salt, head, type, tail)`` are kept, so the same seed files and cap always give the same
+    sample whatever the input order. Nodes are not sampled. For quick trials and CI, not for
+    production graphs.
+
+    Args:
+        edges: The seed's edges.
+        max_per_type: The cap; None keeps everything.
+        salt: Changes which edges a cap keeps.
+
+    Returns:
+        The kept edges, in their input order.
+    """
+    if max_per_type is None:
+        return list(edges)
+    if max_per_type < 0:
+        raise ValueError(f"max_per_type must be >= 0, got {max_per_type}")
+    by_type: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for i, e in enumerate(edges):
+        by_type[e.type].append((hashlib.sha256(f"{salt}\t{e.head}\t{e.type}\t{e.tail}".encode()).hexdigest(), i))
+    keep: set[int] = set()
+    for rows in by_type.values():
+        keep.update(i for _, i in sorted(rows)[:max_per_type])
+    return [e for i, e in enumerate(edges) if i in keep]

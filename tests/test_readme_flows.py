@@ -1,0 +1,282 @@
+"""Every command block of README.md, run the way a user runs it, on the demo corpus with its seeds.
+
+The blocks are read from README.md between their ``<!-- name -->`` markers and run as written by
+bash in a fresh working folder (with ``.venv`` linking to this checkout's virtualenv), so the README
+cannot drift from what works. The install steps of the demo command are what CI itself ran before
+the tests (``.ci/run`` runs the test command, which installs the same package); the rest runs.
+
+The seeds are the real Hetionet files and HPO annotations, through ``MEDKG_CONFIG`` with
+``seed.max_edges_per_type`` (a deterministic sample: every node, the small edge types whole, at most
+:data:`SEED_CAP` edges of each larger type) so that the flows fit CI; a full-seed run is recorded in
+docs/benchmarks.md. Each block that passes is appended to ``$MEDKG_README_FLOWS_LOG``, which
+``.ci/run`` compares with the README's blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.queries import list_queries
+from kg.store.neo4j import Neo4jStore
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+SEED_CAP = 3000
+#: The install steps CI runs itself (the README's test command) before any test.
+INSTALL_STEPS = (re.compile(r"^python3 -m venv \.venv$"), re.compile(r"^\.venv/bin/pip install "))
+_BLOCK = re.compile(r"<!-- ([a-z0-9-]+) -->\s*\n```bash\n(.*?)```\s*\n<!-- /\1 -->", re.S)
+STORE_TABLES = ("nodes", "edges", "evidence", "mentions", "seed_edges", "hypotheses", "documents")
+
+
+def readme_blocks(text: str | None = None) -> dict[str, str]:
+    """``{marker name: bash text}`` of every command block between markers in the README."""
+    return {m.group(1): m.group(2) for m in _BLOCK.finditer(text if text is not None else README.read_text())}
+
+
+def unmarked_bash_blocks(text: str) -> int:
+    """How many bash blocks of ``text`` sit outside a marker pair."""
+    return len(re.findall(r"```bash\n", text)) - len(readme_blocks(text))
+
+
+def record_flow(name: str) -> None:
+    """Note that README block ``name`` ran and passed (for ``.ci/run``)."""
+    log = os.environ.get("MEDKG_README_FLOWS_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+
+
+def run_block(script: str, cwd: Path, env: dict[str, str], timeout: float = 1800) -> list[tuple[str, str]]:
+    """Run a README block with bash, line by line in one shell; returns ``[(command, its output)]``.
+
+    Raises:
+        AssertionError: a command failed (the message holds the output so far).
+    """
+    steps = [ln for ln in script.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = ["set -euo pipefail"]
+    for i, line in enumerate(steps):
+        lines += [f"echo '::step {i}::'", line]
+    proc = subprocess.run(
+        ["bash", "-c", "\n".join(lines)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    parts = re.split(r"^::step (\d+)::\n", proc.stdout, flags=re.M)
+    outputs = {int(parts[i]): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+    assert proc.returncode == 0, f"README block failed (exit {proc.returncode}):\n{proc.stdout[-6000:]}"
+    assert len(outputs) == len(steps), proc.stdout[-3000:]
+    return [(steps[i], outputs[i]) for i in range(len(steps))]
+
+
+def dump_store(store_dir: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(store_dir / "graph.sqlite")
+    try:
+        # table names come from the fixed tuple above, never from input
+        return {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}"))) for t in STORE_TABLES}
+    finally:
+        conn.close()
+
+
+def dump_neo4j(neo: Neo4jStore) -> dict[str, list]:
+    """Every node (but LoadRun) and relationship, with its properties, sorted."""
+    nodes = neo.execute_read("MATCH (n) WHERE NOT n:LoadRun RETURN labels(n) AS l, properties(n) AS p")
+    rels = neo.execute_read("MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS p")
+    return {
+        "nodes": sorted(json.dumps(r, sort_keys=True, default=str) for r in nodes),
+        "rels": sorted(json.dumps(r, sort_keys=True, default=str) for r in rels),
+    }
+
+
+def last_json(output: str):
+    return json.loads([ln for ln in output.splitlines() if ln.strip()][-1])
+
+
+# ---- the README itself ---------------------------------------------------------------------------
+
+
+def test_every_readme_command_block_is_between_markers():
+    text = README.read_text()
+    blocks = readme_blocks(text)
+    assert {"demo-command", "test-command", "export-flow", "neo4j-flow"} <= set(blocks)
+    assert unmarked_bash_blocks(text) == 0
+    assert unmarked_bash_blocks(text + "\n```bash\nmedkg nothing\n```\n") == 1  # the check can fail
+
+
+# ---- fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    ws = tmp_path_factory.mktemp("readme-user")
+    (ws / ".venv").symlink_to(Path(sys.prefix))
+    (ws / "medkg.yaml").write_text(f"seed:\n  max_edges_per_type: {SEED_CAP}\n", encoding="utf-8")
+    return ws
+
+
+@pytest.fixture(scope="module")
+def user_env(workspace) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_") and k != "PYTEST_ADDOPTS"}
+    env["MEDKG_CONFIG"] = str(workspace / "medkg.yaml")
+    env["MEDKG_NEO4J_HOME"] = str(workspace / ".neo4j")
+    return env
+
+
+@pytest.fixture(scope="module")
+def demo_run(workspace, user_env) -> list[tuple[str, str]]:
+    """The README's command (1), after the install steps CI has run."""
+    parts = [p.strip() for p in readme_blocks()["demo-command"].strip().split("&&")]
+    install = [p for p in parts if any(r.match(p) for r in INSTALL_STEPS)]
+    rest = [p for p in parts if p not in install]
+    assert len(install) == 2 and parts[: len(install)] == install, parts
+    test_install = [p.strip() for p in readme_blocks()["test-command"].strip().split("&&")][:2]
+    # the test command installs the same package with the dev extra on top: ".[dev]" includes "."
+    same_package = re.sub(r'"?\.\[[a-z,]+\]"?', ".", test_install[1])
+    assert install == [test_install[0], same_package], (install, test_install)
+    return run_block("\n".join(rest), workspace, user_env)
+
+
+# ---- the flows, in the README's order ------------------------------------------------------------
+
+
+def test_readme_demo_command(demo_run, workspace):
+    ((cmd, out),) = demo_run
+    assert cmd == ".venv/bin/medkg demo"
+    assert "top hypotheses" in out and "PREDICTED_TREATS" in out
+    store = dump_store(workspace / ".medkg" / "store")
+    assert len(store["documents"]) == 40
+    assert len(store["nodes"]) > 40_000  # every seed node; edges are sampled
+    kinds = {r[1] for r in store["edges"]}
+    assert {"TREATS", "HAS_SYMPTOM", "CAUSES", "INTERACTS_WITH"} <= kinds
+    text_mined = [r for r in store["edges"] if "text" in json.loads(r[3])]
+    assert len(text_mined) > 50
+    record_flow("demo-command")
+
+
+def test_readme_export_flow(demo_run, workspace, user_env):
+    import csv
+
+    import networkx as nx
+    from rdflib import Graph
+
+    steps = run_block(readme_blocks()["export-flow"], workspace, user_env)
+    assert len(steps) == 3
+    store = dump_store(workspace / ".medkg" / "store")
+    n_nodes, n_edges, n_hyps = len(store["nodes"]), len(store["edges"]), len(store["hypotheses"])
+    assert all("skipped" not in out for _, out in steps)  # the demo store holds no invalid row
+
+    g = Graph().parse(workspace / "export" / "ttl" / "medkg.ttl", format="turtle")
+    assert len(g) > 3 * n_nodes
+    graphml = nx.read_graphml(workspace / "export" / "graphml" / "medkg.graphml", force_multigraph=True)
+    assert graphml.number_of_nodes() == n_nodes
+    assert graphml.number_of_edges() == n_edges + n_hyps
+
+    # the header contract of neo4j-admin database import: one :ID column per node file, a :LABEL
+    # column; :START_ID, :END_ID and :TYPE in every relationship file; every end is a known id
+    csv_dir = workspace / "export" / "neo4j-csv"
+    ids: set[str] = set()
+    n_rels = 0
+    type_suffix = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(:(string|int|long|float|double|boolean)(\[\])?)?$")
+    for path in sorted(csv_dir.glob("*.nodes.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        header = rows[0]
+        assert sum(h.endswith(":ID") for h in header) == 1 and header[-1] == ":LABEL", path.name
+        assert all(h.endswith(":ID") or h == ":LABEL" or type_suffix.match(h) for h in header), header
+        id_col = next(i for i, h in enumerate(header) if h.endswith(":ID"))
+        ids |= {r[id_col] for r in rows[1:]}
+        assert all(len(r) == len(header) for r in rows)
+    for path in sorted(csv_dir.glob("*.relationships.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        assert rows[0][:3] == [":START_ID", ":END_ID", ":TYPE"], path.name
+        assert all(len(r) == len(rows[0]) and r[0] in ids and r[1] in ids for r in rows[1:]), path.name
+        n_rels += len(rows) - 1
+    assert len(ids) >= n_nodes and n_rels >= n_edges + n_hyps
+    assert (csv_dir / "import.sh").read_text().count("--nodes=") == len(list(csv_dir.glob("*.nodes.csv")))
+    record_flow("export-flow")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.neo4j
+def test_readme_neo4j_flow(demo_run, workspace, user_env):
+    script = readme_blocks()["neo4j-flow"]
+    port = int(re.search(r"bolt://127\.0\.0\.1:(\d+)", script).group(1))
+    assert _port_free(port), f"port {port} (the README's Neo4j port) is taken: stop what runs there to test the flow"
+    before = dump_store(workspace / ".medkg" / "store")
+    try:
+        steps = dict(run_block(script, workspace, user_env))
+    finally:  # never leave a server behind, whatever failed
+        subprocess.run([str(workspace / ".venv" / "bin" / "medkg"), "neo4j", "stop"], env=user_env, cwd=workspace)
+    out = {cmd.split("#")[0].strip(): text for cmd, text in steps.items()}
+    assert "neo4j running" in out[".venv/bin/medkg neo4j start"]
+    assert "top hypotheses" in out[".venv/bin/medkg demo"]
+    stats = last_json(out[".venv/bin/medkg query graph_stats --json"])
+    labels = {r[1] for r in before["nodes"]}
+    assert sum(n for label, n in stats["nodes"].items() if label in labels) == len(before["nodes"])
+    assert sum(stats["edges"].get(t, 0) for t in {r[1] for r in before["edges"]}) == len(before["edges"])
+    drugs = out[".venv/bin/medkg query drugs_treating_disease --param disease=hypertension"]
+    assert re.search(r"DRUGBANK:DB\d{5}", drugs), drugs
+    hyps = out[".venv/bin/medkg query hypotheses --param node=hypertension"]
+    assert "PREDICTED_TREATS" in hyps or "PREDICTED_HAS_SYMPTOM" in hyps, hyps
+    assert "stopped" in out[".venv/bin/medkg neo4j stop"]
+    assert dump_store(workspace / ".medkg" / "store") == before  # the demo re-run changed nothing
+    record_flow("neo4j-flow")
+
+
+@pytest.fixture(scope="module")
+def loaded_server(demo_run, workspace, user_env, neo4j_server):
+    """The session's Neo4j server, holding the demo graph, loaded with ``medkg neo4j load``."""
+    env = {
+        **user_env,
+        "NEO4J_URI": neo4j_server["uri"],
+        "NEO4J_USER": neo4j_server["user"],
+        "NEO4J_PASSWORD": neo4j_server["password"],
+    }
+    with Neo4jStore(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"]) as neo:
+        neo.execute_write("MATCH (n) DETACH DELETE n")
+    run_block(".venv/bin/medkg neo4j load --store .medkg/store", workspace, env)
+    return env
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("spec", list_queries(), ids=lambda s: s.name)
+def test_every_query_returns_rows_with_its_documented_example(spec, loaded_server, workspace):
+    args = " ".join(f"--param '{e}'" for e in spec.example)
+    ((_, out),) = run_block(f".venv/bin/medkg query {spec.name} {args} --json", workspace, loaded_server)
+    rows = last_json(out)
+    assert rows, f"{spec.example_command()} returned no rows on the demo graph"
+    if isinstance(rows, list):
+        assert set(spec.returns) <= set(rows[0]), (spec.returns, rows[0])
+
+
+@pytest.mark.neo4j
+def test_a_second_demo_changes_nothing_in_the_store_or_in_neo4j(loaded_server, workspace, neo4j_server):
+    store_dir = workspace / ".medkg" / "store"
+    with Neo4jStore(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"]) as neo:
+        before_neo = dump_neo4j(neo)
+    before = dump_store(store_dir)
+    ((_, out),) = run_block(".venv/bin/medkg demo --json", workspace, loaded_server)
+    counts = last_json(out)
+    assert counts["documents"] == 40 and counts["mentions"] == 0 and counts["triples"] == 0  # all skipped
+    assert dump_store(store_dir) == before
+    with Neo4jStore(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"]) as neo:
+        after_neo = dump_neo4j(neo)
+    assert after_neo == before_neo
+    assert len(after_neo["nodes"]) >= len(before["nodes"])
