@@ -13,12 +13,15 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kg.packaged import SCHEMAS_PACKAGE, packaged_dir
+
 _PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 _SUBTYPE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-DEFAULT_SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "medkg.yaml"
+#: ``schemas/medkg.yaml``, shipped in the package as ``kg._schemas`` (see :mod:`kg.packaged`).
+DEFAULT_SCHEMA_PATH = packaged_dir(SCHEMAS_PACKAGE) / "medkg.yaml"
 
 
 class SchemaError(ValueError):

@@ -1,0 +1,1 @@
+"""The synthetic demo corpus, installed as the resource package kg._demo (see kg/packaged.py)."""
