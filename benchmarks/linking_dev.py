@@ -53,17 +53,18 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     from kg.corpora import read_corpus
+    from kg.eval.entities import gold_queries
     from kg.linking import CandidateIndex, CandidateLinker, Reranker
-    from kg.linking_train import (
+    from kg.terminology import assemble_terminology
+    from kg.train.linker import (
         BC5CDR_DEV,
         BC5CDR_TRAIN,
         NCBI_DEV,
         NCBI_TRAIN,
-        gold_queries,
         heuristic_reranker,
         training_examples,
     )
-    from kg.terminology import assemble_terminology, corpus_pairs, read_vocabularies
+    from kg.train.terminology import corpus_pairs, read_vocabularies
 
     t0 = time.perf_counter()
     vocab = _cached(args.work / "vocab.pkl", args.fresh, lambda: read_vocabularies(hetionet_dir=args.hetionet))

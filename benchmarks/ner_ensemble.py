@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kg.corpora import read_corpus
-from kg.evaluate import _prf
+from kg.metrics import prf as _prf
 from kg.ner.postprocess import agree, postprocess
 from kg.ner.trained import _abbreviation_pairs, load_model, resolve_model_dir
 from kg.nlp import analyze
@@ -45,7 +45,9 @@ def main() -> None:
     parser.add_argument("--partner", default="fast")
     parser.add_argument("--corpus", action="append", required=True, help="tuning corpus (repeatable)")
     parser.add_argument("--format", default="pubtator")
-    parser.add_argument("--exclude", action="append", default=[], help="PubTator corpus whose document ids are left out (repeatable)")
+    parser.add_argument(
+        "--exclude", action="append", default=[], help="PubTator corpus whose document ids are left out (repeatable)"
+    )
     parser.add_argument("--labels", nargs="+", default=["Disease"], help="labels scored (Symptom counts as Disease)")
     parser.add_argument("--write", action="store_true", help="record the choice in the model's meta.json")
     args = parser.parse_args()
@@ -62,7 +64,12 @@ def main() -> None:
         gold = read_corpus(path, args.format)
         kept = [g for g in gold if g.document.id not in excluded_ids]
         tuned_on.append(
-            {"file": Path(path).name, "sha256": _sha256(Path(path)), "documents": len(kept), "excluded": len(gold) - len(kept)}
+            {
+                "file": Path(path).name,
+                "sha256": _sha256(Path(path)),
+                "documents": len(kept),
+                "excluded": len(gold) - len(kept),
+            }
         )
         docs.extend(kept)
     log.info("tuning on %d documents (%d ids excluded)", len(docs), len(excluded_ids))

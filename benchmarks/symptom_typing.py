@@ -19,7 +19,8 @@ import json
 from collections import Counter
 
 from kg.corpora import read_corpus
-from kg.lexicon import normalize, packaged_index
+from kg.ids import normalize
+from kg.lexicon import packaged_index
 from kg.ner.postprocess import TaggedSpan, type_symptoms
 from kg.vocab import load_lexicon
 

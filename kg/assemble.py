@@ -14,8 +14,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kg.lexicon import normalize
-from kg.linking import local_id
+from kg.ids import local_id, normalize
 from kg.privacy import scrub
 from kg.schema import GraphSchema
 from kg.types import Edge, Evidence, Mention, Node, QuarantineRecord, RelationMention
@@ -52,6 +51,15 @@ def canonical_pair(head: str, rel: str, tail: str, schema: GraphSchema) -> tuple
     if spec.symmetric and tail < head:
         return tail, head
     return head, tail
+
+
+def canonical_edges(edges: Sequence[Edge], schema: GraphSchema) -> list[Edge]:
+    """Order the ends of symmetric edges as text-mined edges are ordered, so both meet on one key."""
+    out = []
+    for e in edges:
+        head, tail = canonical_pair(e.head, e.type, e.tail, schema)
+        out.append(e if head == e.head else e.model_copy(update={"head": head, "tail": tail}))
+    return out
 
 
 def evidence_for(relation: RelationMention, schema: GraphSchema) -> Evidence:

@@ -275,16 +275,17 @@ def vocab_build(
     ),
 ) -> None:
     """Build the lexicon (dictionary NER) and the linking terminology from vocabularies and training corpora."""
+    from kg import terminology as term
     from kg import vocab
+    from kg.train.terminology import build_terminology
+    from kg.train.vocab import build_lexicon
 
-    stats = vocab.build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, ncbi_dir=ncbi_dir)
+    stats = build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, ncbi_dir=ncbi_dir)
     if terminology:
-        from kg import terminology as term
-
         files = [bc5cdr_dir / f for f in vocab.BC5CDR_FILES]
         files += [ncbi_dir / f for f in vocab.NCBI_FILES] if ncbi_dir else []
         target = (out.parent / "terminology.jsonl.gz") if out else term.DEFAULT_TERMINOLOGY_PATH
-        t = term.build_terminology(hetionet_dir, files, target)
+        t = build_terminology(hetionet_dir, files, target)
         stats = {"lexicon": stats, "terminology": {k: v for k, v in t.items() if k != "sources"}}
     typer.echo(json.dumps(stats, default=str))
 
@@ -298,7 +299,7 @@ def train_ner_cmd(
     ),
 ) -> None:
     """Train an NER model (accurate = MiniLM tagger, fast = spaCy CNN); writes weights + meta.json."""
-    from kg.ner.training import evaluate_model, load_train_config, train_ner
+    from kg.train.ner import evaluate_model, load_train_config, train_ner
 
     cfg = load_train_config(config, overrides or [])
     if evaluate_only:
@@ -317,7 +318,7 @@ def train_relations_cmd(
     ),
 ) -> None:
     """Train a relation model (DDI pair classifier or drug-disease document model); weights + meta.json."""
-    from kg.relex.training import evaluate_trained, load_rel_config, train_relations, update_metrics
+    from kg.train.relations import evaluate_trained, load_rel_config, train_relations, update_metrics
 
     cfg = load_rel_config(config, overrides or [])
     if evaluate_only:
@@ -337,7 +338,7 @@ def train_linker_cmd(
 ) -> None:
     """Train the candidate linker's reranker on dev mentions against a train-only terminology."""
     from kg.linking import DEFAULT_RERANKER_PATH
-    from kg.linking_train import train_reranker
+    from kg.train.linker import train_reranker
 
     meta = train_reranker(hetionet_dir, bc5cdr_dir, ncbi_dir, out or DEFAULT_RERANKER_PATH, seed=seed)
     typer.echo(json.dumps({"threshold": meta["threshold"], "dev_metrics": meta["dev_metrics"]}))
@@ -401,7 +402,7 @@ def eval_linking(
     ),
 ) -> None:
     """Linking accuracy on gold mentions, or end-to-end document-level concept P/R/F1; JSON last."""
-    from kg.evaluate import evaluate_linking
+    from kg.eval.entities import evaluate_linking
 
     seed_ids = None
     if hetionet_dir is not None:
@@ -474,7 +475,7 @@ def eval_relations(
     linker_name: str = typer.Option("candidates", "--linker", help="Linker registry name (end to end)."),
 ) -> None:
     """Relation P/R/F1 with the benchmark's measure; prints a report, then one JSON object as the last line."""
-    from kg.relex.evaluate import evaluate_relations
+    from kg.eval.relations import evaluate_relations
 
     if fmt == "ddi" and not gold_entities:
         raise typer.BadParameter("DDI 2013 is scored on its annotated candidate pairs: pass --gold-entities")
@@ -508,8 +509,8 @@ def eval_has_symptom(
     ),
 ) -> None:
     """HAS_SYMPTOM on held-out curated pairs vs co-occurrence and rules; a report, then one JSON object last."""
-    from kg.relex.symptom import evaluate_has_symptom
-    from kg.relex.training import load_rel_config
+    from kg.train.has_symptom import evaluate_has_symptom
+    from kg.train.relations import load_rel_config
 
     cfg = load_rel_config(config, overrides or [])
     report = evaluate_has_symptom(cfg, model)
@@ -563,7 +564,7 @@ def eval_ner(
     ),
 ) -> None:
     """Entity-level exact-match P/R/F1; prints a report, then one JSON object as the last line."""
-    from kg.evaluate import evaluate_ner
+    from kg.eval.entities import evaluate_ner
 
     mapping = {}
     for item in label_map or []:

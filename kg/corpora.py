@@ -2,7 +2,7 @@
 
 They turn gold annotations into documents plus gold entities in medkg's labels, for evaluation
 and training. Relations keep the corpus's own type names (``CID``, BioRED's ``Positive_Correlation``,
-DDI's ``mechanism``...); :mod:`kg.relex.labels` maps them to medkg relationship types.
+DDI's ``mechanism``...); :mod:`kg.relations.labels` maps them to medkg relationship types.
 """
 
 from __future__ import annotations

@@ -6,19 +6,13 @@ gets), so both agree on one normalization.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
-_QUOTES = re.compile(r"[\u2018\u2019\u201b`´]")
-_SPACE = re.compile(r"\s+")
-_POSSESSIVE = re.compile(r"'s\b")
-_EDGE_PUNCT = re.compile(r"^[\s\"'.,;:()\[\]]+|[\s\"'.,;:()\[\]]+$")
+from kg.ids import normalize
 
 #: Lower rank wins when one term has entries under several (label, source) pairs. Corpus Disease
 #: names (BC5CDR, NCBI-disease) beat HPO phenotype names, because HPO also lists diseases
@@ -37,15 +31,6 @@ SOURCE_RANK: dict[tuple[str, str], int] = {
     ("Drug", "bc5cdr"): 3,
 }
 DEFAULT_RANK = 9
-
-
-def normalize(text: str) -> str:
-    """Case-fold, unify dashes and quotes, drop possessive 's, squeeze spaces and edge punctuation."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _QUOTES.sub("'", _DASHES.sub("-", text)).lower()
-    text = _POSSESSIVE.sub("", text)
-    text = _SPACE.sub(" ", text)
-    return _EDGE_PUNCT.sub("", text)
 
 
 def variants(norm: str) -> list[str]:

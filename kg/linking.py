@@ -23,9 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from kg.artifacts import default_cache_dir
 from kg.chemnames import chemical_forms, formula_name
 from kg.hashing import file_sha256
-from kg.lexicon import LexiconIndex, normalize, packaged_index, variants
+from kg.ids import normalize
+from kg.lexicon import LexiconIndex, packaged_index, variants
 from kg.registry import Registry
 from kg.terminology import DEFAULT_TERMINOLOGY_PATH, LABEL_FAMILY, TermConcept, load_terminology
 from kg.types import Mention
@@ -34,12 +36,6 @@ logger = logging.getLogger(__name__)
 
 Linker = Callable[[list[Mention]], list[Mention]]
 LINKER_REGISTRY: Registry[Linker] = Registry("linker")
-
-
-def local_id(label: str, text: str, prefix: str = "MEDKG") -> str:
-    """The stable NIL id of an unlinked concept: the same label and normalized name give the same id."""
-    digest = hashlib.sha1(f"{label}|{normalize(text)}".encode()).hexdigest()[:12]
-    return f"{prefix}:{label}-{digest}"
 
 
 class LexiconLinker:
@@ -77,7 +73,7 @@ def _lexicon_linker(**params: object) -> LexiconLinker:
 # Stages: exact / normalized-variant match over vocabulary names and training-corpus names,
 # abbreviation expansion (the mention's long form), candidate generation by character 3-gram
 # TF-IDF nearest neighbours over every name of the mention's family, a logistic-regression
-# reranker over match features (trained on held-out mentions: ``kg.linking_train``) whose
+# reranker over match features (trained on held-out mentions: ``kg.train.linker``) whose
 # probability is the calibrated link score, composite-mention splitting, and NIL below a threshold.
 
 DEFAULT_RERANKER_PATH = Path(__file__).resolve().parent / "resources" / "linker_reranker.json"
@@ -299,19 +295,6 @@ def _tokens(text: str) -> set[str]:
 TFIDF_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (3, 3), "sublinear_tf": True, "max_df": 0.2}
 #: Layout version of the cached TF-IDF files; bump when :class:`_FamilyIndex` changes what it stores.
 TFIDF_CACHE_VERSION = 1
-
-
-def default_cache_dir() -> Path | None:
-    """Where fitted TF-IDF indexes are cached: ``$MEDKG_CACHE_DIR``, else the user cache dir.
-
-    The user cache dir is ``$XDG_CACHE_HOME/medkg`` (default ``~/.cache/medkg``).
-    ``MEDKG_CACHE_DIR=off`` (or ``none``, ``0``, ``false``) disables the cache.
-    """
-    env = os.environ.get("MEDKG_CACHE_DIR")
-    if env is not None and env.strip():
-        return None if env.strip().lower() in {"off", "none", "0", "false"} else Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "medkg"
 
 
 def tfidf_cache_key(names: list[str]) -> str:

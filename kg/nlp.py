@@ -9,12 +9,13 @@ import logging
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.types import Document, Sentence
+from kg.types import Document, EntityLabel, Mention, Sentence
 
 log = logging.getLogger(__name__)
 # scispaCy's abbreviation detector warns on every document whose global matcher is empty.
@@ -68,3 +69,28 @@ def analyze(document: Document) -> AnalyzedDocument:
         end = sent.end_char
         sentences.append(Sentence(doc_id=document.id, index=i, start=start, end=max(end, start)))
     return AnalyzedDocument(document=document, doc=doc, sentences=tuple(sentences))
+
+
+def make_mention(
+    analyzed: AnalyzedDocument,
+    start: int,
+    end: int,
+    label: str,
+    confidence: float,
+    extractor: str,
+    version: str,
+    long_form: str | None = None,
+) -> Mention:
+    """A :class:`Mention` for the character span ``[start, end)`` of an analyzed document."""
+    return Mention(
+        doc_id=analyzed.document.id,
+        sentence_index=analyzed.sentence_of(start).index,
+        start=start,
+        end=end,
+        text=analyzed.doc.text[start:end],
+        label=cast(EntityLabel, label),
+        confidence=min(1.0, max(0.0, confidence)),
+        extractor=extractor,
+        extractor_version=version,
+        long_form=long_form,
+    )

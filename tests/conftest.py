@@ -93,4 +93,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+@pytest.fixture(scope="session")
+def tiny_ddi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A DDI pair classifier trained on the tiny fixture (relations, training and evaluation tests)."""
+    from kg.train.relations import load_rel_config, train_relations
+
+    out = tmp_path_factory.mktemp("rel") / "ddi"
+    meta = train_relations(load_rel_config(FIXTURES / "relations" / "tiny_ddi.yaml", [f"out={out}"]))
+    return out, meta
+
+
 from tests.neo4j_fixture import neo4j_server  # noqa: E402,F401  (real Neo4j server fixture)

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kg.artifacts import default_cache_dir
 from kg.assemble import mention_node, node_id
 from kg.chemnames import chemical_forms, formula_name, strip_salt
+from kg.eval.entities import gold_queries
+from kg.ids import local_id
 from kg.linking import (
     FEATURES,
     CandidateIndex,
@@ -16,23 +19,15 @@ from kg.linking import (
     _FamilyIndex,
     candidate_features,
     coordination_key,
-    default_cache_dir,
-    local_id,
     lookup_keys,
     query_keys,
     split_composite,
     text_long_forms,
 )
-from kg.linking_train import gold_queries, heuristic_reranker
 from kg.schema import load_schema
-from kg.terminology import (
-    TermConcept,
-    Vocabularies,
-    assemble_terminology,
-    load_terminology,
-    read_vocabularies,
-    write_terminology,
-)
+from kg.terminology import TermConcept, Vocabularies, assemble_terminology, load_terminology
+from kg.train.linker import heuristic_reranker
+from kg.train.terminology import read_vocabularies, write_terminology
 from kg.types import Mention
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "linking"

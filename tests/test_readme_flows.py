@@ -7,7 +7,7 @@ the tests (``.ci/run`` runs the test command, which installs the same package); 
 
 The seeds are the real Hetionet files and HPO annotations, through ``MEDKG_CONFIG`` with
 ``seed.max_edges_per_type`` (a deterministic sample: every node, the small edge types whole, at most
-:data:`SEED_CAP` edges of each larger type) so that the flows fit CI; a full-seed run is recorded in
+:data:`SEED_CAP` edges of each larger type) and :data:`GNN_EPOCHS` so that the flows fit CI; a full-seed run is recorded in
 docs/benchmarks.md. Each block that passes is appended to ``$MEDKG_README_FLOWS_LOG``, which
 ``.ci/run`` compares with the README's blocks.
 """
@@ -31,6 +31,8 @@ from kg.store.neo4j import Neo4jStore
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 SEED_CAP = 3000
+#: Fewer GNN epochs than the default (60): the flows test what runs, not how well the GNN learns.
+GNN_EPOCHS = 15
 #: The install steps CI runs itself (the README's test command) before any test.
 INSTALL_STEPS = (re.compile(r"^python3 -m venv \.venv$"), re.compile(r"^\.venv/bin/pip install "))
 _BLOCK = re.compile(r"<!-- ([a-z0-9-]+) -->\s*\n```bash\n(.*?)```\s*\n<!-- /\1 -->", re.S)
@@ -122,7 +124,8 @@ def test_every_readme_command_block_is_between_markers():
 def workspace(tmp_path_factory) -> Path:
     ws = tmp_path_factory.mktemp("readme-user")
     (ws / ".venv").symlink_to(Path(sys.prefix))
-    (ws / "medkg.yaml").write_text(f"seed:\n  max_edges_per_type: {SEED_CAP}\n", encoding="utf-8")
+    config = f"seed:\n  max_edges_per_type: {SEED_CAP}\ngnn:\n  epochs: {GNN_EPOCHS}\n"
+    (ws / "medkg.yaml").write_text(config, encoding="utf-8")
     return ws
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.train.vocab import build_lexicon, meta_path_for
 from kg.vocab import (
     DEFAULT_LEXICON_PATH,
     CorpusMention,
@@ -14,10 +15,8 @@ from kg.vocab import (
     LexiconError,
     LexiconNotFoundError,
     assemble_lexicon,
-    build_lexicon,
     drop_reason,
     load_lexicon,
-    meta_path_for,
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

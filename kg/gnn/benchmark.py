@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from kg.artifacts import default_cache_dir
 from kg.config import REPO_ROOT, ConfigError, GnnConfig, SeedConfig, _resolve_env, read_yaml_with_overrides
-from kg.linking import default_cache_dir
 from kg.schema import GraphSchema, load_schema
 from kg.types import Edge, Node
 
@@ -154,7 +154,7 @@ def load_graph(source: GraphSource, schema: GraphSchema) -> tuple[list[Node], li
     Raises:
         ConfigError: the store or the Hetionet folder does not exist.
     """
-    from kg.pipeline import canonical_edges
+    from kg.assemble import canonical_edges
 
     t0 = time.perf_counter()
     source = GraphSource.model_validate(resolve_env(source.model_dump()))
@@ -167,7 +167,7 @@ def load_graph(source: GraphSource, schema: GraphSchema) -> tuple[list[Node], li
             nodes, edges = list(store.nodes()), list(store.edges())
         origin = f"store {source.store}"
     else:
-        from kg.lexicon import normalize
+        from kg.ids import normalize
         from kg.seed.hetionet import load_hetionet
         from kg.seed.hpo import load_hpo_annotations
 

@@ -59,7 +59,7 @@ def encode_texts(texts: Sequence[str], cache_dir: Path | None = None) -> np.ndar
         from transformers import AutoModel
         from transformers.utils import logging as hf_logging
 
-        from kg.ner.transformer import base_model_dir, load_tokenizer
+        from kg.encoders import base_model_dir, load_tokenizer
 
         t0 = time.perf_counter()
         hf_logging.set_verbosity_error()

@@ -13,8 +13,8 @@ from typing import Any
 import torch
 
 import kg
+from kg.artifacts import default_cache_dir
 from kg.config import GnnConfig
-from kg.linking import default_cache_dir
 from kg.schema import GraphSchema
 from kg.types import Edge, Hypothesis, Node
 

@@ -27,9 +27,9 @@ import torch
 from pydantic import Field
 
 import kg
+from kg.artifacts import MODELS_DIR, default_cache_dir
 from kg.config import REPO_ROOT, ConfigError, GnnConfig, read_yaml_with_overrides
 from kg.hashing import file_sha256
-from kg.linking import default_cache_dir
 from kg.schema import GraphSchema, load_schema
 
 from .benchmark import GraphSource, LinkPredEvalConfig, ModelSpec, _gnn_config, _pp, load_graph, resolve_env
@@ -50,7 +50,7 @@ from .train import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL_DIR = REPO_ROOT / "kg" / "resources" / "models" / "linkpred"
+DEFAULT_MODEL_DIR = MODELS_DIR / "linkpred"
 DEFAULT_TRAIN_CONFIG = REPO_ROOT / "configs" / "linkpred" / "default.yaml"
 MODEL_VERSION = "1.0.0"
 

@@ -7,42 +7,10 @@ stages). Register a trained model under a new name and select it with ``ner.name
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
+from kg.ner.base import NER_REGISTRY, NerExtractor
+from kg.nlp import make_mention
 
-from kg.nlp import AnalyzedDocument
-from kg.registry import Registry
-from kg.types import EntityLabel, Mention
-
-NerExtractor = Callable[[AnalyzedDocument], list[Mention]]
-
-
-def make_mention(
-    analyzed: AnalyzedDocument,
-    start: int,
-    end: int,
-    label: str,
-    confidence: float,
-    extractor: str,
-    version: str,
-    long_form: str | None = None,
-) -> Mention:
-    """A :class:`Mention` for the character span ``[start, end)`` of an analyzed document."""
-    return Mention(
-        doc_id=analyzed.document.id,
-        sentence_index=analyzed.sentence_of(start).index,
-        start=start,
-        end=end,
-        text=analyzed.doc.text[start:end],
-        label=cast(EntityLabel, label),
-        confidence=min(1.0, max(0.0, confidence)),
-        extractor=extractor,
-        extractor_version=version,
-        long_form=long_form,
-    )
-
-
-NER_REGISTRY: Registry[NerExtractor] = Registry("NER extractor")
+__all__ = ["NER_REGISTRY", "NerExtractor", "create_ner", "make_mention"]
 
 
 def create_ner(name: str, **params: object) -> NerExtractor:

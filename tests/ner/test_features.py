@@ -108,7 +108,12 @@ def test_active_heads_swap_in_a_convention() -> None:
 def test_gold_tags_fill_convention_heads_with_their_label() -> None:
     from kg.ner.transformer import Encoded, gold_tags
 
-    enc = Encoded(ids=[1, 2, 3], offsets=[(0, 5), (6, 10), (11, 15)], case=[0, 0, 0], gaz=[0, 0, 0],
-                  continuation=[False, False, False])
+    enc = Encoded(
+        ids=[1, 2, 3],
+        offsets=[(0, 5), (6, 10), (11, 15)],
+        case=[0, 0, 0],
+        gaz=[0, 0, 0],
+        continuation=[False, False, False],
+    )
     tags = gold_tags(enc, [(6, 15, "Symptom"), (0, 5, "Drug")], ["Drug", "Disease", "Disease@ncbi"])
     assert tags == [[1, 0, 0], [0, 1, 1], [0, 2, 2]]

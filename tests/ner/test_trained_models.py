@@ -39,7 +39,7 @@ NOTES_F1_FLOOR = {"accurate": 0.85, "fast": 0.85}
 
 @pytest.mark.parametrize("mode", MODES)
 def test_committed_model_measures_above_a_floor_on_annotated_notes(mode: str) -> None:
-    from kg.evaluate import evaluate_ner
+    from kg.eval.entities import evaluate_ner
 
     report = evaluate_ner(FIXTURES / "notes_annotated.jsonl", "jsonl", model=mode)
     assert report["n_docs"] == 8 and report["n_mentions"] > 50
@@ -125,7 +125,7 @@ def test_eval_labels_option_restricts_scoring() -> None:
 
 
 def test_missing_model_folder_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from kg.ner.transformer import ModelArtifactError
+    from kg.artifacts import ModelArtifactError
 
     with pytest.raises(ModelArtifactError, match="train one with `medkg train ner"):
         load_model(str(tmp_path))
@@ -155,7 +155,9 @@ def test_accurate_mode_is_an_agreement_ensemble_with_the_fast_model() -> None:
     # a keep threshold at the minimum confidence makes the partner irrelevant
     assert TrainedNer("accurate", keep_confidence=0.5).tag(texts) == alone.tag(texts)
     version = create_ner("accurate").version  # type: ignore[attr-defined]
-    assert version == f"{meta['version']}+fast.{json.loads((DEFAULT_MODELS['fast'] / 'meta.json').read_text())['version']}"
+    assert (
+        version == f"{meta['version']}+fast.{json.loads((DEFAULT_MODELS['fast'] / 'meta.json').read_text())['version']}"
+    )
 
 
 class _FixedTagger:

@@ -12,72 +12,28 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kg.corpora import GoldDocument, read_corpus
+from kg.corpora import read_corpus
+from kg.eval.entities import GoldQuery, gold_queries
 from kg.linking import (
     DEFAULT_RERANKER_PATH,
     FEATURES,
     CandidateIndex,
     CandidateLinker,
     Reranker,
-    text_long_forms,
 )
-from kg.terminology import assemble_terminology, corpus_curie, corpus_pairs, read_vocabularies
+from kg.terminology import assemble_terminology
+from kg.train.terminology import corpus_pairs, read_vocabularies
 
 logger = logging.getLogger(__name__)
 
 BC5CDR_TRAIN, BC5CDR_DEV = "CDR_TrainingSet.PubTator.txt", "CDR_DevelopmentSet.PubTator.txt"
 NCBI_TRAIN, NCBI_DEV = "NCBItrainset_corpus.txt", "NCBIdevelopset_corpus.txt"
-
-
-@dataclass(frozen=True)
-class GoldQuery:
-    """A gold mention to link: its text, label, abbreviation long form and gold CURIEs."""
-
-    doc_id: str
-    text: str
-    label: str
-    long_form: str | None
-    gold: tuple[str, ...]
-
-
-def gold_queries(docs: Iterable[GoldDocument]) -> tuple[list[GoldQuery], int]:
-    """The gold mentions of documents with the long forms found in each document.
-
-    Long forms: scispaCy's abbreviation detector, then :func:`kg.linking.text_long_forms` for
-    short forms it missed or whose long form it cut short (``contraceptives`` for ``combined oral
-    contraceptives (COCs)``); text only, never the gold annotations.
-
-    Returns:
-        ``(queries, n_nil)``: mentions with at least one id, and the count of mentions whose gold
-        id is ``-1`` (no concept; left out of accuracy, as in BioSyn's evaluation).
-    """
-    from kg.nlp import analyze
-
-    out: list[GoldQuery] = []
-    nil = 0
-    for gd in docs:
-        doc = analyze(gd.document).doc
-        long_forms = text_long_forms(gd.document.text)
-        for short in getattr(doc._, "abbreviations", []):
-            found, ours = str(short._.long_form), long_forms.get(str(short), "")
-            # scispaCy's long form, unless it is the tail of a longer one that the initials spell
-            if not (len(ours) > len(found) and ours.endswith(" " + found)):
-                long_forms[str(short)] = found
-        for e in gd.entities:
-            ids = tuple(corpus_curie(i) for i in e.ids if i != "-1")
-            if not ids:
-                nil += 1
-                continue
-            out.append(GoldQuery(gd.document.id, e.text, e.label, long_forms.get(e.text), ids))
-    return out, nil
 
 
 def training_examples(linker: CandidateLinker, queries: list[GoldQuery]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from kg.corpora import GoldDocument
-from kg.relex.labels import CORPUS_TYPES, head_of
+from kg.relations.labels import CORPUS_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _sentence_of(spans: Sequence[tuple[int, int]], start: int) -> int:
 
 def reldoc_from_gold(gold: GoldDocument) -> RelDoc:
     """A :class:`RelDoc` over the gold entities; concepts are the gold ids as CURIEs (``-1`` dropped)."""
-    from kg.terminology import corpus_curie
+    from kg.ids import corpus_curie
 
     text = gold.document.text
     spans = gold.sentences or sentence_spans(text)
@@ -117,7 +117,7 @@ def _rule_patterns(
     """The trigger patterns of the ``rules`` extractor for ``types`` (kept as data), used here as features."""
     import yaml
 
-    from kg.relations import PATTERNS_PATH
+    from kg.relations.rules import PATTERNS_PATH
 
     raw = yaml.safe_load(PATTERNS_PATH.read_text(encoding="utf-8"))
     pats = [
@@ -388,7 +388,7 @@ def candidates(
 # The model
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return np.asarray(e / e.sum(axis=1, keepdims=True))
@@ -482,27 +482,6 @@ class PairPrediction:
     disease_mention: int
 
 
-def _fit(x: Any, y: np.ndarray, n_classes: int, c: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial (or binary) L2 logistic regression; returns (coef (classes, features), intercept)."""
-    from sklearn.linear_model import LogisticRegression
-
-    coef = np.zeros((n_classes, x.shape[1]))
-    intercept = np.full(n_classes, -20.0)  # classes absent from the training data never win
-    present = np.unique(y)
-    if len(present) < 2:
-        intercept[int(present[0]) if len(present) else 0] = 0.0
-        return coef, intercept
-    lr = LogisticRegression(C=c, max_iter=2000, random_state=seed)
-    lr.fit(x, y)
-    if len(lr.classes_) == 2:
-        intercept[int(lr.classes_[0])] = 0.0
-        coef[int(lr.classes_[1])], intercept[int(lr.classes_[1])] = lr.coef_[0], lr.intercept_[0]
-    else:
-        for k, cls in enumerate(lr.classes_):
-            coef[int(cls)], intercept[int(cls)] = lr.coef_[k], lr.intercept_[k]
-    return coef, intercept
-
-
 def decide(cands: Sequence[Candidate], probs: np.ndarray, fallback: float | None) -> list[tuple[int, int]]:
     """(candidate index, class) decisions: argmax classes other than none, plus each document's
     best pair when the document has no decision and that pair's best non-none probability >= ``fallback``."""
@@ -518,14 +497,6 @@ def decide(cands: Sequence[Candidate], probs: np.ndarray, fallback: float | None
                 fired = [(best, 1 + int(probs[best, 1:].argmax()))]
         out.extend(fired)
     return out
-
-
-def _micro_f1(cands: Sequence[Candidate], probs: np.ndarray, gold: np.ndarray, fallback: float | None) -> float:
-    dec = decide(cands, probs, fallback)
-    tp = sum(1 for i, k in dec if gold[i] == k)
-    fp = len(dec) - tp
-    fn = int((gold != 0).sum()) - tp
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def _head_candidates(doc: RelDoc, head: Head, max_sentence_distance: int | None) -> list[Candidate]:
@@ -579,7 +550,7 @@ class DocLinearModel:
             cands = _head_candidates(doc, h, max_sentence_distance)
             if not cands:
                 continue
-            probs = _softmax(h.logits(cands))
+            probs = softmax(h.logits(cands))
             for i, k in decide(cands, probs, h.fallback if fallback else None):
                 c = cands[i]
                 best = max(c.mention_pairs, key=lambda mp: h.local_score(mp[2], k))
@@ -617,7 +588,7 @@ class DocLinearModel:
             ]
         if not cands:
             return []
-        probs = _softmax(h.logits(cands))
+        probs = softmax(h.logits(cands))
         out = []
         for c, row in zip(cands, probs, strict=True):
             if row[1] < min_probability:
@@ -649,7 +620,7 @@ class DocLinearModel:
             cands = _head_candidates(doc, h, max_sentence_distance)
             if not cands:
                 continue
-            probs = _softmax(h.logits(cands))
+            probs = softmax(h.logits(cands))
             for c, row in zip(cands, probs, strict=True):
                 if h.name == "cid":
                     if row[1] < row[0]:
@@ -688,7 +659,7 @@ class DocLinearModel:
     def load(cls, directory: Path) -> DocLinearModel:
         import gzip
 
-        from kg.ner.transformer import META_FILE, ModelArtifactError
+        from kg.artifacts import META_FILE, ModelArtifactError
 
         path = directory / MODEL_FILE
         if not path.is_file():
@@ -710,7 +681,7 @@ def gold_pairs(gold: GoldDocument, doc: RelDoc, classes: Sequence[str]) -> dict[
 
     Relations are undirected in BioRED: the order of the two ids is taken from the entities.
     """
-    from kg.terminology import corpus_curie
+    from kg.ids import corpus_curie
 
     drugs = {c for e in doc.ents if e.label in DRUG_LABELS for c in e.concepts}
     diseases = {c for e in doc.ents if e.label in DISEASE_LABELS for c in e.concepts}
@@ -724,188 +695,3 @@ def gold_pairs(gold: GoldDocument, doc: RelDoc, classes: Sequence[str]) -> dict[
         elif cb in drugs and ca in diseases:
             out[(cb, ca)] = t
     return out
-
-
-def train_linear(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], meta: dict[str, Any]) -> None:
-    """Train one head per configured head name (``data[].head``) and write the model into ``cfg.out``."""
-    params = dict(cfg.params)
-    c_raw = params.get("C", 0.5)
-    c_grid = [float(c) for c in (c_raw if isinstance(c_raw, list) else [c_raw])]
-    folds = int(params.get("folds", 5))
-    min_count = int(params.get("min_feature_count", 2))
-    use_priors = bool(params.get("priors", True))
-    mention_words = bool(params.get("mention_words", False))
-    grouped: dict[str, list[GoldDocument]] = defaultdict(list)
-    for spec, docs in corpora:
-        if spec.format != "pubtator":
-            raise ValueError(f"doc-linear trains on PubTator corpora, not {spec.format} ({spec.path})")
-        grouped[spec.head].extend(docs)
-    heads = []
-    head_meta = {}
-    for name, docs in grouped.items():
-        classes = ["none", *head_of(name)]
-        reldocs = [reldoc_from_gold(g) for g in docs]
-        labels = [gold_pairs(g, d, classes) for g, d in zip(docs, reldocs, strict=True)]
-        fold = [doc_fold(d.id, cfg.seed, folds) for d in reldocs]
-        # Leave-fold-out priors: a document's knowledge features never see its own labels.
-        fold_priors: list[Priors | None] = (
-            list(leave_fold_out_priors([(d, set(lab)) for d, lab in zip(reldocs, labels, strict=True)], fold, folds))
-            if use_priors
-            else [None] * folds
-        )
-        cands: list[Candidate] = []
-        cand_fold: list[int] = []
-        y: list[int] = []
-        for d, lab, f in zip(reldocs, labels, fold, strict=True):
-            for c in candidates(d, fold_priors[f], mention_words):
-                cands.append(c)
-                cand_fold.append(f)
-                y.append(classes.index(lab.get((c.drug, c.disease), "none")))
-        gold_arr = np.asarray(y)
-        missed = sum(len(lab) for lab in labels) - int((gold_arr != 0).sum())
-        counts = Counter(name for c in cands for name in c.features)
-        vocab = {f: j for j, f in enumerate(sorted(f for f, n in counts.items() if n >= min_count))}
-        log.info(
-            "head %s: %d documents, %d candidates (%s per class), %d gold pairs without a candidate, %d features",
-            name,
-            len(reldocs),
-            len(cands),
-            np.bincount(gold_arr, minlength=len(classes)).tolist(),
-            missed,
-            len(vocab),
-        )
-        head = Head(
-            name,
-            classes,
-            vocab,
-            np.zeros((len(classes), len(vocab))),
-            np.zeros(len(classes)),
-            mention_words=mention_words,
-        )
-        x = head.matrix(cands)
-        fold_arr = np.asarray(cand_fold)
-        # (C, none bias, fallback, F1): every setting is judged on out-of-fold predictions only.
-        best: tuple[float, float, float | None, float] = (c_grid[0], 0.0, None, -1.0)
-        oof_by_c = {}
-        for c_reg in c_grid:
-            oof = np.zeros((len(cands), len(classes)))
-            for k in range(folds):
-                tr, te = fold_arr != k, fold_arr == k
-                coef, icpt = _fit(x[tr], gold_arr[tr], len(classes), c_reg, cfg.seed)
-                oof[te] = np.asarray(x[te] @ coef.T) + icpt
-            c_best = -1.0
-            for off in [v / 4 for v in range(-8, 13)]:
-                z = oof.copy()
-                z[:, 0] += off
-                probs = _softmax(z)
-                for fb in [None, 0.05, 0.1, 0.2, 0.3]:
-                    f1 = _micro_f1(cands, probs, gold_arr, fb)
-                    c_best = max(c_best, f1)
-                    if f1 > best[3] + 1e-9:
-                        best = (c_reg, off, fb, f1)
-            oof_by_c[c_reg] = round(c_best, 4)
-            log.info("head %s: C %.3g out-of-fold micro F1 %.4f", name, c_reg, c_best)
-        c_reg = best[0]
-        head.coef, head.intercept = _fit(x, gold_arr, len(classes), c_reg, cfg.seed)
-        head.none_bias, head.fallback = best[1], best[2]
-        head.priors = (
-            build_priors(list(zip(reldocs, [set(lab) for lab in labels], strict=True))) if use_priors else None
-        )
-        # F1 of out-of-fold decisions over the candidates (gold pairs with no candidate excluded).
-        head.metrics = {"oof_candidate_micro_f1": round(best[3], 4), "folds": folds}
-        log.info("head %s: C %.3g, none bias %.2f, fallback %s, out-of-fold micro F1 %.4f", name, *best)
-        heads.append(head)
-        head_meta[name] = {
-            "classes": classes,
-            "documents": len(reldocs),
-            "candidates": len(cands),
-            "candidates_per_class": np.bincount(gold_arr, minlength=len(classes)).tolist(),
-            "gold_pairs_without_candidate": missed,
-            "features": len(vocab),
-            "C": c_reg,
-            "oof_micro_f1_by_C": oof_by_c,
-            "none_bias": best[1],
-            "fallback": best[2],
-            "oof_candidate_micro_f1": round(best[3], 4),
-        }
-    meta["heads"] = head_meta
-    DocLinearModel(heads, meta).save(cfg.out)
-
-
-# --------------------------------------------------------------------------------------------
-# Evaluation on PubTator corpora
-
-
-def evaluate_pubtator(
-    docs: list[GoldDocument],
-    model: DocLinearModel,
-    gold_entities: bool = True,
-    ner: str = "accurate",
-    linker: str = "candidates",
-) -> dict[str, Any]:
-    """Document-level Chemical–Disease pair P/R/F1 per medkg type (see :mod:`kg.relex.evaluate`)."""
-    present = {t for d in docs for t, _, _ in d.relations}
-    heads = [h.name for h in model.heads if set(h.classes[1:]) & present]
-    if not heads:
-        raise ValueError(
-            f"the corpus's relation types {sorted(present)} are not predicted by any head "
-            f"({', '.join(f'{h.name}: {h.classes[1:]}' for h in model.heads)})"
-        )
-    classes = sorted({c for h in model.heads if h.name in heads for c in h.classes[1:]})
-    pipeline = None if gold_entities else _EndToEnd(ner, linker)
-    gold: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-    pred: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-    for i, g in enumerate(docs, start=1):
-        gdoc = reldoc_from_gold(g)
-        for (a, b), t in gold_pairs(g, gdoc, classes).items():
-            gold[CORPUS_TYPES[t]].add((g.document.id, a, b))
-        doc = gdoc if pipeline is None else pipeline(g)
-        for p in model.predict(doc, heads):
-            if pipeline is None:
-                pred[p.type].add((g.document.id, p.drug, p.disease))
-            else:
-                # A predicted concept stands for every gold id among its equivalent ids.
-                drug_ids = {x for x in doc.concept_ids(p.drug)}
-                dis_ids = {x for x in doc.concept_ids(p.disease)}
-                for gd, a, b in gold[p.type]:
-                    if gd == g.document.id and a in drug_ids and b in dis_ids:
-                        pred[p.type].add((gd, a, b))
-                        break
-                else:
-                    pred[p.type].add((g.document.id, p.drug, p.disease))
-        if i % 100 == 0:
-            log.info("evaluated %d/%d documents", i, len(docs))
-    from kg.relex.evaluate import score_sets
-
-    report = score_sets(dict(gold), dict(pred))
-    report["heads"] = heads
-    return report
-
-
-class _EndToEnd:
-    """medkg's NER, assertion and linking on a corpus document, as a :class:`RelDoc`.
-
-    NIL mentions predict no concept (as in the end-to-end linking evaluation); concepts that
-    share an equivalent id are merged (:func:`kg.relex.extractor.reldoc_from_mentions`).
-    """
-
-    def __init__(self, ner: str, linker: str) -> None:
-        from kg import linking  # noqa: F401
-        from kg.assertion import default_annotator
-        from kg.linking import LINKER_REGISTRY
-        from kg.ner import create_ner
-
-        self.ner = create_ner(ner)
-        self.linker = LINKER_REGISTRY.create(linker)
-        self.assertion = default_annotator()
-
-    def __call__(self, gold: GoldDocument) -> RelDoc:
-        from kg.nlp import analyze
-        from kg.relex.extractor import reldoc_from_mentions
-
-        analyzed = analyze(gold.document)
-        mentions = self.linker(self.assertion(analyzed, self.ner(analyzed)))
-        doc, _ = reldoc_from_mentions(
-            analyzed, mentions, title_end=gold.title_end, split_assertion=False, linked_only=True
-        )
-        return doc

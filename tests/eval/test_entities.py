@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.corpora import CorpusError, read_corpus
-from kg.evaluate import evaluate_ner
+from kg.eval.entities import evaluate_ner
 from tests.conftest import FIXTURES
 
 TINY = FIXTURES / "pubtator" / "tiny.PubTator.txt"

@@ -212,7 +212,8 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
         },
     }
     if cfg.kind == "transformer":
-        from kg.ner.transformer import base_model_dir, save_tagger, train_tagger
+        from kg.encoders import base_model_dir
+        from kg.ner.transformer import save_tagger, train_tagger
 
         params = dict(cfg.params)
         max_tokens = int(params.pop("max_tokens", 254))
@@ -237,7 +238,7 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
 
         train_fast(docs, gazetteer_for, cfg, meta, all_names)
         meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
-    from kg.ner.transformer import META_FILE
+    from kg.artifacts import META_FILE
 
     (cfg.out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if cfg.evaluate:
@@ -249,8 +250,8 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
 
 def evaluate_model(cfg: NerTrainConfig, write: bool = False) -> dict[str, Any]:
     """Score the model in ``cfg.out`` on the config's evaluation corpora (optionally into its meta.json)."""
-    from kg.evaluate import evaluate_ner
-    from kg.ner.transformer import META_FILE, ModelArtifactError
+    from kg.artifacts import META_FILE, ModelArtifactError
+    from kg.eval.entities import evaluate_ner
 
     metrics = {}
     for spec in cfg.evaluate:

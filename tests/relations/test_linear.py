@@ -10,7 +10,7 @@ import pytest
 
 from kg.config import REPO_ROOT
 from kg.corpora import read_corpus
-from kg.relex.linear import (
+from kg.relations.linear import (
     DocLinearModel,
     Ent,
     Head,
@@ -20,8 +20,8 @@ from kg.relex.linear import (
     decide,
     leave_fold_out_priors,
 )
-from kg.relex.models import load_relation_model
-from kg.relex.training import load_rel_config, train_relations
+from kg.relations.models import load_relation_model
+from kg.train.relations import load_rel_config, train_relations
 
 REL = REPO_ROOT / "tests" / "fixtures" / "relations"
 
@@ -87,7 +87,8 @@ def test_priors_never_include_the_document_itself():
 
 
 def test_training_gives_each_document_the_priors_without_its_own_labels(monkeypatch, tmp_path: Path):
-    import kg.relex.linear as linear
+    import kg.relations.linear as linear
+    import kg.train.doc_linear as doc_linear
 
     seen: dict[str, list] = {}
     real_candidates = linear.candidates
@@ -96,7 +97,7 @@ def test_training_gives_each_document_the_priors_without_its_own_labels(monkeypa
         seen.setdefault(doc.id, []).append(priors)
         return real_candidates(doc, priors, *args, **kwargs)
 
-    monkeypatch.setattr(linear, "candidates", recording)
+    monkeypatch.setattr(doc_linear, "candidates", recording)  # the name training calls
     cfg = load_rel_config(REL / "tiny_linear.yaml", [f"out={tmp_path}", "evaluate=[]"])
     train_relations(cfg)
     folds = int(cfg.params["folds"])
@@ -164,7 +165,7 @@ def test_training_on_the_fixture_writes_a_small_artifact_with_metadata(tiny_mode
 
 def test_the_trained_model_fits_its_training_documents_and_reloads_identically(tiny_model):
     out, _ = tiny_model
-    from kg.relex.linear import gold_pairs, reldoc_from_gold
+    from kg.relations.linear import gold_pairs, reldoc_from_gold
 
     model = DocLinearModel.load(out)
     assert isinstance(load_relation_model(str(out)), DocLinearModel)

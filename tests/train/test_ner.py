@@ -10,8 +10,8 @@ import pytest
 from kg.config import REPO_ROOT, ConfigError
 from kg.corpora import read_corpus
 from kg.ner import create_ner
-from kg.ner.training import load_train_config, train_ner
 from kg.nlp import analyze
+from kg.train.ner import load_train_config, train_ner
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 TRAIN_FILE = FIXTURES / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
@@ -83,7 +83,7 @@ def test_bf16_inference_matches_fp32(tiny_accurate: tuple[Path, dict]) -> None:
 
 
 def test_corpus_heads_follow_the_config(tmp_path: Path) -> None:
-    from kg.ner.training import corpus_heads, model_heads
+    from kg.train.ner import corpus_heads, model_heads
 
     cfg = load_train_config(FIXTURES / "ner" / "tiny_accurate.yaml", [f"out={tmp_path / 'm'}"])
     assert [corpus_heads(s) for s in cfg.data] == [("Drug", "Disease"), ("Disease", "Disease@ncbi")]

@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.config import REPO_ROOT
-from kg.relex.evaluate import prf, score_sets
+from kg.eval.relations import score_sets
+from kg.metrics import prf
 
 REL = REPO_ROOT / "tests" / "fixtures" / "relations"
 NOTES = REPO_ROOT / "tests" / "fixtures" / "notes_annotated.jsonl"

@@ -30,7 +30,7 @@ def _concepts() -> list[TermConcept]:
 
 
 def test_curated_pairs_from_a_tiny_curated_set():
-    from kg.relex.symptom import ConceptIndex, curated_concept_pairs
+    from kg.train.has_symptom import ConceptIndex, curated_concept_pairs
 
     index = ConceptIndex.build(_concepts())
     annotations = [
@@ -49,7 +49,7 @@ def test_curated_pairs_from_a_tiny_curated_set():
 
 
 def test_knowledge_tsv_errors_name_file_and_line(tmp_path):
-    from kg.relex.symptom import read_knowledge_tsv
+    from kg.train.has_symptom import read_knowledge_tsv
 
     bad = tmp_path / "k.tsv"
     bad.write_text("# header\nOMIM:1\tX\tHP:1\nOMIM:2 only\n", encoding="utf-8")
@@ -59,7 +59,7 @@ def test_knowledge_tsv_errors_name_file_and_line(tmp_path):
 
 @pytest.mark.parametrize("by", ["pair", "disease"])
 def test_heldout_split_is_stable_and_by_key(by):
-    from kg.relex.symptom import in_heldout_pairs
+    from kg.train.has_symptom import in_heldout_pairs
 
     pairs = [(f"MESH:D{i}", f"MESH:S{j}") for i in range(40) for j in range(10)]
     held = {p: in_heldout_pairs(*p, 0.3, 13, by) for p in pairs}
@@ -74,7 +74,7 @@ def test_heldout_split_is_stable_and_by_key(by):
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    from kg.relex.training import load_rel_config, train_relations
+    from kg.train.relations import load_rel_config, train_relations
 
     out = tmp_path_factory.mktemp("hs") / "model"
     meta = train_relations(load_rel_config(CFG, [f"out={out}"]))
@@ -82,8 +82,8 @@ def tiny_model(tmp_path_factory):
 
 
 def test_pair_split_never_puts_a_heldout_pair_in_training(monkeypatch, tmp_path):
-    from kg.relex import symptom
-    from kg.relex.training import load_rel_config, train_relations
+    from kg.train import has_symptom as symptom
+    from kg.train.relations import load_rel_config, train_relations
 
     seen: list = []
     real = symptom.fit_head
@@ -103,7 +103,7 @@ def test_pair_split_never_puts_a_heldout_pair_in_training(monkeypatch, tmp_path)
 
 
 def test_training_on_the_tiny_fixture_writes_model_and_meta(tiny_model):
-    from kg.relex.models import load_relation_model
+    from kg.relations.models import load_relation_model
 
     out, meta = tiny_model
     disk = json.loads((out / "meta.json").read_text(encoding="utf-8"))
@@ -122,8 +122,8 @@ def test_training_on_the_tiny_fixture_writes_model_and_meta(tiny_model):
 
 
 def test_heldout_scores_and_baselines():
-    from kg.relex.linear import Candidate, PairKind
-    from kg.relex.symptom import HEAD, TYPE, fit_head, score_heldout
+    from kg.relations.linear import Candidate, PairKind
+    from kg.train.has_symptom import HEAD, TYPE, fit_head, score_heldout
 
     def cand(i: int, word: str) -> Candidate:
         return Candidate(f"d{i}", f"MESH:D{i}", f"MESH:S{i}", {"bias": 1.0, f"sent:bw={word}": 1.0}, [(0, 1, [])])
@@ -160,7 +160,7 @@ def test_eval_has_symptom_prints_json_last(tiny_model):
 
 @pytest.fixture(scope="module")
 def extractor(schema):
-    from kg.relex.extractor import TrainedRelationExtractor
+    from kg.relations.extractor import TrainedRelationExtractor
 
     return TrainedRelationExtractor(schema, ddi=None)
 
@@ -229,7 +229,7 @@ def test_negated_symptom_is_kept_with_its_status(extractor):
 
 
 def test_rules_are_the_fallback_only_when_the_model_is_missing(schema, tmp_path: Path):
-    from kg.relex.extractor import TrainedRelationExtractor
+    from kg.relations.extractor import TrainedRelationExtractor
 
     fallback = TrainedRelationExtractor(schema, ddi=None, has_symptom=str(tmp_path / "missing"))
     assert fallback.hs is None and "HAS_SYMPTOM" in fallback.rules_for
@@ -243,8 +243,8 @@ def test_rules_are_the_fallback_only_when_the_model_is_missing(schema, tmp_path:
 
 
 def test_drug_in_the_sentence_is_a_context_feature():
-    from kg.relex.linear import Ent, RelDoc, candidates
-    from kg.relex.symptom import KIND
+    from kg.relations.linear import Ent, RelDoc, candidates
+    from kg.train.has_symptom import KIND
 
     text = "Patient with epilepsy on carbamazepine reports dizziness. Epilepsy with seizures."
     ents = [

@@ -24,10 +24,10 @@ There is no gold disease–symptom corpus here, so labels come from curated know
   cross-validation folds that tune C and the decision bias are also drawn by pair hash, so the
   tuning imitates unseen pairs.
 
-The model is a :class:`kg.relex.linear.Head` (logistic regression over the same pair features as
+The model is a :class:`kg.relations.linear.Head` (logistic regression over the same pair features as
 the drug–disease model, with the HAS_SYMPTOM trigger patterns of the rules as features; the
 knowledge priors are off, since here they would copy the label), saved as a
-:class:`~kg.relex.linear.DocLinearModel` with one head ``has_symptom``.
+:class:`~kg.relations.linear.DocLinearModel` with one head ``has_symptom``.
 
 Pure core: :func:`curated_concept_pairs`, :func:`in_heldout_pairs`, :func:`typed_reldoc`,
 :func:`label_candidates`, :func:`fit_head`, :func:`score_heldout`. Thin shell:
@@ -48,8 +48,11 @@ from typing import Any
 import numpy as np
 
 from kg.corpora import GoldDocument
-from kg.relex.linear import Candidate, Ent, Head, PairKind, RelDoc, _fit, _softmax, candidates, sentence_spans
-from kg.terminology import TermConcept, corpus_curie
+from kg.ids import corpus_curie
+from kg.metrics import prf
+from kg.relations.linear import Candidate, Ent, Head, PairKind, RelDoc, candidates, sentence_spans, softmax
+from kg.terminology import TermConcept
+from kg.train.doc_linear import fit_softmax
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +280,7 @@ def fit_head(
             tr, te = fold != k, fold == k
             if not te.any():
                 continue
-            coef, icpt = _fit(x[tr], y[tr], 2, c_reg, seed)
+            coef, icpt = fit_softmax(x[tr], y[tr], 2, c_reg, seed)
             oof[te] = np.asarray(x[te] @ coef.T) + icpt
         margin = oof[:, 1] - oof[:, 0]
         c_best = -1.0
@@ -289,7 +292,7 @@ def fit_head(
                 best = (c_reg, off, f1)
         by_c[str(c_reg)] = round(c_best, 4)
         log.info("has_symptom: C %.3g out-of-fold F1 %.4f", c_reg, c_best)
-    head.coef, head.intercept = _fit(x, y, 2, best[0], seed)
+    head.coef, head.intercept = fit_softmax(x, y, 2, best[0], seed)
     head.none_bias = best[1]
     head.metrics = {
         "C": best[0],
@@ -311,8 +314,6 @@ def _auroc(scores: np.ndarray, y: np.ndarray) -> float | None:
 
 
 def _prf(pred: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    from kg.relex.evaluate import prf
-
     tp = int((pred & (y == 1)).sum())
     return prf(tp, int((pred & (y == 0)).sum()), int((~pred & (y == 1)).sum())) | {"predicted": int(pred.sum())}
 
@@ -328,7 +329,7 @@ def score_heldout(cands: Sequence[Candidate], y: np.ndarray, head: Head, rule_fi
         head: The trained head.
         rule_fires: Whether the ``rules`` extractor finds HAS_SYMPTOM for the candidate.
     """
-    probs = _softmax(head.logits(cands)) if cands else np.zeros((0, 2))
+    probs = softmax(head.logits(cands)) if cands else np.zeros((0, 2))
     pred = probs[:, 1] > probs[:, 0]
     cooc = np.ones(len(cands), dtype=bool)
     report: dict[str, Any] = _prf(pred, y)
@@ -499,7 +500,7 @@ def _setup(cfg: Any, corpora: Sequence[tuple[Any, list[GoldDocument]]]) -> tuple
 
 def train_has_symptom(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], meta: dict[str, Any]) -> None:
     """Train the distantly supervised ``has_symptom`` head on the train pairs and write it into ``cfg.out``."""
-    from kg.relex.linear import DocLinearModel
+    from kg.relations.linear import DocLinearModel
 
     params = dict(cfg.params)
     c_raw = params.get("C", 0.25)
@@ -529,9 +530,8 @@ def train_has_symptom(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], m
 
 def rule_fires(docs: Mapping[str, RelDoc], cands: Sequence[Candidate]) -> np.ndarray:
     """Whether the ``rules`` extractor finds HAS_SYMPTOM between the candidate's two concepts."""
-    from kg.ner import make_mention
-    from kg.nlp import analyze
-    from kg.relations import RuleRelationExtractor
+    from kg.nlp import analyze, make_mention
+    from kg.relations.rules import RuleRelationExtractor
     from kg.schema import load_schema
     from kg.types import Document
 
@@ -553,7 +553,7 @@ def rule_fires(docs: Mapping[str, RelDoc], cands: Sequence[Candidate]) -> np.nda
 def evaluate_has_symptom(cfg: Any, model: str | Path | None = None) -> dict[str, Any]:
     """P/R/F1 on the held-out pairs of ``cfg`` (the model's recorded split) against both baselines."""
     from kg.corpora import read_corpus
-    from kg.relex.models import load_relation_model
+    from kg.relations.models import load_relation_model
 
     dd = load_relation_model(model or cfg.out)
     split = dd.meta.get("pair_split", {})

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from kg.corpora import GoldDocument, GoldEntity
-from kg.relex.transformer import PairInput
+from kg.relations.transformer import PairInput
 
 _LIST_GAP = re.compile(r"^[\s,;/()\[\]]*$")
 

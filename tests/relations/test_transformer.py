@@ -8,9 +8,10 @@ import pytest
 
 from kg.config import REPO_ROOT
 from kg.corpora import read_corpus
-from kg.ner.transformer import load_tokenizer
-from kg.relex.candidates import ddi_pairs, filter_reason
-from kg.relex.transformer import E1_START, E2_START, PairInput, encode_pair, tune_none_bias
+from kg.encoders import load_tokenizer
+from kg.relations.candidates import ddi_pairs, filter_reason
+from kg.relations.transformer import E1_START, E2_START, PairInput, encode_pair
+from kg.train.pair_classifier import tune_none_bias
 
 REL = REPO_ROOT / "tests" / "fixtures" / "relations"
 
@@ -89,8 +90,8 @@ def test_training_on_the_ddi_fixture_writes_float16_weights_without_word_embeddi
 
 
 def test_the_trained_classifier_reloads_and_gives_probabilities(tiny_ddi):
-    from kg.relex.models import load_relation_model
-    from kg.relex.transformer import PairClassifier
+    from kg.relations.models import load_relation_model
+    from kg.relations.transformer import PairClassifier
 
     out, _ = tiny_ddi
     clf = load_relation_model(str(out))

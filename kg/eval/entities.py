@@ -6,23 +6,21 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kg.assertion import default_annotator
-from kg.corpora import read_corpus
+from kg.corpora import GoldDocument, read_corpus
+from kg.ids import corpus_curie
+from kg.linking import text_long_forms
+from kg.metrics import prf
 from kg.ner import create_ner
 from kg.nlp import analyze
 
 log = logging.getLogger(__name__)
 #: Predicted labels scored as a corpus label (BC5CDR / NCBI-disease Disease includes symptoms).
 _EVAL_LABEL = {"Symptom": "Disease"}
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
 
 
 def evaluate_ner(
@@ -78,8 +76,8 @@ def evaluate_ner(
     elapsed = time.monotonic() - started
     labels = sorted(set(tp) | set(fp) | set(fn))
     report: dict[str, Any] = {
-        **_prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
-        "per_label": {lab: _prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
+        **prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
+        "per_label": {lab: prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
         "n_docs": len(docs),
         "n_mentions": sum(tp.values()) + sum(fn.values()),
         "docs_per_second": round(len(docs) / elapsed, 2) if elapsed else None,
@@ -92,7 +90,7 @@ def evaluate_ner(
 
 
 def _gold_ids(ids: Iterable[str]) -> set[str]:
-    from kg.terminology import corpus_curie
+    from kg.ids import corpus_curie
 
     return {corpus_curie(i) for i in ids if i != "-1"}
 
@@ -137,7 +135,6 @@ def evaluate_linking(
             of them is reported (``seed_landing``).
     """
     from kg.linking import LINKER_REGISTRY, CandidateLinker
-    from kg.linking_train import gold_queries
 
     docs = read_corpus(corpus, fmt)
     link = LINKER_REGISTRY.create(linker)
@@ -229,8 +226,8 @@ def evaluate_linking(
         labels = sorted(set(tp) | set(fn))
         report |= {
             "ner": ner,
-            **_prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
-            "per_label": {lab: _prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
+            **prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
+            "per_label": {lab: prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
             "linked_mentions": linked,
         }
         if seed_ids is not None:
@@ -243,3 +240,46 @@ def evaluate_linking(
             }
     report["seconds"] = round(time.monotonic() - started, 1)
     return report
+
+
+@dataclass(frozen=True)
+class GoldQuery:
+    """A gold mention to link: its text, label, abbreviation long form and gold CURIEs."""
+
+    doc_id: str
+    text: str
+    label: str
+    long_form: str | None
+    gold: tuple[str, ...]
+
+
+def gold_queries(docs: Iterable[GoldDocument]) -> tuple[list[GoldQuery], int]:
+    """The gold mentions of documents with the long forms found in each document.
+
+    Long forms: scispaCy's abbreviation detector, then :func:`kg.linking.text_long_forms` for
+    short forms it missed or whose long form it cut short (``contraceptives`` for ``combined oral
+    contraceptives (COCs)``); text only, never the gold annotations.
+
+    Returns:
+        ``(queries, n_nil)``: mentions with at least one id, and the count of mentions whose gold
+        id is ``-1`` (no concept; left out of accuracy, as in BioSyn's evaluation).
+    """
+    from kg.nlp import analyze
+
+    out: list[GoldQuery] = []
+    nil = 0
+    for gd in docs:
+        doc = analyze(gd.document).doc
+        long_forms = text_long_forms(gd.document.text)
+        for short in getattr(doc._, "abbreviations", []):
+            found, ours = str(short._.long_form), long_forms.get(str(short), "")
+            # scispaCy's long form, unless it is the tail of a longer one that the initials spell
+            if not (len(ours) > len(found) and ours.endswith(" " + found)):
+                long_forms[str(short)] = found
+        for e in gd.entities:
+            ids = tuple(corpus_curie(i) for i in e.ids if i != "-1")
+            if not ids:
+                nil += 1
+                continue
+            out.append(GoldQuery(gd.document.id, e.text, e.label, long_forms.get(e.text), ids))
+    return out, nil

@@ -8,7 +8,7 @@ import pytest
 from kg.assemble import EvidenceRow, aggregate_edge, evidence_for
 from kg.nlp import analyze
 from kg.relations import RELATION_REGISTRY
-from kg.relex.extractor import TrainedRelationExtractor
+from kg.relations.extractor import TrainedRelationExtractor
 from kg.types import Document, Mention
 
 CONCEPTS = {
@@ -113,7 +113,7 @@ def test_a_negation_cue_between_the_arguments_negates_the_relation(extractor, mo
     assert found[("penicillin", "CAUSES", "rash")].assertion == "negated"
     text = "The rash was not due to penicillin."
     # Whatever the model's score, a relation across "not" is kept only as negated evidence.
-    from kg.relex.linear import PairPrediction
+    from kg.relations.linear import PairPrediction
 
     fake = [PairPrediction("p", "r", "cid", "CID", "CAUSES", 0.9, 1, 0)]
     monkeypatch.setattr(extractor.dd, "clinical", lambda doc, max_sentence_distance=0: fake)
@@ -196,7 +196,7 @@ def test_ddi_none_gives_no_interaction(extractor, monkeypatch):
 
 
 def test_a_ddi_model_whose_classes_the_schema_lacks_is_refused(schema):
-    from kg.relex.extractor import _check_ddi_classes
+    from kg.relations.extractor import _check_ddi_classes
     from kg.schema import SchemaError
 
     _check_ddi_classes(DDI_CLASSES, schema, "m")

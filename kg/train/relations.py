@@ -2,13 +2,13 @@
 
 Two kinds:
 
-* ``pair-transformer`` (task ``ddi``): the MiniLM pair classifier of :mod:`kg.relex.transformer`
+* ``pair-transformer`` (task ``ddi``): the MiniLM pair classifier of :mod:`kg.relations.transformer`
   over the sentence-level candidate pairs of DDI 2013 (negative-instance filtering of
-  :mod:`kg.relex.candidates`, optional negative subsampling).
+  :mod:`kg.relations.candidates`, optional negative subsampling).
 * ``distant-linear`` (task ``has-symptom``): the distantly supervised Disease -> Symptom head of
-  :mod:`kg.relex.symptom` (labels from curated HPO / Hetionet knowledge, scored on held-out pairs).
+  :mod:`kg.train.has_symptom` (labels from curated HPO / Hetionet knowledge, scored on held-out pairs).
 * ``doc-linear`` (task ``drug-disease``): the document-level feature model of
-  :mod:`kg.relex.linear`, one binary head per corpus relation type (BC5CDR ``CID``, BioRED
+  :mod:`kg.relations.linear`, one binary head per corpus relation type (BC5CDR ``CID``, BioRED
   ``Positive_Correlation`` / ``Negative_Correlation`` / ``Association``).
 
 A share of the training documents (``holdout``, chosen by a seeded hash of the document id) is
@@ -168,11 +168,11 @@ def train_relations(cfg: RelTrainConfig) -> dict[str, Any]:
     if cfg.kind == "pair-transformer":
         _train_ddi(cfg, corpora, meta)
     elif cfg.kind == "distant-linear":
-        from kg.relex.symptom import train_has_symptom
+        from kg.train.has_symptom import train_has_symptom
 
         train_has_symptom(cfg, corpora, meta)
     else:
-        from kg.relex.linear import train_linear
+        from kg.train.doc_linear import train_linear
 
         train_linear(cfg, corpora, meta)
     meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
@@ -185,7 +185,7 @@ def train_relations(cfg: RelTrainConfig) -> dict[str, Any]:
 
 
 def _write_meta(out: Path, meta: dict[str, Any]) -> None:
-    from kg.ner.transformer import META_FILE
+    from kg.artifacts import META_FILE
 
     out.mkdir(parents=True, exist_ok=True)
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -193,10 +193,10 @@ def _write_meta(out: Path, meta: dict[str, Any]) -> None:
 
 def evaluate_trained(cfg: RelTrainConfig) -> dict[str, Any]:
     """Score the model in ``cfg.out`` on the config's evaluation corpora (gold entities)."""
-    from kg.relex.evaluate import evaluate_relations
+    from kg.eval.relations import evaluate_relations
 
     if cfg.kind == "distant-linear":
-        from kg.relex.symptom import evaluate_has_symptom
+        from kg.train.has_symptom import evaluate_has_symptom
 
         report = evaluate_has_symptom(cfg)
         log.info("held-out pairs: F1 %.4f (P %.4f, R %.4f)", report["f1"], report["precision"], report["recall"])
@@ -211,7 +211,7 @@ def evaluate_trained(cfg: RelTrainConfig) -> dict[str, Any]:
 
 def update_metrics(cfg: RelTrainConfig, metrics: dict[str, Any]) -> dict[str, Any]:
     """Write re-scored ``metrics`` into the model's ``meta.json``; returns them."""
-    from kg.ner.transformer import META_FILE, ModelArtifactError
+    from kg.artifacts import META_FILE, ModelArtifactError
 
     path = cfg.out / META_FILE
     if not path.is_file():
@@ -230,14 +230,9 @@ def _train_ddi(
 
     import numpy as np
 
-    from kg.relex.candidates import ddi_pairs
-    from kg.relex.transformer import (
-        PairClassifier,
-        base_model_sha,
-        save_pair_classifier,
-        train_pair_classifier,
-        tune_none_bias,
-    )
+    from kg.relations.candidates import ddi_pairs
+    from kg.relations.transformer import PairClassifier, base_model_sha
+    from kg.train.pair_classifier import save_pair_classifier, train_pair_classifier, tune_none_bias
 
     params = dict(cfg.params)
     blind = bool(params.pop("blind", True))

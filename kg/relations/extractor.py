@@ -1,15 +1,15 @@
 """The ``trained`` relation extractor: the trained models as a pipeline stage, assertion-aware.
 
 * Drug–Disease/Symptom (``TREATS``, ``CAUSES``): the document-level model of
-  :mod:`kg.relex.linear` over the linked mentions, with its clinical decision rule
-  (:meth:`~kg.relex.linear.DocLinearModel.clinical`: CAUSES from the CID head, TREATS from the
+  :mod:`kg.relations.linear` over the linked mentions, with its clinical decision rule
+  (:meth:`~kg.relations.linear.DocLinearModel.clinical`: CAUSES from the CID head, TREATS from the
   BioRED head's Negative_Correlation); a concept pair's evidence is its best-scoring
   mention pair and that pair's sentence (or the sentences spanning a cross-sentence pair).
 * Drug–Drug (``INTERACTS_WITH``): the DDI pair classifier over the sentence-level drug pairs
   that pass the negative filter; confidence = 1 - P(none), ``subtype`` = the most likely DDI 2013
   class (mechanism, effect, advise, int).
 * Disease–Symptom (``HAS_SYMPTOM``): the distantly supervised ``has_symptom`` head of
-  :mod:`kg.relex.symptom` (a :class:`~kg.relex.linear.DocLinearModel` over Disease -> Symptom
+  :mod:`kg.train.has_symptom` (a :class:`~kg.relations.linear.DocLinearModel` over Disease -> Symptom
   pairs) with its decision bias tuned on out-of-fold training pairs; confidence = P(HAS_SYMPTOM).
   In notes a pair is asserted when P(HAS_SYMPTOM) >= ``has_symptom_min_confidence`` (0.1): the
   decision tuned on abstracts, whose curated labels miss most common-disease pairs, fires on almost
@@ -35,14 +35,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
-from kg.corpora import GoldDocument
 from kg.nlp import AnalyzedDocument
-from kg.relex.linear import DISEASE_LABELS, DRUG_LABELS, Ent, RelDoc
-from kg.relex.transformer import PairInput
+from kg.relations.linear import DISEASE_LABELS, DRUG_LABELS, Ent, RelDoc
+from kg.relations.transformer import PairInput
 from kg.schema import GraphSchema
 from kg.types import Mention, RelationMention
 
@@ -139,9 +136,9 @@ class TrainedRelationExtractor:
         max_sentence_distance: int | None = 0,
         fallback: bool = False,
     ) -> None:
-        from kg.ner.transformer import ModelArtifactError
-        from kg.relations import RuleRelationExtractor
-        from kg.relex.models import load_relation_model
+        from kg.artifacts import ModelArtifactError
+        from kg.relations.models import load_relation_model
+        from kg.relations.rules import RuleRelationExtractor
 
         self.schema = schema
         self.dd = load_relation_model(drug_disease)
@@ -224,7 +221,7 @@ class TrainedRelationExtractor:
 
     def _ddi(self, analyzed: AnalyzedDocument, drugs: list[Mention]) -> list[tuple[Mention, Mention, float, str]]:
         """(drug, drug, 1 - P(none), most likely DDI class) of each same-sentence pair the model calls an interaction."""
-        from kg.relex.candidates import filter_reason
+        from kg.relations.candidates import filter_reason
 
         assert self.ddi is not None
         text = analyzed.document.text
@@ -257,56 +254,12 @@ class TrainedRelationExtractor:
 
 def _check_ddi_classes(classes: Sequence[str], schema: GraphSchema, model: str) -> None:
     """Every class of the DDI model but ``none`` must map to INTERACTS_WITH and be one of its schema subtypes."""
-    from kg.relex.labels import CORPUS_TYPES
+    from kg.relations.labels import CORPUS_TYPES
     from kg.schema import SchemaError
 
     if not classes or classes[0] != "none":
         raise SchemaError(f"DDI model {model}: class 0 must be 'none', got classes {list(classes)}")
     for c in classes[1:]:
         if CORPUS_TYPES.get(c) != "INTERACTS_WITH":
-            raise SchemaError(f"DDI model {model}: class {c!r} does not map to INTERACTS_WITH (kg/relex/labels.py)")
+            raise SchemaError(f"DDI model {model}: class {c!r} does not map to INTERACTS_WITH (kg/relations/labels.py)")
         schema.check_subtype("INTERACTS_WITH", c, f"DDI model {model}")
-
-
-def evaluate_notes(
-    docs: list[GoldDocument], gold_entities: bool = True, ner: str = "accurate", linker: str = "candidates"
-) -> dict[str, Any]:
-    """Annotated clinical notes: document-level (head text, type, tail text) P/R/F1 of asserted relations."""
-    from kg import linking  # noqa: F401
-    from kg.assertion import default_annotator
-    from kg.linking import LINKER_REGISTRY
-    from kg.ner import create_ner, make_mention
-    from kg.nlp import analyze
-    from kg.relex.evaluate import score_sets
-    from kg.schema import load_schema
-
-    schema = load_schema()
-    extractor = TrainedRelationExtractor(schema)
-    link = LINKER_REGISTRY.create(linker)
-    ner_model = None if gold_entities else create_ner(ner)
-    annotator = default_annotator()
-    gold: dict[str, set[tuple[str, str, str, str]]] = {}
-    pred: dict[str, set[tuple[str, str, str, str]]] = {}
-    n_rel: Counter[str] = Counter()
-    for g in docs:
-        analyzed = analyze(g.document)
-        for t, h, tl in g.relations:
-            head, tail = g.entities[int(h)], g.entities[int(tl)]
-            gold.setdefault(t, set()).add((g.document.id, head.text.lower(), t, tail.text.lower()))
-        if gold_entities:
-            mentions = [
-                make_mention(analyzed, e.start, e.end, e.label, 1.0, "gold", "0").model_copy(
-                    update={"assertion": e.assertion or "present"}
-                )
-                for e in g.entities
-            ]
-        else:
-            assert ner_model is not None
-            mentions = annotator(analyzed, ner_model(analyzed))
-        for r in extractor(analyzed, link(mentions)):
-            n_rel[r.type] += 1
-            if r.asserted:
-                pred.setdefault(r.type, set()).add((g.document.id, r.head.text.lower(), r.type, r.tail.text.lower()))
-    report = score_sets(gold, pred)
-    report["relations_found"] = dict(n_rel)
-    return report

@@ -7,9 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kg.ner.transformer import META_FILE, ModelArtifactError
+from kg.artifacts import META_FILE, MODELS_DIR, ModelArtifactError
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "resources" / "models"
 #: The packaged model of each task.
 DEFAULT_MODELS = {
     "ddi": "relations-ddi",
@@ -51,10 +50,10 @@ def _load(directory: str) -> Any:
     path = Path(directory)
     meta = read_meta(path)
     if meta["kind"] == "relations-pair-transformer":
-        from kg.relex.transformer import load_pair_classifier
+        from kg.relations.transformer import load_pair_classifier
 
         return load_pair_classifier(path, meta)
-    from kg.relex.linear import DocLinearModel
+    from kg.relations.linear import DocLinearModel
 
     return DocLinearModel.load(path)
 
