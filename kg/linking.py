@@ -55,11 +55,15 @@ class LexiconLinker:
                     break
             if hit and hit[1] >= self.min_score:
                 concept, score = hit
-                out.append(
-                    m.model_copy(update={"curie": concept.curie, "concept_name": concept.name, "link_score": score})
-                )
+                update = {
+                    "curie": concept.curie,
+                    "concept_name": concept.name,
+                    "link_score": score,
+                    "xrefs": concept.xrefs,
+                }
+                out.append(m.model_copy(update=update))
             else:
-                out.append(m.model_copy(update={"curie": None, "concept_name": None, "link_score": None}))
+                out.append(m.model_copy(update={"curie": None, "concept_name": None, "link_score": None, "xrefs": ()}))
         return out
 
 

@@ -1,6 +1,10 @@
 """The CLI is a thin layer: check it wires the library functions, prints JSON last, and loads Neo4j."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -113,3 +117,35 @@ def test_build_loads_neo4j_and_query_graph_stats(tmp_path, notes_file, seed_dir,
     (pair,) = json.loads(rows.stdout.strip().splitlines()[-1])
     assert (pair["drug_a_id"], pair["drug_b_id"]) == ("DRUGBANK:DB00682", "DRUGBANK:DB01118")
     assert pair["subtype"] == ddi.subtype and pair["subtypes"] == [ddi.subtype]
+
+
+def _not_running(home):
+    return {"running": False, "ready": False, "pid": None, "port": None, "uri": None, "home": str(home.resolve())}
+
+
+def test_neo4j_status_on_an_empty_home_says_not_running(tmp_path):
+    home = tmp_path / "neo4j-home"
+    home.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(Path(kg.__file__).resolve().parents[1]))
+    env.pop("MEDKG_NEO4J_HOME", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "neo4j", "status", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == _not_running(home)
+    assert not list(home.iterdir())  # asking writes nothing
+
+
+def test_neo4j_status_ignores_the_markers_of_a_dead_server(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / "neo4j.pid").write_text(f"{dead.pid}\n")
+    (tmp_path / "neo4j.port").write_text("7699\n")
+    (tmp_path / "ready").write_text("port=7699\n")
+    result = runner.invoke(app, ["neo4j", "status", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == _not_running(tmp_path)

@@ -422,3 +422,18 @@ def test_plural_short_forms_and_cut_long_forms() -> None:
     (q,), nil = gold_queries([doc])
     # scispaCy reads "contraceptives"; the longer long form whose initials spell COC wins.
     assert q.long_form == "combined oral contraceptives" and nil == 0
+
+
+def test_lexicon_linker_carries_the_lexicon_xrefs(tiny_lexicon_path: Path) -> None:
+    from kg.lexicon import LexiconIndex
+    from kg.linking import LexiconLinker
+    from kg.vocab import load_lexicon
+
+    linker = LexiconLinker(LexiconIndex(load_lexicon(tiny_lexicon_path)))
+    (m,) = linker([_mention("hypertension")])
+    # The lexicon row (DOID:10763, xrefs MESH:D006973) gives the mention both ids: evaluation and nodes need them.
+    assert (m.curie, m.xrefs) == ("DOID:10763", ("MESH:D006973",))
+    assert mention_node(m, load_schema()).xrefs == ("MESH:D006973",)
+    stale = _mention("Zorblax syndrome").model_copy(update={"xrefs": ("MESH:D000001",)})
+    (nil,) = linker([stale])
+    assert (nil.curie, nil.xrefs) == (None, ())

@@ -1,0 +1,104 @@
+"""`medkg train ner` and `medkg train relations` through the CLI on the tiny fixture configs.
+
+Each run writes its model folder under tmp_path (``--set out=...``); the tests check the folder,
+its meta.json and that the printed metrics are the ones stored, then re-score with ``--evaluate-only``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kg.cli import app
+from kg.ner import create_ner
+from kg.nlp import analyze
+from kg.types import Document
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+
+
+def _run(args: list[str]) -> dict:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _meta(out: Path) -> dict:
+    return json.loads((out / "meta.json").read_text(encoding="utf-8"))
+
+
+def _check_prf(metrics: dict) -> None:
+    for key in ("precision", "recall", "f1"):
+        assert 0.0 <= metrics[key] <= 1.0, (key, metrics)
+
+
+def test_cli_train_ner_fast_writes_model_and_meta(tmp_path: Path) -> None:
+    out = tmp_path / "ner-fast"
+    config = ["--config", str(FIXTURES / "ner" / "tiny_fast.yaml"), "--set", f"out={out}"]
+    summary = _run(["train", "ner", *config])
+    assert summary["out"] == str(out)
+    assert sorted(p.name for p in out.iterdir()) == ["gazetteer_names.tsv.gz", "meta.json", "spacy"]
+    assert (out / "spacy" / "ner" / "model").stat().st_size > 0
+    meta = _meta(out)
+    assert (meta["kind"], meta["name"], meta["seed"]) == ("spacy", "ner-tiny-fast", 7)
+    assert [(d["file"], d["mentions"]) for d in meta["data"]] == [
+        ("CDR_TrainingSet.PubTator.txt", 12),
+        ("NCBItrainset_corpus.txt", 6),
+    ]
+    assert meta["metrics"] == summary["metrics"] and set(summary["metrics"]) == {"fixture_test"}
+    assert summary["metrics"]["fixture_test"]["n_docs"] == 1
+    _check_prf(summary["metrics"]["fixture_test"])
+    # The folder is a usable model: it loads by path and tags a document.
+    mentions = create_ner(str(out))(analyze(Document(id="d", text="Aspirin caused asthma.")))
+    assert all(m.label in ("Drug", "Disease", "Symptom") for m in mentions)
+    # Re-scoring the saved model gives the same figures and records when they were updated.
+    rescored = _run(["train", "ner", *config, "--evaluate-only"])
+    assert rescored["metrics"] == summary["metrics"]
+    assert _meta(out)["metrics"] == summary["metrics"] and "metrics_updated" in _meta(out)
+
+
+@pytest.mark.parametrize(
+    ("config", "files", "kind", "gold"),
+    [
+        ("tiny_linear.yaml", ["linear.json.gz", "meta.json"], "relations-doc-linear", {"cid_eval": {"CAUSES": 2}}),
+        (
+            "tiny_ddi.yaml",
+            ["meta.json", "model.safetensors"],
+            "relations-pair-transformer",
+            {"ddi_test": {"effect": 0, "int": 1, "mechanism": 1}},
+        ),
+    ],
+)
+def test_cli_train_relations_writes_model_and_meta(
+    tmp_path: Path, config: str, files: list[str], kind: str, gold: dict
+) -> None:
+    out = tmp_path / "rel"
+    args = ["--config", str(FIXTURES / "relations" / config), "--set", f"out={out}"]
+    summary = _run(["train", "relations", *args])
+    assert summary["out"] == str(out)
+    assert sorted(p.name for p in out.iterdir()) == files
+    meta = _meta(out)
+    assert meta["kind"] == kind and meta["seed"] == 13
+    assert meta["metrics"] == summary["metrics"]
+    assert {name: {t: m["gold"] for t, m in r["per_type"].items()} for name, r in summary["metrics"].items()} == gold
+    for report in summary["metrics"].values():
+        _check_prf(report)
+    rescored = _run(["train", "relations", *args, "--evaluate-only"])
+    assert rescored["metrics"] == summary["metrics"]
+    assert "metrics_updated" in _meta(out)
+
+
+def test_cli_evaluate_only_without_a_model_fails(tmp_path: Path) -> None:
+    out = tmp_path / "missing"
+    for cmd, config in (
+        ("ner", FIXTURES / "ner" / "tiny_fast.yaml"),
+        ("relations", FIXTURES / "relations" / "tiny_linear.yaml"),
+    ):
+        result = runner.invoke(app, ["train", cmd, "--config", str(config), "--set", f"out={out}", "--evaluate-only"])
+        assert result.exit_code != 0, cmd
+        assert str(out) in str(result.exception)  # the error names the folder that holds no model
+        assert not out.exists()
