@@ -585,21 +585,20 @@ class SqliteStore:
 
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         """id -> label for the given node ids that the store holds (unknown ids are left out)."""
-        ids = list(ids)
-        out: dict[str, str] = {}
-        for i in range(0, len(ids), 900):
-            chunk = ids[i : i + 900]
-            q = f"SELECT id, label FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update(dict(self.conn.execute(q, chunk).fetchall()))
-        return out
+        return self._node_column(ids, "label")
 
     def node_names(self, ids: Iterable[str]) -> dict[str, str]:
         """id -> name for the given node ids (unknown ids are left out)."""
+        return self._node_column(ids, "name")
+
+    def _node_column(self, ids: Iterable[str], column: str) -> dict[str, str]:
+        if column not in ("label", "name"):  # a fixed list: the column name goes into the SQL text
+            raise ValueError(f"unknown node column {column!r}")
         ids = list(ids)
         out: dict[str, str] = {}
-        for i in range(0, len(ids), 900):
+        for i in range(0, len(ids), 900):  # SQLite's default limit of bound parameters is 999
             chunk = ids[i : i + 900]
-            q = f"SELECT id, name FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
+            q = f"SELECT id, {column} FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
             out.update(dict(self.conn.execute(q, chunk).fetchall()))
         return out
 
