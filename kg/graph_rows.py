@@ -315,14 +315,19 @@ def support_paths(hyp: Hypothesis, nodes: Mapping[str, Node]) -> list[str]:
     """Readable strings for the explanation paths, e.g. ``"Aspirin [DRUGBANK:DB00945] -[TREATS]- ..."``.
 
     Relations are written undirected (``-[REL]-``) because a path may traverse an edge backwards.
-    Each string ends with the path's contribution to the score.
+    Each string ends with the path's contribution to the score. A ``;`` in a node name (OMIM
+    titles list synonyms that way) is shown as ``,``: the strings are a list property, and ``;`` is
+    the list delimiter of ``neo4j-admin`` imports, which has no escape. The exact path is in the
+    hypothesis's ``explanation``.
     """
     out = []
     for path in hyp.explanation:
 
         def show(node_id: str) -> str:
             node = nodes.get(node_id)
-            return f"{node.name} [{node_id}]" if node is not None and node.name else f"[{node_id}]"
+            if node is None or not node.name:
+                return f"[{node_id}]"
+            return f"{node.name.replace(';', ',')} [{node_id}]"
 
         parts = [show(path.nodes[0])] if path.nodes else []
         for i, rel in enumerate(path.relations):

@@ -545,3 +545,52 @@ def test_check_snapshot_skips_each_kind_of_invalid_row_and_keeps_the_rest(schema
     # the clean part passes every strict writer
     to_rdf(checked.snapshot, schema)
     neo4j_csv_tables(checked.snapshot, schema)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_node_name_with_the_csv_array_delimiter_exports_in_every_format(schema, tmp_path, fmt):
+    """OMIM titles list synonyms with ';' (the neo4j-admin array delimiter); found on the full-seed demo."""
+    omim = "OMIM:612271"
+    name = "SKIN/HAIR/EYE PIGMENTATION, VARIATION IN, 11; SHEP11;;MELANESIAN BLOND HAIR"
+    nodes = (
+        Node(id=omim, label="Disease", name=name),
+        Node(id="HP:0001000", label="Symptom", name="Abnormality of skin pigmentation"),
+        Node(id="ORPHA:84", label="Disease", name="Fanconi anemia"),
+        Node(id="HP:0003220", label="Symptom", name="Abnormality of chromosome stability"),
+    )
+    path = PathContribution(
+        nodes=(omim, "HP:0001000", "ORPHA:84", "HP:0003220"),
+        relations=("HAS_SYMPTOM", "HAS_SYMPTOM", "HAS_SYMPTOM"),
+        contribution=1.0,
+    )
+    hyp = Hypothesis(
+        head=omim,
+        type="HAS_SYMPTOM",
+        tail="HP:0003220",
+        score=0.9,
+        rank=1,
+        model_version="m",
+        run_id="r",
+        explanation=(path,),
+    )
+    snap = GraphSnapshot(
+        nodes=nodes,
+        edges=(
+            Edge(head=omim, type="HAS_SYMPTOM", tail="HP:0001000"),
+            Edge(head="ORPHA:84", type="HAS_SYMPTOM", tail="HP:0001000"),
+            Edge(head="ORPHA:84", type="HAS_SYMPTOM", tail="HP:0003220"),
+        ),
+        hypotheses=(hyp,),
+    )
+    paths, checked = export_checked(snap, schema, fmt, tmp_path)
+    assert checked.skipped == () and paths
+    if fmt == "neo4j-csv":
+        rows = _read(tmp_path / "PREDICTED_HAS_SYMPTOM.relationships.csv")
+        row = dict(zip(rows[0], rows[1], strict=True))
+        shown = [h for h in rows[0] if h.startswith("support_paths")][0]
+        assert row[shown].startswith(
+            "SKIN/HAIR/EYE PIGMENTATION, VARIATION IN, 11, SHEP11,,MELANESIAN BLOND HAIR [OMIM:612271]"
+        )
+        assert row[shown].count(";") == 0  # one path: one array element
+    nodes_csv = (tmp_path / "Disease.nodes.csv").read_text() if fmt == "neo4j-csv" else ""
+    assert fmt != "neo4j-csv" or name in nodes_csv  # the node's own name is kept exactly
