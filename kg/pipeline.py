@@ -12,9 +12,11 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import kg
 from kg.assemble import canonical_edges, check_evidence, evidence_for, mention_node, node_id, resolve_labels
@@ -24,14 +26,14 @@ from kg.hashing import file_sha256
 from kg.ingest import read_inputs
 from kg.linking import LINKER_REGISTRY
 from kg.ner import create_ner
-from kg.nlp import analyze
+from kg.nlp import AnalyzedDocument, analyze
 from kg.packaged import DEMO_PACKAGE, packaged_dir
 from kg.privacy import find_phi, overlaps_phi
 from kg.relations import RELATION_REGISTRY
 from kg.schema import GraphSchema, load_schema
 from kg.seed.base import cap_edges_per_type
 from kg.store.sqlite import DocumentWrite, SqliteStore
-from kg.types import BuildReport, Document, Hypothesis, Mention, Node, QuarantineRecord
+from kg.types import BuildReport, Document, Hypothesis, Mention, Node, QuarantineRecord, RelationMention
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +50,66 @@ def _digest(*parts: object) -> str:
 
 
 @dataclass
+class DocState:
+    """One document on its way through the text stages; each stage fills in its part.
+
+    Attributes:
+        analyzed: The tokenized document (spaCy doc, sentences).
+        mentions: Entity mentions: found by NER, then filtered, asserted and linked.
+        relations: Relation mentions between them.
+        dropped_as_phi: Mentions the privacy stage removed because they overlap a PHI span.
+    """
+
+    analyzed: AnalyzedDocument
+    mentions: list[Mention] = field(default_factory=list)
+    relations: list[RelationMention] = field(default_factory=list)
+    dropped_as_phi: int = 0
+
+
+#: A text stage: takes a batch of documents and returns the batch with its results filled in. Every
+#: stage has this one interface, so a loop, a process pool or a distributed engine drives any stage
+#: (or the whole chain) the same way.
+Stage = Callable[[list[DocState]], list[DocState]]
+#: Documents per batch that ``build`` hands to :meth:`TextPipeline.run`.
+BATCH_SIZE = 32
+#: The text stages in the order :class:`TextPipeline` runs them.
+STAGES: tuple[str, ...] = ("ner", "privacy", "assertion", "linking", "relations")
+
+
+@dataclass
 class TextPipeline:
-    """The text stages, built once per run from the config's registry names."""
+    """The text stages, built once per run from the config's registry names.
+
+    This is the one place that wires the stages together: ``build`` runs it, and so should every
+    evaluation that means to measure what ``build`` runs.
+    """
 
     schema: GraphSchema
     config: MedkgConfig
 
-    def __post_init__(self) -> None:
-        self.ner = create_ner(self.config.ner.name, **self.config.ner.params)
+    # Components are built on first use, so a run of the first stages (an NER evaluation) never
+    # loads the linker's index or the relation models.
+    @cached_property
+    def ner(self) -> Any:
+        """The NER extractor named by ``config.ner``."""
+        return create_ner(self.config.ner.name, **self.config.ner.params)
+
+    @cached_property
+    def linker(self) -> Any:
+        """The linker named by ``config.linker``."""
         from kg import linking  # noqa: F401  (registers the built-in linkers)
 
-        self.linker = LINKER_REGISTRY.create(self.config.linker.name, **self.config.linker.params)
-        self.relations = RELATION_REGISTRY.create(
-            self.config.relations.name, schema=self.schema, **self.config.relations.params
-        )
-        self.assertion = default_annotator()
+        return LINKER_REGISTRY.create(self.config.linker.name, **self.config.linker.params)
+
+    @cached_property
+    def relations(self) -> Any:
+        """The relation extractor named by ``config.relations``."""
+        return RELATION_REGISTRY.create(self.config.relations.name, schema=self.schema, **self.config.relations.params)
+
+    @cached_property
+    def assertion(self) -> Any:
+        """The assertion annotator (ConText rules)."""
+        return default_annotator()
 
     @property
     def key(self) -> str:
@@ -82,21 +129,77 @@ class TextPipeline:
             file_sha256(lexicon) if lexicon.exists() else "",
         )
 
-    def process(self, document: Document) -> tuple[list[Mention], list, int]:
-        """Run NER, privacy filter, assertion, linking and relations on one document.
+    # -- the stages, one batch interface ------------------------------------------------------
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name`` (one of :data:`STAGES`).
+
+        Raises:
+            ValueError: Unknown stage name (the message lists the known ones).
+        """
+        stages: dict[str, Stage] = {
+            "ner": self._ner,
+            "privacy": self._privacy,
+            "assertion": self._assertion,
+            "linking": self._linking,
+            "relations": self._relations,
+        }
+        if name not in stages:
+            raise ValueError(f"unknown text stage {name!r}; known: {', '.join(STAGES)}")
+        return stages[name]
+
+    def _ner(self, batch: list[DocState]) -> list[DocState]:
+        for state in batch:
+            state.mentions = self.ner(state.analyzed)
+        return batch
+
+    def _privacy(self, batch: list[DocState]) -> list[DocState]:
+        """Mentions overlapping PHI spans never go further."""
+        for state in batch:
+            phi = find_phi(state.analyzed.document.text)
+            kept = [m for m in state.mentions if not overlaps_phi(m.start, m.end, phi)]
+            state.dropped_as_phi += len(state.mentions) - len(kept)
+            state.mentions = kept
+        return batch
+
+    def _assertion(self, batch: list[DocState]) -> list[DocState]:
+        for state in batch:
+            state.mentions = self.assertion(state.analyzed, state.mentions)
+        return batch
+
+    def _linking(self, batch: list[DocState]) -> list[DocState]:
+        for state in batch:
+            state.mentions = self.linker(state.mentions)
+        return batch
+
+    def _relations(self, batch: list[DocState]) -> list[DocState]:
+        for state in batch:
+            state.relations = self.relations(state.analyzed, state.mentions)
+        return batch
+
+    def run(self, documents: Sequence[Document], until: str | None = None) -> list[DocState]:
+        """Run the stages over a batch of documents, in :data:`STAGES` order.
+
+        Args:
+            documents: The batch.
+            until: Stop after this stage (e.g. ``"ner"`` to measure NER as ``build`` runs it).
+        """
+        if until is not None and until not in STAGES:
+            raise ValueError(f"unknown text stage {until!r}; known: {', '.join(STAGES)}")
+        batch = [DocState(analyze(d)) for d in documents]
+        for name in STAGES:
+            batch = self.stage(name)(batch)
+            if name == until:
+                break
+        return batch
+
+    def process(self, document: Document) -> tuple[list[Mention], list[RelationMention], int]:
+        """Run every stage on one document.
 
         Returns:
             (mentions, relation mentions, number of mentions dropped because they overlap PHI).
         """
-        analyzed = analyze(document)
-        mentions = self.ner(analyzed)
-        phi = find_phi(document.text)
-        kept = [m for m in mentions if not overlaps_phi(m.start, m.end, phi)]
-        dropped = len(mentions) - len(kept)
-        kept = self.assertion(analyzed, kept)
-        kept = self.linker(kept)
-        relations = self.relations(analyzed, kept)
-        return kept, relations, dropped
+        (state,) = self.run([document])
+        return state.mentions, state.relations, state.dropped_as_phi
 
 
 def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> dict[str, object]:
@@ -184,28 +287,38 @@ def build(
         n_mentions = n_triples = n_phi = n_refused = skipped = 0
         todo = ingested.documents
         started = time.monotonic()
-        for i, doc in enumerate(todo, start=1):
+        changed: list[tuple[Document, str]] = []
+        for doc in todo:
             content_hash = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
             if state.get(doc.id) == (content_hash, pipeline_key):
                 skipped += 1
-                continue
-            mentions, relations, dropped = text.process(doc)
-            n_phi += dropped
-            doc_nodes = [mention_node(m, schema) for m in mentions]
-            for node in doc_nodes:
-                nodes.setdefault(node.id, node)
-            stored = store.node_labels({n.id for n in doc_nodes} - labels.keys())
-            labels |= resolve_labels(doc_nodes, {**stored, **labels})
-            evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], labels, schema)
-            quarantine.extend(refused)
-            n_refused += len(refused)
-            writes.append(DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence))
-            n_mentions += len(mentions)
-            n_triples += len(evidence)
-            if i % max(1, len(todo) // 10) == 0 or i == len(todo):
-                log.info(
-                    "processed %d/%d documents (%.1f docs/s)", i, len(todo), i / max(time.monotonic() - started, 1e-9)
+            else:
+                changed.append((doc, content_hash))
+        for start in range(0, len(changed), BATCH_SIZE):
+            chunk = changed[start : start + BATCH_SIZE]
+            for (doc, content_hash), done in zip(chunk, text.run([d for d, _ in chunk]), strict=True):
+                mentions, relations = done.mentions, done.relations
+                n_phi += done.dropped_as_phi
+                doc_nodes = [mention_node(m, schema) for m in mentions]
+                for node in doc_nodes:
+                    nodes.setdefault(node.id, node)
+                stored = store.node_labels({n.id for n in doc_nodes} - labels.keys())
+                labels |= resolve_labels(doc_nodes, {**stored, **labels})
+                evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], labels, schema)
+                quarantine.extend(refused)
+                n_refused += len(refused)
+                writes.append(
+                    DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence)
                 )
+                n_mentions += len(mentions)
+                n_triples += len(evidence)
+            i = start + len(chunk)
+            log.info(
+                "processed %d/%d changed documents (%.1f docs/s)",
+                i,
+                len(changed),
+                i / max(time.monotonic() - started, 1e-9),
+            )
         details = {
             "documents": len(writes),
             "skipped": skipped,

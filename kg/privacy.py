@@ -45,7 +45,7 @@ PHI_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"(?:(?<=\bPatient:)|(?<=\bPatient\sname:)|(?<=\bName:)|(?<=\bPt:)|(?<=\bPatient\sName:))[ \t]*{_NAME}"
         ),
     ),
-    ("DOB", re.compile(r"\b(?:DOB|D\.O\.B\.|Date\s+of\s+Birth)\s*[:#]?\s*\S+", re.IGNORECASE)),
+    ("DOB", re.compile(r"\b(?:DOB\b|D\.O\.B\.|Date\s+of\s+Birth\b)\s*[:#]?\s*\S+", re.IGNORECASE)),
 )
 
 

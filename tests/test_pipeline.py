@@ -229,3 +229,35 @@ def test_a_seed_that_relabels_a_text_node_moves_its_forbidden_evidence_to_the_qu
         assert {q.source for q in moved} == {"n2"} and len(moved) == 2
         assert ("DRUGBANK:DB00722", "TREATS", "DOID:10763") in {(e.head, e.type, e.tail) for e in store.edges()}
     _assert_every_reader_loads(store_dir, forbidden)
+
+
+def test_every_text_stage_takes_a_batch_and_a_batch_gives_what_one_document_at_a_time_gives():
+    from kg.pipeline import STAGES, TextPipeline
+    from kg.schema import load_schema
+    from kg.types import Document
+
+    cfg = load_config(None, ["ner.name=dictionary", "linker.name=lexicon", "relations.name=rules"])
+    text = TextPipeline(load_schema(), cfg)
+    docs = [Document(id=n["id"], text=n["text"]) for n in NOTES]
+    docs.append(Document(id="n4", text="Patient: Asthma Jones\nAsthma treated with albuterol."))
+    batch = text.run(docs)
+    assert [s.analyzed.document.id for s in batch] == ["n1", "n2", "n3", "n4"]
+    assert batch[3].dropped_as_phi == 1  # the surname-like "Asthma" in the name header, not the disease
+    one_by_one = [text.process(d) for d in docs]
+    assert [(s.mentions, s.relations, s.dropped_as_phi) for s in batch] == [tuple(r) for r in one_by_one]
+    assert sum(len(s.mentions) for s in batch) > 5 and sum(len(s.relations) for s in batch) > 0
+    # a prefix of the chain: NER alone, as build runs it (nothing linked, asserted or related yet)
+    ner_only = text.run(docs, until="ner")
+    assert all(m.curie is None for s in ner_only for m in s.mentions)
+    assert all(not s.relations and s.dropped_as_phi == 0 for s in ner_only)
+    # the privacy stage is the only one that removes mentions, and it counts them
+    assert [len(a.mentions) - len(b.mentions) for a, b in zip(ner_only, batch, strict=True)] == [
+        s.dropped_as_phi for s in batch
+    ]
+    # every stage has the one interface: a batch in, the same batch out
+    states = text.run(docs, until="privacy")
+    for name in STAGES[STAGES.index("privacy") + 1 :]:
+        states = text.stage(name)(states)
+    assert [(s.mentions, s.relations) for s in states] == [(s.mentions, s.relations) for s in batch]
+    with pytest.raises(ValueError, match="unknown text stage 'parsing'; known: ner, privacy"):
+        text.run(docs, until="parsing")

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from kg.assertion import default_annotator
+from kg.config import MedkgConfig, NerConfig
 from kg.corpora import GoldDocument, read_corpus
 from kg.ids import corpus_curie
 from kg.linking import text_long_forms
 from kg.metrics import prf
 from kg.ner import create_ner
 from kg.nlp import analyze
+from kg.pipeline import BATCH_SIZE, TextPipeline
+from kg.schema import load_schema
 
 log = logging.getLogger(__name__)
 #: Predicted labels scored as a corpus label (BC5CDR / NCBI-disease Disease includes symptoms).
@@ -47,16 +50,20 @@ def evaluate_ner(
     keep = set(labels) if labels else None
     docs = read_corpus(corpus, fmt)
     params = {k: v for k, v in (("convention", convention), ("precision", precision)) if v}
-    ner = create_ner(model, **params)
-    annotator = default_annotator()
+    text = TextPipeline(load_schema(), MedkgConfig(ner=NerConfig(name=model, params=params)))
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
     assertion_total = assertion_right = 0
     started = time.monotonic()
-    for i, gold in enumerate(docs, start=1):
-        analyzed = analyze(gold.document)
-        mentions = annotator(analyzed, ner(analyzed))
+    # the chain as build runs it, up to assertion: NER, the privacy filter, assertion
+    states = (
+        s
+        for b in range(0, len(docs), BATCH_SIZE)
+        for s in text.run([g.document for g in docs[b : b + BATCH_SIZE]], until="assertion")
+    )
+    for i, (gold, state) in enumerate(zip(docs, states, strict=True), start=1):
+        mentions = state.mentions
         pred = {(m.start, m.end, label_map.get(m.label, m.label)): m.assertion for m in mentions}
         truth = {(e.start, e.end, label_map.get(e.label, e.label)): e.assertion for e in gold.entities}
         if keep is not None:
@@ -82,8 +89,8 @@ def evaluate_ner(
         "n_mentions": sum(tp.values()) + sum(fn.values()),
         "docs_per_second": round(len(docs) / elapsed, 2) if elapsed else None,
     }
-    if hasattr(ner, "precision"):
-        report["inference_precision"] = ner.precision
+    if hasattr(text.ner, "precision"):
+        report["inference_precision"] = text.ner.precision
     if assertion_total:
         report["assertion_accuracy"] = round(assertion_right / assertion_total, 4)
     return report
