@@ -109,11 +109,8 @@ def signature_violation(head: str, rel: str, tail: str, labels: Mapping[str, str
     for end in (head, tail):
         if end not in labels:
             return f"{head} -[{rel}]-> {tail}: node {end} has no label"
-    hl, tl = labels[head], labels[tail]
-    if not schema.allows(hl, rel, tl):
-        allowed = ", ".join(f"({h})-[{rel}]->({t})" for h, t in schema.relationships[rel].signatures)
-        return f"{head} -[{rel}]-> {tail}: ({hl})-[{rel}]->({tl}) is not an allowed signature (allowed: {allowed})"
-    return None
+    error = schema.signature_error(labels[head], rel, labels[tail])
+    return f"{head} -[{rel}]-> {tail}: {error}" if error else None
 
 
 def resolve_labels(nodes: Iterable[Node], known: Mapping[str, str]) -> dict[str, str]:

@@ -65,8 +65,9 @@ def _endpoint_labels(
     hl, tl = nodes[head].label, nodes[tail].label
     if rel not in schema.relationships:
         raise SchemaError(f"{what} {head} -[{rel}]-> {tail}: unknown type; known: {sorted(schema.relationships)}")
-    if not schema.allows(hl, rel, tl):
-        raise SchemaError(f"{what} {head} -[{rel}]-> {tail}: ({hl})-[{rel}]->({tl}) is not an allowed signature")
+    error = schema.signature_error(hl, rel, tl)
+    if error:
+        raise SchemaError(f"{what} {head} -[{rel}]-> {tail}: {error}")
     return hl, tl
 
 

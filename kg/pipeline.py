@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import uuid
+from collections import ChainMap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -303,7 +304,7 @@ def build(
                 for node in doc_nodes:
                     nodes.setdefault(node.id, node)
                 stored = store.node_labels({n.id for n in doc_nodes} - labels.keys())
-                labels |= resolve_labels(doc_nodes, {**stored, **labels})
+                labels |= resolve_labels(doc_nodes, ChainMap(labels, stored))
                 evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], labels, schema)
                 quarantine.extend(refused)
                 n_refused += len(refused)

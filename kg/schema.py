@@ -103,6 +103,14 @@ class GraphSchema(BaseModel):
             return False
         return (head_label, tail_label) in spec.signatures
 
+    def signature_error(self, head_label: str, rel: str, tail_label: str) -> str | None:
+        """Why ``(head_label)-[rel]->(tail_label)`` is not allowed, or None when it is."""
+        if self.allows(head_label, rel, tail_label):
+            return None
+        spec = self.relationships.get(rel)
+        allowed = ", ".join(f"({h})-[{rel}]->({t})" for h, t in spec.signatures) if spec else "none: unknown type"
+        return f"({head_label})-[{rel}]->({tail_label}) is not an allowed signature (allowed: {allowed})"
+
     def check_subtype(self, rel: str, subtype: str | None, where: str = "") -> None:
         """Raise :class:`SchemaError` unless ``subtype`` is None or one of the subtypes of ``rel``.
 

@@ -400,9 +400,13 @@ class SqliteStore:
         Returns:
             (the quarantine records written, the (head, type, tail) keys whose evidence was removed).
         """
-        labels = dict(self.conn.execute("SELECT id, label FROM nodes"))
         bad: dict[tuple[str, str, str], str] = {}
-        for head, rel, tail in self.conn.execute("SELECT DISTINCT head, type, tail FROM evidence"):
+        keys = self.conn.execute(
+            "SELECT DISTINCT e.head, e.type, e.tail, hn.label, tn.label FROM evidence e"
+            " LEFT JOIN nodes hn ON hn.id = e.head LEFT JOIN nodes tn ON tn.id = e.tail"
+        ).fetchall()
+        for head, rel, tail, head_label, tail_label in keys:
+            labels = {n: lab for n, lab in ((head, head_label), (tail, tail_label)) if lab is not None}
             reason = signature_violation(head, rel, tail, labels, schema)
             if reason is not None:
                 bad[(head, rel, tail)] = reason
