@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -144,14 +144,68 @@ def read_yaml_with_overrides(
     return tree
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> MedkgConfig:
-    """Load a config file (optional), apply ``key.sub=value`` overrides, resolve env refs, validate.
+M = TypeVar("M", bound=BaseModel)
 
-    Override values are parsed as YAML scalars, so ``gnn.epochs=5`` gives an int.
+
+def load_yaml_model(
+    model: type[M],
+    path: str | Path | None,
+    overrides: Sequence[str] | None = None,
+    *,
+    what: str = "config",
+    defaults: dict[str, Any] | None = None,
+) -> M:
+    """The one YAML loader: run configs, training configs and pipeline definitions all come through here.
+
+    Reads the YAML mapping at ``path`` (optional) over ``defaults``, applies ``key.sub=value``
+    overrides (values parsed as YAML scalars, so ``gnn.epochs=5`` gives an int), replaces
+    ``${env:NAME}`` / ``${env:NAME:-default}`` references and validates the result against ``model``.
+    Any failure is a :class:`ConfigError` that names ``what`` and the file.
     """
-    tree = read_yaml_with_overrides(path, overrides)
+    tree = read_yaml_with_overrides(path, overrides, what=what)
+    if defaults:
+        tree = _merge(defaults, tree)
+    where = f" {path}" if path is not None else ""
     try:
-        cfg = MedkgConfig.model_validate(tree)
+        first = model.model_validate(_resolve_env(tree))
+        # Defaults may hold env references too (e.g. the Neo4j URI): resolve the whole model once more.
+        return model.model_validate(_resolve_env(first.model_dump()))
+    except ConfigError:
+        raise
     except Exception as exc:
-        raise ConfigError(f"invalid config: {exc}") from exc
-    return MedkgConfig.model_validate(_resolve_env(cfg.model_dump()))
+        raise ConfigError(f"invalid {what}{where}: {exc}") from exc
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def project_dir(config_path: str | Path | None) -> Path:
+    """The folder that relative paths in a config file are read against.
+
+    The nearest folder above the config file that holds a ``pyproject.toml`` (a checkout), else the
+    config file's own folder; with no file, the current directory.
+    """
+    if config_path is None:
+        return Path.cwd()
+    here = Path(config_path).resolve().parent
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return here
+
+
+def resolve_under(path: Path, base: Path) -> Path:
+    """``path`` itself when absolute, else ``base / path`` resolved."""
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> MedkgConfig:
+    """The run configuration: a config file (optional) with ``key.sub=value`` overrides (see :func:`load_yaml_model`)."""
+    return load_yaml_model(MedkgConfig, path, overrides, what="config")
