@@ -77,10 +77,26 @@ def presidio_scrubber(args: argparse.Namespace) -> Scrubber:
     if model == "blank":
         model = str(Path(tempfile.mkdtemp(prefix="blank_en_")) / "model")
         spacy.blank("en").to_disk(model)
-    provider = NlpEngineProvider(
-        nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}]}
-    )
+    # Presidio's own default NLP configuration (entity mapping, labels it ignores such as ORGANIZATION
+    # and CARDINAL), with only the pipeline name swapped.
+    from importlib.resources import files
+
+    import yaml
+
+    config = yaml.safe_load((files("presidio_analyzer") / "conf" / "default.yaml").read_text(encoding="utf-8"))
+    config["models"] = [{"lang_code": "en", "model_name": model}]
+    provider = NlpEngineProvider(nlp_configuration=config)
     engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    if args.presidio_healthcare:
+        # Shipped but disabled by default: Medicare MBI, NPI (Luhn), payer member ids (context-gated).
+        from presidio_analyzer.predefined_recognizers import (
+            UsHealthInsuranceMemberIdRecognizer,
+            UsMbiRecognizer,
+            UsNpiRecognizer,
+        )
+
+        for recognizer in (UsMbiRecognizer(), UsNpiRecognizer(), UsHealthInsuranceMemberIdRecognizer()):
+            engine.registry.add_recognizer(recognizer)
     threshold = args.presidio_threshold
 
     def scrub(text: str) -> list[Span]:
@@ -97,7 +113,8 @@ def philter_scrubber(args: argparse.Namespace) -> Scrubber:
 
     Its name filters want NLTK's averaged-perceptron tagger, whose data is not on PyPI. Stand-ins:
     ``--philter-pos spacy`` tags philter's own tokens with a spaCy English tagger (the same Penn
-    Treebank tag set); ``--philter-pos caps`` calls capitalised words NNP, digits CD, the rest NN.
+    Treebank tag set); ``--philter-pos caps`` calls capitalised words NNP and the rest NN (so no number is
+    whitelisted as CD, unlike with a real tagger).
     """
     from importlib.resources import files
 
@@ -111,7 +128,7 @@ def philter_scrubber(args: argparse.Namespace) -> Scrubber:
     if args.philter_pos == "caps":
 
         def tag(words: list[str]) -> list[str]:
-            return ["CD" if w.isdigit() else "NNP" if w[:1].isupper() else "NN" for w in words]
+            return ["NNP" if w[:1].isupper() else "NN" for w in words]
 
     elif args.philter_pos == "spacy":
         import spacy
@@ -273,6 +290,9 @@ def main() -> None:
     parser.add_argument("--notes", default=str(DEFAULT_NOTES), help="annotated demo notes (JSONL); '' to skip")
     parser.add_argument("--spacy-model", default="en_core_web_lg", help="presidio/philter: spaCy pipeline or 'blank'")
     parser.add_argument("--presidio-threshold", type=float, default=0.0, help="presidio: minimum score")
+    parser.add_argument(
+        "--presidio-healthcare", action="store_true", help="presidio: add its disabled MBI, NPI, member-id recognizers"
+    )
     parser.add_argument("--philter-pos", choices=["nltk", "spacy", "caps"], default="spacy")
     parser.add_argument("--philter-config", default="", help="philter: filter TOML (default: its philter_delta)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each miss, false positive, overlap")
