@@ -593,7 +593,8 @@ def train_linkpred_cmd(
     overrides: list[str] | None = typer.Option(None, "--set", help="Override a config key: key.sub=value."),
 ) -> None:
     """Train the default link-prediction model on the whole seed graph (TREATS, HAS_SYMPTOM); writes weights + meta.json."""
-    from kg.gnn.serving import DEFAULT_TRAIN_CONFIG, load_train_config, train_default
+    from kg.gnn.configs import DEFAULT_TRAIN_CONFIG, load_train_config
+    from kg.gnn.serving import train_default
 
     try:
         cfg = load_train_config(config or DEFAULT_TRAIN_CONFIG, overrides or [])
@@ -643,7 +644,8 @@ def eval_linkpred_cmd(
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON report to this file."),
 ) -> None:
     """Every model and baseline on every protocol (random, degree-matched, disease hold-out), mean ± std over seeds; JSON last."""
-    from kg.gnn.benchmark import format_report, load_eval_config, run_eval
+    from kg.gnn.benchmark import format_report, run_eval
+    from kg.gnn.configs import load_eval_config
 
     try:
         cfg = load_eval_config(config, overrides or [])

@@ -60,6 +60,14 @@ class SeedConfig(_Section):
 
 
 class GnnConfig(_Section):
+    """Link prediction (``kg.gnn``): the model, its targets and training basics.
+
+    ``params`` holds the flat keys of ``kg.gnn.options.LinkPredParams`` (split, graph, sampler, loss,
+    stopper, encoder options, each documented with its default next to its component) and ``per_target``
+    values; a key naming a field of this class overrides that field for a target. ``kg.gnn`` validates
+    them when it runs (an unknown key is a ``ConfigError`` naming it).
+    """
+
     enabled: bool = True
     encoder: str = "rgcn"
     targets: list[str] = Field(default_factory=lambda: ["TREATS", "HAS_SYMPTOM"])

@@ -17,33 +17,27 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 
 from kg.artifacts import default_cache_dir
-from kg.config import REPO_ROOT, ConfigError, GnnConfig, SeedConfig, _resolve_env, read_yaml_with_overrides
 from kg.schema import GraphSchema, load_schema
 from kg.types import Edge, Node
 
 from .baselines import BASELINES
-from .data import build_graph, matches_pattern
-from .evaluate import known_matrix
-from .metapaths import pair_features
-from .model import ENCODERS
-from .pipeline import PIPELINE_DEFAULTS, target_params
-from .protocols import evaluate_queries, orient, orient_matrix, pair_scores
-from .split import split_target
-from .train import embed, gnn_scorers, input_features, model_metapaths, resolve_fold_by, train_members
+from .configs import PROTOCOLS, LinkPredEvalConfig, curated_only, gnn_config, load_graph, target_options
+from .options import link_params
+from .prepare import PreparedTarget, prepare_target, train_target
+from .protocols import QueryScorer, evaluate_queries, orient, orient_matrix, pair_scores
+from .scoring import embed, gnn_scorers
+from .train import input_features, model_metapaths
 
 log = logging.getLogger(__name__)
 
-PROTOCOLS = ("random", "degree_matched", "disease_holdout")
-SEED_SOURCES = ("hetionet", "hpo")
 #: Rephetio (Himmelstein et al. 2017, eLife) AUROC of its metapath logistic regression on full Hetionet.
 REPHETIO_ANCHORS = {
     "TREATS": {
@@ -55,166 +49,51 @@ REPHETIO_ANCHORS = {
 }
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class GraphSource(_Section):
-    """Where the graph comes from.
-
-    ``store``: an embedded store built by ``medkg build`` (seeds + text-mined edges). Without a store
-    the seeds are read directly (``hetionet_dir``, HPO from hpo3) and there are no text-mined edges.
-    ``text_mined: false`` keeps only edges with a curated source (``hetionet``, ``hpo``).
-    """
-
-    store: str | None = None
-    hetionet_dir: str | None = SeedConfig().hetionet_dir
-    hpo_annotations: bool = True
-    text_mined: bool = True
-
-
-class ModelSpec(_Section):
-    """One GNN (or shallow KGE with ``encoder: embedding``) to train; ``params`` as in ``GnnConfig.params``."""
-
-    encoder: str = "rgcn"
-    hidden_dim: int = 64
-    epochs: int = 60
-    lr: float = 0.01
-    params: dict[str, Any] = Field(default_factory=dict)
-
-
-class LinkPredEvalConfig(_Section):
-    """The config of one ``medkg eval linkpred`` run (a YAML file plus ``--set`` overrides).
-
-    ``primary``: the GNN named in advance as *the* model the floors are checked on (never picked on test).
-    ``params``: pipeline and training params shared by every model (see ``kg.gnn.pipeline.PIPELINE_DEFAULTS``
-    and ``kg.gnn.train.TRAIN_DEFAULTS``), with ``per_target`` values.
-    """
-
-    graph: GraphSource = Field(default_factory=GraphSource)
-    targets: list[str] = Field(default_factory=lambda: ["TREATS", "HAS_SYMPTOM"])
-    seeds: list[int] = Field(default_factory=lambda: [13, 14, 15])
-    protocols: list[str] = Field(default_factory=lambda: list(PROTOCOLS))
-    ablation_text: bool = False
-    ablation_models: list[str] | None = None  # models (and baselines) of the without-text variant (None: all)
-    ablation_targets: list[str] | None = None  # targets of the without-text variant (None: all)
-    models: dict[str, ModelSpec] = Field(default_factory=lambda: {"rgcn": ModelSpec()})
-    baselines: list[str] = Field(default_factory=lambda: ["degree", "metapaths", "metapath_lr"])
-    primary: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    negatives_per_positive: int = 5
-
-
-def resolve_env(tree: Any) -> Any:
-    """Replace ``${env:NAME}`` / ``${env:NAME:-default}`` references (as in the run config)."""
-    return _resolve_env(tree)
-
-
-def load_eval_config(path: str | Path | None, overrides: Sequence[str] | None = None) -> LinkPredEvalConfig:
-    """Read and validate an eval config.
-
-    Raises:
-        ConfigError: unreadable file, unknown key, unknown protocol, encoder or baseline.
-    """
-    tree = read_yaml_with_overrides(path, overrides, what="link-prediction eval config")
-    try:
-        cfg = LinkPredEvalConfig.model_validate(resolve_env(tree))
-    except Exception as exc:
-        raise ConfigError(f"invalid link-prediction eval config {path}: {exc}") from exc
-    bad = sorted(set(cfg.protocols) - set(PROTOCOLS))
-    if bad:
-        raise ConfigError(f"unknown protocols {bad}; known: {list(PROTOCOLS)}")
-    for spec in cfg.models.values():
-        try:
-            ENCODERS.get(spec.encoder)
-        except KeyError as exc:
-            raise ConfigError(str(exc)) from exc
-    for b in cfg.baselines:
-        try:
-            BASELINES.get(b)
-        except KeyError as exc:
-            raise ConfigError(str(exc)) from exc
-    if cfg.primary is not None and cfg.primary not in cfg.models:
-        raise ConfigError(f"primary model {cfg.primary!r} is not among the models {sorted(cfg.models)}")
-    return cfg
-
-
-def curated_only(edges: Sequence[Edge]) -> list[Edge]:
-    """The edges with a curated (seed) source; text-only edges are left out, the rest get confidence 1."""
-    out = []
-    for e in edges:
-        if any(s in SEED_SOURCES for s in e.sources):
-            out.append(e if e.confidence == 1.0 else e.model_copy(update={"confidence": 1.0}))
-    return out
-
-
-def load_graph(source: GraphSource, schema: GraphSchema) -> tuple[list[Node], list[Edge], dict[str, Any]]:
-    """The nodes and asserted edges of the evaluation graph, and what was read.
-
-    Raises:
-        ConfigError: the store or the Hetionet folder does not exist.
-    """
-    from kg.assemble import canonical_edges
-
-    t0 = time.perf_counter()
-    source = GraphSource.model_validate(resolve_env(source.model_dump()))
-    if source.store:
-        from kg.store.sqlite import DB_NAME, SqliteStore
-
-        if not (Path(source.store) / DB_NAME).is_file():
-            raise ConfigError(f"no medkg store at {source.store} (build one with `medkg build`)")
-        with SqliteStore(source.store) as store:
-            nodes, edges = list(store.nodes()), list(store.edges())
-        origin = f"store {source.store}"
-    else:
-        from kg.ids import normalize
-        from kg.seed.hetionet import load_hetionet
-        from kg.seed.hpo import load_hpo_annotations
-
-        if not source.hetionet_dir or not Path(source.hetionet_dir).is_dir():
-            raise ConfigError(f"Hetionet folder not found: {source.hetionet_dir}")
-        het = load_hetionet(source.hetionet_dir, schema)
-        nodes, edges = list(het.nodes), canonical_edges(het.edges, schema)
-        if source.hpo_annotations:
-            doid = {normalize(n.name): n.id for n in het.nodes if n.label == "Disease" and n.id.startswith("DOID:")}
-            hpo = load_hpo_annotations(schema, doid_names=doid)
-            seen = {n.id for n in nodes}
-            nodes += [n for n in hpo.nodes if n.id not in seen]
-            edges += canonical_edges(hpo.edges, schema)
-        origin = f"seeds {source.hetionet_dir}" + (" + HPO" if source.hpo_annotations else "")
-    n_text = sum(1 for e in edges if not any(s in SEED_SOURCES for s in e.sources))
-    if not source.text_mined:
-        edges = curated_only(edges)
-    info = {
-        "origin": origin,
-        "nodes": len(nodes),
-        "edges": len(edges),
-        "text_only_edges_in_source": n_text,
-        "text_mined": source.text_mined,
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
-    log.info("link-prediction graph: %s", info)
-    return nodes, edges, info
-
-
-def _gnn_config(spec: ModelSpec, cfg: LinkPredEvalConfig, rel: str, seed: int) -> GnnConfig:
-    base = GnnConfig(
-        encoder=spec.encoder,
-        targets=[rel],
-        hidden_dim=spec.hidden_dim,
-        epochs=spec.epochs,
-        lr=spec.lr,
-        seed=seed,
-        params={**cfg.params, **spec.params},
+def _log_metrics(rel: str, holdout: str, seed: int, name: str, m: dict[str, float], extra: str = "") -> None:
+    log.info(
+        "%s %s seed %d %s: MRR %.4f AUROC %.4f AUROC(dm) %.4f" + extra,
+        rel,
+        holdout,
+        seed,
+        name,
+        m["mrr"],
+        m["auroc"],
+        m["auroc_dm"],
     )
-    params = target_params(base, rel)
-    fields = {k: params.pop(k) for k in list(params) if k in GnnConfig.model_fields and k != "params"}
-    return base.model_copy(update={"params": params, **fields})
 
 
-def _pp(cfg: LinkPredEvalConfig, rel: str, key: str) -> Any:
-    base = GnnConfig(targets=[rel], params=cfg.params)
-    return target_params(base, rel).get(key, PIPELINE_DEFAULTS.get(key))
+def _train_models(
+    prep: PreparedTarget,
+    nodes: Sequence[Node],
+    known: sp.csr_matrix,
+    cfg: LinkPredEvalConfig,
+    seed: int,
+    only: Sequence[str] | None,
+    score: Callable[[QueryScorer, str], dict[str, float]],
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Train every model of ``cfg`` on the prepared split and score it: name -> metrics, and timings."""
+    rel = prep.target[1]
+    metrics: dict[str, dict[str, float]] = {}
+    timings: dict[str, float] = {}
+    node_features: dict[str, dict[str, torch.Tensor] | None] = {}  # by label set, shared by the models
+    for name, spec in cfg.models.items():
+        if only is not None and name not in only:
+            continue
+        tm = time.perf_counter()
+        gcfg = gnn_config(spec, cfg, rel, seed)
+        opts = link_params(gcfg.params)
+        labels = ",".join(sorted(opts.name_features or ())) + "|" + str(opts.name_encoder)
+        if labels not in node_features:
+            node_features[labels] = input_features(gcfg, prep.graph, nodes, default_cache_dir())
+        result = train_target(prep, gcfg, nodes, known=known, node_features=node_features[labels])
+        z = embed(result.model, prep.graph)
+        features = prep.features if opts.pair_features else None
+        metrics[name] = score(gnn_scorers(result.model, z, prep.target, prep.query_side, features), name)
+        metrics[name]["best_epoch"] = float(result.best_epoch)
+        metrics[name]["best_val_mrr"] = result.best_val_mrr
+        timings[f"seconds_{name}"] = time.perf_counter() - tm
+        _log_metrics(rel, prep.holdout, seed, name, metrics[name], f" ({timings[f'seconds_{name}']:.0f} s)")
+    return metrics, timings
 
 
 def evaluate_split(
@@ -238,124 +117,52 @@ def evaluate_split(
         model or baseline name -> metrics of :func:`kg.gnn.protocols.evaluate_queries`, and timings / sizes.
     """
     t0 = time.perf_counter()
-    query_side = _pp(cfg, rel, "group_by").get(rel, "head")
-    split = split_target(
-        nodes,
-        edges,
-        schema,
-        rel,
-        _pp(cfg, rel, "val_ratio"),
-        _pp(cfg, rel, "test_ratio"),
-        seed,
-        _pp(cfg, rel, "min_edges"),
-        holdout=holdout,
-        target_sources=_pp(cfg, rel, "target_sources").get(rel),
+    options = target_options(cfg, rel)
+    prep = prepare_target(
+        nodes, edges, schema, rel, options, seed, holdout=holdout, targets=cfg.targets, with_features=True
     )
-    target = split.target
-    head, _, tail = target
-    exclude = [tuple(p) for p in _pp(cfg, rel, "exclude_signatures") if not matches_pattern(p, target)]
-    graph = build_graph(nodes, split.message_edges, schema, edge_types=_pp(cfg, rel, "edge_types"), exclude=exclude)
-    pos = graph.positions
-
-    def idx(pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
-        if not pairs:
-            return torch.empty(2, 0, dtype=torch.long)
-        return torch.tensor([[pos[h][1], pos[t][1]] for h, t in pairs], dtype=torch.long).t()
-
-    n_h, n_t = graph.num_nodes(head), graph.num_nodes(tail)
+    assert prep.features is not None
     # never a negative, always filtered: every target pair (any split) and pairs of excluded relations
-    excluded = set(_pp(cfg, rel, "exclude_known").get(rel, []))
     # (text-mined edges of the target type that are not target pairs are known too)
-    other = [
-        (e.head, e.tail)
-        for e in edges
-        if (e.type in excluded or e.type == rel)
-        and pos.get(e.head, ("",))[0] == head
-        and pos.get(e.tail, ("",))[0] == tail
-    ]
-    known = known_matrix(torch.cat([idx(split.all_pairs), idx(other)], dim=1), n_h, n_t)
-    known_q = orient_matrix(known, query_side)
-    test_q = orient(idx(split.test), query_side)
-    cand_label = tail if query_side == "head" else head
-    candidates = graph.degree()[cand_label] > 0
-    metapaths = model_metapaths(GnnConfig(params=cfg.params), rel)
-    features = pair_features(graph, target, metapaths, query_side, seed=seed)
+    known = prep.blocked(edges, {rel, *options.exclude_known.get(rel, [])})
+    known_q = orient_matrix(known, prep.query_side)
+    test_q = orient(prep.test, prep.query_side)
+    head, _, tail = prep.target
+    candidates = prep.graph.degree()[tail if prep.query_side == "head" else head] > 0
     t_graph = time.perf_counter()
-    max_test = _pp(cfg, rel, "max_test_edges")
+    max_test, per_positive = options.max_test_edges, cfg.negatives_per_positive
 
-    def score(scorer: Any, name: str) -> dict[str, float]:
+    def score(scorer: QueryScorer, name: str) -> dict[str, float]:
         if scores is not None:
-            scores[name] = pair_scores(scorer, test_q, known_q, candidates, seed, max_test, cfg.negatives_per_positive)
-        return evaluate_queries(scorer, test_q, known_q, candidates, seed, max_test, cfg.negatives_per_positive)
+            scores[name] = pair_scores(scorer, test_q, known_q, candidates, seed, max_test, per_positive)
+        return evaluate_queries(scorer, test_q, known_q, candidates, seed, max_test, per_positive)
 
     metrics: dict[str, dict[str, float]] = {}
     timings: dict[str, float] = {}
-    node_features: dict[str, dict[str, torch.Tensor] | None] = {}  # by label set, shared by the models
+    metapaths = model_metapaths(options, rel)
     for b in cfg.baselines:
         tb = time.perf_counter()
-        made = BASELINES.create(b)(graph, target, metapaths, features, seed)
+        made = BASELINES.create(b)(prep.graph, prep.target, metapaths, prep.features, seed)
         for name, scorer in made.items():
             if only is not None and name not in only and b not in only:
                 continue
             metrics[name] = score(scorer, name)
         timings[f"seconds_{b}"] = time.perf_counter() - tb
-    for name, spec in cfg.models.items():
-        if only is not None and name not in only:
-            continue
-        tm = time.perf_counter()
-        gcfg = _gnn_config(spec, cfg, rel, seed)
-        gcfg = resolve_fold_by(gcfg, holdout)  # fold_by: split trains like the split tests
-        use_pairs = bool(gcfg.params.get("pair_features", False))
-        labels = ",".join(sorted(gcfg.params.get("name_features") or ())) + "|" + str(gcfg.params.get("name_encoder"))
-        if labels not in node_features:
-            node_features[labels] = input_features(gcfg, graph, nodes, default_cache_dir())
-        result = train_members(
-            graph,
-            target,
-            idx(split.val),
-            known,
-            gcfg,
-            query_side,
-            features=features if use_pairs else None,
-            node_features=node_features[labels],
-        )
-        z = embed(result.model, graph)
-        metrics[name] = score(gnn_scorers(result.model, z, target, query_side, features if use_pairs else None), name)
-        metrics[name]["best_epoch"] = float(result.best_epoch)
-        metrics[name]["best_val_mrr"] = result.best_val_mrr
-        timings[f"seconds_{name}"] = time.perf_counter() - tm
-        log.info(
-            "%s %s seed %d %s: MRR %.4f AUROC %.4f AUROC(dm) %.4f (%.0f s)",
-            rel,
-            holdout,
-            seed,
-            name,
-            metrics[name]["mrr"],
-            metrics[name]["auroc"],
-            metrics[name]["auroc_dm"],
-            timings[f"seconds_{name}"],
-        )
+    trained, train_timings = _train_models(prep, nodes, known, cfg, seed, only, score)
+    metrics.update(trained)
+    timings.update(train_timings)
     timings.update(
         {
-            "train_edges": float(len(split.train)),
-            "val_edges": float(len(split.val)),
-            "test_edges": float(len(split.test)),
+            "train_edges": float(len(prep.split.train)),
+            "val_edges": float(len(prep.split.val)),
+            "test_edges": float(len(prep.split.test)),
             "seconds_split_graph_features": t_graph - t0,
             "seconds_total": time.perf_counter() - t0,
         }
     )
     for name, m in metrics.items():
         if name not in cfg.models:
-            log.info(
-                "%s %s seed %d %s: MRR %.4f AUROC %.4f AUROC(dm) %.4f",
-                rel,
-                holdout,
-                seed,
-                name,
-                m["mrr"],
-                m["auroc"],
-                m["auroc_dm"],
-            )
+            _log_metrics(rel, holdout, seed, name, m)
     return metrics, timings
 
 
@@ -393,7 +200,7 @@ def run_eval(cfg: LinkPredEvalConfig, schema: GraphSchema | None = None) -> dict
     """
     t0 = time.perf_counter()
     schema = schema or load_schema()
-    threads = cfg.params.get("num_threads")
+    threads = link_params(cfg.params).num_threads
     if threads:
         torch.set_num_threads(int(threads))
     nodes, edges, info = load_graph(cfg.graph, schema)
@@ -407,7 +214,7 @@ def run_eval(cfg: LinkPredEvalConfig, schema: GraphSchema | None = None) -> dict
             if variant == "without_text" and cfg.ablation_targets is not None and rel not in cfg.ablation_targets:
                 continue
             per: dict[str, dict[str, list[dict[str, float]]]] = {}
-            holdout_side = _pp(cfg, rel, "group_by").get(rel, "head")
+            holdout_side = target_options(cfg, rel).query_side(rel)
             runs = []
             if {"random", "degree_matched"} & set(cfg.protocols):
                 runs.append(("edges", ["random", "degree_matched"]))
@@ -524,6 +331,3 @@ def format_report(report: dict[str, Any]) -> str:
             for name, c in checks.items():
                 lines.append(f"floor {rel}: {name}: {'HOLDS' if c.get('holds') else 'MISSES'} {c}")
     return "\n".join(lines)
-
-
-DEFAULT_EVAL_CONFIG = REPO_ROOT / "configs" / "linkpred" / "eval.yaml"

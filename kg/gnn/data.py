@@ -102,6 +102,97 @@ def resolve_edge_types(schema: GraphSchema, edge_types: Collection[str] | None) 
     return sorted(set(edge_types))
 
 
+def _drop(dropped: dict[str, int], reason: str) -> None:
+    dropped[reason] = dropped.get(reason, 0) + 1
+
+
+def _index_nodes(
+    nodes: Sequence[Node], schema: GraphSchema, dropped: dict[str, int]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, int]]]:
+    """Node ids per label (sorted) and each id's (label, index); nodes of undeclared labels counted in ``dropped``."""
+    label_of: dict[str, str] = {}
+    for n in nodes:
+        if n.label not in schema.nodes:
+            _drop(dropped, f"node label {n.label} not in schema")
+            continue
+        seen = label_of.setdefault(n.id, n.label)
+        if seen != n.label:
+            raise SchemaError(f"node {n.id!r} has two labels: {seen} and {n.label}")
+    node_ids = {
+        label: tuple(sorted(i for i, lab in label_of.items() if lab == label))
+        for label in sorted(set(label_of.values()))
+    }
+    positions = {nid: (label, k) for label, ids in node_ids.items() for k, nid in enumerate(ids)}
+    return node_ids, positions
+
+
+def _merge_edges(
+    edges: Sequence[Edge],
+    schema: GraphSchema,
+    positions: dict[str, tuple[str, int]],
+    rels: set[str],
+    exclude: Collection[Sequence[str]],
+    dropped: dict[str, int],
+) -> dict[EdgeType, dict[tuple[int, int], float]]:
+    """Edge type -> (head index, tail index) -> highest confidence; edges left out are counted in ``dropped``."""
+    merged: dict[EdgeType, dict[tuple[int, int], float]] = {}
+    for e in edges:
+        if e.type not in rels:
+            _drop(dropped, f"type {e.type} not selected")
+            continue
+        h, t = positions.get(e.head), positions.get(e.tail)
+        if h is None or t is None:
+            _drop(dropped, "endpoint not a node")
+            continue
+        if not schema.allows(h[0], e.type, t[0]):
+            _drop(dropped, f"signature ({h[0]})-[{e.type}]->({t[0]}) not allowed")
+            continue
+        et = (h[0], e.type, t[0])
+        if any(matches_pattern(p, et) for p in exclude):
+            _drop(dropped, f"edge type {'-'.join(et)} excluded")
+            continue
+        hi, ti = h[1], t[1]
+        if schema.relationships[e.type].symmetric and h[0] == t[0] and ti < hi:
+            hi, ti = ti, hi
+        bucket = merged.setdefault(et, {})
+        bucket[(hi, ti)] = max(bucket.get((hi, ti), 0.0), float(e.confidence))
+    return merged
+
+
+def _hetero_data(
+    node_ids: dict[str, tuple[str, ...]],
+    merged: dict[EdgeType, dict[tuple[int, int], float]],
+    schema: GraphSchema,
+) -> tuple[HeteroData, dict[EdgeType, str], dict[EdgeType, EdgeType], dict[EdgeType, int]]:
+    """The HeteroData graph with reverse edges, and its relation_of, reverse_of and forward_count maps."""
+    data = HeteroData()
+    for label, ids in node_ids.items():
+        data[label].num_nodes = len(ids)
+    relation_of: dict[EdgeType, str] = {}
+    reverse_of: dict[EdgeType, EdgeType] = {}
+    forward_count: dict[EdgeType, int] = {}
+    for et in sorted(merged):
+        pairs = sorted(merged[et])
+        ei = torch.tensor(pairs, dtype=torch.long).t().contiguous()  # [2, E]
+        w = torch.tensor([merged[et][p] for p in pairs], dtype=torch.float)  # [E]
+        head, rel, tail = et
+        forward_count[et] = ei.size(1)
+        relation_of[et] = rel
+        if schema.relationships[rel].symmetric and head == tail:
+            data[et].edge_index = torch.cat([ei, ei.flip(0)], dim=1)  # [2, 2E]
+            data[et].edge_weight = torch.cat([w, w])  # [2E]
+            reverse_of[et] = et
+        else:
+            rev = (tail, REV_PREFIX + rel, head)
+            data[et].edge_index = ei
+            data[et].edge_weight = w
+            data[rev].edge_index = ei.flip(0)
+            data[rev].edge_weight = w.clone()
+            relation_of[rev] = rel
+            reverse_of[et] = rev
+    return data, relation_of, reverse_of, forward_count
+
+
 def build_graph(
     nodes: Sequence[Node],
     edges: Sequence[Edge],
@@ -129,71 +220,9 @@ def build_graph(
     """
     rels = set(resolve_edge_types(schema, edge_types))
     dropped: dict[str, int] = {}
-
-    def drop(reason: str) -> None:
-        dropped[reason] = dropped.get(reason, 0) + 1
-
-    label_of: dict[str, str] = {}
-    for n in nodes:
-        if n.label not in schema.nodes:
-            drop(f"node label {n.label} not in schema")
-            continue
-        seen = label_of.setdefault(n.id, n.label)
-        if seen != n.label:
-            raise SchemaError(f"node {n.id!r} has two labels: {seen} and {n.label}")
-    node_ids = {
-        label: tuple(sorted(i for i, lab in label_of.items() if lab == label))
-        for label in sorted(set(label_of.values()))
-    }
-    positions = {nid: (label, k) for label, ids in node_ids.items() for k, nid in enumerate(ids)}
-
-    merged: dict[EdgeType, dict[tuple[int, int], float]] = {}
-    for e in edges:
-        if e.type not in rels:
-            drop(f"type {e.type} not selected")
-            continue
-        h, t = positions.get(e.head), positions.get(e.tail)
-        if h is None or t is None:
-            drop("endpoint not a node")
-            continue
-        if not schema.allows(h[0], e.type, t[0]):
-            drop(f"signature ({h[0]})-[{e.type}]->({t[0]}) not allowed")
-            continue
-        et = (h[0], e.type, t[0])
-        if any(matches_pattern(p, et) for p in exclude):
-            drop(f"edge type {'-'.join(et)} excluded")
-            continue
-        hi, ti = h[1], t[1]
-        if schema.relationships[e.type].symmetric and h[0] == t[0] and ti < hi:
-            hi, ti = ti, hi
-        bucket = merged.setdefault(et, {})
-        bucket[(hi, ti)] = max(bucket.get((hi, ti), 0.0), float(e.confidence))
-
-    data = HeteroData()
-    for label, ids in node_ids.items():
-        data[label].num_nodes = len(ids)
-    relation_of: dict[EdgeType, str] = {}
-    reverse_of: dict[EdgeType, EdgeType] = {}
-    forward_count: dict[EdgeType, int] = {}
-    for et in sorted(merged):
-        pairs = sorted(merged[et])
-        ei = torch.tensor(pairs, dtype=torch.long).t().contiguous()  # [2, E]
-        w = torch.tensor([merged[et][p] for p in pairs], dtype=torch.float)  # [E]
-        head, rel, tail = et
-        forward_count[et] = ei.size(1)
-        relation_of[et] = rel
-        if schema.relationships[rel].symmetric and head == tail:
-            data[et].edge_index = torch.cat([ei, ei.flip(0)], dim=1)  # [2, 2E]
-            data[et].edge_weight = torch.cat([w, w])  # [2E]
-            reverse_of[et] = et
-        else:
-            rev = (tail, REV_PREFIX + rel, head)
-            data[et].edge_index = ei
-            data[et].edge_weight = w
-            data[rev].edge_index = ei.flip(0)
-            data[rev].edge_weight = w.clone()
-            relation_of[rev] = rel
-            reverse_of[et] = rev
+    node_ids, positions = _index_nodes(nodes, schema, dropped)
+    merged = _merge_edges(edges, schema, positions, rels, exclude, dropped)
+    data, relation_of, reverse_of, forward_count = _hetero_data(node_ids, merged, schema)
     if dropped:
         log.info("build_graph left out: %s", ", ".join(f"{k}: {v}" for k, v in sorted(dropped.items())))
     log.info(

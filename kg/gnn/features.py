@@ -55,7 +55,7 @@ def encode_texts(texts: Sequence[str], cache_dir: Path | None = None) -> np.ndar
     path = Path(cache_dir) / f"name-embeddings-{key}.npy" if cache_dir is not None else None
     if path is not None and path.exists():
         table = np.load(path)
-    else:
+    else:  # transformers (and the encoder base) load only when a name has to be encoded: seconds of start-up
         from transformers import AutoModel
         from transformers.utils import logging as hf_logging
 

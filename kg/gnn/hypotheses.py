@@ -167,6 +167,77 @@ def explain(index: PathIndex, head: int, tail: int, max_paths: int = 3, max_bran
     ]
 
 
+Found = list[tuple[int, int, int, float]]  # (group index, rank 1..k, candidate index, probability)
+
+
+def _top_partners(
+    model: LinkPredictor,
+    z: Mapping[str, Tensor],
+    graph: GraphIndex,
+    target: EdgeType,
+    known: sp.csr_matrix,
+    top_k: int,
+    group_by: str,
+    chunk: int,
+    scorer: QueryScorer | None,
+) -> Found:
+    """The ``top_k`` unknown candidates of every group node with an edge, by group then rank."""
+    head_label, rel, tail_label = target
+    deg = graph.degree()
+    if group_by == "head":
+        g_label, c_label, mask_m = head_label, tail_label, known.tocsr()
+    else:
+        g_label, c_label, mask_m = tail_label, head_label, known.T.tocsr()
+    groups = torch.nonzero(deg[g_label] > 0).view(-1)
+    cand_ok = deg[c_label] > 0  # [C]
+    found: Found = []
+    with torch.no_grad():
+        for s in range(0, groups.numel(), chunk):
+            g = groups[s : s + chunk]
+            if scorer is not None:
+                logits = scorer.rows(g).float()  # [G, C]
+            elif group_by == "head":
+                logits = model.decoder.score_all(z[head_label][g], z[tail_label], rel)  # [G, C]
+            else:
+                logits = model.decoder.score_all(z[head_label], z[tail_label][g], rel).t()  # [G, H]
+            blocked = torch.from_numpy(mask_m[g.numpy().copy()].toarray()) | ~cand_ok[None, :]
+            logits = logits.masked_fill(blocked, float("-inf"))
+            k = min(top_k, logits.size(1))
+            vals, idx = torch.topk(logits, k, dim=1)
+            probs = torch.sigmoid(vals)
+            for row in range(g.numel()):
+                for r in range(k):
+                    if vals[row, r] == float("-inf"):
+                        break
+                    found.append((int(g[row]), r + 1, int(idx[row, r]), float(probs[row, r])))
+    return found
+
+
+def _explain_found(
+    found: Found,
+    path_index: PathIndex,
+    target: EdgeType,
+    group_by: str,
+    max_paths: int,
+    max_explained: int | None,
+) -> dict[int, list[PathContribution]]:
+    """Position in ``found`` -> explaining paths, for at most ``max_explained`` hypotheses, best ranks first."""
+    head_label, rel, tail_label = target
+    explained: dict[int, list[PathContribution]] = {}
+    order = sorted(range(len(found)), key=lambda n: (found[n][1], n))
+    if max_explained is not None:
+        order = order[:max_explained]
+    for n in order:
+        grp, _, cand, _ = found[n]
+        h, t = (grp, cand) if group_by == "head" else (cand, grp)
+        explained[n] = explain(
+            path_index, path_index.offset[head_label] + h, path_index.offset[tail_label] + t, max_paths
+        )
+    if len(order) < len(found):
+        log.warning("%s: explained %d of %d hypotheses (max_explained)", rel, len(order), len(found))
+    return explained
+
+
 def top_k_hypotheses(
     model: LinkPredictor,
     z: Mapping[str, Tensor],
@@ -209,47 +280,11 @@ def top_k_hypotheses(
     """
     if group_by not in ("head", "tail"):
         raise ValueError(f"group_by must be 'head' or 'tail', got {group_by!r}")
-    head_label, rel, tail_label = target
-    deg = graph.degree()
-    if group_by == "head":
-        g_label, c_label, mask_m = head_label, tail_label, known.tocsr()
-    else:
-        g_label, c_label, mask_m = tail_label, head_label, known.T.tocsr()
-    groups = torch.nonzero(deg[g_label] > 0).view(-1)
-    cand_ok = deg[c_label] > 0  # [C]
-    found: list[tuple[int, int, int, float]] = []  # (group, rank, candidate, prob)
-    with torch.no_grad():
-        for s in range(0, groups.numel(), chunk):
-            g = groups[s : s + chunk]
-            if scorer is not None:
-                logits = scorer.rows(g).float()  # [G, C]
-            elif group_by == "head":
-                logits = model.decoder.score_all(z[head_label][g], z[tail_label], rel)  # [G, C]
-            else:
-                logits = model.decoder.score_all(z[head_label], z[tail_label][g], rel).t()  # [G, H]
-            blocked = torch.from_numpy(mask_m[g.numpy().copy()].toarray()) | ~cand_ok[None, :]
-            logits = logits.masked_fill(blocked, float("-inf"))
-            k = min(top_k, logits.size(1))
-            vals, idx = torch.topk(logits, k, dim=1)
-            probs = torch.sigmoid(vals)
-            for row in range(g.numel()):
-                for r in range(k):
-                    if vals[row, r] == float("-inf"):
-                        break
-                    found.append((int(g[row]), r + 1, int(idx[row, r]), float(probs[row, r])))
+    head_label, _, tail_label = target
+    found = _top_partners(model, z, graph, target, known, top_k, group_by, chunk, scorer)
     explained: dict[int, list[PathContribution]] = {}
     if path_index is not None:
-        order = sorted(range(len(found)), key=lambda n: (found[n][1], n))
-        if max_explained is not None:
-            order = order[:max_explained]
-        for n in order:
-            grp, _, cand, _ = found[n]
-            h, t = (grp, cand) if group_by == "head" else (cand, grp)
-            explained[n] = explain(
-                path_index, path_index.offset[head_label] + h, path_index.offset[tail_label] + t, max_paths
-            )
-        if len(order) < len(found):
-            log.warning("%s: explained %d of %d hypotheses (max_explained)", rel, len(order), len(found))
+        explained = _explain_found(found, path_index, target, group_by, max_paths, max_explained)
     out = []
     for n, (grp, rank, cand, prob) in enumerate(found):
         h, t = (grp, cand) if group_by == "head" else (cand, grp)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import cast
 
 import torch
+from pydantic import BaseModel, ConfigDict
 from torch import Tensor, nn
 from torch_geometric.nn import GraphConv, HeteroConv, SAGEConv
 
@@ -19,6 +20,20 @@ from kg.registry import Registry
 from .data import EdgeType
 
 ENCODERS: Registry[nn.Module] = Registry("GNN encoder")
+
+
+class EncoderOptions(BaseModel):
+    """Options of the message-passing encoders (keys of ``gnn.params``; ``rgcn`` and ``sage`` read the
+    layers and dropout, every encoder the feature dropout)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    num_layers: int = 2
+    """Message-passing layers of the rgcn / sage encoder."""
+    dropout: float = 0.0
+    """Dropout on each layer's messages while training."""
+    feature_dropout: float = 0.0
+    """Dropout on the projected name features while training (with ``name_features``)."""
 
 
 class EmbeddingEncoder(nn.Module):
@@ -179,14 +194,14 @@ def _sage(num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim: int
 
 
 @ENCODERS.register("embedding")
-def _embedding(num_nodes: Mapping[str, int], edge_types: Sequence[EdgeType], dim: int, **params: object) -> nn.Module:
-    return EmbeddingEncoder(
-        num_nodes,
-        edge_types,
-        dim,
-        features=params.get("features"),  # type: ignore[arg-type]
-        feature_dropout=float(params.get("feature_dropout", 0.0)),  # type: ignore[arg-type]
-    )
+def _embedding(
+    num_nodes: Mapping[str, int],
+    edge_types: Sequence[EdgeType],
+    dim: int,
+    features: Mapping[str, Tensor] | None = None,
+    feature_dropout: float = 0.0,
+) -> nn.Module:
+    return EmbeddingEncoder(num_nodes, edge_types, dim, features=features, feature_dropout=float(feature_dropout))
 
 
 class DistMultDecoder(nn.Module):

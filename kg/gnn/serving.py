@@ -24,57 +24,29 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import torch
-from pydantic import Field
 
 import kg
-from kg.artifacts import MODELS_DIR, default_cache_dir
-from kg.config import REPO_ROOT, ConfigError, GnnConfig, read_yaml_with_overrides
+from kg.artifacts import default_cache_dir
+from kg.config import GnnConfig
 from kg.hashing import file_sha256
 from kg.schema import GraphSchema, load_schema
+from kg.seed.hpo import hpo_version
 
-from .benchmark import GraphSource, LinkPredEvalConfig, ModelSpec, _gnn_config, _pp, load_graph, resolve_env
-from .data import build_graph, matches_pattern
-from .evaluate import known_matrix
+from .configs import DEFAULT_MODEL_DIR, TrainLinkPredConfig, gnn_config, load_graph
+from .data import GraphIndex
+from .ensemble import combine_members
 from .metapaths import MetapathFeaturizer, PairFeatures, pair_features
-from .model import PairHead
-from .split import split_target
-from .train import (
-    combine_members,
-    embed,
-    input_features,
-    model_metapaths,
-    resolve_fold_by,
-    train_link_predictor,
-    train_members,
-)
+from .model import LinkPredictor, PairHead
+from .options import link_params, resolve_fold_by
+from .prepare import PreparedTarget, message_graph, prepare_target, train_target
+from .scoring import embed
+from .train import TrainResult, input_features, model_metapaths, train_link_predictor
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MODEL_DIR = MODELS_DIR / "linkpred"
-DEFAULT_TRAIN_CONFIG = REPO_ROOT / "configs" / "linkpred" / "default.yaml"
-MODEL_VERSION = "1.0.0"
 
 
 class NoModelError(FileNotFoundError):
     """No trained default model in the folder; the message says how to train one."""
-
-
-class TrainLinkPredConfig(LinkPredEvalConfig):
-    """Config of ``medkg train linkpred``: the graph, the targets, one model (``model``), the seed and ``out``."""
-
-    model: ModelSpec = Field(default_factory=ModelSpec)
-    seed: int = 13
-    out: str = str(DEFAULT_MODEL_DIR)
-    version: str = MODEL_VERSION
-
-
-def load_train_config(path: str | Path | None, overrides: Sequence[str] | None = None) -> TrainLinkPredConfig:
-    """Read and validate a ``train linkpred`` config."""
-    tree = read_yaml_with_overrides(path, overrides, what="link-prediction training config")
-    try:
-        return TrainLinkPredConfig.model_validate(resolve_env(tree))
-    except Exception as exc:
-        raise ConfigError(f"invalid link-prediction training config {path}: {exc}") from exc
 
 
 def _csr_state(m: sp.csr_matrix) -> dict[str, Any]:
@@ -187,65 +159,60 @@ class TargetModel:
         )
 
 
-def _train_target(
-    nodes: Sequence[Any], edges: Sequence[Any], schema: GraphSchema, cfg: TrainLinkPredConfig, rel: str
-) -> tuple[TargetModel, dict[str, Any]]:
-    t0 = time.perf_counter()
-    gcfg: GnnConfig = _gnn_config(cfg.model, cfg, rel, cfg.seed)
-    query_side = _pp(cfg, rel, "group_by").get(rel, "head")
-    sources = _pp(cfg, rel, "target_sources").get(rel)
-    exclude_p = _pp(cfg, rel, "exclude_signatures")
-
-    def graph_of(message_edges: Sequence[Any], target: tuple[str, str, str]) -> Any:
-        exclude = [tuple(p) for p in exclude_p if not matches_pattern(p, target)]
-        return build_graph(nodes, message_edges, schema, edge_types=_pp(cfg, rel, "edge_types"), exclude=exclude)
-
-    # 1. the number of epochs, by early stopping on a validation split
-    split = split_target(
-        nodes, edges, schema, rel, _pp(cfg, rel, "val_ratio"), 0.0, cfg.seed, 3, target_sources=sources
-    )
-    target = split.target
-    head, _, tail = target
-    graph = graph_of(split.message_edges, target)
-    pos = graph.positions
-    n_h, n_t = graph.num_nodes(head), graph.num_nodes(tail)
-
-    def idx(pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
-        return torch.tensor([[pos[h][1], pos[t][1]] for h, t in pairs], dtype=torch.long).t().reshape(2, -1)
-
-    known = known_matrix(idx(split.all_pairs), n_h, n_t)
-    use_pairs = bool(gcfg.params.get("pair_features", False))
-    metapaths = model_metapaths(gcfg, rel)
-    feats = pair_features(graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
-    cache = default_cache_dir()
-    gcfg = resolve_fold_by(gcfg, "edges")  # the epochs are chosen on a random validation split
-    node_feats = input_features(gcfg, graph, nodes, cache)
-    first = train_members(graph, target, idx(split.val), known, gcfg, query_side, feats, node_feats)
-    firsts = first.members or (first,)
-    epochs = first.best_epoch
-    # 2. retrain on every target pair for that many epochs (no held-out pair left to stop on), per member
-    full_graph = graph_of(list(edges), target)
-    pos = full_graph.positions
-    feats_full = pair_features(full_graph, target, metapaths, query_side, seed=cfg.seed) if use_pairs else None
-    val_idx = idx(split.val)  # now inside the graph: only used to log the (optimistic) fit, not to stop
-    known_full = known_matrix(idx(split.all_pairs), full_graph.num_nodes(head), full_graph.num_nodes(tail))
-    # both graphs index the same nodes (sorted ids), so the name features carry over
-    assert full_graph.node_ids == graph.node_ids
-    full_feats = node_feats
+def _retrain_full(
+    prep: PreparedTarget,
+    firsts: tuple[TrainResult, ...],
+    nodes: Sequence[Any],
+    edges: Sequence[Any],
+    schema: GraphSchema,
+    cfg: TrainLinkPredConfig,
+    gcfg: GnnConfig,
+    node_features: dict[str, torch.Tensor] | None,
+) -> tuple[GraphIndex, LinkPredictor, PairFeatures | None]:
+    """Each member retrained on every target pair (graph of every edge) for its best number of epochs."""
+    rel, target = prep.target[1], prep.target
+    options = link_params(gcfg.params)
+    full_graph = message_graph(nodes, list(edges), schema, options, target, {rel, *cfg.targets})
+    # both graphs index the same nodes (sorted ids), so the name features and the pair indices carry over
+    assert full_graph.node_ids == prep.graph.node_ids
+    feats_full = None
+    if options.pair_features:
+        feats_full = pair_features(full_graph, target, model_metapaths(options, rel), prep.query_side, seed=cfg.seed)
     finals = []
     for m, run in enumerate(firsts):
         full_cfg = gcfg.model_copy(
             update={"epochs": run.best_epoch, "params": {**gcfg.params, "patience": 10**6, "keep": "last"}}
         )
+        # the validation pairs are now inside the graph: only used to log the (optimistic) fit, not to stop
         finals.append(
             train_link_predictor(
-                full_graph, target, val_idx, known_full, full_cfg, query_side, feats_full, full_feats, member=m
+                full_graph, target, prep.val, prep.known, full_cfg, prep.query_side, feats_full, node_features, m
             )
         )
-    final_model = combine_members([f.model for f in finals])
+    return full_graph, combine_members([f.model for f in finals]), feats_full
+
+
+def _train_target(
+    nodes: Sequence[Any], edges: Sequence[Any], schema: GraphSchema, cfg: TrainLinkPredConfig, rel: str
+) -> tuple[TargetModel, dict[str, Any]]:
+    t0 = time.perf_counter()
+    gcfg = resolve_fold_by(gnn_config(cfg.model, cfg, rel, cfg.seed), "edges")  # epochs chosen on random pairs
+    options = link_params(gcfg.params)
+    # 1. the number of epochs, by early stopping on a validation split (no test split)
+    split_opts = options.model_copy(update={"test_ratio": 0.0, "min_edges": 3})
+    prep = prepare_target(
+        nodes, edges, schema, rel, split_opts, cfg.seed, targets=cfg.targets, with_features=options.pair_features
+    )
+    node_feats = input_features(gcfg, prep.graph, nodes, default_cache_dir())
+    first = train_target(prep, gcfg, nodes, node_features=node_feats)
+    firsts = first.members or (first,)
+    # 2. retrain on every target pair for that many epochs (no held-out pair left to stop on), per member
+    full_graph, final_model, feats_full = _retrain_full(prep, firsts, nodes, edges, schema, cfg, gcfg, node_feats)
     z = embed(final_model, full_graph)
+    head, _, tail = target = prep.target
     head_feats = None
     if feats_full is not None:
+        metapaths = model_metapaths(options, rel)
         head_feats = pair_features(full_graph, target, metapaths, "head", scales=feats_full.featurizer.scales)
     tm = TargetModel(
         target=target,
@@ -258,9 +225,9 @@ def _train_target(
         features=head_feats,
     )
     stats = {
-        "target_pairs": len(split.all_pairs),
-        "val_pairs_for_epochs": len(split.val),
-        "best_epoch": epochs,
+        "target_pairs": len(prep.split.all_pairs),
+        "val_pairs_for_epochs": len(prep.split.val),
+        "best_epoch": first.best_epoch,
         "member_best_epochs": [r.best_epoch for r in firsts],
         "best_val_mrr": first.best_val_mrr,
         "val_history": list(first.history),
@@ -279,7 +246,7 @@ def train_default(cfg: TrainLinkPredConfig, schema: GraphSchema | None = None) -
     """
     t0 = time.perf_counter()
     schema = schema or load_schema()
-    threads = cfg.params.get("num_threads")
+    threads = link_params(cfg.params).num_threads
     if threads:
         torch.set_num_threads(int(threads))
     torch.manual_seed(cfg.seed)
@@ -301,8 +268,6 @@ def train_default(cfg: TrainLinkPredConfig, schema: GraphSchema | None = None) -
             if p.suffix in (".tsv", ".gz")
         }
     if cfg.graph.hpo_annotations and not cfg.graph.store:
-        from kg.seed.hpo import hpo_version
-
         data["hpo"] = hpo_version()
     meta = {
         "name": "linkpred-default",
@@ -383,7 +348,7 @@ def load_default(model_dir: str | Path | None = None) -> DefaultModel:
     if not meta_path.is_file():
         raise NoModelError(
             f"no trained link-prediction model in {d}: run `medkg train linkpred` first "
-            f"(config {DEFAULT_TRAIN_CONFIG.relative_to(REPO_ROOT)}, a few minutes on CPU)"
+            "(config configs/linkpred/default.yaml of a checkout, a few minutes on CPU)"
         )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     targets = {}
@@ -423,14 +388,10 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
 
 
 __all__ = [
-    "DEFAULT_MODEL_DIR",
     "DefaultModel",
-    "GraphSource",
     "NoModelError",
     "TargetModel",
-    "TrainLinkPredConfig",
     "load_default",
-    "load_train_config",
     "read_pairs",
     "train_default",
 ]

@@ -67,6 +67,70 @@ def target_edge_type(schema: GraphSchema, rel: str) -> EdgeType:
     return (head, rel, tail)
 
 
+def _pair_key(e: Edge, symmetric: bool) -> Pair:
+    """(head id, tail id); for a symmetric same-label relation the smaller id first."""
+    if symmetric and e.tail < e.head:
+        return (e.tail, e.head)
+    return (e.head, e.tail)
+
+
+Parts = tuple[tuple[Pair, ...], tuple[Pair, ...], tuple[Pair, ...]]
+
+
+def _split_edges(pairs: list[Pair], n_val: int, n_test: int, gen: torch.Generator) -> Parts:
+    """(train, val, test): the pairs permuted and cut, each part sorted."""
+    perm = torch.randperm(len(pairs), generator=gen).tolist()
+    shuffled = [pairs[i] for i in perm]
+    test = tuple(sorted(shuffled[:n_test]))
+    val = tuple(sorted(shuffled[n_test : n_test + n_val]))
+    train = tuple(sorted(shuffled[n_test + n_val :]))
+    return train, val, test
+
+
+def _split_nodes(rel: str, pairs: list[Pair], side: int, n_val: int, n_test: int, gen: torch.Generator) -> Parts:
+    """(train, val, test) by whole nodes of end ``side`` (0 head, 1 tail): permuted nodes fill test, then val."""
+    by_node: dict[str, list[Pair]] = {}
+    for p in pairs:
+        by_node.setdefault(p[side], []).append(p)
+    order = sorted(by_node)
+    groups = [order[i] for i in torch.randperm(len(order), generator=gen).tolist()]
+    test_l: list[Pair] = []
+    val_l: list[Pair] = []
+    train_l: list[Pair] = []
+    for g in groups:
+        if len(test_l) < n_test:
+            test_l += by_node[g]
+        elif len(val_l) < n_val:
+            val_l += by_node[g]
+        else:
+            train_l += by_node[g]
+    if not train_l or not val_l:
+        end = "head" if side == 0 else "tail"
+        raise TargetUnavailable(f"{rel}: {len(order)} {end} nodes leave no train or validation node")
+    return tuple(sorted(train_l)), tuple(sorted(val_l)), tuple(sorted(test_l))
+
+
+def _split_pairs(
+    rel: str, pairs: list[Pair], holdout: str, symmetric: bool, val_ratio: float, test_ratio: float, seed: int
+) -> Parts:
+    """(train, val, test) of the sorted target ``pairs``, by random pairs or whole nodes (``holdout``)."""
+    n = len(pairs)
+    n_test = max(1, round(n * test_ratio))
+    n_val = max(1, round(n * val_ratio))
+    if n_test + n_val >= n:
+        raise TargetUnavailable(f"{rel}: {n} edges leave no training edge after the split")
+    gen = torch.Generator().manual_seed(seed)
+    if holdout == "edges":
+        train, val, test = _split_edges(pairs, n_val, n_test, gen)
+    elif holdout in ("head", "tail"):
+        if symmetric:
+            raise TargetUnavailable(f"{rel}: node hold-out is not defined for a symmetric relation")
+        train, val, test = _split_nodes(rel, pairs, 0 if holdout == "head" else 1, n_val, n_test, gen)
+    else:
+        raise ValueError(f"holdout must be 'edges', 'head' or 'tail', got {holdout!r}")
+    return train, val, test
+
+
 def split_target(
     nodes: Sequence[Node],
     edges: Sequence[Edge],
@@ -114,15 +178,9 @@ def split_target(
     if missing:
         raise TargetUnavailable(f"{rel}: no nodes with label(s) {missing}")
     symmetric = schema.relationships[rel].symmetric and head_label == tail_label
-
-    def key(e: Edge) -> Pair:
-        if symmetric and e.tail < e.head:
-            return (e.tail, e.head)
-        return (e.head, e.tail)
-
     pairs = sorted(
         {
-            key(e)
+            _pair_key(e, symmetric)
             for e in edges
             if e.type == rel
             and label_of.get(e.head) == head_label
@@ -132,44 +190,9 @@ def split_target(
     )
     if len(pairs) < max(min_edges, 3):
         raise TargetUnavailable(f"{rel}: only {len(pairs)} valid edges, need at least {max(min_edges, 3)}")
-    n = len(pairs)
-    n_test = max(1, round(n * test_ratio))
-    n_val = max(1, round(n * val_ratio))
-    if n_test + n_val >= n:
-        raise TargetUnavailable(f"{rel}: {n} edges leave no training edge after the split")
-    gen = torch.Generator().manual_seed(seed)
-    if holdout == "edges":
-        perm = torch.randperm(n, generator=gen).tolist()
-        shuffled = [pairs[i] for i in perm]
-        test = tuple(sorted(shuffled[:n_test]))
-        val = tuple(sorted(shuffled[n_test : n_test + n_val]))
-        train = tuple(sorted(shuffled[n_test + n_val :]))
-    elif holdout in ("head", "tail"):
-        if symmetric:
-            raise TargetUnavailable(f"{rel}: node hold-out is not defined for a symmetric relation")
-        side = 0 if holdout == "head" else 1
-        by_node: dict[str, list[Pair]] = {}
-        for p in pairs:
-            by_node.setdefault(p[side], []).append(p)
-        order = sorted(by_node)
-        groups = [order[i] for i in torch.randperm(len(order), generator=gen).tolist()]
-        test_l: list[Pair] = []
-        val_l: list[Pair] = []
-        train_l: list[Pair] = []
-        for g in groups:
-            if len(test_l) < n_test:
-                test_l += by_node[g]
-            elif len(val_l) < n_val:
-                val_l += by_node[g]
-            else:
-                train_l += by_node[g]
-        if not train_l or not val_l:
-            raise TargetUnavailable(f"{rel}: {len(order)} {holdout} nodes leave no train or validation node")
-        test, val, train = tuple(sorted(test_l)), tuple(sorted(val_l)), tuple(sorted(train_l))
-    else:
-        raise ValueError(f"holdout must be 'edges', 'head' or 'tail', got {holdout!r}")
+    train, val, test = _split_pairs(rel, pairs, holdout, symmetric, val_ratio, test_ratio, seed)
     held_out = set(test) | set(val)
-    message = tuple(e for e in edges if not (e.type == rel and key(e) in held_out))
+    message = tuple(e for e in edges if not (e.type == rel and _pair_key(e, symmetric) in held_out))
     log.info(
         "%s split (%s held out): %d train, %d val, %d test (seed %d)",
         rel,

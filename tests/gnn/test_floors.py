@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.gnn.benchmark import LinkPredEvalConfig, check_floors
+from kg.gnn.benchmark import check_floors
+from kg.gnn.configs import LinkPredEvalConfig
 
 MODELS = {"rgcn": {"encoder": "rgcn"}, "sage": {"encoder": "sage"}, "kge": {"encoder": "embedding"}}
 
@@ -111,4 +112,16 @@ def test_has_symptom_primary_must_beat_every_baseline_but_not_other_gnns() -> No
         "gnn": 0.80,
         "best_baseline": None,
         "holds": False,
+    }
+
+
+def test_a_hair_under_the_margin_misses() -> None:
+    # 0.0499 over degree and 0.0001 under the 0.90 floor: both miss; just over metapath_lr still wins.
+    floors = check_floors({"TREATS": _treats((0.7499, 0.7501, 0.8999), (0.70, 0.70), (0.7498, 0.75))}, _cfg())
+    assert _holds(floors["TREATS"]) == {
+        "degree_matched: rgcn - degree >= 0.05 AUROC": False,
+        "degree_matched: rgcn > metapath_lr AUROC": True,
+        "disease_holdout: rgcn - degree >= 0.05 AUROC": True,
+        "disease_holdout: rgcn > metapath_lr AUROC": True,
+        "random: rgcn AUROC >= 0.90": False,
     }

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.config import REPO_ROOT
-from kg.gnn.benchmark import curated_only, load_eval_config
+from kg.gnn.configs import curated_only, load_eval_config
 from kg.gnn.serving import NoModelError, load_default, read_pairs
 from kg.store.sqlite import SqliteStore
 from kg.types import Edge

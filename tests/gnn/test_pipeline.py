@@ -4,6 +4,7 @@ import pytest
 
 from kg.config import GnnConfig
 from kg.gnn import LinkPredResult, run_linkprediction
+from kg.gnn.options import target_params
 from kg.registry import UnknownComponentError
 from kg.schema import SchemaError
 from tests.gnn.conftest import tiny_graph
@@ -62,8 +63,6 @@ def test_embedding_encoder_runs_end_to_end(graph, schema):
 
 
 def test_target_params_precedence():
-    from kg.gnn.pipeline import target_params
-
     cfg = GnnConfig(params={"num_layers": 3, "per_target": {"HAS_SYMPTOM": {"neg_ratio": 7}}})
     p = target_params(cfg, "HAS_SYMPTOM")
     assert p["num_layers"] == 3  # the run's global value beats the default per-target value

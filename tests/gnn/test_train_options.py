@@ -8,19 +8,16 @@ import torch
 
 from kg.config import GnnConfig
 from kg.gnn.data import build_graph
+from kg.gnn.ensemble import combine_members
 from kg.gnn.evaluate import known_matrix
 from kg.gnn.features import NAME_DIM, char_features, encode_texts, name_features
+from kg.gnn.losses import ranking_loss
 from kg.gnn.metapaths import pair_features, query_folds, query_subset_folds
-from kg.gnn.model import build_model
+from kg.gnn.model import DistMultDecoder, EmbeddingEncoder, LinkPredictor, build_model
+from kg.gnn.options import link_params
+from kg.gnn.scoring import embed
 from kg.gnn.split import split_target
-from kg.gnn.train import (
-    combine_members,
-    embed,
-    input_features,
-    model_metapaths,
-    train_link_predictor,
-    train_members,
-)
+from kg.gnn.train import input_features, model_metapaths, train_link_predictor, train_members
 from kg.types import Node
 
 NAMED = {
@@ -142,22 +139,24 @@ def test_query_folds_keep_every_edge_of_a_query_together():
 
 @pytest.mark.parametrize("pairs", [False, True], ids=["free", "pair_features"])
 def test_cold_start_folds_hide_every_target_edge_of_their_diseases(graph, schema, monkeypatch, pairs):
-    import kg.gnn.train as train_module
+    import kg.gnn.sampling as sampling_module
 
     _, g, target, val, known = _train_inputs(graph, schema)
     # record every training step's message-passing graph (the real fold-making, the real hiding)
     steps: list[tuple[torch.Tensor, dict]] = []
-    real_without = train_module._without
+    real_without = sampling_module.without
 
     def recording_without(graph_, target_, hidden, ei, ew):  # type: ignore[no-untyped-def]
         out = real_without(graph_, target_, hidden, ei, ew)
         steps.append((hidden.clone(), out[0]))
         return out
 
-    monkeypatch.setattr(train_module, "_without", recording_without)
+    monkeypatch.setattr(sampling_module, "without", recording_without)
     params = {"eval_every": 1, "num_threads": 1, "fold_by": "query", "pair_features": pairs}
     cfg = GnnConfig(hidden_dim=4, epochs=2, params=params)
-    feats = pair_features(g, target, model_metapaths(cfg, "TREATS"), "tail", seed=0) if pairs else None
+    feats = (
+        pair_features(g, target, model_metapaths(link_params(cfg.params), "TREATS"), "tail", seed=0) if pairs else None
+    )
     res = train_link_predictor(g, target, val, known, cfg, query_side="tail", features=feats)
     assert res.epochs_run == 2
     pos = g.forward_edges(target)  # [2, E] (drug, disease) training target edges
@@ -229,7 +228,7 @@ def test_members_with_a_frozen_pair_head_combine(graph, schema):
     _, g, target, val, known = _train_inputs(graph, schema)
     base = {"eval_every": 1, "num_threads": 1, "pair_features": True, "members": 2, "softmax_weight": 1.0}
     cfg = GnnConfig(hidden_dim=4, epochs=2, params={**base, "pair_lr_scale": 0.0})
-    feats = pair_features(g, target, model_metapaths(cfg, "TREATS"), "head", seed=0)
+    feats = pair_features(g, target, model_metapaths(link_params(cfg.params), "TREATS"), "head", seed=0)
     res = train_members(g, target, val, known, cfg, features=feats)
     assert res.model.pair_head is not None and len(res.model.encoder.members) == 2
     moving = GnnConfig(hidden_dim=4, epochs=2, params={**base, "pair_lr_scale": 1.0, "keep": "last"})
@@ -238,9 +237,6 @@ def test_members_with_a_frozen_pair_head_combine(graph, schema):
 
 
 def test_ranking_loss_masks_the_querys_other_positives_and_non_candidates():
-    from kg.gnn.model import DistMultDecoder, EmbeddingEncoder, LinkPredictor
-    from kg.gnn.train import _softmax_loss
-
     enc = EmbeddingEncoder({"Disease": 1, "Symptom": 4}, [], 1)
     model = LinkPredictor(enc, DistMultDecoder(["HAS_SYMPTOM"], 1, init=1.0))
     z = {"Disease": torch.tensor([[1.0]]), "Symptom": torch.tensor([[0.0], [1.0], [2.0], [3.0]])}
@@ -248,7 +244,7 @@ def test_ranking_loss_masks_the_querys_other_positives_and_non_candidates():
     # the disease has symptoms 1 and 2; symptom 3 has no edge (not a candidate); scores = symptom index
     pos_q, pos_c = torch.tensor([0, 0]), torch.tensor([1, 2])
     step = torch.tensor([[0], [1]])  # this step scores (disease 0, symptom 1)
-    loss = _softmax_loss(
+    loss = ranking_loss(
         model, z, target, "head", step, pos_q, pos_c, torch.tensor([0, 1, 2]), None, 8, torch.Generator()
     )
     # competitors: symptom 0 (score 0) only; symptom 2 is another positive, symptom 3 no candidate
