@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 import kg.linking
 from kg.cli import app
 from kg.eval.entities import evaluate_linking
-from kg.linking import CandidateIndex
-from kg.terminology import assemble_terminology
+from kg.linking.candidates import CandidateIndex
 from kg.train.terminology import corpus_pairs, read_vocabularies
+from kg.train.terminology_assembly import assemble_terminology
 from tests.conftest import FIXTURES
 
 TINY = FIXTURES / "pubtator" / "tiny.PubTator.txt"
