@@ -54,8 +54,9 @@ def main() -> None:
 
     from kg.corpora import read_corpus
     from kg.eval.entities import gold_queries
-    from kg.linking import CandidateIndex, CandidateLinker, Reranker
-    from kg.terminology import assemble_terminology
+    from kg.linking.candidate_linker import CandidateLinker
+    from kg.linking.candidates import CandidateIndex
+    from kg.linking.reranker import Reranker
     from kg.train.linker import (
         BC5CDR_DEV,
         BC5CDR_TRAIN,
@@ -65,6 +66,7 @@ def main() -> None:
         training_examples,
     )
     from kg.train.terminology import corpus_pairs, read_vocabularies
+    from kg.train.terminology_assembly import assemble_terminology
 
     t0 = time.perf_counter()
     vocab = _cached(args.work / "vocab.pkl", args.fresh, lambda: read_vocabularies(hetionet_dir=args.hetionet))

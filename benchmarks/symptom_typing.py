@@ -20,9 +20,8 @@ from collections import Counter
 
 from kg.corpora import read_corpus
 from kg.ids import normalize
-from kg.lexicon import packaged_index
 from kg.ner.postprocess import TaggedSpan, type_symptoms
-from kg.vocab import load_lexicon
+from kg.vocab.lexicon import load_lexicon, packaged_index
 
 
 def _prf(c: Counter[str]) -> dict[str, float]:

@@ -275,16 +275,17 @@ def vocab_build(
     ),
 ) -> None:
     """Build the lexicon (dictionary NER) and the linking terminology from vocabularies and training corpora."""
-    from kg import terminology as term
-    from kg import vocab
+    from kg.train.lexicon_assembly import BC5CDR_FILES, NCBI_FILES
     from kg.train.terminology import build_terminology
     from kg.train.vocab import build_lexicon
+    from kg.vocab.lexicon import DEFAULT_LEXICON_PATH
+    from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH
 
-    stats = build_lexicon(hetionet_dir, bc5cdr_dir, out or vocab.DEFAULT_LEXICON_PATH, ncbi_dir=ncbi_dir)
+    stats = build_lexicon(hetionet_dir, bc5cdr_dir, out or DEFAULT_LEXICON_PATH, ncbi_dir=ncbi_dir)
     if terminology:
-        files = [bc5cdr_dir / f for f in vocab.BC5CDR_FILES]
-        files += [ncbi_dir / f for f in vocab.NCBI_FILES] if ncbi_dir else []
-        target = (out.parent / "terminology.jsonl.gz") if out else term.DEFAULT_TERMINOLOGY_PATH
+        files = [bc5cdr_dir / f for f in BC5CDR_FILES]
+        files += [ncbi_dir / f for f in NCBI_FILES] if ncbi_dir else []
+        target = (out.parent / "terminology.jsonl.gz") if out else DEFAULT_TERMINOLOGY_PATH
         t = build_terminology(hetionet_dir, files, target)
         stats = {"lexicon": stats, "terminology": {k: v for k, v in t.items() if k != "sources"}}
     typer.echo(json.dumps(stats, default=str))
@@ -337,7 +338,7 @@ def train_linker_cmd(
     seed: int = typer.Option(13, "--seed", help="Random seed."),
 ) -> None:
     """Train the candidate linker's reranker on dev mentions against a train-only terminology."""
-    from kg.linking import DEFAULT_RERANKER_PATH
+    from kg.linking.reranker import DEFAULT_RERANKER_PATH
     from kg.train.linker import train_reranker
 
     meta = train_reranker(hetionet_dir, bc5cdr_dir, ncbi_dir, out or DEFAULT_RERANKER_PATH, seed=seed)
@@ -353,7 +354,8 @@ def link(
     linker_name: str = typer.Option("candidates", "--linker", help="Linker registry name."),
 ) -> None:
     """Show the candidate concepts and calibrated scores for one mention (debugging)."""
-    from kg.linking import LINKER_REGISTRY, CandidateLinker
+    from kg.linking import LINKER_REGISTRY
+    from kg.linking.candidate_linker import CandidateLinker
 
     if label not in ("Drug", "Disease", "Symptom"):
         raise typer.BadParameter(f"--label must be Drug, Disease or Symptom, not {label!r}")

@@ -42,6 +42,9 @@ class NerConfig(_Section):
 
 class LinkerConfig(_Section):
     name: str = "candidates"
+    #: The linker's options, validated by its options model when the linker is chosen from
+    #: ``kg.linking.LINKER_REGISTRY`` (``CandidateLinkerOptions``, ``LexiconLinkerOptions``):
+    #: an unknown key or a bad value is a ConfigError that names it.
     params: dict[str, Any] = Field(default_factory=dict)
 
 

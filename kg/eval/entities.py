@@ -6,20 +6,20 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.assertion import default_annotator
-from kg.config import MedkgConfig, NerConfig
+from kg.config import LinkerConfig, MedkgConfig, NerConfig
 from kg.corpora import GoldDocument, read_corpus
 from kg.ids import corpus_curie
-from kg.linking import text_long_forms
+from kg.linking.abbreviations import text_long_forms
+from kg.linking.candidate_linker import CandidateLinker
 from kg.metrics import prf
-from kg.ner import create_ner
 from kg.nlp import analyze
 from kg.pipeline import BATCH_SIZE, TextPipeline
 from kg.schema import load_schema
+from kg.types import Mention
 
 log = logging.getLogger(__name__)
 #: Predicted labels scored as a corpus label (BC5CDR / NCBI-disease Disease includes symptoms).
@@ -97,8 +97,6 @@ def evaluate_ner(
 
 
 def _gold_ids(ids: Iterable[str]) -> set[str]:
-    from kg.ids import corpus_curie
-
     return {corpus_curie(i) for i in ids if i != "-1"}
 
 
@@ -128,6 +126,9 @@ def evaluate_linking(
     Gold mentions with id ``-1`` are left out and counted (``nil_gold``). Labels: Symptom
     predictions count as Disease (BC5CDR and NCBI-disease annotate signs and symptoms as Disease).
 
+    End to end runs the chain ``medkg build`` runs (:class:`kg.pipeline.TextPipeline` up to
+    linking: NER, the privacy filter, assertion, linking).
+
     Args:
         corpus: The annotated corpus (a test split for reported figures).
         fmt: Corpus format (pubtator).
@@ -141,111 +142,139 @@ def evaluate_linking(
         seed_ids: Curated seed node ids; the share of linked mentions whose node id is one
             of them is reported (``seed_landing``).
     """
-    from kg.linking import LINKER_REGISTRY, CandidateLinker
-
     docs = read_corpus(corpus, fmt)
-    link = LINKER_REGISTRY.create(linker)
+    text = TextPipeline(load_schema(), MedkgConfig(ner=NerConfig(name=ner), linker=LinkerConfig(name=linker)))
+    link = text.linker
     seen = _training_ids([Path(p) for p in training_corpora]) if training_corpora else None
     started = time.monotonic()
     report: dict[str, Any] = {"corpus": str(corpus), "linker": linker, "n_docs": len(docs)}
     if gold_mentions:
         if not isinstance(link, CandidateLinker):
             raise ValueError(f"gold-mention ranking needs the candidates linker, not {linker!r}")
-        queries, nil = gold_queries(docs)
-        hit1: Counter[str] = Counter()
-        hit5: Counter[str] = Counter()
-        total: Counter[str] = Counter()
-        unseen_total: Counter[str] = Counter()
-        unseen_hit: Counter[str] = Counter()
-        nil_pred: Counter[str] = Counter()
-        confusions: list[dict[str, Any]] = []
-        for q in queries:
-            result = link.link_text(q.text, q.label, q.long_form)
-            tops = [cands[:1] for _, cands in result.parts]
-            top5 = [cands[:5] for _, cands in result.parts]
-            ok1 = all(any(g in c.concept.ids for t in tops for c in t) for g in q.gold)
-            ok5 = all(any(g in c.concept.ids for t in top5 for c in t) for g in q.gold)
-            total[q.label] += 1
-            hit1[q.label] += ok1
-            hit5[q.label] += ok5
-            best = result.parts[0][1][0].score if result.parts[0][1] else 0.0
-            nil_pred[q.label] += best < link.threshold
-            if seen is not None and not set(q.gold) <= seen:
-                unseen_total[q.label] += 1
-                unseen_hit[q.label] += ok1
-            if not ok1 and len(confusions) < 30:
-                predicted = [c.concept.key for t in tops for c in t]
-                confusions.append({"text": q.text, "gold": list(q.gold), "pred": predicted})
-        labels = sorted(total)
-        report |= {
-            "acc_at_1": {lab: round(hit1[lab] / total[lab], 4) for lab in labels},
-            "acc_at_5": {lab: round(hit5[lab] / total[lab], 4) for lab in labels},
-            "n_mentions": dict(total),
-            "nil_gold": nil,
-            "nil_predicted_share": {lab: round(nil_pred[lab] / total[lab], 4) for lab in labels},
-            "examples_wrong": confusions,
-        }
-        if seen is not None:
-            report["unseen"] = {
-                lab: {"n": unseen_total[lab], "acc_at_1": round(unseen_hit[lab] / unseen_total[lab], 4)}
-                for lab in labels
-                if unseen_total[lab]
-            }
+        report |= _rank_gold_mentions(link, docs, seen)
     else:
-        ner_model = create_ner(ner)
-        annotator = default_annotator()
-        tp: Counter[str] = Counter()
-        fp: Counter[str] = Counter()
-        fn: Counter[str] = Counter()
-        unseen_total = Counter()
-        unseen_hit = Counter()
-        linked = on_seed = 0
-        for i, gold in enumerate(docs, start=1):
-            analyzed = analyze(gold.document)
-            mentions = link(annotator(analyzed, ner_model(analyzed)))
-            truth: dict[str, set[str]] = {}
-            for e in gold.entities:
-                truth.setdefault(_EVAL_LABEL.get(e.label, e.label), set()).update(_gold_ids(e.ids))
-            pred: dict[str, dict[str, set[str]]] = {}
-            for m in mentions:
-                if m.curie is None:
-                    continue
-                linked += 1
-                on_seed += bool(seed_ids and m.curie in seed_ids)
-                pred.setdefault(_EVAL_LABEL.get(m.label, m.label), {})[m.curie] = {m.curie, *m.xrefs}
-            for lab in set(truth) | set(pred):
-                gold_ids = truth.get(lab, set())
-                matched: set[str] = set()
-                for ids in pred.get(lab, {}).values():
-                    hit = ids & gold_ids
-                    if hit:
-                        matched |= hit
-                    else:
-                        fp[lab] += 1
-                tp[lab] += len(matched)
-                fn[lab] += len(gold_ids - matched)
-                if seen is not None:
-                    for g in gold_ids - seen:
-                        unseen_total[lab] += 1
-                        unseen_hit[lab] += g in matched
-            if i % 100 == 0:
-                log.info("evaluated %d/%d documents", i, len(docs))
-        labels = sorted(set(tp) | set(fn))
-        report |= {
-            "ner": ner,
-            **prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
-            "per_label": {lab: prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
-            "linked_mentions": linked,
-        }
-        if seed_ids is not None:
-            report["seed_landing"] = round(on_seed / linked, 4) if linked else 0.0
-        if seen is not None:
-            report["unseen"] = {
-                lab: {"n": unseen_total[lab], "recall": round(unseen_hit[lab] / unseen_total[lab], 4)}
-                for lab in labels
-                if unseen_total[lab]
-            }
+        report |= {"ner": ner} | _score_end_to_end(text, docs, seen, seed_ids)
     report["seconds"] = round(time.monotonic() - started, 1)
+    return report
+
+
+def _rank_gold_mentions(link: CandidateLinker, docs: list[GoldDocument], seen: set[str] | None) -> dict[str, Any]:
+    """acc@1 / acc@5 per label of the gold spans, the NIL shares, unseen-id accuracy and wrong examples."""
+    queries, nil = gold_queries(docs)
+    hit1: Counter[str] = Counter()
+    hit5: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    unseen_total: Counter[str] = Counter()
+    unseen_hit: Counter[str] = Counter()
+    nil_pred: Counter[str] = Counter()
+    confusions: list[dict[str, Any]] = []
+    for q in queries:
+        result = link.link_text(q.text, q.label, q.long_form)
+        tops = [cands[:1] for _, cands in result.parts]
+        top5 = [cands[:5] for _, cands in result.parts]
+        ok1 = all(any(g in c.concept.ids for t in tops for c in t) for g in q.gold)
+        ok5 = all(any(g in c.concept.ids for t in top5 for c in t) for g in q.gold)
+        total[q.label] += 1
+        hit1[q.label] += ok1
+        hit5[q.label] += ok5
+        best = result.parts[0][1][0].score if result.parts[0][1] else 0.0
+        nil_pred[q.label] += best < link.threshold
+        if seen is not None and not set(q.gold) <= seen:
+            unseen_total[q.label] += 1
+            unseen_hit[q.label] += ok1
+        if not ok1 and len(confusions) < 30:
+            predicted = [c.concept.key for t in tops for c in t]
+            confusions.append({"text": q.text, "gold": list(q.gold), "pred": predicted})
+    labels = sorted(total)
+    report: dict[str, Any] = {
+        "acc_at_1": {lab: round(hit1[lab] / total[lab], 4) for lab in labels},
+        "acc_at_5": {lab: round(hit5[lab] / total[lab], 4) for lab in labels},
+        "n_mentions": dict(total),
+        "nil_gold": nil,
+        "nil_predicted_share": {lab: round(nil_pred[lab] / total[lab], 4) for lab in labels},
+        "examples_wrong": confusions,
+    }
+    if seen is not None:
+        report["unseen"] = {
+            lab: {"n": unseen_total[lab], "acc_at_1": round(unseen_hit[lab] / unseen_total[lab], 4)}
+            for lab in labels
+            if unseen_total[lab]
+        }
+    return report
+
+
+@dataclass
+class _ConceptCounts:
+    """Document-level concept counts per label, summed over documents."""
+
+    tp: Counter[str] = field(default_factory=Counter)
+    fp: Counter[str] = field(default_factory=Counter)
+    fn: Counter[str] = field(default_factory=Counter)
+    unseen_total: Counter[str] = field(default_factory=Counter)
+    unseen_hit: Counter[str] = field(default_factory=Counter)
+    linked: int = 0
+    on_seed: int = 0
+
+    def add(
+        self, gold: GoldDocument, mentions: list[Mention], seen: set[str] | None, seed_ids: set[str] | None
+    ) -> None:
+        """Score one document: its linked concepts against its set of gold ids per label."""
+        truth: dict[str, set[str]] = {}
+        for e in gold.entities:
+            truth.setdefault(_EVAL_LABEL.get(e.label, e.label), set()).update(_gold_ids(e.ids))
+        pred: dict[str, dict[str, set[str]]] = {}
+        for m in mentions:
+            if m.curie is None:
+                continue
+            self.linked += 1
+            self.on_seed += bool(seed_ids and m.curie in seed_ids)
+            pred.setdefault(_EVAL_LABEL.get(m.label, m.label), {})[m.curie] = {m.curie, *m.xrefs}
+        for lab in set(truth) | set(pred):
+            gold_ids = truth.get(lab, set())
+            matched: set[str] = set()
+            for ids in pred.get(lab, {}).values():
+                hit = ids & gold_ids
+                if hit:
+                    matched |= hit
+                else:
+                    self.fp[lab] += 1
+            self.tp[lab] += len(matched)
+            self.fn[lab] += len(gold_ids - matched)
+            if seen is not None:
+                for g in gold_ids - seen:
+                    self.unseen_total[lab] += 1
+                    self.unseen_hit[lab] += g in matched
+
+
+def _score_end_to_end(
+    text: TextPipeline, docs: list[GoldDocument], seen: set[str] | None, seed_ids: set[str] | None
+) -> dict[str, Any]:
+    """Document-level concept P/R/F1 of the build's chain up to linking, seed landing and unseen-id recall."""
+    counts = _ConceptCounts()
+    states = (
+        s
+        for b in range(0, len(docs), BATCH_SIZE)
+        for s in text.run([g.document for g in docs[b : b + BATCH_SIZE]], until="linking")
+    )
+    for i, (gold, state) in enumerate(zip(docs, states, strict=True), start=1):
+        counts.add(gold, state.mentions, seen, seed_ids)
+        if i % 100 == 0:
+            log.info("evaluated %d/%d documents", i, len(docs))
+    tp, fp, fn = counts.tp, counts.fp, counts.fn
+    labels = sorted(set(tp) | set(fn))
+    report: dict[str, Any] = {
+        **prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
+        "per_label": {lab: prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
+        "linked_mentions": counts.linked,
+    }
+    if seed_ids is not None:
+        report["seed_landing"] = round(counts.on_seed / counts.linked, 4) if counts.linked else 0.0
+    if seen is not None:
+        report["unseen"] = {
+            lab: {"n": counts.unseen_total[lab], "recall": round(counts.unseen_hit[lab] / counts.unseen_total[lab], 4)}
+            for lab in labels
+            if counts.unseen_total[lab]
+        }
     return report
 
 
@@ -263,7 +292,7 @@ class GoldQuery:
 def gold_queries(docs: Iterable[GoldDocument]) -> tuple[list[GoldQuery], int]:
     """The gold mentions of documents with the long forms found in each document.
 
-    Long forms: scispaCy's abbreviation detector, then :func:`kg.linking.text_long_forms` for
+    Long forms: scispaCy's abbreviation detector, then :func:`kg.linking.abbreviations.text_long_forms` for
     short forms it missed or whose long form it cut short (``contraceptives`` for ``combined oral
     contraceptives (COCs)``); text only, never the gold annotations.
 
@@ -271,8 +300,6 @@ def gold_queries(docs: Iterable[GoldDocument]) -> tuple[list[GoldQuery], int]:
         ``(queries, n_nil)``: mentions with at least one id, and the count of mentions whose gold
         id is ``-1`` (no concept; left out of accuracy, as in BioSyn's evaluation).
     """
-    from kg.nlp import analyze
-
     out: list[GoldQuery] = []
     nil = 0
     for gd in docs:

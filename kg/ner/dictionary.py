@@ -17,10 +17,10 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from kg.lexicon import LexiconIndex, packaged_index
 from kg.ner.base import NER_REGISTRY
 from kg.nlp import AnalyzedDocument, base_pipeline, make_mention
 from kg.types import ENTITY_LABELS, Mention
+from kg.vocab.lexicon import LexiconIndex, packaged_index
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from kg.lexicon import LexiconIndex
+from kg.vocab.lexicon import LexiconIndex
 
 
 @dataclass(frozen=True)

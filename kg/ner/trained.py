@@ -30,11 +30,11 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.artifacts import MODELS_DIR
-from kg.lexicon import packaged_index
 from kg.ner.base import NER_REGISTRY
 from kg.ner.postprocess import TaggedSpan, agree, needs_partner, postprocess
 from kg.nlp import AnalyzedDocument, make_mention
 from kg.types import Mention
+from kg.vocab.lexicon import packaged_index
 
 log = logging.getLogger(__name__)
 

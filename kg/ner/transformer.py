@@ -365,7 +365,7 @@ def read_names(path: Path) -> list[tuple[str, str]]:
 
 def curated_names(lexicon_path: str | None = None) -> list[tuple[str, str]]:
     """(name, label) pairs of the lexicon's curated entries (Hetionet, HPO); no corpus names."""
-    from kg.vocab import CURATED_SOURCES, load_lexicon
+    from kg.vocab.lexicon import CURATED_SOURCES, load_lexicon
 
     return [(e.term, e.label) for e in load_lexicon(lexicon_path) if e.source in CURATED_SOURCES]
 

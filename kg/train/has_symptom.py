@@ -51,8 +51,8 @@ from kg.corpora import GoldDocument
 from kg.ids import corpus_curie
 from kg.metrics import prf
 from kg.relations.linear import Candidate, Ent, Head, PairKind, RelDoc, candidates, sentence_spans, softmax
-from kg.terminology import TermConcept
 from kg.train.doc_linear import fit_softmax
+from kg.vocab.terminology import TermConcept
 
 log = logging.getLogger(__name__)
 
@@ -452,7 +452,7 @@ def load_knowledge(
 
 
 def _setup(cfg: Any, corpora: Sequence[tuple[Any, list[GoldDocument]]]) -> tuple[Labelled, Knowledge, dict[str, Any]]:
-    from kg.terminology import load_terminology
+    from kg.vocab.terminology import load_terminology
 
     params = dict(cfg.params)
     index = ConceptIndex.build(load_terminology())
@@ -466,7 +466,7 @@ def _setup(cfg: Any, corpora: Sequence[tuple[Any, list[GoldDocument]]]) -> tuple
 
     knowledge = load_knowledge(index, path_of("hetionet"), bool(params.get("hpo", True)), path_of("knowledge_tsv"))
     from kg.hashing import file_sha256
-    from kg.terminology import DEFAULT_TERMINOLOGY_PATH
+    from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH
 
     knowledge.record["terminology_sha256"] = file_sha256(DEFAULT_TERMINOLOGY_PATH)
     seen: set[str] = set()

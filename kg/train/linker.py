@@ -20,15 +20,11 @@ import numpy as np
 
 from kg.corpora import read_corpus
 from kg.eval.entities import GoldQuery, gold_queries
-from kg.linking import (
-    DEFAULT_RERANKER_PATH,
-    FEATURES,
-    CandidateIndex,
-    CandidateLinker,
-    Reranker,
-)
-from kg.terminology import assemble_terminology
+from kg.linking.candidate_linker import CandidateLinker
+from kg.linking.candidates import CandidateIndex
+from kg.linking.reranker import DEFAULT_RERANKER_PATH, FEATURES, Reranker
 from kg.train.terminology import corpus_pairs, read_vocabularies
+from kg.train.terminology_assembly import assemble_terminology
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +58,56 @@ def heuristic_reranker() -> Reranker:
     return Reranker(coef=[w[f] for f in FEATURES], intercept=-6.0)
 
 
+def dev_examples(
+    hetionet_dir: Path, train_files: list[Path], dev_files: list[Path]
+) -> tuple[list[GoldQuery], np.ndarray, np.ndarray, np.ndarray]:
+    """The dev queries and their candidate rows, ranked against a terminology of the training files only."""
+    pairs, _ = corpus_pairs(train_files)
+    concepts, _ = assemble_terminology(read_vocabularies(hetionet_dir=hetionet_dir), pairs)
+    index = CandidateIndex(concepts)
+    dev_docs = [d for f in dev_files for d in read_corpus(f, "pubtator")]
+    queries, _ = gold_queries(dev_docs)
+    x, y, groups = training_examples(CandidateLinker(index, heuristic_reranker(), k=20), queries)
+    logger.info("reranker: %d candidate rows from %d dev mentions (%d positive)", len(y), len(queries), int(y.sum()))
+    return queries, x, y, groups
+
+
+def nil_threshold(tops: dict[int, tuple[float, int]], n: int) -> tuple[float, float]:
+    """``(linking F1, threshold)``: the NIL threshold (0.05 steps) that maximizes linking F1 of the top-1s.
+
+    Args:
+        tops: Per dev query, its top-1 ``(probability, right)``.
+        n: The number of single-id dev queries (recall's denominator).
+    """
+    best = (0.0, 0.5)
+    for t in np.arange(0.05, 0.96, 0.05):
+        linked = [lab for p, lab in tops.values() if p >= t]
+        prec = sum(linked) / len(linked) if linked else 0.0
+        rec = sum(linked) / n if n else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        if f1 > best[0]:
+            best = (f1, float(round(t, 2)))
+    return best
+
+
+def dev_metrics(tops: dict[int, tuple[float, int]], n: int, f1: float) -> dict[str, float]:
+    """Top-1 accuracy, linking F1 at the threshold and calibration (ECE over 10 bins, Brier) on dev."""
+    top_p = np.array([p for p, _ in tops.values()])
+    top_y = np.array([lab for _, lab in tops.values()])
+    bins = np.clip((top_p * 10).astype(int), 0, 9)
+    ece = sum(
+        abs(top_p[bins == b].mean() - top_y[bins == b].mean()) * (bins == b).sum()
+        for b in range(10)
+        if (bins == b).any()
+    )
+    return {
+        "acc_at_1": round(float(top_y.sum() / n), 4) if n else 0.0,
+        "linking_f1_at_threshold": round(f1, 4),
+        "expected_calibration_error_top1": round(float(ece / len(top_p)), 4) if len(top_p) else 0.0,
+        "brier_top1": round(float(np.mean((top_p - top_y) ** 2)), 4) if len(top_p) else 0.0,
+    }
+
+
 def train_reranker(
     hetionet_dir: str | Path,
     bc5cdr_dir: str | Path,
@@ -89,46 +135,24 @@ def train_reranker(
     bc5, ncbi = Path(bc5cdr_dir), Path(ncbi_dir)
     train_files = [bc5 / BC5CDR_TRAIN, ncbi / NCBI_TRAIN]
     dev_files = [bc5 / BC5CDR_DEV, ncbi / NCBI_DEV]
-    pairs, _ = corpus_pairs(train_files)
-    concepts, _ = assemble_terminology(read_vocabularies(hetionet_dir=Path(hetionet_dir)), pairs)
-    index = CandidateIndex(concepts)
-    dev_docs = [d for f in dev_files for d in read_corpus(f, "pubtator")]
-    queries, _ = gold_queries(dev_docs)
-    x, y, groups = training_examples(CandidateLinker(index, heuristic_reranker(), k=20), queries)
-    logger.info("reranker: %d candidate rows from %d dev mentions (%d positive)", len(y), len(queries), int(y.sum()))
+    queries, x, y, groups = dev_examples(Path(hetionet_dir), train_files, dev_files)
     model = LogisticRegression(C=c, max_iter=2000, random_state=seed)
     model.fit(x, y)
     reranker = Reranker(coef=[float(v) for v in model.coef_[0]], intercept=float(model.intercept_[0]))
-    probs = reranker.score(x.tolist())
     # Per dev query: top-1 after reranking; pick the NIL threshold that maximizes linking F1.
     tops: dict[int, tuple[float, int]] = {}
-    for p, label, g in zip(probs, y, groups, strict=True):
+    for p, label, g in zip(reranker.score(x.tolist()), y, groups, strict=True):
         if int(g) not in tops or p > tops[int(g)][0]:
             tops[int(g)] = (float(p), int(label))
     n = sum(1 for q in queries if len(q.gold) == 1)
-    best = (0.0, 0.5)
-    for t in np.arange(0.05, 0.96, 0.05):
-        linked = [lab for p, lab in tops.values() if p >= t]
-        prec = sum(linked) / len(linked) if linked else 0.0
-        rec = sum(linked) / n if n else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        if f1 > best[0]:
-            best = (f1, float(round(t, 2)))
-    top_p = np.array([p for p, _ in tops.values()])
-    top_y = np.array([lab for _, lab in tops.values()])
-    bins = np.clip((top_p * 10).astype(int), 0, 9)
-    ece = sum(
-        abs(top_p[bins == b].mean() - top_y[bins == b].mean()) * (bins == b).sum()
-        for b in range(10)
-        if (bins == b).any()
-    )
+    f1, threshold = nil_threshold(tops, n)
     meta: dict[str, Any] = {
         "model": "logistic regression reranker over candidate features",
         "version": "1",
         "features": list(FEATURES),
         "coef": reranker.coef,
         "intercept": reranker.intercept,
-        "threshold": best[1],
+        "threshold": threshold,
         "seed": seed,
         "C": c,
         "data": {
@@ -137,12 +161,7 @@ def train_reranker(
             "mentions": n,
             "candidate_rows": int(len(y)),
         },
-        "dev_metrics": {
-            "acc_at_1": round(float(top_y.sum() / n), 4) if n else 0.0,
-            "linking_f1_at_threshold": round(best[0], 4),
-            "expected_calibration_error_top1": round(float(ece / len(top_p)), 4) if len(top_p) else 0.0,
-            "brier_top1": round(float(np.mean((top_p - top_y) ** 2)), 4) if len(top_p) else 0.0,
-        },
+        "dev_metrics": dev_metrics(tops, n, f1),
         "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seconds": round(time.perf_counter() - t0, 1),
     }

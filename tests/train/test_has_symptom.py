@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.config import REPO_ROOT
-from kg.terminology import TermConcept
+from kg.vocab.terminology import TermConcept
 
 REL = REPO_ROOT / "tests" / "fixtures" / "relations"
 CFG = REL / "tiny_has_symptom.yaml"

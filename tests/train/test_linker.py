@@ -21,7 +21,7 @@ import kg.corpora
 import kg.train.linker
 import kg.train.terminology
 from kg.cli import app
-from kg.linking import DEFAULT_RERANKER_PATH, FEATURES, Reranker
+from kg.linking.reranker import DEFAULT_RERANKER_PATH, FEATURES, Reranker
 from tests.conftest import FIXTURES
 
 DEV_TITLE = "Cisplatin nephrotoxicity and asthma after aspirin."
@@ -68,8 +68,8 @@ def test_train_reranker_writes_weights_and_never_reads_a_test_split(
         read.append(Path(path).name)
         return real(path, fmt)
 
-    monkeypatch.setattr(kg.corpora, "read_corpus", recording)  # corpus_pairs imports it at call time
-    monkeypatch.setattr(kg.train.linker, "read_corpus", recording)
+    monkeypatch.setattr(kg.train.terminology, "read_corpus", recording)  # the training files (corpus_pairs)
+    monkeypatch.setattr(kg.train.linker, "read_corpus", recording)  # the dev files
     out = tmp_path / "models" / "reranker.json"
     meta = kg.train.linker.train_reranker(inputs["hetionet"], inputs["bc5cdr"], inputs["ncbi"], out, seed=13)
     assert sorted(read) == sorted(

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 import kg.train.terminology
 from kg.cli import app
-from kg.terminology import DEFAULT_TERMINOLOGY_PATH, TerminologyError, load_terminology
 from kg.train.terminology import build_terminology
-from kg.vocab import DEFAULT_LEXICON_PATH, load_lexicon
+from kg.vocab.lexicon import DEFAULT_LEXICON_PATH, load_lexicon
+from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH, TerminologyError, load_terminology
 from tests.conftest import FIXTURES
 
 BC5 = FIXTURES / "bc5cdr"

@@ -9,28 +9,27 @@ import pytest
 
 from kg.artifacts import default_cache_dir
 from kg.assemble import mention_node, node_id
-from kg.chemnames import chemical_forms, formula_name, strip_salt
+from kg.corpora import GoldDocument, GoldEntity
 from kg.eval.entities import gold_queries
 from kg.ids import local_id
-from kg.linking import (
-    FEATURES,
-    CandidateIndex,
-    CandidateLinker,
-    _FamilyIndex,
-    candidate_features,
-    coordination_key,
-    lookup_keys,
-    query_keys,
-    split_composite,
-    text_long_forms,
-)
+from kg.linking.abbreviations import text_long_forms
+from kg.linking.candidate_linker import CandidateLinker
+from kg.linking.candidates import CandidateIndex
+from kg.linking.lexicon_linker import LexiconLinker
+from kg.linking.names import coordination_key, lookup_keys, query_keys, split_composite
+from kg.linking.reranker import FEATURES, candidate_features
+from kg.linking.tfidf import FamilyIndex
 from kg.schema import load_schema
-from kg.terminology import TermConcept, Vocabularies, assemble_terminology, load_terminology
 from kg.train.linker import heuristic_reranker
 from kg.train.terminology import read_vocabularies, write_terminology
-from kg.types import Mention
+from kg.train.terminology_assembly import Vocabularies, assemble_terminology
+from kg.types import Document, Mention
+from kg.vocab.chemnames import chemical_forms, formula_name, strip_salt
+from kg.vocab.lexicon import LexiconIndex, load_lexicon
+from kg.vocab.terminology import TermConcept, load_terminology
+from tests.conftest import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "linking"
+FIXTURES = ALL_FIXTURES / "linking"
 PAIRS = [
     ("MI", "Disease", "MESH:D009203"),
     ("MI", "Disease", "MESH:D009203"),
@@ -293,13 +292,13 @@ def test_tfidf_cache_reused_and_invalidated(tmp_path: Path, monkeypatch: pytest.
     files = sorted(cache.glob("linker-tfidf-disease-*.npz"))
     assert len(files) == 1 and first[0][0] == "MESH:D900001"
     fits: list[int] = []
-    real_fit = _FamilyIndex.fit.__func__  # type: ignore[attr-defined]
+    real_fit = FamilyIndex.fit.__func__  # type: ignore[attr-defined]
 
-    def counting_fit(cls: type[_FamilyIndex], names: list[str]) -> _FamilyIndex:
+    def counting_fit(cls: type[FamilyIndex], names: list[str]) -> FamilyIndex:
         fits.append(len(names))
         return real_fit(cls, names)
 
-    monkeypatch.setattr(_FamilyIndex, "fit", classmethod(counting_fit))
+    monkeypatch.setattr(FamilyIndex, "fit", classmethod(counting_fit))
     # A second start loads the cached index (no fit) and ranks identically.
     assert _ranked(CandidateIndex(_tiny_index_concepts(), cache_dir=cache), "lung disorders") == first
     assert fits == []
@@ -414,9 +413,6 @@ def test_plural_short_forms_and_cut_long_forms() -> None:
         "COCs": "combined oral contraceptives",
         "NSAIDs": "non-steroidal anti-inflammatory drugs",
     }
-    from kg.corpora import GoldDocument, GoldEntity
-    from kg.types import Document
-
     start = text.index("COCs")
     doc = GoldDocument(Document(id="d1", text=text), [GoldEntity(start, start + 4, "COCs", "Drug", ("D003277",))])
     (q,), nil = gold_queries([doc])
@@ -425,10 +421,6 @@ def test_plural_short_forms_and_cut_long_forms() -> None:
 
 
 def test_lexicon_linker_carries_the_lexicon_xrefs(tiny_lexicon_path: Path) -> None:
-    from kg.lexicon import LexiconIndex
-    from kg.linking import LexiconLinker
-    from kg.vocab import load_lexicon
-
     linker = LexiconLinker(LexiconIndex(load_lexicon(tiny_lexicon_path)))
     (m,) = linker([_mention("hypertension")])
     # The lexicon row (DOID:10763, xrefs MESH:D006973) gives the mention both ids: evaluation and nodes need them.

@@ -1,8 +1,9 @@
-"""A lexicon (surface form -> label + CURIE) for dictionary NER and entity linking.
+"""How the lexicon (surface form -> label + CURIE) is assembled from its sources (the builder's rules).
 
 The lexicon is built once from curated vocabularies and the *training* splits of annotated
 corpora, and shipped as a small artifact (``kg/resources/lexicon.tsv.gz`` plus
-``lexicon.meta.json``). Build: ``build_lexicon`` (``medkg vocab build``); use: ``load_lexicon``.
+``lexicon.meta.json``). Build: :func:`kg.train.vocab.build_lexicon` (``medkg vocab build``), which
+reads the sources and calls :func:`assemble_lexicon`; use: :func:`kg.vocab.lexicon.load_lexicon`.
 
 Sources, in order of preference for a term's CURIE:
 
@@ -37,32 +38,22 @@ Filter rules (vocabulary filtering; every dropped term is counted by reason in t
 
 from __future__ import annotations
 
-import gzip
-import io
 import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from kg.ids import corpus_curie
-from kg.types import EntityLabel
+from kg.vocab.lexicon import LexEntry, term_key
 
 logger = logging.getLogger(__name__)
-
-RESOURCES = Path(__file__).resolve().parent / "resources"
-DEFAULT_LEXICON_PATH = RESOURCES / "lexicon.tsv.gz"
-HEADER = ("term", "label", "curie", "concept_name", "source", "xrefs")
 
 #: Training/development files read from each corpus directory. Test files are never read.
 BC5CDR_FILES = ("CDR_TrainingSet.PubTator.txt", "CDR_DevelopmentSet.PubTator.txt")
 NCBI_FILES = ("NCBItrainset_corpus.txt", "NCBIdevelopset_corpus.txt")
 
-CURATED_SOURCES = frozenset({"hetionet", "hpo"})
 #: Preference among curated sources per label (first wins).
 _CURATED_RANK = {"Drug": ("hetionet",), "Disease": ("hetionet", "hpo"), "Symptom": ("hpo", "hetionet")}
 _BC5CDR_LABELS = {"Chemical": "Drug", "Disease": "Disease"}
@@ -100,40 +91,9 @@ SOURCE_INFO: dict[str, dict[str, str]] = {
     },
 }
 
-_WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _TEXT_LINE = re.compile(r"^\d+\|[ta]\|")
-
-
-class LexiconError(RuntimeError):
-    """The lexicon or one of its inputs is missing or unreadable."""
-
-
-class LexiconNotFoundError(LexiconError, FileNotFoundError):
-    """A lexicon file or a build input does not exist."""
-
-
-class LexEntry(BaseModel):
-    """One lexicon entry: a surface form with its label and concept.
-
-    Attributes:
-        term: The surface form to match (original casing of the preferred source).
-        label: Drug, Disease or Symptom.
-        curie: The concept's CURIE (curated ids preferred over corpus MeSH/OMIM ids).
-        concept_name: The concept's preferred name (for corpus-only ids: its most frequent
-            mention text).
-        source: The source the entry's CURIE came from (hetionet, hpo, bc5cdr, ncbi_disease).
-        xrefs: Other CURIEs for the same term and concept (``|``-separated in the file).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    term: str
-    label: EntityLabel
-    curie: str
-    concept_name: str
-    source: str
-    xrefs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,18 +107,6 @@ class CorpusMention:
 
 
 # --------------------------------------------------------------------------- pure core
-
-
-def term_key(term: str) -> str:
-    """The matching key of a term: casefolded, whitespace collapsed.
-
-    Args:
-        term: A surface form.
-
-    Returns:
-        The key.
-    """
-    return _WS.sub(" ", term.strip()).casefold()
 
 
 def drop_reason(term: str, curated: bool) -> str | None:
@@ -238,33 +186,40 @@ class _Curated:
     source: str
 
 
-def assemble_lexicon(
-    curated: Iterable[tuple[str, str, str, str, str]],
-    mentions: Iterable[CorpusMention],
-) -> tuple[list[LexEntry], dict[str, Any]]:
-    """Merge curated names and corpus mentions into lexicon entries (see module docstring).
+@dataclass
+class _Tally:
+    """What one assembly counts: dropped terms per reason and the conflict resolutions made."""
 
-    Args:
-        curated: ``(term, label, curie, concept_name, source)`` from curated sources, where
-            source is ``hetionet`` or ``hpo``; HPO Symptom terms whose key equals a Hetionet
-            Disease key are turned into xrefs of the Disease entry.
-        mentions: Corpus mentions.
+    dropped: Counter[str] = field(default_factory=Counter)
+    stats: Counter[str] = field(default_factory=Counter)
 
-    Returns:
-        ``(entries, stats)``: entries sorted by (label, key, curie); stats count entries per
-        label and source, dropped terms per reason, and the conflict resolutions made.
-    """
-    dropped: Counter[str] = Counter()
-    stats: Counter[str] = Counter()
+
+@dataclass
+class _CorpusCounts:
+    """Per (key, label): corpus ids, surface forms and ``id<TAB>source``; per id: its surface forms."""
+
+    id_counts: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    surface: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    id_source: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    id_names: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+
+def _top(counter: Counter[str]) -> str:
+    """The most frequent key (ties: the smallest)."""
+    return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def _curated_winners(
+    curated: Iterable[tuple[str, str, str, str, str]], tally: _Tally
+) -> tuple[dict[tuple[str, str], _Curated], dict[tuple[str, str], set[str]]]:
+    """Step 1: one curated winner per (key, label); cross-source duplicates become xrefs."""
     rank = {lab: {s: i for i, s in enumerate(order)} for lab, order in _CURATED_RANK.items()}
-
-    # 1. curated: one winner per (key, label); cross-source duplicates become xrefs.
     cur_all: dict[tuple[str, str], list[_Curated]] = defaultdict(list)
     for term, label, curie, name, source in curated:
         term = term.strip()
         reason = drop_reason(term, curated=True)
         if reason:
-            dropped[f"{source}:{reason}"] += 1
+            tally.dropped[f"{source}:{reason}"] += 1
             continue
         cur_all[(term_key(term), label)].append(_Curated(term, label, curie, name, source))
     disease_keys = {k for (k, lab) in cur_all if lab == "Disease"}
@@ -275,7 +230,7 @@ def assemble_lexicon(
             hpo = [c for c in cands if c.source == "hpo"]
             if hpo:
                 xrefs[(key, "Disease")].update(c.curie for c in hpo)
-                stats["hpo_terms_taken_as_disease"] += len(hpo)
+                tally.stats["hpo_terms_taken_as_disease"] += len(hpo)
                 cands = [c for c in cands if c.source != "hpo"]
                 if not cands:
                     continue
@@ -287,192 +242,139 @@ def assemble_lexicon(
                 continue
             if other.source != win.source:
                 xrefs[(key, label)].add(other.curie)
-                stats["curated_cross_source_xrefs"] += 1
+                tally.stats["curated_cross_source_xrefs"] += 1
             else:
-                stats["curated_same_name_conflicts"] += 1
+                tally.stats["curated_same_name_conflicts"] += 1
                 logger.debug("curated name conflict %r (%s): kept %s, dropped %s", key, label, win.curie, other.curie)
+    return winners, xrefs
 
-    # 2. corpus: counts per (key, label) of ids, surface forms and sources.
-    id_counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    surface: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    id_source: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    id_names: dict[str, Counter[str]] = defaultdict(Counter)
+
+def _corpus_counts(mentions: Iterable[CorpusMention], tally: _Tally) -> _CorpusCounts:
+    """Step 2: counts per (key, label) of ids, surface forms and sources."""
+    counts = _CorpusCounts()
     for m in mentions:
         reason = drop_reason(m.text, curated=False)
         if reason:
-            dropped[f"{m.source}:{reason}"] += 1
+            tally.dropped[f"{m.source}:{reason}"] += 1
             continue
         k = (term_key(m.text), m.label)
-        id_counts[k][m.curie] += 1
-        surface[k][m.text] += 1
-        id_source[k][f"{m.curie}\t{m.source}"] += 1
-        id_names[m.curie][m.text] += 1
+        counts.id_counts[k][m.curie] += 1
+        counts.surface[k][m.text] += 1
+        counts.id_source[k][f"{m.curie}\t{m.source}"] += 1
+        counts.id_names[m.curie][m.text] += 1
+    return counts
 
-    def top(counter: Counter[str]) -> str:
-        return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
+def _corpus_winners(counts: _CorpusCounts, tally: _Tally) -> dict[tuple[str, str], str]:
+    """The most frequent corpus id per (key, label) (ties: the smallest id)."""
     corpus_win: dict[tuple[str, str], str] = {}
-    for k, counts in id_counts.items():
-        corpus_win[k] = top(counts)
-        if len(counts) > 1:
-            stats["corpus_terms_with_several_ids"] += 1
+    for k, ids in counts.id_counts.items():
+        corpus_win[k] = _top(ids)
+        if len(ids) > 1:
+            tally.stats["corpus_terms_with_several_ids"] += 1
+    return corpus_win
 
-    # 3. corpus id -> curated CURIE where the same term has exactly one curated concept.
+
+def _curated_id_map(
+    corpus_win: dict[tuple[str, str], str], winners: dict[tuple[str, str], _Curated], tally: _Tally
+) -> dict[tuple[str, str], str]:
+    """Step 3: (corpus id, label) -> curated CURIE, where the same term has exactly one curated concept."""
     votes: dict[tuple[str, str], set[str]] = defaultdict(set)  # (corpus id, label) -> curated
     for k, cid in corpus_win.items():
         if k in winners:
             votes[(cid, k[1])].add(winners[k].curie)
-    id_map = {ck: next(iter(v)) for ck, v in votes.items() if len(v) == 1}
-    stats["corpus_ids_ambiguous_to_curated"] = sum(1 for v in votes.values() if len(v) > 1)
-    curated_names = {(w.curie, lab): w.name for (_, lab), w in winners.items()}
+    tally.stats["corpus_ids_ambiguous_to_curated"] = sum(1 for v in votes.values() if len(v) > 1)
+    return {ck: next(iter(v)) for ck, v in votes.items() if len(v) == 1}
 
-    # 4. entries.
+
+def _entry(term: str, label: str, curie: str, name: str, source: str, xrefs: Iterable[str]) -> LexEntry:
+    return LexEntry.model_validate(
+        {"term": term, "label": label, "curie": curie, "concept_name": name, "source": source, "xrefs": tuple(xrefs)}
+    )
+
+
+def _curated_entries(
+    winners: dict[tuple[str, str], _Curated],
+    xrefs: dict[tuple[str, str], set[str]],
+    corpus_win: dict[tuple[str, str], str],
+    tally: _Tally,
+) -> list[LexEntry]:
+    """Step 4a: an entry per curated winner; the corpus id of the same term becomes an xref."""
     entries: list[LexEntry] = []
     for (key, label), win in winners.items():
         xs = set(xrefs.get((key, label), set()))
         if (key, label) in corpus_win:
             xs.add(corpus_win[(key, label)])
-            stats["curated_terms_confirmed_by_corpus"] += 1
+            tally.stats["curated_terms_confirmed_by_corpus"] += 1
         xs.discard(win.curie)
-        entries.append(
-            LexEntry.model_validate(
-                {
-                    "term": win.term,
-                    "label": label,
-                    "curie": win.curie,
-                    "concept_name": win.name,
-                    "source": win.source,
-                    "xrefs": tuple(sorted(xs)),
-                }
-            )
-        )
+        entries.append(_entry(win.term, label, win.curie, win.name, win.source, sorted(xs)))
+    return entries
+
+
+def _corpus_entries(
+    corpus_win: dict[tuple[str, str], str],
+    winners: dict[tuple[str, str], _Curated],
+    counts: _CorpusCounts,
+    tally: _Tally,
+) -> list[LexEntry]:
+    """Step 4b: an entry per corpus-only term, on the curated CURIE its id maps to where there is one."""
+    id_map = _curated_id_map(corpus_win, winners, tally)
+    curated_names = {(w.curie, lab): w.name for (_, lab), w in winners.items()}
+    entries: list[LexEntry] = []
     for k, cid in corpus_win.items():
         if k in winners:
             continue
-        key, label = k
-        pair = id_source[k]
-        source = top(Counter({p.split("\t")[1]: n for p, n in pair.items() if p.startswith(cid + "\t")}))
+        label = k[1]
+        pair = counts.id_source[k]
+        source = _top(Counter({p.split("\t")[1]: n for p, n in pair.items() if p.startswith(cid + "\t")}))
         mapped = id_map.get((cid, label))
         corpus_xrefs: tuple[str, ...]
         if mapped is not None:
-            stats["corpus_terms_linked_to_curated"] += 1
+            tally.stats["corpus_terms_linked_to_curated"] += 1
             curie, name, corpus_xrefs = mapped, curated_names[(mapped, label)], (cid,)
         else:
-            curie, name, corpus_xrefs = cid, top(id_names[cid]), ()
-        entries.append(
-            LexEntry.model_validate(
-                {
-                    "term": top(surface[k]),
-                    "label": label,
-                    "curie": curie,
-                    "concept_name": name,
-                    "source": source,
-                    "xrefs": corpus_xrefs,
-                }
-            )
-        )
-    entries.sort(key=lambda e: (e.label, term_key(e.term), e.curie))
-    out_stats: dict[str, Any] = {
+            curie, name, corpus_xrefs = cid, _top(counts.id_names[cid]), ()
+        entries.append(_entry(_top(counts.surface[k]), label, curie, name, source, corpus_xrefs))
+    return entries
+
+
+def _summary(entries: list[LexEntry], tally: _Tally) -> dict[str, Any]:
+    return {
         "entries": len(entries),
         "by_label": dict(sorted(Counter(e.label for e in entries).items())),
         "by_source": dict(sorted(Counter(e.source for e in entries).items())),
         "by_label_source": dict(sorted(Counter(f"{e.label}/{e.source}" for e in entries).items())),
         "by_prefix": dict(sorted(Counter(e.curie.split(":")[0] for e in entries).items())),
-        "dropped_terms": dict(sorted(dropped.items())),
-        "resolutions": dict(sorted(stats.items())),
+        "dropped_terms": dict(sorted(tally.dropped.items())),
+        "resolutions": dict(sorted(tally.stats.items())),
         "terms_with_disease_and_symptom": len(
             {term_key(e.term) for e in entries if e.label == "Disease"}
             & {term_key(e.term) for e in entries if e.label == "Symptom"}
         ),
     }
-    return entries, out_stats
 
 
-def to_tsv(entries: Iterable[LexEntry]) -> str:
-    """Serialize entries as TSV text with the header ``term label curie concept_name source xrefs``.
-
-    Args:
-        entries: Lexicon entries.
-
-    Returns:
-        The TSV text (xrefs ``|``-separated; tabs and newlines in names become spaces).
-    """
-    buf = io.StringIO()
-    buf.write("\t".join(HEADER) + "\n")
-    for e in entries:
-        row = (e.term, e.label, e.curie, _CONTROL.sub(" ", e.concept_name), e.source, "|".join(e.xrefs))
-        buf.write("\t".join(row) + "\n")
-    return buf.getvalue()
-
-
-def parse_tsv(lines: Iterable[str], location: str) -> list[LexEntry]:
-    """Parse lexicon TSV lines (header first) into entries.
+def assemble_lexicon(
+    curated: Iterable[tuple[str, str, str, str, str]],
+    mentions: Iterable[CorpusMention],
+) -> tuple[list[LexEntry], dict[str, Any]]:
+    """Merge curated names and corpus mentions into lexicon entries (see the module docstring).
 
     Args:
-        lines: The file's lines.
-        location: File name for error messages.
+        curated: ``(term, label, curie, concept_name, source)`` from curated sources, where
+            source is ``hetionet`` or ``hpo``; HPO Symptom terms whose key equals a Hetionet
+            Disease key are turned into xrefs of the Disease entry.
+        mentions: Corpus mentions.
 
     Returns:
-        The entries.
-
-    Raises:
-        LexiconError: The header or a row is malformed (the message names the line).
+        ``(entries, stats)``: entries sorted by (label, key, curie); stats count entries per
+        label and source, dropped terms per reason, and the conflict resolutions made.
     """
-    it = iter(lines)
-    header = next(it, "").rstrip("\r\n")
-    if tuple(header.split("\t")) != HEADER:
-        raise LexiconError(f"{location}: expected header {' '.join(HEADER)!r}, got {header!r}")
-    out: list[LexEntry] = []
-    for lineno, raw in enumerate(it, start=2):
-        line = raw.rstrip("\r\n")
-        if not line:
-            continue
-        parts = line.split("\t")
-        if len(parts) != len(HEADER):
-            raise LexiconError(f"{location}:{lineno}: expected {len(HEADER)} columns, got {len(parts)}")
-        term, label, curie, name, source, xs = parts
-        try:
-            out.append(
-                LexEntry.model_validate(
-                    {
-                        "term": term,
-                        "label": label,
-                        "curie": curie,
-                        "concept_name": name,
-                        "source": source,
-                        "xrefs": tuple(x for x in xs.split("|") if x),
-                    }
-                )
-            )
-        except ValueError as exc:
-            raise LexiconError(f"{location}:{lineno}: {exc}") from exc
-    return out
-
-
-# --------------------------------------------------------------------------- shell
-
-
-def load_lexicon(path: str | Path | None = None) -> list[LexEntry]:
-    """Load a lexicon file (default: the packaged ``kg/resources/lexicon.tsv.gz``).
-
-    Args:
-        path: A gzipped (``.gz``) or plain TSV lexicon; None for the packaged one.
-
-    Returns:
-        The entries, in file order.
-
-    Raises:
-        LexiconNotFoundError: The file does not exist (run ``medkg vocab build``).
-        LexiconError: The file is malformed.
-    """
-    p = Path(path) if path is not None else DEFAULT_LEXICON_PATH
-    if not p.is_file():
-        raise LexiconNotFoundError(f"lexicon not found: {p}; build it with `medkg vocab build`")
-    try:
-        if p.name.endswith(".gz"):
-            with gzip.open(p, "rt", encoding="utf-8") as f:
-                return parse_tsv(f, p.name)
-        with p.open(encoding="utf-8") as f:
-            return parse_tsv(f, p.name)
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise LexiconError(f"cannot read lexicon {p}: {exc}") from exc
+    tally = _Tally()
+    winners, xrefs = _curated_winners(curated, tally)
+    counts = _corpus_counts(mentions, tally)
+    corpus_win = _corpus_winners(counts, tally)
+    entries = _curated_entries(winners, xrefs, corpus_win, tally)
+    entries += _corpus_entries(corpus_win, winners, counts, tally)
+    entries.sort(key=lambda e: (e.label, term_key(e.term), e.curie))
+    return entries, _summary(entries, tally)

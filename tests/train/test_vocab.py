@@ -7,19 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from kg.train.lexicon_assembly import CorpusMention, assemble_lexicon, drop_reason
 from kg.train.vocab import build_lexicon, meta_path_for
-from kg.vocab import (
-    DEFAULT_LEXICON_PATH,
-    CorpusMention,
-    LexEntry,
-    LexiconError,
-    LexiconNotFoundError,
-    assemble_lexicon,
-    drop_reason,
-    load_lexicon,
-)
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from kg.vocab.lexicon import DEFAULT_LEXICON_PATH, LexEntry, LexiconError, LexiconNotFoundError, load_lexicon
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
