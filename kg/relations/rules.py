@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 from kg.nlp import AnalyzedDocument
 from kg.schema import GraphSchema
@@ -19,6 +20,14 @@ from kg.types import Mention, RelationMention
 
 PATTERNS_PATH = Path(__file__).resolve().parent.parent / "resources" / "relation_patterns.yaml"
 VERSION = "0.1.0"
+
+
+class RuleOptions(BaseModel):
+    """Options of the ``rules`` extractor (``relations.params`` of a run config)."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: The trigger patterns (YAML); default the packaged ``relation_patterns.yaml``.
+    patterns_path: Path = PATTERNS_PATH
 
 
 @dataclass(frozen=True)
