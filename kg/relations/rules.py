@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -18,7 +19,9 @@ from kg.nlp import AnalyzedDocument
 from kg.schema import GraphSchema
 from kg.types import Mention, RelationMention
 
-PATTERNS_PATH = Path(__file__).resolve().parent.parent / "resources" / "relation_patterns.yaml"
+#: The trigger patterns, package data of ``kg`` (``kg/resources/``, shipped in the wheel; read by the
+#: ``rules`` extractor and as features by :mod:`kg.relations.features`).
+PATTERNS_PATH = Path(str(files("kg").joinpath("resources", "relation_patterns.yaml")))
 VERSION = "0.1.0"
 
 
