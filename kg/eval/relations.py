@@ -220,7 +220,8 @@ def _notes_states(docs: Sequence[GoldDocument], gold_entities: bool, ner: str, l
     for b in range(0, len(docs), BATCH_SIZE):
         batch = docs[b : b + BATCH_SIZE]
         if gold_entities:
-            yield from text.stage("relations")(text.stage("linking")(_gold_mention_states(batch)))
+            linked = text.stage("linking")(_gold_mention_states(batch))
+            yield from text.stage("relations")(linked)
         else:
             yield from text.run([g.document for g in batch])
 
