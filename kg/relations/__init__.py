@@ -7,6 +7,10 @@ relations the schema allows. Built in:
 - ``trained``: the trained drug–disease, DDI and distant HAS_SYMPTOM models
   (:mod:`kg.relations.extractor`, models in :mod:`kg.relations.models`).
 
+Each extractor's options (``relations.params`` of a run config) are a pydantic model validated when
+the registry builds it (:func:`relation_options`): an unknown or mistyped key is a
+:class:`~kg.config.ConfigError` that names it.
+
 Their training and evaluation live on the floors above (``medkg train relations``, ``medkg eval
 relations``).
 """
