@@ -49,6 +49,13 @@ class LinkerConfig(_Section):
 
 
 class RelationsConfig(_Section):
+    """The relation extractor: a :data:`kg.relations.RELATION_REGISTRY` name and its options.
+
+    ``params`` are validated against the chosen extractor's options model when the extractor is
+    built (``trained``: :class:`kg.relations.extractor.TrainedRelationOptions`; ``rules``:
+    :class:`kg.relations.rules.RuleOptions`); an unknown key is a :class:`ConfigError` that names it.
+    """
+
     name: str = "trained"
     params: dict[str, Any] = Field(default_factory=dict)
 

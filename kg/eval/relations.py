@@ -18,14 +18,22 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from kg.config import LinkerConfig, MedkgConfig, NerConfig
 from kg.corpora import GoldDocument, read_corpus
 from kg.metrics import prf
-from kg.relations.extractor import TrainedRelationExtractor, reldoc_from_mentions
+from kg.nlp import analyze, make_mention
+from kg.pipeline import BATCH_SIZE, DocState, TextPipeline
+from kg.relations.candidates import ddi_pairs
+from kg.relations.extractor import reldoc_from_mentions
 from kg.relations.labels import CORPUS_TYPES
-from kg.relations.linear import DocLinearModel, RelDoc, gold_pairs, reldoc_from_gold
+from kg.relations.linear import DocLinearModel
+from kg.relations.models import DEFAULT_MODELS, load_relation_model
+from kg.relations.reldoc import RelDoc, gold_pairs, reldoc_from_gold
+from kg.schema import load_schema
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +53,6 @@ def score_sets(gold: dict[str, set[Any]], pred: dict[str, set[Any]]) -> dict[str
 
 def evaluate_ddi(docs: list[GoldDocument], model: Any) -> dict[str, Any]:
     """DDI 2013 micro P/R/F1 over the four types (see the module docstring)."""
-    from kg.relations.candidates import ddi_pairs
-
     gold: dict[str, set[tuple[str, str, str]]] = {}
     pred: dict[str, set[tuple[str, str, str]]] = {}
     n_pairs = n_filtered = 0
@@ -94,8 +100,6 @@ def evaluate_relations(
         ner: NER registry name or folder, end to end only.
         linker: Linker registry name, end to end only.
     """
-    from kg.relations.models import DEFAULT_MODELS, load_relation_model
-
     docs = read_corpus(corpus, fmt)
     started = time.monotonic()
     if fmt == "ddi":
@@ -139,27 +143,20 @@ def evaluate_pubtator(
             f"({', '.join(f'{h.name}: {h.classes[1:]}' for h in model.heads)})"
         )
     classes = sorted({c for h in model.heads if h.name in heads for c in h.classes[1:]})
-    pipeline = None if gold_entities else _EndToEnd(ner, linker)
+    # end to end: each document as build's text stages (NER ... linking) leave it, in corpus order
+    end_to_end = None if gold_entities else _end_to_end_reldocs(docs, ner, linker)
     gold: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     pred: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for i, g in enumerate(docs, start=1):
         gdoc = reldoc_from_gold(g)
         for (a, b), t in gold_pairs(g, gdoc, classes).items():
             gold[CORPUS_TYPES[t]].add((g.document.id, a, b))
-        doc = gdoc if pipeline is None else pipeline(g)
+        doc = gdoc if end_to_end is None else next(end_to_end)
         for p in model.predict(doc, heads):
-            if pipeline is None:
+            if gold_entities:
                 pred[p.type].add((g.document.id, p.drug, p.disease))
             else:
-                # A predicted concept stands for every gold id among its equivalent ids.
-                drug_ids = {x for x in doc.concept_ids(p.drug)}
-                dis_ids = {x for x in doc.concept_ids(p.disease)}
-                for gd, a, b in gold[p.type]:
-                    if gd == g.document.id and a in drug_ids and b in dis_ids:
-                        pred[p.type].add((gd, a, b))
-                        break
-                else:
-                    pred[p.type].add((g.document.id, p.drug, p.disease))
+                pred[p.type].add(_matched_to_gold(g.document.id, doc, p.drug, p.disease, gold[p.type]))
         if i % 100 == 0:
             log.info("evaluated %d/%d documents", i, len(docs))
     report = score_sets(dict(gold), dict(pred))
@@ -167,70 +164,80 @@ def evaluate_pubtator(
     return report
 
 
-class _EndToEnd:
-    """medkg's NER, assertion and linking on a corpus document, as a :class:`RelDoc`.
+def _matched_to_gold(
+    doc_id: str, doc: RelDoc, drug: str, disease: str, gold: set[tuple[str, str, str]]
+) -> tuple[str, str, str]:
+    """A predicted concept pair as the gold item it stands for, else as itself.
+
+    A predicted concept stands for every gold id among its equivalent ids.
+    """
+    drug_ids, dis_ids = doc.concept_ids(drug), doc.concept_ids(disease)
+    for gd, a, b in gold:
+        if gd == doc_id and a in drug_ids and b in dis_ids:
+            return gd, a, b
+    return doc_id, drug, disease
+
+
+def _text_pipeline(ner: str, linker: str) -> TextPipeline:
+    """The text stages as ``build`` runs them, with the named NER and linker and the ``trained`` relations."""
+    return TextPipeline(load_schema(), MedkgConfig(ner=NerConfig(name=ner), linker=LinkerConfig(name=linker)))
+
+
+def _end_to_end_reldocs(docs: Sequence[GoldDocument], ner: str, linker: str) -> Iterator[RelDoc]:
+    """Each corpus document through ``build``'s text stages up to linking, as a :class:`RelDoc`.
 
     NIL mentions predict no concept (as in the end-to-end linking evaluation); concepts that
     share an equivalent id are merged (:func:`kg.relations.extractor.reldoc_from_mentions`).
     """
+    text = _text_pipeline(ner, linker)
+    for b in range(0, len(docs), BATCH_SIZE):
+        batch = docs[b : b + BATCH_SIZE]
+        for g, state in zip(batch, text.run([g.document for g in batch], until="linking"), strict=True):
+            doc, _ = reldoc_from_mentions(
+                state.analyzed, state.mentions, title_end=g.title_end, split_assertion=False, linked_only=True
+            )
+            yield doc
 
-    def __init__(self, ner: str, linker: str) -> None:
-        from kg import linking  # noqa: F401
-        from kg.assertion import default_annotator
-        from kg.linking import LINKER_REGISTRY
-        from kg.ner import create_ner
 
-        self.ner = create_ner(ner)
-        self.linker = LINKER_REGISTRY.create(linker)
-        self.assertion = default_annotator()
+def _gold_mention_states(docs: Sequence[GoldDocument]) -> list[DocState]:
+    """The documents with their gold entities as mentions (gold assertion status), not yet linked."""
+    states = []
+    for g in docs:
+        analyzed = analyze(g.document)
+        mentions = [
+            make_mention(analyzed, e.start, e.end, e.label, 1.0, "gold", "0").model_copy(
+                update={"assertion": e.assertion or "present"}
+            )
+            for e in g.entities
+        ]
+        states.append(DocState(analyzed, mentions))
+    return states
 
-    def __call__(self, gold: GoldDocument) -> RelDoc:
-        from kg.nlp import analyze
 
-        analyzed = analyze(gold.document)
-        mentions = self.linker(self.assertion(analyzed, self.ner(analyzed)))
-        doc, _ = reldoc_from_mentions(
-            analyzed, mentions, title_end=gold.title_end, split_assertion=False, linked_only=True
-        )
-        return doc
+def _notes_states(docs: Sequence[GoldDocument], gold_entities: bool, ner: str, linker: str) -> Iterator[DocState]:
+    """The notes through ``build``'s text stages: all of them, or linking and relations over the gold entities."""
+    text = _text_pipeline(ner, linker)
+    for b in range(0, len(docs), BATCH_SIZE):
+        batch = docs[b : b + BATCH_SIZE]
+        if gold_entities:
+            linked = text.stage("linking")(_gold_mention_states(batch))
+            yield from text.stage("relations")(linked)
+        else:
+            yield from text.run([g.document for g in batch])
 
 
 def evaluate_notes(
     docs: list[GoldDocument], gold_entities: bool = True, ner: str = "accurate", linker: str = "candidates"
 ) -> dict[str, Any]:
     """Annotated clinical notes: document-level (head text, type, tail text) P/R/F1 of asserted relations."""
-    from kg import linking  # noqa: F401
-    from kg.assertion import default_annotator
-    from kg.eval.relations import score_sets
-    from kg.linking import LINKER_REGISTRY
-    from kg.ner import create_ner, make_mention
-    from kg.nlp import analyze
-    from kg.schema import load_schema
-
-    schema = load_schema()
-    extractor = TrainedRelationExtractor(schema)
-    link = LINKER_REGISTRY.create(linker)
-    ner_model = None if gold_entities else create_ner(ner)
-    annotator = default_annotator()
     gold: dict[str, set[tuple[str, str, str, str]]] = {}
     pred: dict[str, set[tuple[str, str, str, str]]] = {}
     n_rel: Counter[str] = Counter()
-    for g in docs:
-        analyzed = analyze(g.document)
+    for g, state in zip(docs, _notes_states(docs, gold_entities, ner, linker), strict=True):
         for t, h, tl in g.relations:
             head, tail = g.entities[int(h)], g.entities[int(tl)]
             gold.setdefault(t, set()).add((g.document.id, head.text.lower(), t, tail.text.lower()))
-        if gold_entities:
-            mentions = [
-                make_mention(analyzed, e.start, e.end, e.label, 1.0, "gold", "0").model_copy(
-                    update={"assertion": e.assertion or "present"}
-                )
-                for e in g.entities
-            ]
-        else:
-            assert ner_model is not None
-            mentions = annotator(analyzed, ner_model(analyzed))
-        for r in extractor(analyzed, link(mentions)):
+        for r in state.relations:
             n_rel[r.type] += 1
             if r.asserted:
                 pred.setdefault(r.type, set()).add((g.document.id, r.head.text.lower(), r.type, r.tail.text.lower()))

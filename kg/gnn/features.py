@@ -8,7 +8,7 @@ meaningful representation) and carry what the graph here lacks, e.g. drug-name s
 the pharmacologic class (-pril, -sartan, -olol, -mab) and disease families ("... carcinoma").
 
 Nodes without a name use their id's local part; embeddings are cached per (model, text) in
-``$MEDKG_CACHE_DIR`` (see :func:`kg.linking.default_cache_dir`), so a rerun costs nothing.
+``$MEDKG_CACHE_DIR`` (see :func:`kg.artifacts.default_cache_dir`), so a rerun costs nothing.
 """
 
 from __future__ import annotations

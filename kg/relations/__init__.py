@@ -7,6 +7,10 @@ relations the schema allows. Built in:
 - ``trained``: the trained drug–disease, DDI and distant HAS_SYMPTOM models
   (:mod:`kg.relations.extractor`, models in :mod:`kg.relations.models`).
 
+Each extractor's options (``relations.params`` of a run config) are a pydantic model validated when
+the registry builds it (:func:`relation_options`): an unknown or mistyped key is a
+:class:`~kg.config.ConfigError` that names it.
+
 Their training and evaluation live on the floors above (``medkg train relations``, ``medkg eval
 relations``).
 """
@@ -14,10 +18,14 @@ relations``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
+from kg.config import ConfigError
 from kg.nlp import AnalyzedDocument
 from kg.registry import Registry
-from kg.relations.rules import PATTERNS_PATH, VERSION, Pattern, RuleRelationExtractor
+from kg.relations.rules import PATTERNS_PATH, VERSION, Pattern, RuleOptions, RuleRelationExtractor
 from kg.schema import GraphSchema
 from kg.types import Mention, RelationMention
 
@@ -27,21 +35,45 @@ __all__ = [
     "VERSION",
     "Pattern",
     "RelationExtractor",
+    "RuleOptions",
     "RuleRelationExtractor",
+    "relation_options",
 ]
 
 RelationExtractor = Callable[[AnalyzedDocument, list[Mention]], list[RelationMention]]
 RELATION_REGISTRY: Registry[RelationExtractor] = Registry("relation extractor")
 
 
+def relation_options(model: type[BaseModel], name: str, params: dict[str, Any]) -> Any:
+    """``params`` validated against a relation extractor's options ``model``.
+
+    Raises:
+        ConfigError: An unknown option (named, with the known ones) or a value of the wrong type.
+    """
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(x) for x in err["loc"])
+            if err["type"] == "extra_forbidden":
+                problems.append(f"unknown option {key!r} (known: {', '.join(model.model_fields)})")
+            else:
+                problems.append(f"option {key!r}: {err['msg']}")
+        raise ConfigError(f"relation extractor {name!r}: {'; '.join(problems)}") from None
+
+
 @RELATION_REGISTRY.register("rules")
-def _rules(schema: GraphSchema, **params: object) -> RuleRelationExtractor:
-    return RuleRelationExtractor(schema, **params)  # type: ignore[arg-type]
+def _rules(schema: GraphSchema, **params: Any) -> RuleRelationExtractor:
+    options = relation_options(RuleOptions, "rules", params)
+    return RuleRelationExtractor(schema, options.patterns_path)
 
 
 @RELATION_REGISTRY.register("trained")
-def _trained(schema: GraphSchema, **params: object) -> RelationExtractor:
-    """The trained drug–disease and DDI models (see :mod:`kg.relations.extractor`)."""
-    from kg.relations.extractor import TrainedRelationExtractor
+def _trained(schema: GraphSchema, **params: Any) -> RelationExtractor:
+    """The trained drug–disease, DDI and HAS_SYMPTOM models (see :mod:`kg.relations.extractor`)."""
+    # Imported on choice: the trained extractor loads torch and the model code, which a run with the
+    # rules (and the CLI's start-up) does not need.
+    from kg.relations.extractor import TrainedRelationExtractor, TrainedRelationOptions
 
-    return TrainedRelationExtractor(schema, **params)  # type: ignore[arg-type]
+    return TrainedRelationExtractor(schema, relation_options(TrainedRelationOptions, "trained", params))

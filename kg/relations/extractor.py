@@ -17,7 +17,7 @@
   Only when that model is missing does ``HAS_SYMPTOM`` come from the ``rules`` extractor
   (``rules_for`` lists the types the rules supply in place of a missing model; a warning is logged).
 
-Clinical-note settings (the defaults, parameters of the extractor): drug–disease pairs only
+Clinical-note settings (the defaults of :class:`TrainedRelationOptions`): drug–disease pairs only
 within one sentence (``max_sentence_distance=0``), the clinical decision rule instead of the
 abstract-tuned thresholds and best-pair fallback (``fallback=False``), and a minimum confidence
 of 0.4 (``min_confidence``). These settings were checked on the annotated notes fixture
@@ -37,10 +37,17 @@ import logging
 import re
 from collections.abc import Sequence
 
+from pydantic import BaseModel, ConfigDict
+
+from kg.artifacts import ModelArtifactError
 from kg.nlp import AnalyzedDocument
-from kg.relations.linear import DISEASE_LABELS, DRUG_LABELS, Ent, RelDoc
+from kg.relations.candidates import filter_reason
+from kg.relations.labels import CORPUS_TYPES
+from kg.relations.models import load_relation_model
+from kg.relations.reldoc import DISEASE_LABELS, DRUG_LABELS, Ent, RelDoc
+from kg.relations.rules import RuleRelationExtractor
 from kg.relations.transformer import PairInput
-from kg.schema import GraphSchema
+from kg.schema import GraphSchema, SchemaError
 from kg.types import Mention, RelationMention
 
 log = logging.getLogger(__name__)
@@ -119,45 +126,54 @@ def _negated_between(text: str, a: Mention, b: Mention) -> bool:
     return bool(_RELATION_NEGATION.search(text[first.end : second.start]))
 
 
+class TrainedRelationOptions(BaseModel):
+    """Options of the ``trained`` extractor (``relations.params`` of a run config); defaults are the clinical settings."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: The drug–disease model: a folder or a packaged model name.
+    drug_disease: str = "relations-drug-disease"
+    #: The DDI pair classifier (folder or packaged name); None: no INTERACTS_WITH.
+    ddi: str | None = "relations-ddi"
+    #: The HAS_SYMPTOM model (folder or packaged name); None or missing: the rules supply HAS_SYMPTOM.
+    has_symptom: str | None = "relations-has-symptom"
+    #: Types the ``rules`` extractor supplies in place of a missing model.
+    rules_for: tuple[str, ...] = ("HAS_SYMPTOM",)
+    #: Minimum confidence of a TREATS / CAUSES / INTERACTS_WITH relation.
+    min_confidence: float = 0.4
+    #: Minimum P(HAS_SYMPTOM) of a HAS_SYMPTOM relation (set on the annotated notes fixture).
+    has_symptom_min_confidence: float = 0.1
+    #: Only pairs with mentions at most this many sentences apart (0: same sentence); None: any distance.
+    max_sentence_distance: int | None = 0
+    #: The abstract-tuned decision with its best-pair fallback instead of the clinical decision rule.
+    fallback: bool = False
+
+
 class TrainedRelationExtractor:
     """Relations from the trained drug–disease, DDI and HAS_SYMPTOM models (+ rules where a model is missing)."""
 
     name = "trained"
 
-    def __init__(
-        self,
-        schema: GraphSchema,
-        drug_disease: str = "relations-drug-disease",
-        ddi: str | None = "relations-ddi",
-        has_symptom: str | None = "relations-has-symptom",
-        rules_for: Sequence[str] = ("HAS_SYMPTOM",),
-        min_confidence: float = 0.4,
-        has_symptom_min_confidence: float = 0.1,
-        max_sentence_distance: int | None = 0,
-        fallback: bool = False,
-    ) -> None:
-        from kg.artifacts import ModelArtifactError
-        from kg.relations.models import load_relation_model
-        from kg.relations.rules import RuleRelationExtractor
-
+    def __init__(self, schema: GraphSchema, options: TrainedRelationOptions | None = None) -> None:
+        opts = options or TrainedRelationOptions()
+        self.options = opts
         self.schema = schema
-        self.dd = load_relation_model(drug_disease)
-        self.ddi = load_relation_model(ddi) if ddi else None
+        self.dd = load_relation_model(opts.drug_disease)
+        self.ddi = load_relation_model(opts.ddi) if opts.ddi else None
         if self.ddi is not None:
-            _check_ddi_classes(self.ddi.classes, schema, str(ddi))
+            _check_ddi_classes(self.ddi.classes, schema, str(opts.ddi))
         self.hs = None
-        if has_symptom:
+        if opts.has_symptom:
             try:
-                self.hs = load_relation_model(has_symptom)
+                self.hs = load_relation_model(opts.has_symptom)
             except ModelArtifactError as exc:
                 log.warning("no HAS_SYMPTOM model (%s): HAS_SYMPTOM falls back to the rules", exc)
         # The rules supply a type only where its trained model is missing.
-        self.rules_for = set(rules_for) - ({"HAS_SYMPTOM"} if self.hs is not None else set())
+        self.rules_for = set(opts.rules_for) - ({"HAS_SYMPTOM"} if self.hs is not None else set())
         self.rules = RuleRelationExtractor(schema) if self.rules_for else None
-        self.min_confidence = min_confidence
-        self.has_symptom_min_confidence = has_symptom_min_confidence
-        self.max_sentence_distance = max_sentence_distance
-        self.fallback = fallback
+        self.min_confidence = opts.min_confidence
+        self.has_symptom_min_confidence = opts.has_symptom_min_confidence
+        self.max_sentence_distance = opts.max_sentence_distance
+        self.fallback = opts.fallback
         versions = (
             [f"dd{self.dd.version}"]
             + ([f"ddi{self.ddi.version}"] if self.ddi else [])
@@ -221,8 +237,6 @@ class TrainedRelationExtractor:
 
     def _ddi(self, analyzed: AnalyzedDocument, drugs: list[Mention]) -> list[tuple[Mention, Mention, float, str]]:
         """(drug, drug, 1 - P(none), most likely DDI class) of each same-sentence pair the model calls an interaction."""
-        from kg.relations.candidates import filter_reason
-
         assert self.ddi is not None
         text = analyzed.document.text
         jobs: list[tuple[Mention, Mention, PairInput]] = []
@@ -254,9 +268,6 @@ class TrainedRelationExtractor:
 
 def _check_ddi_classes(classes: Sequence[str], schema: GraphSchema, model: str) -> None:
     """Every class of the DDI model but ``none`` must map to INTERACTS_WITH and be one of its schema subtypes."""
-    from kg.relations.labels import CORPUS_TYPES
-    from kg.schema import SchemaError
-
     if not classes or classes[0] != "none":
         raise SchemaError(f"DDI model {model}: class 0 must be 'none', got classes {list(classes)}")
     for c in classes[1:]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from kg.artifacts import META_FILE, MODELS_DIR, ModelArtifactError
+from kg.relations.linear import DocLinearModel
+from kg.relations.transformer import load_pair_classifier
 
 #: The packaged model of each task.
 DEFAULT_MODELS = {
@@ -50,11 +52,7 @@ def _load(directory: str) -> Any:
     path = Path(directory)
     meta = read_meta(path)
     if meta["kind"] == "relations-pair-transformer":
-        from kg.relations.transformer import load_pair_classifier
-
         return load_pair_classifier(path, meta)
-    from kg.relations.linear import DocLinearModel
-
     return DocLinearModel.load(path)
 
 

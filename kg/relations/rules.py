@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 from kg.nlp import AnalyzedDocument
 from kg.schema import GraphSchema
 from kg.types import Mention, RelationMention
 
-PATTERNS_PATH = Path(__file__).resolve().parent.parent / "resources" / "relation_patterns.yaml"
+#: The trigger patterns, package data of ``kg`` (``kg/resources/``, shipped in the wheel; read by the
+#: ``rules`` extractor and as features by :mod:`kg.relations.features`).
+PATTERNS_PATH = Path(str(files("kg").joinpath("resources", "relation_patterns.yaml")))
 VERSION = "0.1.0"
+
+
+class RuleOptions(BaseModel):
+    """Options of the ``rules`` extractor (``relations.params`` of a run config)."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: The trigger patterns (YAML); default the packaged ``relation_patterns.yaml``.
+    patterns_path: Path = PATTERNS_PATH
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ import torch
 from torch import nn
 
 from kg.artifacts import ModelArtifactError
-from kg.encoders import FROZEN_KEY, load_tokenizer, new_encoder
+from kg.encoders import FROZEN_KEY, base_model_dir, load_tokenizer, new_encoder
+from kg.hashing import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,4 @@ def load_pair_classifier(model_dir: str | Path, meta: dict[str, Any]) -> PairCla
 
 def base_model_sha() -> str:
     """SHA-256 of the MiniLM-L6 base weights the classifier was fine-tuned from."""
-    from kg.encoders import base_model_dir
-    from kg.hashing import file_sha256
-
     return file_sha256(base_model_dir() / "model.safetensors")

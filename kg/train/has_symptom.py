@@ -2,14 +2,8 @@
 
 There is no gold disease–symptom corpus here, so labels come from curated knowledge:
 
-* **Knowledge.** HPO disease–phenotype annotations (the ``phenotype.hpoa`` release embedded in
-  ``hpo3``, read as in :mod:`kg.seed.hpo`), with the HPO true-path rule (a disease annotated with
-  *Focal seizure* also has *Seizure*; the two roots *All* and *Phenotypic abnormality* are not
-  used), and Hetionet ``DpS`` (Disease–presents–Symptom) edges where the Hetionet folder has them
-  (the shared copy does not: its edge list is partial, see its SOURCE.md; the count is recorded).
-  HPO diseases (OMIM/ORPHA) meet medkg concepts through the terminology: an OMIM id that is an
-  equivalent id of a concept, else a unique exact normalized-name match with a Disease concept.
-  HPO terms and Hetionet MeSH symptoms meet them through the concept's ids.
+* **Knowledge.** HPO disease–phenotype annotations (true-path rule), Hetionet ``DpS`` edges and a
+  curated TSV file, met with medkg concepts through the terminology (:mod:`kg.train.symptom_knowledge`).
 * **Text.** Abstracts of annotated corpora (BC5CDR, NCBI-disease, BioRED train/dev splits): each
   gold disease mention is typed Symptom or Disease by the terminology label of its corpus MeSH id
   (MeSH C23.888 signs and symptoms and HPO-only terms are Symptom) and stands for that concept.
@@ -29,124 +23,49 @@ the drug–disease model, with the HAS_SYMPTOM trigger patterns of the rules as 
 knowledge priors are off, since here they would copy the label), saved as a
 :class:`~kg.relations.linear.DocLinearModel` with one head ``has_symptom``.
 
-Pure core: :func:`curated_concept_pairs`, :func:`in_heldout_pairs`, :func:`typed_reldoc`,
-:func:`label_candidates`, :func:`fit_head`, :func:`score_heldout`. Thin shell:
-:func:`load_knowledge`, :func:`train_has_symptom`, :func:`evaluate_has_symptom`.
+Pure core: :func:`in_heldout_pairs`, :func:`typed_reldoc`, :func:`label_candidates`,
+:func:`fit_head`, :func:`score_heldout`. Thin shell: :func:`train_has_symptom`,
+:func:`evaluate_has_symptom` (options: :class:`DistantLinearParams`).
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sklearn.metrics import roc_auc_score
 
-from kg.corpora import GoldDocument
+from kg.config import resolve_under
+from kg.corpora import GoldDocument, read_corpus
+from kg.hashing import file_sha256
 from kg.ids import corpus_curie
 from kg.metrics import prf
-from kg.relations.linear import Candidate, Ent, Head, PairKind, RelDoc, candidates, sentence_spans, softmax
-from kg.train.doc_linear import fit_softmax
-from kg.vocab.terminology import TermConcept
+from kg.nlp import analyze, make_mention
+from kg.relations.features import Candidate, PairKind, candidates
+from kg.relations.linear import DocLinearModel, Head, softmax
+from kg.relations.models import load_relation_model
+from kg.relations.reldoc import Ent, RelDoc, sentence_spans
+from kg.relations.rules import RuleRelationExtractor
+from kg.schema import load_schema
+from kg.train.doc_linear import c_grid, fit_softmax
+from kg.train.symptom_knowledge import ConceptIndex, Knowledge, load_knowledge
+from kg.types import Document
+from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH, load_terminology
 
 log = logging.getLogger(__name__)
 
 HEAD = "has_symptom"
 TYPE = "HAS_SYMPTOM"
 KIND = PairKind(frozenset({"Disease"}), frozenset({"Symptom"}), (TYPE,), frozenset({"Drug"}))
-#: HPO roots too general to be a symptom of anything (true-path closure stops below them).
-HPO_ROOTS = frozenset({"HP:0000001", "HP:0000118"})
-
 
 # --------------------------------------------------------------------------- pure core
-
-
-@dataclass
-class ConceptIndex:
-    """medkg concepts (Disease family) by every id, and Disease concepts by unique normalized name."""
-
-    by_id: dict[str, TermConcept]
-    by_name: dict[str, TermConcept] = field(default_factory=dict)
-
-    @classmethod
-    def build(cls, concepts: Iterable[TermConcept]) -> ConceptIndex:
-        from kg.seed.hpo import normalize_disease_name
-
-        by_id: dict[str, TermConcept] = {}
-        by_name: dict[str, TermConcept] = {}
-        ambiguous: set[str] = set()
-        for c in concepts:
-            if c.label == "Drug":
-                continue
-            for i in c.ids:
-                by_id.setdefault(i, c)
-            if c.label != "Disease":
-                continue
-            for n in {c.name, *c.names}:
-                k = normalize_disease_name(n)
-                if k in by_name and by_name[k].key != c.key:
-                    ambiguous.add(k)
-                by_name.setdefault(k, c)
-        for k in ambiguous:
-            del by_name[k]
-        return cls(by_id, by_name)
-
-    def disease(self, curie: str, name: str = "") -> TermConcept | None:
-        """The Disease concept of a curated disease id (OMIM/ORPHA/DOID), else by its name."""
-        from kg.seed.hpo import name_variants
-
-        c = self.by_id.get(curie)
-        if c is not None and c.label == "Disease":
-            return c
-        for v in name_variants(name) if name else []:
-            if v in self.by_name:
-                return self.by_name[v]
-        return None
-
-
-def curated_concept_pairs(
-    annotations: Iterable[tuple[str, str, Sequence[str]]],
-    index: ConceptIndex,
-    ancestors: Mapping[str, Iterable[str]] | None = None,
-) -> tuple[set[tuple[str, str]], dict[str, int]]:
-    """(Disease concept key, Symptom concept key) pairs held by curated disease–symptom knowledge.
-
-    Args:
-        annotations: (disease id, disease name, symptom ids) per curated disease, e.g. an HPO
-            disease and its annotated HP terms, or a Hetionet DOID disease and its DpS MeSH symptoms.
-        index: The concept index (terminology).
-        ancestors: Symptom id -> its ancestor ids (HPO true-path rule); roots in :data:`HPO_ROOTS`
-            are never used.
-
-    Returns:
-        (pairs, counts of diseases seen / mapped and symptom ids unmapped).
-    """
-    pairs: set[tuple[str, str]] = set()
-    counts: Counter[str] = Counter()
-    for curie, name, symptoms in annotations:
-        counts["diseases"] += 1
-        d = index.disease(curie, name)
-        if d is None:
-            continue
-        counts["diseases_mapped"] += 1
-        ids = set(symptoms)
-        if ancestors is not None:
-            for s in symptoms:
-                ids |= set(ancestors.get(s, ()))
-        for s in ids - HPO_ROOTS:
-            c = index.by_id.get(s)
-            if c is None or c.label != "Symptom":
-                counts["symptom_ids_unmapped"] += 1
-                continue
-            if c.key != d.key:
-                pairs.add((d.key, c.key))
-    return pairs, dict(counts)
-
 
 SPLITS = ("pair", "disease")
 
@@ -308,8 +227,6 @@ def fit_head(
 def _auroc(scores: np.ndarray, y: np.ndarray) -> float | None:
     if y.min(initial=1) == y.max(initial=0):
         return None
-    from sklearn.metrics import roc_auc_score
-
     return round(float(roc_auc_score(y, scores)), 4)
 
 
@@ -361,127 +278,50 @@ def score_heldout(cands: Sequence[Candidate], y: np.ndarray, head: Head, rule_fi
 # --------------------------------------------------------------------------- shell
 
 
-def hpo_annotations() -> tuple[list[tuple[str, str, tuple[str, ...]]], dict[str, list[str]], dict[str, str]]:
-    """HPO disease annotations (hpo3), the phenotype ancestors of every annotated term, and the versions."""
-    from kg.seed.hpo import _diseases, _ontology, hpo_version
+class DistantLinearParams(BaseModel):
+    """Options of a ``kind: distant-linear`` training run (the config's ``params``)."""
 
-    ont = _ontology()
-    diseases = [(d.curie, d.name, d.terms) for d in _diseases()]
-    ancestors: dict[str, list[str]] = {}
-    for _, _, terms in diseases:
-        for t in terms:
-            if t not in ancestors:
-                term = ont.hpo(int(t.split(":")[1]))
-                ancestors[t] = sorted(f"HP:{int(a.id.split(':')[1]):07d}" for a in term.all_parents)
-    version = hpo_version()
-    return diseases, ancestors, {"hpo_release": version["hpo_release"], "hpo3": version["hpo3"]}
+    model_config = ConfigDict(extra="forbid")
+    #: Share of (disease, symptom) concept pairs held out for evaluation (seeded hash, the config's ``seed``).
+    heldout_pairs: float = 0.3
+    #: ``pair``: hash of the (disease, symptom) pair; ``disease``: whole diseases held out (stricter).
+    split_by: Literal["pair", "disease"] = "pair"
+    #: Labels from the HPO disease-phenotype annotations embedded in hpo3 (true-path rule).
+    hpo: bool = True
+    #: Hetionet folder for DpS edges (relative paths are read against the project folder); None: not used.
+    hetionet: Path | None = None
+    #: A curated TSV file of (disease id, disease name, symptom id) lines; None: not used.
+    knowledge_tsv: Path | None = None
+    #: L2 strength, or a grid of them: the value with the best out-of-fold F1 is kept.
+    C: float | list[float] = 0.25
+    #: Cross-validation folds (by pair hash) that choose C and the decision bias.
+    folds: int = 5
+    #: Features seen fewer times in the training candidates are left out.
+    min_feature_count: int = 2
+    #: Words of the symptom mention as features.
+    mention_words: bool = True
+    #: Feature-name prefixes left out of the vocabulary (e.g. ``doc:``, ``cross:``).
+    drop_features: list[str] = Field(default_factory=list)
 
+    @field_validator("hetionet", "knowledge_tsv", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: Any) -> Any:
+        return None if v == "" else v
 
-def hetionet_dps(hetionet_dir: Path) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Hetionet ``DpS`` edges as (DOID, disease name, MeSH symptom CURIEs); empty where the folder has none."""
-    from kg.seed.hetionet import EDGES_GLOB, NODES_FILE
-
-    names: dict[str, str] = {}
-    with (hetionet_dir / NODES_FILE).open(encoding="utf-8") as f:
-        for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) == 3 and parts[2] == "Disease":
-                names[parts[0]] = parts[1]
-    by_disease: dict[str, list[str]] = {}
-    for path in sorted(hetionet_dir.glob(EDGES_GLOB)):
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) == 3 and parts[1] == "DpS":
-                    by_disease.setdefault(parts[0], []).append("MESH:" + parts[2].split("::", 1)[1])
-    return [(d.split("::", 1)[1], names.get(d, ""), tuple(s)) for d, s in sorted(by_disease.items())]
-
-
-@dataclass
-class Knowledge:
-    """The curated pairs and where they came from."""
-
-    pairs: set[tuple[str, str]]
-    record: dict[str, Any]
+    def under(self, base: Path) -> DistantLinearParams:
+        """These options with relative paths read against ``base`` (the project folder of the config)."""
+        return self.model_copy(
+            update={
+                "hetionet": resolve_under(self.hetionet, base) if self.hetionet else None,
+                "knowledge_tsv": resolve_under(self.knowledge_tsv, base) if self.knowledge_tsv else None,
+            }
+        )
 
 
-def read_knowledge_tsv(path: Path) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Curated pairs from a TSV file: ``disease id, disease name, symptom id`` per line (``#`` comments).
-
-    Raises:
-        ValueError: A line without three tab-separated fields (names the file and line).
-    """
-    by_disease: dict[tuple[str, str], list[str]] = {}
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts) != 3 or not parts[0] or not parts[2]:
-            raise ValueError(f"{path}:{lineno}: expected 'disease id<TAB>disease name<TAB>symptom id'")
-        by_disease.setdefault((parts[0], parts[1]), []).append(parts[2])
-    return [(d, n, tuple(s)) for (d, n), s in by_disease.items()]
-
-
-def load_knowledge(
-    index: ConceptIndex, hetionet_dir: Path | None, use_hpo: bool = True, tsv: Path | None = None
-) -> Knowledge:
-    """Curated (disease, symptom) concept pairs from HPO (hpo3), Hetionet DpS and a curated TSV file."""
-    pairs: set[tuple[str, str]] = set()
-    record: dict[str, Any] = {}
-    if tsv is not None:
-        from kg.hashing import file_sha256
-
-        tsv_pairs, counts = curated_concept_pairs(read_knowledge_tsv(tsv), index)
-        pairs |= tsv_pairs
-        record["tsv"] = {"file": tsv.name, "sha256": file_sha256(tsv), **counts, "concept_pairs": len(tsv_pairs)}
-    if use_hpo:
-        diseases, ancestors, version = hpo_annotations()
-        hpo_pairs, counts = curated_concept_pairs(diseases, index, ancestors)
-        pairs |= hpo_pairs
-        record["hpo"] = {**version, **counts, "concept_pairs": len(hpo_pairs), "true_path_rule": True}
-    if hetionet_dir is not None:
-        dps = hetionet_dps(hetionet_dir)
-        het_pairs, counts = curated_concept_pairs(dps, index)
-        pairs |= het_pairs
-        record["hetionet_dps"] = {"edges": sum(len(s) for _, _, s in dps), **counts, "concept_pairs": len(het_pairs)}
-        if not dps:
-            log.warning("Hetionet folder %s has no DpS edges: HAS_SYMPTOM labels come from HPO only", hetionet_dir)
-    record["concept_pairs"] = len(pairs)
-    log.info("curated disease-symptom knowledge: %d concept pairs (%s)", len(pairs), record)
-    return Knowledge(pairs, record)
-
-
-def _setup(cfg: Any, corpora: Sequence[tuple[Any, list[GoldDocument]]]) -> tuple[Labelled, Knowledge, dict[str, Any]]:
-    from kg.vocab.terminology import load_terminology
-
-    params = dict(cfg.params)
-    index = ConceptIndex.build(load_terminology())
-    from kg.config import REPO_ROOT
-
-    def path_of(key: str) -> Path | None:
-        raw = params.get(key)
-        if not raw:
-            return None
-        return Path(raw) if Path(raw).is_absolute() else (REPO_ROOT / raw).resolve()
-
-    knowledge = load_knowledge(index, path_of("hetionet"), bool(params.get("hpo", True)), path_of("knowledge_tsv"))
-    from kg.hashing import file_sha256
-    from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH
-
-    knowledge.record["terminology_sha256"] = file_sha256(DEFAULT_TERMINOLOGY_PATH)
-    seen: set[str] = set()
-    docs = []
-    for _, gs in corpora:
-        for g in gs:
-            if g.document.id in seen:  # an abstract in two corpora (BioRED shares some with BC5CDR) counts once
-                continue
-            seen.add(g.document.id)
-            docs.append(typed_reldoc(g, index))
-    share, seed = float(params.get("heldout_pairs", 0.3)), int(cfg.seed)
-    by = str(params.get("split_by", "pair"))
-    lab = label_candidates(docs, knowledge.pairs, share, seed, bool(params.get("mention_words", True)), by)
+def _split_record(lab: Labelled, by: str, share: float, seed: int) -> dict[str, Any]:
+    """How the concept pairs were split, with the candidate and pair counts of each part (for meta.json)."""
     key = "{disease}|{symptom}" if by == "pair" else "{disease}"
-    split = {
+    return {
         "method": f"sha256 of f'{{seed}}:pair:{key}' over the (Disease concept, Symptom concept) pair"
         f"{'' if by == 'pair' else ' (whole diseases held out)'}; a pair whose hash falls below the share is held"
         " out (curated or not); training and its cross-validation folds (same key) see only the other pairs",
@@ -495,30 +335,48 @@ def _setup(cfg: Any, corpora: Sequence[tuple[Any, list[GoldDocument]]]) -> tuple
         "train_pairs": len({(c.drug, c.disease) for c, h in zip(lab.cands, lab.heldout, strict=True) if not h}),
         "heldout_pairs": len({(c.drug, c.disease) for c, h in zip(lab.cands, lab.heldout, strict=True) if h}),
     }
-    return lab, knowledge, split
+
+
+def _setup(
+    params: DistantLinearParams, seed: int, corpora: Sequence[tuple[Any, list[GoldDocument]]]
+) -> tuple[Labelled, Knowledge, dict[str, Any]]:
+    """The curated knowledge, the typed documents of the corpora and their labelled, split candidates."""
+    index = ConceptIndex.build(load_terminology())
+    knowledge = load_knowledge(index, params.hetionet, params.hpo, params.knowledge_tsv)
+    knowledge.record["terminology_sha256"] = file_sha256(DEFAULT_TERMINOLOGY_PATH)
+    seen: set[str] = set()
+    docs = []
+    for _, gs in corpora:
+        for g in gs:
+            if g.document.id in seen:  # an abstract in two corpora (BioRED shares some with BC5CDR) counts once
+                continue
+            seen.add(g.document.id)
+            docs.append(typed_reldoc(g, index))
+    share, by = float(params.heldout_pairs), params.split_by
+    lab = label_candidates(docs, knowledge.pairs, share, seed, params.mention_words, by)
+    return lab, knowledge, _split_record(lab, by, share, seed)
 
 
 def train_has_symptom(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], meta: dict[str, Any]) -> None:
-    """Train the distantly supervised ``has_symptom`` head on the train pairs and write it into ``cfg.out``."""
-    from kg.relations.linear import DocLinearModel
+    """Train the distantly supervised ``has_symptom`` head on the train pairs and write it into ``cfg.out``.
 
-    params = dict(cfg.params)
-    c_raw = params.get("C", 0.25)
-    c_grid = [float(c) for c in (c_raw if isinstance(c_raw, list) else [c_raw])]
-    lab, knowledge, split = _setup(cfg, corpora)
+    ``cfg`` is a relation training config whose ``params`` are :class:`DistantLinearParams`.
+    """
+    params: DistantLinearParams = cfg.params
+    lab, knowledge, split = _setup(params, int(cfg.seed), corpora)
     train = [c for c, h in zip(lab.cands, lab.heldout, strict=True) if not h]
     y = lab.y[~lab.heldout]
     log.info("has_symptom: %d training candidates (%d positive); split %s", len(train), int(y.sum()), split)
     head = fit_head(
         train,
         y,
-        c_grid,
-        int(params.get("folds", 5)),
-        int(params.get("min_feature_count", 2)),
+        c_grid(params.C),
+        params.folds,
+        params.min_feature_count,
         int(cfg.seed),
-        bool(params.get("mention_words", True)),
+        params.mention_words,
         split["split_by"],
-        [str(x) for x in params.get("drop_features", [])],
+        params.drop_features,
     )
     meta["knowledge"] = knowledge.record
     meta["pair_split"] = split
@@ -530,11 +388,6 @@ def train_has_symptom(cfg: Any, corpora: list[tuple[Any, list[GoldDocument]]], m
 
 def rule_fires(docs: Mapping[str, RelDoc], cands: Sequence[Candidate]) -> np.ndarray:
     """Whether the ``rules`` extractor finds HAS_SYMPTOM between the candidate's two concepts."""
-    from kg.nlp import analyze, make_mention
-    from kg.relations.rules import RuleRelationExtractor
-    from kg.schema import load_schema
-    from kg.types import Document
-
     rules = RuleRelationExtractor(load_schema())
     found: dict[str, set[tuple[str, str]]] = {}
     for doc_id in sorted({c.doc_id for c in cands}):
@@ -551,13 +404,14 @@ def rule_fires(docs: Mapping[str, RelDoc], cands: Sequence[Candidate]) -> np.nda
 
 
 def evaluate_has_symptom(cfg: Any, model: str | Path | None = None) -> dict[str, Any]:
-    """P/R/F1 on the held-out pairs of ``cfg`` (the model's recorded split) against both baselines."""
-    from kg.corpora import read_corpus
-    from kg.relations.models import load_relation_model
+    """P/R/F1 on the held-out pairs of ``cfg`` (the model's recorded split) against both baselines.
 
+    ``cfg`` is a relation training config whose ``params`` are :class:`DistantLinearParams`.
+    """
+    params: DistantLinearParams = cfg.params
     dd = load_relation_model(model or cfg.out)
     split = dd.meta.get("pair_split", {})
-    want = (cfg.seed, float(cfg.params.get("heldout_pairs", 0.3)), str(cfg.params.get("split_by", "pair")))
+    want = (cfg.seed, float(params.heldout_pairs), params.split_by)
     have = (split.get("seed"), split.get("heldout_share"), split.get("split_by", "pair"))
     if split and have != want:
         raise ValueError(
@@ -565,7 +419,7 @@ def evaluate_has_symptom(cfg: Any, model: str | Path | None = None) -> dict[str,
             " evaluate with the config it was trained from"
         )
     corpora = [(spec, read_corpus(spec.path, spec.format)) for spec in cfg.data]
-    lab, _, split_now = _setup(cfg, corpora)
+    lab, _, split_now = _setup(params, int(cfg.seed), corpora)
     held = [c for c, h in zip(lab.cands, lab.heldout, strict=True) if h]
     y = lab.y[lab.heldout]
     report = score_heldout(held, y, dd.head(HEAD), rule_fires(lab.docs, held))

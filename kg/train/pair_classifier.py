@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import torch
+from pydantic import BaseModel, ConfigDict
+from safetensors.torch import save_file
 from torch import nn
 
 from kg.artifacts import META_FILE
@@ -49,21 +51,36 @@ def tune_none_bias(logits: np.ndarray, gold: Sequence[int], grid: Sequence[float
     return best
 
 
+class PairTransformerParams(BaseModel):
+    """Options of a ``kind: pair-transformer`` training run (the config's ``params``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: Replace the two arguments' words by their role (``drug``), so the model reads the context only.
+    blind: bool = True
+    #: Word pieces per pair (longer sentences are cut around the arguments).
+    max_tokens: int = 128
+    #: Passes over the training pairs (fractions allowed).
+    epochs: float = 2.0
+    #: Pairs per optimizer step.
+    batch_size: int = 16
+    #: Learning rate of the MiniLM encoder.
+    lr: float = 5e-5
+    #: Learning rate of the new layers (role embeddings, classification head).
+    lr_new: float = 1e-3
+    #: Share of the steps with a linear learning-rate warm-up.
+    warmup: float = 0.06
+
+
 def train_pair_classifier(
     pairs: Sequence[PairInput],
     labels: Sequence[int],
     n_classes: int,
-    *,
-    blind: bool = True,
-    max_tokens: int = 128,
-    epochs: float = 2.0,
-    batch_size: int = 16,
-    lr: float = 5e-5,
-    lr_new: float = 1e-3,
-    warmup: float = 0.06,
+    options: PairTransformerParams,
     seed: int = 13,
 ) -> PairNet:
     """Fine-tune a :class:`PairNet` on labelled pairs (class 0 = none); logs progress and ETA."""
+    blind, max_tokens, batch_size = options.blind, options.max_tokens, options.batch_size
+    epochs, lr, lr_new, warmup = options.epochs, options.lr, options.lr_new, options.warmup
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -129,8 +146,6 @@ def train_pair_classifier(
 
 def save_pair_classifier(net: PairNet, meta: dict[str, Any], out_dir: Path) -> None:
     """Write float16 weights (without the frozen word embeddings) and ``meta.json``."""
-    from safetensors.torch import save_file
-
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in net.state_dict().items() if k != FROZEN_KEY}
     save_file(state, str(out_dir / WEIGHTS_FILE))

