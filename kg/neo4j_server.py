@@ -1,9 +1,9 @@
 """Manage a local, real Neo4j 5.26 LTS server for development and tests.
 
 The server is an embedded Neo4j Community DBMS run by a tiny Java launcher
-(``tools/neo4j-launcher``) whose only dependency, ``org.neo4j:neo4j``, comes from
-Maven Central. Building needs Maven and network access to Maven Central once;
-running needs only Java 17+.
+(``tools/neo4j-launcher``, built and started through :mod:`kg.neo4j_launcher`) whose only
+dependency, ``org.neo4j:neo4j``, comes from Maven Central. Building needs Maven and network
+access to Maven Central once; running needs only Java 17+.
 
 The launcher binds Bolt to ``127.0.0.1`` only, enables authentication and takes
 the password of the ``neo4j`` user from the ``NEO4J_PASSWORD`` environment
@@ -33,53 +33,36 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+
+from kg.neo4j_launcher import (
+    DEFAULT_JAVA_OPTS,
+    DEFAULT_PORT,
+    FAST_START_JAVA_OPTS,
+    MAIN_CLASS,
+    NEO4J_VERSION,
+    build_launcher,
+    launcher_command,
+    repo_root,
+)
 
 logger = logging.getLogger(__name__)
 
-NEO4J_VERSION = "5.26.31"
-"""Neo4j version the launcher is built against (see ``tools/neo4j-launcher/pom.xml``)."""
-
-MAIN_CLASS = "org.medkg.launcher.Neo4jLauncher"
 USER = "neo4j"
-DEFAULT_PORT = 7687
 LISTEN_ADDRESS = "127.0.0.1"
 MIN_PASSWORD_LENGTH = 8
 """Neo4j's default ``dbms.security.auth_minimum_password_length``."""
-
-#: JVM options needed by Neo4j 5.26 on Java 17 plus modest memory settings.
-DEFAULT_JAVA_OPTS: tuple[str, ...] = (
-    "-Xms512m",
-    "-Xmx1g",
-    "-XX:+UseG1GC",
-    "-XX:+ExitOnOutOfMemoryError",
-    "-XX:-OmitStackTraceInFastThrow",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang=ALL-UNNAMED",
-    "-Dio.netty.tryReflectionSetAccessible=true",
-    "-Djdk.nio.maxCachedBufferSize=1024",
-    "-Dlog4j2.disable.jmx=true",
-    "-Dfile.encoding=UTF-8",
-)
-
-#: Extra JVM options that roughly halve start-up time on small machines (C1 JIT only);
-#: good for tests and short sessions, slower for long, heavy workloads.
-FAST_START_JAVA_OPTS: tuple[str, ...] = ("-XX:TieredStopAtLevel=1",)
 
 _READY = "ready"
 _PID = "neo4j.pid"
 _PORT = "neo4j.port"
 _LOG = Path("logs") / "launcher.log"
-_BUILD_STAMP = ".medkg-built"
 
 # Launcher processes started by this Python process, so they can be reaped.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
@@ -88,15 +71,6 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 # --------------------------------------------------------------------------------------
 # Paths
 # --------------------------------------------------------------------------------------
-
-
-def repo_root() -> Path:
-    """Returns the repository root (the parent of the ``kg`` package directory).
-
-    Returns:
-        Absolute path of the repository root.
-    """
-    return Path(__file__).resolve().parent.parent
 
 
 def default_home() -> Path:
@@ -121,124 +95,8 @@ def bolt_uri(port: int = DEFAULT_PORT) -> str:
     return f"bolt://{LISTEN_ADDRESS}:{port}"
 
 
-def _launcher_dir(root: Path | None) -> Path:
-    return (root or repo_root()) / "tools" / "neo4j-launcher"
-
-
 def _resolve_home(home: Path | str | None) -> Path:
     return Path(home).expanduser().resolve() if home is not None else default_home()
-
-
-# --------------------------------------------------------------------------------------
-# Build
-# --------------------------------------------------------------------------------------
-
-
-def _is_built(launcher: Path) -> bool:
-    target = launcher / "target"
-    stamp = target / _BUILD_STAMP
-    main_class = target / "classes" / Path(*MAIN_CLASS.split(".")).with_suffix(".class")
-    lib = target / "lib"
-    if not (stamp.is_file() and main_class.is_file() and lib.is_dir()):
-        return False
-    if not any(lib.glob(f"neo4j-{NEO4J_VERSION}.jar")):
-        return False
-    built_at = stamp.stat().st_mtime
-    sources = [launcher / "pom.xml", *(launcher / "src").rglob("*.java")]
-    return all(src.stat().st_mtime <= built_at for src in sources if src.is_file())
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as fh:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - non-POSIX
-            yield
-            return
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def build_launcher(repo_root: Path | None = None) -> Path:
-    """Builds the Java launcher with Maven unless it is already built.
-
-    Runs ``mvn -q -B -f tools/neo4j-launcher/pom.xml package
-    dependency:copy-dependencies`` which compiles the launcher into
-    ``target/classes`` and copies Neo4j and its dependencies into ``target/lib``.
-    Idempotent: skipped when the build output is present and newer than the
-    sources. Concurrent callers are serialised with a file lock.
-
-    Args:
-        repo_root: Repository root; defaults to the parent of the ``kg`` package.
-
-    Returns:
-        The launcher directory (``<repo root>/tools/neo4j-launcher``).
-
-    Raises:
-        RuntimeError: If Maven is missing or the build fails.
-    """
-    launcher = _launcher_dir(repo_root)
-    if _is_built(launcher):
-        return launcher
-    if not (launcher / "pom.xml").is_file():
-        raise RuntimeError(f"Neo4j launcher sources not found at {launcher}")
-    with _file_lock(launcher / "target" / ".build.lock"):
-        if _is_built(launcher):
-            return launcher
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise RuntimeError("Maven ('mvn') is required to build the Neo4j launcher but was not found on PATH")
-        cmd = [mvn, "-q", "-B", "-f", str(launcher / "pom.xml"), "package", "dependency:copy-dependencies"]
-        logger.info("Building the Neo4j %s launcher: %s", NEO4J_VERSION, " ".join(cmd))
-        t0 = time.monotonic()
-        proc = subprocess.run(cmd, cwd=launcher, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        if proc.returncode != 0:
-            output = (proc.stdout + proc.stderr)[-4000:]
-            raise RuntimeError(f"Building the Neo4j launcher failed (exit {proc.returncode}):\n{output}")
-        (launcher / "target" / _BUILD_STAMP).write_text(NEO4J_VERSION + "\n")
-        logger.info("Built the Neo4j launcher in %.1f s", time.monotonic() - t0)
-    return launcher
-
-
-def launcher_command(
-    home: Path,
-    port: int = DEFAULT_PORT,
-    java_opts: Sequence[str] = DEFAULT_JAVA_OPTS,
-    repo_root: Path | None = None,
-) -> list[str]:
-    """Returns the command line that runs the launcher (it holds no password).
-
-    Args:
-        home: Server home directory.
-        port: Bolt port.
-        java_opts: JVM options.
-        repo_root: Repository root; defaults to the parent of the ``kg`` package.
-
-    Returns:
-        The argument vector, starting with the ``java`` executable.
-
-    Raises:
-        RuntimeError: If no ``java`` executable is found.
-    """
-    launcher = _launcher_dir(repo_root)
-    java = _find_java()
-    classpath = os.pathsep.join([str(launcher / "target" / "classes"), str(launcher / "target" / "lib" / "*")])
-    return [java, *java_opts, "-cp", classpath, MAIN_CLASS, "--home", str(home), "--port", str(port)]
-
-
-def _find_java() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "java").is_file():
-        return str(Path(java_home) / "bin" / "java")
-    java = shutil.which("java")
-    if java is None:
-        raise RuntimeError("Java 17+ ('java') is required to run Neo4j but was not found (PATH / JAVA_HOME)")
-    return java
 
 
 # --------------------------------------------------------------------------------------
@@ -385,6 +243,34 @@ def start(
             early or the server is not ready within ``timeout`` (the message
             includes the tail of the launcher log).
     """
+    password = _password(password)
+    home = _resolve_home(home)
+    deadline = time.monotonic() + timeout
+
+    pid = _live_pid(home)
+    if pid is not None:
+        _join_running(home, pid, port, password, deadline)
+        return pid
+    _clear_markers(home)
+    if not _port_free(port):
+        raise RuntimeError(f"Cannot start Neo4j: port {port} on {LISTEN_ADDRESS} is already in use")
+
+    opts = list(DEFAULT_JAVA_OPTS if java_opts is None else java_opts)
+    if fast_start:
+        opts.extend(FAST_START_JAVA_OPTS)
+    proc = _spawn(home, port, password, opts)
+    t0 = time.monotonic()
+    try:
+        _wait_ready(home, proc.pid, port, password, deadline, proc=proc)
+    except BaseException:
+        _kill(proc.pid, grace=10.0)
+        raise
+    logger.info("Neo4j ready at %s (pid %d) after %.1f s", bolt_uri(port), proc.pid, time.monotonic() - t0)
+    return proc.pid
+
+
+def _password(password: str | None) -> str:
+    """The given password, else ``$NEO4J_PASSWORD``; refuses none or one shorter than Neo4j accepts."""
     password = password if password else os.environ.get("NEO4J_PASSWORD")
     if not password:
         raise RuntimeError(
@@ -393,38 +279,31 @@ def start(
         )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RuntimeError(f"The Neo4j password must have at least {MIN_PASSWORD_LENGTH} characters")
-    home = _resolve_home(home)
-    deadline = time.monotonic() + timeout
+    return password
 
-    pid = _live_pid(home)
-    if pid is not None:
-        if (home / _READY).is_file():
-            running_port = (_read_ready(home) or {}).get("port")
-            if running_port and running_port != str(port):
-                logger.warning(
-                    "Neo4j already running at %s on port %s (not the requested %d)", home, running_port, port
-                )
-            logger.info("Neo4j already running at %s (pid %d)", home, pid)
-            return pid
-        logger.info("Neo4j at %s is starting (pid %d); waiting for it", home, pid)
-        _wait_ready(home, pid, port, password, deadline, proc=None)
-        return pid
-    _clear_markers(home)
-    if not _port_free(port):
-        raise RuntimeError(f"Cannot start Neo4j: port {port} on {LISTEN_ADDRESS} is already in use")
 
+def _join_running(home: Path, pid: int, port: int, password: str, deadline: float) -> None:
+    """A launcher already runs in ``home``: return at once if it is ready, else wait until it is."""
+    if (home / _READY).is_file():
+        running_port = (_read_ready(home) or {}).get("port")
+        if running_port and running_port != str(port):
+            logger.warning("Neo4j already running at %s on port %s (not the requested %d)", home, running_port, port)
+        logger.info("Neo4j already running at %s (pid %d)", home, pid)
+        return
+    logger.info("Neo4j at %s is starting (pid %d); waiting for it", home, pid)
+    _wait_ready(home, pid, port, password, deadline, proc=None)
+
+
+def _spawn(home: Path, port: int, password: str, java_opts: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start the launcher JVM detached (its own session), output to the launcher log, password in its environment."""
     launcher = build_launcher()
-    opts = list(DEFAULT_JAVA_OPTS if java_opts is None else java_opts)
-    if fast_start:
-        opts.extend(FAST_START_JAVA_OPTS)
-    cmd = launcher_command(home, port, opts, repo_root=launcher.parent.parent)
+    cmd = launcher_command(home, port, java_opts, repo_root=launcher.parent.parent)
 
     (home / _LOG).parent.mkdir(parents=True, exist_ok=True)
     (home / _PORT).write_text(f"{port}\n")
     env = dict(os.environ)
     env["NEO4J_PASSWORD"] = password
     logger.info("Starting Neo4j %s at %s on %s", NEO4J_VERSION, home, bolt_uri(port))
-    t0 = time.monotonic()
     with open(home / _LOG, "ab") as log_fh:
         proc = subprocess.Popen(
             cmd,
@@ -436,13 +315,7 @@ def start(
             start_new_session=True,
         )
     _CHILDREN[proc.pid] = proc
-    try:
-        _wait_ready(home, proc.pid, port, password, deadline, proc=proc)
-    except BaseException:
-        _kill(proc.pid, grace=10.0)
-        raise
-    logger.info("Neo4j ready at %s (pid %d) after %.1f s", bolt_uri(port), proc.pid, time.monotonic() - t0)
-    return proc.pid
+    return proc
 
 
 def _wait_ready(

@@ -72,6 +72,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "neo4j: needs the real Neo4j server")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The `neo4j` marker sits exactly on the tests that talk to a real server (so CI's count means it)."""
+    check_neo4j_markers(items)
+
+
 _NEO4J = {"passed": 0, "skipped": 0}
 
 
@@ -103,4 +108,4 @@ def tiny_ddi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return out, meta
 
 
-from tests.neo4j_fixture import neo4j_server  # noqa: E402,F401  (real Neo4j server fixture)
+from tests.neo4j_fixture import check_neo4j_markers, neo4j_home, neo4j_server  # noqa: E402,F401  (real Neo4j server)

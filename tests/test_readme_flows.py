@@ -225,7 +225,7 @@ def _port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-@pytest.mark.neo4j
+@pytest.mark.neo4j(starts_server=True)  # `medkg neo4j start` of the README flow
 def test_readme_neo4j_flow(demo_run, workspace, user_env):
     script = readme_blocks()["neo4j-flow"]
     port = int(re.search(r"bolt://127\.0\.0\.1:(\d+)", script).group(1))

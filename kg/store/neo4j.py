@@ -1,8 +1,8 @@
 """Load a :class:`~kg.types.GraphSnapshot` into Neo4j 5 and count what is there.
 
-Pure core: :func:`plan_load` turns a snapshot into per-label / per-type row groups and
-:func:`cypher_*` build statements whose labels and relationship types are validated against the
-schema (everything else is a ``$parameter``). Thin shell: :class:`Neo4jStore` runs them with the
+Pure core: :func:`plan_load` turns a snapshot into per-label / per-type row groups and the
+``cypher_*`` functions of :mod:`kg.store.neo4j_cypher` build statements whose labels and relationship
+types are validated against the schema (everything else is a ``$parameter``). Thin shell: :class:`Neo4jStore` runs them with the
 official driver, batch by batch, each batch in its own managed write transaction.
 
 Load order is nodes, asserted edges, evidence, hypotheses, then pruning of stale hypotheses. Edges
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,9 +24,6 @@ from typing import Any
 
 from kg.config import Neo4jConfig
 from kg.graph_rows import (
-    EVIDENCE_LABEL,
-    OBJECT_REL,
-    SUBJECT_REL,
     check_snapshot,
     edge_labels,
     edge_props,
@@ -39,12 +35,21 @@ from kg.graph_rows import (
     node_props,
 )
 from kg.schema import GraphSchema, SchemaError
+from kg.store.neo4j_cypher import (
+    LOAD_RUN_LABEL,
+    cypher_constraints,
+    cypher_delete_predicted,
+    cypher_merge_edges,
+    cypher_merge_evidence,
+    cypher_merge_nodes,
+    cypher_predicted_pairs,
+    node_label,
+    rel_type,
+    safe_name,
+)
 from kg.types import GraphSnapshot
 
 log = logging.getLogger(__name__)
-
-LOAD_RUN_LABEL = "LoadRun"
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 class Neo4jStoreError(RuntimeError):
@@ -56,93 +61,8 @@ class SimulatedCrash(RuntimeError):
 
 
 # --------------------------------------------------------------------------------------------------
-# Pure core: validated names, Cypher text and load plans
+# Pure core: load plans (the Cypher text is built in kg.store.neo4j_cypher)
 # --------------------------------------------------------------------------------------------------
-
-
-def _safe(name: str) -> str:
-    """Backtick-quote a name that already passed schema validation (defence in depth)."""
-    if not _NAME.match(name):
-        raise SchemaError(f"refusing to use {name!r} as a Cypher label or type")
-    return f"`{name}`"
-
-
-def node_label(schema: GraphSchema, label: str) -> str:
-    """Return ``label`` quoted for Cypher after checking it is a schema label (or Evidence/LoadRun)."""
-    if label not in schema.nodes and label not in (EVIDENCE_LABEL, LOAD_RUN_LABEL):
-        raise SchemaError(f"unknown node label {label!r}; known: {sorted(schema.nodes)}")
-    return _safe(label)
-
-
-def rel_type(schema: GraphSchema, rel: str) -> str:
-    """Return ``rel`` quoted for Cypher after checking it is a schema relationship type."""
-    if rel not in schema.relationships:
-        raise SchemaError(f"unknown relationship type {rel!r}; known: {sorted(schema.relationships)}")
-    return _safe(rel)
-
-
-def cypher_constraints(schema: GraphSchema) -> list[str]:
-    """``CREATE CONSTRAINT ... IF NOT EXISTS`` statements: unique ``id`` per label, Evidence and LoadRun."""
-    out = []
-    for label in [*schema.nodes, EVIDENCE_LABEL, LOAD_RUN_LABEL]:
-        q = node_label(schema, label)
-        out.append(f"CREATE CONSTRAINT `medkg_{label}_id` IF NOT EXISTS FOR (n:{q}) REQUIRE n.id IS UNIQUE")
-    return out
-
-
-def cypher_merge_nodes(schema: GraphSchema, label: str) -> str:
-    """MERGE a batch of nodes of one label; ``row.props`` replaces all properties (it includes ``id``)."""
-    return (
-        f"UNWIND $rows AS row MERGE (n:{node_label(schema, label)} {{id: row.id}}) "
-        "SET n = row.props RETURN count(n) AS written"
-    )
-
-
-def cypher_merge_edges(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
-    """MERGE a batch of relationships of one type between existing nodes (never creates nodes)."""
-    return (
-        f"UNWIND $rows AS row "
-        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}}) "
-        f"MATCH (t:{node_label(schema, tail_label)} {{id: row.tail}}) "
-        f"MERGE (h)-[r:{rel_type(schema, rel)}]->(t) SET r = row.props RETURN count(r) AS written"
-    )
-
-
-def cypher_merge_evidence(schema: GraphSchema, head_label: str, tail_label: str) -> str:
-    """MERGE a batch of ``(:Evidence)`` nodes with ``[:SUBJECT]`` to the head and ``[:OBJECT]`` to the tail."""
-    return (
-        f"UNWIND $rows AS row "
-        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}}) "
-        f"MATCH (t:{node_label(schema, tail_label)} {{id: row.tail}}) "
-        f"MERGE (e:{_safe(EVIDENCE_LABEL)} {{id: row.id}}) SET e = row.props "
-        f"MERGE (e)-[:{_safe(SUBJECT_REL)}]->(h) MERGE (e)-[:{_safe(OBJECT_REL)}]->(t) "
-        "RETURN count(e) AS written"
-    )
-
-
-def cypher_predicted_pairs(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
-    """Read the (head id, tail id) pairs of an existing predicted relationship type."""
-    _require_predicted(schema, rel)
-    return (
-        f"MATCH (h:{node_label(schema, head_label)})-[r:{rel_type(schema, rel)}]->"
-        f"(t:{node_label(schema, tail_label)}) RETURN h.id AS head, t.id AS tail"
-    )
-
-
-def cypher_delete_predicted(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
-    """Delete a batch of predicted relationships by (head id, tail id); refuses asserted types."""
-    _require_predicted(schema, rel)
-    return (
-        f"UNWIND $rows AS row "
-        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}})-[r:{rel_type(schema, rel)}]->"
-        f"(t:{node_label(schema, tail_label)} {{id: row.tail}}) DELETE r RETURN count(*) AS written"
-    )
-
-
-def _require_predicted(schema: GraphSchema, rel: str) -> None:
-    spec = schema.relationships.get(rel)
-    if spec is None or not spec.predicted:
-        raise SchemaError(f"{rel!r} is not a predicted relationship type")
 
 
 @dataclass
@@ -175,6 +95,13 @@ class LoadPlan:
             "evidence": sum(len(v) for v in self.evidence.values()),
             "hypotheses": dict(sorted(hyps.items())),
         }
+
+    def batch_estimate(self, batch_size: int) -> int:
+        """About how many write batches the plan takes (for progress logging)."""
+        total_rows = sum(
+            len(r) for part in (self.nodes, self.edges, self.evidence, self.hypotheses) for r in part.values()
+        )
+        return max(1, -(-total_rows // batch_size) + len(self.edges) + len(self.nodes))
 
 
 def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
@@ -238,6 +165,42 @@ def _now() -> str:
 # --------------------------------------------------------------------------------------------------
 # Thin shell: the driver
 # --------------------------------------------------------------------------------------------------
+
+
+class _BatchWriter:
+    """Writes the row groups of one load batch by batch, checks each batch's count and logs progress.
+
+    Args:
+        store: The store whose :meth:`Neo4jStore.execute_write` runs each batch.
+        run_id: The load's id (for logs and the crash hook's message).
+        total_batches: Estimated batches of the whole load (progress is logged about every 5 %).
+        fail_after_batches: Test hook: raise :class:`SimulatedCrash` after this many batches committed.
+    """
+
+    def __init__(self, store: Neo4jStore, run_id: str, total_batches: int, fail_after_batches: int | None) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.total_batches = total_batches
+        self.report_every = max(1, total_batches // 20)
+        self.fail_after_batches = fail_after_batches
+        self.done = 0
+
+    def __call__(self, query: str, rows: list[dict[str, Any]], what: str) -> None:
+        """Write ``rows`` with ``query`` (which returns ``written``), ``store.batch_size`` rows per transaction.
+
+        Raises:
+            Neo4jStoreError: A batch wrote fewer rows than it holds (an endpoint is missing).
+        """
+        for batch in batches(rows, self.store.batch_size):
+            got = self.store.execute_write(query, {"rows": batch})
+            written = got[0]["written"] if got else 0
+            if written != len(batch):
+                raise Neo4jStoreError(f"{what}: wrote {written} of {len(batch)} rows (missing endpoint?)")
+            self.done += 1
+            if self.done % self.report_every == 0:
+                log.info("load %s: %d/~%d batches written (%s)", self.run_id, self.done, self.total_batches, what)
+            if self.fail_after_batches is not None and self.done >= self.fail_after_batches:
+                raise SimulatedCrash(f"simulated crash after {self.done} batches (load {self.run_id})")
 
 
 class Neo4jStore:
@@ -379,7 +342,7 @@ class Neo4jStore:
         summary = plan.summary()
         skipped = checked.skipped_by_kind()
         self.execute_write(
-            f"MERGE (r:{_safe(LOAD_RUN_LABEL)} {{id: $id}}) "
+            f"MERGE (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) "
             "SET r.status = 'running', r.started = $started, r.finished = null, "
             "r.schema_version = $schema_version, r.planned = $planned",
             {
@@ -390,35 +353,9 @@ class Neo4jStore:
             },
         )
         log.info("load %s started: %s", run_id, summary)
-        done = 0
-        total_rows = sum(
-            len(r) for part in (plan.nodes, plan.edges, plan.evidence, plan.hypotheses) for r in part.values()
-        )
-        total_batches = max(1, -(-total_rows // self.batch_size) + len(plan.edges) + len(plan.nodes))
-        report_every = max(1, total_batches // 20)
-
-        def write(query: str, rows: list[dict[str, Any]], what: str) -> None:
-            nonlocal done
-            for batch in batches(rows, self.batch_size):
-                got = self.execute_write(query, {"rows": batch})
-                written = got[0]["written"] if got else 0
-                if written != len(batch):
-                    raise Neo4jStoreError(f"{what}: wrote {written} of {len(batch)} rows (missing endpoint?)")
-                done += 1
-                if done % report_every == 0:
-                    log.info("load %s: %d/~%d batches written (%s)", run_id, done, total_batches, what)
-                if fail_after_batches is not None and done >= fail_after_batches:
-                    raise SimulatedCrash(f"simulated crash after {done} batches (load {run_id})")
-
+        write = _BatchWriter(self, run_id, plan.batch_estimate(self.batch_size), fail_after_batches)
         try:
-            for label, rows in plan.nodes.items():
-                write(cypher_merge_nodes(schema, label), rows, f"{label} nodes")
-            for (rel, hl, tl), rows in plan.edges.items():
-                write(cypher_merge_edges(schema, rel, hl, tl), rows, f"({hl})-[{rel}]->({tl}) edges")
-            for (hl, tl), rows in plan.evidence.items():
-                write(cypher_merge_evidence(schema, hl, tl), rows, f"({hl})->({tl}) evidence")
-            for (rel, hl, tl), rows in plan.hypotheses.items():
-                write(cypher_merge_edges(schema, rel, hl, tl), rows, f"({hl})-[{rel}]->({tl}) hypotheses")
+            self._write_plan(plan, schema, write)
             pruned = self._prune_hypotheses(plan, schema, write)
         except SimulatedCrash:
             raise
@@ -427,7 +364,7 @@ class Neo4jStore:
             raise
         counts = self.counts(schema)
         self.execute_write(
-            f"MATCH (r:{_safe(LOAD_RUN_LABEL)} {{id: $id}}) "
+            f"MATCH (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) "
             "SET r.status = 'complete', r.finished = $finished, r.counts = $counts, r.pruned = $pruned, "
             "r.skipped = $skipped",
             {
@@ -441,7 +378,19 @@ class Neo4jStore:
         log.info("load %s complete: %s (pruned hypotheses %s, skipped rows %s)", run_id, counts, pruned, skipped)
         return {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts, "skipped": skipped}
 
-    def _prune_hypotheses(self, plan: LoadPlan, schema: GraphSchema, write: Any) -> dict[str, int]:
+    @staticmethod
+    def _write_plan(plan: LoadPlan, schema: GraphSchema, write: _BatchWriter) -> None:
+        """Write the plan's groups in load order: nodes, edges, evidence, hypotheses."""
+        for label, rows in plan.nodes.items():
+            write(cypher_merge_nodes(schema, label), rows, f"{label} nodes")
+        for (rel, hl, tl), rows in plan.edges.items():
+            write(cypher_merge_edges(schema, rel, hl, tl), rows, f"({hl})-[{rel}]->({tl}) edges")
+        for (hl, tl), rows in plan.evidence.items():
+            write(cypher_merge_evidence(schema, hl, tl), rows, f"({hl})->({tl}) evidence")
+        for (rel, hl, tl), rows in plan.hypotheses.items():
+            write(cypher_merge_edges(schema, rel, hl, tl), rows, f"({hl})-[{rel}]->({tl}) hypotheses")
+
+    def _prune_hypotheses(self, plan: LoadPlan, schema: GraphSchema, write: _BatchWriter) -> dict[str, int]:
         pruned: dict[str, int] = {}
         for rel in sorted({rel for rel, _, _ in plan.hypotheses}):
             keep = {(r["head"], r["tail"]) for (t, _, _), rows in plan.hypotheses.items() if t == rel for r in rows}
@@ -458,7 +407,7 @@ class Neo4jStore:
     def _mark_failed(self, run_id: str, exc: BaseException) -> None:
         try:
             self.execute_write(
-                f"MATCH (r:{_safe(LOAD_RUN_LABEL)} {{id: $id}}) "
+                f"MATCH (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) "
                 "SET r.status = 'failed', r.finished = $finished, r.error = $error",
                 {"id": run_id, "finished": _now(), "error": type(exc).__name__},
             )

@@ -7,7 +7,7 @@ edges, mention-level evidence (scrubbed sentences, offsets, extractor versions, 
 the aggregated edges, link-prediction hypotheses, runs and quarantined inputs.
 
 The ``meta`` table records the store version. Opening a store of an older version migrates it in
-one transaction (:data:`MIGRATIONS`); a newer or unknown version is refused. Version 2 added the
+one transaction (:data:`kg.store.sqlite_tables.MIGRATIONS`); a newer or unknown version is refused. Version 2 added the
 DDI ``subtype`` of evidence and the ``subtype`` / ``subtypes`` of edges (NULL / ``[]`` on rows
 from version 1: documents are re-extracted by the next build, whose pipeline key changed with the
 extractor version).
@@ -22,84 +22,34 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from kg.assemble import EvidenceRow, aggregate_edge, signature_violation
 from kg.schema import GraphSchema
-from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Mention, Node, PathContribution, QuarantineRecord
+from kg.store.sqlite_tables import (
+    DDL,
+    EDGE_COLUMNS,
+    EVIDENCE_COLUMNS,
+    INSERT_DOCUMENT,
+    INSERT_EDGE,
+    INSERT_EVIDENCE,
+    INSERT_MENTION,
+    INSERT_QUARANTINE,
+    MIGRATIONS,
+    edge_from_row,
+    edge_row,
+    evidence_from_row,
+    evidence_row,
+    hypothesis_from_row,
+    hypothesis_row,
+    mention_row,
+    node_from_row,
+)
+from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Mention, Node, QuarantineRecord
 
 log = logging.getLogger(__name__)
 
 STORE_VERSION = "2"
 DB_NAME = "graph.sqlite"
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS nodes (
-  id TEXT PRIMARY KEY, label TEXT NOT NULL, name TEXT NOT NULL,
-  xrefs TEXT NOT NULL DEFAULT '[]', sources TEXT NOT NULL DEFAULT '[]', unlinked INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS nodes_label ON nodes(label);
-CREATE TABLE IF NOT EXISTS seed_edges (
-  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, source TEXT NOT NULL,
-  PRIMARY KEY (head, type, tail, source));
-CREATE INDEX IF NOT EXISTS seed_edges_source ON seed_edges(source);
-CREATE TABLE IF NOT EXISTS documents (
-  doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, pipeline_key TEXT NOT NULL,
-  n_mentions INTEGER NOT NULL, n_relations INTEGER NOT NULL, run_id TEXT NOT NULL, processed_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS mentions (
-  doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL,
-  text TEXT NOT NULL, node_id TEXT NOT NULL, assertion TEXT NOT NULL, confidence REAL NOT NULL,
-  extractor TEXT NOT NULL, extractor_version TEXT NOT NULL, sentence_index INTEGER NOT NULL,
-  link_score REAL, PRIMARY KEY (doc_id, start, "end", label));
-CREATE TABLE IF NOT EXISTS evidence (
-  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, doc_id TEXT NOT NULL,
-  sentence_index INTEGER NOT NULL, head_start INTEGER NOT NULL, head_end INTEGER NOT NULL,
-  tail_start INTEGER NOT NULL, tail_end INTEGER NOT NULL, sentence TEXT NOT NULL,
-  extractor TEXT NOT NULL, extractor_version TEXT NOT NULL, confidence REAL NOT NULL,
-  assertion TEXT NOT NULL, asserted INTEGER NOT NULL, run_id TEXT NOT NULL, seen_at TEXT NOT NULL,
-  subtype TEXT,
-  PRIMARY KEY (doc_id, head_start, head_end, tail_start, tail_end, type, extractor));
-CREATE INDEX IF NOT EXISTS evidence_key ON evidence(head, type, tail);
-CREATE TABLE IF NOT EXISTS edges (
-  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, sources TEXT NOT NULL,
-  evidence_count INTEGER NOT NULL, doc_count INTEGER NOT NULL, confidence REAL NOT NULL,
-  best_confidence REAL NOT NULL, extractors TEXT NOT NULL, model_versions TEXT NOT NULL,
-  non_asserted_count INTEGER NOT NULL, first_seen TEXT, last_seen TEXT,
-  subtype TEXT, subtypes TEXT NOT NULL DEFAULT '[]',
-  PRIMARY KEY (head, type, tail));
-CREATE INDEX IF NOT EXISTS edges_type ON edges(type);
-CREATE TABLE IF NOT EXISTS hypotheses (
-  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, score REAL NOT NULL, rank INTEGER NOT NULL,
-  model_version TEXT NOT NULL, run_id TEXT NOT NULL, explanation TEXT NOT NULL,
-  PRIMARY KEY (head, type, tail));
-CREATE TABLE IF NOT EXISTS runs (
-  run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
-  status TEXT NOT NULL, details TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE IF NOT EXISTS quarantine (
-  run_id TEXT NOT NULL, source TEXT NOT NULL, location TEXT NOT NULL, reason TEXT NOT NULL);
-"""
-
-#: Columns read back into an :class:`~kg.types.Evidence`, in :func:`_evidence_from_row` order.
-_EVIDENCE_COLUMNS = (
-    "head, type, tail, doc_id, sentence_index, head_start, head_end, tail_start, tail_end, sentence,"
-    " extractor, extractor_version, confidence, assertion, asserted, subtype"
-)
-_EDGE_COLUMNS = (
-    "head, type, tail, sources, evidence_count, doc_count, confidence, best_confidence, extractors,"
-    " model_versions, non_asserted_count, first_seen, last_seen, subtype, subtypes"
-)
-
-#: Store version -> the statements that bring it to the next version (run in one transaction).
-MIGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "1": (
-        "2",
-        (
-            "ALTER TABLE evidence ADD COLUMN subtype TEXT",
-            "ALTER TABLE edges ADD COLUMN subtype TEXT",
-            "ALTER TABLE edges ADD COLUMN subtypes TEXT NOT NULL DEFAULT '[]'",
-        ),
-    ),
-}
 
 
 def now() -> str:
@@ -133,7 +83,7 @@ class SqliteStore:
         self.conn = sqlite3.connect(self.path, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.executescript(_DDL)
+        self.conn.executescript(DDL)
         version = self.get_meta("store_version")
         if version is None:
             self.set_meta("store_version", STORE_VERSION)
@@ -302,84 +252,12 @@ class SqliteStore:
             self._upsert_nodes(nodes)
             touched: set[tuple[str, str, str]] = set()
             for w in writes:
-                touched |= set(self.conn.execute("SELECT head, type, tail FROM evidence WHERE doc_id = ?", (w.doc_id,)))
-                old_seen = {
-                    (r[0], r[1], r[2], r[3], r[4], r[5]): r[6]
-                    for r in self.conn.execute(
-                        "SELECT head_start, head_end, tail_start, tail_end, type, extractor, seen_at FROM evidence WHERE doc_id = ?",
-                        (w.doc_id,),
-                    )
-                }
-                self.conn.execute("DELETE FROM evidence WHERE doc_id = ?", (w.doc_id,))
-                self.conn.execute("DELETE FROM mentions WHERE doc_id = ?", (w.doc_id,))
-                self.conn.executemany(
-                    'INSERT OR REPLACE INTO mentions(doc_id, start, "end", label, text, node_id, assertion, confidence,'
-                    " extractor, extractor_version, sentence_index, link_score) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [
-                        (
-                            m.doc_id,
-                            m.start,
-                            m.end,
-                            m.label,
-                            m.text,
-                            nid,
-                            m.assertion,
-                            m.confidence,
-                            m.extractor,
-                            m.extractor_version,
-                            m.sentence_index,
-                            m.link_score,
-                        )
-                        for m, nid in w.mentions
-                    ],
-                )
-                rows = []
-                for e in w.evidence:
-                    seen = old_seen.get(
-                        (e.head_start, e.head_end, e.tail_start, e.tail_end, e.type, e.extractor), started
-                    )
-                    rows.append(
-                        (
-                            e.head,
-                            e.type,
-                            e.tail,
-                            e.doc_id,
-                            e.sentence_index,
-                            e.head_start,
-                            e.head_end,
-                            e.tail_start,
-                            e.tail_end,
-                            e.sentence,
-                            e.extractor,
-                            e.extractor_version,
-                            e.confidence,
-                            e.assertion,
-                            int(e.asserted),
-                            run_id,
-                            seen,
-                            e.subtype,
-                        )
-                    )
-                    touched.add((e.head, e.type, e.tail))
-                self.conn.executemany(
-                    "INSERT OR REPLACE INTO evidence(head, type, tail, doc_id, sentence_index, head_start, head_end,"
-                    " tail_start, tail_end, sentence, extractor, extractor_version, confidence, assertion, asserted,"
-                    " run_id, seen_at, subtype) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    rows,
-                )
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO documents(doc_id, content_hash, pipeline_key, n_mentions, n_relations, run_id,"
-                    " processed_at) VALUES (?,?,?,?,?,?,?)",
-                    (w.doc_id, w.content_hash, pipeline_key, len(w.mentions), len(w.evidence), run_id, started),
-                )
+                touched |= self._replace_document(w, run_id, pipeline_key, started)
             if schema is not None:
                 refused, refused_keys = self._enforce_signatures(schema, run_id)
                 touched |= refused_keys
             self._recompute_edges(touched)
-            self.conn.executemany(
-                "INSERT INTO quarantine(run_id, source, location, reason) VALUES (?,?,?,?)",
-                [(run_id, q.source, q.location, q.reason) for q in quarantine],
-            )
+            self.conn.executemany(INSERT_QUARANTINE, [(run_id, q.source, q.location, q.reason) for q in quarantine])
             if refused:
                 details = {**details, "refused_by_store": len(refused)}
             self.conn.execute(
@@ -387,6 +265,39 @@ class SqliteStore:
                 (now(), json.dumps(details, sort_keys=True), run_id),
             )
         return refused
+
+    def _replace_document(
+        self, w: DocumentWrite, run_id: str, pipeline_key: str, started: str
+    ) -> set[tuple[str, str, str]]:
+        """Replace one document's mentions, evidence and record (inside the caller's transaction).
+
+        Evidence seen before keeps its first-seen time; new evidence is seen at ``started``.
+
+        Returns:
+            The (head, type, tail) keys whose evidence changed: the document's old and new ones.
+        """
+        touched = set(self.conn.execute("SELECT head, type, tail FROM evidence WHERE doc_id = ?", (w.doc_id,)))
+        old_seen = {
+            (r[0], r[1], r[2], r[3], r[4], r[5]): r[6]
+            for r in self.conn.execute(
+                "SELECT head_start, head_end, tail_start, tail_end, type, extractor, seen_at FROM evidence WHERE doc_id = ?",
+                (w.doc_id,),
+            )
+        }
+        self.conn.execute("DELETE FROM evidence WHERE doc_id = ?", (w.doc_id,))
+        self.conn.execute("DELETE FROM mentions WHERE doc_id = ?", (w.doc_id,))
+        self.conn.executemany(INSERT_MENTION, [mention_row(m, nid) for m, nid in w.mentions])
+        rows = []
+        for e in w.evidence:
+            seen = old_seen.get((e.head_start, e.head_end, e.tail_start, e.tail_end, e.type, e.extractor), started)
+            rows.append(evidence_row(e, run_id, seen))
+            touched.add((e.head, e.type, e.tail))
+        self.conn.executemany(INSERT_EVIDENCE, rows)
+        self.conn.execute(
+            INSERT_DOCUMENT,
+            (w.doc_id, w.content_hash, pipeline_key, len(w.mentions), len(w.evidence), run_id, started),
+        )
+        return touched
 
     def _enforce_signatures(
         self, schema: GraphSchema, run_id: str
@@ -423,10 +334,7 @@ class SqliteStore:
             ]
             self.conn.execute("DELETE FROM evidence WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))
         if refused:
-            self.conn.executemany(
-                "INSERT INTO quarantine(run_id, source, location, reason) VALUES (?,?,?,?)",
-                [(run_id, q.source, q.location, q.reason) for q in refused],
-            )
+            self.conn.executemany(INSERT_QUARANTINE, [(run_id, q.source, q.location, q.reason) for q in refused])
             log.warning(
                 "store refused %d evidence rows of %d triples with a signature the schema forbids (quarantined)",
                 len(refused),
@@ -457,9 +365,9 @@ class SqliteStore:
                 )
             ]
             ev = [
-                EvidenceRow(_evidence_from_row(r), r[16])
+                EvidenceRow(evidence_from_row(r), r[16])
                 for r in self.conn.execute(
-                    f"SELECT {_EVIDENCE_COLUMNS}, seen_at FROM evidence WHERE head = ? AND type = ? AND tail = ?",
+                    f"SELECT {EVIDENCE_COLUMNS}, seen_at FROM evidence WHERE head = ? AND type = ? AND tail = ?",
                     (head, rel, tail),
                 )
             ]
@@ -467,26 +375,7 @@ class SqliteStore:
             if edge is None:
                 self.conn.execute("DELETE FROM edges WHERE head = ? AND type = ? AND tail = ?", (head, rel, tail))
             else:
-                self.conn.execute(
-                    f"INSERT OR REPLACE INTO edges({_EDGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        edge.head,
-                        edge.type,
-                        edge.tail,
-                        json.dumps(list(edge.sources)),
-                        edge.evidence_count,
-                        edge.doc_count,
-                        edge.confidence,
-                        edge.best_confidence,
-                        json.dumps(list(edge.extractors)),
-                        json.dumps(list(edge.model_versions)),
-                        edge.non_asserted_count,
-                        edge.first_seen,
-                        edge.last_seen,
-                        edge.subtype,
-                        json.dumps(list(edge.subtypes)),
-                    ),
-                )
+                self.conn.execute(INSERT_EDGE, edge_row(edge))
 
     def write_hypotheses(self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str) -> None:
         """Replace all hypotheses of ``types`` with ``hypotheses`` in one transaction.
@@ -497,20 +386,7 @@ class SqliteStore:
         with self.transaction():
             self.conn.executemany("DELETE FROM hypotheses WHERE type = ?", [(t,) for t in types])
             self.conn.executemany(
-                "INSERT OR REPLACE INTO hypotheses VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        h.head,
-                        h.type,
-                        h.tail,
-                        h.score,
-                        h.rank,
-                        h.model_version,
-                        h.run_id,
-                        json.dumps([p.model_dump() for p in h.explanation]),
-                    )
-                    for h in hypotheses
-                ],
+                "INSERT OR REPLACE INTO hypotheses VALUES (?,?,?,?,?,?,?,?)", [hypothesis_row(h) for h in hypotheses]
             )
             self.conn.execute(
                 "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details) VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
@@ -521,48 +397,25 @@ class SqliteStore:
     def nodes(self) -> Iterator[Node]:
         """Every node."""
         for r in self.conn.execute("SELECT id, label, name, xrefs, sources, unlinked FROM nodes ORDER BY id"):
-            yield Node(
-                id=r[0],
-                label=r[1],
-                name=r[2],
-                xrefs=tuple(json.loads(r[3])),
-                sources=tuple(json.loads(r[4])),
-                unlinked=bool(r[5]),
-            )
+            yield node_from_row(r)
 
     def edges(self, types: Iterable[str] | None = None) -> Iterator[Edge]:
         """Every asserted edge (optionally only of ``types``)."""
-        q = f"SELECT {_EDGE_COLUMNS} FROM edges"
+        q = f"SELECT {EDGE_COLUMNS} FROM edges"
         args: list[str] = []
         if types is not None:
             types = list(types)
             q += f" WHERE type IN ({','.join('?' * len(types))})"
             args = types
         for r in self.conn.execute(q + " ORDER BY head, type, tail", args):
-            yield Edge(
-                head=r[0],
-                type=r[1],
-                tail=r[2],
-                sources=tuple(json.loads(r[3])),
-                evidence_count=r[4],
-                doc_count=r[5],
-                confidence=r[6],
-                best_confidence=r[7],
-                extractors=tuple(json.loads(r[8])),
-                model_versions=tuple(json.loads(r[9])),
-                non_asserted_count=r[10],
-                first_seen=r[11],
-                last_seen=r[12],
-                subtype=r[13],
-                subtypes=tuple(json.loads(r[14])),
-            )
+            yield edge_from_row(r)
 
     def evidence(self) -> Iterator[Evidence]:
         """Every evidence record (asserted or not)."""
         for r in self.conn.execute(
-            f"SELECT {_EVIDENCE_COLUMNS} FROM evidence ORDER BY doc_id, head_start, tail_start, type"
+            f"SELECT {EVIDENCE_COLUMNS} FROM evidence ORDER BY doc_id, head_start, tail_start, type"
         ):
-            yield _evidence_from_row(r)
+            yield evidence_from_row(r)
 
     def hypotheses(self, rel_type: str | None = None) -> list[Hypothesis]:
         """Stored hypotheses, best first within each head."""
@@ -571,21 +424,7 @@ class SqliteStore:
         if rel_type:
             q += " WHERE type = ?"
             args = (rel_type,)
-        out = []
-        for r in self.conn.execute(q + " ORDER BY score DESC, head, tail", args):
-            out.append(
-                Hypothesis(
-                    head=r[0],
-                    type=r[1],
-                    tail=r[2],
-                    score=r[3],
-                    rank=r[4],
-                    model_version=r[5],
-                    run_id=r[6],
-                    explanation=tuple(PathContribution(**p) for p in json.loads(r[7])),
-                )
-            )
-        return out
+        return [hypothesis_from_row(r) for r in self.conn.execute(q + " ORDER BY score DESC, head, tail", args)]
 
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         """id -> label for the given node ids that the store holds (unknown ids are left out)."""
@@ -634,24 +473,3 @@ class SqliteStore:
             evidence=tuple(self.evidence()),
             hypotheses=tuple(self.hypotheses()),
         )
-
-
-def _evidence_from_row(r: Sequence[Any]) -> Evidence:
-    return Evidence(
-        head=r[0],
-        type=r[1],
-        tail=r[2],
-        doc_id=r[3],
-        sentence_index=r[4],
-        head_start=r[5],
-        head_end=r[6],
-        tail_start=r[7],
-        tail_end=r[8],
-        sentence=r[9],
-        extractor=r[10],
-        extractor_version=r[11],
-        confidence=r[12],
-        assertion=r[13],
-        asserted=bool(r[14]),
-        subtype=r[15],
-    )

@@ -9,7 +9,8 @@ import pytest
 from kg.config import Neo4jConfig
 from kg.graph_rows import edge_props, evidence_id, evidence_props, hypothesis_props, node_index, node_props
 from kg.schema import SchemaError, load_schema
-from kg.store.neo4j import Neo4jStore, Neo4jStoreError, SimulatedCrash, cypher_merge_edges, plan_load
+from kg.store.neo4j import Neo4jStore, Neo4jStoreError, SimulatedCrash, plan_load
+from kg.store.neo4j_cypher import cypher_merge_edges
 from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node, PathContribution
 
 SCHEMA = load_schema()

@@ -1,79 +1,25 @@
-"""The CLI is a thin layer: check it wires the library functions, prints JSON last, and loads Neo4j."""
+"""``medkg neo4j start|stop|status|load`` and ``medkg query``: a real local server, loads and queries."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from neo4j import GraphDatabase
+from neo4j.exceptions import ServiceUnavailable
 from typer.testing import CliRunner
 
 import kg
+from kg import neo4j_server as server
 from kg.cli import app
-from tests.test_pipeline import NOTES, seed_dir  # noqa: F401  (fixture)
+from tests.cli.test_build import _overrides, notes_file  # noqa: F401  (fixture)
+from tests.neo4j_fixture import TEST_PASSWORD
+from tests.test_pipeline import seed_dir  # noqa: F401  (fixture)
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def notes_file(tmp_path):
-    path = tmp_path / "notes.jsonl"
-    path.write_text("\n".join(json.dumps(n) for n in NOTES) + "\n", encoding="utf-8")
-    return path
-
-
-def _overrides(seed):
-    return ["--set", f"seed.hetionet_dir={seed}", "--set", "seed.hpo_annotations=false", "--set", "gnn.enabled=false"]
-
-
-def test_version():
-    result = runner.invoke(app, ["--version"])
-    assert result.exit_code == 0 and result.stdout.strip() == f"medkg {kg.__version__}"
-
-
-def test_build_json_and_export(tmp_path, notes_file, seed_dir, monkeypatch):  # noqa: F811
-    monkeypatch.delenv("NEO4J_URI", raising=False)
-    store = tmp_path / "store"
-    result = runner.invoke(app, ["build", str(notes_file), "--store", str(store), "--json", *_overrides(seed_dir)])
-    assert result.exit_code == 0, result.output
-    last = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(last) == {"documents", "mentions", "triples", "nodes", "edges", "quarantined"}
-    assert last["documents"] == 3 and last["triples"] >= 4 and last["quarantined"] == 0
-    out = tmp_path / "ttl"
-    exported = runner.invoke(app, ["export", "--store", str(store), "--format", "ttl", "--out", str(out)])
-    assert exported.exit_code == 0, exported.output
-    assert any(p.suffix == ".ttl" for p in out.iterdir())
-    bad = runner.invoke(app, ["export", "--store", str(store), "--format", "pdf", "--out", str(out)])
-    assert bad.exit_code != 0
-
-
-def test_csv_build_with_columns(tmp_path, seed_dir, monkeypatch):  # noqa: F811
-    monkeypatch.delenv("NEO4J_URI", raising=False)
-    csv_path = tmp_path / "notes.csv"
-    csv_path.write_text('nid,note\na1,"Started on lisinopril for hypertension."\n', encoding="utf-8")
-    result = runner.invoke(
-        app,
-        [
-            "build",
-            str(csv_path),
-            "--store",
-            str(tmp_path / "s"),
-            "--text-column",
-            "note",
-            "--id-column",
-            "nid",
-            "--json",
-            *_overrides(seed_dir),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout.strip().splitlines()[-1])["triples"] == 1
-
-
-def test_bad_config_override_is_a_clear_error(tmp_path, notes_file):
-    result = runner.invoke(app, ["build", str(notes_file), "--set", "gnn.nope=1"])
-    assert result.exit_code != 0 and "invalid config" in result.output
 
 
 @pytest.mark.neo4j
@@ -149,3 +95,59 @@ def test_neo4j_status_ignores_the_markers_of_a_dead_server(tmp_path):
     result = runner.invoke(app, ["neo4j", "status", "--home", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.strip().splitlines()[-1]) == _not_running(tmp_path)
+
+
+def _medkg(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``medkg ARGS`` in its own process, as a user runs it (``python -m kg.cli`` of this checkout)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+@pytest.mark.neo4j
+def test_neo4j_start_status_stop_on_their_own_port_and_home(neo4j_home):
+    """The README's server commands on a home and port of their own (the session server is not touched)."""
+    home, port = neo4j_home
+    env = dict(os.environ, PYTHONPATH=str(Path(kg.__file__).resolve().parents[1]), NEO4J_PASSWORD=TEST_PASSWORD)
+    env.pop("MEDKG_NEO4J_HOME", None)
+    home_args = ("--home", str(home))
+
+    started = _medkg("neo4j", "start", *home_args, "--port", str(port), env=env)
+    assert started.returncode == 0, started.stderr
+    match = re.fullmatch(rf"neo4j running \(pid (\d+)\) at bolt://127\.0\.0\.1:{port}", started.stdout.strip())
+    assert match, started.stdout
+    pid = int(match.group(1))
+
+    status = _medkg("neo4j", "status", *home_args, env=env)
+    assert status.returncode == 0, status.stderr
+    uri = f"bolt://127.0.0.1:{port}"
+    assert json.loads(status.stdout.strip().splitlines()[-1]) == {
+        "running": True,
+        "ready": True,
+        "pid": pid,
+        "port": port,
+        "uri": uri,
+        "home": str(home.resolve()),
+    }
+    with GraphDatabase.driver(uri, auth=(server.USER, TEST_PASSWORD)) as driver:
+        records, _, _ = driver.execute_query("RETURN 1 AS one")
+    assert records[0]["one"] == 1
+
+    again = _medkg("neo4j", "start", *home_args, "--port", str(port), env=env)  # finds it running
+    assert again.returncode == 0 and f"(pid {pid})" in again.stdout, again.stderr
+
+    stopped = _medkg("neo4j", "stop", *home_args, env=env)
+    assert stopped.returncode == 0 and stopped.stdout.strip() == "stopped", stopped.stderr
+    after = _medkg("neo4j", "status", *home_args, env=env)
+    assert json.loads(after.stdout.strip().splitlines()[-1]) == _not_running(home)
+    with GraphDatabase.driver(uri, auth=(server.USER, TEST_PASSWORD)) as driver:
+        with pytest.raises(ServiceUnavailable):
+            driver.verify_connectivity()
+    assert _medkg("neo4j", "stop", *home_args, env=env).stdout.strip() == "not running"
+
+
+def test_neo4j_start_without_a_password_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    result = runner.invoke(app, ["neo4j", "start", "--home", str(tmp_path / "home"), "--port", "1"])
+    assert result.exit_code != 0 and "NEO4J_PASSWORD" in result.output
+    assert not (tmp_path / "home").exists()

@@ -1,0 +1,90 @@
+"""``medkg train ner|relations|linker|linkpred``: train models from config files (fixed seeds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from kg.cli.common import TrainSetOpt
+from kg.config import ConfigError
+
+train_app = typer.Typer(no_args_is_help=True, help="Train models from config files (fixed seeds).")
+
+EvaluateOnlyOpt = typer.Option(
+    False, "--evaluate-only", help="Do not train: re-score the existing model on the config's corpora."
+)
+
+
+@train_app.command("ner")
+def train_ner_cmd(
+    config: Path = typer.Option(..., "--config", help="Training config (YAML), e.g. configs/ner/accurate.yaml."),
+    overrides: list[str] | None = TrainSetOpt,
+    evaluate_only: bool = EvaluateOnlyOpt,
+) -> None:
+    """Train an NER model (accurate = MiniLM tagger, fast = spaCy CNN); writes weights + meta.json."""
+    from kg.train.ner import evaluate_model, load_train_config, train_ner
+
+    cfg = load_train_config(config, overrides or [])
+    if evaluate_only:
+        metrics = evaluate_model(cfg, write=True)
+    else:
+        metrics = train_ner(cfg).get("metrics", {})
+    typer.echo(json.dumps({"out": str(cfg.out), "metrics": metrics}))
+
+
+@train_app.command("relations")
+def train_relations_cmd(
+    config: Path = typer.Option(..., "--config", help="Training config (YAML), e.g. configs/relations/ddi.yaml."),
+    overrides: list[str] | None = TrainSetOpt,
+    evaluate_only: bool = EvaluateOnlyOpt,
+) -> None:
+    """Train a relation model (DDI pair classifier or drug-disease document model); weights + meta.json."""
+    from kg.train.relations import evaluate_trained, load_rel_config, train_relations, update_metrics
+
+    cfg = load_rel_config(config, overrides or [])
+    if evaluate_only:
+        metrics = update_metrics(cfg, evaluate_trained(cfg))
+    else:
+        metrics = train_relations(cfg).get("metrics", {})
+    typer.echo(json.dumps({"out": str(cfg.out), "metrics": metrics}))
+
+
+@train_app.command("linker")
+def train_linker_cmd(
+    hetionet_dir: Path = typer.Option(..., "--hetionet", help="Folder with the Hetionet nodes TSV."),
+    bc5cdr_dir: Path = typer.Option(..., "--bc5cdr", help="Folder with the BC5CDR PubTator files."),
+    ncbi_dir: Path = typer.Option(..., "--ncbi-disease", help="Folder with the NCBI-disease files."),
+    out: Path | None = typer.Option(None, "--out", help="Reranker JSON (default: the packaged one)."),
+    seed: int = typer.Option(13, "--seed", help="Random seed."),
+) -> None:
+    """Train the candidate linker's reranker on dev mentions against a train-only terminology."""
+    from kg.linking.reranker import DEFAULT_RERANKER_PATH
+    from kg.train.linker import train_reranker
+
+    meta = train_reranker(hetionet_dir, bc5cdr_dir, ncbi_dir, out or DEFAULT_RERANKER_PATH, seed=seed)
+    typer.echo(json.dumps({"threshold": meta["threshold"], "dev_metrics": meta["dev_metrics"]}))
+
+
+@train_app.command("linkpred")
+def train_linkpred_cmd(
+    config: Path | None = typer.Option(
+        None, "--config", help="Training config (default configs/linkpred/default.yaml)."
+    ),
+    overrides: list[str] | None = TrainSetOpt,
+) -> None:
+    """Train the default link-prediction model on the whole seed graph (TREATS, HAS_SYMPTOM); writes weights + meta.json."""
+    from kg.gnn.configs import DEFAULT_TRAIN_CONFIG, load_train_config
+    from kg.gnn.serving import train_default
+
+    try:
+        cfg = load_train_config(config or DEFAULT_TRAIN_CONFIG, overrides or [])
+        meta = train_default(cfg)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    summary = {
+        rel: {k: t[k] for k in ("target_pairs", "best_epoch", "best_val_mrr", "seconds", "file_bytes")}
+        for rel, t in meta["targets"].items()
+    }
+    typer.echo(json.dumps({"out": cfg.out, "version": meta["version"], "targets": summary}))

@@ -1,0 +1,100 @@
+"""Cypher text for loading medkg graphs into Neo4j, with labels and types checked against the schema.
+
+Only names that passed :class:`~kg.schema.GraphSchema` validation (plus the fixed ``Evidence`` and
+``LoadRun`` labels) reach the statement text; every value is a ``$parameter``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.graph_rows import EVIDENCE_LABEL, OBJECT_REL, SUBJECT_REL
+from kg.schema import GraphSchema, SchemaError
+
+LOAD_RUN_LABEL = "LoadRun"
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def safe_name(name: str) -> str:
+    """Backtick-quote a name that already passed schema validation (defence in depth)."""
+    if not _NAME.match(name):
+        raise SchemaError(f"refusing to use {name!r} as a Cypher label or type")
+    return f"`{name}`"
+
+
+def node_label(schema: GraphSchema, label: str) -> str:
+    """Return ``label`` quoted for Cypher after checking it is a schema label (or Evidence/LoadRun)."""
+    if label not in schema.nodes and label not in (EVIDENCE_LABEL, LOAD_RUN_LABEL):
+        raise SchemaError(f"unknown node label {label!r}; known: {sorted(schema.nodes)}")
+    return safe_name(label)
+
+
+def rel_type(schema: GraphSchema, rel: str) -> str:
+    """Return ``rel`` quoted for Cypher after checking it is a schema relationship type."""
+    if rel not in schema.relationships:
+        raise SchemaError(f"unknown relationship type {rel!r}; known: {sorted(schema.relationships)}")
+    return safe_name(rel)
+
+
+def cypher_constraints(schema: GraphSchema) -> list[str]:
+    """``CREATE CONSTRAINT ... IF NOT EXISTS`` statements: unique ``id`` per label, Evidence and LoadRun."""
+    out = []
+    for label in [*schema.nodes, EVIDENCE_LABEL, LOAD_RUN_LABEL]:
+        q = node_label(schema, label)
+        out.append(f"CREATE CONSTRAINT `medkg_{label}_id` IF NOT EXISTS FOR (n:{q}) REQUIRE n.id IS UNIQUE")
+    return out
+
+
+def cypher_merge_nodes(schema: GraphSchema, label: str) -> str:
+    """MERGE a batch of nodes of one label; ``row.props`` replaces all properties (it includes ``id``)."""
+    return (
+        f"UNWIND $rows AS row MERGE (n:{node_label(schema, label)} {{id: row.id}}) "
+        "SET n = row.props RETURN count(n) AS written"
+    )
+
+
+def cypher_merge_edges(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
+    """MERGE a batch of relationships of one type between existing nodes (never creates nodes)."""
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}}) "
+        f"MATCH (t:{node_label(schema, tail_label)} {{id: row.tail}}) "
+        f"MERGE (h)-[r:{rel_type(schema, rel)}]->(t) SET r = row.props RETURN count(r) AS written"
+    )
+
+
+def cypher_merge_evidence(schema: GraphSchema, head_label: str, tail_label: str) -> str:
+    """MERGE a batch of ``(:Evidence)`` nodes with ``[:SUBJECT]`` to the head and ``[:OBJECT]`` to the tail."""
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}}) "
+        f"MATCH (t:{node_label(schema, tail_label)} {{id: row.tail}}) "
+        f"MERGE (e:{safe_name(EVIDENCE_LABEL)} {{id: row.id}}) SET e = row.props "
+        f"MERGE (e)-[:{safe_name(SUBJECT_REL)}]->(h) MERGE (e)-[:{safe_name(OBJECT_REL)}]->(t) "
+        "RETURN count(e) AS written"
+    )
+
+
+def cypher_predicted_pairs(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
+    """Read the (head id, tail id) pairs of an existing predicted relationship type."""
+    require_predicted(schema, rel)
+    return (
+        f"MATCH (h:{node_label(schema, head_label)})-[r:{rel_type(schema, rel)}]->"
+        f"(t:{node_label(schema, tail_label)}) RETURN h.id AS head, t.id AS tail"
+    )
+
+
+def cypher_delete_predicted(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
+    """Delete a batch of predicted relationships by (head id, tail id); refuses asserted types."""
+    require_predicted(schema, rel)
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}})-[r:{rel_type(schema, rel)}]->"
+        f"(t:{node_label(schema, tail_label)} {{id: row.tail}}) DELETE r RETURN count(*) AS written"
+    )
+
+
+def require_predicted(schema: GraphSchema, rel: str) -> None:
+    spec = schema.relationships.get(rel)
+    if spec is None or not spec.predicted:
+        raise SchemaError(f"{rel!r} is not a predicted relationship type")

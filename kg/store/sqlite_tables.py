@@ -1,0 +1,244 @@
+"""The embedded store's tables: DDL, migrations, and the conversion of records to and from rows.
+
+Every row written by :class:`kg.store.sqlite.SqliteStore` is made here, and every row read back
+into a record is turned into one here, so the column order of each table is spelled out once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from kg.types import Edge, Evidence, Hypothesis, Mention, Node, PathContribution
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+  id TEXT PRIMARY KEY, label TEXT NOT NULL, name TEXT NOT NULL,
+  xrefs TEXT NOT NULL DEFAULT '[]', sources TEXT NOT NULL DEFAULT '[]', unlinked INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS nodes_label ON nodes(label);
+CREATE TABLE IF NOT EXISTS seed_edges (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, source TEXT NOT NULL,
+  PRIMARY KEY (head, type, tail, source));
+CREATE INDEX IF NOT EXISTS seed_edges_source ON seed_edges(source);
+CREATE TABLE IF NOT EXISTS documents (
+  doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, pipeline_key TEXT NOT NULL,
+  n_mentions INTEGER NOT NULL, n_relations INTEGER NOT NULL, run_id TEXT NOT NULL, processed_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mentions (
+  doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL,
+  text TEXT NOT NULL, node_id TEXT NOT NULL, assertion TEXT NOT NULL, confidence REAL NOT NULL,
+  extractor TEXT NOT NULL, extractor_version TEXT NOT NULL, sentence_index INTEGER NOT NULL,
+  link_score REAL, PRIMARY KEY (doc_id, start, "end", label));
+CREATE TABLE IF NOT EXISTS evidence (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, doc_id TEXT NOT NULL,
+  sentence_index INTEGER NOT NULL, head_start INTEGER NOT NULL, head_end INTEGER NOT NULL,
+  tail_start INTEGER NOT NULL, tail_end INTEGER NOT NULL, sentence TEXT NOT NULL,
+  extractor TEXT NOT NULL, extractor_version TEXT NOT NULL, confidence REAL NOT NULL,
+  assertion TEXT NOT NULL, asserted INTEGER NOT NULL, run_id TEXT NOT NULL, seen_at TEXT NOT NULL,
+  subtype TEXT,
+  PRIMARY KEY (doc_id, head_start, head_end, tail_start, tail_end, type, extractor));
+CREATE INDEX IF NOT EXISTS evidence_key ON evidence(head, type, tail);
+CREATE TABLE IF NOT EXISTS edges (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, sources TEXT NOT NULL,
+  evidence_count INTEGER NOT NULL, doc_count INTEGER NOT NULL, confidence REAL NOT NULL,
+  best_confidence REAL NOT NULL, extractors TEXT NOT NULL, model_versions TEXT NOT NULL,
+  non_asserted_count INTEGER NOT NULL, first_seen TEXT, last_seen TEXT,
+  subtype TEXT, subtypes TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (head, type, tail));
+CREATE INDEX IF NOT EXISTS edges_type ON edges(type);
+CREATE TABLE IF NOT EXISTS hypotheses (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, score REAL NOT NULL, rank INTEGER NOT NULL,
+  model_version TEXT NOT NULL, run_id TEXT NOT NULL, explanation TEXT NOT NULL,
+  PRIMARY KEY (head, type, tail));
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
+  status TEXT NOT NULL, details TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS quarantine (
+  run_id TEXT NOT NULL, source TEXT NOT NULL, location TEXT NOT NULL, reason TEXT NOT NULL);
+"""
+
+#: Columns read back into an :class:`~kg.types.Evidence`, in :func:`evidence_from_row` order.
+EVIDENCE_COLUMNS = (
+    "head, type, tail, doc_id, sentence_index, head_start, head_end, tail_start, tail_end, sentence,"
+    " extractor, extractor_version, confidence, assertion, asserted, subtype"
+)
+EDGE_COLUMNS = (
+    "head, type, tail, sources, evidence_count, doc_count, confidence, best_confidence, extractors,"
+    " model_versions, non_asserted_count, first_seen, last_seen, subtype, subtypes"
+)
+
+#: Store version -> the statements that bring it to the next version (run in one transaction).
+MIGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "1": (
+        "2",
+        (
+            "ALTER TABLE evidence ADD COLUMN subtype TEXT",
+            "ALTER TABLE edges ADD COLUMN subtype TEXT",
+            "ALTER TABLE edges ADD COLUMN subtypes TEXT NOT NULL DEFAULT '[]'",
+        ),
+    ),
+}
+
+
+INSERT_MENTION = (
+    'INSERT OR REPLACE INTO mentions(doc_id, start, "end", label, text, node_id, assertion, confidence,'
+    " extractor, extractor_version, sentence_index, link_score) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+INSERT_EVIDENCE = (
+    "INSERT OR REPLACE INTO evidence(head, type, tail, doc_id, sentence_index, head_start, head_end,"
+    " tail_start, tail_end, sentence, extractor, extractor_version, confidence, assertion, asserted,"
+    " run_id, seen_at, subtype) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+INSERT_DOCUMENT = (
+    "INSERT OR REPLACE INTO documents(doc_id, content_hash, pipeline_key, n_mentions, n_relations, run_id,"
+    " processed_at) VALUES (?,?,?,?,?,?,?)"
+)
+INSERT_EDGE = f"INSERT OR REPLACE INTO edges({EDGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+INSERT_QUARANTINE = "INSERT INTO quarantine(run_id, source, location, reason) VALUES (?,?,?,?)"
+
+
+def mention_row(m: Mention, node_id: str) -> tuple[Any, ...]:
+    """The ``mentions`` row of ``m``, linked to ``node_id`` (:data:`INSERT_MENTION` order)."""
+    return (
+        m.doc_id,
+        m.start,
+        m.end,
+        m.label,
+        m.text,
+        node_id,
+        m.assertion,
+        m.confidence,
+        m.extractor,
+        m.extractor_version,
+        m.sentence_index,
+        m.link_score,
+    )
+
+
+def evidence_row(e: Evidence, run_id: str, seen_at: str) -> tuple[Any, ...]:
+    """The ``evidence`` row of ``e``, first seen at ``seen_at`` (:data:`INSERT_EVIDENCE` order)."""
+    return (
+        e.head,
+        e.type,
+        e.tail,
+        e.doc_id,
+        e.sentence_index,
+        e.head_start,
+        e.head_end,
+        e.tail_start,
+        e.tail_end,
+        e.sentence,
+        e.extractor,
+        e.extractor_version,
+        e.confidence,
+        e.assertion,
+        int(e.asserted),
+        run_id,
+        seen_at,
+        e.subtype,
+    )
+
+
+def evidence_from_row(r: Sequence[Any]) -> Evidence:
+    """An :class:`~kg.types.Evidence` from a row selected as :data:`EVIDENCE_COLUMNS`."""
+    return Evidence(
+        head=r[0],
+        type=r[1],
+        tail=r[2],
+        doc_id=r[3],
+        sentence_index=r[4],
+        head_start=r[5],
+        head_end=r[6],
+        tail_start=r[7],
+        tail_end=r[8],
+        sentence=r[9],
+        extractor=r[10],
+        extractor_version=r[11],
+        confidence=r[12],
+        assertion=r[13],
+        asserted=bool(r[14]),
+        subtype=r[15],
+    )
+
+
+def edge_row(edge: Edge) -> tuple[Any, ...]:
+    """The ``edges`` row of an aggregated edge (:data:`EDGE_COLUMNS` order)."""
+    return (
+        edge.head,
+        edge.type,
+        edge.tail,
+        json.dumps(list(edge.sources)),
+        edge.evidence_count,
+        edge.doc_count,
+        edge.confidence,
+        edge.best_confidence,
+        json.dumps(list(edge.extractors)),
+        json.dumps(list(edge.model_versions)),
+        edge.non_asserted_count,
+        edge.first_seen,
+        edge.last_seen,
+        edge.subtype,
+        json.dumps(list(edge.subtypes)),
+    )
+
+
+def edge_from_row(r: Sequence[Any]) -> Edge:
+    """An :class:`~kg.types.Edge` from a row selected as :data:`EDGE_COLUMNS`."""
+    return Edge(
+        head=r[0],
+        type=r[1],
+        tail=r[2],
+        sources=tuple(json.loads(r[3])),
+        evidence_count=r[4],
+        doc_count=r[5],
+        confidence=r[6],
+        best_confidence=r[7],
+        extractors=tuple(json.loads(r[8])),
+        model_versions=tuple(json.loads(r[9])),
+        non_asserted_count=r[10],
+        first_seen=r[11],
+        last_seen=r[12],
+        subtype=r[13],
+        subtypes=tuple(json.loads(r[14])),
+    )
+
+
+def node_from_row(r: Sequence[Any]) -> Node:
+    """A :class:`~kg.types.Node` from a ``(id, label, name, xrefs, sources, unlinked)`` row."""
+    return Node(
+        id=r[0],
+        label=r[1],
+        name=r[2],
+        xrefs=tuple(json.loads(r[3])),
+        sources=tuple(json.loads(r[4])),
+        unlinked=bool(r[5]),
+    )
+
+
+def hypothesis_row(h: Hypothesis) -> tuple[Any, ...]:
+    """The ``hypotheses`` row of ``h`` (the table's column order)."""
+    return (
+        h.head,
+        h.type,
+        h.tail,
+        h.score,
+        h.rank,
+        h.model_version,
+        h.run_id,
+        json.dumps([p.model_dump() for p in h.explanation]),
+    )
+
+
+def hypothesis_from_row(r: Sequence[Any]) -> Hypothesis:
+    """A :class:`~kg.types.Hypothesis` from a row in the table's column order."""
+    return Hypothesis(
+        head=r[0],
+        type=r[1],
+        tail=r[2],
+        score=r[3],
+        rank=r[4],
+        model_version=r[5],
+        run_id=r[6],
+        explanation=tuple(PathContribution(**p) for p in json.loads(r[7])),
+    )
