@@ -36,6 +36,12 @@ class IngestConfig(_Section):
 
 
 class NerConfig(_Section):
+    """The NER stage: a registry name (``accurate``, ``fast``, ``dictionary``) or a model folder.
+
+    ``params`` are the extractor's options; :func:`kg.ner.create_ner` validates them against the
+    options model the extractor registered (e.g. :class:`kg.ner.trained.TrainedOptions`).
+    """
+
     name: str = "accurate"
     params: dict[str, Any] = Field(default_factory=dict)
 

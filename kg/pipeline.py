@@ -24,8 +24,9 @@ from kg.assemble import canonical_edges, check_evidence, evidence_for, mention_n
 from kg.assertion import default_annotator
 from kg.config import MedkgConfig
 from kg.hashing import file_sha256
+from kg.ids import normalize
 from kg.ingest import read_inputs
-from kg.linking import LINKER_REGISTRY
+from kg.linking import LINKER_REGISTRY  # importing kg.linking registers the built-in linkers
 from kg.ner import create_ner
 from kg.nlp import AnalyzedDocument, analyze
 from kg.packaged import DEMO_PACKAGE, packaged_dir
@@ -33,6 +34,8 @@ from kg.privacy import find_phi, overlaps_phi
 from kg.relations import RELATION_REGISTRY
 from kg.schema import GraphSchema, load_schema
 from kg.seed.base import cap_edges_per_type
+from kg.seed.hetionet import load_hetionet
+from kg.seed.hpo import load_hpo_annotations
 from kg.store.sqlite import DocumentWrite, SqliteStore
 from kg.types import BuildReport, Document, Hypothesis, Mention, Node, QuarantineRecord, RelationMention
 
@@ -98,8 +101,6 @@ class TextPipeline:
     @cached_property
     def linker(self) -> Any:
         """The linker named by ``config.linker``."""
-        from kg import linking  # noqa: F401  (registers the built-in linkers)
-
         return LINKER_REGISTRY.create(self.config.linker.name, **self.config.linker.params)
 
     @cached_property
@@ -205,9 +206,6 @@ class TextPipeline:
 
 def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> dict[str, object]:
     """Load the configured curated seeds into the store (skipped when their files are unchanged)."""
-    from kg.seed.hetionet import load_hetionet
-    from kg.seed.hpo import load_hpo_annotations
-
     report: dict[str, object] = {}
     doid_names: dict[str, str] | None = None
     if config.seed.hetionet_dir:
@@ -232,8 +230,6 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
                 }
             else:
                 report["hetionet"] = "unchanged"
-            from kg.ids import normalize
-
             doid_names = {
                 normalize(n.name): n.id for n in store.nodes() if n.label == "Disease" and n.id.startswith("DOID:")
             }
@@ -253,6 +249,110 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
         else:
             report["hpo"] = "unchanged"
     return report
+
+
+@dataclass
+class TextOutcome:
+    """What the text stages gave for the changed documents of a build, ready for the store.
+
+    Attributes:
+        writes: One store write per document (its mentions with node ids, its evidence).
+        nodes: Node id -> the node its first mention made.
+        labels: Node id -> the label it has (or will have) in the store.
+        refused: Relations quarantined because their ends' labels form a forbidden signature.
+        mentions: Mentions written.
+        triples: Evidence rows written.
+        dropped_as_phi: Mentions dropped because they overlap PHI.
+    """
+
+    writes: list[DocumentWrite] = field(default_factory=list)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    refused: list[QuarantineRecord] = field(default_factory=list)
+    mentions: int = 0
+    triples: int = 0
+    dropped_as_phi: int = 0
+
+    def add(self, doc: Document, content_hash: str, done: DocState, store: SqliteStore, schema: GraphSchema) -> None:
+        """Turn one processed document into nodes, checked evidence and its store write."""
+        mentions, relations = done.mentions, done.relations
+        self.dropped_as_phi += done.dropped_as_phi
+        doc_nodes = [mention_node(m, schema) for m in mentions]
+        for node in doc_nodes:
+            self.nodes.setdefault(node.id, node)
+        stored = store.node_labels({n.id for n in doc_nodes} - self.labels.keys())
+        self.labels |= resolve_labels(doc_nodes, ChainMap(self.labels, stored))
+        evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], self.labels, schema)
+        self.refused.extend(refused)
+        self.writes.append(DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence))
+        self.mentions += len(mentions)
+        self.triples += len(evidence)
+
+
+def changed_documents(
+    documents: Sequence[Document], state: dict[str, tuple[str, str]], pipeline_key: str
+) -> tuple[list[tuple[Document, str]], int]:
+    """(document, content hash) of the documents whose text or pipeline changed, and how many are unchanged."""
+    changed: list[tuple[Document, str]] = []
+    skipped = 0
+    for doc in documents:
+        content_hash = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        if state.get(doc.id) == (content_hash, pipeline_key):
+            skipped += 1
+        else:
+            changed.append((doc, content_hash))
+    return changed, skipped
+
+
+def run_text_stages(
+    text: TextPipeline, changed: Sequence[tuple[Document, str]], store: SqliteStore, schema: GraphSchema
+) -> TextOutcome:
+    """Run the text stages over ``changed`` in batches of :data:`BATCH_SIZE`."""
+    outcome = TextOutcome()
+    started = time.monotonic()
+    for start in range(0, len(changed), BATCH_SIZE):
+        chunk = changed[start : start + BATCH_SIZE]
+        for (doc, content_hash), done in zip(chunk, text.run([d for d, _ in chunk]), strict=True):
+            outcome.add(doc, content_hash, done, store, schema)
+        i = start + len(chunk)
+        log.info(
+            "processed %d/%d changed documents (%.1f docs/s)",
+            i,
+            len(changed),
+            i / max(time.monotonic() - started, 1e-9),
+        )
+    return outcome
+
+
+def build_report(
+    store: SqliteStore,
+    run_id: str,
+    outcome: TextOutcome,
+    skipped: int,
+    quarantine: Sequence[QuarantineRecord],
+    hypotheses: Sequence[Hypothesis],
+) -> BuildReport:
+    """The :class:`BuildReport` of a finished build: counts from the store, the top hypotheses and their names."""
+    counts = store.counts()
+    top = top_hypotheses(hypotheses, per_type=5)
+    names = store.node_names(
+        {i for h in top for i in (h.head, h.tail, *(n for p in h.explanation[:1] for n in p.nodes))}
+    )
+    return BuildReport(
+        documents=len(outcome.writes) + skipped,
+        skipped_documents=skipped,
+        mentions=outcome.mentions,
+        triples=outcome.triples,
+        nodes=sum(counts["nodes"].values()),
+        edges=sum(counts["edges"].values()),
+        quarantined=len(quarantine),
+        nodes_by_label=counts["nodes"],
+        edges_by_type=counts["edges"],
+        quarantine=tuple(quarantine),
+        hypotheses=tuple(top),
+        node_names=names,
+        run_id=run_id,
+    )
 
 
 def build(
@@ -275,109 +375,49 @@ def build(
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     schema = load_schema(config.schema_path)
     ingested = read_inputs(inputs, text_column=config.ingest.text_column, id_column=config.ingest.id_column)
-    quarantine: list[QuarantineRecord] = list(ingested.quarantine)
     store = SqliteStore(store_dir or config.store)
     try:
         seed_report = load_seeds(store, schema, config) if with_seeds else {}
         text = TextPipeline(schema, config)
         pipeline_key = text.key
-        state = store.document_state()
-        writes: list[DocumentWrite] = []
-        nodes: dict[str, Node] = {}
-        labels: dict[str, str] = {}  # node id -> the label it has (or will have) in the store
-        n_mentions = n_triples = n_phi = n_refused = skipped = 0
-        todo = ingested.documents
-        started = time.monotonic()
-        changed: list[tuple[Document, str]] = []
-        for doc in todo:
-            content_hash = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
-            if state.get(doc.id) == (content_hash, pipeline_key):
-                skipped += 1
-            else:
-                changed.append((doc, content_hash))
-        for start in range(0, len(changed), BATCH_SIZE):
-            chunk = changed[start : start + BATCH_SIZE]
-            for (doc, content_hash), done in zip(chunk, text.run([d for d, _ in chunk]), strict=True):
-                mentions, relations = done.mentions, done.relations
-                n_phi += done.dropped_as_phi
-                doc_nodes = [mention_node(m, schema) for m in mentions]
-                for node in doc_nodes:
-                    nodes.setdefault(node.id, node)
-                stored = store.node_labels({n.id for n in doc_nodes} - labels.keys())
-                labels |= resolve_labels(doc_nodes, ChainMap(labels, stored))
-                evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], labels, schema)
-                quarantine.extend(refused)
-                n_refused += len(refused)
-                writes.append(
-                    DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence)
-                )
-                n_mentions += len(mentions)
-                n_triples += len(evidence)
-            i = start + len(chunk)
-            log.info(
-                "processed %d/%d changed documents (%.1f docs/s)",
-                i,
-                len(changed),
-                i / max(time.monotonic() - started, 1e-9),
-            )
+        changed, skipped = changed_documents(ingested.documents, store.document_state(), pipeline_key)
+        outcome = run_text_stages(text, changed, store, schema)
+        quarantine: list[QuarantineRecord] = [*ingested.quarantine, *outcome.refused]
         details = {
-            "documents": len(writes),
+            "documents": len(outcome.writes),
             "skipped": skipped,
-            "mentions": n_mentions,
-            "triples": n_triples,
-            "mentions_dropped_as_phi": n_phi,
-            "relations_quarantined": n_refused,
+            "mentions": outcome.mentions,
+            "triples": outcome.triples,
+            "mentions_dropped_as_phi": outcome.dropped_as_phi,
+            "relations_quarantined": len(outcome.refused),
             "quarantined": len(quarantine),
             "pipeline_key": pipeline_key,
             "seeds": seed_report,
         }
-        quarantine += store.apply_build(
-            run_id, pipeline_key, writes, list(nodes.values()), quarantine, details, schema=schema
-        )
-        if n_refused:
+        nodes = list(outcome.nodes.values())
+        quarantine += store.apply_build(run_id, pipeline_key, outcome.writes, nodes, quarantine, details, schema=schema)
+        if outcome.refused:
             log.warning(
                 "%d text-mined relations quarantined: their ends' labels form a signature the schema forbids",
-                n_refused,
+                len(outcome.refused),
             )
         log.info(
             "build %s written: %d documents (%d unchanged skipped), %d mentions, %d triples",
             run_id,
-            len(writes),
+            len(outcome.writes),
             skipped,
-            n_mentions,
-            n_triples,
+            outcome.mentions,
+            outcome.triples,
         )
-        hypotheses = []
+        hypotheses: list[Hypothesis] = []
         if config.gnn.enabled:
+            seeds_changed = any(v != "unchanged" for v in seed_report.values())
             hypotheses = run_linkprediction_step(
-                store,
-                schema,
-                config,
-                run_id,
-                changed=bool(writes) or any(v != "unchanged" for v in seed_report.values()),
+                store, schema, config, run_id, changed=bool(outcome.writes) or seeds_changed
             )
         if config.neo4j.uri:
             load_neo4j(store, schema, config, run_id)
-        counts = store.counts()
-        top = top_hypotheses(hypotheses, per_type=5)
-        names = store.node_names(
-            {i for h in top for i in (h.head, h.tail, *(n for p in h.explanation[:1] for n in p.nodes))}
-        )
-        return BuildReport(
-            documents=len(writes) + skipped,
-            skipped_documents=skipped,
-            mentions=n_mentions,
-            triples=n_triples,
-            nodes=sum(counts["nodes"].values()),
-            edges=sum(counts["edges"].values()),
-            quarantined=len(quarantine),
-            nodes_by_label=counts["nodes"],
-            edges_by_type=counts["edges"],
-            quarantine=tuple(quarantine),
-            hypotheses=tuple(top),
-            node_names=names,
-            run_id=run_id,
-        )
+        return build_report(store, run_id, outcome, skipped, quarantine, hypotheses)
     finally:
         store.close()
 
@@ -395,7 +435,7 @@ def run_linkprediction_step(
     store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str, changed: bool = True
 ) -> list:
     """Train the GNN on the stored graph and write its hypotheses back (skipped when nothing changed)."""
-    from kg.gnn import run_linkprediction
+    from kg.gnn import run_linkprediction  # torch_geometric: only for builds that run the GNN
 
     fingerprint = _digest(config.gnn.model_dump(), store.counts()["edges"], len(store.document_state()))
     predicted_types = [schema.predicted_type(t) for t in config.gnn.targets if t in schema.prediction_targets]
@@ -418,7 +458,7 @@ def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run
         ``{"nodes": {label: n}, "edges": {type: n}, "skipped": {kind: n}}``: the server's counts
         after the load, and the store rows left out because they do not fit the schema.
     """
-    from kg.store.neo4j import Neo4jStore
+    from kg.store.neo4j import Neo4jStore  # the neo4j driver: only when a server is configured
 
     with Neo4jStore.from_config(config.neo4j) as neo:
         neo.ensure_constraints(schema)

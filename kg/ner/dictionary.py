@@ -12,12 +12,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from kg.ner.base import NER_REGISTRY
+from kg.ner.base import register_ner
 from kg.nlp import AnalyzedDocument, base_pipeline, make_mention
 from kg.types import ENTITY_LABELS, Mention
 from kg.vocab.lexicon import LexiconIndex, packaged_index
@@ -154,6 +155,16 @@ class DictionaryExtractor:
         ]
 
 
-@NER_REGISTRY.register("dictionary")
-def _dictionary(**params: object) -> DictionaryExtractor:
-    return DictionaryExtractor(**params)  # type: ignore[arg-type]
+class DictionaryOptions(BaseModel):
+    """``ner.params`` of the ``dictionary`` extractor."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: Lexicon file (gzipped TSV); ``None``: the packaged lexicon.
+    lexicon_path: str | None = None
+    #: Confidence given to every dictionary match.
+    confidence: float = 0.85
+
+
+@register_ner("dictionary", DictionaryOptions)
+def _dictionary(options: DictionaryOptions) -> DictionaryExtractor:
+    return DictionaryExtractor(options.lexicon_path, options.confidence)

@@ -5,14 +5,12 @@ character spans with a label. It feeds the trained models a *feature* (never the
 
 Leakage rule: a model must not see, on a training document, gazetteer hits that exist only
 because that very document's mentions were put into the gazetteer; at test time those names
-would be unknown. :func:`fold_gazetteers` therefore builds one gazetteer per fold from the
-curated names plus the corpus names of the *other* folds (k-fold, by a stable hash of the
-document id), and a training document is featurized with its own fold's gazetteer.
+would be unknown. Training therefore featurizes each document with a fold gazetteer that lacks
+its own fold's corpus names (:func:`kg.train.ner_data.fold_gazetteers`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -146,28 +144,3 @@ def token_gazetteer_ids(offsets: Sequence[tuple[int, int]], spans: Sequence[Gaze
             first = t == 0 or offsets[t - 1][1] <= span.start or offsets[t - 1][0] < span.start
             ids[t] = base if first else base + 1
     return ids
-
-
-def fold_of(doc_id: str, k: int) -> int:
-    """A stable fold number in ``[0, k)`` for a document id."""
-    return int(hashlib.sha1(doc_id.encode("utf-8")).hexdigest(), 16) % k
-
-
-def fold_gazetteers(
-    curated: Sequence[tuple[str, str]], corpus_names: dict[str, set[tuple[str, str]]], k: int = 5
-) -> list[Gazetteer]:
-    """One gazetteer per fold: curated names plus corpus names of documents in the other folds.
-
-    Args:
-        curated: (name, label) pairs from curated vocabularies (not from the training corpora).
-        corpus_names: document id -> the (name, label) pairs annotated in that document.
-        k: Number of folds.
-    """
-    out = []
-    for fold in range(k):
-        names = list(curated)
-        for doc_id, pairs in corpus_names.items():
-            if fold_of(doc_id, k) != fold:
-                names.extend(pairs)
-        out.append(Gazetteer(names))
-    return out

@@ -23,14 +23,16 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
+from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from kg.artifacts import MODELS_DIR
-from kg.ner.base import NER_REGISTRY
+from kg.artifacts import META_FILE, MODELS_DIR, ModelArtifactError
+from kg.ner.base import register_ner
+from kg.ner.fast import load_fast
 from kg.ner.postprocess import TaggedSpan, agree, needs_partner, postprocess
 from kg.nlp import AnalyzedDocument, make_mention
 from kg.types import Mention
@@ -68,9 +70,6 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=4)
 def _load(model_dir: str, quantize: bool, precision: str = "fp32") -> Tagger:
-    from kg.artifacts import META_FILE, ModelArtifactError
-    from kg.ner.transformer import load_tagger
-
     meta_path = Path(model_dir) / META_FILE
     if not meta_path.is_file():
         raise ModelArtifactError(
@@ -78,10 +77,10 @@ def _load(model_dir: str, quantize: bool, precision: str = "fp32") -> Tagger:
         )
     kind = json.loads(meta_path.read_text(encoding="utf-8")).get("kind")
     if kind == "transformer":
+        from kg.ner.transformer import load_tagger  # torch and transformers: only when such a model is used
+
         return load_tagger(model_dir, quantize=quantize, precision=precision)
     if kind == "spacy":
-        from kg.ner.fast import load_fast
-
         return load_fast(model_dir)
     raise ModelArtifactError(f"{meta_path}: unknown model kind {kind!r}")
 
@@ -262,16 +261,45 @@ class TrainedExtractor:
         return out
 
 
-@NER_REGISTRY.register("accurate")
-def _accurate(**params: Any) -> TrainedExtractor:
-    return TrainedExtractor("accurate", **params)
+class TrainedOptions(BaseModel):
+    """``ner.params`` of the trained extractors ``accurate`` and ``fast`` (see :class:`TrainedNer`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: Tag every further occurrence of a tagged name in the document (document-level consistency).
+    consistency: bool = False
+    #: Relabel Disease spans whose best lexicon label is Symptom (:func:`kg.ner.postprocess.type_symptoms`).
+    symptom_typing: bool = True
+    #: int8 dynamic quantization of the transformer's linear layers.
+    quantize: bool = False
+    #: Spans below this confidence are dropped.
+    min_confidence: float = 0.5
+    #: Decode this corpus convention's heads (e.g. ``ncbi``); ``""``: the shared heads.
+    convention: str = ""
+    #: Transformer inference precision (``auto``: bf16 where the CPU has native bf16 units).
+    precision: Literal["fp32", "bf16", "auto"] = "fp32"
+    #: Agreement-ensemble partner: ``auto`` (from the model's meta.json), ``""`` (off) or a model.
+    partner: str = "auto"
+    #: Spans at or above this confidence need no partner; < 0: from the model's meta.json.
+    keep_confidence: float = -1.0
 
 
-@NER_REGISTRY.register("fast")
-def _fast(**params: Any) -> TrainedExtractor:
-    return TrainedExtractor("fast", **params)
+class TrainedModelOptions(TrainedOptions):
+    """``ner.params`` of the ``trained`` extractor: a model name or folder plus :class:`TrainedOptions`."""
+
+    #: A registry name (``accurate``, ``fast``) or a folder written by ``medkg train ner``.
+    model: str = "accurate"
 
 
-@NER_REGISTRY.register("trained")
-def _trained(model: str = "accurate", **params: Any) -> TrainedExtractor:
-    return TrainedExtractor(model, **params)
+@register_ner("accurate", TrainedOptions)
+def _accurate(options: TrainedOptions) -> TrainedExtractor:
+    return TrainedExtractor("accurate", **options.model_dump())
+
+
+@register_ner("fast", TrainedOptions)
+def _fast(options: TrainedOptions) -> TrainedExtractor:
+    return TrainedExtractor("fast", **options.model_dump())
+
+
+@register_ner("trained", TrainedModelOptions)
+def _trained(options: TrainedModelOptions) -> TrainedExtractor:
+    return TrainedExtractor(**options.model_dump())

@@ -21,37 +21,30 @@ words. Overlaps between heads keep the more confident span. Then the document-le
 
 Artifacts: the word-embedding matrix is frozen during training and not saved (it is loaded
 from the base package); the rest is stored in float16 (about 22 MB) with ``meta.json`` and the
-training names used by the gazetteer.
+training names used by the gazetteer. Training lives in :mod:`kg.train.ner_transformer`.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
-import logging
 import math
-import random
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from safetensors.torch import load_file
 from torch import nn
 
-from kg.artifacts import META_FILE, ModelArtifactError
+from kg.artifacts import ModelArtifactError
 from kg.encoders import FROZEN_KEY, load_tokenizer, new_encoder
+from kg.ner.artifacts import NAMES_FILE, model_gazetteer, read_model_meta
 from kg.ner.features import CASE_CLASSES, GAZ_TAGS, Gazetteer, case_class, token_gazetteer_ids
 from kg.ner.postprocess import TaggedSpan, resolve_overlaps
 
-log = logging.getLogger(__name__)
-
 HEAD_LABELS = ("Drug", "Disease")
 WEIGHTS_FILE = "model.safetensors"
-NAMES_FILE = "gazetteer_names.tsv.gz"
-IGNORE = -100
 
 
 class TaggerNet(nn.Module):
@@ -127,22 +120,6 @@ def active_heads(heads: Sequence[str], convention: str | None = None) -> list[tu
         special = f"{h}@{convention}" if convention else None
         out.append((heads.index(special), h) if special in heads else (i, h))
     return out
-
-
-def gold_tags(enc: Encoded, entities: Iterable[tuple[int, int, str]], heads: Sequence[str]) -> list[list[int]]:
-    """Per token, per head: 0 = O, 1 = B, 2 = I (Symptom counts as Disease; ``X@conv`` heads tag X)."""
-    tags = [[0] * len(heads) for _ in enc.offsets]
-    for start, end, label in entities:
-        label = "Disease" if label == "Symptom" else label
-        for h, head in enumerate(heads):
-            if head_label(head) != label:
-                continue
-            first = True
-            for t, (s, e) in enumerate(enc.offsets):
-                if e > start and s < end and e > s:
-                    tags[t][h] = 1 if first else 2
-                    first = False
-    return tags
 
 
 def windows(n: int, max_tokens: int, context: int) -> list[tuple[int, int, int, int]]:
@@ -334,62 +311,13 @@ class TransformerTagger:
 # Artifacts
 
 
-def save_tagger(net: TaggerNet, meta: dict[str, Any], names: Iterable[tuple[str, str]], out_dir: Path) -> None:
-    """Write float16 weights (without the frozen word embeddings), metadata and gazetteer names."""
-    from safetensors.torch import save_file
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to(torch.float16).contiguous() for k, v in net.state_dict().items() if k != FROZEN_KEY}
-    save_file(state, str(out_dir / WEIGHTS_FILE))
-    save_names(names, out_dir)
-    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def save_names(names: Iterable[tuple[str, str]], out_dir: Path) -> None:
-    """Write the training (name, label) pairs the gazetteer uses at inference."""
-    with gzip.open(out_dir / NAMES_FILE, "wt", encoding="utf-8") as f:
-        for name, label in sorted(set(names)):
-            f.write(f"{name}\t{label}\n")
-
-
-def read_names(path: Path) -> list[tuple[str, str]]:
-    """(name, label) pairs from a gazetteer names file."""
-    out = []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                name, label = line.rstrip("\n").split("\t")
-                out.append((name, label))
-    return out
-
-
-def curated_names(lexicon_path: str | None = None) -> list[tuple[str, str]]:
-    """(name, label) pairs of the lexicon's curated entries (Hetionet, HPO); no corpus names."""
-    from kg.vocab.lexicon import CURATED_SOURCES, load_lexicon
-
-    return [(e.term, e.label) for e in load_lexicon(lexicon_path) if e.source in CURATED_SOURCES]
-
-
-def read_model_meta(model_dir: Path, kind: str, files: Sequence[str]) -> dict[str, Any]:
-    """The ``meta.json`` of a model folder, after checking its kind and that ``files`` exist."""
-    for name in (META_FILE, *files):
-        if not (model_dir / name).exists():
-            raise ModelArtifactError(f"model folder {model_dir} has no {name}; train it with `medkg train ner`")
-    meta: dict[str, Any] = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
-    if meta.get("kind") != kind:
-        raise ModelArtifactError(f"{model_dir} holds a {meta.get('kind')!r} model, not a {kind!r} model")
-    return meta
-
-
 def load_tagger(
     model_dir: str | Path, quantize: bool = False, lexicon_path: str | None = None, precision: str = "fp32"
 ) -> TransformerTagger:
-    """Load a tagger saved by :func:`save_tagger`.
+    """Load a tagger written by ``medkg train ner`` (:func:`kg.train.ner_transformer.save_tagger`).
 
     ``quantize``: int8 dynamic quantization of the linear layers; ``precision``: see :class:`TransformerTagger`.
     """
-    from safetensors.torch import load_file
-
     model_dir = Path(model_dir)
     meta = read_model_meta(model_dir, "transformer", (WEIGHTS_FILE, NAMES_FILE))
     net = TaggerNet(new_encoder(), n_heads=len(meta["heads"]))
@@ -400,143 +328,4 @@ def load_tagger(
     net.eval()
     if quantize:
         net = torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8)
-    gazetteer = Gazetteer([*curated_names(lexicon_path), *read_names(model_dir / NAMES_FILE)])
-    return TransformerTagger(net, gazetteer, meta, precision=precision)
-
-
-# --------------------------------------------------------------------------------------------
-# Training
-
-
-@dataclass
-class TrainDoc:
-    """A training document: id, text, gold (start, end, label) and the labels its corpus annotates."""
-
-    id: str
-    text: str
-    entities: list[tuple[int, int, str]]
-    heads_annotated: tuple[str, ...]
-
-
-def _batches(items: list[Any], batch_size: int, rng: random.Random, key: Any) -> list[list[Any]]:
-    """Shuffle, then group similar lengths (pools of 50 batches), then shuffle the batches."""
-    items = list(items)
-    rng.shuffle(items)
-    out: list[list[Any]] = []
-    pool = batch_size * 50
-    for p in range(0, len(items), pool):
-        chunk = sorted(items[p : p + pool], key=key)
-        out.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
-    rng.shuffle(out)
-    return out
-
-
-def train_tagger(
-    docs: Sequence[TrainDoc],
-    gazetteer_for: Any,
-    *,
-    heads: Sequence[str] = HEAD_LABELS,
-    epochs: float = 3.0,
-    batch_size: int = 16,
-    lr: float = 5e-5,
-    lr_new: float = 1e-3,
-    warmup: float = 0.06,
-    max_tokens: int = 254,
-    seed: int = 13,
-    gaz_dropout: float = 0.0,
-) -> TaggerNet:
-    """Fine-tune a :class:`TaggerNet` on ``docs``.
-
-    Args:
-        docs: Training documents.
-        gazetteer_for: Callable ``doc id -> Gazetteer`` (the doc's fold gazetteer; no leakage).
-        heads: Entity labels with a BIO head each.
-        epochs: Passes over the training windows (fractional allowed).
-        gaz_dropout: Share of documents featurized without gazetteer hits (robustness).
-    """
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    rng = random.Random(seed)
-    tok = load_tokenizer()
-    heads = tuple(heads)
-    started = time.monotonic()
-    items = []  # (ids, case, gaz, tags, head mask)
-    for i, doc in enumerate(docs, start=1):
-        enc = encode(doc.text, gazetteer_for(doc.id))
-        if gaz_dropout and rng.random() < gaz_dropout:
-            enc.gaz = [0] * len(enc.gaz)
-        tags = gold_tags(enc, doc.entities, heads)
-        hmask = [h in doc.heads_annotated for h in heads]
-        for c0, _, _, c1 in windows(len(enc.ids), max_tokens, 0):
-            items.append((enc.ids[c0:c1], enc.case[c0:c1], enc.gaz[c0:c1], tags[c0:c1], hmask))
-        if i % 500 == 0:
-            log.info("encoded %d/%d training documents", i, len(docs))
-    n_tokens = sum(len(it[0]) for it in items)
-    log.info("training windows: %d (%d tokens) from %d documents", len(items), n_tokens, len(docs))
-
-    net = TaggerNet(new_encoder(), n_heads=len(heads))
-    net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    new_params = [*net.case_emb.parameters(), *net.gaz_emb.parameters(), *net.heads.parameters()]
-    new_ids = {id(p) for p in new_params}
-    enc_params = [p for p in net.parameters() if p.requires_grad and id(p) not in new_ids]
-    no_decay = [p for p in enc_params if p.ndim == 1]
-    decay = [p for p in enc_params if p.ndim > 1]
-    opt = torch.optim.AdamW(
-        [
-            {"params": decay, "lr": lr, "weight_decay": 0.01},
-            {"params": no_decay, "lr": lr, "weight_decay": 0.0},
-            {"params": new_params, "lr": lr_new, "weight_decay": 0.0},
-        ]
-    )
-    steps_per_epoch = math.ceil(len(items) / batch_size)
-    total = max(1, int(round(steps_per_epoch * epochs)))
-    warm = max(1, int(total * warmup))
-
-    def schedule(step: int) -> float:
-        return step / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
-    loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
-    net.train()
-    step = 0
-    seen_tokens = 0
-    t0 = time.monotonic()
-    while step < total:
-        for batch in _batches(items, batch_size, rng, key=lambda it: len(it[0])):
-            if step >= total:
-                break
-            length = max(len(it[0]) for it in batch) + 2
-            ids = torch.zeros(len(batch), length, dtype=torch.long)
-            case = torch.zeros_like(ids)
-            gaz = torch.zeros_like(ids)
-            mask = torch.zeros_like(ids)
-            labels = torch.full((len(batch), length, len(heads)), IGNORE, dtype=torch.long)
-            for i, (t_ids, t_case, t_gaz, t_tags, hmask) in enumerate(batch):
-                n = len(t_ids)
-                ids[i, 0] = tok.cls_token_id
-                ids[i, 1 : n + 1] = torch.tensor(t_ids)
-                ids[i, n + 1] = tok.sep_token_id
-                case[i, 1 : n + 1] = torch.tensor(t_case)
-                gaz[i, 1 : n + 1] = torch.tensor(t_gaz)
-                mask[i, : n + 2] = 1
-                tag_t = torch.tensor(t_tags, dtype=torch.long).view(n, len(heads))
-                for h, on in enumerate(hmask):
-                    if on:
-                        labels[i, 1 : n + 1, h] = tag_t[:, h]
-                seen_tokens += n
-            logits = net(ids, case, gaz, mask)
-            loss = loss_fn(logits.reshape(-1, 3), labels.reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            if step % 50 == 0 or step == total:
-                rate = seen_tokens / max(1e-9, time.monotonic() - t0)
-                eta = (total - step) * (time.monotonic() - t0) / step
-                log.info("step %d/%d loss %.4f  %.0f tokens/s  eta %.1f min", step, total, loss.item(), rate, eta / 60)
-    net.eval()
-    log.info("training finished in %.1f min", (time.monotonic() - started) / 60)
-    return net
+    return TransformerTagger(net, model_gazetteer(model_dir, lexicon_path), meta, precision=precision)

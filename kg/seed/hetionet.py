@@ -19,6 +19,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -225,6 +226,90 @@ def parse_nodes(
     return nodes, quarantine, stats
 
 
+@dataclass
+class _EdgeRows:
+    """The state of one edge-file parse: kept edges, quarantine, counts and the signature verdicts."""
+
+    nodes: dict[str, Node]
+    schema: GraphSchema
+    edge_types: frozenset[str] | None
+    edges: list[Edge] = field(default_factory=list)
+    seen: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (head, type, tail) -> first line
+    quarantine: list[QuarantineRecord] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+    by_metaedge: Counter[str] = field(default_factory=Counter)
+    filtered_out: int = 0
+    # Signature checks are per (metaedge, source kind, target kind): the verdicts are cached.
+    verdicts: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+
+    def bad(self, where: str, kind: str, reason: str) -> None:
+        self.reasons[kind] += 1
+        self.quarantine.append(QuarantineRecord(source=SOURCE, location=where, reason=reason))
+
+    def verdict(self, metaedge: str, src: str, dst: str, head: Node, rel: str, tail: Node) -> str | None:
+        """Why an edge of this metaedge between these endpoint kinds is refused, or None if it fits."""
+        src_kind = src.partition("::")[0]
+        dst_kind = dst.partition("::")[0]
+        key = (metaedge, src_kind, dst_kind)
+        if key not in self.verdicts:
+            exp_src, exp_dst = METAEDGE_KINDS[metaedge]
+            if (src_kind, dst_kind) != (exp_src, exp_dst):
+                self.verdicts[key] = (
+                    f"endpoint kinds {src_kind}->{dst_kind} do not fit metaedge {metaedge} ({exp_src}->{exp_dst})"
+                )
+            elif not self.schema.allows(head.label, rel, tail.label):
+                self.verdicts[key] = f"signature ({head.label})-[{rel}]->({tail.label}) is not allowed by the schema"
+            else:
+                self.verdicts[key] = None
+        return self.verdicts[key]
+
+    def add(self, parts: list[str], lineno: int, where: str) -> None:
+        """Keep, filter out or quarantine one data row (its tab-separated columns)."""
+        if len(parts) != 3 or not all(parts):
+            self.bad(
+                where, "malformed", f"malformed edge row: expected 3 non-empty tab-separated columns, got {len(parts)}"
+            )
+            return
+        src, metaedge, dst = parts
+        mapped = METAEDGE_MAP.get(metaedge)
+        if mapped is None:
+            self.bad(where, "unknown metaedge", f"unknown metaedge {metaedge!r}")
+            return
+        if self.edge_types is not None and metaedge not in self.edge_types:
+            self.filtered_out += 1
+            return
+        head_node = self.nodes.get(src)
+        tail_node = self.nodes.get(dst)
+        if head_node is None or tail_node is None:
+            missing = src if head_node is None else dst
+            self.bad(where, "unknown node", f"unknown node {missing!r} (absent from nodes file or kind outside schema)")
+            return
+        rel, reverse = mapped
+        if reverse:
+            head_node, tail_node = tail_node, head_node
+        verdict = self.verdict(metaedge, src, dst, head_node, rel, tail_node)
+        if verdict is not None:
+            self.bad(where, "disallowed signature", verdict)
+            return
+        triple = (head_node.id, rel, tail_node.id)
+        if triple in self.seen:
+            self.bad(where, "duplicate", f"duplicate edge {metaedge} (first at line {self.seen[triple]})")
+            return
+        self.seen[triple] = lineno
+        self.by_metaedge[metaedge] += 1
+        self.edges.append(
+            Edge(
+                head=head_node.id,
+                type=rel,
+                tail=tail_node.id,
+                sources=(SOURCE,),
+                evidence_count=0,
+                confidence=1.0,
+                best_confidence=1.0,
+            )
+        )
+
+
 def parse_edges(
     lines: Iterable[str],
     nodes: dict[str, Node],
@@ -253,20 +338,8 @@ def parse_edges(
     header = next(it, None)
     if header is None or tuple(header.rstrip("\r\n").split("\t")) != EDGES_HEADER:
         raise SeedError(f"{location}: expected header {'<TAB>'.join(EDGES_HEADER)!r}, got {header!r}")
-    edges: list[Edge] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    quarantine: list[QuarantineRecord] = []
-    reasons: Counter[str] = Counter()
-    by_metaedge: Counter[str] = Counter()
-    filtered_out = 0
+    parsed = _EdgeRows(nodes, schema, edge_types)
     rows = 0
-    # Signature checks are per (metaedge, source kind, target kind): cache the verdicts.
-    verdicts: dict[tuple[str, str, str], str | None] = {}
-
-    def bad(where: str, kind: str, reason: str) -> None:
-        reasons[kind] += 1
-        quarantine.append(QuarantineRecord(source=SOURCE, location=where, reason=reason))
-
     for lineno, raw in enumerate(it, start=2):
         line = raw.rstrip("\r\n")
         if not line:
@@ -274,72 +347,15 @@ def parse_edges(
         rows += 1
         if rows % 200_000 == 0:
             logger.debug("hetionet edges: %d rows read", rows)
-        parts = line.split("\t")
-        where = f"{location}:{lineno}"
-        if len(parts) != 3 or not all(parts):
-            bad(where, "malformed", f"malformed edge row: expected 3 non-empty tab-separated columns, got {len(parts)}")
-            continue
-        src, metaedge, dst = parts
-        mapped = METAEDGE_MAP.get(metaedge)
-        if mapped is None:
-            bad(where, "unknown metaedge", f"unknown metaedge {metaedge!r}")
-            continue
-        if edge_types is not None and metaedge not in edge_types:
-            filtered_out += 1
-            continue
-        head_node = nodes.get(src)
-        tail_node = nodes.get(dst)
-        if head_node is None or tail_node is None:
-            missing = src if head_node is None else dst
-            bad(where, "unknown node", f"unknown node {missing!r} (absent from nodes file or kind outside schema)")
-            continue
-        rel, reverse = mapped
-        if reverse:
-            head_node, tail_node = tail_node, head_node
-        src_kind = src.partition("::")[0]
-        dst_kind = dst.partition("::")[0]
-        key = (metaedge, src_kind, dst_kind)
-        if key not in verdicts:
-            exp_src, exp_dst = METAEDGE_KINDS[metaedge]
-            if (src_kind, dst_kind) != (exp_src, exp_dst):
-                verdicts[key] = (
-                    f"endpoint kinds {src_kind}->{dst_kind} do not fit metaedge {metaedge} ({exp_src}->{exp_dst})"
-                )
-            elif not schema.allows(head_node.label, rel, tail_node.label):
-                verdicts[key] = (
-                    f"signature ({head_node.label})-[{rel}]->({tail_node.label}) is not allowed by the schema"
-                )
-            else:
-                verdicts[key] = None
-        verdict = verdicts[key]
-        if verdict is not None:
-            bad(where, "disallowed signature", verdict)
-            continue
-        triple = (head_node.id, rel, tail_node.id)
-        if triple in seen:
-            bad(where, "duplicate", f"duplicate edge {metaedge} (first at line {seen[triple]})")
-            continue
-        seen[triple] = lineno
-        by_metaedge[metaedge] += 1
-        edges.append(
-            Edge(
-                head=head_node.id,
-                type=rel,
-                tail=tail_node.id,
-                sources=(SOURCE,),
-                evidence_count=0,
-                confidence=1.0,
-                best_confidence=1.0,
-            )
-        )
+        parsed.add(line.split("\t"), lineno, f"{location}:{lineno}")
     stats: dict[str, object] = {
         "rows": rows,
-        "edges_by_type": dict(sorted(Counter(e.type for e in edges).items())),
-        "edges_by_metaedge": dict(sorted(by_metaedge.items())),
-        "filtered_out": filtered_out,
-        "quarantine_reasons": dict(sorted(reasons.items())),
+        "edges_by_type": dict(sorted(Counter(e.type for e in parsed.edges).items())),
+        "edges_by_metaedge": dict(sorted(parsed.by_metaedge.items())),
+        "filtered_out": parsed.filtered_out,
+        "quarantine_reasons": dict(sorted(parsed.reasons.items())),
     }
-    return edges, quarantine, stats
+    return parsed.edges, parsed.quarantine, stats
 
 
 def find_files(directory: str | Path) -> tuple[Path, Path]:

@@ -22,7 +22,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -143,6 +143,136 @@ def doid_name_index(nodes: Iterable[Node]) -> dict[str, str]:
     return index
 
 
+@dataclass
+class _HpoGraphParts:
+    """The nodes, edges, quarantine and counts :func:`build_hpo_graph` gathers, disease by disease."""
+
+    terms: dict[str, HpoTermInfo]
+    schema: GraphSchema
+    doid_names: dict[str, str]
+    quarantine: list[QuarantineRecord] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+    disease_nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # node id -> {"name", "xrefs"}
+    symptom_ids: set[str] = field(default_factory=set)
+    edge_keys: set[tuple[str, str]] = field(default_factory=set)
+    edges: list[Edge] = field(default_factory=list)
+    by_prefix: Counter[str] = field(default_factory=Counter)
+    mapped: dict[str, str] = field(default_factory=dict)  # HPO disease CURIE -> DOID
+    diseases: int = 0
+    annotations: int = 0
+    non_phenotypic: int = 0
+    replaced: int = 0
+    duplicates: int = 0
+
+    def bad(self, location: str, kind: str, reason: str) -> None:
+        self.reasons[kind] += 1
+        self.quarantine.append(QuarantineRecord(source=SOURCE, location=location, reason=reason))
+
+    def add_disease(self, disease: HpoDisease) -> None:
+        """The disease's node (merged onto a DOID node when a name variant matches) and its edges."""
+        self.diseases += 1
+        try:
+            self.schema.check_node_id("Disease", disease.curie)
+        except SchemaError as exc:
+            self.bad(disease.curie, "disease id", str(exc))
+            return
+        if not disease.name.strip():
+            self.bad(disease.curie, "disease name", "disease has no name")
+            return
+        self.by_prefix[disease.curie.split(":", 1)[0]] += 1
+        node_id = disease.curie
+        for variant in name_variants(disease.name):
+            if variant in self.doid_names:
+                node_id = self.doid_names[variant]
+                self.mapped[disease.curie] = node_id
+                break
+        entry = self.disease_nodes.setdefault(node_id, {"name": disease.name.strip(), "xrefs": set()})
+        if node_id != disease.curie:
+            entry["xrefs"].add(disease.curie)
+        for hp in disease.terms:
+            self.add_annotation(disease.curie, node_id, hp)
+
+    def current_term(self, disease: str, hp: str) -> HpoTermInfo | None:
+        """The term an annotation names, or its replacement if obsolete; None (quarantined) if neither."""
+        info = self.terms.get(hp)
+        if info is None:
+            self.bad(f"{disease}/{hp}", "unknown term", f"annotation to unknown HPO term {hp!r}")
+            return None
+        if not info.obsolete:
+            return info
+        target = self.terms.get(info.replaced_by) if info.replaced_by else None
+        if target is None or target.obsolete:
+            self.bad(f"{disease}/{hp}", "obsolete term", f"annotation to obsolete HPO term {hp!r} with no replacement")
+            return None
+        self.replaced += 1
+        return target
+
+    def add_annotation(self, disease: str, node_id: str, hp: str) -> None:
+        """A HAS_SYMPTOM edge for one annotation of a phenotypic term (once per node and term)."""
+        self.annotations += 1
+        info = self.current_term(disease, hp)
+        if info is None:
+            return
+        if not info.phenotypic:
+            self.non_phenotypic += 1
+            return
+        key = (node_id, info.curie)
+        if key in self.edge_keys:
+            self.duplicates += 1
+            return
+        self.edge_keys.add(key)
+        self.symptom_ids.add(info.curie)
+        self.edges.append(
+            Edge(
+                head=node_id,
+                type="HAS_SYMPTOM",
+                tail=info.curie,
+                sources=(SOURCE,),
+                evidence_count=0,
+                confidence=1.0,
+                best_confidence=1.0,
+            )
+        )
+
+    def nodes(self) -> list[Node]:
+        """Disease nodes (sorted by id, xrefs sorted), then Symptom nodes (sorted by id)."""
+        nodes = [
+            Node(
+                id=node_id,
+                label="Disease",
+                name=entry["name"],
+                xrefs=tuple(sorted(entry["xrefs"])),
+                sources=(SOURCE,),
+            )
+            for node_id, entry in sorted(self.disease_nodes.items())
+        ]
+        for curie in sorted(self.symptom_ids):
+            self.schema.check_node_id("Symptom", curie)
+            nodes.append(Node(id=curie, label="Symptom", name=self.terms[curie].name, sources=(SOURCE,)))
+        return nodes
+
+    def stats(self, nodes: list[Node]) -> dict[str, Any]:
+        """The counts :func:`build_hpo_graph` reports."""
+        return {
+            "source": SOURCE,
+            "diseases": self.diseases,
+            "diseases_by_prefix": dict(sorted(self.by_prefix.items())),
+            "diseases_mapped_to_doid": len(self.mapped),
+            "doid_nodes_with_hpo": len(set(self.mapped.values())),
+            "mapped": dict(sorted(self.mapped.items())),
+            "annotations": self.annotations,
+            "annotations_non_phenotypic_skipped": self.non_phenotypic,
+            "annotations_obsolete_replaced": self.replaced,
+            "duplicate_annotations_merged": self.duplicates,
+            "nodes": len(nodes),
+            "nodes_by_label": dict(Counter(n.label for n in nodes)),
+            "edges": len(self.edges),
+            "edges_by_type": {"HAS_SYMPTOM": len(self.edges)},
+            "quarantined": len(self.quarantine),
+            "quarantine_reasons": dict(sorted(self.reasons.items())),
+        }
+
+
 def build_hpo_graph(
     diseases: Iterable[HpoDisease],
     terms: dict[str, HpoTermInfo],
@@ -167,116 +297,13 @@ def build_hpo_graph(
     """
     if not schema.allows("Disease", "HAS_SYMPTOM", "Symptom"):
         raise SchemaError("schema does not allow (Disease)-[HAS_SYMPTOM]->(Symptom)")
-    doid_names = doid_names or {}
-    quarantine: list[QuarantineRecord] = []
-    reasons: Counter[str] = Counter()
-    disease_nodes: dict[str, dict[str, Any]] = {}  # node id -> {"name", "xrefs"}
-    symptom_ids: set[str] = set()
-    edge_keys: set[tuple[str, str]] = set()
-    edges: list[Edge] = []
-    annotations = 0
-    non_phenotypic = 0
-    replaced = 0
-    duplicates = 0
-    n_diseases = 0
-    by_prefix: Counter[str] = Counter()
-    mapped: dict[str, str] = {}  # HPO disease CURIE -> DOID
-
-    def bad(location: str, kind: str, reason: str) -> None:
-        reasons[kind] += 1
-        quarantine.append(QuarantineRecord(source=SOURCE, location=location, reason=reason))
-
+    parts = _HpoGraphParts(terms, schema, doid_names or {})
     for disease in diseases:
-        n_diseases += 1
-        try:
-            schema.check_node_id("Disease", disease.curie)
-        except SchemaError as exc:
-            bad(disease.curie, "disease id", str(exc))
-            continue
-        if not disease.name.strip():
-            bad(disease.curie, "disease name", "disease has no name")
-            continue
-        by_prefix[disease.curie.split(":", 1)[0]] += 1
-        node_id = disease.curie
-        for variant in name_variants(disease.name):
-            if variant in doid_names:
-                node_id = doid_names[variant]
-                mapped[disease.curie] = node_id
-                break
-        entry = disease_nodes.setdefault(node_id, {"name": disease.name.strip(), "xrefs": set()})
-        if node_id != disease.curie:
-            entry["xrefs"].add(disease.curie)
-        for hp in disease.terms:
-            annotations += 1
-            info = terms.get(hp)
-            if info is None:
-                bad(f"{disease.curie}/{hp}", "unknown term", f"annotation to unknown HPO term {hp!r}")
-                continue
-            if info.obsolete:
-                target = terms.get(info.replaced_by) if info.replaced_by else None
-                if target is None or target.obsolete:
-                    bad(
-                        f"{disease.curie}/{hp}",
-                        "obsolete term",
-                        f"annotation to obsolete HPO term {hp!r} with no replacement",
-                    )
-                    continue
-                replaced += 1
-                info = target
-            if not info.phenotypic:
-                non_phenotypic += 1
-                continue
-            key = (node_id, info.curie)
-            if key in edge_keys:
-                duplicates += 1
-                continue
-            edge_keys.add(key)
-            symptom_ids.add(info.curie)
-            edges.append(
-                Edge(
-                    head=node_id,
-                    type="HAS_SYMPTOM",
-                    tail=info.curie,
-                    sources=(SOURCE,),
-                    evidence_count=0,
-                    confidence=1.0,
-                    best_confidence=1.0,
-                )
-            )
+        parts.add_disease(disease)
     if include_unannotated_terms:
-        symptom_ids |= {t.curie for t in terms.values() if t.phenotypic and not t.obsolete}
-    nodes = [
-        Node(
-            id=node_id,
-            label="Disease",
-            name=entry["name"],
-            xrefs=tuple(sorted(entry["xrefs"])),
-            sources=(SOURCE,),
-        )
-        for node_id, entry in sorted(disease_nodes.items())
-    ]
-    for curie in sorted(symptom_ids):
-        schema.check_node_id("Symptom", curie)
-        nodes.append(Node(id=curie, label="Symptom", name=terms[curie].name, sources=(SOURCE,)))
-    stats: dict[str, Any] = {
-        "source": SOURCE,
-        "diseases": n_diseases,
-        "diseases_by_prefix": dict(sorted(by_prefix.items())),
-        "diseases_mapped_to_doid": len(mapped),
-        "doid_nodes_with_hpo": len(set(mapped.values())),
-        "mapped": dict(sorted(mapped.items())),
-        "annotations": annotations,
-        "annotations_non_phenotypic_skipped": non_phenotypic,
-        "annotations_obsolete_replaced": replaced,
-        "duplicate_annotations_merged": duplicates,
-        "nodes": len(nodes),
-        "nodes_by_label": dict(Counter(n.label for n in nodes)),
-        "edges": len(edges),
-        "edges_by_type": {"HAS_SYMPTOM": len(edges)},
-        "quarantined": len(quarantine),
-        "quarantine_reasons": dict(sorted(reasons.items())),
-    }
-    return SeedGraph(nodes=nodes, edges=edges, quarantine=quarantine, stats=stats)
+        parts.symptom_ids |= {t.curie for t in terms.values() if t.phenotypic and not t.obsolete}
+    nodes = parts.nodes()
+    return SeedGraph(nodes=nodes, edges=parts.edges, quarantine=parts.quarantine, stats=parts.stats(nodes))
 
 
 # --------------------------------------------------------------------------- shell: hpo3 access

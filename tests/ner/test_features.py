@@ -1,4 +1,4 @@
-"""Gazetteer features, fold gazetteers (no leakage), case classes, windows and constrained decoding."""
+"""Gazetteer features, case classes, windows and constrained decoding."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from kg.ner.features import (
     GAZ_TAGS,
     Gazetteer,
     case_class,
-    fold_gazetteers,
-    fold_of,
     token_gazetteer_ids,
     words,
 )
-from kg.ner.transformer import spans_from_tags, viterbi, windows
+from kg.ner.transformer import active_heads, spans_from_tags, viterbi, windows
 
 
 def test_gazetteer_longest_match_plural_and_case_sensitive_abbreviations() -> None:
@@ -38,18 +36,6 @@ def test_token_gazetteer_ids_mark_begin_and_inside() -> None:
     offsets = words(text)
     ids = token_gazetteer_ids([(0, 0), *offsets, (0, 0)], gaz.tag(text))
     assert [GAZ_TAGS[i] for i in ids] == ["O", "O", "B-Disease", "I-Disease", "O", "O"]
-
-
-def test_fold_gazetteer_never_holds_names_only_seen_in_its_own_fold() -> None:
-    docs = {f"doc{i}": {(f"rarename{i}", "Drug")} for i in range(20)}
-    gazetteers = fold_gazetteers([("aspirin", "Drug")], docs, k=4)
-    for doc_id, names in docs.items():
-        own = gazetteers[fold_of(doc_id, 4)]
-        ((name, _),) = names
-        assert own.tag(name) == []  # leakage would let a document see its own annotation
-        other = gazetteers[(fold_of(doc_id, 4) + 1) % 4]
-        assert [h.label for h in other.tag(name)] == ["Drug"]
-        assert own.tag("aspirin")  # curated names are in every fold
 
 
 def test_case_classes() -> None:
@@ -94,8 +80,6 @@ def test_spans_from_tags_use_character_offsets() -> None:
 
 
 def test_active_heads_swap_in_a_convention() -> None:
-    from kg.ner.transformer import active_heads
-
     heads = ["Drug", "Disease", "Disease@ncbi"]
     assert active_heads(heads) == [(0, "Drug"), (1, "Disease")]
     assert active_heads(heads, "ncbi") == [(0, "Drug"), (2, "Disease")]
@@ -103,17 +87,3 @@ def test_active_heads_swap_in_a_convention() -> None:
         active_heads(heads, "cdr")
     with pytest.raises(ValueError, match="known conventions: none"):
         active_heads(["Drug", "Disease"], "ncbi")
-
-
-def test_gold_tags_fill_convention_heads_with_their_label() -> None:
-    from kg.ner.transformer import Encoded, gold_tags
-
-    enc = Encoded(
-        ids=[1, 2, 3],
-        offsets=[(0, 5), (6, 10), (11, 15)],
-        case=[0, 0, 0],
-        gaz=[0, 0, 0],
-        continuation=[False, False, False],
-    )
-    tags = gold_tags(enc, [(6, 15, "Symptom"), (0, 5, "Drug")], ["Drug", "Disease", "Disease@ncbi"])
-    assert tags == [[1, 0, 0], [0, 1, 1], [0, 2, 2]]

@@ -6,14 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
-from kg.config import REPO_ROOT, ConfigError
+from kg.config import ConfigError
 from kg.corpora import read_corpus
 from kg.ner import create_ner
 from kg.nlp import analyze
-from kg.train.ner import load_train_config, train_ner
+from kg.train.ner import load_train_config, model_heads, train_ner
+from kg.train.ner_data import corpus_heads
+from tests.conftest import FIXTURES
 
-FIXTURES = REPO_ROOT / "tests" / "fixtures"
 TRAIN_FILE = FIXTURES / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
 
 
@@ -83,8 +85,6 @@ def test_bf16_inference_matches_fp32(tiny_accurate: tuple[Path, dict]) -> None:
 
 
 def test_corpus_heads_follow_the_config(tmp_path: Path) -> None:
-    from kg.train.ner import corpus_heads, model_heads
-
     cfg = load_train_config(FIXTURES / "ner" / "tiny_accurate.yaml", [f"out={tmp_path / 'm'}"])
     assert [corpus_heads(s) for s in cfg.data] == [("Drug", "Disease"), ("Disease", "Disease@ncbi")]
     assert model_heads(cfg) == ["Drug", "Disease", "Disease@ncbi"]
@@ -115,3 +115,21 @@ def test_training_config_errors_are_clear(tmp_path: Path) -> None:
     bad.write_text("kind: gpt\nname: x\nout: m\ndata: []\n")
     with pytest.raises(ConfigError, match="invalid training config"):
         load_train_config(bad)
+
+
+@pytest.mark.parametrize("config", sorted((Path(__file__).resolve().parents[2] / "configs" / "ner").glob("*.yaml")))
+def test_committed_training_configs_load_with_typed_params(config: Path) -> None:
+    from kg.train.ner import TRAIN_OPTIONS
+
+    cfg = load_train_config(config)
+    assert isinstance(cfg.params, TRAIN_OPTIONS[cfg.kind])
+    written = yaml.safe_load(config.read_text(encoding="utf-8"))["params"]
+    assert {k: getattr(cfg.params, k) for k in written} == written  # every key of the file reached the options
+    assert all(spec.path.is_file() for spec in [*cfg.data, *cfg.evaluate])
+    assert cfg.out.is_absolute()
+
+
+def test_unknown_training_params_are_errors_that_name_the_key(tmp_path: Path) -> None:
+    for kind, key in (("accurate", "epoch"), ("fast", "lr")):
+        with pytest.raises(ConfigError, match=f"params.{key}: Extra inputs are not permitted"):
+            load_train_config(FIXTURES / "ner" / f"tiny_{kind}.yaml", [f"out={tmp_path}", f"params.{key}=1"])

@@ -7,16 +7,19 @@ its meta.json and that the printed metrics are the ones stored, then re-score wi
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
+from kg.corpora import read_corpus
 from kg.ner import create_ner
 from kg.nlp import analyze
 from kg.types import Document
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SHARED_DATA
 
 runner = CliRunner()
 
@@ -151,3 +154,33 @@ def test_cli_train_relations_on_a_real_bc5cdr_slice_writes_a_model_that_loads_an
     dev = meta["metrics"]["dev10"]
     assert dev["n_docs"] == 10 and dev["per_type"]["CAUSES"]["gold"] == n_gold
     assert dev["recall"] == round(tp / n_gold, 4) and dev["precision"] == round(tp / n_pred, 4)
+
+
+def test_medkg_train_ner_fast_on_real_abstracts_writes_a_model_that_tags(tmp_path: Path) -> None:
+    """The ``medkg`` command itself, as a user runs it: a small spaCy model from 20 real BC5CDR abstracts."""
+    blocks = (SHARED_DATA / "bc5cdr" / "CDR_TrainingSet.PubTator.txt").read_text(encoding="utf-8").split("\n\n")
+    corpus = tmp_path / "cdr_train20.txt"
+    corpus.write_text("\n\n".join(blocks[:20]) + "\n\n", encoding="utf-8")
+    config = tmp_path / "fast.yaml"
+    config.write_text(
+        "kind: spacy\nname: ner-real-fast\nseed: 3\nout: model\nfolds: 2\n"
+        f"data:\n  - path: {corpus.name}\n    labels: [Drug, Disease]\n"
+        "params:\n  epochs: 10\n  batch_size: 4\n  width: 32\n  depth: 2\n  hidden: 32\n",
+        encoding="utf-8",
+    )
+    medkg = Path(sys.executable).with_name("medkg")
+    proc = subprocess.run(
+        [str(medkg), "train", "ner", "--config", str(config)], capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / "model"  # relative paths are read against the config's folder (no pyproject.toml above it)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"out": str(out), "metrics": {}}
+    meta = _meta(out)
+    assert (meta["kind"], meta["name"], meta["data"][0]["documents"]) == ("spacy", "ner-real-fast", 20)
+    assert meta["params"] == {"epochs": 10, "batch_size": 4, "width": 32, "depth": 2, "hidden": 32, "dropout": 0.1}
+    ner = create_ner(str(out))
+    gold = read_corpus(corpus, "pubtator")
+    mentions = [m for g in gold for m in ner(analyze(g.document))]
+    assert mentions, "the trained model tags nothing in its own training abstracts"
+    assert {m.label for m in mentions} <= {"Drug", "Disease", "Symptom"}
+    assert all(m.extractor == "ner-real-fast" for m in mentions)
