@@ -16,7 +16,7 @@ Gold: tests/fixtures/phi/notes.jsonl (synthetic notes, built by tests/fixtures/p
   and per *predicted* kind, in the scrubber's own labels).
 - Over-scrubbing: gold clinical mentions (the corpus's ``clinical`` spans; the gold Drug/Disease
   mentions of the first ``--bc5cdr-docs`` BC5CDR test abstracts, read with
-  :func:`kg.corpora.read_pubtator`; the annotated demo notes) that any predicted span overlaps.
+  :func:`kg.io.corpora.read_pubtator`; the annotated demo notes) that any predicted span overlaps.
   The issue's target is 0.
 - Throughput on the BC5CDR abstracts: wall time of the scrubber alone. Rough: measured on whatever
   machine runs it, shared or not.
@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.corpora import read_annotated_jsonl, read_pubtator  # noqa: E402
+from kg.io.corpora import read_annotated_jsonl, read_pubtator  # noqa: E402
 
 log = logging.getLogger("deid")
 

@@ -52,8 +52,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     from sklearn.linear_model import LogisticRegression
 
-    from kg.corpora import read_corpus
     from kg.eval.entities import gold_queries
+    from kg.io.corpora import read_corpus
     from kg.linking.candidate_linker import CandidateLinker
     from kg.linking.candidates import CandidateIndex
     from kg.linking.reranker import Reranker

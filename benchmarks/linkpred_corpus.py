@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from kg.corpora import read_pubtator
+from kg.io.corpora import read_pubtator
 
 
 def main() -> None:

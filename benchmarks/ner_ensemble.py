@@ -24,7 +24,7 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kg.corpora import read_corpus
+from kg.io.corpora import read_corpus
 from kg.metrics import prf as _prf
 from kg.ner.postprocess import agree, postprocess
 from kg.ner.trained import _abbreviation_pairs, load_model, resolve_model_dir

@@ -19,7 +19,7 @@ import time
 import spacy
 import torch
 
-from kg.corpora import read_corpus
+from kg.io.corpora import read_corpus
 from kg.nlp import base_pipeline  # noqa: F401  (registers the abbreviation detector's deps)
 
 log = logging.getLogger("benchmarks.ner_speed")

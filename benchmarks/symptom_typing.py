@@ -18,8 +18,8 @@ import argparse
 import json
 from collections import Counter
 
-from kg.corpora import read_corpus
 from kg.ids import normalize
+from kg.io.corpora import read_corpus
 from kg.ner.postprocess import TaggedSpan, type_symptoms
 from kg.vocab.lexicon import load_lexicon, packaged_index
 

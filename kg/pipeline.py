@@ -25,7 +25,7 @@ from kg.assertion import default_annotator
 from kg.config import MedkgConfig
 from kg.hashing import file_sha256
 from kg.ids import normalize
-from kg.ingest import read_inputs
+from kg.io.ingest import read_inputs
 from kg.linking import LINKER_REGISTRY  # importing kg.linking registers the built-in linkers
 from kg.ner import create_ner
 from kg.nlp import AnalyzedDocument, analyze

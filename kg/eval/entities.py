@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from kg.config import LinkerConfig, MedkgConfig, NerConfig
-from kg.corpora import GoldDocument, read_corpus
 from kg.ids import corpus_curie
+from kg.io.corpora import GoldDocument, read_corpus
 from kg.linking.abbreviations import text_long_forms
 from kg.linking.candidate_linker import CandidateLinker
 from kg.metrics import prf

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.config import LinkerConfig, MedkgConfig, NerConfig
-from kg.corpora import GoldDocument, read_corpus
+from kg.io.corpora import GoldDocument, read_corpus
 from kg.metrics import prf
 from kg.nlp import analyze, make_mention
 from kg.pipeline import BATCH_SIZE, DocState, TextPipeline

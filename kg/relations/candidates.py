@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.corpora import GoldDocument, GoldEntity
+from kg.io.corpora import GoldDocument, GoldEntity
 from kg.relations.transformer import PairInput
 
 _LIST_GAP = re.compile(r"^[\s,;/()\[\]]*$")

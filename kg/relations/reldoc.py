@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kg.corpora import GoldDocument
 from kg.ids import corpus_curie
+from kg.io.corpora import GoldDocument
 from kg.nlp import base_pipeline
 
 DRUG_LABELS = frozenset({"Drug"})

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from sklearn.linear_model import LogisticRegression
 
-from kg.corpora import GoldDocument
+from kg.io.corpora import GoldDocument
 from kg.relations.features import Candidate, candidates
 from kg.relations.labels import head_of
 from kg.relations.linear import DocLinearModel, Head, decide, softmax

@@ -43,9 +43,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sklearn.metrics import roc_auc_score
 
 from kg.config import resolve_under
-from kg.corpora import GoldDocument, read_corpus
 from kg.hashing import file_sha256
 from kg.ids import corpus_curie
+from kg.io.corpora import GoldDocument, read_corpus
 from kg.metrics import prf
 from kg.nlp import analyze, make_mention
 from kg.relations.features import Candidate, PairKind, candidates

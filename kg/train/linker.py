@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from kg.corpora import read_corpus
 from kg.eval.entities import GoldQuery, gold_queries
+from kg.io.corpora import read_corpus
 from kg.linking.candidate_linker import CandidateLinker
 from kg.linking.candidates import CandidateIndex
 from kg.linking.reranker import DEFAULT_RERANKER_PATH, FEATURES, Reranker

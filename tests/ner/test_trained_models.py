@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kg.assertion import default_annotator
 from kg.cli import app
-from kg.corpora import read_corpus
+from kg.io.corpora import read_corpus
 from kg.ner import create_ner
 from kg.ner.postprocess import TaggedSpan, agree
 from kg.ner.trained import DEFAULT_MODELS, load_model

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.config import REPO_ROOT
-from kg.corpora import CorpusError, read_corpus, read_ddi_file
+from kg.io.corpora import CorpusError, read_corpus, read_ddi_file
 from kg.relations.reldoc import gold_pairs, reldoc_from_gold
 
 REL = REPO_ROOT / "tests" / "fixtures" / "relations"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kg.config import REPO_ROOT
-from kg.corpora import read_corpus
+from kg.io.corpora import read_corpus
 from kg.relations.features import candidates
 from kg.relations.linear import DocLinearModel, Head, decide
 from kg.relations.models import load_relation_model

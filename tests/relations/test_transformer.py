@@ -7,8 +7,8 @@ import json
 import pytest
 
 from kg.config import REPO_ROOT
-from kg.corpora import read_corpus
 from kg.encoders import load_tokenizer
+from kg.io.corpora import read_corpus
 from kg.relations.candidates import ddi_pairs, filter_reason
 from kg.relations.transformer import E1_START, E2_START, PairInput, encode_pair
 from kg.train.pair_classifier import tune_none_bias

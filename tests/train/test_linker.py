@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kg.corpora
+import kg.io.corpora
 import kg.train.linker
 import kg.train.terminology
 from kg.cli import app
@@ -62,7 +62,7 @@ def test_train_reranker_writes_weights_and_never_reads_a_test_split(
     inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[str] = []
-    real = kg.corpora.read_corpus
+    real = kg.io.corpora.read_corpus
 
     def recording(path, fmt):  # type: ignore[no-untyped-def]
         read.append(Path(path).name)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kg.config import ConfigError
-from kg.corpora import read_corpus
+from kg.io.corpora import read_corpus
 from kg.ner import create_ner
 from kg.nlp import analyze
 from kg.train.ner import load_train_config, model_heads, train_ner

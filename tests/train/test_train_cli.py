@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
-from kg.corpora import read_corpus
+from kg.io.corpora import read_corpus
 from kg.ner import create_ner
 from kg.nlp import analyze
 from kg.types import Document
@@ -115,7 +115,7 @@ def _pubtator_slice(src: Path, n: int, dest: Path) -> Path:
 
 
 def test_cli_train_relations_on_a_real_bc5cdr_slice_writes_a_model_that_loads_and_predicts(tmp_path: Path) -> None:
-    from kg.corpora import read_corpus
+    from kg.io.corpora import read_corpus
     from kg.relations.linear import DocLinearModel
     from kg.relations.models import load_relation_model
     from kg.relations.reldoc import gold_pairs, reldoc_from_gold

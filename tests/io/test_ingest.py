@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from kg.ingest import IngestError, content_id, read_inputs
+from kg.io.ingest import IngestError, content_id, read_inputs
 
 
 def test_text_folder_jsonl_and_csv(tmp_path):

@@ -1,0 +1,1 @@
+"""Reading inputs: user documents (``kg.io.ingest``) and gold-annotated corpora (``kg.io.corpora``)."""
