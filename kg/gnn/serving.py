@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -356,7 +357,14 @@ def load_default(model_dir: str | Path | None = None) -> DefaultModel:
         p = d / f"{rel}.pt"
         if not p.is_file():
             raise NoModelError(f"{p} is missing: run `medkg train linkpred` again")
-        targets[rel] = TargetModel.from_state(torch.load(p, weights_only=False))
+        try:
+            # Tensors, numbers, strings and containers only: a pickle that would run code is refused.
+            state = torch.load(p, weights_only=True)
+        except pickle.UnpicklingError as exc:
+            raise NoModelError(
+                f"{p} is not a medkg model file (refused to unpickle anything but tensors): {exc}"
+            ) from exc
+        targets[rel] = TargetModel.from_state(state)
     return DefaultModel(targets=targets, meta=meta)
 
 
