@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 import kg
@@ -15,6 +17,7 @@ from kg.cli.predict import predict_app
 from kg.cli.query import query
 from kg.cli.train import train_app
 from kg.cli.vocab import vocab_app
+from kg.files import PRIVATE_UMASK
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="medkg: clinical text to a medical knowledge graph.")
 
@@ -34,6 +37,7 @@ def main(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Warnings only."),
 ) -> None:
     """medkg: turn clinical and biomedical text into a medical knowledge graph, and reason over it."""
+    os.umask(PRIVATE_UMASK)  # everything this run creates is owner-only (kg/files.py)
     setup_logging(verbose, quiet)
 
 

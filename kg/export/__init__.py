@@ -34,6 +34,7 @@ from kg.export.turtle import (
     to_rdf,
     write_turtle,
 )
+from kg.files import private_dir, private_files
 from kg.graph_rows import (
     EVIDENCE_LABEL,
     OBJECT_REL,
@@ -110,7 +111,10 @@ def export_checked(
     """
     writer = format_writer(fmt)
     checked = check_snapshot(snapshot, schema, what=f"export {fmt}")
-    return writer(checked.snapshot, schema, out), checked
+    private_dir(out)
+    paths = writer(checked.snapshot, schema, out)
+    private_files(paths)
+    return paths, checked
 
 
 __all__ = [

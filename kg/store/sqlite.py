@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kg.assemble import EvidenceRow, aggregate_edge, signature_violation
+from kg.files import private_dir, private_files, touch_private
 from kg.schema import GraphSchema
 from kg.store.sqlite_tables import (
     DDL,
@@ -78,10 +79,12 @@ class SqliteStore:
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.path = self.directory / DB_NAME
+        private_dir(self.directory)
+        self.path = touch_private(self.directory / DB_NAME)
         self.conn = sqlite3.connect(self.path, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
+        # SQLite gives its -wal and -shm files the database file's mode; tighten any left by older runs.
+        private_files(self.directory / f"{DB_NAME}{suffix}" for suffix in ("-wal", "-shm"))
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.executescript(DDL)
         version = self.get_meta("store_version")
