@@ -153,6 +153,9 @@ def read_jsonl(path: Path) -> IngestResult:
     content = _read_text(path, result)
     if content is None:
         return result
+    if not content.strip():
+        _quarantine(result, path, "file", "empty file")
+        return result
     seen: set[str] = set()
     for lineno, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
@@ -262,6 +265,8 @@ def read_csv(path: Path, text_column: str = "text", id_column: str | None = None
         seen.add(doc_id)
         meta = {k: v for k, v in row.items() if k not in (text_column, id_column) and v}
         result.documents.append(Document(id=doc_id, text=text, source=f"{path}:{lineno}", metadata=meta))
+    if not result.documents and not result.quarantine:
+        _quarantine(result, path, "file", "no records below the header")
     return result
 
 
