@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -271,21 +272,31 @@ def read_csv(path: Path, text_column: str = "text", id_column: str | None = None
 
 
 def _iter_files(path: Path) -> Iterator[Path]:
+    """Every entry of a folder tree but folders: files, links, special files, and the folders it cannot list."""
     if not path.is_dir():
         yield path
         return
+    found: list[Path] = []
     hidden = 0
-    for child in sorted(path.rglob("*")):
-        if any(part.startswith(".") for part in child.relative_to(path).parts):
-            hidden += child.is_file()
-            continue
-        if child.is_file() or (child.exists() and not child.is_dir()):
-            yield child
+    for root, dirs, names in os.walk(path, onerror=lambda err: found.append(Path(str(err.filename)))):
+        hidden += sum(n.startswith(".") for n in (*dirs, *names))
+        found.extend(Path(root) / d for d in dirs if not d.startswith(".") and (Path(root) / d).is_symlink())
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(Path(root) / n for n in names if not n.startswith("."))
     if hidden:
-        log.info("skipped %d hidden files in %s", hidden, path)
+        log.info("skipped %d hidden files and folders in %s", hidden, path)
+    yield from sorted(found)
 
 
 def _read_file(f: Path, text_column: str, id_column: str | None) -> IngestResult:
+    result = IngestResult()
+    if f.is_dir():
+        why = "a link to a folder (not followed)" if f.is_symlink() else "a folder that cannot be listed"
+        _quarantine(result, f, "folder", why)
+        return result
+    if not f.is_file():
+        _quarantine(result, f, "file", "not a regular file (a broken link, a pipe or a device)")
+        return result
     kind = file_kind(f)
     if kind == "text":
         return read_text_file(f)
@@ -293,7 +304,6 @@ def _read_file(f: Path, text_column: str, id_column: str | None) -> IngestResult
         return read_jsonl(f)
     if kind == "csv":
         return read_csv(f, text_column=text_column, id_column=id_column)
-    result = IngestResult()
     _quarantine(result, f, "file", "unsupported file type (medkg reads .txt, .jsonl, .csv/.tsv, and .gz of each)")
     return result
 

@@ -192,3 +192,20 @@ def test_unreadable_file_is_quarantined(tmp_path, monkeypatch):
 def test_empty_file_is_quarantined(tmp_path):
     result = _one(tmp_path, "e.txt", b"")
     assert [(q.location, q.reason) for q in result.quarantine] == [("file", "empty text")]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_special_files_and_links_are_listed_never_read_or_skipped(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would block forever
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "good.txt").write_text("A good note.", encoding="utf-8")
+    result = read_inputs([tmp_path])
+    assert [d.id for d in result.documents] == ["good"]
+    assert sorted((Path(q.source).name, q.reason) for q in result.quarantine) == [
+        ("dangling.txt", "not a regular file (a broken link, a pipe or a device)"),
+        ("linked", "a link to a folder (not followed)"),
+        ("pipe.txt", "not a regular file (a broken link, a pipe or a device)"),
+    ]
