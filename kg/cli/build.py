@@ -21,7 +21,7 @@ def _finish(report: object, as_json: bool) -> None:
 
 
 def build(
-    inputs: list[Path] = typer.Argument(..., help="Files or folders of .txt, .jsonl or .csv."),
+    inputs: list[Path] = typer.Argument(..., help="Files or folders of .txt, .jsonl or .csv/.tsv (or .gz of each)."),
     store: Path | None = typer.Option(None, "--store", help="Embedded store folder (default: config store)."),
     text_column: str | None = typer.Option(None, "--text-column", help="CSV column holding the text."),
     id_column: str | None = typer.Option(None, "--id-column", help="CSV column holding the document id."),
@@ -34,7 +34,7 @@ def build(
 
     Bad input never stops the run: a record that cannot be read, or a document on which a stage
     fails, is quarantined with its reason and the rest lands. Exit status: 0 when every input
-    record landed, 3 when some were quarantined or failed (the report lists them; ``failed``
+    record landed, 3 when some were quarantined or failed (the report lists them; "failed"
     counts them), 1 or 2 on an error that stopped the run.
     """
     from kg.pipeline import build as run_build
