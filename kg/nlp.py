@@ -60,9 +60,60 @@ def base_pipeline() -> Language:
     return nlp
 
 
+def windows(text: str, limit: int) -> list[tuple[int, int]]:
+    """Character spans ``[start, end)`` that cover ``text`` in order, each at most ``limit`` long.
+
+    A window ends after the last paragraph break before the limit, else the last line break, else
+    the last sentence end (". "), else the last space; only text without any of these is cut hard.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        cut = start + limit
+        for sep in ("\n\n", "\n", ". ", " "):
+            k = text.rfind(sep, start + 1, start + limit)
+            if k != -1:
+                cut = k + len(sep)
+                break
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, len(text)))
+    return spans
+
+
+def _parse_in_windows(nlp: Language, text: str) -> Doc:
+    """One :class:`Doc` of ``text`` parsed window by window under ``nlp.max_length``.
+
+    The windows' docs are joined without added whitespace, so the joined text is ``text`` and every
+    offset is an offset into it; abbreviation pairs are moved onto the joined doc.
+    """
+    parts = [(start, nlp(text[start:end])) for start, end in windows(text, nlp.max_length)]
+    # user_data holds the windows' abbreviation spans, which cannot be copied; they are moved below.
+    # (spaCy's stub lacks ``exclude``, which Doc.from_docs has had since v3.3.)
+    doc = Doc.from_docs([d for _, d in parts], ensure_whitespace=False, exclude=["user_data"])  # type: ignore[call-arg]
+    if Doc.has_extension("abbreviations"):
+        pairs = []
+        for base, part in parts:
+            for short in part._.abbreviations:
+                span = doc.char_span(base + short.start_char, base + short.end_char)
+                long = short._.long_form
+                if span is None or long is None:
+                    continue
+                span._.long_form = doc.char_span(base + long.start_char, base + long.end_char)
+                pairs.append(span)
+        doc._.abbreviations = pairs
+    return doc
+
+
 def analyze(document: Document) -> AnalyzedDocument:
-    """Tokenize, split sentences and detect abbreviations in one document."""
-    doc = base_pipeline()(document.text)
+    """Tokenize, split sentences and detect abbreviations in one document.
+
+    A document longer than spaCy's ``max_length`` is parsed in windows (see :func:`windows`), with
+    offsets into the whole document.
+    """
+    nlp = base_pipeline()
+    text = document.text
+    doc = nlp(text) if len(text) <= nlp.max_length else _parse_in_windows(nlp, text)
     sentences = []
     for i, sent in enumerate(doc.sents):
         start = sent.start_char

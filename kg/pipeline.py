@@ -15,7 +15,7 @@ import uuid
 from collections import ChainMap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from kg.config import MedkgConfig
 from kg.hashing import file_sha256
 from kg.ids import normalize
 from kg.io.ingest import read_inputs
+from kg.isolation import StageError, in_stage, run_isolated
 from kg.linking import LINKER_REGISTRY  # importing kg.linking registers the built-in linkers
 from kg.ner import create_ner
 from kg.nlp import AnalyzedDocument, analyze
@@ -184,12 +185,15 @@ class TextPipeline:
         Args:
             documents: The batch.
             until: Stop after this stage (e.g. ``"ner"`` to measure NER as ``build`` runs it).
+
+        Raises:
+            StageError: A stage raised; it names the stage and the exception's type.
         """
         if until is not None and until not in STAGES:
             raise ValueError(f"unknown text stage {until!r}; known: {', '.join(STAGES)}")
-        batch = [DocState(analyze(d)) for d in documents]
+        batch = in_stage("analyze", lambda docs: [DocState(analyze(d)) for d in docs], documents)
         for name in STAGES:
-            batch = self.stage(name)(batch)
+            batch = in_stage(name, self.stage(name), batch)
             if name == until:
                 break
         return batch
@@ -260,6 +264,7 @@ class TextOutcome:
         nodes: Node id -> the node its first mention made.
         labels: Node id -> the label it has (or will have) in the store.
         refused: Relations quarantined because their ends' labels form a forbidden signature.
+        failed: Documents quarantined because a stage raised on them (the stage and exception type).
         mentions: Mentions written.
         triples: Evidence rows written.
         dropped_as_phi: Mentions dropped because they overlap PHI.
@@ -269,22 +274,25 @@ class TextOutcome:
     nodes: dict[str, Node] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     refused: list[QuarantineRecord] = field(default_factory=list)
+    failed: list[QuarantineRecord] = field(default_factory=list)
     mentions: int = 0
     triples: int = 0
     dropped_as_phi: int = 0
 
     def add(self, doc: Document, content_hash: str, done: DocState, store: SqliteStore, schema: GraphSchema) -> None:
         """Turn one processed document into nodes, checked evidence and its store write."""
+        # Everything is computed before anything is kept, so a document that fails here adds nothing.
         mentions, relations = done.mentions, done.relations
-        self.dropped_as_phi += done.dropped_as_phi
         doc_nodes = [mention_node(m, schema) for m in mentions]
-        for node in doc_nodes:
-            self.nodes.setdefault(node.id, node)
         stored = store.node_labels({n.id for n in doc_nodes} - self.labels.keys())
-        self.labels |= resolve_labels(doc_nodes, ChainMap(self.labels, stored))
-        evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], self.labels, schema)
+        labels = self.labels | resolve_labels(doc_nodes, ChainMap(self.labels, stored))
+        evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], labels, schema)
+        write = DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence)
+        self.labels = labels
+        self.nodes |= {n.id: n for n in reversed(doc_nodes) if n.id not in self.nodes}
+        self.dropped_as_phi += done.dropped_as_phi
         self.refused.extend(refused)
-        self.writes.append(DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence))
+        self.writes.append(write)
         self.mentions += len(mentions)
         self.triples += len(evidence)
 
@@ -307,13 +315,24 @@ def changed_documents(
 def run_text_stages(
     text: TextPipeline, changed: Sequence[tuple[Document, str]], store: SqliteStore, schema: GraphSchema
 ) -> TextOutcome:
-    """Run the text stages over ``changed`` in batches of :data:`BATCH_SIZE`."""
+    """Run the text stages over ``changed`` in batches of :data:`BATCH_SIZE`.
+
+    A failed batch is run again one document at a time: the document that fails is quarantined
+    with the stage and the exception's type (nothing of it is written), and the others land.
+    """
     outcome = TextOutcome()
     started = time.monotonic()
     for start in range(0, len(changed), BATCH_SIZE):
         chunk = changed[start : start + BATCH_SIZE]
-        for (doc, content_hash), done in zip(chunk, text.run([d for d, _ in chunk]), strict=True):
-            outcome.add(doc, content_hash, done, store, schema)
+        results = run_isolated(text.run, [d for d, _ in chunk])
+        for (doc, content_hash), done in zip(chunk, results, strict=True):
+            try:
+                if isinstance(done, StageError):
+                    raise done
+                in_stage("assembly", partial(outcome.add, doc, content_hash, store=store, schema=schema), done)
+            except StageError as err:
+                log.warning("quarantined %s: stage %s failed (%s)", doc.source, err.stage, err.error_type)
+                outcome.failed.append(QuarantineRecord(source=doc.source, location="document", reason=str(err)))
         i = start + len(chunk)
         log.info(
             "processed %d/%d changed documents (%.1f docs/s)",
@@ -331,6 +350,7 @@ def build_report(
     skipped: int,
     quarantine: Sequence[QuarantineRecord],
     hypotheses: Sequence[Hypothesis],
+    failed: int = 0,
 ) -> BuildReport:
     """The :class:`BuildReport` of a finished build: counts from the store, the top hypotheses and their names."""
     counts = store.counts()
@@ -346,6 +366,7 @@ def build_report(
         nodes=sum(counts["nodes"].values()),
         edges=sum(counts["edges"].values()),
         quarantined=len(quarantine),
+        failed=failed,
         nodes_by_label=counts["nodes"],
         edges_by_type=counts["edges"],
         quarantine=tuple(quarantine),
@@ -374,7 +395,8 @@ def build(
     """
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     schema = load_schema(config.schema_path)
-    ingested = read_inputs(inputs, text_column=config.ingest.text_column, id_column=config.ingest.id_column)
+    ingest = config.ingest
+    ingested = read_inputs(inputs, ingest.text_column, ingest.id_column, max_chars=ingest.max_chars)
     store = SqliteStore(store_dir or config.store)
     try:
         seed_report = load_seeds(store, schema, config) if with_seeds else {}
@@ -382,7 +404,8 @@ def build(
         pipeline_key = text.key
         changed, skipped = changed_documents(ingested.documents, store.document_state(), pipeline_key)
         outcome = run_text_stages(text, changed, store, schema)
-        quarantine: list[QuarantineRecord] = [*ingested.quarantine, *outcome.refused]
+        quarantine: list[QuarantineRecord] = [*ingested.quarantine, *outcome.failed, *outcome.refused]
+        failed = len(ingested.quarantine) + len(outcome.failed)
         details = {
             "documents": len(outcome.writes),
             "skipped": skipped,
@@ -390,6 +413,7 @@ def build(
             "triples": outcome.triples,
             "mentions_dropped_as_phi": outcome.dropped_as_phi,
             "relations_quarantined": len(outcome.refused),
+            "failed": failed,
             "quarantined": len(quarantine),
             "pipeline_key": pipeline_key,
             "seeds": seed_report,
@@ -417,7 +441,7 @@ def build(
             )
         if config.neo4j.uri:
             load_neo4j(store, schema, config, run_id)
-        return build_report(store, run_id, outcome, skipped, quarantine, hypotheses)
+        return build_report(store, run_id, outcome, skipped, quarantine, hypotheses, failed)
     finally:
         store.close()
 

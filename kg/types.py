@@ -225,6 +225,8 @@ class BuildReport(_Frozen):
     nodes_by_label: dict[str, int]
     edges_by_type: dict[str, int]
     quarantine: tuple[QuarantineRecord, ...] = ()
+    #: Input records that did not land: quarantined at ingest, or a text stage raised on them.
+    failed: int = 0
     hypotheses: tuple[Hypothesis, ...] = ()
     node_names: dict[str, str] = Field(default_factory=dict)
     run_id: str = ""

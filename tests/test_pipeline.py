@@ -261,3 +261,86 @@ def test_every_text_stage_takes_a_batch_and_a_batch_gives_what_one_document_at_a
     assert [(s.mentions, s.relations) for s in states] == [(s.mentions, s.relations) for s in batch]
     with pytest.raises(ValueError, match="unknown text stage 'parsing'; known: ner, privacy"):
         text.run(docs, until="parsing")
+
+
+# -- one bad document never stops a run ----------------------------------------------------------
+
+_QUICK = {"ner.name": "dictionary", "linker.name": "lexicon", "relations.name": "rules"}
+
+
+def _doc_ids(store_dir):
+    conn = sqlite3.connect(store_dir / "graph.sqlite")
+    try:
+        docs = sorted(r[0] for r in conn.execute("SELECT doc_id FROM documents"))
+        mention_docs = sorted({r[0] for r in conn.execute("SELECT doc_id FROM mentions")})
+    finally:
+        conn.close()
+    return docs, mention_docs
+
+
+def test_a_document_that_fails_a_stage_is_quarantined_and_the_rest_of_its_batch_lands(
+    tmp_path, corpus, seed_dir, monkeypatch
+):
+    from kg.pipeline import TextPipeline
+
+    real = TextPipeline._linking
+
+    def linking(self, batch):
+        for state in batch:
+            if "amoxicillin" in state.analyzed.document.text:
+                raise ValueError(f"cannot link {state.analyzed.document.text!r}")  # a message that quotes the text
+        return real(self, batch)
+
+    monkeypatch.setattr(TextPipeline, "_linking", linking)
+    store_dir = tmp_path / "store"
+    report = build([corpus], _config(seed_dir, **_QUICK), store_dir=store_dir, with_seeds=False)
+    assert report.failed == 2  # the malformed JSON line and n3
+    failed = [q for q in report.quarantine if q.location == "document"]
+    assert [(q.source, q.reason) for q in failed] == [(f"{corpus}:3", "stage 'linking' failed: ValueError")]
+    assert all("amoxicillin" not in q.reason + q.source for q in report.quarantine)
+    docs, mention_docs = _doc_ids(store_dir)
+    assert docs == ["n1", "n2"] and mention_docs == ["n1", "n2"]  # n3 wrote nothing
+    # fixed, the next run processes n3 (it was never recorded as done)
+    monkeypatch.setattr(TextPipeline, "_linking", real)
+    again = build([corpus], _config(seed_dir, **_QUICK), store_dir=store_dir, with_seeds=False)
+    assert again.failed == 1 and again.skipped_documents == 2
+    assert _doc_ids(store_dir)[0] == ["n1", "n2", "n3"]
+
+
+def test_a_document_that_fails_assembly_writes_nothing(tmp_path, corpus, seed_dir, monkeypatch):
+    import kg.pipeline
+
+    real = kg.pipeline.mention_node
+
+    def mention_node(mention, schema):
+        if mention.doc_id == "n3":
+            raise KeyError("unexpected id prefix")
+        return real(mention, schema)
+
+    monkeypatch.setattr(kg.pipeline, "mention_node", mention_node)
+    store_dir = tmp_path / "store"
+    report = build([corpus], _config(seed_dir, **_QUICK), store_dir=store_dir, with_seeds=False)
+    assert [q.reason for q in report.quarantine if q.location == "document"] == ["stage 'assembly' failed: KeyError"]
+    assert _doc_ids(store_dir) == (["n1", "n2"], ["n1", "n2"])
+    conn = sqlite3.connect(store_dir / "graph.sqlite")
+    names = {r[0].lower() for r in conn.execute("SELECT name FROM nodes")}
+    conn.close()
+    assert "amiodarone" not in names and "lisinopril" in names
+
+
+def test_a_document_over_the_spacy_limit_is_parsed_in_windows_with_its_own_offsets(monkeypatch):
+    from kg.nlp import base_pipeline
+    from kg.pipeline import TextPipeline
+    from kg.schema import load_schema
+    from kg.types import Document
+
+    text = TextPipeline(load_schema(), load_config(None, [f"{k}={v}" for k, v in _QUICK.items()]))
+    body = "\n\n".join(n["text"] for n in NOTES) * 3
+    doc = Document(id="long", text=body)
+    (whole,) = text.run([doc])
+    monkeypatch.setattr(base_pipeline(), "max_length", 150)
+    (windowed,) = text.run([doc])
+    assert windowed.analyzed.doc.text == body
+    assert len(windowed.mentions) > 10
+    assert all(body[m.start : m.end] == m.text for m in windowed.mentions)
+    assert {(m.start, m.end, m.curie) for m in windowed.mentions} == {(m.start, m.end, m.curie) for m in whole.mentions}

@@ -16,7 +16,7 @@ from rich.table import Table
 
 console = Console() if sys.stdout.isatty() else Console(width=160)
 
-_BUILD_COUNTS = ("documents", "mentions", "triples", "nodes", "edges", "quarantined")
+_BUILD_COUNTS = ("documents", "mentions", "triples", "nodes", "edges", "quarantined", "failed")
 
 
 def build_report(report: Any, as_json: bool) -> None:
@@ -29,7 +29,7 @@ def build_report(report: Any, as_json: bool) -> None:
     table = Table(title=f"medkg build {report.run_id}")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for key in ("documents", "skipped_documents", "mentions", "triples", "nodes", "edges", "quarantined"):
+    for key in ("documents", "skipped_documents", "mentions", "triples", "nodes", "edges", "quarantined", "failed"):
         table.add_row(key, str(getattr(report, key)))
     for label, n in sorted(report.nodes_by_label.items()):
         table.add_row(f"  nodes: {label}", str(n))

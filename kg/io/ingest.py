@@ -1,16 +1,25 @@
-"""Ingest: plain-text files, folders of them, JSONL and CSV into :class:`~kg.types.Document`.
+"""Ingest: plain-text files, folders of them, JSONL and CSV (gzipped or not) into :class:`~kg.types.Document`.
 
-Bad input never disappears: an unreadable file, non-UTF-8 bytes, an empty text, a malformed JSON
-line or a CSV row without text becomes a :class:`~kg.types.QuarantineRecord` with its reason, and
-is counted in the build report. Quarantine records name the file and line, never the text.
+Every record's text is kept byte-exact (newlines inside quoted CSV fields, U+2028 in JSON strings,
+``\\r\\n``), or the record becomes a :class:`~kg.types.QuarantineRecord` with its reason: an unreadable
+file, bytes that are not UTF-8 (UTF-16 is read when it starts with a byte-order mark; a UTF-8 BOM is
+dropped), a file type medkg does not read, a malformed JSON line, a CSV record with an unterminated
+quote or the wrong number of fields, a CSV without the text column, an empty text, or a text longer
+than ``ingest.max_chars``. Quarantine records name the file and line (or byte), never the text.
+Hidden files (names starting with ``.``) in a folder are skipped and counted in the log.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gzip
 import hashlib
+import io
 import json
 import logging
+import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +31,12 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = (".txt", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv", ".tsv")
+#: The default of ``ingest.max_chars``: longer texts are quarantined with their length.
+MAX_CHARS = 1_000_000
 
 
 class IngestError(ValueError):
-    """The input cannot be read at all (missing path, unsupported type, missing column)."""
+    """The input cannot be read at all (a missing path, an empty folder, an unsupported file named directly)."""
 
 
 def content_id(text: str) -> str:
@@ -51,17 +62,55 @@ def _quarantine(result: IngestResult, source: Path | str, location: str, reason:
     result.quarantine.append(QuarantineRecord(source=str(source), location=location, reason=reason))
 
 
+def file_kind(path: Path) -> str | None:
+    """``"text"``, ``"jsonl"`` or ``"csv"`` for a file medkg reads (``.gz`` included), else None."""
+    name = path.name.lower()
+    base = name[:-3] if name.endswith(".gz") else name
+    suffix = Path(base).suffix
+    for kind, suffixes in (("text", TEXT_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("csv", CSV_SUFFIXES)):
+        if suffix in suffixes:
+            return kind
+    return None
+
+
+def decode(raw: bytes) -> tuple[str | None, str]:
+    """Decode a file's bytes: UTF-8 (its BOM dropped), or UTF-16 when it starts with a UTF-16 BOM.
+
+    Returns:
+        (text, "") or (None, location of the first bad byte).
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), ""
+        except UnicodeDecodeError as exc:
+            return None, f"byte {exc.start}"
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as exc:
+        return None, f"byte {exc.start}"
+
+
 def _read_text(path: Path, result: IngestResult) -> str | None:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        _quarantine(result, path, "file", f"unreadable: {exc.strerror or exc}")
+        _quarantine(result, path, "file", f"unreadable: {type(exc).__name__} ({exc.strerror or 'no detail'})")
         return None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        _quarantine(result, path, f"byte {exc.start}", "not valid UTF-8")
-        return None
+    if path.name.lower().endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            _quarantine(result, path, "file", f"not a valid gzip file ({type(exc).__name__})")
+            return None
+    text, location = decode(raw)
+    if text is None:
+        _quarantine(result, path, location, "not valid UTF-8 (nor UTF-16 with a byte-order mark)")
+    return text
+
+
+def _stem(path: Path) -> str:
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    return Path(name).stem
 
 
 def read_text_file(path: Path) -> IngestResult:
@@ -73,83 +122,141 @@ def read_text_file(path: Path) -> IngestResult:
     if not text.strip():
         _quarantine(result, path, "file", "empty text")
         return result
-    result.documents.append(Document(id=path.stem, text=text, source=str(path)))
+    result.documents.append(Document(id=_stem(path), text=text, source=str(path)))
     return result
 
 
+def _jsonl_record(obj: object, loc: str) -> tuple[str, str, dict[str, str]] | str:
+    """(id, text, metadata) of one JSONL record, or the reason it is quarantined."""
+    if not isinstance(obj, dict):
+        return "expected a JSON object"
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return "missing or empty 'text'"
+    doc_id = obj.get("id")
+    if doc_id is None:
+        doc_id = content_id(text)
+    elif isinstance(doc_id, bool) or not isinstance(doc_id, (str, int)) or str(doc_id).strip() == "":
+        return "'id' must be a non-empty string or integer"
+    meta = obj.get("metadata") or {}
+    if not isinstance(meta, dict):
+        return "'metadata' must be an object"
+    return str(doc_id), text, {str(k): str(v) for k, v in meta.items()}
+
+
 def read_jsonl(path: Path) -> IngestResult:
-    """One document per line: ``{"id", "text", "metadata"?}``; a line without id gets a content hash."""
+    """One document per line: ``{"id", "text", "metadata"?}``; a line without id gets a content hash.
+
+    Lines are split on ``\\n`` only, so U+2028, U+2029 and other Unicode line breaks inside a JSON
+    string stay in the text.
+    """
     result = IngestResult()
     content = _read_text(path, result)
     if content is None:
         return result
+    if not content.strip():
+        _quarantine(result, path, "file", "empty file")
+        return result
     seen: set[str] = set()
-    for lineno, line in enumerate(content.splitlines(), start=1):
+    for lineno, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
         loc = f"line {lineno}"
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            _quarantine(result, path, loc, f"malformed JSON: {exc.msg}")
+            _quarantine(result, path, loc, f"malformed JSON: {exc.msg} at column {exc.colno}")
             continue
-        if not isinstance(obj, dict):
-            _quarantine(result, path, loc, "expected a JSON object")
+        except RecursionError:
+            _quarantine(result, path, loc, "malformed JSON: nested too deeply")
             continue
-        text = obj.get("text")
-        if not isinstance(text, str) or not text.strip():
-            _quarantine(result, path, loc, "missing or empty 'text'")
+        record = _jsonl_record(obj, loc)
+        if isinstance(record, str):
+            _quarantine(result, path, loc, record)
             continue
-        doc_id = obj.get("id")
-        if doc_id is None:
-            doc_id = content_id(text)
-        elif not isinstance(doc_id, (str, int)) or str(doc_id).strip() == "":
-            _quarantine(result, path, loc, "'id' must be a non-empty string or integer")
-            continue
-        doc_id = str(doc_id)
+        doc_id, text, meta = record
         if doc_id in seen:
             _quarantine(result, path, loc, f"duplicate id {doc_id!r}")
             continue
-        meta = obj.get("metadata") or {}
-        if not isinstance(meta, dict):
-            _quarantine(result, path, loc, "'metadata' must be an object")
-            continue
         seen.add(doc_id)
-        result.documents.append(
-            Document(
-                id=doc_id,
-                text=text,
-                source=f"{path}:{lineno}",
-                metadata={str(k): str(v) for k, v in meta.items()},
-            )
-        )
+        result.documents.append(Document(id=doc_id, text=text, source=f"{path}:{lineno}", metadata=meta))
     return result
 
 
+def csv_records(content: str, delimiter: str, width: int | None = None) -> Iterator[tuple[int, list[str] | str]]:
+    """The records of CSV text: (first line number, fields), or (line number, reason) for a bad record.
+
+    Quoted fields keep their line breaks byte-exact. A record whose quote is never closed (it runs
+    to the end of the file, or the quote closes in the middle of a later row) is reported at the
+    line where it starts, and reading goes on at the next line, so the rows it would have swallowed
+    are read as rows. With ``width`` (the header's field count), a record that spans several lines
+    and has another number of fields is reported the same way.
+    """
+    lines = io.StringIO(content, newline="").readlines()
+    # No field can be longer than the file; texts over ``ingest.max_chars`` are quarantined later.
+    csv.field_size_limit(max(csv.field_size_limit(), len(content) + 1))
+    i = 0
+    while i < len(lines):
+        reader = csv.reader((lines[j] for j in range(i, len(lines))), delimiter=delimiter, strict=True)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield i + 1, f"malformed CSV record starting here ({exc}): an unterminated quote?"
+            i += 1
+            continue
+        span = reader.line_num
+        if span > 1 and width is not None and len(row) != width:
+            yield (
+                i + 1,
+                f"CSV record spans {span} lines with {len(row)} fields, expected {width}: an unterminated quote?",
+            )
+            i += 1
+            continue
+        yield i + 1, row
+        i += span
+
+
 def read_csv(path: Path, text_column: str = "text", id_column: str | None = None) -> IngestResult:
-    """One document per row of a CSV (or TSV) file with a header; the text comes from ``text_column``."""
+    """One document per record of a CSV (or TSV) file with a header; the text comes from ``text_column``.
+
+    A file without ``text_column`` (or the id column) is quarantined with the columns it has.
+    """
     result = IngestResult()
     content = _read_text(path, result)
     if content is None:
         return result
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.DictReader(content.splitlines(), delimiter=delimiter)
-    header = reader.fieldnames or []
-    if text_column not in header:
-        raise IngestError(f"{path}: no column {text_column!r} (columns: {', '.join(header) or 'none'})")
-    if id_column is not None and id_column not in header:
-        raise IngestError(f"{path}: no id column {id_column!r} (columns: {', '.join(header)})")
+    delimiter = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
+    records = csv_records(content, delimiter)
+    first = next(records, None)
+    header = first[1] if first is not None and isinstance(first[1], list) else None
+    if header is None:
+        _quarantine(result, path, "line 1", "no CSV header row")
+        return result
+    for column in (text_column, id_column):
+        if column is not None and column not in header:
+            _quarantine(result, path, "file", f"no column {column!r} (columns: {', '.join(header) or 'none'})")
+            return result
+    records = csv_records(content, delimiter, width=len(header))
+    next(records)
     seen: set[str] = set()
-    for rowno, row in enumerate(reader, start=2):
-        loc = f"line {rowno}"
-        if None in row:
-            _quarantine(result, path, loc, "more fields than the header")
+    for lineno, fields in records:
+        loc = f"line {lineno}"
+        if isinstance(fields, str):
+            _quarantine(result, path, loc, fields)
             continue
-        text = row.get(text_column)
-        if text is None or not text.strip():
+        if not fields or fields == [""]:
+            continue
+        if len(fields) != len(header):
+            _quarantine(result, path, loc, f"{len(fields)} fields, expected {len(header)} (the header's)")
+            continue
+        row = dict(zip(header, fields, strict=True))
+        text = row[text_column]
+        if not text.strip():
             _quarantine(result, path, loc, f"empty {text_column!r}")
             continue
-        doc_id = (row.get(id_column) or "").strip() if id_column else content_id(text)
+        doc_id = row[id_column].strip() if id_column else content_id(text)
         if not doc_id:
             _quarantine(result, path, loc, f"empty id column {id_column!r}")
             continue
@@ -158,46 +265,84 @@ def read_csv(path: Path, text_column: str = "text", id_column: str | None = None
             continue
         seen.add(doc_id)
         meta = {k: v for k, v in row.items() if k not in (text_column, id_column) and v}
-        result.documents.append(Document(id=doc_id, text=text, source=f"{path}:{rowno}", metadata=meta))
+        result.documents.append(Document(id=doc_id, text=text, source=f"{path}:{lineno}", metadata=meta))
+    if not result.documents and not result.quarantine:
+        _quarantine(result, path, "file", "no records below the header")
     return result
 
 
 def _iter_files(path: Path) -> Iterator[Path]:
-    if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            if child.is_file() and child.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES:
-                yield child
-    else:
+    """Every entry of a folder tree but folders: files, links, special files, and the folders it cannot list."""
+    if not path.is_dir():
         yield path
+        return
+    found: list[Path] = []
+    hidden = 0
+    for root, dirs, names in os.walk(path, onerror=lambda err: found.append(Path(str(err.filename)))):
+        hidden += sum(n.startswith(".") for n in (*dirs, *names))
+        found.extend(Path(root) / d for d in dirs if not d.startswith(".") and (Path(root) / d).is_symlink())
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(Path(root) / n for n in names if not n.startswith("."))
+    if hidden:
+        log.info("skipped %d hidden files and folders in %s", hidden, path)
+    yield from sorted(found)
 
 
-def read_inputs(inputs: Iterable[str | Path], text_column: str = "text", id_column: str | None = None) -> IngestResult:
-    """Read files and folders of .txt, .jsonl and .csv/.tsv into documents, quarantining bad records.
+def _read_file(f: Path, text_column: str, id_column: str | None) -> IngestResult:
+    result = IngestResult()
+    if f.is_dir():
+        why = "a link to a folder (not followed)" if f.is_symlink() else "a folder that cannot be listed"
+        _quarantine(result, f, "folder", why)
+        return result
+    if not f.is_file():
+        _quarantine(result, f, "file", "not a regular file (a broken link, a pipe or a device)")
+        return result
+    kind = file_kind(f)
+    if kind == "text":
+        return read_text_file(f)
+    if kind == "jsonl":
+        return read_jsonl(f)
+    if kind == "csv":
+        return read_csv(f, text_column=text_column, id_column=id_column)
+    _quarantine(result, f, "file", "unsupported file type (medkg reads .txt, .jsonl, .csv/.tsv, and .gz of each)")
+    return result
+
+
+def read_inputs(
+    inputs: Iterable[str | Path],
+    text_column: str = "text",
+    id_column: str | None = None,
+    max_chars: int = MAX_CHARS,
+) -> IngestResult:
+    """Read files and folders of .txt, .jsonl and .csv/.tsv (or .gz of each), quarantining bad records.
+
+    A file of another type inside a folder is quarantined as "unsupported file type"; a text longer
+    than ``max_chars`` is quarantined with its length.
 
     Raises:
-        IngestError: a path does not exist, has an unsupported suffix, or lacks the text column.
+        IngestError: a path does not exist, a folder holds no files, or a file named directly has
+            an unsupported type.
     """
     result = IngestResult()
     for raw in inputs:
         path = Path(raw)
         if not path.exists():
             raise IngestError(f"input not found: {path}")
+        if not path.is_dir() and file_kind(path) is None:
+            raise IngestError(f"unsupported input {path}: expected .txt, .jsonl or .csv/.tsv (or .gz of each)")
         files = list(_iter_files(path))
         if path.is_dir() and not files:
             raise IngestError(f"folder {path} holds no .txt, .jsonl or .csv files")
         for f in files:
-            suffix = f.suffix.lower()
-            if suffix in TEXT_SUFFIXES:
-                result.extend(read_text_file(f))
-            elif suffix in JSONL_SUFFIXES:
-                result.extend(read_jsonl(f))
-            elif suffix in CSV_SUFFIXES:
-                result.extend(read_csv(f, text_column=text_column, id_column=id_column))
-            else:
-                raise IngestError(f"unsupported input {f}: expected .txt, .jsonl or .csv/.tsv")
+            result.extend(_read_file(f, text_column, id_column))
     ids: dict[str, str] = {}
     unique: list[Document] = []
     for doc in result.documents:
+        if len(doc.text) > max_chars:
+            _quarantine(
+                result, doc.source, "document", f"{len(doc.text)} characters, over ingest.max_chars={max_chars}"
+            )
+            continue
         if doc.id in ids:
             _quarantine(result, doc.source, "document", f"duplicate id {doc.id!r} (first in {ids[doc.id]})")
             continue

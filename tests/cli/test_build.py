@@ -34,7 +34,7 @@ def test_build_json_and_export(tmp_path, notes_file, seed_dir, monkeypatch):  # 
     result = runner.invoke(app, ["build", str(notes_file), "--store", str(store), "--json", *_overrides(seed_dir)])
     assert result.exit_code == 0, result.output
     last = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(last) == {"documents", "mentions", "triples", "nodes", "edges", "quarantined"}
+    assert set(last) == {"documents", "mentions", "triples", "nodes", "edges", "quarantined", "failed"}
     assert last["documents"] == 3 and last["triples"] >= 4 and last["quarantined"] == 0
     out = tmp_path / "ttl"
     exported = runner.invoke(app, ["export", "--store", str(store), "--format", "ttl", "--out", str(out)])

@@ -1,0 +1,55 @@
+"""Per-document isolation: one bad document never stops a run.
+
+A stage that raises is reported as a :class:`StageError` naming the stage and the exception's type,
+never its message (a message may quote the document). :func:`run_isolated` runs a batch and, when
+it fails, runs its items one by one, so only the item that fails is lost and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class StageError(RuntimeError):
+    """A stage raised: its name and the exception's type; the original stays in ``__cause__``."""
+
+    def __init__(self, stage: str, exc: BaseException) -> None:
+        self.stage = stage
+        self.error_type = type(exc).__name__
+        super().__init__(f"stage {stage!r} failed: {self.error_type}")
+
+
+def in_stage(stage: str, fn: Callable[[T], R], arg: T) -> R:
+    """``fn(arg)``, with any exception it raises turned into a :class:`StageError` for ``stage``."""
+    try:
+        return fn(arg)
+    except Exception as exc:
+        raise StageError(stage, exc) from exc
+
+
+def run_isolated(run: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R | StageError]:
+    """``run(items)``; when it raises a :class:`StageError`, ``run([item])`` for each item.
+
+    Returns:
+        One entry per item, in order: its result, or the :class:`StageError` it raised alone.
+    """
+    try:
+        return list(run(list(items)))
+    except StageError as err:
+        log.warning("a batch failed in stage %s (%s): running its items one by one", err.stage, err.error_type)
+    out: list[R | StageError] = []
+    for item in items:
+        try:
+            (one,) = run([item])
+        except StageError as err:
+            out.append(err)
+        else:
+            out.append(one)
+    return out
