@@ -32,7 +32,9 @@ class Priors:
         if any((a, b) in self.pairs for a in drug_ids for b in disease_ids):
             out["prior:pair"] = 1.0
         for name, table, ids in (("drug", self.drug_rate, drug_ids), ("disease", self.disease_rate, disease_ids)):
-            pos, tot = max((table.get(i, (0, 0)) for i in ids), key=lambda x: x[1], default=(0, 0))
+            # The best-attested id; ties on the count go to the higher positive count, so the result
+            # never depends on the set's iteration order (which changes with PYTHONHASHSEED).
+            pos, tot = max((table.get(i, (0, 0)) for i in ids), key=lambda x: (x[1], x[0]), default=(0, 0))
             if tot:
                 out[f"prior:{name}_rate"] = (pos + 0.5) / (tot + 1.0)
                 out[f"prior:{name}_seen"] = 1.0
