@@ -1,0 +1,402 @@
+"""Person names: context rules, name lists, repeats, and a clinical guard.
+
+- *Strong* rules read the context: titles (``Dr.``, ``Mrs``), headers (``PATIENT:``, ``Name:``,
+  ``Re:``), ``seen by`` / ``signed by``, credentials after a name (``, MD``), ``X is a 45 y/o``.
+  Any case: ``PATIENT: JOHN SMITH``, ``patient: john smith``.
+- *Medium* rules: relatives and roles before a name (``her daughter Lucía``, ``nurse Will Grant``);
+  the clinical guard applies.
+- *Weak* rule: capitalised word sequences that the name lists call a given name plus a surname
+  (``Grace Wilson follows up``), ``Last, First``, ``R. Halvorsen``; the clinical guard applies.
+- Every word of a name a strong or medium rule found is scrubbed wherever else it occurs in the note.
+- Clinical guard: an eponym (``Wilson's disease``, ``Lou Gehrig disease``, ``Babinski sign``) or a
+  Drug/Disease term of the lexicon is never scrubbed by a medium or weak rule, nor as a repeat.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import NamedTuple
+
+from kg.privacy._lists import clinical_words, common_words, first_names, fold, surnames
+from kg.privacy._patterns import Candidate
+
+_I = re.IGNORECASE
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*")
+PARTICLES = frozenset(
+    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y".split()
+)
+#: Words that end a name (credentials, labels, header words); compared folded.
+STOP = frozenset(
+    """
+    md do rn np pa pac pharmd phd dds dmd lpn lvn cna cnm crna lcsw licsw msw dpm dnp aprn fnp anp mbbs mph facp
+    facc otr dpt rrt emt nrp mrn dob ssn id npi dea fax tel phone cell email address member account date age sex
+    room bed unit hospital clinic mr mrs ms dr prof re to from cc attn hpi pmh psh plan assessment exam and or
+    the a an of in on at for with by is was has had who mg mcg ml units
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    """.split()
+)
+_CREDENTIAL = (
+    r"(?:M\.D\.|MD|D\.O\.|DO|R\.N\.|RN|NP|PA-C|PharmD|PhD|DDS|DMD|LPN|LVN|CNA|CNM|CRNA|LCSW|LICSW|MSW|DPM|DNP|"
+    r"APRN|FNP(?:-C)?|ANP|MBBS|FACP|FACC|DPT|RRT|EMT(?:-P)?|NRP)"
+)
+_EPONYM_AFTER = re.compile(
+    r"(?:['’]s|s['’])?[\s-]+(?:disease|syndrome|palsy|sign|signs|phenomenon|test|lymphoma|sarcoma|tumou?r|"
+    r"reflex|maneuver|manoeuvre|procedure|operation|ulcer|node|triad|law|criteria|score|scale|classification|"
+    r"fracture|disorder|anomaly|an(?:a)?emia|ataxia|chorea|dementia|encephalopathy|thyroiditis|cells?|duct|"
+    r"gland|bodies|body|membrane|loop|fascia|canal|zone|effect|equation|paralysis|dystrophy|neuralgia|"
+    r"contracture|angina|esophagus|aneurysm|lymphoma|leukemia|myeloma|meningioma|ulcers?|antifungal|powder|"
+    r"insoles?|virus|bacillus|agar|stain|solution|formula|method|technique|approach|incision|repair)\b",
+    _I,
+)
+_TITLE = r"(?:mr|mrs|ms|miss|mx|dr|prof|fr|rev|sr|sister|father|madam|dear|doctor)\b\.?"
+_HEADER = (
+    r"(?:patient(?:'s)?(?:\s+(?:full\s+)?name)?|pt(?:\s+name)?|name|full\s+name|member(?:\s+name)?|guarantor|"
+    r"subscriber|insured|caller|re|to|from|attn|attending|fellow|resident|intern|physician|provider|surgeon|"
+    r"radiologist|reading\s+radiologist|pathologist|pharmacist|prescriber|pcp|referring(?:\s+(?:physician|"
+    r"provider|md|doctor))?|ordering(?:\s+(?:physician|provider|md))?|emergency\s+contact|contact|"
+    r"next\s+of\s+kin|nok|cc|author|interpreter|witness|employee|parent|guardian|spouse|present|"
+    r"(?:electronically\s+)?signed(?:\s+by)?|dictated\s+by|seen\s+by|reviewed\s+by|nurse|rn|md|np|case\s+manager|"
+    r"social\s+worker|therapist|dictating|transcriptionist|mother|father|responsible\s+party)\s*:"
+)
+_PHRASE = (
+    r"(?:(?:signed|dictated|transcribed|seen|examined|evaluated|reviewed|documented|written|confirmed|"
+    r"co-?signed|verified|reported|reply|replied|referred|accompanied|interpreted|performed|read|"
+    r"called|brought\s+in|visited|attended)\s+by|(?:copy|copies|cc)\s+to|appointment\s+with|"
+    r"(?:also\s+)?known\s+as|a\.k\.a\.?|aka|(?:by|under\s+the)\s+name|caregiver\s+(?:of|for)|"
+    r"this\s+is(?:\s+(?:dr|doctor)\.?)?|on\s+patient|sincerely,?|regards,?|thanks,?|spoke\s+(?:with|to)|"
+    r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings)"
+)
+_ROLE = (
+    r"(?:patient|pt|member|guarantor|caller|employee|nurse|medic|paramedic|case\s+manager|social\s+worker|"
+    r"chaplain|prescriber|pharmacist|therapist|interpreter|student|officer|colleague|co-?worker|landlord|"
+    r"roommate|neighbou?r|friend|caregiver|aide|volunteer|guardian|physician|surgeon|resident|fellow)"
+)
+_RELATIVE = (
+    r"(?:(?:son|daughter|mother|father|brother|sister)-in-law|step(?:son|daughter|mother|father)|"
+    r"wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|brother|sister|sibling|aunt|uncle|"
+    r"niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|grandchild|fianc[eé]e?|"
+    r"boyfriend|girlfriend|hcp|poa|proxy|ex-?wife|ex-?husband)"
+)
+_STRONG_TRIGGER = re.compile(rf"(?:{_TITLE}|{_HEADER}|{_PHRASE})", _I)
+_MEDIUM_TRIGGER = re.compile(rf"(?:{_ROLE}|{_RELATIVE})(?:['’]s)?\b\s*[,:]?", _I)
+
+
+def _first_words(*patterns: str) -> frozenset[str]:
+    """The words a trigger can start with (folded), so triggers are tried at those tokens only."""
+    words: set[str] = set()
+    for alt in re.findall(r"[a-z][a-z'’.-]*", " ".join(patterns).replace("(?:", " ")):
+        words.add(fold(alt.strip(".")))
+    return frozenset(words)
+
+
+#: Token gate: every word any trigger alternative starts with (a superset is harmless).
+_TRIGGER_WORDS = _first_words(_TITLE, _HEADER, _PHRASE, _ROLE, _RELATIVE) | frozenset(
+    "neighbor neighbour fiance fiancee cosigned stepson stepdaughter stepmother stepfather coworker exwife "
+    "exhusband co ex".split()
+)
+_CREDENTIAL_AFTER = re.compile(rf",?[ \t]+{_CREDENTIAL}(?![\w-])")
+_IS_AGE_AFTER = re.compile(
+    r"[ \t]*,?[ \t]+(?:is|was)[ \t]+(?:a|an)[ \t]+\d{1,3}[ \t-]*(?:y/?o\b|yo\b|y\.o\.|years?|yrs?|-year|months?|"
+    r"-month|weeks?|-week)",
+    _I,
+)
+_RELATION_AFTER = re.compile(rf"[ \t]*\((?:{_RELATIVE}|{_ROLE})\)", _I)
+_SIGNATURE_DASH = re.compile(r"[—–]\s*(?=[A-Z][a-z]+[\"”]?\s*$)", re.MULTILINE)
+_GAP = re.compile(r"[ \t]{1,2}|[ \t]*\.[ \t]{1,2}")
+_LEAD = re.compile(r"[ \t]{0,4}[\"“(]?[ \t]{0,2}")
+
+
+class _Tok(NamedTuple):
+    start: int
+    end: int
+    text: str
+    low: str
+
+
+class NameFinder:
+    """Finds person names in one text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = [_Tok(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+        self.starts = [t.start for t in self.toks]
+        self.first = first_names()
+        self.last = surnames()
+        self.common = common_words()
+        self.clinical = clinical_words()
+
+    # -- token tests ------------------------------------------------------------------------
+
+    def _base(self, low: str) -> str:
+        return low[:-2] if low.endswith("s") and low[:-1].endswith("'") else low
+
+    def is_listed(self, low: str) -> bool:
+        parts = [p for p in low.split("-") if p]
+        return bool(parts) and all(p in self.first or p in self.last for p in parts)
+
+    def is_common(self, low: str) -> bool:
+        return low in self.common or low in STOP
+
+    def is_clinical(self, low: str) -> bool:
+        base = low[:-1] if low.endswith("s") and len(low) > 4 else low
+        return low in self.clinical or base in self.clinical or any(p in self.clinical for p in low.split("-") if p)
+
+    def _initial(self, i: int) -> bool:
+        t = self.toks[i]
+        return len(t.text) == 1 and t.text.isupper() and self.text[t.end : t.end + 1] == "."
+
+    def _joined(self, i: int) -> bool:
+        """Whether token i follows token i-1 with a name-internal gap."""
+        a, b = self.toks[i - 1], self.toks[i]
+        gap = self.text[a.end : b.start]
+        if not _GAP.fullmatch(gap):
+            return False
+        if "." in gap and not (self._initial(i - 1) or a.low in ("st", "ste", "jr", "sr")):
+            return False
+        return True
+
+    def _accept(self, i: int, position: int, mode: str) -> bool:
+        """Whether token i can be word ``position`` of a name found by a ``mode`` rule."""
+        t = self.toks[i]
+        if self._initial(i):
+            return True
+        if t.low in STOP and not (t.text[0].isupper() and t.low in ("will", "hope", "rose", "may")):
+            return False
+        if t.text[0].isupper():
+            if mode == "strong":
+                return not (self.is_common(t.low) and not self.is_listed(t.low))
+            if self.is_clinical(self._base(t.low)):
+                return False
+            return not (self.is_common(t.low) and not self.is_listed(t.low))
+        # lower case: only after a strong or medium trigger
+        if mode == "weak" or not t.text.isalpha() and "-" not in t.text and "'" not in t.text:
+            return False
+        if self.is_listed(t.low):
+            if mode == "strong" or not self.is_common(t.low):
+                return True
+            # a common word that is also a name (``rose``) only when a name follows it
+            nxt = i + 1
+            return (
+                position == 0
+                and nxt < len(self.toks)
+                and self._joined(nxt)
+                and self.is_listed(self.toks[nxt].low)
+                and not self.is_common(self.toks[nxt].low)
+            )
+        return mode == "strong" and position == 0 and not self.is_common(t.low) and len(t.low) > 2
+
+    # -- phrase grabbing --------------------------------------------------------------------
+
+    def grab_forward(self, pos: int, mode: str) -> tuple[int, int] | None:
+        """The name that starts right after ``pos`` (a trigger's end), as token indices [i, j)."""
+        lead = _LEAD.match(self.text, pos)
+        start = lead.end() if lead else pos
+        i = bisect.bisect_left(self.starts, start)
+        if i >= len(self.toks) or self.toks[i].start != start:
+            return None
+        j = i
+        words = 0
+        while j < len(self.toks) and words < 4:
+            if j > i and not self._joined(j):
+                break
+            t = self.toks[j]
+            if t.low in PARTICLES and not self._initial(j):
+                if j + 1 < len(self.toks) and self._joined(j + 1) and self._accept(j + 1, words + 1, mode):
+                    j += 1
+                    continue
+                break
+            if not self._accept(j, words, mode):
+                break
+            words += 1
+            j += 1
+            if mode != "strong" and self.toks[j - 1].text.islower() and words >= 2:
+                break
+        while j > i and (self.toks[j - 1].low in PARTICLES):
+            j -= 1
+        if words == 0 or j <= i:
+            return None
+        # ``CHEN, WEI`` / ``Kowalski, John``: a comma then a given name, after a header
+        if j == i + 1 and j < len(self.toks) and self.text[self.toks[i].end : self.toks[j].start] == ", ":
+            nxt = self.toks[j]
+            if nxt.text[0].isupper() and nxt.low in self.first and nxt.low not in STOP:
+                if nxt.low not in self.common or mode == "strong" or nxt.text.isupper() == self.toks[i].text.isupper():
+                    j += 1
+        return i, j
+
+    def grab_backward(self, end: int, mode: str) -> tuple[int, int] | None:
+        """The name that ends right before ``end``, as token indices [i, j)."""
+        j = bisect.bisect_left(self.starts, end)
+        if j == 0 or self.toks[j - 1].end != end:
+            return None
+        i = j
+        words = 0
+        while i > 0 and words < 4:
+            k = i - 1
+            if k < j - 1 and not self._joined(k + 1):
+                break
+            t = self.toks[k]
+            if t.low in PARTICLES and words > 0 and not self._initial(k):
+                i = k
+                continue
+            if not self._accept(k, 0 if k == 0 or not self._joined(k) else 1, mode):
+                break
+            words += 1
+            i = k
+        while i < j and self.toks[i].low in PARTICLES and not self._initial(i):
+            i += 1
+        return (i, j) if words and i < j else None
+
+    # -- guards -----------------------------------------------------------------------------
+
+    def eponym(self, j: int) -> bool:
+        """Whether the phrase ending at token j is an eponym (followed by disease, syndrome, sign...)."""
+        return bool(_EPONYM_AFTER.match(self.text, self.toks[j - 1].end - self._poss(j - 1)))
+
+    def _poss(self, k: int) -> int:
+        t = self.toks[k].text
+        return 2 if len(t) > 2 and t[-2] in "'’" and t[-1] in "sS" else 0
+
+    def guarded(self, i: int, j: int) -> bool:
+        """Clinical guard for medium and weak rules."""
+        return self.eponym(j) or any(self.is_clinical(self._base(t.low)) for t in self.toks[i:j])
+
+    def span(self, i: int, j: int) -> Candidate:
+        end = self.toks[j - 1].end - self._poss(j - 1)
+        if self._initial(j - 1):
+            end += 1
+        return Candidate(self.toks[i].start, end, "NAME")
+
+    # -- rules ------------------------------------------------------------------------------
+
+    def find(self) -> list[Candidate]:
+        found: list[tuple[int, int, str]] = []
+        text = self.text
+        for t in self.toks:
+            if (t.low not in _TRIGGER_WORDS and t.low.split("-")[0] not in _TRIGGER_WORDS) or (
+                t.start and text[t.start - 1] in "'’-"
+            ):
+                continue
+            m = _STRONG_TRIGGER.match(text, t.start)
+            if m:
+                r = self.grab_forward(m.end(), "strong")
+                if r:
+                    i, j = r
+                    poss_brand = self._poss(j - 1) and self.is_clinical(self._base(self.toks[j - 1].low))
+                    if not poss_brand and not self.eponym(j):
+                        found.append((i, j, "strong"))
+            m = _MEDIUM_TRIGGER.match(text, t.start)
+            if m:
+                r = self.grab_forward(m.end(), "medium")
+                if r and not self.guarded(*r):
+                    found.append((*r, "medium"))
+        for m in _SIGNATURE_DASH.finditer(text):
+            r = self.grab_forward(m.end(), "medium")
+            if r and not self.guarded(*r):
+                found.append((*r, "medium"))
+        ends = {t.end for t in self.toks}
+        for pattern in (_CREDENTIAL_AFTER, _IS_AGE_AFTER, _RELATION_AFTER):
+            for m in pattern.finditer(text):
+                if m.start() not in ends:
+                    continue
+                r = self.grab_backward(m.start(), "strong" if pattern is not _RELATION_AFTER else "medium")
+                if r and not self.eponym(r[1]) and (pattern is not _RELATION_AFTER or not self.guarded(*r)):
+                    found.append((*r, "strong"))
+        found.extend(self._dictionary())
+        out = [self.span(i, j) for i, j, _ in found]
+        out.extend(self._repeats([(i, j) for i, j, s in found if s != "weak"]))
+        return out
+
+    def _dictionary(self) -> list[tuple[int, int, str]]:
+        """Given name + surname sequences, ``Last, First`` and ``R. Surname`` (weak)."""
+        out: list[tuple[int, int, str]] = []
+        toks = self.toks
+        n = len(toks)
+        i = 0
+        while i < n:
+            t = toks[i]
+            if not t.text[0].isupper() or self._initial(i):
+                i += 1
+                continue
+            # First [M.] [particles] Last
+            if t.low in self.first and t.low not in STOP and not self.is_clinical(t.low):
+                j = i + 1
+                while j < n and self._joined(j) and (self._initial(j) or toks[j].low in PARTICLES):
+                    j += 1
+                first_common = self.is_common(t.low)
+                if (
+                    j < n
+                    and j - i <= 4
+                    and self._joined(j)
+                    and self._weak_surname(j, t.text.isupper(), allow_common=not first_common)
+                    and not (first_common and self.is_common(self._base(toks[j].low)))
+                    and not (first_common and toks[j].low not in self.last)
+                ):
+                    if not self.guarded(i, j + 1):
+                        out.append((i, j + 1, "weak"))
+                        i = j + 1
+                        continue
+            # Last, First
+            if (
+                i + 1 < n
+                and self.text[t.end : toks[i + 1].start] == ", "
+                and self._weak_surname(i, t.text.isupper())
+                and t.low in self.last
+                and toks[i + 1].text[0].isupper()
+                and toks[i + 1].text.isupper() == t.text.isupper()
+                and toks[i + 1].low in self.first
+                and toks[i + 1].low not in STOP
+                and not self.guarded(i, i + 2)
+            ):
+                j = i + 2
+                if j < n and self._joined(j) and self._initial(j):
+                    j += 1
+                out.append((i, j, "weak"))
+                i = j
+                continue
+            i += 1
+        for k in range(n - 1):
+            if self._initial(k) and self._joined(k + 1) and self._weak_surname(k + 1, False):
+                if toks[k + 1].low in self.last and not self.guarded(k, k + 2):
+                    out.append((k, k + 2, "weak"))
+        return out
+
+    def _weak_surname(self, j: int, upper: bool, allow_common: bool = False) -> bool:
+        t = self.toks[j]
+        if not t.text[0].isupper() or (t.text.isupper() != upper and len(t.text) > 1):
+            return False
+        low = self._base(t.low)
+        if self.is_clinical(low) or low in STOP or len(low) < 2 or self.eponym(j + 1):
+            return False
+        if self.is_common(low) and not (allow_common and low in self.last):
+            return False
+        return not upper or self.is_listed(low)
+
+    def _repeats(self, spans: list[tuple[int, int]]) -> list[Candidate]:
+        words: set[str] = set()
+        for i, j in spans:
+            for k in range(i, j):
+                t = self.toks[k]
+                if self._initial(k) or t.low in PARTICLES or t.low in STOP or len(t.low) < 2:
+                    continue
+                words.add(self._base(t.low))
+        if not words:
+            return []
+        out: list[Candidate] = []
+        for k, t in enumerate(self.toks):
+            low = self._base(t.low)
+            if low not in words:
+                continue
+            if self.is_common(low) and not t.text[0].isupper():
+                continue
+            if self.eponym(k + 1) or (self.is_clinical(low) and self._poss(k)):
+                continue
+            out.append(self.span(k, k + 1))
+        return out
+
+
+def names(text: str) -> list[Candidate]:
+    """Every person-name span in ``text``."""
+    return NameFinder(text).find()

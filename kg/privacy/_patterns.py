@@ -1,0 +1,446 @@
+"""Structured and geographic recognizers: numbers, codes, dates, ages over 89, addresses, places.
+
+Each recognizer is a function ``text -> list[Candidate]``. Patterns are compiled once, at import.
+Where a label names a value (``MRN: 4829133``), the span is the value only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+
+class Candidate(NamedTuple):
+    """A recognizer's span: offsets (end exclusive), kind, and whether a strong rule found it."""
+
+    start: int
+    end: int
+    kind: str
+
+
+Recognizer = Callable[[str], list[Candidate]]
+
+_I = re.IGNORECASE
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|(?-i:May|MAY)|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_ORD = r"(?:st|nd|rd|th)"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+
+# --- labelled values ---------------------------------------------------------------------------
+
+#: (kind, label pattern). The value after the label is scrubbed, the label kept.
+LABELS: tuple[tuple[str, str], ...] = (
+    (
+        "SSN",
+        r"ssn|ss\s?#|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:the\s+)?ssn",
+    ),
+    (
+        "MRN",
+        r"mrn|mr\s?#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
+        r"chart\s+(?:number|no\.?|#)|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number",
+    ),
+    (
+        "HEALTHPLAN",
+        r"member\s+(?:id|number|no\.?|#)|member|subscriber(?:\s+id)?|insurance\s+(?:id|number|no\.?|#)|"
+        r"policy(?:\s+(?:number|no\.?|id))?|mbi|medicare(?:\s+(?:mbi|id|number|no\.?|#))?|"
+        r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|number))?|health\s+plan(?:\s+(?:id|number))?",
+    ),
+    (
+        "ACCOUNT",
+        r"account|acct\.?|card(?:\s+on\s+file)?|credit\s+card|visa|mastercard|amex|discover\s+card|billing(?:\s+(?:id|number|no\.?|#))?|invoice|"
+        r"guarantor\s+(?:id|number|no\.?|#)",
+    ),
+    (
+        "LICENSE",
+        r"npi|dea|licen[cs]e|lic\.?|dl|driver'?s\s+licen[cs]e|certificate|cert\.?\s+(?:number|no\.?|#)|"
+        r"registration\s+(?:number|no\.?|#)",
+    ),
+    ("VEHICLE", r"vin|plate|licen[cs]e\s+plate|tag|vehicle|his\s+car|her\s+car|their\s+car|car"),
+    ("DEVICE", r"serial(?:\s+(?:number|no\.?|#))?|s/?n|lot(?:\s+(?:number|no\.?|#))?|device\s+id|udi|imei"),
+    (
+        "ID",
+        r"study(?:\s+subject)?(?:\s+id)?|subject(?:\s+(?:id|number|no\.?|#))?|participant(?:\s+id)?|trial\s+id|"
+        r"csn|fin|visit\s+(?:number|no\.?|#)|staff\s+id|employee(?:\s+(?:number|no\.?|#))?|specimen(?:\s+accession)?|accession|encounter|visit\s+id|"
+        r"badge|employee\s+id|case\s+(?:number|no\.?|#)|requisition|order\s+(?:number|no\.?|#)|"
+        r"claim(?:\s+(?:number|no\.?|#))?|reference\s+(?:number|no\.?|#)|ticket|id",
+    ),
+)
+_SEP = r"(?P<sep>(?:[ \t]*(?:[:#=(\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending\s+in)\b\.?|\)))*[ \t]*)"
+_VALUE = r"(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?<=\d)[ ](?:\d{2,6})(?=\b)(?![ \t]*(?:mg|mcg|ml|units?|%)))*)"
+#: One pattern for every label: the group named after the kind says which label matched.
+_LABELLED = re.compile(
+    r"(?<![\w@])(?:" + "|".join(f"(?P<{kind}>{label})" for kind, label in LABELS) + rf"){_SEP}{_VALUE}(?![\w@])",
+    _I,
+)
+_YEAR_ONLY = re.compile(rf"^{_YEAR}$")
+_UNIT_AFTER = re.compile(r"\s*(?:mg|mcg|g|kg|ml|l|units?|%|mm|cm|hours?|days?|weeks?|years?|times)\b", _I)
+
+
+def labelled_values(text: str) -> list[Candidate]:
+    """Values after a label that names them (``MRN: 4829133``, ``Member ID XGH492817305``)."""
+    out: list[Candidate] = []
+    for m in _LABELLED.finditer(text):
+        kind = next(k for k, _ in LABELS if m.group(k) is not None)
+        value = m.group("v")
+        start, end = m.start("v"), m.end("v")
+        if not m.group("sep") or len(re.sub(r"\D", "", value)) < 2:
+            continue
+        if kind != "SSN" and (len(re.sub(r"\W", "", value)) < 4 or _YEAR_ONLY.match(value)):
+            continue
+        if _UNIT_AFTER.match(text, end):
+            continue
+        out.append(Candidate(start, end, kind))
+    return out
+
+
+# --- numbers with a shape of their own ----------------------------------------------------------
+
+_SSN = re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])")
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+_URL = re.compile(
+    r"(?<![\w@])(?:(?:https?|ftp)://[^\s<>\"']+|www\.[^\s<>\"']+|"
+    r"(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|ly|us|co|info|me|health|care|app|uk|ca|de|fr|es)/[^\s<>\"']*|"
+    r"(?:[a-z0-9-]+\.){1,}(?:com|org|net|edu|gov|io|health)\b)",
+    _I,
+)
+_IPV4 = re.compile(r"(?<![\w.@])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)")
+_IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+_PHONE_CTX = re.compile(
+    r"(?:phone|tel|telephone|cell|mobile|home|work|call(?:back)?|contact|reach(?:able)?|pager|ph|fax|number|"
+    r"text|at|#)\W{0,4}$",
+    _I,
+)
+_FAX_CTX = re.compile(r"fax\b[^\n\d]{0,12}$", _I)
+_US_PHONE = re.compile(
+    r"(?<![\w+-])(?P<one>\+?1[\s.-]?)?(?:\((?P<a1>\d{3})\)[\s.-]?|(?P<a2>\d{3})(?P<s1>[\s.-]))"
+    r"(?P<b>\d{3})(?P<s2>[\s.-])\d{4}(?![\w-])"
+)
+_LOCAL_PHONE = re.compile(r"(?<![\w+-])\d{3}-\d{4}(?![\w-])")
+_PLAIN_PHONE = re.compile(r"(?<![\w+-])1?[2-9]\d\d[2-9]\d{6}(?![\w-])")
+_INTL_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?![\w-])")
+_DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
+_SPOKEN_PHONE = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", _I)
+
+
+def _phone_kind(text: str, start: int) -> str:
+    return "FAX" if _FAX_CTX.search(text, max(0, start - 24), start) else "PHONE"
+
+
+def shaped_numbers(text: str) -> list[Candidate]:
+    """SSNs, e-mails, URLs, IPs and phone/fax numbers recognised by their shape."""
+    out: list[Candidate] = []
+    for m in _SSN.finditer(text):
+        if m.group(1) == " " and _UNIT_AFTER.match(text, m.end()):
+            continue
+        out.append(Candidate(m.start(), m.end(), "SSN"))
+    for m in _EMAIL.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "EMAIL"))
+    for m in _URL.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:)]}'\"!?":
+            end -= 1
+        if end - m.start() >= 6:
+            out.append(Candidate(m.start(), end, "URL"))
+    for m in _IPV4.finditer(text):
+        try:
+            ipaddress.IPv4Address(m.group())
+        except ValueError:
+            continue
+        before = text[max(0, m.start() - 12) : m.start()].lower()
+        if re.search(r"(?:version|v|ver\.?)\s*$", before):
+            continue
+        out.append(Candidate(m.start(), m.end(), "IP"))
+    for m in _IPV6.finditer(text):
+        s = m.group()
+        if s.count(":") < 2 or ("::" not in s and s.count(":") < 7):
+            continue
+        try:
+            ipaddress.IPv6Address(s)
+        except ValueError:
+            continue
+        out.append(Candidate(m.start(), m.end(), "IP"))
+    for m in _US_PHONE.finditer(text):
+        if _UNIT_AFTER.match(text, m.end()):
+            continue
+        # ``617 555 0142`` only as a valid NANP number after a phone word (``100 250 1000`` is a dose list)
+        if m["a1"] is None and m["s1"] == " " and m["s2"] == " ":
+            valid = m["a2"][0] in "23456789" and m["b"][0] in "23456789"
+            if not valid or not (m["one"] or _PHONE_CTX.search(text, max(0, m.start() - 24), m.start())):
+                continue
+        out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
+    for m in _LOCAL_PHONE.finditer(text):
+        if _PHONE_CTX.search(text, max(0, m.start() - 24), m.start()):
+            out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
+    for m in _PLAIN_PHONE.finditer(text):
+        if _PHONE_CTX.search(text, max(0, m.start() - 24), m.start()):
+            out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
+    for m in _INTL_PHONE.finditer(text):
+        end = m.end()
+        while text[end - 1] in ") .-":
+            end -= 1
+        if 8 <= sum(c.isdigit() for c in text[m.start() : end]) <= 15 and not _UNIT_AFTER.match(text, end):
+            out.append(Candidate(m.start(), end, _phone_kind(text, m.start())))
+    for m in _SPOKEN_PHONE.finditer(text):
+        words = re.findall(_DIGIT_WORD, m.group(), _I)
+        if len(words) >= 7 and sum(w.lower() in ("o", "oh") for w in words) < len(words) - 3:
+            out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
+    return out
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)"
+_DATE_PATTERNS = [
+    # 03/14/1962, 3/29/21, 12-30-2022
+    re.compile(rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])([/-]){_DAY}\1(?:{_YEAR}|\d{{2}})(?![\w/-]|\.\d)"),
+    # 14/03/1962 (day first), 14.03.2019
+    re.compile(rf"(?<![\w/.-]){_DAY}([/.-])(?:0?[1-9]|1[0-2])\1{_YEAR}(?![\w/-]|\.\d)"),
+    # on the 5th (a day of the month alone)
+    re.compile(
+        r"\b(?:on|by|until|since|from|before|after)[ \t]+the[ \t]+(?P<d>(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b"
+        r"(?![ \t]+(?:day|week|month|year|percentile|dose|cycle|time|grade|decade|rib|floor|generation|"
+        r"line|trimester|postoperative|post-?op|hour|minute|attempt|visit|session|infusion|course))",
+        _I,
+    ),
+    # 2019-03-17, 2023-01-05T10:00, 2019/03/17
+    re.compile(rf"(?<![\w/.-]){_YEAR}([-/.])(?:0?[1-9]|1[0-2])\1{_DAY}{_TIME}?(?![\w/-]|\.\d)"),
+    # 2024-05, 02/2021
+    re.compile(rf"(?<![\w/.-]){_YEAR}-(?:0[1-9]|1[0-2])(?![\w/-]|\.\d)"),
+    re.compile(rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])/{_YEAR}(?![\w/-]|\.\d)"),
+    # March 3, 2023; Mar 15th; march 3 2024; Jan. 5th, 2020; Feb 2, 1930
+    re.compile(rf"\b{_MONTH}\.?[ \t]+{_DAY}{_ORD}?\b(?:,?[ \t]+{_YEAR}\b)?", _I),
+    # 5 Jan 2023, 19th March, 3rd of May 2019, the 19th of March
+    re.compile(rf"(?<![#\w])(?:the[ \t]+)?{_DAY}{_ORD}?[ \t]+(?:of[ \t]+)?{_MONTH}\b\.?(?:,?[ \t]+{_YEAR}\b)?", _I),
+    # March 2019, Dec 2022, October, 2022
+    re.compile(rf"\b{_MONTH}\.?,?[ \t]+{_YEAR}\b", _I),
+    # 12-Mar-2021, 5-Jan-23
+    re.compile(rf"(?<![#\w]){_DAY}[-/ ]{_MONTH}[-/ ](?:{_YEAR}|\d{{2}})\b", _I),
+]
+#: Month/day without a year (``3/14``) only after a word that introduces a date, never before a unit.
+_MONTH_DAY = re.compile(
+    r"(?:\b(?:on|since|recheck(?:ed)?|received|collected|from|until|till|dated?|seen|admitted|discharged|"
+    r"through|thru|starting|started|before|after|as\s+of|effective|due|scheduled|dos|visit|surgery|born|dob|"
+    r"d\.o\.b\.|date|last|next)\b\W{0,3})"
+    rf"(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d)",
+    _I,
+)
+_NOT_A_DATE_AFTER = re.compile(r"\s*(?:tabs?|tablets?|pills?|caps?|doses?|strength|of|mg|mcg|ml|units?|%)\b", _I)
+
+
+def dates(text: str) -> list[Candidate]:
+    """Dates with any element but the year alone: numeric, ISO (with time), month names, ordinals."""
+    out: list[Candidate] = []
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            g = "d" if "d" in pattern.groupindex else 0
+            out.append(Candidate(m.start(g), m.end(g), "DATE"))
+    for m in _MONTH_DAY.finditer(text):
+        if not _NOT_A_DATE_AFTER.match(text, m.end("d")):
+            out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
+    return out
+
+
+# --- ages over 89 -------------------------------------------------------------------------------
+
+_OLD = r"(?:9\d|1[01]\d)"
+_UNITS_WORDS = "one two three four five six seven eight nine".split()
+_OLD_WORDS = r"(?:ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|one\s+hundred(?:\s+and)?(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))?)"
+_AGE_PATTERNS = [
+    re.compile(
+        rf"(?<![\w.])(?P<a>{_OLD})(?=[\s-]*(?:years?|yrs?|y/?o\b|y\.o\.|yo\b|year[\s-]old|-year-old|-yo\b))", _I
+    ),
+    re.compile(
+        rf"\b(?:aged?|age:|age\s+of|turn(?:s|ed|ing)?|lived\s+to|lives\s+to|reached|approx\.?|approximately|about)"
+        rf"\s*(?P<a>{_OLD}|{_OLD_WORDS})\b(?!\s*(?:%|mg|mcg|ml|units?|minutes|min|seconds|beats|bpm|mmhg|/))",
+        _I,
+    ),
+    re.compile(
+        rf"\b(?:patient|pt|she|he|who|they)\s+(?:is|was|turned|turns|is\s+now)\s+(?P<a>{_OLD}|{_OLD_WORDS})\b"
+        r"(?!\s*(?:%|mg|mcg|ml|units?|minutes|min|seconds|beats|bpm|mmhg|/|\.\d|kg|lb|cm|in\b|pounds|degrees))",
+        _I,
+    ),
+    re.compile(rf"(?P<a>\b{_OLD_WORDS})\b(?=[\s-]*(?:years?|yrs?|and\s+counting|-year-old|year[\s-]old))", _I),
+    re.compile(rf"[\"“](?P<a>{_OLD_WORDS})\b", _I),
+]
+
+
+def ages(text: str) -> list[Candidate]:
+    """Ages of 90 or more, in digits or words, where the text says it is an age."""
+    return [Candidate(m.start("a"), m.end("a"), "AGE") for p in _AGE_PATTERNS for m in p.finditer(text)]
+
+
+# --- geography ----------------------------------------------------------------------------------
+
+STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR"
+).split()
+STATE_NAMES = (
+    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
+    "Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|"
+    "Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|"
+    "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
+    "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico"
+)
+_STATE = rf"(?:(?-i:{'|'.join(STATES)})|{STATE_NAMES})"
+#: Countries and regions (kept, never a CITY).
+_COUNTRIES = frozenset(
+    "spain mexico canada england france germany india china japan italy ireland poland nigeria ghana brazil "
+    "portugal russia korea vietnam philippines europe africa asia america usa us uk".split()
+)
+_SUFFIX = (
+    r"(?:street|st|avenue|ave|av|road|rd|drive|dr|lane|ln|court|ct|circle|cir|boulevard|blvd|way|place|pl|"
+    r"terrace|ter|parkway|pkwy|highway|hwy|square|sq|trail|trl|plaza|plz|alley|aly|loop|pike|path|crescent|"
+    r"cres|close|row|run|point|pt|crossing|xing|ridge|rdg|heights|hts|turnpike|tpke|expressway|expy|freeway|"
+    r"fwy|route|rte|walk|green|commons|mall|hill|hollow|landing|park|view|vista|bend|cove|creek|estates|"
+    r"glen|harbor|meadows?|pass|pines|villa(?:ge)?|wynd)"
+)
+_CAPWORD = r"(?:[A-Z][A-Za-z'-]*\.?)"
+_UNIT = r"(?i:,?[ \t]*(?:apt|apartment|unit|suite|ste|bldg|building|floor|fl|rm|room|#)\.?[ \t]*#?[ \t]*[A-Za-z0-9-]+)"
+_STREET = re.compile(
+    rf"(?<![\w.,/-])\d{{1,6}}[A-Za-z]?(?:[ \t]+(?:[NSEW]\.?|north|south|east|west))?(?:[ \t]+{_CAPWORD}){{1,4}}"
+    rf"[ \t]+(?i:{_SUFFIX})\b\.?{_UNIT}?",
+)
+_PO_BOX = re.compile(r"\b(?:P\.?[ \t]?O\.?|post[ \t]+office)[ \t]*box[ \t]+#?\d+\b", _I)
+_CITY_ST_ZIP = re.compile(
+    rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}})),[ \t]*(?P<st>{_STATE})\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
+    _I,
+)
+_CITY_ST = re.compile(
+    rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}}),)[ \t]*(?-i:{'|'.join(STATES)})\b(?!\.\w)"
+)
+_ZIP_AFTER_STATE = re.compile(rf"\b{_STATE}\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b")
+_ZIP_LABEL = re.compile(r"\b(?:zip|zip\s*code|postal\s+code)\W{0,3}(?P<zip>\d{5}(?:-\d{4})?)\b", _I)
+_ZIP9 = re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])")
+_AFTER_ADDRESS = re.compile(
+    rf",?[ \t]*(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}}))(?:,?[ \t]*{_STATE}\b\.?)?(?:,?[ \t]*(?P<zip>\d{{5}}(?:-\d{{4}})?)\b)?"
+)
+_COMMA_CITY_ZIP = re.compile(
+    r",[ \t]*(?P<city>[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2})[ \t]+(?P<zip>\d{5}(?:-\d{4})?)(?![\w-])"
+)
+_NOT_CITY_WORDS = frozenset(
+    "Group Room Unit Suite Box Bed Floor Account Member Policy Code Lot Batch Phone Fax Pages Ext Extension "
+    "Badge Order Claim Case Id Study Visit Encounter Card Plan".split()
+)
+_PLACE_CTX = re.compile(
+    r"\b(?:lives?|living|resides?|residing|moved|relocated|visits?(?:\s+\w+)?|travel(?:s|ed|led|ling)?|drove|"
+    r"comes?|came|born|raised|grew\s+up|homeless|stays?|staying|seen|treated|hospitali[sz]ed|admitted|evaluated|"
+    r"works?|worked|employed|incarcerated|vacation(?:ing|ed)?|commutes?)(?:\s+(?:alone|here|there|now|currently|weekly|"
+    r"daily|monthly|often|with\s+\w+))?\s+(?:in|from|to|at|near)\s+"
+    r"(?P<place>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2}))",
+    _I,
+)
+_PLACE_HEADER = re.compile(
+    r"(?im)^[ \t]*(?:city|town|hometown|place\s+of\s+birth|birthplace|county|residence)[ \t]*:[ \t]*"
+    r"(?P<place>[A-Z][A-Za-z]+(?:[ \t-][A-Z][A-Za-z]+){0,2})"
+)
+_GEO_AREA = re.compile(
+    r"\b(?:(?-i:[A-Z][a-z]+)[ \t]+){1,3}(?-i:County|Parish|Township|Borough|Twp\.?)\b|"
+    r"\b(?:(?-i:[A-Z][a-z]+)[ \t]+){1,3}(?:neighbou?rhood|subdivision|district|estates|village)\b|"
+    r"\bWard[ \t]+\d+[A-Z]?\b"
+)
+_FACILITY_NOUN = (
+    r"(?:Hospital|Medical[ \t]+Center|Medical[ \t]+Centre|Health[ \t]+Center|Health[ \t]+System|Clinic|"
+    r"Nursing[ \t]+Home|Nursing[ \t]+Facility|Rehabilitation[ \t]+Center|Rehab[ \t]+Center|Dialysis[ \t]+Center|"
+    r"Care[ \t]+Center|Hospice|Infirmary|Assisted[ \t]+Living|Senior[ \t]+Center|Health[ \t]+Clinic|"
+    r"Urgent[ \t]+Care|Family[ \t]+Practice|Pharmacy|Shelter|Sanatorium|Retirement[ \t]+Home|Group[ \t]+Home)"
+)
+#: Capitalised words that start a sentence or a heading rather than a facility's name.
+_NOT_FACILITY_WORDS = frozenset(
+    "The A An This That At To In From Of For And Or With By On Admitted Transferred Discharged Seen Follow "
+    "Hospital Clinic Course Day Home General Community University State Regional Memorial Medical Health "
+    "Children's Emergency Department Discharge Admission Summary Reason Plan Dialysis Care Nursing".split()
+)
+_FACILITY = re.compile(
+    rf"\b(?P<name>(?:[A-Z][A-Za-z'&.-]*[ \t]+(?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
+)
+_FACILITY_LOWER = re.compile(
+    r"\b(?:at|to|from|in)[ \t]+the[ \t]+(?P<name>(?-i:[A-Z][a-z]+(?:[ \t][A-Z][a-z]+){0,3}))[ \t]+"
+    r"(?:clinic|hospital|center|centre|practice|pharmacy|facility|nursing\s+home|shelter|campus|office)\b"
+)
+_UNIT_WORDS = frozenset("apt apartment unit suite ste bldg building floor fl rm room".split())
+_COMMON_PLACE_WORDS = frozenset("the a an he she they his her it this that we i".split())
+
+
+def _place_ok(name: str) -> bool:
+    low = name.lower()
+    return low not in _COUNTRIES and not re.fullmatch(STATE_NAMES.lower(), low) and low not in _COMMON_PLACE_WORDS
+
+
+def geography(text: str) -> list[Candidate]:
+    """Street addresses, PO boxes, cities, ZIP codes, counties and other areas, named facilities."""
+    out: list[Candidate] = []
+    address_ends: list[int] = []
+    for m in _STREET.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "STREET"))
+        address_ends.append(m.end())
+    for m in _PO_BOX.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "STREET"))
+        address_ends.append(m.end())
+    for end in address_ends:
+        after = _AFTER_ADDRESS.match(text, end)
+        if after and _place_ok(after["city"]) and after["city"].split()[0].lower() not in _UNIT_WORDS:
+            out.append(Candidate(after.start("city"), after.end("city"), "CITY"))
+            if after["zip"]:
+                out.append(Candidate(after.start("zip"), after.end("zip"), "ZIP"))
+    for m in _CITY_ST_ZIP.finditer(text):
+        if _place_ok(m.group("city")):
+            out.append(Candidate(m.start("city"), m.end("city"), "CITY"))
+        out.append(Candidate(m.start("zip"), m.end("zip"), "ZIP"))
+    for m in _CITY_ST.finditer(text):
+        city = m.group("city").rstrip(",")
+        if _place_ok(city):
+            out.append(Candidate(m.start("city"), m.start("city") + len(city), "CITY"))
+    for pattern in (_ZIP_AFTER_STATE, _ZIP_LABEL):
+        for m in pattern.finditer(text):
+            out.append(Candidate(m.start("zip"), m.end("zip"), "ZIP"))
+    for m in _COMMA_CITY_ZIP.finditer(text):
+        if m.group("city").split()[0] not in _NOT_CITY_WORDS and _place_ok(m.group("city")):
+            out.append(Candidate(m.start("city"), m.end("city"), "CITY"))
+            out.append(Candidate(m.start("zip"), m.end("zip"), "ZIP"))
+    for m in _ZIP9.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "ZIP"))
+    for m in _PLACE_CTX.finditer(text):
+        place = m.group("place")
+        if _place_ok(place) and place.split()[0] not in _NOT_FACILITY_WORDS:
+            out.append(Candidate(m.start("place"), m.end("place"), "CITY"))
+            z = re.compile(r",?[ \t]*(?P<zip>\d{5}(?:-\d{4})?)\b").match(text, m.end("place"))
+            if z:
+                out.append(Candidate(z.start("zip"), z.end("zip"), "ZIP"))
+    for m in _PLACE_HEADER.finditer(text):
+        if _place_ok(m.group("place")):
+            out.append(Candidate(m.start("place"), m.end("place"), "CITY"))
+    for m in _GEO_AREA.finditer(text):
+        start = m.start()
+        words = m.group().split()
+        while len(words) > 1 and words[0] in _NOT_FACILITY_WORDS:
+            start = text.index(words[1], start + len(words[0]))
+            words = words[1:]
+        out.append(Candidate(start, m.end(), "GEO"))
+    for m in _FACILITY.finditer(text):
+        start = m.start("name")
+        words = m.group("name").split()
+        while words and words[0] in _NOT_FACILITY_WORDS:
+            start = text.index(words[0], start) + len(words[0])
+            words = words[1:]
+        if words:
+            start = text.index(words[0], start)
+            out.append(Candidate(start, m.end(), "GEO"))
+    for m in _FACILITY_LOWER.finditer(text):
+        if m.group("name").split()[0] not in _NOT_FACILITY_WORDS:
+            out.append(Candidate(m.start("name"), m.end("name"), "GEO"))
+    return out
+
+
+RECOGNIZERS: tuple[Recognizer, ...] = (labelled_values, shaped_numbers, dates, ages, geography)
+
+
+def iter_candidates(text: str) -> Iterator[Candidate]:
+    """Every candidate span of the structured and geographic recognizers."""
+    for recognizer in RECOGNIZERS:
+        yield from recognizer(text)
