@@ -167,7 +167,20 @@ class NameFinder:
             return False
         if t.text[0].isupper():
             if mode == "strong":
-                return not (self.is_common(t.low) and not self.is_listed(t.low))
+                if t.text.isupper() and len(t.text) <= 3 and (self.is_common(t.low) or not self.is_listed(t.low)):
+                    return False  # an acronym (EMS, ICU), not a name
+                if self.is_common(t.low) and not self.is_listed(t.low):
+                    # a word that is rarely a name (``Asthma Jones``) only before a surname
+                    nxt = i + 1
+                    return (
+                        position == 0
+                        and nxt < len(self.toks)
+                        and self._joined(nxt)
+                        and self.toks[nxt].text[0].isupper()
+                        and self.toks[nxt].low in self.last
+                        and not self.is_common(self.toks[nxt].low)
+                    )
+                return True
             if self.is_clinical(self._base(t.low)):
                 return False
             return not (self.is_common(t.low) and not self.is_listed(t.low))
@@ -391,7 +404,7 @@ class NameFinder:
                 continue
             if self.is_common(low) and not t.text[0].isupper():
                 continue
-            if self.eponym(k + 1) or (self.is_clinical(low) and self._poss(k)):
+            if self.eponym(k + 1) or self.is_clinical(low):
                 continue
             out.append(self.span(k, k + 1))
         return out
