@@ -68,9 +68,9 @@ _PRIORITY = {
             "AGE",
             "STREET",
             "ZIP",
+            "GEO",
             "NAME",
             "CITY",
-            "GEO",
         )
     )
 }

@@ -66,7 +66,8 @@ _PHRASE = (
     r"co-?signed|verified|reported|reply|replied|referred|accompanied|interpreted|performed|read|"
     r"called|brought\s+in|visited|attended)\s+by|(?:copy|copies|cc)\s+to|appointment\s+with|"
     r"(?:also\s+)?known\s+as|a\.k\.a\.?|aka|(?:by|under\s+the)\s+name|caregiver\s+(?:of|for)|"
-    r"this\s+is(?:\s+(?:dr|doctor)\.?)?|on\s+patient|sincerely,?|regards,?|thanks,?|spoke\s+(?:with|to)|"
+    r"this\s+is(?:\s+(?:dr|doctor)\.?)?|on\s+patient|(?:sincerely|regards|thanks|best|cheers|respectfully)"
+    r"(?:,[ \t]*\n?|[ \t]*\n)|spoke\s+(?:with|to)|"
     r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings)"
 )
 _ROLE = (
@@ -254,13 +255,30 @@ class NameFinder:
             if t.low in PARTICLES and words > 0 and not self._initial(k):
                 i = k
                 continue
-            if not self._accept(k, 0 if k == 0 or not self._joined(k) else 1, mode):
+            lenient = (
+                mode == "strong"
+                and t.text[:1].isupper()
+                and t.low not in STOP
+                and not (t.text.isupper() and len(t.text) <= 3)
+                and not self.is_clinical(t.low)
+            )
+            if not (lenient or self._accept(k, 0 if k == 0 or not self._joined(k) else 1, mode)):
                 break
             words += 1
             i = k
         while i < j and self.toks[i].low in PARTICLES and not self._initial(i):
             i += 1
-        return (i, j) if words and i < j else None
+        if not words or i >= j:
+            return None
+        # a common word (``Public``) passes only beside a word that is a name or unknown
+        if not any(
+            self._initial(k) or self.is_listed(self.toks[k].low) or not self.is_common(self.toks[k].low)
+            for k in range(i, j)
+        ):
+            return None
+        while i < j - 1 and self.is_common(self.toks[i].low) and not self.is_listed(self.toks[i].low):
+            i += 1  # ``Neurology Sara Lindgren, MD``: the heading word is not part of the name
+        return i, j
 
     # -- guards -----------------------------------------------------------------------------
 

@@ -70,7 +70,9 @@ LABELS: tuple[tuple[str, str], ...] = (
         r"claim(?:\s+(?:number|no\.?|#))?|reference\s+(?:number|no\.?|#)|ticket|id",
     ),
 )
-_SEP = r"(?P<sep>(?:[ \t]*(?:[:#=(\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending\s+in)\b\.?|\)))*[ \t]*)"
+_SEP = (
+    r"(?P<sep>(?:[ \t]*(?:[:#=(*\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending\s+in)\b\.?|\)))*[ \t]*)"
+)
 _VALUE = r"(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?<=\d)[ ](?:\d{2,6})(?=\b)(?![ \t]*(?:mg|mcg|ml|units?|%)))*)"
 #: One pattern for every label: the group named after the kind says which label matched.
 _LABELLED = re.compile(
@@ -88,7 +90,8 @@ def labelled_values(text: str) -> list[Candidate]:
         kind = next(k for k, _ in LABELS if m.group(k) is not None)
         value = m.group("v")
         start, end = m.start("v"), m.end("v")
-        if not m.group("sep") or len(re.sub(r"\D", "", value)) < 2:
+        glued = not m.group("sep") and m.group(kind)[-1:].isalnum()  # ``fin2`` is no label
+        if glued or len(re.sub(r"\D", "", value)) < 2:
             continue
         if kind != "SSN" and (len(re.sub(r"\W", "", value)) < 4 or _YEAR_ONLY.match(value)):
             continue
@@ -217,7 +220,7 @@ _DATE_PATTERNS = [
     # 5 Jan 2023, 19th March, 3rd of May 2019, the 19th of March
     re.compile(rf"(?<![#\w])(?:the[ \t]+)?{_DAY}{_ORD}?[ \t]+(?:of[ \t]+)?{_MONTH}\b\.?(?:,?[ \t]+{_YEAR}\b)?", _I),
     # March 2019, Dec 2022, October, 2022
-    re.compile(rf"\b{_MONTH}\.?,?[ \t]+{_YEAR}\b", _I),
+    re.compile(rf"\b{_MONTH}\.?(?:,?[ \t]+|[-/]){_YEAR}\b", _I),
     # 12-Mar-2021, 5-Jan-23
     re.compile(rf"(?<![#\w]){_DAY}[-/ ]{_MONTH}[-/ ](?:{_YEAR}|\d{{2}})\b", _I),
 ]
@@ -225,7 +228,8 @@ _DATE_PATTERNS = [
 _MONTH_DAY = re.compile(
     r"(?:\b(?:on|since|recheck(?:ed)?|received|collected|from|until|till|dated?|seen|admitted|discharged|"
     r"through|thru|starting|started|before|after|as\s+of|effective|due|scheduled|dos|visit|surgery|born|dob|"
-    r"d\.o\.b\.|date|last|next)\b\W{0,3})"
+    r"d\.o\.b\.|date|last|next|labs?|drawn|ct|mri|echo|ekg|ecg|cxr|x-?ray|biopsy|appt|appointment|f/u|rtc|adm|"
+    r"disch|procedure|dated|week\s+of|hospitali[sz]ed)\b\W{0,3})"
     rf"(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d)",
     _I,
 )
@@ -251,6 +255,7 @@ _OLD = r"(?:9\d|1[01]\d)"
 _UNITS_WORDS = "one two three four five six seven eight nine".split()
 _OLD_WORDS = r"(?:ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|one\s+hundred(?:\s+and)?(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))?)"
 _AGE_PATTERNS = [
+    re.compile(r"\bin\s+(?:his|her|their)\s+(?P<a>(?:early\s+|mid\s+|late\s+)?(?:90s|nineties|100s))\b", _I),
     re.compile(
         rf"(?<![\w.])(?P<a>{_OLD})(?=[\s-]*(?:years?|yrs?|y/?o\b|y\.o\.|yo\b|year[\s-]old|-year-old|-yo\b))", _I
     ),
@@ -308,12 +313,16 @@ _STREET = re.compile(
 )
 _PO_BOX = re.compile(r"\b(?:P\.?[ \t]?O\.?|post[ \t]+office)[ \t]*box[ \t]+#?\d+\b", _I)
 _CITY_ST_ZIP = re.compile(
-    rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}})),[ \t]*(?P<st>{_STATE})\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
+    rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}})),?[ \t]*(?P<st>{_STATE})\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
     _I,
 )
 _CITY_ST = re.compile(
-    rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}}),)[ \t]*(?-i:{'|'.join(STATES)})\b(?!\.\w)"
+    rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}}),)[ \t]*(?:(?-i:{'|'.join(STATES)})|{STATE_NAMES})\b(?!\.\w)"
 )
+_TOWN_OF = re.compile(
+    r"\b(?:[Tt]own|[Cc]ity|[Vv]illage|[Bb]orough)[ \t]+of[ \t]+(?P<place>[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2})"
+)
+_FACILITY_IN = re.compile(r"[ \t]+in[ \t]+(?P<place>[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2})")
 _ZIP_AFTER_STATE = re.compile(rf"\b{_STATE}\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b")
 _ZIP_LABEL = re.compile(r"\b(?:zip|zip\s*code|postal\s+code)\W{0,3}(?P<zip>\d{5}(?:-\d{4})?)\b", _I)
 _ZIP9 = re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])")
@@ -412,6 +421,8 @@ def geography(text: str) -> list[Candidate]:
             z = re.compile(r",?[ \t]*(?P<zip>\d{5}(?:-\d{4})?)\b").match(text, m.end("place"))
             if z:
                 out.append(Candidate(z.start("zip"), z.end("zip"), "ZIP"))
+    for m in _TOWN_OF.finditer(text):
+        out.append(Candidate(m.start("place"), m.end("place"), "CITY"))
     for m in _PLACE_HEADER.finditer(text):
         if _place_ok(m.group("place")):
             out.append(Candidate(m.start("place"), m.end("place"), "CITY"))
@@ -431,6 +442,9 @@ def geography(text: str) -> list[Candidate]:
         if words:
             start = text.index(words[0], start)
             out.append(Candidate(start, m.end(), "GEO"))
+            after = _FACILITY_IN.match(text, m.end())
+            if after and _place_ok(after["place"]):
+                out.append(Candidate(after.start("place"), after.end("place"), "CITY"))
     for m in _FACILITY_LOWER.finditer(text):
         if m.group("name").split()[0] not in _NOT_FACILITY_WORDS:
             out.append(Candidate(m.start("name"), m.end("name"), "GEO"))

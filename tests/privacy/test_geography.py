@@ -63,3 +63,16 @@ def test_addresses_and_places(text, values):
 )
 def test_states_countries_and_generic_words_are_kept(text, value):
     assert untouched(text, value), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Born in Boston, Massachusetts.", "Boston"),
+        ("Moved to the Town of Framingham.", "Framingham"),
+        ("Admitted to Saint Anne's Hospital in Fall River.", "Fall River"),
+        ("Lives in Lowell MA 01852 now.", "Lowell"),
+    ],
+)
+def test_more_place_forms(text, value):
+    assert covered(text, value), found(text)

@@ -96,3 +96,20 @@ def test_context_words_without_a_name_scrub_nothing(text, value):
 def test_a_header_name_wins_over_the_lexicon_but_is_not_repeated_over_the_disease():
     text = "Patient: Asthma Jones\nAsthma treated with albuterol."
     assert found(text) == [("Asthma Jones", "NAME")]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Thanks,\nKaren Lee", "Karen Lee"),
+        ("Jane Q. Public, RN", "Jane Q. Public"),
+        ("Consults: Neurology (Sara Lindgren, MD).", "Sara Lindgren"),
+        ("Tufts Health Plan member #TH00931827.", "TH00931827"),
+    ],
+)
+def test_signatures_and_sign_offs(text, value):
+    assert covered(text, value), found(text)
+
+
+def test_a_heading_word_before_a_signed_name_is_kept():
+    assert untouched("Consults: Neurology (Sara Lindgren, MD).", "Neurology")

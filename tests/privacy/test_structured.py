@@ -167,3 +167,20 @@ def test_ages_over_89(text, value):
 )
 def test_measurements_codes_years_and_young_ages_are_kept(text, value):
     assert untouched(text, value), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Seen Jan-2023 for follow-up", "Jan-2023"),
+        ("SSN ***-**-1234 on file", "1234"),
+        ("Labs 1/16: Hgb 9.8", "1/16"),
+    ],
+)
+def test_more_surface_forms(text, value):
+    assert covered(text, value), found(text)
+
+
+def test_ages_in_decades_over_89():
+    assert covered("She is in her early 90s.", "early 90s")
+    assert untouched("She is in her 80s.", "80s")
