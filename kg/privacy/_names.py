@@ -19,7 +19,7 @@ import re
 from typing import NamedTuple
 
 from kg.privacy._lists import clinical_words, common_words, first_names, fold, surnames
-from kg.privacy._patterns import Candidate
+from kg.privacy._patterns import STATE_NAMES, Candidate
 
 _I = re.IGNORECASE
 
@@ -48,7 +48,8 @@ _EPONYM_AFTER = re.compile(
     r"fracture|disorder|anomaly|an(?:a)?emia|ataxia|chorea|dementia|encephalopathy|thyroiditis|cells?|duct|"
     r"gland|bodies|body|membrane|loop|fascia|canal|zone|effect|equation|paralysis|dystrophy|neuralgia|"
     r"contracture|angina|esophagus|aneurysm|lymphoma|leukemia|myeloma|meningioma|ulcers?|antifungal|powder|"
-    r"insoles?|virus|bacillus|agar|stain|solution|formula|method|technique|approach|incision|repair)\b",
+    r"insoles?|virus|bacillus|agar|stain|solution|formula|method|technique|approach|incision|repair|blot|"
+    r"blots|blotting|assay|analysis|rats?|mice|strain)\b",
     _I,
 )
 _TITLE = r"(?:mr|mrs|ms|miss|mx|dr|prof|fr|rev|sr|sister|father|madam|dear|doctor)\b\.?"
@@ -106,6 +107,7 @@ _IS_AGE_AFTER = re.compile(
 )
 _RELATION_AFTER = re.compile(rf"[ \t]*\((?:{_RELATIVE}|{_ROLE})\)", _I)
 _SIGNATURE_DASH = re.compile(r"[—–]\s*(?=[A-Z][a-z]+[\"”]?\s*$)", re.MULTILINE)
+_STATE_NAME = re.compile(STATE_NAMES)
 _GAP = re.compile(r"[ \t]{1,2}|[ \t]*\.[ \t]{1,2}")
 _LEAD = re.compile(r"[ \t]{0,4}[\"“(]?[ \t]{0,2}")
 
@@ -365,7 +367,7 @@ class NameFinder:
                     and not (first_common and self.is_common(self._base(toks[j].low)))
                     and not (first_common and toks[j].low not in self.last)
                 ):
-                    if not self.guarded(i, j + 1):
+                    if not self.guarded(i, j + 1) and not _STATE_NAME.fullmatch(self.text[t.start : toks[j].end]):
                         out.append((i, j + 1, "weak"))
                         i = j + 1
                         continue

@@ -206,7 +206,7 @@ _DATE_PATTERNS = [
     # on the 5th (a day of the month alone)
     re.compile(
         r"\b(?:on|by|until|since|from|before|after)[ \t]+the[ \t]+(?P<d>(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b"
-        r"(?![ \t]+(?:day|week|month|year|percentile|dose|cycle|time|grade|decade|rib|floor|generation|"
+        r"(?![ \t]+(?:(?:and|or|to|through|-)[ \t]*\d{1,2}(?:st|nd|rd|th)[ \t]+)?(?:day|week|month|year|percentile|dose|cycle|time|grade|decade|rib|floor|generation|"
         r"line|trimester|postoperative|post-?op|hour|minute|attempt|visit|session|infusion|course))",
         _I,
     ),

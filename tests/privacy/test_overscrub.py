@@ -50,3 +50,16 @@ def test_a_patient_named_like_an_eponym_is_scrubbed_but_the_disease_is_kept():
     assert ("Grace Wilson", "NAME") in spans
     assert ("Wilson", "NAME") in spans  # after Mrs.
     assert untouched(text, "Wilson's disease")
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("were evaluated by Western blotting and qPCR", "Western"),
+        ("injected subcutaneously on the 13th and 14th days", "13th"),
+        ("applicators in Iowa and North Carolina reported", "North Carolina"),
+        ("Male Sprague Dawley rats received", "Sprague Dawley"),
+    ],
+)
+def test_abstract_wording_is_kept(text, value):
+    assert untouched(text, value), found(text)
