@@ -49,7 +49,7 @@ _EPONYM_AFTER = re.compile(
     r"gland|bodies|body|membrane|loop|fascia|canal|zone|effect|equation|paralysis|dystrophy|neuralgia|"
     r"contracture|angina|esophagus|aneurysm|lymphoma|leukemia|myeloma|meningioma|ulcers?|antifungal|powder|"
     r"insoles?|virus|bacillus|agar|stain|solution|formula|method|technique|approach|incision|repair|blot|"
-    r"blots|blotting|assay|analysis|rats?|mice|strain)\b",
+    r"blots|blotting|assay|analysis|rats?|mice|strain|coma|outcome)\b",
     _I,
 )
 _TITLE = r"(?:mr|mrs|ms|miss|mx|dr|prof|fr|rev|sr|sister|father|madam|dear|doctor)\b\.?"
@@ -74,7 +74,10 @@ _PHRASE = (
 _ROLE = (
     r"(?:patient|pt|member|guarantor|caller|employee|nurse|medic|paramedic|case\s+manager|social\s+worker|"
     r"chaplain|prescriber|pharmacist|therapist|interpreter|student|officer|colleague|co-?worker|landlord|"
-    r"roommate|neighbou?r|friend|caregiver|aide|volunteer|guardian|physician|surgeon|resident|fellow)"
+    r"roommate|neighbou?r|friend|caregiver|aide|volunteer|guardian|physician|surgeon|resident|fellow|pastor|"
+    r"rabbi|imam|priest|reverend|minister|deacon|coach|teacher|attorney|lawyer|sponsor|counselor|counsellor|"
+    r"translator|driver|babysitter|nanny|housekeeper|supervisor|boss|employer|classmate|tenant|"
+    r"daughter's|son's|wife's|husband's)"
 )
 _RELATIVE = (
     r"(?:(?:son|daughter|mother|father|brother|sister)-in-law|step(?:son|daughter|mother|father)|"
@@ -83,7 +86,8 @@ _RELATIVE = (
     r"boyfriend|girlfriend|hcp|poa|proxy|ex-?wife|ex-?husband)"
 )
 _STRONG_TRIGGER = re.compile(rf"(?:{_TITLE}|{_HEADER}|{_PHRASE})", _I)
-_MEDIUM_TRIGGER = re.compile(rf"(?:{_ROLE}|{_RELATIVE})(?:['’]s)?\b\s*[,:]?", _I)
+_MEDIUM_TRIGGER = re.compile(rf"(?:{_ROLE}|{_RELATIVE})\b(?!['’])\s*[,:]?", _I)
+_TITLE_ONLY = re.compile(rf"{_TITLE}|this\s+is\s+(?:dr|doctor)\.?", _I)
 
 
 def _first_words(*patterns: str) -> frozenset[str]:
@@ -101,13 +105,24 @@ _TRIGGER_WORDS = _first_words(_TITLE, _HEADER, _PHRASE, _ROLE, _RELATIVE) | froz
 )
 _CREDENTIAL_AFTER = re.compile(rf",?[ \t]+{_CREDENTIAL}(?![\w-])")
 _IS_AGE_AFTER = re.compile(
-    r"[ \t]*,?[ \t]+(?:is|was)[ \t]+(?:a|an)[ \t]+\d{1,3}[ \t-]*(?:y/?o\b|yo\b|y\.o\.|years?|yrs?|-year|months?|"
+    r"(?:[ \t]*,?[ \t]+(?:is|was)|[ \t]*,)[ \t]+(?:a|an)[ \t]+\d{1,3}[ \t-]*(?:y/?o\b|yo\b|y\.o\.|years?|yrs?|-year|months?|"
     r"-month|weeks?|-week)",
     _I,
 )
 _RELATION_AFTER = re.compile(rf"[ \t]*\((?:{_RELATIVE}|{_ROLE})\)", _I)
 _SIGNATURE_DASH = re.compile(r"[—–]\s*(?=[A-Z][a-z]+[\"”]?\s*$)", re.MULTILINE)
 _STATE_NAME = re.compile(STATE_NAMES)
+_STRONG_MODES = ("strong", "title")
+_REGIONS = frozenset(("north america", "south america", "central america", "latin america", "new england"))
+_POSSESSIVE = re.compile(r"['’][sS]$")
+_LONE_NAME = re.compile(
+    r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?=(?:['’]s[ \t]+(?:mother|father|mom|dad|wife|husband|son|daughter|"
+    r"sister|brother|parents?|family|caregiver|partner|grandmother|grandfather|aunt|uncle)\b)|"
+    r"[ \t]+(?:is|was|has|had|reports|reported|presents|presented|states|stated|denies|denied|complains|"
+    r"returns|returned|arrives|arrived|came|comes|called|says|said|lives|lived|feels|felt|notes|noted|"
+    r"continues|tolerated|agrees|agreed|understands|declined|refused|prefers|wants|asked|asks|works|worked|"
+    r"will|would|can|cannot|does|did)\b)"
+)
 _GAP = re.compile(r"[ \t]{1,2}|[ \t]*\.[ \t]{1,2}")
 _LEAD = re.compile(r"[ \t]{0,4}[\"“(]?[ \t]{0,2}")
 
@@ -124,7 +139,9 @@ class NameFinder:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.toks = [_Tok(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+        self.toks = [
+            _Tok(m.start(), m.end(), m.group(), fold(_POSSESSIVE.sub("", m.group()))) for m in _WORD.finditer(text)
+        ]
         self.starts = [t.start for t in self.toks]
         self.first = first_names()
         self.last = surnames()
@@ -169,7 +186,7 @@ class NameFinder:
         if t.low in STOP and not (t.text[0].isupper() and t.low in ("will", "hope", "rose", "may")):
             return False
         if t.text[0].isupper():
-            if mode == "strong":
+            if mode in _STRONG_MODES:
                 if t.text.isupper() and len(t.text) <= 3 and (self.is_common(t.low) or not self.is_listed(t.low)):
                     return False  # an acronym (EMS, ICU), not a name
                 if self.is_common(t.low) and not self.is_listed(t.low):
@@ -191,7 +208,7 @@ class NameFinder:
         if mode == "weak" or not t.text.isalpha() and "-" not in t.text and "'" not in t.text:
             return False
         if self.is_listed(t.low):
-            if mode == "strong" or not self.is_common(t.low):
+            if mode in _STRONG_MODES or not self.is_common(t.low):
                 return True
             # a common word that is also a name (``rose``) only when a name follows it
             nxt = i + 1
@@ -202,7 +219,7 @@ class NameFinder:
                 and self.is_listed(self.toks[nxt].low)
                 and not self.is_common(self.toks[nxt].low)
             )
-        return mode == "strong" and position == 0 and not self.is_common(t.low) and len(t.low) > 2
+        return mode == "title" and position == 0 and not self.is_common(t.low) and len(t.low) > 2
 
     # -- phrase grabbing --------------------------------------------------------------------
 
@@ -228,7 +245,7 @@ class NameFinder:
                 break
             words += 1
             j += 1
-            if mode != "strong" and self.toks[j - 1].text.islower() and words >= 2:
+            if mode not in _STRONG_MODES and self.toks[j - 1].text.islower() and words >= 2:
                 break
         while j > i and (self.toks[j - 1].low in PARTICLES):
             j -= 1
@@ -238,7 +255,11 @@ class NameFinder:
         if j == i + 1 and j < len(self.toks) and self.text[self.toks[i].end : self.toks[j].start] == ", ":
             nxt = self.toks[j]
             if nxt.text[0].isupper() and nxt.low in self.first and nxt.low not in STOP:
-                if nxt.low not in self.common or mode == "strong" or nxt.text.isupper() == self.toks[i].text.isupper():
+                if (
+                    nxt.low not in self.common
+                    or mode in _STRONG_MODES
+                    or nxt.text.isupper() == self.toks[i].text.isupper()
+                ):
                     j += 1
         return i, j
 
@@ -258,7 +279,7 @@ class NameFinder:
                 i = k
                 continue
             lenient = (
-                mode == "strong"
+                mode in _STRONG_MODES
                 and t.text[:1].isupper()
                 and t.low not in STOP
                 and not (t.text.isupper() and len(t.text) <= 3)
@@ -314,7 +335,7 @@ class NameFinder:
                 continue
             m = _STRONG_TRIGGER.match(text, t.start)
             if m:
-                r = self.grab_forward(m.end(), "strong")
+                r = self.grab_forward(m.end(), "title" if _TITLE_ONLY.fullmatch(m.group()) else "strong")
                 if r:
                     i, j = r
                     poss_brand = self._poss(j - 1) and self.is_clinical(self._base(self.toks[j - 1].low))
@@ -365,9 +386,14 @@ class NameFinder:
                     and self._joined(j)
                     and self._weak_surname(j, t.text.isupper(), allow_common=not first_common)
                     and not (first_common and self.is_common(self._base(toks[j].low)))
-                    and not (first_common and toks[j].low not in self.last)
+                    and not (first_common and not self.is_listed(self._base(toks[j].low)))
                 ):
-                    if not self.guarded(i, j + 1) and not _STATE_NAME.fullmatch(self.text[t.start : toks[j].end]):
+                    phrase = self.text[t.start : toks[j].end]
+                    if (
+                        not self.guarded(i, j + 1)
+                        and not _STATE_NAME.fullmatch(phrase)
+                        and phrase.lower() not in _REGIONS
+                    ):
                         out.append((i, j + 1, "weak"))
                         i = j + 1
                         continue
@@ -394,6 +420,20 @@ class NameFinder:
             if self._initial(k) and self._joined(k + 1) and self._weak_surname(k + 1, False):
                 if toks[k + 1].low in self.last and not self.guarded(k, k + 2):
                     out.append((k, k + 2, "weak"))
+        # ``Jorge was seen``, ``Gabriela's mother``: a lone given name before a narrative verb or a relative
+        for m in _LONE_NAME.finditer(self.text):
+            k = bisect.bisect_left(self.starts, m.start())
+            if k >= n or toks[k].start != m.start():
+                continue
+            low = self._base(toks[k].low)
+            if (
+                low in self.first
+                and not self.is_common(low)
+                and not self.is_clinical(low)
+                and not self.eponym(k + 1)
+                and not (k > 0 and self._joined(k) and toks[k - 1].text[:1].isupper())
+            ):
+                out.append((k, k + 1, "weak"))
         return out
 
     def _weak_surname(self, j: int, upper: bool, allow_common: bool = False) -> bool:

@@ -233,7 +233,11 @@ _MONTH_DAY = re.compile(
     rf"(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d)",
     _I,
 )
-_NOT_A_DATE_AFTER = re.compile(r"\s*(?:tabs?|tablets?|pills?|caps?|doses?|strength|of|mg|mcg|ml|units?|%)\b", _I)
+_NOT_A_DATE_AFTER = re.compile(
+    r"(?:\s*(?:to|-|and)\s*\d{1,3}/\d{1,3})?\s*(?:tabs?|tablets?|pills?|caps?|doses?|strength|of|mg|mcg|ml|units?|%|"
+    r"mm\s*hg|bpm)\b",
+    _I,
+)
 
 
 def dates(text: str) -> list[Candidate]:
@@ -297,7 +301,7 @@ _STATE = rf"(?:(?-i:{'|'.join(STATES)})|{STATE_NAMES})"
 _COUNTRIES = frozenset(
     "spain mexico canada england france germany india china japan italy ireland poland nigeria ghana brazil "
     "portugal russia korea vietnam philippines europe africa asia america usa us uk".split()
-)
+) | frozenset(("north america", "south america", "central america", "latin america", "united states", "new england"))
 _SUFFIX = (
     r"(?:street|st|avenue|ave|av|road|rd|drive|dr|lane|ln|court|ct|circle|cir|boulevard|blvd|way|place|pl|"
     r"terrace|ter|parkway|pkwy|highway|hwy|square|sq|trail|trl|plaza|plz|alley|aly|loop|pike|path|crescent|"
@@ -378,7 +382,12 @@ _COMMON_PLACE_WORDS = frozenset("the a an he she they his her it this that we i"
 
 def _place_ok(name: str) -> bool:
     low = name.lower()
-    return low not in _COUNTRIES and not re.fullmatch(STATE_NAMES.lower(), low) and low not in _COMMON_PLACE_WORDS
+    return (
+        len(low) > 2
+        and low not in _COUNTRIES
+        and not re.fullmatch(STATE_NAMES.lower(), low)
+        and low not in _COMMON_PLACE_WORDS
+    )
 
 
 def geography(text: str) -> list[Candidate]:
@@ -416,6 +425,8 @@ def geography(text: str) -> list[Candidate]:
         out.append(Candidate(m.start(), m.end(), "ZIP"))
     for m in _PLACE_CTX.finditer(text):
         place = m.group("place")
+        if text[m.end("place") : m.end("place") + 1] == "-":
+            continue
         if _place_ok(place) and place.split()[0] not in _NOT_FACILITY_WORDS:
             out.append(Candidate(m.start("place"), m.end("place"), "CITY"))
             z = re.compile(r",?[ \t]*(?P<zip>\d{5}(?:-\d{4})?)\b").match(text, m.end("place"))

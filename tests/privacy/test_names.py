@@ -113,3 +113,32 @@ def test_signatures_and_sign_offs(text, value):
 
 def test_a_heading_word_before_a_signed_name_is_kept():
     assert untouched("Consults: Neurology (Sara Lindgren, MD).", "Neurology")
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Jorge was seen by his PCP on Monday.", "Jorge"),
+        ("Gabriela's mother reports fever.", "Gabriela"),
+        ("Ahmed Al-Farsi, a 72-year-old man, presented with syncope.", "Ahmed Al-Farsi"),
+        ("Pastor Ezekiel Mbeki visited the family.", "Ezekiel Mbeki"),
+        ("Interpreter Farhan Siddiqui assisted with the visit.", "Farhan Siddiqui"),
+    ],
+)
+def test_lone_given_names_and_more_roles(text, value):
+    assert covered(text, value), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Nociceptin, also known as orphanin FQ, is a ligand.", "orphanin"),
+        ("edema was evaluated by microgravimetry.", "microgravimetry"),
+        ("The patient's Glasgow Coma Score was 3.", "Glasgow"),
+        ("referral centers in North America.", "North America"),
+        ("rises ranging from 11/6 to 22/11 mmHg", "11/6"),
+        ("dysfunction seen in Pb-exposed children", "Pb"),
+    ],
+)
+def test_abstract_words_after_context_words_are_kept(text, value):
+    assert untouched(text, value), found(text)
