@@ -41,7 +41,8 @@ LABELS: tuple[tuple[str, str], ...] = (
     ),
     (
         "MRN",
-        r"mrn|mr\s?#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
+        r"mrn|mr\s?#|mr\s+(?:number|no\.?)|empi|emr(?:\s+(?:id|number|no\.?|#))?|patient\s+(?:number|no\.?|#)|"
+        r"pt\.?\s*#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
         r"chart\s+(?:number|no\.?|#)|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number",
     ),
     (
@@ -150,9 +151,7 @@ def shaped_numbers(text: str) -> list[Candidate]:
         if end - m.start() >= 6:
             out.append(Candidate(m.start(), end, "URL"))
     for m in _IPV4.finditer(text):
-        try:
-            ipaddress.IPv4Address(m.group())
-        except ValueError:
+        if any(int(octet) > 255 for octet in m.group().split(".")):
             continue
         before = text[max(0, m.start() - 12) : m.start()].lower()
         if re.search(r"(?:version|v|ver\.?)\s*$", before):
@@ -160,7 +159,7 @@ def shaped_numbers(text: str) -> list[Candidate]:
         out.append(Candidate(m.start(), m.end(), "IP"))
     for m in _IPV6.finditer(text):
         s = m.group()
-        if s.count(":") < 2 or ("::" not in s and s.count(":") < 7):
+        if s.count(":") < 2 or ("::" not in s and s.count(":") < 7) or not any(c.isalnum() for c in s):
             continue
         try:
             ipaddress.IPv6Address(s)
@@ -240,6 +239,23 @@ _NOT_A_DATE_AFTER = re.compile(
 )
 
 
+_DOB = re.compile(
+    r"\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date)\b[ \t]*[:#]?[ \t]*(?P<d>[0-9][0-9./-]{3,}[0-9])(?![\w/-])",
+    _I,
+)
+#: A month name alone (``since March``), capitalised, after a word that makes it a time.
+_BARE_MONTH = re.compile(
+    r"\b(?:in|since|until|till|by|from|during|early|mid-?|late|last|next|this|of|through|before|after|around)[ \t]+"
+    r"(?P<d>January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)(?![\w-])"
+)
+_HOLIDAY = re.compile(
+    r"\b(?:Christmas(?:[ \t]+(?:Eve|Day))?|Thanksgiving|Easter(?:[ \t]+Sunday)?|New[ \t]+Year['’]s(?:[ \t]+(?:Eve|Day))?|"
+    r"Independence[ \t]+Day|Fourth[ \t]+of[ \t]+July|Halloween|Labor[ \t]+Day|Memorial[ \t]+Day|Veterans[ \t]+Day|"
+    r"Valentine['’]s[ \t]+Day|Mother['’]s[ \t]+Day|Father['’]s[ \t]+Day)\b"
+)
+
+
 def dates(text: str) -> list[Candidate]:
     """Dates with any element but the year alone: numeric, ISO (with time), month names, ordinals."""
     out: list[Candidate] = []
@@ -250,6 +266,11 @@ def dates(text: str) -> list[Candidate]:
     for m in _MONTH_DAY.finditer(text):
         if not _NOT_A_DATE_AFTER.match(text, m.end("d")):
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
+    for pattern in (_DOB, _BARE_MONTH):
+        for m in pattern.finditer(text):
+            out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
+    for m in _HOLIDAY.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "DATE"))
     return out
 
 

@@ -184,3 +184,24 @@ def test_more_surface_forms(text, value):
 def test_ages_in_decades_over_89():
     assert covered("She is in her early 90s.", "early 90s")
     assert untouched("She is in her 80s.", "80s")
+
+
+@pytest.mark.parametrize(
+    "text, value, kind",
+    [
+        ("DOB: 19620314.", "19620314", "DATE"),
+        ("Seen since March; worse in early May.", "March", "DATE"),
+        ("Seen since March; worse in early May.", "May", "DATE"),
+        ("Over Christmas she fell.", "Christmas", "DATE"),
+        ("IP 192.168.001.010 logged", "192.168.001.010", "IP"),
+        ("loopback fe80::1 only", "fe80::1", "IP"),
+        ("EMPI 12345678, seen", "12345678", "MRN"),
+        ("Pt # 99812 seen", "99812", "MRN"),
+    ],
+)
+def test_dob_values_bare_months_holidays_ips_and_record_labels(text, value, kind):
+    assert (value, kind) in found(text), found(text)
+
+
+def test_a_modal_may_and_a_lone_colon_pair_are_kept():
+    assert found("She may need it. Note :: end.") == []
