@@ -69,7 +69,7 @@ _PHRASE = (
     r"(?:also\s+)?known\s+as|a\.k\.a\.?|aka|(?:by|under\s+the)\s+name|caregiver\s+(?:of|for)|"
     r"this\s+is(?:\s+(?:dr|doctor)\.?)?|on\s+patient|(?:sincerely|regards|thanks|best|cheers|respectfully)"
     r"(?:,[ \t]*\n?|[ \t]*\n)|spoke\s+(?:with|to)|"
-    r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings)"
+    r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings|nicknamed?|goes\s+by|prefers\s+to\s+be\s+called)"
 )
 _ROLE = (
     r"(?:patient|pt|member|guarantor|caller|employee|nurse|medic|paramedic|case\s+manager|social\s+worker|"
@@ -101,7 +101,7 @@ def _first_words(*patterns: str) -> frozenset[str]:
 #: Token gate: every word any trigger alternative starts with (a superset is harmless).
 _TRIGGER_WORDS = _first_words(_TITLE, _HEADER, _PHRASE, _ROLE, _RELATIVE) | frozenset(
     "neighbor neighbour fiance fiancee cosigned stepson stepdaughter stepmother stepfather coworker exwife "
-    "exhusband co ex".split()
+    "exhusband co ex nickname goes prefers".split()
 )
 _CREDENTIAL_AFTER = re.compile(rf",?[ \t]+{_CREDENTIAL}(?![\w-])")
 _IS_AGE_AFTER = re.compile(
@@ -113,6 +113,7 @@ _RELATION_AFTER = re.compile(rf"[ \t]*\((?:{_RELATIVE}|{_ROLE})\)", _I)
 _SIGNATURE_DASH = re.compile(r"[—–]\s*(?=[A-Z][a-z]+[\"”]?\s*$)", re.MULTILINE)
 _STATE_NAME = re.compile(STATE_NAMES)
 _STRONG_MODES = ("strong", "title")
+_SUFFIXES = frozenset("jr sr ii iii iv".split())
 _REGIONS = frozenset(("north america", "south america", "central america", "latin america", "new england"))
 _POSSESSIVE = re.compile(r"['’][sS]$")
 _LONE_NAME = re.compile(
@@ -157,6 +158,10 @@ class NameFinder:
         parts = [p for p in low.split("-") if p]
         return bool(parts) and all(p in self.first or p in self.last for p in parts)
 
+    def is_first(self, low: str) -> bool:
+        """A given name, or a hyphenated pair of them (``Mary-Kate``)."""
+        return low in self.first or ("-" in low and all(p in self.first for p in low.split("-") if p))
+
     def is_common(self, low: str) -> bool:
         return low in self.common or low in STOP
 
@@ -167,6 +172,11 @@ class NameFinder:
     def _initial(self, i: int) -> bool:
         t = self.toks[i]
         return len(t.text) == 1 and t.text.isupper() and self.text[t.end : t.end + 1] == "."
+
+    def _letter(self, i: int) -> bool:
+        """A single capital letter: an initial, with or without its period."""
+        t = self.toks[i].text
+        return len(t) == 1 and t.isupper()
 
     def _joined(self, i: int) -> bool:
         """Whether token i follows token i-1 with a name-internal gap."""
@@ -230,6 +240,11 @@ class NameFinder:
         i = bisect.bisect_left(self.starts, start)
         if i >= len(self.toks) or self.toks[i].start != start:
             return None
+        t0 = self.toks[i]
+        if mode in _STRONG_MODES and lead and lead.group().strip()[:1] in '"“' and lead.group().strip():
+            # a quoted nickname after ``known as`` / ``nickname``: the quoted word, whatever it is
+            if t0.text[:1].isupper() and self.text[t0.end : t0.end + 1] in ('"', "”"):
+                return i, i + 1
         j = i
         words = 0
         while j < len(self.toks) and words < 4:
@@ -241,6 +256,12 @@ class NameFinder:
                     j += 1
                     continue
                 break
+            if self._letter(j) and j > i and not self._initial(j):
+                j += 1  # a middle initial without its period (``JOHN A``)
+                continue
+            if words and t.low in _SUFFIXES:
+                j += 1
+                continue
             if not self._accept(j, words, mode):
                 break
             words += 1
@@ -261,6 +282,8 @@ class NameFinder:
                     or nxt.text.isupper() == self.toks[i].text.isupper()
                 ):
                     j += 1
+                    if j < len(self.toks) and self._joined(j) and self._letter(j):
+                        j += 1
         return i, j
 
     def grab_backward(self, end: int, mode: str) -> tuple[int, int] | None:
@@ -276,6 +299,12 @@ class NameFinder:
                 break
             t = self.toks[k]
             if t.low in PARTICLES and words > 0 and not self._initial(k):
+                i = k
+                continue
+            if self._letter(k) and (words or (k > 0 and self._joined(k))):
+                i = k  # ``Smith J, MD``, ``J Smith MD``
+                continue
+            if words and t.low in _SUFFIXES and k == j - 1:
                 i = k
                 continue
             lenient = (
@@ -299,7 +328,12 @@ class NameFinder:
             for k in range(i, j)
         ):
             return None
-        while i < j - 1 and self.is_common(self.toks[i].low) and not self.is_listed(self.toks[i].low):
+        while (
+            i < j - 1
+            and not self._letter(i)
+            and self.is_common(self.toks[i].low)
+            and not self.is_listed(self.toks[i].low)
+        ):
             i += 1  # ``Neurology Sara Lindgren, MD``: the heading word is not part of the name
         return i, j
 
@@ -375,7 +409,7 @@ class NameFinder:
                 i += 1
                 continue
             # First [M.] [particles] Last
-            if t.low in self.first and t.low not in STOP and not self.is_clinical(t.low):
+            if self.is_first(t.low) and t.low not in STOP and not self.is_clinical(t.low):
                 j = i + 1
                 while j < n and self._joined(j) and (self._initial(j) or toks[j].low in PARTICLES):
                     j += 1
@@ -427,7 +461,7 @@ class NameFinder:
                 continue
             low = self._base(toks[k].low)
             if (
-                low in self.first
+                self.is_first(low)
                 and not self.is_common(low)
                 and not self.is_clinical(low)
                 and not self.eponym(k + 1)

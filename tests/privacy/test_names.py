@@ -142,3 +142,20 @@ def test_lone_given_names_and_more_roles(text, value):
 )
 def test_abstract_words_after_context_words_are_kept(text, value):
     assert untouched(text, value), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("PATIENT: MCALLISTER, JOHN A   MRN: 0012345", "MCALLISTER, JOHN A"),
+        ("Seen by Dr. Robert King III today.", "Robert King III"),
+        ("Signed: Smith J, MD", "Smith J"),
+        ("Referring: J Smith MD", "J Smith"),
+        ('Patient nickname "Bubba" per family.', "Bubba"),
+        ("Mary-Kate O'Donnell was admitted on 4/2.", "Mary-Kate O'Donnell"),
+        ("Next of kin: Ronan Fitzgerald (brother), phone 617 555 2231", "Ronan Fitzgerald"),
+        ("patient luis ferreira presents with cough", "luis ferreira"),
+    ],
+)
+def test_initials_suffixes_nicknames_hyphenated_given_names(text, value):
+    assert covered(text, value), found(text)
