@@ -49,7 +49,7 @@ LABELS: tuple[tuple[str, str], ...] = (
         "HEALTHPLAN",
         r"member\s+(?:id|number|no\.?|#)|member|subscriber(?:\s+id)?|insurance\s+(?:id|number|no\.?|#)|"
         r"policy(?:\s+(?:number|no\.?|id))?|mbi|medicare(?:\s+(?:mbi|id|number|no\.?|#))?|"
-        r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|number))?|health\s+plan(?:\s+(?:id|number))?",
+        r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?",
     ),
     (
         "ACCOUNT",
@@ -68,11 +68,12 @@ LABELS: tuple[tuple[str, str], ...] = (
         r"study(?:\s+subject)?(?:\s+id)?|subject(?:\s+(?:id|number|no\.?|#))?|participant(?:\s+id)?|trial\s+id|"
         r"csn|fin|visit\s+(?:number|no\.?|#)|staff\s+id|employee(?:\s+(?:number|no\.?|#))?|specimen(?:\s+accession)?|accession|encounter|visit\s+id|"
         r"badge|employee\s+id|case\s+(?:number|no\.?|#)|requisition|order\s+(?:number|no\.?|#)|"
-        r"claim(?:\s+(?:number|no\.?|#))?|reference\s+(?:number|no\.?|#)|ticket|id",
+        r"claim(?:\s+(?:number|no\.?|#))?|reference\s+(?:number|no\.?|#)|ticket|identifier|id",
     ),
 )
 _SEP = (
-    r"(?P<sep>(?:[ \t]*(?:[:#=(*\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending\s+in)\b\.?|\)))*[ \t]*)"
+    r"(?P<sep>(?:[ \t]*(?:[:#=(*\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending\s+in)\b\.?|\)|"
+    r"\b(?-i:[A-Z]{2})\b(?=[ \t]+[A-Z0-9])))*[ \t]*)"
 )
 _VALUE = r"(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?<=\d)[ ](?:\d{2,6})(?=\b)(?![ \t]*(?:mg|mcg|ml|units?|%)))*)"
 #: One pattern for every label: the group named after the kind says which label matched.
@@ -336,6 +337,11 @@ _STREET = re.compile(
     rf"(?<![\w.,/-])\d{{1,6}}[A-Za-z]?(?:[ \t]+(?:[NSEW]\.?|north|south|east|west))?(?:[ \t]+{_CAPWORD}){{1,4}}"
     rf"[ \t]+(?i:{_SUFFIX})\b\.?{_UNIT}?",
 )
+_STREET_ON = re.compile(
+    rf"\b(?:lives|living|resides|residing|located|house|home|apartment)[ \t]+on[ \t]+(?P<st>(?:(?-i:{_CAPWORD})[ \t]+){{1,3}}"
+    rf"(?i:{_SUFFIX})\b\.?)",
+    _I,
+)
 _PO_BOX = re.compile(r"\b(?:P\.?[ \t]?O\.?|post[ \t]+office)[ \t]*box[ \t]+#?\d+\b", _I)
 _CITY_ST_ZIP = re.compile(
     rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}})),?[ \t]*(?P<st>{_STATE})\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
@@ -382,7 +388,8 @@ _FACILITY_NOUN = (
     r"(?:Hospital|Medical[ \t]+Center|Medical[ \t]+Centre|Health[ \t]+Center|Health[ \t]+System|Clinic|"
     r"Nursing[ \t]+Home|Nursing[ \t]+Facility|Rehabilitation[ \t]+Center|Rehab[ \t]+Center|Dialysis[ \t]+Center|"
     r"Care[ \t]+Center|Hospice|Infirmary|Assisted[ \t]+Living|Senior[ \t]+Center|Health[ \t]+Clinic|"
-    r"Urgent[ \t]+Care|Family[ \t]+Practice|Pharmacy|Shelter|Sanatorium|Retirement[ \t]+Home|Group[ \t]+Home)"
+    r"Urgent[ \t]+Care|Family[ \t]+Practice|Pharmacy|Shelter|Sanatorium|Retirement[ \t]+Home|Group[ \t]+Home|"
+    r"Retirement[ \t]+Community|Senior[ \t]+Living|Living[ \t]+Center|Manor|Rehabilitation[ \t]+Hospital)"
 )
 #: Capitalised words that start a sentence or a heading rather than a facility's name.
 _NOT_FACILITY_WORDS = frozenset(
@@ -418,6 +425,8 @@ def geography(text: str) -> list[Candidate]:
     for m in _STREET.finditer(text):
         out.append(Candidate(m.start(), m.end(), "STREET"))
         address_ends.append(m.end())
+    for m in _STREET_ON.finditer(text):
+        out.append(Candidate(m.start("st"), m.end("st"), "STREET"))
     for m in _PO_BOX.finditer(text):
         out.append(Candidate(m.start(), m.end(), "STREET"))
         address_ends.append(m.end())

@@ -76,3 +76,18 @@ def test_states_countries_and_generic_words_are_kept(text, value):
 )
 def test_more_place_forms(text, value):
     assert covered(text, value), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("She lives on Maple Avenue in town.", "Maple Avenue"),
+        ("Resides at Oak Meadows Retirement Community.", "Oak Meadows Retirement Community"),
+    ],
+)
+def test_streets_without_a_number_and_residences(text, value):
+    assert covered(text, value), found(text)
+
+
+def test_a_street_needs_capitalised_words():
+    assert found("She lives on a fixed income way out.") == []

@@ -205,3 +205,18 @@ def test_dob_values_bare_months_holidays_ips_and_record_labels(text, value, kind
 
 def test_a_modal_may_and_a_lone_colon_pair_are_kept():
     assert found("She may need it. Note :: end.") == []
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Medicare Beneficiary Identifier 2AB3-CD4-EF56.", "2AB3-CD4-EF56"),
+        ("License plate: NY ABC-1234.", "ABC-1234"),
+        ("Visa ending in 4412.", "4412"),
+        ("Hearing aid serial 33A912-K.", "33A912-K"),
+        ("Research subject 2019-ONC-0012.", "2019-ONC-0012"),
+        ("Claim number CLM0091827.", "CLM0091827"),
+    ],
+)
+def test_more_labelled_values(text, value):
+    assert covered(text, value), found(text)
