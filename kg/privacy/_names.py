@@ -49,7 +49,9 @@ _EPONYM_AFTER = re.compile(
     r"gland|bodies|body|membrane|loop|fascia|canal|zone|effect|equation|paralysis|dystrophy|neuralgia|"
     r"contracture|angina|esophagus|aneurysm|lymphoma|leukemia|myeloma|meningioma|ulcers?|antifungal|powder|"
     r"insoles?|virus|bacillus|agar|stain|solution|formula|method|technique|approach|incision|repair|blot|"
-    r"blots|blotting|assay|analysis|rats?|mice|strain|coma|outcome)\b",
+    r"blots|blotting|assay|analysis|rats?|mice|strain|coma|outcome|catheter|tube|stockings?|forceps|clamp|"
+    r"protein|tear|murmur|lesion|nodule|spots?|phenomenon|hypothesis|grade|stage|staging|reaction|cyst|"
+    r"fistula|hernia|deformity|contracture|diverticulum|pouch|triangle|space|plexus|ganglion|foramen)(?:e?s)?\b",
     _I,
 )
 _TITLE = r"(?:mr|mrs|ms|miss|mx|dr|prof|fr|rev|sr|sister|father|madam|dear|doctor)\b\.?"

@@ -63,3 +63,17 @@ def test_a_patient_named_like_an_eponym_is_scrubbed_but_the_disease_is_kept():
 )
 def test_abstract_wording_is_kept(text, value):
     assert untouched(text, value), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, term",
+    [
+        ("Bence Jones protein was positive.", "Bence Jones"),
+        ("Osler nodes and Janeway lesions seen.", "Osler"),
+        ("Austin Flint murmur at the apex.", "Austin Flint"),
+        ("Foley catheter placed.", "Foley"),
+        ("Lewy body dementia suspected.", "Lewy"),
+    ],
+)
+def test_eponyms_before_any_clinical_noun_are_kept(text, term):
+    assert untouched(text, term), found(text)
