@@ -97,7 +97,7 @@ def _first_words(*patterns: str) -> frozenset[str]:
     words: set[str] = set()
     for alt in re.findall(r"[a-z][a-z'’.-]*", " ".join(patterns).replace("(?:", " ")):
         words.add(fold(alt.strip(".")))
-    return frozenset(words)
+    return frozenset(w for w in words if len(w) > 1)  # no single letters: every ``a`` would be tried
 
 
 #: Token gate: every word any trigger alternative starts with (a superset is harmless).

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 
 class Candidate(NamedTuple):
-    """A recognizer's span: offsets (end exclusive), kind, and whether a strong rule found it."""
+    """A recognizer's span: offsets into the text (end exclusive) and its kind."""
 
     start: int
     end: int
@@ -108,7 +108,7 @@ def labelled_values(text: str) -> list[Candidate]:
 _SSN = re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _URL = re.compile(
-    r"(?<![\w@])(?:(?:https?|ftp)://[^\s<>\"']+|www\.[^\s<>\"']+|"
+    r"(?<![\w@.-])(?:(?:https?|ftp)://[^\s<>\"']+|www\.[^\s<>\"']+|"
     r"(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|ly|us|co|info|me|health|care|app|uk|ca|de|fr|es)/[^\s<>\"']*|"
     r"(?:[a-z0-9-]+\.){1,}(?:com|org|net|edu|gov|io|health)\b)",
     _I,
@@ -278,7 +278,6 @@ def dates(text: str) -> list[Candidate]:
 # --- ages over 89 -------------------------------------------------------------------------------
 
 _OLD = r"(?:9\d|1[01]\d)"
-_UNITS_WORDS = "one two three four five six seven eight nine".split()
 _OLD_WORDS = r"(?:ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|one\s+hundred(?:\s+and)?(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))?)"
 _AGE_PATTERNS = [
     re.compile(r"\bin\s+(?:his|her|their)\s+(?P<a>(?:early\s+|mid\s+|late\s+)?(?:90s|nineties|100s))\b", _I),
