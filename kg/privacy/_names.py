@@ -420,6 +420,7 @@ class NameFinder:
                     j < n
                     and j - i <= 4
                     and self._joined(j)
+                    and not self.eponym(j)
                     and self._weak_surname(j, t.text.isupper(), allow_common=not first_common)
                     and not (first_common and self.is_common(self._base(toks[j].low)))
                     and not (first_common and not self.is_listed(self._base(toks[j].low)))

@@ -77,3 +77,7 @@ def test_abstract_wording_is_kept(text, value):
 )
 def test_eponyms_before_any_clinical_noun_are_kept(text, term):
     assert untouched(text, term), found(text)
+
+
+def test_a_named_scale_is_kept():
+    assert untouched("87 without EPS according to the Simpson-Angus Scale) treated", "Simpson-Angus Scale")
