@@ -30,52 +30,96 @@ _MONTH = (
 _ORD = r"(?:st|nd|rd|th)"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
+#: A day of the month in words (``third``, ``twenty-first``).
+_DAY_WORD = (
+    r"(?:(?:twenty|thirty)[ -]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirty-?first|"
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
+    r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)"
+)
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
 
 # --- labelled values ---------------------------------------------------------------------------
 
-#: (kind, label pattern). The value after the label is scrubbed, the label kept.
-LABELS: tuple[tuple[str, str], ...] = (
-    (
-        "SSN",
-        r"ssn|ss\s?#|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:the\s+)?ssn",
-    ),
-    (
-        "MRN",
-        r"mrn|mr\s?#|mr\s+(?:number|no\.?)|empi|emr(?:\s+(?:id|number|no\.?|#))?|patient\s+(?:number|no\.?|#)|"
-        r"pt\.?\s*#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
-        r"chart\s+(?:number|no\.?|#)|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number",
-    ),
-    (
-        "HEALTHPLAN",
-        r"member\s+(?:id|number|no\.?|#)|member|subscriber(?:\s+id)?|insurance\s+(?:id|number|no\.?|#)|"
-        r"policy(?:\s+(?:number|no\.?|id))?|mbi|medicare(?:\s+(?:mbi|id|number|no\.?|#))?|"
-        r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?",
-    ),
-    (
-        "ACCOUNT",
-        r"account|acct\.?|card(?:\s+on\s+file)?|credit\s+card|visa|mastercard|amex|discover\s+card|billing(?:\s+(?:id|number|no\.?|#))?|invoice|"
-        r"guarantor\s+(?:id|number|no\.?|#)",
-    ),
-    (
-        "LICENSE",
-        r"npi|dea|licen[cs]e|lic\.?|dl|driver'?s\s+licen[cs]e|certificate|cert\.?\s+(?:number|no\.?|#)|"
-        r"registration\s+(?:number|no\.?|#)",
-    ),
-    ("VEHICLE", r"vin|plate|licen[cs]e\s+plate|tag|vehicle|his\s+car|her\s+car|their\s+car|car"),
-    ("DEVICE", r"serial(?:\s+(?:number|no\.?|#))?|s/?n|lot(?:\s+(?:number|no\.?|#))?|device\s+id|udi|imei"),
-    (
-        "ID",
-        r"study(?:\s+subject)?(?:\s+id)?|subject(?:\s+(?:id|number|no\.?|#))?|participant(?:\s+id)?|trial\s+id|"
-        r"csn|fin|visit\s+(?:number|no\.?|#)|staff\s+id|employee(?:\s+(?:number|no\.?|#))?|specimen(?:\s+accession)?|accession|encounter|visit\s+id|"
-        r"badge|employee\s+id|case\s+(?:number|no\.?|#)|requisition|order\s+(?:number|no\.?|#)|"
-        r"claim(?:\s+(?:number|no\.?|#))?|reference\s+(?:number|no\.?|#)|ticket|identifier|id",
-    ),
+#: First words of a generic label (``<head> number``) that name no person's identifier.
+_NOT_ID_HEADS = frozenset(
+    """
+    the a an this that these those his her their its our your my any each every same total whole large small
+    high low increased decreased greater reduced mean median average sample random lot batch page room bed floor
+    step grade stage type phase version chapter figure fig table dose cycle day week month year test item
+    question level class schedule icd icd-10 icd-9 cpt loinc snomed ndc hcpcs drg rxnorm atc cas ec mesh omim
+    uniprot pmid doi isbn issn gene protocol zip postal area color colour sequence line run channel slide
+    well plate lane column row pin access security verification error reason procedure diagnosis billing
+    """.split()
 )
+#: Words of a generic label that say its kind (``Aetna policy #`` is a health-plan number).
+_HEAD_KINDS = {
+    **dict.fromkeys("ssn social".split(), "SSN"),
+    **dict.fromkeys("mrn record chart patient hospital unit".split(), "MRN"),
+    **dict.fromkeys(
+        "policy member insurance insurer medicare medicaid subscriber plan beneficiary payer".split(), "HEALTHPLAN"
+    ),
+    **dict.fromkeys("account acct card billing invoice guarantor".split(), "ACCOUNT"),
+    **dict.fromkeys("license licence npi dea certificate permit".split(), "LICENSE"),
+    **dict.fromkeys("vin plate vehicle tag registration".split(), "VEHICLE"),
+    **dict.fromkeys("serial device implant pacemaker pump defibrillator stimulator".split(), "DEVICE"),
+}
+_STOP_HEAD = "|".join(sorted((re.escape(w) for w in _NOT_ID_HEADS), key=len, reverse=True))
+
+#: (kind, label pattern). The value after the label is scrubbed, the label kept.
+LABELS: tuple[tuple[str, str], ...] = tuple(
+    (kind, label.replace("{stop}", _STOP_HEAD))
+    for kind, label in (
+        (
+            "SSN",
+            r"ssn|ss\s?#|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:the\s+)?ssn",
+        ),
+        (
+            "MRN",
+            r"mrn|mr\s?#|mr\s+(?:number|no\.?)|empi|emr(?:\s+(?:id|number|no\.?|#))?|patient\s+(?:number|no\.?|#)|"
+            r"pt\.?\s*#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
+            r"chart\s+(?:number|no\.?|#)|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number",
+        ),
+        (
+            "HEALTHPLAN",
+            r"member\s+(?:id|number|no\.?|#)|member|subscriber(?:\s+id)?|insurance\s+(?:id|number|no\.?|#)|"
+            r"policy(?:\s+(?:number|no\.?|id))?|mbi|medicare(?:\s+(?:mbi|id|number|no\.?|#))?|"
+            r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?|group",
+        ),
+        (
+            "ACCOUNT",
+            r"account|acct\.?|card(?:\s+on\s+file)?|credit\s+card|visa|mastercard|amex|discover\s+card|billing(?:\s+(?:id|number|no\.?|#))?|invoice|"
+            r"guarantor\s+(?:id|number|no\.?|#)",
+        ),
+        (
+            "LICENSE",
+            r"npi|dea|licen[cs]e|lic\.?|dl|driver'?s\s+licen[cs]e|certificate|cert\.?\s+(?:number|no\.?|#)|"
+            r"registration\s+(?:number|no\.?|#)",
+        ),
+        ("VEHICLE", r"vin|plate|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car"),
+        ("DEVICE", r"serial(?:\s+(?:number|no\.?|#))?|s/?n|device\s+id|udi|imei"),
+        (
+            "ID",
+            r"study(?:\s+subject)?(?:\s+id)?|subject(?:\s+(?:id|number|no\.?|#))?|participant(?:\s+id)?|trial\s+id|"
+            r"csn|fin|visit\s+(?:number|no\.?|#)|staff\s+id|employee(?:\s+(?:number|no\.?|#))?|specimen(?:\s+accession)?|accession|encounter|visit\s+id|"
+            r"badge|employee\s+id|case\s+(?:number|no\.?|#)|requisition|order\s+(?:number|no\.?|#)|"
+            r"claim(?:\s+(?:number|no\.?|#))?|reference\s+(?:number|no\.?|#)|ticket|identifier|id|"
+            # any label that names a number: one or two words, then number / no. / # / id / identifier / code
+            r"(?P<head>(?!(?:{stop})\b)[a-z][a-z'-]+(?:[ \t]+(?!(?:{stop})\b)[a-z][a-z'-]+)?)\b[ \t]*"
+            r"(?:(?:number|num|nbr|identifier|id|code)\b|no\.|#)|"
+            r"passport|visa|green\s+card|alien|tax\s+id|ein|itin|prescription|rx|tracking|confirmation|voucher|"
+            r"implant|pacemaker|defibrillator|stimulator|pump|device",
+        ),
+    )
+)
+
 _SEP = (
     r"(?P<sep>(?:[ \t]*(?:[:#=(*\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending\s+in)\b\.?|\)|"
     r"\b(?-i:[A-Z]{2})\b(?=[ \t]+[A-Z0-9])))*[ \t]*)"
 )
-_VALUE = r"(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?<=\d)[ ](?:\d{2,6})(?=\b)(?![ \t]*(?:mg|mcg|ml|units?|%)))*)"
+_VALUE = (
+    r"(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
+    r"(?:[ ](?=[A-Z0-9]*\d)(?-i:[A-Z0-9]{2,8})\b(?![ \t]*(?:mg|mcg|ml|units?|%|mmhg|/)))*)"
+)
 #: One pattern for every label: the group named after the kind says which label matched.
 _LABELLED = re.compile(
     r"(?<![\w@])(?:" + "|".join(f"(?P<{kind}>{label})" for kind, label in LABELS) + rf"){_SEP}{_VALUE}(?![\w@])",
@@ -89,10 +133,12 @@ def labelled_values(text: str) -> list[Candidate]:
     """Values after a label that names them (``MRN: 4829133``, ``Member ID XGH492817305``)."""
     out: list[Candidate] = []
     for m in _LABELLED.finditer(text):
-        kind = next(k for k, _ in LABELS if m.group(k) is not None)
+        kind = label_kind = next(k for k, _ in LABELS if m.group(k) is not None)
+        if m.group("head"):  # a generic ``<head> number``: the head's words may name the kind
+            kind = next((_HEAD_KINDS[w] for w in m.group("head").lower().split() if w in _HEAD_KINDS), kind)
         value = m.group("v")
         start, end = m.start("v"), m.end("v")
-        glued = not m.group("sep") and m.group(kind)[-1:].isalnum()  # ``fin2`` is no label
+        glued = not m.group("sep") and m.group(label_kind)[-1:].isalnum()  # ``fin2`` is no label
         if glued or len(re.sub(r"\D", "", value)) < 2:
             continue
         if kind != "SSN" and (len(re.sub(r"\W", "", value)) < 4 or _YEAR_ONLY.match(value)):
@@ -125,7 +171,13 @@ _US_PHONE = re.compile(
     r"(?<![\w+-])(?P<one>\+?1[\s.-]?)?(?:\((?P<a1>\d{3})\)[\s.-]?|(?P<a2>\d{3})(?P<s1>[\s.-]))"
     r"(?P<b>\d{3})(?P<s2>[\s.-])\d{4}(?![\w-])"
 )
-_LOCAL_PHONE = re.compile(r"(?<![\w+-])\d{3}-\d{4}(?![\w-])")
+_LOCAL_PHONE = re.compile(r"(?<![\w+.-])[2-9]\d{2}[-. ]\d{4}(?![\w-]|\.\d)")
+#: An extension after a number (``x204``, ``ext. 12``, ``extension 4410``).
+_EXTENSION = re.compile(r"[ \t]*,?[ \t]*(?:x|ext\.?|extn\.?|extension)[ \t]*#?[ \t]*\d{1,6}\b", _I)
+#: Short in-house numbers after a word that makes them a number to call (``pager 4-1234``, ``ext 5521``).
+_SHORT_PHONE = re.compile(
+    r"\b(?:pager|beeper|bleep|ext\.?|extension|x)[ \t]*[:#]?[ \t]*(?P<n>\d{1,2}-\d{4}|\d{4,5})(?![\w-]|\.\d)", _I
+)
 _PLAIN_PHONE = re.compile(r"(?<![\w+-])1?[2-9]\d\d[2-9]\d{6}(?![\w-])")
 _INTL_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?![\w-])")
 _DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
@@ -134,6 +186,11 @@ _SPOKEN_PHONE = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", 
 
 def _phone_kind(text: str, start: int) -> str:
     return "FAX" if _FAX_CTX.search(text, max(0, start - 24), start) else "PHONE"
+
+
+def _with_extension(text: str, cand: Candidate) -> Candidate:
+    ext = _EXTENSION.match(text, cand.end)
+    return cand._replace(end=ext.end()) if ext else cand
 
 
 def shaped_numbers(text: str) -> list[Candidate]:
@@ -155,7 +212,7 @@ def shaped_numbers(text: str) -> list[Candidate]:
         if any(int(octet) > 255 for octet in m.group().split(".")):
             continue
         before = text[max(0, m.start() - 12) : m.start()].lower()
-        if re.search(r"(?:version|v|ver\.?)\s*$", before):
+        if re.search(r"\b(?:version|v|ver\.?)\s*$", before):
             continue
         out.append(Candidate(m.start(), m.end(), "IP"))
     for m in _IPV6.finditer(text):
@@ -188,11 +245,14 @@ def shaped_numbers(text: str) -> list[Candidate]:
             end -= 1
         if 8 <= sum(c.isdigit() for c in text[m.start() : end]) <= 15 and not _UNIT_AFTER.match(text, end):
             out.append(Candidate(m.start(), end, _phone_kind(text, m.start())))
+    for m in _SHORT_PHONE.finditer(text):
+        if not _UNIT_AFTER.match(text, m.end("n")):
+            out.append(Candidate(m.start("n"), m.end("n"), "PHONE"))
     for m in _SPOKEN_PHONE.finditer(text):
         words = re.findall(_DIGIT_WORD, m.group(), _I)
         if len(words) >= 7 and sum(w.lower() in ("o", "oh") for w in words) < len(words) - 3:
             out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
-    return out
+    return [_with_extension(text, c) if c.kind in ("PHONE", "FAX") else c for c in out]
 
 
 # --- dates --------------------------------------------------------------------------------------
@@ -217,6 +277,14 @@ _DATE_PATTERNS = [
     re.compile(rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])/{_YEAR}(?![\w/-]|\.\d)"),
     # March 3, 2023; Mar 15th; march 3 2024; Jan. 5th, 2020; Feb 2, 1930
     re.compile(rf"\b{_MONTH}\.?[ \t]+{_DAY}{_ORD}?\b(?:,?[ \t]+{_YEAR}\b)?", _I),
+    # June third, the third of June, June the 3rd, March 3rd '21, Mar '19
+    re.compile(rf"\b{_MONTH}\.?[ \t]+(?:the[ \t]+)?(?:{_DAY_WORD}|{_DAY}{_ORD})\b(?:,?[ \t]+{_YEAR}\b)?", _I),
+    re.compile(rf"\b(?:the[ \t]+)?{_DAY_WORD}[ \t]+(?:of[ \t]+)?{_MONTH}\b\.?(?:,?[ \t]+{_YEAR}\b)?", _I),
+    re.compile(rf"\b{_MONTH}\.?(?:[ \t]+{_DAY}{_ORD}?,?)?[ \t]+['’]\d{{2}}\b", _I),
+    # 3.14.21, 14.3.21 (two-digit year with periods)
+    re.compile(rf"(?<![\w/.-]){_DAY}\.{_DAY}\.\d{{2}}(?![\w/-]|\.\d)"),
+    # 20190314 (compact ISO) and 2019-3-14 with any separator
+    re.compile(rf"(?<![\w/.-]){_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:T\d{{4}}(?:\d\d)?)?(?![\w/-]|\.\d)"),
     # 5 Jan 2023, 19th March, 3rd of May 2019, the 19th of March
     re.compile(rf"(?<![#\w])(?:the[ \t]+)?{_DAY}{_ORD}?[ \t]+(?:of[ \t]+)?{_MONTH}\b\.?(?:,?[ \t]+{_YEAR}\b)?", _I),
     # March 2019, Dec 2022, October, 2022
@@ -229,7 +297,7 @@ _MONTH_DAY = re.compile(
     r"(?:\b(?:on|since|recheck(?:ed)?|received|collected|from|until|till|dated?|seen|admitted|discharged|"
     r"through|thru|starting|started|before|after|as\s+of|effective|due|scheduled|dos|visit|surgery|born|dob|"
     r"d\.o\.b\.|date|last|next|labs?|drawn|ct|mri|echo|ekg|ecg|cxr|x-?ray|biopsy|appt|appointment|f/u|rtc|adm|"
-    r"disch|procedure|dated|week\s+of|hospitali[sz]ed)\b\W{0,3})"
+    rf"disch|procedure|dated|week\s+of|hospitali[sz]ed|for|by|at|to|and|or|{_WEEKDAY})\b\W{{0,3}})"
     rf"(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d)",
     _I,
 )
@@ -296,6 +364,14 @@ _AGE_PATTERNS = [
     ),
     re.compile(rf"(?P<a>\b{_OLD_WORDS})\b(?=[\s-]*(?:years?|yrs?|and\s+counting|-year-old|year[\s-]old))", _I),
     re.compile(rf"[\"“](?P<a>{_OLD_WORDS})\b", _I),
+    # 92M, 94F, 91yo, 96y (glued sex or year letter), 95th birthday
+    re.compile(rf"(?<![\w.])(?P<a>{_OLD})(?:(?-i:[MF])|y|yr|yo)(?![\w.])", _I),
+    re.compile(
+        rf"(?<![\w.])(?P<a>{_OLD}(?:st|nd|rd|th))[ \t]+birthday",
+        _I,
+    ),
+    # a nonagenarian / centenarian aged 96, 96 (nonagenarian)
+    re.compile(rf"(?<![\w.])(?P<a>{_OLD})\b(?=[\s(,-]*(?:nonagenarian|centenarian|supercentenarian))", _I),
 ]
 
 
@@ -323,18 +399,36 @@ _COUNTRIES = frozenset(
     "spain mexico canada england france germany india china japan italy ireland poland nigeria ghana brazil "
     "portugal russia korea vietnam philippines europe africa asia america usa us uk".split()
 ) | frozenset(("north america", "south america", "central america", "latin america", "united states", "new england"))
-_SUFFIX = (
-    r"(?:street|st|avenue|ave|av|road|rd|drive|dr|lane|ln|court|ct|circle|cir|boulevard|blvd|way|place|pl|"
-    r"terrace|ter|parkway|pkwy|highway|hwy|square|sq|trail|trl|plaza|plz|alley|aly|loop|pike|path|crescent|"
-    r"cres|close|row|run|point|pt|crossing|xing|ridge|rdg|heights|hts|turnpike|tpke|expressway|expy|freeway|"
-    r"fwy|route|rte|walk|green|commons|mall|hill|hollow|landing|park|view|vista|bend|cove|creek|estates|"
-    r"glen|harbor|meadows?|pass|pines|villa(?:ge)?|wynd)"
+#: USPS street suffixes (Publication 28, appendix C1): full words and standard abbreviations. A few
+#: that are also everyday words before a number (``is``, ``ext``, ``center``) are left out.
+_SUFFIX_WORDS = """
+    alley aly allee anex anx arcade arc avenue ave av bayou byu beach bch bend bnd bluff blf bluffs blfs bottom btm
+    boulevard blvd branch br bridge brg brook brk brooks burg bg burgs bypass byp canyon cyn cape cpe causeway cswy
+    circle cir circles cirs cliff clf cliffs clfs commons cmns corner cor corners cors cove cv coves creek crk
+    crescent cres crest crst crossing xing crossroad xrd curve curv dale dl divide dv drive dr drives drs estate est
+    estates ests expressway expy extension exts falls fls ferry fry field fld fields flds flat flt flats flts ford
+    frd forest frst forge frg fork frk forks frks freeway fwy garden gdn gardens gdns gateway gtwy glen gln glens
+    green grn greens grns grove grv groves grvs harbor hbr harbors haven hvn heights hts highway hwy hill hl hills
+    hls hollow holw inlet inlt island isle junction jct knoll knl knolls knls lake lk lakes lks landing lndg lane
+    ln loop manor mnr manors meadow mdw meadows mdws mews mill ml mills mls motorway mtwy orchard orch oval overpass
+    opas park parks parkway pkwy pike pikes pines pnes place pl plain pln plains plns plaza plz point pt points pts
+    port prt ports prts prairie ranch rnch rapids rpds ridge rdg ridges rdgs river riv road rd roads rds route rte
+    row rue run shoal shl shoals shore shr shores shrs skyway skwy spring spg springs spgs spur square sq squares
+    sqs station sta street st streets sts summit smt terrace ter terr trace trce track trak trafficway trfy trail
+    trl trails turnpike tpke underpass upas valley vly valleys vlys viaduct via view vw views vws village vlg
+    villages vlgs ville vl vista vis walk walks way ways wynd close path crossing commons mall passage pass
+    court ct courts cts crt
+"""
+_SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS.split()), key=len, reverse=True)) + ")"
+_DIRECTIONAL = r"(?:[NS][EW]?|[EW]|(?i:north(?:east|west)?|south(?:east|west)?|east|west))"
+_CAPWORD = r"(?:[A-Z][A-Za-z'-]*\.?|\d{1,3}(?:st|nd|rd|th))"
+_UNIT = (
+    r"(?i:,?[ \t]*(?:apt|apartment|unit|suite|ste|bldg|building|floor|fl|rm|room|lot|space|spc|trailer|trlr|"
+    r"dept|#)\.?[ \t]*#?[ \t]*(?=[A-Za-z-]*\d|[A-Z]\b)[A-Za-z0-9-]+)"
 )
-_CAPWORD = r"(?:[A-Z][A-Za-z'-]*\.?)"
-_UNIT = r"(?i:,?[ \t]*(?:apt|apartment|unit|suite|ste|bldg|building|floor|fl|rm|room|#)\.?[ \t]*#?[ \t]*[A-Za-z0-9-]+)"
 _STREET = re.compile(
-    rf"(?<![\w.,/-])\d{{1,6}}[A-Za-z]?(?:[ \t]+(?:[NSEW]\.?|north|south|east|west))?(?:[ \t]+{_CAPWORD}){{1,4}}"
-    rf"[ \t]+(?i:{_SUFFIX})\b\.?{_UNIT}?",
+    rf"(?<![\w.,/-])\d{{1,6}}(?:-?[A-Za-z]|[ \t]+1/2)?(?:[ \t]+{_DIRECTIONAL}\.?)?(?:[ \t]+{_CAPWORD}){{1,4}}"
+    rf"[ \t]+(?i:{_SUFFIX})\b\.?(?:[ \t]+{_DIRECTIONAL}\b\.?)?{_UNIT}?",
 )
 _STREET_ON = re.compile(
     rf"\b(?:lives|living|resides|residing|located|house|home|apartment)[ \t]+on[ \t]+(?P<st>(?:(?-i:{_CAPWORD})[ \t]+){{1,3}}"
@@ -383,12 +477,41 @@ _GEO_AREA = re.compile(
     r"\b(?:(?-i:[A-Z][a-z]+)[ \t]+){1,3}(?:neighbou?rhood|subdivision|district|estates|village)\b|"
     r"\bWard[ \t]+\d+[A-Z]?\b"
 )
-_FACILITY_NOUN = (
-    r"(?:Hospital|Medical[ \t]+Center|Medical[ \t]+Centre|Health[ \t]+Center|Health[ \t]+System|Clinic|"
-    r"Nursing[ \t]+Home|Nursing[ \t]+Facility|Rehabilitation[ \t]+Center|Rehab[ \t]+Center|Dialysis[ \t]+Center|"
-    r"Care[ \t]+Center|Hospice|Infirmary|Assisted[ \t]+Living|Senior[ \t]+Center|Health[ \t]+Clinic|"
-    r"Urgent[ \t]+Care|Family[ \t]+Practice|Pharmacy|Shelter|Sanatorium|Retirement[ \t]+Home|Group[ \t]+Home|"
-    r"Retirement[ \t]+Community|Senior[ \t]+Living|Living[ \t]+Center|Manor|Rehabilitation[ \t]+Hospital)"
+
+
+def _nouns(words: str) -> str:
+    """A regex alternation of space-separated multi-word nouns (``Nursing_Home`` -> ``Nursing[ \\t]+Home``)."""
+    alts = sorted(words.split(), key=len, reverse=True)
+    return "(?:" + "|".join(a.replace("_", r"[ \t]+") for a in alts) + ")"
+
+
+#: Institutions: a capitalised name before one of these nouns is a facility, whatever the name.
+_FACILITY_NOUN = _nouns(
+    """
+    Hospital Hospitals Medical_Center Medical_Centre Health_Center Health_Centre Health_System Health_Systems
+    Clinic Clinics Nursing_Home Nursing_Facility Nursing_Center Rehabilitation_Center Rehab_Center Rehab
+    Rehabilitation_Hospital Rehabilitation_Institute Dialysis_Center Dialysis_Unit Care_Center Hospice Infirmary
+    Assisted_Living Senior_Center Health_Clinic Urgent_Care Family_Practice Pharmacy Drugstore Shelter Sanatorium
+    Sanitarium Retirement_Home Group_Home Retirement_Community Senior_Living Living_Center Manor
+    Surgery_Center Surgical_Center
+    Medical_Group Medical_Associates Health_Partners Memorial_Hospital Children's_Hospital Home_Health Home_Care
+    Health_Services Behavioral_Health Mental_Health_Center Recovery_Center Treatment_Center Wellness_Center
+    Detox_Center Birthing_Center Birth_Center Skilled_Nursing Long-Term_Care Convalescent_Home Care_Home
+    School Elementary Elementary_School Middle_School High_School Preschool Kindergarten Academy College
+    University Seminary Daycare Day_Care Church Cathedral Chapel Temple Synagogue Mosque Ministries Parish_Hall
+    Prison Jail Penitentiary Correctional_Facility Correctional_Center Correctional_Institution
+    Detention_Center Juvenile_Hall YMCA YWCA Community_Center Apartments Towers Trailer_Park Mobile_Home_Park
+    Motel Hotel Inn
+    """
+)
+#: Practice names (``Bayview Pediatrics``): a facility only when no word of the name is an English word.
+_PRACTICE_NOUN = _nouns(
+    """
+    Pediatrics Paediatrics Orthopedics Orthopaedics Cardiology Dermatology Oncology Neurology Urology Radiology
+    Imaging Diagnostics Laboratories Labs Associates Physicians Healthcare Health Medicine Dental Dentistry
+    Family_Medicine Internal_Medicine Women's_Health Eye_Care Vision Chiropractic Physical_Therapy Counseling
+    Psychiatry Obstetrics OB/GYN Gynecology Surgical_Associates Medical Medical_Clinic
+    """
 )
 #: Capitalised words that start a sentence or a heading rather than a facility's name.
 _NOT_FACILITY_WORDS = frozenset(
@@ -399,6 +522,7 @@ _NOT_FACILITY_WORDS = frozenset(
 _FACILITY = re.compile(
     rf"\b(?P<name>(?:[A-Z][A-Za-z'&.-]*[ \t]+(?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
 )
+_PRACTICE = re.compile(rf"\b(?P<name>(?:[A-Z][a-z'-]+[ \t]+){{1,3}}){_PRACTICE_NOUN}\b")
 _FACILITY_LOWER = re.compile(
     r"\b(?:at|to|from|in)[ \t]+the[ \t]+(?P<name>(?-i:[A-Z][a-z]+(?:[ \t][A-Z][a-z]+){0,3}))[ \t]+"
     r"(?:clinic|hospital|center|centre|practice|pharmacy|facility|nursing\s+home|shelter|campus|office)\b"
@@ -485,6 +609,14 @@ def geography(text: str) -> list[Candidate]:
             after = _FACILITY_IN.match(text, m.end())
             if after and _place_ok(after["place"]):
                 out.append(Candidate(after.start("place"), after.end("place"), "CITY"))
+    if _PRACTICE.search(text):
+        from kg.privacy._lists import clinical_words, common_words, fold
+
+        common, clinical = common_words(), clinical_words()
+        for m in _PRACTICE.finditer(text):
+            words = m.group("name").split()
+            if all(fold(w) not in common and fold(w) not in clinical and w not in _NOT_FACILITY_WORDS for w in words):
+                out.append(Candidate(m.start(), m.end(), "GEO"))
     for m in _FACILITY_LOWER.finditer(text):
         if m.group("name").split()[0] not in _NOT_FACILITY_WORDS:
             out.append(Candidate(m.start("name"), m.end("name"), "GEO"))

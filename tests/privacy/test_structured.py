@@ -51,6 +51,7 @@ def test_phones_and_faxes(text, value, kind):
         ("medical record number 4829133 she", "4829133", "MRN"),
         ("MRN (old) 004-82-13", "004-82-13", "MRN"),
         ("Member ID XGH492817305, Group 00417", "XGH492817305", "HEALTHPLAN"),
+        ("Blue Cross Blue Shield, Group 00417", "00417", "HEALTHPLAN"),
         ("Medicare MBI: 1EG4-TE5-MK73", "1EG4-TE5-MK73", "HEALTHPLAN"),
         ("Medicaid ID: B27-44817-X", "B27-44817-X", "HEALTHPLAN"),
         ("Aetna policy # W283944172", "W283944172", "HEALTHPLAN"),
@@ -161,7 +162,6 @@ def test_ages_over_89(text, value):
         ("BP 128/84, HR 72", "128/84"),
         ("ICD-10: E11.9, I10. CPT 99213. NDC 0093-7214-01.", "0093-7214-01"),
         ("ICD-10: E11.9, I10. CPT 99213. NDC 0093-7214-01.", "E11.9"),
-        ("Blue Cross Blue Shield, Group 00417", "00417"),
         ("KRAS G12C negative; BRCA1 wild type", "G12C"),
     ],
 )
