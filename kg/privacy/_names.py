@@ -452,6 +452,11 @@ class NameFinder:
                 out.append((i, j, "weak"))
                 i = j
                 continue
+            # any capitalised pair where either word is a listed name and neither is a common or clinical word
+            if i + 1 < n and self._pair(i):
+                out.append((i, i + 2, "weak"))
+                i += 2
+                continue
             i += 1
         for k in range(n - 1):
             if self._initial(k) and self._joined(k + 1) and self._weak_surname(k + 1, False):
@@ -472,6 +477,31 @@ class NameFinder:
             ):
                 out.append((k, k + 1, "weak"))
         return out
+
+    def _pair(self, i: int) -> bool:
+        """``Olusegun Adebayo``, ``ADEBAYO OLUSEGUN``: two capitalised, unknown-or-listed, non-clinical words."""
+        a, b = self.toks[i], self.toks[i + 1]
+        if not self._joined(i + 1) or self.text[a.end : b.start] != " ":
+            return False
+        for t in (a, b):
+            low = self._base(t.low)
+            if (
+                not t.text[0].isupper()
+                or len(low) < 2
+                or (t.text.isupper() and len(t.text) <= 3)
+                or low in STOP
+                or low in PARTICLES
+                or self.is_common(low)
+                or self.is_clinical(low)
+            ):
+                return False
+        if a.text.isupper() != b.text.isupper():
+            return False
+        la, lb = self._base(a.low), self._base(b.low)
+        if not (la in self.first or lb in self.last or la in self.last or lb in self.first):
+            return False
+        phrase = self.text[a.start : b.end]
+        return not (self.eponym(i + 2) or _STATE_NAME.fullmatch(phrase) or phrase.lower() in _REGIONS)
 
     def _weak_surname(self, j: int, upper: bool, allow_common: bool = False) -> bool:
         t = self.toks[j]

@@ -7,6 +7,7 @@ Where a label names a value (``MRN: 4829133``), the span is the value only.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -83,7 +84,7 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             "HEALTHPLAN",
             r"member\s+(?:id|number|no\.?|#)|member|subscriber(?:\s+id)?|insurance\s+(?:id|number|no\.?|#)|"
             r"policy(?:\s+(?:number|no\.?|id))?|mbi|medicare(?:\s+(?:mbi|id|number|no\.?|#))?|"
-            r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?|group",
+            r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?|(?-i:Group|GROUP)|group(?=\s*(?:number|no\b|#|id\b|:))",
         ),
         (
             "ACCOUNT",
@@ -126,6 +127,9 @@ _LABELLED = re.compile(
     _I,
 )
 _YEAR_ONLY = re.compile(rf"^{_YEAR}$")
+#: Measurements, not identifiers: a decimal (``1.043``) or a short range (``45-50``).
+_NOT_AN_ID = re.compile(r"^(?:\d+\.\d+|\d{1,3}-\d{1,3})$")
+_PLUS_MINUS = re.compile(r"\s*(?:\+/-|±|\+-)")
 _UNIT_AFTER = re.compile(r"\s*(?:mg|mcg|g|kg|ml|l|units?|%|mm|cm|hours?|days?|weeks?|years?|times)\b", _I)
 
 
@@ -143,7 +147,7 @@ def labelled_values(text: str) -> list[Candidate]:
             continue
         if kind != "SSN" and (len(re.sub(r"\W", "", value)) < 4 or _YEAR_ONLY.match(value)):
             continue
-        if _UNIT_AFTER.match(text, end):
+        if _UNIT_AFTER.match(text, end) or _NOT_AN_ID.match(value) or _PLUS_MINUS.match(text, end):
             continue
         out.append(Candidate(start, end, kind))
     return out
@@ -463,9 +467,19 @@ _NOT_CITY_WORDS = frozenset(
 _PLACE_CTX = re.compile(
     r"\b(?:lives?|living|resides?|residing|moved|relocated|visits?(?:\s+\w+)?|travel(?:s|ed|led|ling)?|drove|"
     r"comes?|came|born|raised|grew\s+up|homeless|stays?|staying|seen|treated|hospitali[sz]ed|admitted|evaluated|"
-    r"works?|worked|employed|incarcerated|vacation(?:ing|ed)?|commutes?)(?:\s+(?:alone|here|there|now|currently|weekly|"
-    r"daily|monthly|often|with\s+\w+))?\s+(?:in|from|to|at|near)\s+"
+    r"works?|worked|employed|incarcerated|vacation(?:ing|ed)?|commutes?|return(?:s|ed|ing)?|fl(?:ew|own|ies|y)|"
+    r"arriv(?:es?|ed|ing)|transferred|transported|trips?|travel|native|originally|hails?|hailing|emigrated|"
+    r"immigrated|fled|deployed|stationed|moving|driving|drives|home|located|based|resident|go(?:es|ing)?|went|"
+    r"headed|heading|flying|immigrant|refugee|evacuated|relocating|settled|reside)"
+    r"(?:\s+(?:alone|here|there|now|currently|weekly|daily|monthly|often|recently|back|home|in|up|"
+    r"with\s+\w+))?\s+(?:in|from|to|at|near|of|outside(?:\s+of)?)\s+"
     r"(?P<place>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2}))",
+    _I,
+)
+#: ``visiting her son in Duluth``: a visit or a stay, up to three words, then ``in`` a place.
+_VISIT_IN = re.compile(
+    r"\b(?:visit(?:s|ed|ing)?|stay(?:s|ed|ing)?(?:\s+with)?|lives\s+with|living\s+with|vacation(?:s|ed|ing)?)"
+    r"(?:\s+[a-z']+){1,3}?\s+(?:in|near|outside(?:\s+of)?)\s+(?P<place>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2}))",
     _I,
 )
 _PLACE_HEADER = re.compile(
@@ -517,12 +531,16 @@ _PRACTICE_NOUN = _nouns(
 _NOT_FACILITY_WORDS = frozenset(
     "The A An This That At To In From Of For And Or With By On Admitted Transferred Discharged Seen Follow "
     "Hospital Clinic Course Day Home General Community University State Regional Memorial Medical Health "
-    "Children's Emergency Department Discharge Admission Summary Reason Plan Dialysis Care Nursing".split()
+    "Children's Emergency Department Discharge Admission Summary Reason Plan Dialysis Care Nursing "
+    "American National International World Federal United Royal European".split()
 )
 _FACILITY = re.compile(
     rf"\b(?P<name>(?:[A-Z][A-Za-z'&.-]*[ \t]+(?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
 )
-_PRACTICE = re.compile(rf"\b(?P<name>(?:[A-Z][a-z'-]+[ \t]+){{1,3}}){_PRACTICE_NOUN}\b")
+_PRACTICE = re.compile(
+    rf"\b(?P<name>(?:[A-Z][a-z']+[ \t]+){{1,3}}){_PRACTICE_NOUN}\b"
+    r"(?![ \t]+(?:Organi[sz]ation|Association|Society|Foundation|Institutes?|Council|Agency|Department|Service))"
+)
 _FACILITY_LOWER = re.compile(
     r"\b(?:at|to|from|in)[ \t]+the[ \t]+(?P<name>(?-i:[A-Z][a-z]+(?:[ \t][A-Z][a-z]+){0,3}))[ \t]+"
     r"(?:clinic|hospital|center|centre|practice|pharmacy|facility|nursing\s+home|shelter|campus|office)\b"
@@ -576,7 +594,7 @@ def geography(text: str) -> list[Candidate]:
             out.append(Candidate(m.start("zip"), m.end("zip"), "ZIP"))
     for m in _ZIP9.finditer(text):
         out.append(Candidate(m.start(), m.end(), "ZIP"))
-    for m in _PLACE_CTX.finditer(text):
+    for m in itertools.chain(_PLACE_CTX.finditer(text), _VISIT_IN.finditer(text)):
         place = m.group("place")
         if text[m.end("place") : m.end("place") + 1] == "-":
             continue
