@@ -48,7 +48,7 @@ _NOT_ID_HEADS = frozenset(
     high low increased decreased greater reduced mean median average sample random lot batch page room bed floor
     step grade stage type phase version chapter figure fig table dose cycle day week month year test item
     question level class schedule icd icd-10 icd-9 cpt loinc snomed ndc hcpcs drg rxnorm atc cas ec mesh omim
-    uniprot pmid doi isbn issn gene protocol zip postal area color colour sequence line run channel slide
+    uniprot pmid doi isbn issn gene protocol zip postal area color colour sequence line channel slide
     well plate lane column row pin access security verification error reason procedure diagnosis billing
     """.split()
 )
@@ -78,7 +78,8 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             "MRN",
             r"mrn|mr\s?#|mr\s+(?:number|no\.?)|empi|emr(?:\s+(?:id|number|no\.?|#))?|patient\s+(?:number|no\.?|#)|"
             r"pt\.?\s*#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
-            r"chart\s+(?:number|no\.?|#)|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number",
+            r"chart(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number|"
+            r"mr(?=\s*[:#])|record|file",
         ),
         (
             "HEALTHPLAN",
@@ -93,11 +94,11 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
         ),
         (
             "LICENSE",
-            r"npi|dea|licen[cs]e|lic\.?|dl|driver'?s\s+licen[cs]e|certificate|cert\.?\s+(?:number|no\.?|#)|"
-            r"registration\s+(?:number|no\.?|#)",
+            r"npi|dea|licen[cs]e|lic\.?|dl|driver'?s\s+licen[cs]e|certificate|cert(?:ification)?\.?|"
+            r"registration\s+(?:number|no\.?|#)|permit|gmc|nmc|ahpra",
         ),
         ("VEHICLE", r"vin|plate|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car"),
-        ("DEVICE", r"serial(?:\s+(?:number|no\.?|#))?|s/?n|device\s+id|udi|imei"),
+        ("DEVICE", r"serial(?:\s+(?:number|no\.?|#))?|s/?n|device\s+id|udi|imei|barcode|bar\s+code|mac\s+address"),
         (
             "ID",
             r"study(?:\s+subject)?(?:\s+id)?|subject(?:\s+(?:id|number|no\.?|#))?|participant(?:\s+id)?|trial\s+id|"
@@ -108,18 +109,23 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             r"(?P<head>(?!(?:{stop})\b)[a-z][a-z'-]+(?:[ \t]+(?!(?:{stop})\b)[a-z][a-z'-]+)?)\b[ \t]*"
             r"(?:(?:number|num|nbr|identifier|id|code)\b|no\.|#)|"
             r"passport|visa|green\s+card|alien|tax\s+id|ein|itin|prescription|rx|tracking|confirmation|voucher|"
-            r"implant|pacemaker|defibrillator|stimulator|pump|device",
+            r"implant|pacemaker|defibrillator|stimulator|pump|device|docket|case|file|report|incident|intake|"
+            r"run|referral|authori[sz]ation|auth|requisition|kit|statement|invoice|ticket|reference|ref\.?|"
+            r"booking|reservation|transaction|member|enrollee|client|resident|inmate|booking",
         ),
     )
 )
 
 _SEP = (
-    r"(?P<sep>(?:[ \t]*(?:[:#=(*\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending\s+in)\b\.?|\)|"
-    r"\b(?-i:[A-Z]{2})\b(?=[ \t]+[A-Z0-9])))*[ \t]*)"
+    r"(?P<sep>(?:[ \t]*(?:[:#=(*|\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending(?:\s+in)?|"
+    r"last\s+(?:4|four)(?:\s+digits)?(?:\s+of)?)\b\.?|\)))*[ \t]*)"
 )
 _VALUE = (
-    r"(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
-    r"(?:[ ](?=[A-Z0-9]*\d)(?-i:[A-Z0-9]{2,8})\b(?![ \t]*(?:mg|mcg|ml|units?|%|mmhg|/)))*)"
+    # an optional state or issuer prefix (``OR 482 KZT``, ``SPH 4410 9982 17``), then a token with a digit,
+    # then more space-separated groups (letters-only groups are kept for plates only, see below)
+    r"(?P<v>(?:(?-i:[A-Z]{2,5})[ \t](?=[A-Z0-9./-]{0,12}\d))?(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
+    r"(?:[ ](?=[A-Z]{0,7}\d|[A-Z]{2,4}\b(?![ \t]*[A-Za-z0-9]))(?-i:[A-Z0-9]{2,8})\b"
+    r"(?![ \t]*(?:mg|mcg|ml|units?|%|mmhg|/)))*)"
 )
 #: One pattern for every label: the group named after the kind says which label matched.
 _LABELLED = re.compile(
@@ -128,9 +134,10 @@ _LABELLED = re.compile(
 )
 _YEAR_ONLY = re.compile(rf"^{_YEAR}$")
 #: Measurements, not identifiers: a decimal (``1.043``) or a short range (``45-50``).
-_NOT_AN_ID = re.compile(r"^(?:\d+\.\d+|\d{1,3}-\d{1,3})$")
+_NOT_AN_ID = re.compile(r"^(?:\d{1,4}\.\d{1,3}|\d{1,3}-\d{1,3})$")
+_LETTER_GROUPS_AT_END = re.compile(r"(?:[ ][A-Za-z]+)+$")
 _PLUS_MINUS = re.compile(r"\s*(?:\+/-|±|\+-)")
-_UNIT_AFTER = re.compile(r"\s*(?:mg|mcg|g|kg|ml|l|units?|%|mm|cm|hours?|days?|weeks?|years?|times)\b", _I)
+_UNIT_AFTER = re.compile(r"[ \t]?(?:mg|mcg|g|kg|ml|l|units?|%|mm|cm|hours?|days?|weeks?|years?|times)\b", _I)
 
 
 def labelled_values(text: str) -> list[Candidate]:
@@ -142,12 +149,20 @@ def labelled_values(text: str) -> list[Candidate]:
             kind = next((_HEAD_KINDS[w] for w in m.group("head").lower().split() if w in _HEAD_KINDS), kind)
         value = m.group("v")
         start, end = m.start("v"), m.end("v")
+        if kind != "VEHICLE":
+            tail = _LETTER_GROUPS_AT_END.search(value)
+            if tail:
+                value, end = value[: tail.start()], end - len(tail.group())
         glued = not m.group("sep") and m.group(label_kind)[-1:].isalnum()  # ``fin2`` is no label
         if glued or len(re.sub(r"\D", "", value)) < 2:
             continue
         if kind != "SSN" and (len(re.sub(r"\W", "", value)) < 4 or _YEAR_ONLY.match(value)):
             continue
-        if _UNIT_AFTER.match(text, end) or _NOT_AN_ID.match(value) or _PLUS_MINUS.match(text, end):
+        if (
+            _UNIT_AFTER.match(text, end)
+            or (m.group("head") and _NOT_AN_ID.match(value))
+            or _PLUS_MINUS.match(text, end)
+        ):
             continue
         out.append(Candidate(start, end, kind))
     return out
@@ -159,8 +174,10 @@ _SSN = re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _URL = re.compile(
     r"(?<![\w@.-])(?:(?:https?|ftp)://[^\s<>\"']+|www\.[^\s<>\"']+|"
-    r"(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|ly|us|co|info|me|health|care|app|uk|ca|de|fr|es)/[^\s<>\"']*|"
-    r"(?:[a-z0-9-]+\.){1,}(?:com|org|net|edu|gov|io|health)\b)",
+    r"(?:[a-z0-9-]+\.)*[a-z0-9-]{3,}\.[a-z]{2,6}/[^\s<>\"']*|"
+    r"(?:[a-z0-9-]+\.){1,}(?:com|org|net|edu|gov|mil|int|io|co|us|uk|ca|au|nz|ie|de|fr|es|it|nl|se|no|dk|fi|"
+    r"ch|at|be|in|jp|cn|br|mx|info|biz|me|health|care|app|dev|ai|fm|tv|ly|clinic|hospital|doctor|bio|online|site)"
+    r"\b(?![.-]\w))",
     _I,
 )
 _IPV4 = re.compile(r"(?<![\w.@])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)")
@@ -175,6 +192,7 @@ _US_PHONE = re.compile(
     r"(?<![\w+-])(?P<one>\+?1[\s.-]?)?(?:\((?P<a1>\d{3})\)[\s.-]?|(?P<a2>\d{3})(?P<s1>[\s.-]))"
     r"(?P<b>\d{3})(?P<s2>[\s.-])\d{4}(?![\w-])"
 )
+_NUMBER_BEFORE = re.compile(r"\d[ \t,]*$")
 _LOCAL_PHONE = re.compile(r"(?<![\w+.-])[2-9]\d{2}[-. ]\d{4}(?![\w-]|\.\d)")
 #: An extension after a number (``x204``, ``ext. 12``, ``extension 4410``).
 _EXTENSION = re.compile(r"[ \t]*,?[ \t]*(?:x|ext\.?|extn\.?|extension)[ \t]*#?[ \t]*\d{1,6}\b", _I)
@@ -186,6 +204,42 @@ _PLAIN_PHONE = re.compile(r"(?<![\w+-])1?[2-9]\d\d[2-9]\d{6}(?![\w-])")
 _INTL_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?![\w-])")
 _DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
 _SPOKEN_PHONE = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", _I)
+
+
+#: A GS1 UDI: application identifiers in parentheses, each followed by its data.
+_UDI = re.compile(r"(?:\(\d{2,4}\)[A-Za-z0-9]+){2,}")
+#: A toll-free vanity number (``1-800-PT-KNEES``).
+_VANITY = re.compile(r"(?<![\w-])(?:1[ .-]?)?8(?:00|33|44|55|66|77|88)[ .-][A-Z0-9]{2,4}[ .-]?[A-Z0-9]{3,5}(?![\w-])")
+#: A number written the way most countries outside the NANP write it (``01332 555 0143``), after a phone word.
+_TRUNK_PHONE = re.compile(r"(?<![\w+-])0\d{2,4}[ .-]?\d{3,4}[ .-]?\d{3,4}(?![\w-])")
+#: A user name after a word that names one (``username jomarsh79``, ``user nhammersley``).
+_USERNAME = re.compile(
+    r"\b(?:user(?:[ \t]*name)?|userid|login|log-?in|handle|screen[ \t]*name|account[ \t]+name|portal[ \t]+id)"
+    r"[ \t]*[:=]?[ \t]*(?P<v>[A-Za-z][A-Za-z0-9._-]{2,}[A-Za-z0-9])",
+    _I,
+)
+
+
+def _is_word(word: str) -> bool:
+    """An English or clinical word (so no user name): the name layer's common-word list."""
+    from kg.privacy._lists import clinical_words, common_words
+
+    low = word.lower()
+    return low in common_words() or low in clinical_words() or low.rstrip("s") in common_words()
+
+
+#: An issuer's code in capitals before a long number (``GMC 7041882``, ``CIN: 91773402A``, ``ANTHEM YRH998812044``).
+_CODE_NUMBER = re.compile(
+    r"\b(?P<code>(?-i:[A-Z][A-Z-]{1,9}))[ \t]*[:#]?[ \t]*(?P<v>(?-i:[A-Z]{0,4}\d[A-Z0-9-]{5,18}[A-Z0-9]))(?![\w-])"
+)
+_DATE_LIKE = re.compile(r"\d{4}-\d\d?-\d|\d\d?[/-]\d\d?[/-]\d|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$")
+_NOT_ISSUER_CODES = frozenset(
+    """
+    ICD CPT NDC LOINC SNOMED HCPCS DRG CAS PMID PMCID DOI ISBN ISSN EC ATC UNII RXCUI MESH OMIM HGNC GO HP
+    BP HR RR WBC RBC PLT HGB HCT INR PTT PT MCV CRP ESR BUN CR EGFR AST ALT ALP LDH CK TSH LDL HDL TG GFR
+    DOB DOS DOD DATE TIME DNA RNA PCR HLA CD IL TNF IG IGG IGM IGE NCT ISRCTN EUDRACT UMIN CTRI ACTRN DRKS CHICTR NIH NCI FDA
+    """.split()
+)
 
 
 def _phone_kind(text: str, start: int) -> str:
@@ -234,7 +288,13 @@ def shaped_numbers(text: str) -> list[Candidate]:
         # ``617 555 0142`` only as a valid NANP number after a phone word (``100 250 1000`` is a dose list)
         if m["a1"] is None and m["s1"] == " " and m["s2"] == " ":
             valid = m["a2"][0] in "23456789" and m["b"][0] in "23456789"
-            if not valid or not (m["one"] or _PHONE_CTX.search(text, max(0, m.start() - 24), m.start())):
+            round_numbers = all(g.endswith("0") for g in m.group().split())
+            cue = m["one"] or _PHONE_CTX.search(text, max(0, m.start() - 24), m.start())
+            if (
+                not valid
+                or (round_numbers and not cue)
+                or _NUMBER_BEFORE.search(text, max(0, m.start() - 8), m.start())
+            ):
                 continue
         out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
     for m in _LOCAL_PHONE.finditer(text):
@@ -249,6 +309,25 @@ def shaped_numbers(text: str) -> list[Candidate]:
             end -= 1
         if 8 <= sum(c.isdigit() for c in text[m.start() : end]) <= 15 and not _UNIT_AFTER.match(text, end):
             out.append(Candidate(m.start(), end, _phone_kind(text, m.start())))
+    for m in _UDI.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "DEVICE"))
+    for m in _VANITY.finditer(text):
+        if sum(c.isalpha() for c in m.group()) >= 2 or _PHONE_CTX.search(text, max(0, m.start() - 24), m.start()):
+            out.append(Candidate(m.start(), m.end(), "PHONE"))
+    for m in _TRUNK_PHONE.finditer(text):
+        if _PHONE_CTX.search(text, max(0, m.start() - 24), m.start()) and not _UNIT_AFTER.match(text, m.end()):
+            out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
+    for m in _USERNAME.finditer(text):
+        v = m.group("v")
+        if any(c.isdigit() for c in v) or (v.islower() and len(v) >= 5 and not _is_word(v)):
+            out.append(Candidate(m.start("v"), m.end("v"), "ID"))
+    for m in _CODE_NUMBER.finditer(text):
+        v = m.group("v")
+        if m.group("code").strip("-") in _NOT_ISSUER_CODES or _UNIT_AFTER.match(text, m.end()) or _DATE_LIKE.match(v):
+            continue
+        digits = sum(c.isdigit() for c in v)
+        if digits >= 7 or (digits >= 5 and any(c.isalpha() for c in v)):
+            out.append(Candidate(m.start("v"), m.end("v"), "ID"))
     for m in _SHORT_PHONE.finditer(text):
         if not _UNIT_AFTER.match(text, m.end("n")):
             out.append(Candidate(m.start("n"), m.end("n"), "PHONE"))
