@@ -348,7 +348,7 @@ _DATE_PATTERNS = [
     re.compile(rf"(?<![\w/.-]){_DAY}([/.-])(?:0?[1-9]|1[0-2])\1{_YEAR}(?![\w/-]|\.\d)"),
     # on the 5th (a day of the month alone)
     re.compile(
-        r"\b(?:on|by|until|since|from|before|after)[ \t]+the[ \t]+(?P<d>(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b"
+        rf"\b(?:on|by|until|since|from|before|after|{_WEEKDAY})[ \t]+the[ \t]+(?P<d>(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b"
         r"(?![ \t]+(?:(?:and|or|to|through|-)[ \t]*\d{1,2}(?:st|nd|rd|th)[ \t]+)?(?:day|week|month|year|percentile|dose|cycle|time|grade|decade|rib|floor|generation|"
         r"line|trimester|postoperative|post-?op|hour|minute|attempt|visit|session|infusion|course))",
         _I,
@@ -368,6 +368,9 @@ _DATE_PATTERNS = [
     re.compile(rf"(?<![\w/.-]){_DAY}\.{_DAY}\.\d{{2}}(?![\w/-]|\.\d)"),
     # 20190314 (compact ISO) and 2019-3-14 with any separator
     re.compile(rf"(?<![\w/.-]){_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:T\d{{4}}(?:\d\d)?)?(?![\w/-]|\.\d)"),
+    # 15-28 Feb 2025, Feb 15-28 (a range of days)
+    re.compile(rf"(?<![\w/.-]){_DAY}{_ORD}?[ \t]*[-–][ \t]*{_DAY}{_ORD}?[ \t]+(?:of[ \t]+)?{_MONTH}\b\.?", _I),
+    re.compile(rf"\b{_MONTH}\.?[ \t]+{_DAY}{_ORD}?[ \t]*[-–][ \t]*{_DAY}{_ORD}?\b", _I),
     # 5 Jan 2023, 19th March, 3rd of May 2019, the 19th of March
     re.compile(rf"(?<![#\w])(?:the[ \t]+)?{_DAY}{_ORD}?[ \t]+(?:of[ \t]+)?{_MONTH}\b\.?(?:,?[ \t]+{_YEAR}\b)?", _I),
     # March 2019, Dec 2022, October, 2022
@@ -380,7 +383,8 @@ _MONTH_DAY = re.compile(
     r"(?:\b(?:on|since|recheck(?:ed)?|received|collected|from|until|till|dated?|seen|admitted|discharged|"
     r"through|thru|starting|started|before|after|as\s+of|effective|due|scheduled|dos|visit|surgery|born|dob|"
     r"d\.o\.b\.|date|last|next|labs?|drawn|ct|mri|echo|ekg|ecg|cxr|x-?ray|biopsy|appt|appointment|f/u|rtc|adm|"
-    rf"disch|procedure|dated|week\s+of|hospitali[sz]ed|for|by|at|to|and|or|{_WEEKDAY})\b\W{{0,3}})"
+    r"disch|procedure|dated|week\s+of|hospitali[sz]ed|for|by|at|to|and|or|today|tonight|yesterday|tomorrow|"
+    rf"{_WEEKDAY})\b\W{{0,3}})"
     rf"(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d)",
     _I,
 )
@@ -408,8 +412,45 @@ _HOLIDAY = re.compile(
 )
 
 
+_NUM_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_TEEN_WORD = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+#: A year in words (``nineteen forty-nine``, ``two thousand and three``), as dictated.
+_SPOKEN_YEAR = (
+    rf"(?:(?:nineteen|twenty)[ -](?:hundred|oh[ -]{_NUM_WORD}|{_TEEN_WORD}|{_TENS_WORD}(?:[ -]{_NUM_WORD})?)|"
+    rf"two[ -]thousand(?:[ -](?:and[ -])?(?:{_TEEN_WORD}|{_TENS_WORD}(?:[ -]{_NUM_WORD})?|{_NUM_WORD}))?)"
+)
+_TIME_OF_DAY = r"(?:\d{1,2}(?::\d{2}){1,2}(?:[ \t]*[ap]\.?m\.?)?|\d{1,2}[ \t]*[ap]\.?m\.?|\d{4}[ \t]*h(?:rs?)?)"
+#: What a date carries with it: a weekday before (``Tue``, ``next Tuesday the``), a time before
+#: (``10:02 on``), ``the week of``; a spoken year or a time after (``at 4:12 PM``, ``03:40``).
+_DATE_LEFT = re.compile(
+    rf"(?:(?:(?:next|last|this|on)[ \t]+)?\b{_WEEKDAY}\.?,?[ \t]+(?:the[ \t]+)?|"
+    rf"\b{_TIME_OF_DAY}[ \t]+on[ \t]+|\b(?:the[ \t]+)?week[ \t]+of[ \t]+)$",
+    _I,
+)
+_DATE_RIGHT = re.compile(
+    rf"(?:,?[ \t]+{_SPOKEN_YEAR}\b)?(?:,?[ \t]*(?:at|@|T)?[ \t]*{_TIME_OF_DAY}(?![\w:/.]|\.\d))?", _I
+)
+
+
+def _date_context(text: str, cand: Candidate) -> Candidate:
+    start, end = cand.start, cand.end
+    for _ in range(2):  # ``the week of Monday 3/17``
+        left = _DATE_LEFT.search(text, max(0, start - 40), start)
+        if not left:
+            break
+        start = left.start()
+    right = _DATE_RIGHT.match(text, end)
+    if right:
+        end = right.end()
+    return Candidate(start, end, cand.kind)
+
+
 def dates(text: str) -> list[Candidate]:
-    """Dates with any element but the year alone: numeric, ISO (with time), month names, ordinals."""
+    """Dates with any element but the year alone: numeric, ISO (with time), month names, ordinals.
+
+    A weekday, a time or a spoken year attached to a date joins its span.
+    """
     out: list[Candidate] = []
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
@@ -423,7 +464,7 @@ def dates(text: str) -> list[Candidate]:
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     for m in _HOLIDAY.finditer(text):
         out.append(Candidate(m.start(), m.end(), "DATE"))
-    return out
+    return [_date_context(text, c) for c in out]
 
 
 # --- ages over 89 -------------------------------------------------------------------------------
