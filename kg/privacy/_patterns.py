@@ -424,7 +424,7 @@ _TIME_OF_DAY = r"(?:\d{1,2}(?::\d{2}){1,2}(?:[ \t]*[ap]\.?m\.?)?|\d{1,2}[ \t]*[a
 #: What a date carries with it: a weekday before (``Tue``, ``next Tuesday the``), a time before
 #: (``10:02 on``), ``the week of``; a spoken year or a time after (``at 4:12 PM``, ``03:40``).
 _DATE_LEFT = re.compile(
-    rf"(?:(?:(?:next|last|this|on)[ \t]+)?\b{_WEEKDAY}\.?,?[ \t]+(?:the[ \t]+)?|"
+    rf"(?:(?:(?:next|last|this)[ \t]+)?\b{_WEEKDAY}\.?,?[ \t]+(?:the[ \t]+)?|"
     rf"\b{_TIME_OF_DAY}[ \t]+on[ \t]+|\b(?:the[ \t]+)?week[ \t]+of[ \t]+)$",
     _I,
 )
@@ -560,26 +560,28 @@ _STREET_ON = re.compile(
     _I,
 )
 _PO_BOX = re.compile(r"\b(?:P\.?[ \t]?O\.?|post[ \t]+office)[ \t]*box[ \t]+#?\d+\b", _I)
+_UP = "A-ZÀ-ÖØ-Þ"
+_LO = "a-zß-öø-ÿ"
+_PLACE_WORD = rf"[{_UP}][{_LO}]+(?:['’][{_LO}]+)?"
+#: A place name: up to three capitalised words, with ``St.``/``Ste.``/``Fort`` and particles (``Fond du Lac``).
+_PLACE = (
+    rf"(?:(?:St|Ste|Ft|Mt)\.[ \t]+)?{_PLACE_WORD}"
+    rf"(?:(?:[ \t]+(?:du|de|la|le|des|del|da|di|van|von|sur|St\.|Ste\.))?[ \t-]{_PLACE_WORD}){{0,2}}"
+)
 _CITY_ST_ZIP = re.compile(
-    rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}})),?[ \t]*(?P<st>{_STATE})\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
+    rf"(?P<city>(?-i:{_PLACE})),?[ \t]*(?P<st>{_STATE})\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
     _I,
 )
-_CITY_ST = re.compile(
-    rf"(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}}),)[ \t]*(?:(?-i:{'|'.join(STATES)})|{STATE_NAMES})\b(?!\.\w)"
-)
-_TOWN_OF = re.compile(
-    r"\b(?:[Tt]own|[Cc]ity|[Vv]illage|[Bb]orough)[ \t]+of[ \t]+(?P<place>[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2})"
-)
-_FACILITY_IN = re.compile(r"[ \t]+in[ \t]+(?P<place>[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2})")
+_CITY_ST = re.compile(rf"(?P<city>(?-i:{_PLACE}),)[ \t]*(?:(?-i:{'|'.join(STATES)})|{STATE_NAMES})\b(?!\.\w)")
+_TOWN_OF = re.compile(r"\b(?:[Tt]own|[Cc]ity|[Vv]illage|[Bb]orough)[ \t]+of[ \t]+(?P<place>" + _PLACE + r")")
+_FACILITY_IN = re.compile(r"[ \t]+in[ \t]+(?P<place>" + _PLACE + r")")
 _ZIP_AFTER_STATE = re.compile(rf"\b{_STATE}\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b")
 _ZIP_LABEL = re.compile(r"\b(?:zip|zip\s*code|postal\s+code)\W{0,3}(?P<zip>\d{5}(?:-\d{4})?)\b", _I)
 _ZIP9 = re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])")
 _AFTER_ADDRESS = re.compile(
-    rf",?[ \t]*(?P<city>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){{0,2}}))(?:,?[ \t]*{_STATE}\b\.?)?(?:,?[ \t]*(?P<zip>\d{{5}}(?:-\d{{4}})?)\b)?"
+    rf",?[ \t]*(?P<city>(?-i:{_PLACE}))(?:,?[ \t]*{_STATE}\b\.?)?(?:,?[ \t]*(?P<zip>\d{{5}}(?:-\d{{4}})?)\b)?"
 )
-_COMMA_CITY_ZIP = re.compile(
-    r",[ \t]*(?P<city>[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2})[ \t]+(?P<zip>\d{5}(?:-\d{4})?)(?![\w-])"
-)
+_COMMA_CITY_ZIP = re.compile(r",[ \t]*(?P<city>" + _PLACE + r")[ \t]+(?P<zip>\d{5}(?:-\d{4})?)(?![\w-])")
 _NOT_CITY_WORDS = frozenset(
     "Group Room Unit Suite Box Bed Floor Account Member Policy Code Lot Batch Phone Fax Pages Ext Extension "
     "Badge Order Claim Case Id Study Visit Encounter Card Plan".split()
@@ -593,13 +595,13 @@ _PLACE_CTX = re.compile(
     r"headed|heading|flying|immigrant|refugee|evacuated|relocating|settled|reside)"
     r"(?:\s+(?:alone|here|there|now|currently|weekly|daily|monthly|often|recently|back|home|in|up|"
     r"with\s+\w+))?\s+(?:in|from|to|at|near|of|outside(?:\s+of)?)\s+"
-    r"(?P<place>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2}))",
+    r"(?P<place>" + rf"(?-i:{_PLACE})" + r")",
     _I,
 )
 #: ``visiting her son in Duluth``: a visit or a stay, up to three words, then ``in`` a place.
 _VISIT_IN = re.compile(
     r"\b(?:visit(?:s|ed|ing)?|stay(?:s|ed|ing)?(?:\s+with)?|lives\s+with|living\s+with|vacation(?:s|ed|ing)?)"
-    r"(?:\s+[a-z']+){1,3}?\s+(?:in|near|outside(?:\s+of)?)\s+(?P<place>(?-i:[A-Z][a-z]+(?:[ \t-][A-Z][a-z]+){0,2}))",
+    r"(?:\s+[a-z']+){1,3}?\s+(?:in|near|outside(?:\s+of)?)\s+(?P<place>" + rf"(?-i:{_PLACE})" + r")",
     _I,
 )
 _PLACE_HEADER = re.compile(
@@ -677,6 +679,146 @@ def _place_ok(name: str) -> bool:
         and not re.fullmatch(STATE_NAMES.lower(), low)
         and low not in _COMMON_PLACE_WORDS
     )
+
+
+# --- addresses beyond ``number + words + suffix`` -------------------------------------------------
+
+_UNIT_WORD = r"(?:apt|apartment|unit|suite|ste|flat|lot|space|spc|rm|room|bldg|building|lgh|trailer|trlr)"
+#: A unit written before the street (``Unit 3, 47 Wexford Terrace``, ``Lot 14, Shady Acres ..., 2750 KY-40``).
+_UNIT_BEFORE = re.compile(
+    rf"\b{_UNIT_WORD}\.?[ \t]*#?[ \t]*[A-Za-z0-9-]*\d[A-Za-z0-9-]*,?[ \t]+"
+    r"(?:(?:[A-Z][\w'&.-]*[ \t]+){1,5}[A-Z][\w'&.-]*,[ \t]+)?$",
+    _I,
+)
+#: Streets whose type comes first (``15 Rue des Lilas``, ``1602 1/2 Calle Luna``).
+_STREET_TYPE_FIRST = re.compile(
+    r"(?<![\w.,/-])\d{1,6}[A-Za-z]?(?:[ \t]+1/2)?[ \t]+(?:Rue|Calle|Avenida|Av\.|Avda\.?|Via|Viale|Camino|Carrera|"
+    r"Rua|Strada|Chemin|Calzada|Paseo|Boulevard|Place|Plaza|Jalan|Jl\.)[ \t]+"
+    r"(?:(?:de|del|la|las|los|des|du|le|les|di|da|do|dos|das|von)[ \t]+)*"
+    rf"{_PLACE_WORD}(?:[ \t]+{_PLACE_WORD}){{0,2}}"
+)
+#: Numbered roads (``Route 9W``, ``County Rd 12``, ``2750 KY-40``, ``N6240 County Road KK``, ``I-95``).
+_ROUTE = re.compile(
+    r"(?<![\w.,/-])(?:(?P<house>[NSEW]?\d{1,6}[A-Za-z]?)[ \t]+)?"
+    r"(?:(?:(?:State|County|US|U\.S\.|Interstate|Farm[ \t]+to[ \t]+Market|Ranch[ \t]+to[ \t]+Market|Old)[ \t]+)?"
+    r"(?:Route|Rte\.?|Road|Rd\.?|Highway|Hwy\.?|Interstate|Trunk|FM|CR|SR|RM)[ \t]+"
+    r"(?P<num>\d{1,4}[A-Z]?\b|[A-Z]{1,2}\b(?![ \t]*[a-z]))|"
+    rf"(?:{'|'.join(STATES)}|US|I)-\d{{1,4}}[A-Z]?\b)"
+)
+_ROAD_CUE = re.compile(r"\b(?:on|off|along|via|onto|take|took|exit)[ \t]+$", _I)
+_RURAL_ROUTE = re.compile(
+    r"\b(?:RR|R\.R\.|Rural[ \t]+Route|HC|H\.C\.|Star[ \t]+Route|PSC|CMR|Unit)[ \t]*#?\d+,?[ \t]*(?:Box|Bx)[ \t]*#?\d+\b",
+    _I,
+)
+#: Streets named with a suffix word, European style (``Vasagatan 12``, ``Hauptstraße 5``).
+_STREET_EU = re.compile(
+    rf"\b[{_UP}][{_LO}]+(?:straße|strasse|str\.|gatan|gata|vägen|gade|vej|veien|weg|laan|straat|gasse|platz|"
+    r"plein|allee|dijk|ring)[ \t]+\d{1,5}[a-z]?\b"
+)
+_STRONG_SUFFIX = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Highway|Hwy|Parkway|Pkwy|Place|Pl|"
+    r"Court|Ct|Terrace|Way|Circle|Cir|Pike|Turnpike)"
+)
+#: A corner (``West 2nd Street & Lafayette``) or a street after ``on``/``off`` (``off Old Mill Road``).
+_INTERSECTION = re.compile(
+    rf"\b(?:{_DIRECTIONAL}\.?[ \t]+)?(?:{_CAPWORD}[ \t]+){{1,3}}{_STRONG_SUFFIX}\b\.?[ \t]*(?:&|and|at|/)[ \t]*"
+    rf"(?:{_DIRECTIONAL}\.?[ \t]+)?{_CAPWORD}(?:[ \t]+{_CAPWORD}){{0,2}}"
+)
+_ON_STREET = re.compile(
+    rf"\b(?:on|off|along|onto|at)[ \t]+(?P<st>(?:{_DIRECTIONAL}\.?[ \t]+)?(?:{_CAPWORD}[ \t]+){{1,3}}{_STRONG_SUFFIX}\b\.?)"
+)
+#: ``apt 12, 309 w. benton ave``: a street in any case, after a word that introduces an address.
+_ADDRESS_CUE = re.compile(
+    r"\b(?:address|lives?[ \t]+at|living[ \t]+at|moved[ \t]+to|mail(?:ed)?[ \t]+to|home|residence|resides[ \t]+at|"
+    r"staying[ \t]+at|located[ \t]+at)\b",
+    _I,
+)
+_STREET_ANYCASE = re.compile(
+    r"(?<![\w.,/-])\d{1,6}[a-z]?(?:[ \t]+(?:[nsew]|north|south|east|west)\.?)?"
+    r"(?:[ \t]+[a-z][a-z'-]+|[ \t]+\d{1,3}(?:st|nd|rd|th)){1,3}"
+    r"[ \t]+(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|place|pl|terrace|ter|circle|"
+    r"cir|parkway|pkwy|highway|hwy|way)\b\.?",
+    _I,
+)
+#: Postal codes by shape: US ZIP/ZIP+4, Canada, UK, Ireland (Eircode), ``411 24``, four to six digits.
+_POSTAL = (
+    r"(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|"
+    r"[AC-FHKNPRTV-Y]\d[\dW][ \t]?[0-9AC-FHKNPRTV-Y]{4}|\d{3}[ \t]\d{2}|\d{4,6})"
+)
+_TAIL_SEP = re.compile(r"[ \t]*[,|][ \t]*|[ \t]+|[ \t]*\n[ \t]*(?=\S)")
+_TAIL_POSTAL = re.compile(rf"(?-i:{_POSTAL})(?![\w-])")
+_TAIL_STATE = re.compile(rf"(?:{_STATE})\b\.?")
+_TAIL_CITY = re.compile(rf"(?-i:{_PLACE})|(?-i:[A-Z]{{2,}}(?:[ \t]+[A-Z]{{2,}}){{0,3}})(?=[ \t]+[A-Z]{{2}}[ \t]+\d)")
+_STATE_OR_POSTAL_NEXT = re.compile(rf"[ \t]*,?[ \t]*(?:(?-i:{'|'.join(STATES)})\b|(?-i:{_POSTAL})(?![\w-]))")
+_TAIL_LOWER_CITY = re.compile(r"[a-z]+(?:[ \t][a-z]+)?(?=[ \t,]+\d{5}\b)")
+
+
+def _address_tail(text: str, end: int) -> list[Candidate]:
+    """City, state, postal code after a street, in any order, up to five parts on the same or the next line."""
+    out: list[Candidate] = []
+    pos, newlines = end, 0
+    for _ in range(5):
+        sep = _TAIL_SEP.match(text, pos)
+        if not sep:
+            break
+        newlines += sep.group().count("\n")
+        if newlines > 1:
+            break
+        at = sep.end()
+        m = _TAIL_POSTAL.match(text, at)
+        if m and not _UNIT_AFTER.match(text, m.end()):
+            out.append(Candidate(m.start(), m.end(), "ZIP"))
+            pos = m.end()
+            continue
+        m = _TAIL_STATE.match(text, at)
+        if m and (m.end() == len(text) or not text[m.end()].isalpha()):
+            pos = m.end()
+            continue
+        m = _TAIL_CITY.match(text, at) or _TAIL_LOWER_CITY.match(text, at)
+        if newlines and m and not _STATE_OR_POSTAL_NEXT.match(text, m.end()):
+            break  # on the next line only a ``City, ST 12345`` line continues the address
+        if m and _place_ok(m.group()) and m.group().split()[0].lower() not in _UNIT_WORDS:
+            if m.group().lower() in _COUNTRIES:
+                break
+            out.append(Candidate(m.start(), m.end(), "CITY"))
+            pos = m.end()
+            continue
+        break
+    return out
+
+
+_UNIT_RE = re.compile(_UNIT)
+
+
+def addresses(text: str) -> list[Candidate]:
+    """Street addresses in the shapes :data:`_STREET` leaves out, units before them, and what follows them."""
+    out: list[Candidate] = []
+    streets: list[tuple[int, int]] = []
+    for pattern in (_STREET_TYPE_FIRST, _RURAL_ROUTE, _STREET_EU, _INTERSECTION):
+        streets.extend((m.start(), m.end()) for m in pattern.finditer(text))
+    for m in _ROUTE.finditer(text):
+        if m.group("num") and not m.group("house") and not m.group("num")[0].isdigit():
+            continue  # ``Road KK`` needs a house number
+        if (
+            not m.group("num")
+            and not m.group("house")
+            and not _ROAD_CUE.search(text, max(0, m.start() - 12), m.start())
+        ):
+            continue  # ``KY-40`` alone is as likely a compound code (``MK-801``, ``IL-6``)
+        streets.append((m.start(), m.end()))
+    streets.extend((m.start("st"), m.end("st")) for m in _ON_STREET.finditer(text))
+    for m in _STREET_ANYCASE.finditer(text):
+        if _ADDRESS_CUE.search(text, max(0, m.start() - 60), m.start()) and not _UNIT_AFTER.match(text, m.start()):
+            streets.append((m.start(), m.end()))
+    streets.extend((m.start(), m.end()) for m in _STREET.finditer(text))
+    for start, end in streets:
+        before = _UNIT_BEFORE.search(text, max(0, start - 80), start)
+        unit = _UNIT_RE.match(text, end)
+        if unit:
+            end = unit.end()
+        out.append(Candidate(before.start() if before else start, end, "STREET"))
+        out.extend(_address_tail(text, end))
+    return out
 
 
 def geography(text: str) -> list[Candidate]:
@@ -761,7 +903,7 @@ def geography(text: str) -> list[Candidate]:
     return out
 
 
-RECOGNIZERS: tuple[Recognizer, ...] = (labelled_values, shaped_numbers, dates, ages, geography)
+RECOGNIZERS: tuple[Recognizer, ...] = (labelled_values, shaped_numbers, dates, ages, geography, addresses)
 
 
 def iter_candidates(text: str) -> Iterator[Candidate]:
