@@ -574,7 +574,8 @@ _CITY_ST_ZIP = re.compile(
 )
 _CITY_ST = re.compile(rf"(?P<city>(?-i:{_PLACE}),)[ \t]*(?:(?-i:{'|'.join(STATES)})|{STATE_NAMES})\b(?!\.\w)")
 _TOWN_OF = re.compile(r"\b(?:[Tt]own|[Cc]ity|[Vv]illage|[Bb]orough)[ \t]+of[ \t]+(?P<place>" + _PLACE + r")")
-_FACILITY_IN = re.compile(r"[ \t]+in[ \t]+(?P<place>" + _PLACE + r")")
+_FACILITY_IN = re.compile(r"[ \t]+(?:in|of|at)[ \t]+(?P<place>" + _PLACE + r")")
+_FACILITY_COMMA_CITY = re.compile(r",[ \t]*(?P<place>" + _PLACE + r")(?=[ \t]*(?:$|[\n.;|)]|,[ \t]*[A-Z]{2}\b))", re.M)
 _ZIP_AFTER_STATE = re.compile(rf"\b{_STATE}\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b")
 _ZIP_LABEL = re.compile(r"\b(?:zip|zip\s*code|postal\s+code)\W{0,3}(?P<zip>\d{5}(?:-\d{4})?)\b", _I)
 _ZIP9 = re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])")
@@ -637,7 +638,11 @@ _FACILITY_NOUN = _nouns(
     University Seminary Daycare Day_Care Church Cathedral Chapel Temple Synagogue Mosque Ministries Parish_Hall
     Prison Jail Penitentiary Correctional_Facility Correctional_Center Correctional_Institution
     Detention_Center Juvenile_Hall YMCA YWCA Community_Center Apartments Towers Trailer_Park Mobile_Home_Park
-    Motel Hotel Inn
+    Motel Hotel Inn Pavilion Hospice_House Funeral_Home Funeral_Chapel Mortuary Airport Campus Basilica
+    Health_Plan Health_Insurance Insurance Insurance_Company Mutual Cooperative Co-op Logistics Terminal
+    Industries Corporation Corp. Inc. Inc LLC Ltd. Ltd Company Foods Farms Residence Residences Mobile_Home_Park
+    Institute Physio Physiotherapy Medical_Practice Health_Centre Surgery_Center Surgical_Center Lodge
+    Veterans_Home Soldiers'_Home VA_Medical_Center VAMC Domiciliary Barracks Base Air_Force_Base Station
     """
 )
 #: Practice names (``Bayview Pediatrics``): a facility only when no word of the name is an English word.
@@ -646,7 +651,8 @@ _PRACTICE_NOUN = _nouns(
     Pediatrics Paediatrics Orthopedics Orthopaedics Cardiology Dermatology Oncology Neurology Urology Radiology
     Imaging Diagnostics Laboratories Labs Associates Physicians Healthcare Health Medicine Dental Dentistry
     Family_Medicine Internal_Medicine Women's_Health Eye_Care Vision Chiropractic Physical_Therapy Counseling
-    Psychiatry Obstetrics OB/GYN Gynecology Surgical_Associates Medical Medical_Clinic
+    Psychiatry Obstetrics OB/GYN Gynecology Surgical_Associates Medical Medical_Clinic Surgery Ortho Drug Drugs
+    Pharmacy Apothecary Optical Hearing Podiatry Rehab Therapy Wellness Care
     """
 )
 #: Capitalised words that start a sentence or a heading rather than a facility's name.
@@ -660,8 +666,38 @@ _FACILITY = re.compile(
     rf"\b(?P<name>(?:[A-Z][A-Za-z'&.-]*[ \t]+(?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
 )
 _PRACTICE = re.compile(
-    rf"\b(?P<name>(?:[A-Z][a-z']+[ \t]+){{1,3}}){_PRACTICE_NOUN}\b"
+    rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+){{1,3}}){_PRACTICE_NOUN}\b"
     r"(?![ \t]+(?:Organi[sz]ation|Association|Society|Foundation|Institutes?|Council|Agency|Department|Service))"
+)
+#: Capitalised words before a lower-case facility noun (``Lakeshore Ortho Waukesha clinic``).
+_FACILITY_LC_NOUN = re.compile(
+    r"\b(?P<name>(?:[A-Z][\w'’&.-]*[ \t]+){1,4})(?:clinic|hospital|office|practice|pharmacy|campus|"
+    r"nursing\s+home|rehab|facility|shelter|center|centre)\b"
+)
+#: An organisation after a header that names one (``Employer: ...``, ``| Employer | ... |``).
+_ORG_HEADER = re.compile(
+    r"\b(?:employer|company|workplace|place\s+of\s+(?:work|employment)|school|church|congregation|insurer|"
+    r"insurance|carrier|payer|pharmacy|funeral\s+home|facility|agency|shelter|nursing\s+home|snf|ltac|"
+    r"rehab|hospice|home\s+health|transferred\s+from|referred\s+from|outside\s+hospital|osh)"
+    r"[ \t]*[:|][ \t]*(?P<org>[A-Z][\w'’&.-]*(?:[ \t]+(?:&|and|of|the|[A-Z][\w'’&.-]*)){0,6})",
+    _I,
+)
+#: Places named ``Fort X``, ``Mount X``, ``Camp X``, ``Port X`` (``Fort Harrison VA``).
+_PREFIXED_PLACE = re.compile(
+    rf"\b(?:Fort|Ft\.|Mount|Mt\.|Camp|Port|Cape)[ \t]+{_PLACE_WORD}(?:[ \t]+{_PLACE_WORD})?"
+    r"(?:[ \t]+(?:VA|VAMC|VA[ \t]+Medical[ \t]+Center))?"
+)
+#: ``in the Fenwick Heights area``, ``area of Duluth``, ``near Dyersville``.
+_AREA = re.compile(
+    rf"\bthe[ \t]+(?P<a>(?-i:{_PLACE}))[ \t]+(?:area|neighbou?rhood|section|district|suburbs?|community|projects|"
+    r"region|vicinity)\b|"
+    rf"\b(?:area|outskirts|suburbs?|part|side|outside|north|south|east|west|downtown|city|town|village)[ \t]+of[ \t]+"
+    rf"(?P<b>(?-i:{_PLACE}))|"
+    rf"\b(?:near|outside|just[ \t]+(?:north|south|east|west)[ \t]+of)[ \t]+(?P<c>(?-i:{_PLACE}))|"
+    rf"\b(?:[MF]|male|female|man|woman|boy|girl|veteran|farmer|resident|native|family|relatives|contact|friends|"
+    rf"parents|daughter|son|sister|brother|mother|father|farm|house|apartment|home)[ \t]+(?:from|in)[ \t]+"
+    rf"(?P<d>(?-i:{_PLACE}))",
+    _I,
 )
 _FACILITY_LOWER = re.compile(
     r"\b(?:at|to|from|in)[ \t]+the[ \t]+(?P<name>(?-i:[A-Z][a-z]+(?:[ \t][A-Z][a-z]+){0,3}))[ \t]+"
@@ -886,7 +922,7 @@ def geography(text: str) -> list[Candidate]:
         if words:
             start = text.index(words[0], start)
             out.append(Candidate(start, m.end(), "GEO"))
-            after = _FACILITY_IN.match(text, m.end())
+            after = _FACILITY_IN.match(text, m.end()) or _FACILITY_COMMA_CITY.match(text, m.end())
             if after and _place_ok(after["place"]):
                 out.append(Candidate(after.start("place"), after.end("place"), "CITY"))
     if _PRACTICE.search(text):
@@ -895,8 +931,38 @@ def geography(text: str) -> list[Candidate]:
         common, clinical = common_words(), clinical_words()
         for m in _PRACTICE.finditer(text):
             words = m.group("name").split()
-            if all(fold(w) not in common and fold(w) not in clinical and w not in _NOT_FACILITY_WORDS for w in words):
+            if (
+                fold(words[0]) not in common
+                and words[0] not in _NOT_FACILITY_WORDS
+                and not any(fold(w) in clinical for w in words)
+            ):
                 out.append(Candidate(m.start(), m.end(), "GEO"))
+    from kg.privacy._lists import clinical_words, common_words, fold
+
+    common, clinical = common_words(), clinical_words()
+
+    def proper(words: list[str]) -> bool:
+        return (
+            bool(words)
+            and fold(words[0]) not in common
+            and words[0] not in _NOT_FACILITY_WORDS
+            and not any(fold(w) in clinical for w in words)
+        )
+
+    for m in _FACILITY_LC_NOUN.finditer(text):
+        if proper(m.group("name").split()):
+            out.append(Candidate(m.start("name"), m.end("name") - 1, "GEO"))
+    for m in _ORG_HEADER.finditer(text):
+        org = m.group("org").rstrip(" .")
+        if proper(org.split()):
+            out.append(Candidate(m.start("org"), m.start("org") + len(org), "GEO"))
+    for m in _PREFIXED_PLACE.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "GEO"))
+    for m in _AREA.finditer(text):
+        g = next(k for k in "abcd" if m.group(k))
+        words = m.group(g).split()
+        if _place_ok(m.group(g)) and proper(words) and not any(fold(w) in common for w in words[1:2]):
+            out.append(Candidate(m.start(g), m.end(g), "CITY"))
     for m in _FACILITY_LOWER.finditer(text):
         if m.group("name").split()[0] not in _NOT_FACILITY_WORDS:
             out.append(Candidate(m.start("name"), m.end("name"), "GEO"))
