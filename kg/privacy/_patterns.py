@@ -663,7 +663,7 @@ _NOT_FACILITY_WORDS = frozenset(
     "American National International World Federal United Royal European".split()
 )
 _FACILITY = re.compile(
-    rf"\b(?P<name>(?:[A-Z][A-Za-z'&.-]*[ \t]+(?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
+    rf"\b(?P<name>(?:[A-Z][A-Za-z'’&.-]*[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
 )
 _PRACTICE = re.compile(
     rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+){{1,3}}){_PRACTICE_NOUN}\b"
@@ -689,8 +689,8 @@ _PREFIXED_PLACE = re.compile(
 )
 #: ``in the Fenwick Heights area``, ``area of Duluth``, ``near Dyersville``.
 _AREA = re.compile(
-    rf"\bthe[ \t]+(?P<a>(?-i:{_PLACE}))[ \t]+(?:area|neighbou?rhood|section|district|suburbs?|community|projects|"
-    r"region|vicinity)\b|"
+    rf"\bthe[ \t]+(?P<a>(?-i:{_PLACE}))[ \t]+(?=(?:area|neighbou?rhood|section|district|suburbs?|community|"
+    r"projects|region|vicinity)\b)|"
     rf"\b(?:area|outskirts|suburbs?|part|side|outside|north|south|east|west|downtown|city|town|village)[ \t]+of[ \t]+"
     rf"(?P<b>(?-i:{_PLACE}))|"
     rf"\b(?:near|outside|just[ \t]+(?:north|south|east|west)[ \t]+of)[ \t]+(?P<c>(?-i:{_PLACE}))|"
@@ -961,7 +961,12 @@ def geography(text: str) -> list[Candidate]:
     for m in _AREA.finditer(text):
         g = next(k for k in "abcd" if m.group(k))
         words = m.group(g).split()
-        if _place_ok(m.group(g)) and proper(words) and not any(fold(w) in common for w in words[1:2]):
+        if (
+            _place_ok(m.group(g))
+            and words[0] not in _NOT_FACILITY_WORDS
+            and not m.group(g).endswith(("'s", "’s"))  # an eponym (``area of Bowman's capsule``)
+            and not any(fold(w) in clinical for w in words)
+        ):
             out.append(Candidate(m.start(g), m.end(g), "CITY"))
     for m in _FACILITY_LOWER.finditer(text):
         if m.group("name").split()[0] not in _NOT_FACILITY_WORDS:
