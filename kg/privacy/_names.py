@@ -25,7 +25,7 @@ _I = re.IGNORECASE
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*")
 PARTICLES = frozenset(
-    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y".split()
+    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap".split()
 )
 #: Words that end a name (credentials, labels, header words); compared folded.
 STOP = frozenset(
@@ -54,7 +54,7 @@ _EPONYM_AFTER = re.compile(
     r"fistula|hernia|deformity|contracture|diverticulum|pouch|triangle|space|plexus|ganglion|foramen)(?:e?s)?\b",
     _I,
 )
-_TITLE = r"(?:mr|mrs|ms|miss|mx|dr|prof|fr|rev|sr|sister|father|madam|dear|doctor)\b\.?"
+_TITLE = r"(?:mr|mrs|ms|miss|mx|dr|drs|messrs|mmes|prof|fr|rev|sr|sister|father|madam|dear|doctor|doctors)\b\.?"
 _HEADER = (
     r"(?:patient(?:'s)?(?:\s+(?:full\s+)?name)?|pt(?:\s+name)?|name|full\s+name|member(?:\s+name)?|guarantor|"
     r"subscriber|insured|caller|re|to|from|attn|attending|fellow|resident|intern|physician|provider|surgeon|"
@@ -67,10 +67,14 @@ _HEADER = (
 _PHRASE = (
     r"(?:(?:signed|dictated|transcribed|seen|examined|evaluated|reviewed|documented|written|confirmed|"
     r"co-?signed|verified|reported|reply|replied|referred|accompanied|interpreted|performed|read|"
-    r"called|brought\s+in|visited|attended)\s+by|(?:copy|copies|cc)\s+to|appointment\s+with|"
+    r"called|brought\s+in|visited|attended|taken|answered|entered|completed|prepared|ordered|placed|"
+    r"witnessed|approved|authori[sz]ed|requested|routed|forwarded|sent|covered|relieved|assisted|supervised|"
+    r"staffed|triaged|received|discussed|relayed|paged|notified|informed|consented|counseled|interviewed|"
+    r"transported|driven|escorted|accompanied|picked\s+up)\s+by|(?:copy|copies|cc)\s+to|appointment\s+with|"
     r"(?:also\s+)?known\s+as|a\.k\.a\.?|aka|(?:by|under\s+the)\s+name|caregiver\s+(?:of|for)|"
     r"this\s+is(?:\s+(?:dr|doctor)\.?)?|on\s+patient|(?:sincerely|regards|thanks|best|cheers|respectfully)"
-    r"(?:,[ \t]*\n?|[ \t]*\n)|spoke\s+(?:with|to)|"
+    r"(?:,[ \t]*\n?|[ \t]*\n)|(?:thx|thanks|thank\s+you|ty|tx|cheers|best|regards|love|xo|xoxo|yours)"
+    r"(?:[ \t]*[,—–-]+[ \t]*|[ \t]*\n)|spoke\s+(?:with|to)|"
     r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings|nicknamed?|goes\s+by|prefers\s+to\s+be\s+called)"
 )
 _ROLE = (
@@ -79,13 +83,20 @@ _ROLE = (
     r"roommate|neighbou?r|friend|caregiver|aide|volunteer|guardian|physician|surgeon|resident|fellow|pastor|"
     r"rabbi|imam|priest|reverend|minister|deacon|coach|teacher|attorney|lawyer|sponsor|counselor|counsellor|"
     r"translator|driver|babysitter|nanny|housekeeper|supervisor|boss|employer|classmate|tenant|"
-    r"daughter's|son's|wife's|husband's)"
+    r"daughter's|son's|wife's|husband's|crew|escort|doula|midwife|proband|petitioner|respondent|decedent|"
+    r"informant|historian|companion|sitter|visitor|tech|technician|technologist|scribe|preceptor|trooper|"
+    r"detective|caseworker|worker|advocate|examiner|coroner|clergy|dispatcher|receptionist|clerk|"
+    r"case\s+mgr|mgr|manager|coordinator|navigator|liaison|attendant|cna|pca|hha|lpn|porter|valet|"
+    r"orderly|intern|trainee|extern|scrub|circulator|anesthetist|perfusionist|dietitian|"
+    r"nutritionist|psychologist|optometrist|dentist|hygienist|audiologist|chiropractor|podiatrist|"
+    r"therapist|counsel(?:l)?or|contact|emergency\s+contact)"
 )
 _RELATIVE = (
     r"(?:(?:son|daughter|mother|father|brother|sister)-in-law|step(?:son|daughter|mother|father)|"
     r"wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|brother|sister|sibling|aunt|uncle|"
     r"niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|grandchild|fianc[eé]e?|"
-    r"boyfriend|girlfriend|hcp|poa|proxy|ex-?wife|ex-?husband)"
+    r"boyfriend|girlfriend|hcp|poa|proxy|ex-?wife|ex-?husband|gf|bf|dtr|dau|bro|sis|hsb|fob|mob|"
+    r"godmother|godfather|stepsister|stepbrother|half-?sister|half-?brother|twin|widow|widower)"
 )
 _STRONG_TRIGGER = re.compile(rf"(?:{_TITLE}|{_HEADER}|{_PHRASE})", _I)
 _MEDIUM_TRIGGER = re.compile(rf"(?:{_ROLE}|{_RELATIVE})\b(?!['’])\s*[,:]?", _I)
@@ -127,7 +138,7 @@ _LONE_NAME = re.compile(
     r"will|would|can|cannot|does|did)\b)"
 )
 _GAP = re.compile(r"[ \t]{1,2}|[ \t]*\.[ \t]{1,2}")
-_LEAD = re.compile(r"[ \t]{0,4}[\"“(]?[ \t]{0,2}")
+_LEAD = re.compile(r"[ \t]{0,40}[\"“(]?[ \t]{0,2}")
 
 
 class _Tok(NamedTuple):
