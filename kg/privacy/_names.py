@@ -137,6 +137,12 @@ _LONE_NAME = re.compile(
     r"continues|tolerated|agrees|agreed|understands|declined|refused|prefers|wants|asked|asks|works|worked|"
     r"will|would|can|cannot|does|did)\b)"
 )
+_PAREN_NAME = re.compile(r"[ \t]*\((?P<n>[A-Z][a-z]+)\)")
+#: ``First "Nick" Last``, ``"Nick" First``, ``first "nick" last`` (quotes straight or curly).
+_NICKNAME = re.compile(
+    r"(?:(?P<a>[^\W\d_][\w'’-]*)[ \t]+)?[\"“](?P<b>[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*)?)[\"”]"
+    r"(?:[ \t]+(?P<c>[^\W\d_][\w'’-]*))?"
+)
 _GAP = re.compile(r"[ \t]{1,2}|[ \t]*\.[ \t]{1,2}")
 _LEAD = re.compile(r"[ \t]{0,40}[\"“(]?[ \t]{0,2}")
 
@@ -288,14 +294,27 @@ class NameFinder:
         # ``CHEN, WEI`` / ``Kowalski, John``: a comma then a given name, after a header
         if j == i + 1 and j < len(self.toks) and self.text[self.toks[i].end : self.toks[j].start] == ", ":
             nxt = self.toks[j]
-            if nxt.text[0].isupper() and nxt.low in self.first and nxt.low not in STOP:
+            strong_unknown = (
+                mode in _STRONG_MODES
+                and nxt.text[0].isupper()
+                and nxt.text.isupper() == self.toks[i].text.isupper()
+                and not self.is_common(nxt.low)
+                and not self.is_clinical(nxt.low)
+            )
+            if (nxt.text[0].isupper() and self.is_first(nxt.low) and nxt.low not in STOP) or strong_unknown:
                 if (
                     nxt.low not in self.common
                     or mode in _STRONG_MODES
                     or nxt.text.isupper() == self.toks[i].text.isupper()
                 ):
                     j += 1
-                    if j < len(self.toks) and self._joined(j) and self._letter(j):
+                    # a second given name (``Ho, Thanh Long``) or a middle initial
+                    if (
+                        j < len(self.toks)
+                        and self._joined(j)
+                        and self.toks[j].text[:1].isupper()
+                        and (self._letter(j) or (mode in _STRONG_MODES and self._accept(j, 1, mode)))
+                    ):
                         j += 1
         return i, j
 
@@ -406,8 +425,57 @@ class NameFinder:
                 if r and not self.eponym(r[1]) and (pattern is not _RELATION_AFTER or not self.guarded(*r)):
                     found.append((*r, "strong"))
         found.extend(self._dictionary())
+        found.extend(self._around(found))
         out = [self.span(i, j) for i, j, _ in found]
+        out.extend(self._nicknames())
         out.extend(self._repeats([(i, j) for i, j, s in found if s != "weak"]))
+        return out
+
+    def _around(self, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """What sits beside a found name: ``Drs. Crow and Bishop``, ``Dot (Dorothy)``, ``M. Oduya``."""
+        out: list[tuple[int, int, str]] = []
+        n = len(self.toks)
+        for _i, j, strength in found:
+            # a second name joined by ``and`` / ``&`` after a title (``Drs. Crow and Bishop``)
+            if strength != "weak" and j + 1 < n and self.text[self.toks[j - 1].end : self.toks[j].start] == " ":
+                if (
+                    self.toks[j].low in ("and", "&")
+                    or self.text[self.toks[j - 1].end : self.toks[j - 1].end + 3] == " & "
+                ):
+                    r = self.grab_forward(self.toks[j].end, "title")
+                    if r and not self.eponym(r[1]) and self.toks[r[0]].text[:1].isupper():
+                        out.append((*r, strength))
+            # a given name in parentheses right after a name (``Wife Dot (Dorothy)``)
+            m = _PAREN_NAME.match(self.text, self.toks[j - 1].end)
+            if m:
+                k = bisect.bisect_left(self.starts, m.start("n"))
+                if k < n and self.is_first(self.toks[k].low) and not self.is_clinical(self.toks[k].low):
+                    out.append((k, k + 1, strength))
+        return out
+
+    def _namelike(self, word: str | None, upper: bool) -> bool:
+        """Whether a word beside a quoted nickname can be a name (capitalised when the nickname is)."""
+        if not word or (upper and not word[:1].isupper()):
+            return False
+        low = self._base(fold(word))
+        if self.is_clinical(low) or low in STOP:
+            return False
+        listed = self.is_first(low) or low in self.last
+        return listed if not upper else (listed or not self.is_common(low))
+
+    def _nicknames(self) -> list[Candidate]:
+        """Quoted nicknames beside names (``Ravi "Rav" Chandrasekhar``, ``"Big Mike" Michael``)."""
+        out: list[Candidate] = []
+        for m in _NICKNAME.finditer(self.text):
+            nick = m.group("b")
+            upper = nick[:1].isupper()
+
+            a, c = self._namelike(m.group("a"), upper), self._namelike(m.group("c"), upper)
+            if not (a or c) or (not upper and not (a and (c or m.group("c") is None))):
+                continue
+            start = m.start("a") if a else m.start("b") - 1
+            end = m.end("c") if c else m.end("b") + 1
+            out.append(Candidate(start, end, "NAME"))
         return out
 
     def _dictionary(self) -> list[tuple[int, int, str]]:
