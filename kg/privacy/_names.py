@@ -186,7 +186,11 @@ class NameFinder:
 
     def is_clinical(self, low: str) -> bool:
         base = low[:-1] if low.endswith("s") and len(low) > 4 else low
-        return low in self.clinical or base in self.clinical or any(p in self.clinical for p in low.split("-") if p)
+        return (
+            low in self.clinical
+            or base in self.clinical
+            or any(p in self.clinical for p in low.split("-") if len(p) > 3)  # ``Ben-Ami`` is no AMI
+        )
 
     def _initial(self, i: int) -> bool:
         t = self.toks[i]

@@ -117,7 +117,7 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
 )
 
 _SEP = (
-    r"(?P<sep>(?:[ \t]*(?:[:#=(*|\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending(?:\s+in)?|"
+    r"(?P<sep>(?:[ \t]*(?:[:#=(*|\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending(?:\s+in)?|checked|verified|reviewed|copied|scanned|on\s+record|"
     r"last\s+(?:4|four)(?:\s+digits)?(?:\s+of)?)\b\.?|\)))*[ \t]*)"
 )
 _VALUE = (
@@ -429,7 +429,7 @@ _DATE_LEFT = re.compile(
     _I,
 )
 _DATE_RIGHT = re.compile(
-    rf"(?:,?[ \t]+{_SPOKEN_YEAR}\b)?(?:,?[ \t]*(?:at|@|T)?[ \t]*{_TIME_OF_DAY}(?![\w:/.]|\.\d))?", _I
+    rf"(?:,?[ \t]+{_SPOKEN_YEAR}\b)?(?:,?[ \t]*(?:at|@|T)?[ \t]*{_TIME_OF_DAY}(?![\w:/]|\.\d))?", _I
 )
 
 
@@ -494,6 +494,12 @@ _AGE_PATTERNS = [
         rf"(?<![\w.])(?P<a>{_OLD}(?:st|nd|rd|th))[ \t]+birthday",
         _I,
     ),
+    # Ms. Birdie Lachance (90), father ... alive, 93; Björn Åkesson, 93, Swedish
+    re.compile(
+        rf"(?:\b(?:alive|living|still[ \t]+living|deceased|died|passed)\b[ \t]*,?[ \t]*(?:at[ \t]+|age[ \t]+)?|"
+        rf"(?<![\w.])(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+(?:[A-Z][\w'’-]+[ \t]+){{0,2}}[A-Z][\w'’-]+[ \t]*\(|"
+        rf"\b[A-Z][a-z'’-]+[ \t]+[A-Z][\w'’-]+,[ \t]+)(?P<a>{_OLD})(?=[ \t]*(?:\)|[,.;]|[ \t]*(?:y|yo|yrs?|years?|[MF])\b))"
+    ),
     # a nonagenarian / centenarian aged 96, 96 (nonagenarian)
     re.compile(rf"(?<![\w.])(?P<a>{_OLD})\b(?=[\s(,-]*(?:nonagenarian|centenarian|supercentenarian))", _I),
 ]
@@ -547,7 +553,7 @@ _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS.split()), key=len, reverse=T
 _DIRECTIONAL = r"(?:[NS][EW]?|[EW]|(?i:north(?:east|west)?|south(?:east|west)?|east|west))"
 _CAPWORD = r"(?:[A-Z][A-Za-z'-]*\.?|\d{1,3}(?:st|nd|rd|th))"
 _UNIT = (
-    r"(?i:,?[ \t]*(?:apt|apartment|unit|suite|ste|bldg|building|floor|fl|rm|room|lot|space|spc|trailer|trlr|"
+    r"(?i:,?[ \t]*(?:apt|apartment|unit|suite|ste|bldg|building|floor|fl|rm|room|lot|space|spc|trailer|trlr|flat|lgh|"
     r"dept|#)\.?[ \t]*#?[ \t]*(?=[A-Za-z-]*\d|[A-Z]\b)[A-Za-z0-9-]+)"
 )
 _STREET = re.compile(
@@ -925,6 +931,8 @@ def geography(text: str) -> list[Candidate]:
             after = _FACILITY_IN.match(text, m.end()) or _FACILITY_COMMA_CITY.match(text, m.end())
             if after and _place_ok(after["place"]):
                 out.append(Candidate(after.start("place"), after.end("place"), "CITY"))
+                if after.group().lstrip().startswith("of "):  # ``Prairie Heart Institute of Decatur``
+                    out.append(Candidate(start, after.end("place"), "GEO"))
     if _PRACTICE.search(text):
         from kg.privacy._lists import clinical_words, common_words, fold
 
