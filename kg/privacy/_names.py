@@ -137,6 +137,10 @@ _LONE_NAME = re.compile(
     r"continues|tolerated|agrees|agreed|understands|declined|refused|prefers|wants|asked|asks|works|worked|"
     r"will|would|can|cannot|does|did)\b)"
 )
+_LOWER_SIGNATURE = re.compile(
+    r"\b(?:[a-z]\.[ \t]?|(?P<f>[a-z][a-z'-]+)[ \t]+)(?P<s>[a-z][a-z'-]{2,}),[ \t]+"
+    r"(?:md|rn|np|pa-c|pharmd|phd|lcsw|licsw|cnm|dnp|aprn|lpn|dpt|psyd)\b"
+)
 _PAREN_NAME = re.compile(r"[ \t]*\((?P<n>[A-Z][a-z]+)\)")
 #: ``First "Nick" Last``, ``"Nick" First``, ``first "nick" last`` (quotes straight or curly).
 _NICKNAME = re.compile(
@@ -475,6 +479,9 @@ class NameFinder:
             upper = nick[:1].isupper()
 
             a, c = self._namelike(m.group("a"), upper), self._namelike(m.group("c"), upper)
+            if not upper and a and self.is_first(fold(nick.split()[0])) and m.group("c"):
+                low = fold(m.group("c"))
+                c = c or not (self.is_common(low) or self.is_clinical(low) or low in STOP)
             if not (a or c) or (not upper and not (a and (c or m.group("c") is None))):
                 continue
             start = m.start("a") if a else m.start("b") - 1
@@ -543,8 +550,20 @@ class NameFinder:
             i += 1
         for k in range(n - 1):
             if self._initial(k) and self._joined(k + 1) and self._weak_surname(k + 1, False):
-                if toks[k + 1].low in self.last and not self.guarded(k, k + 2):
+                # ``R. Halvorsen``, ``M. Oduya``: an initial makes any capitalised non-word a surname
+                low = self._base(toks[k + 1].low)
+                if (low in self.last or len(low) > 2) and not self.guarded(k, k + 2):
                     out.append((k, k + 2, "weak"))
+        # ``r. hakimi, md``: lower-case initial and surname before a credential
+        for m in _LOWER_SIGNATURE.finditer(self.text):
+            low = fold(m.group("s"))
+            if m.group("f") and not self.is_first(fold(m.group("f"))):
+                continue
+            if not self.is_common(low) and not self.is_clinical(low):
+                i0 = bisect.bisect_left(self.starts, m.start())
+                j0 = bisect.bisect_left(self.starts, m.start("s"))
+                if i0 < n and j0 < n and toks[i0].start == m.start() and toks[j0].start == m.start("s"):
+                    out.append((i0, j0 + 1, "weak"))
         # ``Jorge was seen``, ``Gabriela's mother``: a lone given name before a narrative verb or a relative
         for m in _LONE_NAME.finditer(self.text):
             k = bisect.bisect_left(self.starts, m.start())

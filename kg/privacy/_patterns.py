@@ -985,7 +985,36 @@ def geography(text: str) -> list[Candidate]:
 RECOGNIZERS: tuple[Recognizer, ...] = (labelled_values, shaped_numbers, dates, ages, geography, addresses)
 
 
+_CAPS_WORD = re.compile(r"\b[A-Z][A-Z'’-]{2,}\b")
+
+
+def _title_view(text: str) -> str | None:
+    """``text`` with words in capitals title-cased (same length, same offsets), or None if it has few."""
+    if len(_CAPS_WORD.findall(text, 0, 20000)) < 2:
+        return None
+    return _CAPS_WORD.sub(lambda m: m.group().title() if m.group() not in _KEEP_CAPS else m.group(), text)
+
+
+#: Words of facility nouns: a name in capitals is a facility only with some other, proper word.
+_FACILITY_WORDS = frozenset(re.findall(r"[a-z]+", (_FACILITY_NOUN + _PRACTICE_NOUN).lower()))
+_KEEP_CAPS = frozenset(("PO", "RR", "HC", "VA", "VAMC", "YMCA", "YWCA", "LLC", "USA"))
+
+
 def iter_candidates(text: str) -> Iterator[Candidate]:
-    """Every candidate span of the structured and geographic recognizers."""
+    """Every candidate span of the structured and geographic recognizers.
+
+    Places are also looked for in a title-cased view of words in capitals (``FOND DU LAC WI``,
+    ``HARBORLIGHT FAMILY MEDICINE``), so the place rules need no all-caps variants.
+    """
     for recognizer in RECOGNIZERS:
         yield from recognizer(text)
+    view = _title_view(text)
+    if view is not None:
+        from kg.privacy._lists import clinical_words, common_words, fold
+
+        common, clinical = common_words(), clinical_words()
+        for c in itertools.chain(geography(view), addresses(view)):
+            words = [fold(w) for w in re.findall(r"[^\W\d_]+", view[c.start : c.end])]
+            proper = [w for w in words if w not in _FACILITY_WORDS and w not in common and w not in clinical]
+            if c.kind in ("ZIP", "STREET") or (len(words) > 1 and proper):
+                yield c
