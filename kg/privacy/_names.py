@@ -321,7 +321,15 @@ class NameFinder:
                         j < len(self.toks)
                         and self._joined(j)
                         and self.toks[j].text[:1].isupper()
-                        and (self._letter(j) or (mode in _STRONG_MODES and self._accept(j, 1, mode)))
+                        and (
+                            self._letter(j)
+                            or (
+                                mode in _STRONG_MODES
+                                and self.toks[j].low not in STOP
+                                and not self.is_clinical(self.toks[j].low)
+                                and self.toks[j].text.isupper() == self.toks[i].text.isupper()
+                            )
+                        )
                     ):
                         j += 1
         return i, j

@@ -940,8 +940,8 @@ def geography(text: str) -> list[Candidate]:
         for m in _PRACTICE.finditer(text):
             words = m.group("name").split()
             if (
-                fold(words[0]) not in common
-                and words[0] not in _NOT_FACILITY_WORDS
+                words[0] not in _NOT_FACILITY_WORDS
+                and not all(fold(w) in common for w in words)
                 and not any(fold(w) in clinical for w in words)
             ):
                 out.append(Candidate(m.start(), m.end(), "GEO"))
@@ -950,10 +950,11 @@ def geography(text: str) -> list[Candidate]:
     common, clinical = common_words(), clinical_words()
 
     def proper(words: list[str]) -> bool:
+        """A name: its first word no heading word, some word no English word, no word clinical."""
         return (
             bool(words)
-            and fold(words[0]) not in common
             and words[0] not in _NOT_FACILITY_WORDS
+            and not all(fold(w) in common for w in words)
             and not any(fold(w) in clinical for w in words)
         )
 
@@ -1013,7 +1014,8 @@ def iter_candidates(text: str) -> Iterator[Candidate]:
         from kg.privacy._lists import clinical_words, common_words, fold
 
         common, clinical = common_words(), clinical_words()
-        for c in itertools.chain(geography(view), addresses(view)):
+        yield from addresses(view)  # a street's shape is evidence enough for what follows it
+        for c in geography(view):
             words = [fold(w) for w in re.findall(r"[^\W\d_]+", view[c.start : c.end])]
             proper = [w for w in words if w not in _FACILITY_WORDS and w not in common and w not in clinical]
             if c.kind in ("ZIP", "STREET") or (len(words) > 1 and proper):
