@@ -744,7 +744,7 @@ _ROUTE = re.compile(
     r"(?<![\w.,/-])(?:(?P<house>[NSEW]?\d{1,6}[A-Za-z]?)[ \t]+)?"
     r"(?:(?:(?:State|County|US|U\.S\.|Interstate|Farm[ \t]+to[ \t]+Market|Ranch[ \t]+to[ \t]+Market|Old)[ \t]+)?"
     r"(?:Route|Rte\.?|Road|Rd\.?|Highway|Hwy\.?|Interstate|Trunk|FM|CR|SR|RM)[ \t]+"
-    r"(?P<num>\d{1,4}[A-Z]?\b|[A-Z]{1,2}\b(?![ \t]*[a-z]))|"
+    r"(?P<num>\d{1,4}[A-Z]?\b|[A-Z][A-Za-z]?\b(?![ \t]*[a-z]))|"
     rf"(?:{'|'.join(STATES)}|US|I)-\d{{1,4}}[A-Z]?\b)"
 )
 _ROAD_CUE = re.compile(r"\b(?:on|off|along|via|onto|take|took|exit)[ \t]+$", _I)
@@ -986,19 +986,19 @@ def geography(text: str) -> list[Candidate]:
 RECOGNIZERS: tuple[Recognizer, ...] = (labelled_values, shaped_numbers, dates, ages, geography, addresses)
 
 
-_CAPS_WORD = re.compile(r"\b[A-Z][A-Z'’-]{2,}\b")
+_CAPS_WORD = re.compile(r"\b[A-Z][A-Z'’-]+\b")
 
 
 def _title_view(text: str) -> str | None:
     """``text`` with words in capitals title-cased (same length, same offsets), or None if it has few."""
-    if len(_CAPS_WORD.findall(text, 0, 20000)) < 2:
+    if sum(len(w) > 2 for w in _CAPS_WORD.findall(text, 0, 20000)) < 2:
         return None
-    return _CAPS_WORD.sub(lambda m: m.group().title() if m.group() not in _KEEP_CAPS else m.group(), text)
+    return _CAPS_WORD.sub(lambda m: m.group() if m.group() in _KEEP_CAPS else m.group().title(), text)
 
 
 #: Words of facility nouns: a name in capitals is a facility only with some other, proper word.
 _FACILITY_WORDS = frozenset(re.findall(r"[a-z]+", (_FACILITY_NOUN + _PRACTICE_NOUN).lower()))
-_KEEP_CAPS = frozenset(("PO", "RR", "HC", "VA", "VAMC", "YMCA", "YWCA", "LLC", "USA"))
+_KEEP_CAPS = frozenset(("PO", "RR", "HC", "VA", "VAMC", "YMCA", "YWCA", "LLC", "USA", *STATES))
 
 
 def iter_candidates(text: str) -> Iterator[Candidate]:
