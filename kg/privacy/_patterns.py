@@ -978,7 +978,7 @@ def geography(text: str) -> list[Candidate]:
         ):
             out.append(Candidate(m.start(g), m.end(g), "CITY"))
     for m in _FACILITY_LOWER.finditer(text):
-        if m.group("name").split()[0] not in _NOT_FACILITY_WORDS:
+        if proper(m.group("name").split()):
             out.append(Candidate(m.start("name"), m.end("name"), "GEO"))
     return out
 
