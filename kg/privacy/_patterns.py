@@ -228,6 +228,12 @@ def _is_word(word: str) -> bool:
     return low in common_words() or low in clinical_words() or low.rstrip("s") in common_words()
 
 
+#: A social-media handle after the platform's name (``Instagram @jdoe88``, ``venmo @Ana-Ruiz``).
+_HANDLE = re.compile(
+    r"\b(?:twitter|instagram|insta|ig|tiktok|snapchat|snap|facebook|fb|threads|mastodon|bluesky|telegram|"
+    r"discord|reddit|venmo|cash\s*app|cashapp|youtube|linkedin|handle)\b[^\n@]{0,20}?(?P<v>@[A-Za-z0-9_.-]{2,30})",
+    _I,
+)
 #: An issuer's code in capitals before a long number (``GMC 7041882``, ``CIN: 91773402A``, ``ANTHEM YRH998812044``).
 _CODE_NUMBER = re.compile(
     r"\b(?P<code>(?-i:[A-Z][A-Z-]{1,9}))[ \t]*[:#]?[ \t]*(?P<v>(?-i:[A-Z]{0,4}\d[A-Z0-9-]{5,18}[A-Z0-9]))(?![\w-])"
@@ -317,6 +323,8 @@ def shaped_numbers(text: str) -> list[Candidate]:
     for m in _TRUNK_PHONE.finditer(text):
         if _PHONE_CTX.search(text, max(0, m.start() - 24), m.start()) and not _UNIT_AFTER.match(text, m.end()):
             out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
+    for m in _HANDLE.finditer(text):
+        out.append(Candidate(m.start("v"), m.end("v"), "ID"))
     for m in _USERNAME.finditer(text):
         v = m.group("v")
         if any(c.isdigit() for c in v) or (v.islower() and len(v) >= 5 and not _is_word(v)):
@@ -344,8 +352,12 @@ _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)"
 _DATE_PATTERNS = [
     # 03/14/1962, 3/29/21, 12-30-2022
     re.compile(rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])([/-]){_DAY}\1(?:{_YEAR}|\d{{2}})(?![\w/-]|\.\d)"),
-    # 14/03/1962 (day first), 14.03.2019
+    # 14/03/1962 (day first), 14.03.2019, 14/3/21 (day first, two-digit year: the day is over 12)
     re.compile(rf"(?<![\w/.-]){_DAY}([/.-])(?:0?[1-9]|1[0-2])\1{_YEAR}(?![\w/-]|\.\d)"),
+    re.compile(r"(?<![\w/.-])(?:1[3-9]|2\d|3[01])([/.-])(?:0?[1-9]|1[0-2])\1\d{2}(?![\w/-]|\.\d)"),
+    # 14-Mar, 5/Jan, Mar-14 (day and month name, no year)
+    re.compile(rf"(?<![#\w/.-]){_DAY}[-/]{_MONTH}\b(?![-/]\d)", _I),
+    re.compile(rf"(?<![#\w/.-]){_MONTH}[-/]{_DAY}\b(?![-/.]\d)", _I),
     # on the 5th (a day of the month alone)
     re.compile(
         rf"\b(?:on|by|until|since|from|before|after|{_WEEKDAY})[ \t]+the[ \t]+(?P<d>(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b"

@@ -68,6 +68,8 @@ from tests.privacy._helpers import covered, found, untouched
         ("out of office 3-9 Aug 2024", "3-9 Aug"),
         ("born april fifth nineteen fifty-two", "april fifth nineteen fifty-two"),
         ("DOB 19620314", "19620314"),
+        ("Seen 14-Mar for follow-up", "14-Mar"),
+        ("fell on 14/3/21 at home", "14/3/21"),
         # ages over 89: digits and words, glued, after a person
         ("92M with CHF", "92"),
         ("a ninety-three year old man", "ninety-three"),
@@ -85,6 +87,7 @@ from tests.privacy._helpers import covered, found, untouched
         ("portal: mychart.example.org/login", "mychart.example.org/login"),
         ("form at clinic.example.ie/intake?id=77", "clinic.example.ie/intake?id=77"),
         ("server 10.0.0.12 logged", "10.0.0.12"),
+        ("posts as IG @jdoe_88", "@jdoe_88"),
         # names: pairs with a listed word, initials, nicknames, cues
         ("Discussed with Olusegun Adebayo today", "Olusegun Adebayo"),
         ("Harold Finch called back", "Harold Finch"),
@@ -120,6 +123,7 @@ def test_general_shapes_are_covered(text, value):
         ("user groups were compared", "groups"),
         ("DEVICE CLINIC NOTE", "DEVICE CLINIC"),
         ("cells in the area of Bowman's capsule", "Bowman"),
+        ("upgraded to v1.14.2 last week", "1.14.2"),
     ],
 )
 def test_clinical_and_research_text_of_the_same_shapes_is_kept(text, value):
