@@ -396,6 +396,7 @@ _MONTH_DAY = re.compile(
     r"through|thru|starting|started|before|after|as\s+of|effective|due|scheduled|dos|visit|surgery|born|dob|"
     r"d\.o\.b\.|date|last|next|labs?|drawn|ct|mri|echo|ekg|ecg|cxr|x-?ray|biopsy|appt|appointment|f/u|rtc|adm|"
     r"disch|procedure|dated|week\s+of|hospitali[sz]ed|for|by|at|to|and|or|today|tonight|yesterday|tomorrow|"
+    r"clinic|office|follow-?up|date\s+of\s+[a-z]+(?:\s+[a-z]+)?|onset|injury|event|"
     rf"{_WEEKDAY})\b\W{{0,3}})"
     rf"(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d)",
     _I,
@@ -580,7 +581,7 @@ _STREET_ON = re.compile(
 _PO_BOX = re.compile(r"\b(?:P\.?[ \t]?O\.?|post[ \t]+office)[ \t]*box[ \t]+#?\d+\b", _I)
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
-_PLACE_WORD = rf"[{_UP}][{_LO}]+(?:['’][{_LO}]+)?"
+_PLACE_WORD = rf"(?:[{_UP}][{_LO}]+(?:['’][{_LO}]+)?|[dlDL]['’][{_UP}][{_LO}]+)"
 #: A place name: up to three capitalised words, with ``St.``/``Ste.``/``Fort`` and particles (``Fond du Lac``).
 _PLACE = (
     rf"(?:(?:St|Ste|Ft|Mt)\.[ \t]+)?{_PLACE_WORD}"
@@ -916,6 +917,9 @@ def geography(text: str) -> list[Candidate]:
             continue
         if _place_ok(place) and place.split()[0] not in _NOT_FACILITY_WORDS:
             out.append(Candidate(m.start("place"), m.end("place"), "CITY"))
+            more = _FACILITY_IN.match(text, m.end("place"))  # ``works at Costco in Issaquah``
+            if more and _place_ok(more["place"]):
+                out.append(Candidate(more.start("place"), more.end("place"), "CITY"))
             z = re.compile(r",?[ \t]*(?P<zip>\d{5}(?:-\d{4})?)\b").match(text, m.end("place"))
             if z:
                 out.append(Candidate(z.start("zip"), z.end("zip"), "ZIP"))

@@ -58,6 +58,8 @@ from tests.privacy._helpers import covered, found, untouched
         ("discharged to Sunny Acres Nursing Home", "Sunny Acres"),
         ("Employer: Quarry Hill Logistics", "Quarry Hill Logistics"),
         ("stationed at Fort Bragg", "Fort Bragg"),
+        ("lives in Coeur d'Alene", "Coeur d'Alene"),
+        ("works at Costco in Issaquah", "Issaquah"),
         # dates: orders, separators, words, weekdays and times attached
         ("surgery on the third of June", "third of June"),
         ("last seen June third", "June third"),
@@ -70,6 +72,7 @@ from tests.privacy._helpers import covered, found, untouched
         ("DOB 19620314", "19620314"),
         ("Seen 14-Mar for follow-up", "14-Mar"),
         ("fell on 14/3/21 at home", "14/3/21"),
+        ("Date of injury: 7/4", "7/4"),
         # ages over 89: digits and words, glued, after a person
         ("92M with CHF", "92"),
         ("a ninety-three year old man", "ninety-three"),
