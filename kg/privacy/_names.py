@@ -74,8 +74,9 @@ _PHRASE = (
     r"(?:also\s+)?known\s+as|a\.k\.a\.?|aka|(?:by|under\s+the)\s+name|caregiver\s+(?:of|for)|"
     r"this\s+is(?:\s+(?:dr|doctor)\.?)?|on\s+patient|(?:sincerely|regards|thanks|best|cheers|respectfully)"
     r"(?:,[ \t]*\n?|[ \t]*\n)|(?:thx|thanks|thank\s+you|ty|tx|cheers|best|regards|love|xo|xoxo|yours)"
-    r"(?:[ \t]*[,—–-]+[ \t]*|[ \t]*\n)|spoke\s+(?:with|to)|"
-    r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings|nicknamed?|goes\s+by|prefers\s+to\s+be\s+called)"
+    r"!*(?:[ \t]*[,—–-]+[ \t]*|[ \t]*\n)|spoke\s+(?:with|to)|"
+    r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings|nicknamed?|goes\s+by|prefers\s+to\s+be\s+called|"
+    r"(?:met|meeting|talked|chatted|texted|emailed|messaged|consulted|visited)\s+with)"
 )
 _ROLE = (
     r"(?:patient|pt|member|guarantor|caller|employee|nurse|medic|paramedic|case\s+manager|social\s+worker|"
@@ -146,6 +147,9 @@ _PAREN_NAME = re.compile(r"[ \t]*\((?P<n>[A-Z][a-z]+)\)")
 _NICKNAME = re.compile(
     r"(?:(?P<a>[^\W\d_][\w'’-]*)[ \t]+)?[\"“](?P<b>[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*)?)[\"”]"
     r"(?:[ \t]+(?P<c>[^\W\d_][\w'’-]*))?"
+)
+_PATIENT_VERB = re.compile(
+    r"[ \t]+(?:reports|states|denies|complains|presents|endorses|tolerated|agrees|understands|declined|refused)\b"
 )
 _GAP = re.compile(r"[ \t]{1,2}|[ \t]*\.[ \t]{1,2}")
 _LEAD = re.compile(r"[ \t]{0,40}[\"“(]?[ \t]{0,2}")
@@ -578,9 +582,11 @@ class NameFinder:
             if k >= n or toks[k].start != m.start():
                 continue
             low = self._base(toks[k].low)
+            # a common word that is also a given name (``Ahmed``, ``Grace``) only before a patient's verb
+            common_ok = low not in STOP and _PATIENT_VERB.match(self.text, toks[k].end)
             if (
                 self.is_first(low)
-                and not self.is_common(low)
+                and (not self.is_common(low) or common_ok)
                 and not self.is_clinical(low)
                 and not self.eponym(k + 1)
                 and not (k > 0 and self._joined(k) and toks[k - 1].text[:1].isupper())

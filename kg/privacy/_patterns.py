@@ -681,6 +681,12 @@ _NOT_FACILITY_WORDS = frozenset(
     "Children's Emergency Department Discharge Admission Summary Reason Plan Dialysis Care Nursing "
     "American National International World Federal United Royal European".split()
 )
+#: Words of a title-cased sentence, not of a facility's name.
+_SENTENCE_WORDS = frozenset(
+    "Up In At To For With On Into From By Will Would Should Be Is Are Was Were Has Have Had Not No Please "
+    "Return Returned Go Going See Seen Call Called Schedule Scheduled Continue Needs Need Refer Referred "
+    "Follow Followed Discharge Discharged Transfer Transferred Admit Admitted Visit Visited".split()
+)
 _FACILITY = re.compile(
     rf"\b(?P<name>(?:[A-Z][A-Za-z'’&.-]*[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
 )
@@ -938,6 +944,11 @@ def geography(text: str) -> list[Candidate]:
     for m in _FACILITY.finditer(text):
         start = m.start("name")
         words = m.group("name").split()
+        # a title-cased sentence (``Will Follow Up In Clinic``): the name starts after its last verb or preposition
+        cut = max((k + 1 for k, w in enumerate(words) if w in _SENTENCE_WORDS), default=0)
+        for w in words[:cut]:
+            start = text.index(w, start) + len(w)
+        words = words[cut:]
         while words and words[0] in _NOT_FACILITY_WORDS:
             start = text.index(words[0], start) + len(words[0])
             words = words[1:]

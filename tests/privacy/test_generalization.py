@@ -101,6 +101,10 @@ from tests.privacy._helpers import covered, found, untouched
         ("Subscriber: Tran, Van Minh", "Tran, Van Minh"),
         ("Crew: Halloran (EMT-B)", "Halloran"),
         ("gf (Ama) drove her in", "Ama"),
+        ("Met with Priya and her father.", "Priya"),
+        ("Ahmed reports improved sleep.", "Ahmed"),
+        ("Thanks!\nGabe", "Gabe"),
+        ("HUSBAND DAVID AT BEDSIDE", "DAVID"),
     ],
 )
 def test_general_shapes_are_covered(text, value):
@@ -127,6 +131,9 @@ def test_general_shapes_are_covered(text, value):
         ("DEVICE CLINIC NOTE", "DEVICE CLINIC"),
         ("cells in the area of Bowman's capsule", "Bowman"),
         ("upgraded to v1.14.2 last week", "1.14.2"),
+        ("Will Follow Up In Clinic", "Follow Up"),
+        ("Austin Flint murmur heard", "Austin Flint"),
+        ("Mallory-Weiss tear suspected", "Mallory-Weiss"),
     ],
 )
 def test_clinical_and_research_text_of_the_same_shapes_is_kept(text, value):
