@@ -117,13 +117,13 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
 )
 
 _SEP = (
-    r"(?P<sep>(?:[ \t]*(?:[:#=(*|\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending(?:\s+in)?|checked|verified|reviewed|copied|scanned|on\s+record|"
+    r"(?P<sep>(?:[ \t]*(?:[:#=(*|'\"“\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending(?:\s+in)?|checked|verified|reviewed|copied|scanned|on\s+record|"
     r"last\s+(?:4|four)(?:\s+digits)?(?:\s+of)?)\b\.?|\)))*[ \t]*)"
 )
 _VALUE = (
     # an optional state or issuer prefix (``OR 482 KZT``, ``SPH 4410 9982 17``), then a token with a digit,
     # then more space-separated groups (letters-only groups are kept for plates only, see below)
-    r"(?P<v>(?:(?-i:[A-Z]{2,5})[ \t](?=[A-Z0-9./-]{0,12}\d))?(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
+    r"(?P<v>(?:(?-i:(?![AI][ \t])[A-Z]{1,5})[ \t](?=[A-Z0-9./-]{0,12}\d))?(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
     r"(?:[ ](?=[A-Z]{0,7}\d|[A-Z]{2,4}\b(?![ \t]*[A-Za-z0-9]))(?-i:[A-Z0-9]{2,8})\b"
     r"(?![ \t]*(?:mg|mcg|ml|units?|%|mmhg|/)))*)"
 )
@@ -206,6 +206,15 @@ _DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
 _SPOKEN_PHONE = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", _I)
 
 
+#: A MAC address (six hex pairs).
+_MAC = re.compile(r"(?<![\w:-])(?:[0-9A-Fa-f]{2}([:-]))(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:-])")
+#: An e-mail address written to dodge harvesters (``j.doe[at]mail.com``, ``ana at clinic dot org``).
+_EMAIL_SPELLED = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*[ \t]*(?:[\[(][ \t]*at[ \t]*[\])]|[ \t]at[ \t])[ \t]*[A-Za-z0-9-]+"
+    r"(?:(?:\.|[ \t]*[\[(][ \t]*dot[ \t]*[\])][ \t]*|[ \t]dot[ \t])[A-Za-z0-9-]+)*"
+    r"(?:\.|[ \t]*[\[(][ \t]*dot[ \t]*[\])][ \t]*|[ \t]dot[ \t])(?:com|org|net|edu|gov|io|co|us|uk|ca|de|fr|info|me)\b",
+    _I,
+)
 #: A GS1 UDI: application identifiers in parentheses, each followed by its data.
 _UDI = re.compile(r"(?:\(\d{2,4}\)[A-Za-z0-9]+){2,}")
 #: A toll-free vanity number (``1-800-PT-KNEES``).
@@ -315,6 +324,10 @@ def shaped_numbers(text: str) -> list[Candidate]:
             end -= 1
         if 8 <= sum(c.isdigit() for c in text[m.start() : end]) <= 15 and not _UNIT_AFTER.match(text, end):
             out.append(Candidate(m.start(), end, _phone_kind(text, m.start())))
+    for m in _MAC.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "DEVICE"))
+    for m in _EMAIL_SPELLED.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "EMAIL"))
     for m in _UDI.finditer(text):
         out.append(Candidate(m.start(), m.end(), "DEVICE"))
     for m in _VANITY.finditer(text):
