@@ -139,14 +139,14 @@ _LONE_NAME = re.compile(
     r"will|would|can|cannot|does|did)\b)"
 )
 _LOWER_SIGNATURE = re.compile(
-    r"\b(?:[a-z]\.[ \t]?|(?P<f>[a-z][a-z'-]+)[ \t]+)(?P<s>[a-z][a-z'-]{2,}),[ \t]+"
+    r"\b(?:[a-z]\.[ \t]?|(?P<f>[a-z][a-z'-]{1,30})[ \t]+)(?P<s>[a-z][a-z'-]{2,30}),[ \t]+"
     r"(?:md|rn|np|pa-c|pharmd|phd|lcsw|licsw|cnm|dnp|aprn|lpn|dpt|psyd)\b"
 )
 _PAREN_NAME = re.compile(r"[ \t]*\((?P<n>[A-Z][a-z]+)\)")
 #: ``First "Nick" Last``, ``"Nick" First``, ``first "nick" last`` (quotes straight or curly).
 _NICKNAME = re.compile(
-    r"(?:(?P<a>[^\W\d_][\w'’-]*)[ \t]+)?[\"“](?P<b>[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*)?)[\"”]"
-    r"(?:[ \t]+(?P<c>[^\W\d_][\w'’-]*))?"
+    r"(?:(?<![\w'’-])(?P<a>[^\W\d_][\w'’-]{0,30})[ \t]+)?[\"“](?P<b>[^\W\d_][\w'’.-]{0,30}"
+    r"(?:[ \t][^\W\d_][\w'’.-]{0,30})?)[\"”](?:[ \t]+(?P<c>[^\W\d_][\w'’-]{0,30}))?"
 )
 _PATIENT_VERB = re.compile(
     r"[ \t]+(?:reports|states|denies|complains|presents|endorses|tolerated|agrees|understands|declined|refused)\b"

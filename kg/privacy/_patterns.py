@@ -106,7 +106,7 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             r"badge|employee\s+id|case\s+(?:number|no\.?|#)|requisition|order\s+(?:number|no\.?|#)|"
             r"claim(?:\s+(?:number|no\.?|#))?|reference\s+(?:number|no\.?|#)|ticket|identifier|id|"
             # any label that names a number: one or two words, then number / no. / # / id / identifier / code
-            r"(?P<head>(?!(?:{stop})\b)[a-z][a-z'-]+(?:[ \t]+(?!(?:{stop})\b)[a-z][a-z'-]+)?)\b[ \t]*"
+            r"(?P<head>(?!(?:{stop})\b)[a-z][a-z'-]{1,30}(?:[ \t]+(?!(?:{stop})\b)[a-z][a-z'-]{1,30})?)\b[ \t]*"
             r"(?:(?:number|num|nbr|identifier|id|code)\b|no\.|#)|"
             r"passport|visa|green\s+card|alien|tax\s+id|ein|itin|prescription|rx|tracking|confirmation|voucher|"
             r"implant|pacemaker|defibrillator|stimulator|pump|device|docket|case|file|report|incident|intake|"
@@ -577,7 +577,7 @@ _SUFFIX_WORDS = """
 """
 _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS.split()), key=len, reverse=True)) + ")"
 _DIRECTIONAL = r"(?:[NS][EW]?|[EW]|(?i:north(?:east|west)?|south(?:east|west)?|east|west))"
-_CAPWORD = r"(?:[A-Z][A-Za-z'-]*\.?|\d{1,3}(?:st|nd|rd|th))"
+_CAPWORD = r"(?:[A-Z][A-Za-z'-]{0,30}\.?|\d{1,3}(?:st|nd|rd|th))"
 _UNIT = (
     r"(?i:,?[ \t]*(?:apt|apartment|unit|suite|ste|bldg|building|floor|fl|rm|room|lot|space|spc|trailer|trlr|flat|lgh|"
     r"dept|#)\.?[ \t]*#?[ \t]*(?=[A-Za-z-]*\d|[A-Z]\b)[A-Za-z0-9-]+)"
@@ -701,7 +701,7 @@ _SENTENCE_WORDS = frozenset(
     "Follow Followed Discharge Discharged Transfer Transferred Admit Admitted Visit Visited".split()
 )
 _FACILITY = re.compile(
-    rf"\b(?P<name>(?:[A-Z][A-Za-z'’&.-]*[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
+    rf"\b(?P<name>(?:[A-Z][A-Za-z'’&.-]{{0,30}}[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){_FACILITY_NOUN}\b"
 )
 _PRACTICE = re.compile(
     rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+){{1,3}}){_PRACTICE_NOUN}\b"
@@ -709,7 +709,7 @@ _PRACTICE = re.compile(
 )
 #: Capitalised words before a lower-case facility noun (``Lakeshore Ortho Waukesha clinic``).
 _FACILITY_LC_NOUN = re.compile(
-    r"\b(?P<name>(?:[A-Z][\w'’&.-]*[ \t]+){1,4})(?:clinic|hospital|office|practice|pharmacy|campus|"
+    r"\b(?P<name>(?:[A-Z][\w'’&.-]{0,30}[ \t]+){1,4})(?:clinic|hospital|office|practice|pharmacy|campus|"
     r"nursing\s+home|rehab|facility|shelter|center|centre)\b"
 )
 #: An organisation after a header that names one (``Employer: ...``, ``| Employer | ... |``).
@@ -717,7 +717,7 @@ _ORG_HEADER = re.compile(
     r"\b(?:employer|company|workplace|place\s+of\s+(?:work|employment)|school|church|congregation|insurer|"
     r"insurance|carrier|payer|pharmacy|funeral\s+home|facility|agency|shelter|nursing\s+home|snf|ltac|"
     r"rehab|hospice|home\s+health|transferred\s+from|referred\s+from|outside\s+hospital|osh)"
-    r"[ \t]*[:|][ \t]*(?P<org>[A-Z][\w'’&.-]*(?:[ \t]+(?:&|and|of|the|[A-Z][\w'’&.-]*)){0,6})",
+    r"[ \t]*[:|][ \t]*(?P<org>[A-Z][\w'’&.-]{0,30}(?:[ \t]+(?:&|and|of|the|[A-Z][\w'’&.-]{0,30})){0,6})",
     _I,
 )
 #: Places named ``Fort X``, ``Mount X``, ``Camp X``, ``Port X`` (``Fort Harrison VA``).

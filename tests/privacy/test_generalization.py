@@ -144,3 +144,16 @@ def test_general_shapes_are_covered(text, value):
 )
 def test_clinical_and_research_text_of_the_same_shapes_is_kept(text, value):
     assert untouched(text, value), found(text)
+
+
+@pytest.mark.parametrize("unit", ["Ab-", "ab-", "O'B", "Ab1-", '"a" ', "Smith ", "A.", "12 "])
+def test_long_runs_of_one_shape_stay_linear(unit):
+    # 30,000 characters of one repeated shape: quadratic patterns would take minutes here
+    text = unit * (30000 // len(unit))
+    assert all(0 <= s.start < s.end <= len(text) for s in found_spans(text))
+
+
+def found_spans(text: str):
+    from kg.privacy import find_phi
+
+    return find_phi(text)
