@@ -33,7 +33,7 @@ def test_find_phi_kinds_do_not_overlap():
     spans = find_phi(NOTE)
     for a, b in zip(spans, spans[1:], strict=False):
         assert a.end <= b.start
-    assert {s.kind for s in spans} >= {"NAME", "DATE", "ID", "PHONE", "SSN", "EMAIL"}
+    assert {s.kind for s in spans} >= {"NAME", "DATE", "MRN", "PHONE", "SSN", "EMAIL"}
 
 
 def test_log_filter_scrubs(caplog):

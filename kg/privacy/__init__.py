@@ -1,0 +1,168 @@
+"""Privacy guard: find and replace personal identifiers (PHI) before anything is stored or logged.
+
+HIPAA Safe Harbor identifiers that occur in text (docs/deid.md lists the kinds and the annotation
+rules). Three layers, all rules and word lists, no model and no network:
+
+- structured (:mod:`kg.privacy._patterns`): phone/fax, e-mail, SSN, URL, IP, dates, ages over 89,
+  and values after a label that names them (``MRN: 4829133``, ``Member ID ...``, ``VIN ...``);
+- geographic (same module): street addresses, PO boxes, ``City, ST ZIP``, ZIP codes, counties and
+  other areas, named facilities;
+- names (:mod:`kg.privacy._names`): context rules, name lists (from philter-lite), repeats within the
+  note, and a clinical guard for eponyms and Drug/Disease terms.
+
+The graph never holds raw note text: only entity names, and evidence sentences after
+:func:`scrub`. Mentions that overlap a PHI span never become nodes. A logging filter scrubs
+log records (message, arguments and tracebacks) as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from kg.privacy._names import names
+from kg.privacy._patterns import Candidate, iter_candidates
+
+#: Every kind a span can carry (docs/deid.md).
+KINDS: tuple[str, ...] = (
+    "NAME",
+    "STREET",
+    "CITY",
+    "ZIP",
+    "GEO",
+    "DATE",
+    "AGE",
+    "PHONE",
+    "FAX",
+    "EMAIL",
+    "SSN",
+    "MRN",
+    "HEALTHPLAN",
+    "ACCOUNT",
+    "LICENSE",
+    "VEHICLE",
+    "DEVICE",
+    "URL",
+    "IP",
+    "ID",
+)
+#: When spans of two kinds overlap, the merged span takes the kind listed first here.
+_PRIORITY = {
+    k: i
+    for i, k in enumerate(
+        (
+            "EMAIL",
+            "URL",
+            "IP",
+            "SSN",
+            "FAX",
+            "PHONE",
+            "MRN",
+            "HEALTHPLAN",
+            "ACCOUNT",
+            "LICENSE",
+            "VEHICLE",
+            "DEVICE",
+            "ID",
+            "DATE",
+            "AGE",
+            "STREET",
+            "ZIP",
+            "GEO",
+            "NAME",
+            "CITY",
+        )
+    )
+}
+
+
+@dataclass(frozen=True)
+class PhiSpan:
+    """A personal-identifier span: offsets into the text (end exclusive) and its kind (one of :data:`KINDS`)."""
+
+    start: int
+    end: int
+    kind: str
+
+
+def _resolve(text: str, candidates: list[Candidate]) -> list[PhiSpan]:
+    """Overlapping candidates merge into one span (their union); the kind of the higher-priority one wins."""
+    cands = sorted(
+        (
+            (c.start, c.end, c.kind)
+            for c in candidates
+            if 0 <= c.start < c.end <= len(text) and not text[c.start : c.end].isspace()
+        ),
+        key=lambda c: (c[0], -c[1]),
+    )
+    merged: list[list] = []
+    for start, end, kind in cands:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            last[1] = max(last[1], end)
+            if _PRIORITY.get(kind, 99) < _PRIORITY.get(last[2], 99):
+                last[2] = kind
+        else:
+            merged.append([start, end, kind])
+    return [PhiSpan(s, e, k) for s, e, k in merged]
+
+
+def find_phi(text: str) -> list[PhiSpan]:
+    """All PHI spans in ``text``: sorted by start, non-overlapping, each with a kind from :data:`KINDS`.
+
+    Args:
+        text: Any text (a note, a sentence, a log message).
+
+    Returns:
+        The spans; a label that names a value (``MRN:``) is outside its value's span.
+    """
+    if not text:
+        return []
+    candidates = list(iter_candidates(text))
+    candidates.extend(names(text))
+    return _resolve(text, candidates)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every PHI span replaced by ``[KIND]``."""
+    out: list[str] = []
+    pos = 0
+    for span in find_phi(text):
+        out.append(text[pos : span.start])
+        out.append(f"[{span.kind}]")
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def overlaps_phi(start: int, end: int, spans: list[PhiSpan]) -> bool:
+    """Whether [start, end) overlaps any PHI span."""
+    return any(s.start < end and start < s.end for s in spans)
+
+
+class PhiRedactingFilter(logging.Filter):
+    """A logging filter that scrubs PHI from every record: the rendered message and any traceback.
+
+    The message is rendered with its arguments and scrubbed (``record.args`` is cleared); the
+    exception and stack text are rendered and scrubbed into ``record.exc_text`` /
+    ``record.stack_info`` (``exc_info`` is then dropped, so no handler renders the raw traceback).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            msg = record.getMessage()
+        except Exception:  # a bad format string: keep what can be shown, scrubbed
+            msg = f"{record.msg!s} {record.args!r}"
+        record.msg, record.args = scrub(msg), None
+        if record.exc_info:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_text = scrub(text)
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
+        return True
+
+
+__all__ = ["KINDS", "PhiRedactingFilter", "PhiSpan", "find_phi", "overlaps_phi", "scrub"]
