@@ -62,7 +62,7 @@ def clinical_words() -> frozenset[str]:
 
     Reads only the term and label columns of the lexicon file (no model objects), so it is cheap.
     """
-    from kg.vocab import DEFAULT_LEXICON_PATH
+    from kg.vocab.lexicon import DEFAULT_LEXICON_PATH
 
     words: set[str] = set(CURATED_CLINICAL)
     with gzip.open(DEFAULT_LEXICON_PATH, "rt", encoding="utf-8") as f:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.corpora import read_annotated_jsonl, read_pubtator
+from kg.io.corpora import read_annotated_jsonl, read_pubtator
 
 ROOT = Path(__file__).resolve().parents[2]
 BC5CDR = ROOT.parent / "shared" / "data" / "bc5cdr" / "CDR_TestSet.PubTator.txt"
