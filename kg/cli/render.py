@@ -47,8 +47,12 @@ def build_report(report: Any, as_json: bool) -> None:
 def _hypotheses_table(hypotheses: Any, names: dict[str, str]) -> Table:
     """Top hypotheses with their best supporting path, nodes shown by name (and id)."""
     hyp = Table(title="top hypotheses (link prediction; not asserted facts)")
-    for col in ("type", "head", "tail", "score", "best supporting path"):
+    # The type and the score are never cut or folded, however long the names beside them are.
+    hyp.add_column("type", no_wrap=True, min_width=max((len(h.type) for h in hypotheses), default=4))
+    for col in ("head", "tail"):
         hyp.add_column(col)
+    hyp.add_column("score", no_wrap=True)
+    hyp.add_column("best supporting path")
     for h in hypotheses:
         path = ""
         if h.explanation:
