@@ -11,6 +11,10 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from kg.artifacts import ModelArtifactError
+from kg.config import ConfigError
+from kg.registry import UnknownComponentError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -26,10 +30,16 @@ class StageError(RuntimeError):
         super().__init__(f"stage {stage!r} failed: {self.error_type}")
 
 
+#: Errors of the run, not of a document: they propagate unchanged.
+RUN_WIDE_ERRORS = (ConfigError, ModelArtifactError, UnknownComponentError)
+
+
 def in_stage(stage: str, fn: Callable[[T], R], arg: T) -> R:
     """``fn(arg)``, with any exception it raises turned into a :class:`StageError` for ``stage``."""
     try:
         return fn(arg)
+    except RUN_WIDE_ERRORS:
+        raise  # a bad config or a missing model fails the run, never one document at a time
     except Exception as exc:
         raise StageError(stage, exc) from exc
 
