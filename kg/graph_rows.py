@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Label and relationship types the store and the CSV export add beside the schema's own.
 EVIDENCE_LABEL = "Evidence"

@@ -7,15 +7,15 @@ it fails, runs its items one by one, so only the item that fails is lost and the
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from kg.artifacts import ModelArtifactError
 from kg.config import ConfigError
+from kg.logs import get_logger
 from kg.registry import UnknownComponentError
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")

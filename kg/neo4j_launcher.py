@@ -9,7 +9,6 @@ watching the server process is :mod:`kg.neo4j_server`'s job.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import subprocess
@@ -17,7 +16,9 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from kg.logs import get_logger
+
+logger = get_logger(__name__)
 
 DEFAULT_PORT = 7687
 """The Bolt port a local server listens on unless told otherwise."""

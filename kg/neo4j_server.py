@@ -41,6 +41,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from kg.logs import get_logger
 from kg.neo4j_launcher import (
     DEFAULT_JAVA_OPTS,
     DEFAULT_PORT,
@@ -52,7 +53,7 @@ from kg.neo4j_launcher import (
     repo_root,
 )
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 USER = "neo4j"
 LISTEN_ADDRESS = "127.0.0.1"

@@ -5,7 +5,6 @@ Every extractor works on one :class:`AnalyzedDocument`, so a document is tokeniz
 
 from __future__ import annotations
 
-import logging
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,9 +14,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.logs import get_logger
 from kg.types import Document, EntityLabel, Mention, Sentence
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 # scispaCy's abbreviation detector warns on every document whose global matcher is empty.
 warnings.filterwarnings("ignore", message=r"\[W036\]")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 import uuid
 from collections import ChainMap
@@ -28,6 +27,7 @@ from kg.ids import normalize
 from kg.io.ingest import read_inputs
 from kg.isolation import StageError, in_stage, run_isolated
 from kg.linking import LINKER_REGISTRY  # importing kg.linking registers the built-in linkers
+from kg.logs import get_logger
 from kg.ner import create_ner
 from kg.nlp import AnalyzedDocument, analyze
 from kg.packaged import DEMO_PACKAGE, packaged_dir
@@ -40,7 +40,7 @@ from kg.seed.hpo import load_hpo_annotations
 from kg.store.sqlite import DocumentWrite, SqliteStore
 from kg.types import BuildReport, Document, Hypothesis, Mention, Node, QuarantineRecord, RelationMention
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: ``data/demo/notes.jsonl``, shipped in the package as ``kg._demo`` (see :mod:`kg.packaged`).
 DEMO_CORPUS = packaged_dir(DEMO_PACKAGE) / "notes.jsonl"

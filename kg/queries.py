@@ -19,7 +19,6 @@ rows on the demo graph (``medkg query --list`` shows it; the README-flow tests r
 
 from __future__ import annotations
 
-import logging
 import re
 import shlex
 from collections.abc import Iterable, Mapping
@@ -28,9 +27,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kg.logs import get_logger
 from kg.packaged import QUERIES_PACKAGE, packaged_dir
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: ``queries/``, shipped in the package as ``kg._queries`` (see :mod:`kg.packaged`).
 QUERIES_DIR = packaged_dir(QUERIES_PACKAGE)

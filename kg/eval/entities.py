@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -15,13 +14,14 @@ from kg.ids import corpus_curie
 from kg.io.corpora import GoldDocument, read_corpus
 from kg.linking.abbreviations import text_long_forms
 from kg.linking.candidate_linker import CandidateLinker
+from kg.logs import get_logger
 from kg.metrics import prf
 from kg.nlp import analyze
 from kg.pipeline import BATCH_SIZE, TextPipeline
 from kg.schema import load_schema
 from kg.types import Mention
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 #: Predicted labels scored as a corpus label (BC5CDR / NCBI-disease Disease includes symptoms).
 _EVAL_LABEL = {"Symptom": "Disease"}
 

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 
 from kg.config import LinkerConfig, MedkgConfig, NerConfig
 from kg.io.corpora import GoldDocument, read_corpus
+from kg.logs import get_logger
 from kg.metrics import prf
 from kg.nlp import analyze, make_mention
 from kg.pipeline import BATCH_SIZE, DocState, TextPipeline
@@ -35,7 +35,7 @@ from kg.relations.models import DEFAULT_MODELS, load_relation_model
 from kg.relations.reldoc import RelDoc, gold_pairs, reldoc_from_gold
 from kg.schema import load_schema
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def score_sets(gold: dict[str, set[Any]], pred: dict[str, set[Any]]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,10 +9,11 @@ from typing import Any
 import networkx as nx
 
 from kg.graph_rows import edge_labels, edge_props, hypothesis_labels, hypothesis_props, node_index, node_props
+from kg.logs import get_logger
 from kg.schema import GraphSchema
 from kg.types import GraphSnapshot
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Separator used when list properties are flattened to one string (GraphML).
 LIST_JOIN = "|"

@@ -7,7 +7,6 @@ the same graph.
 from __future__ import annotations
 
 import csv
-import logging
 import shlex
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,10 +26,11 @@ from kg.graph_rows import (
     node_index,
     node_props,
 )
+from kg.logs import get_logger
 from kg.schema import GraphSchema
 from kg.types import GraphSnapshot
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Array delimiter in neo4j-admin CSV files.
 CSV_ARRAY_DELIMITER = ";"

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kg.graph_rows import edge_labels, explanation_json, hypothesis_labels, node_index
+from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.types import Edge, GraphSnapshot, Hypothesis, Node
 
 if TYPE_CHECKING:
     from rdflib import Graph, URIRef
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: CURIE prefix -> IRI namespace used for Turtle export.
 PREFIX_MAP: dict[str, str] = {

@@ -6,7 +6,6 @@ Pure core. Every baseline is built from the *training* graph only and returned a
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -15,13 +14,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from torch import Tensor
 
+from kg.logs import get_logger
 from kg.registry import Registry
 
 from .data import EdgeType, GraphIndex
 from .metapaths import Metapath, MetapathFeaturizer, PairFeatures, feature_rows, pair_features, query_subset_folds
 from .protocols import QueryScorer
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def degree_baseline(features: PairFeatures) -> QueryScorer:

@@ -14,7 +14,6 @@ deviation (ddof 1) over the seeds, plus the per-seed values.
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ import scipy.sparse as sp
 import torch
 
 from kg.artifacts import default_cache_dir
+from kg.logs import get_logger
 from kg.schema import GraphSchema, load_schema
 from kg.types import Edge, Node
 
@@ -36,7 +36,7 @@ from .protocols import QueryScorer, evaluate_queries, orient, orient_matrix, pai
 from .scoring import embed, gnn_scorers
 from .train import input_features, model_metapaths
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Rephetio (Himmelstein et al. 2017, eLife) AUROC of its metapath logistic regression on full Hetionet.
 REPHETIO_ANCHORS = {

@@ -7,7 +7,6 @@ Their ``params`` (and each model's ``params``) hold the keys of ``gnn.params``
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from kg.artifacts import MODELS_DIR
 from kg.assemble import canonical_edges
 from kg.config import REPO_ROOT, ConfigError, GnnConfig, SeedConfig, load_yaml_model
 from kg.ids import normalize
+from kg.logs import get_logger
 from kg.schema import GraphSchema
 from kg.seed.hetionet import load_hetionet
 from kg.seed.hpo import load_hpo_annotations
@@ -29,7 +29,7 @@ from .baselines import BASELINES
 from .model import ENCODERS
 from .options import LinkPredParams, link_params, target_config
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 PROTOCOLS = ("random", "degree_matched", "disease_holdout")
 SEED_SOURCES = ("hetionet", "hpo")

@@ -6,17 +6,17 @@ Pure core: no I/O. Node ids are CURIEs; each node label becomes a PyG node type 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
 from torch_geometric.data import HeteroData
 
+from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.types import Edge, Node
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: A PyG edge type: (head label, relation, tail label).
 EdgeType = tuple[str, str, str]

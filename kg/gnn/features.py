@@ -14,7 +14,6 @@ Nodes without a name use their id's local part; embeddings are cached per (model
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,11 +22,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from kg.logs import get_logger
 from kg.types import Node
 
 from .data import GraphIndex
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Dimension of the MiniLM-L6 sentence embeddings.
 NAME_DIM = 384

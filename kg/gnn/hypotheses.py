@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -11,13 +10,14 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
+from kg.logs import get_logger
 from kg.types import Hypothesis, PathContribution
 
 from .data import EdgeType, GraphIndex
 from .model import LinkPredictor
 from .protocols import QueryScorer
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

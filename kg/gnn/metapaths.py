@@ -16,7 +16,6 @@ by the split; train edges by the fold hiding of :func:`fold_featurizers`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +25,11 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
+from kg.logs import get_logger
+
 from .data import REV_PREFIX, EdgeType, GraphIndex
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 Metapath = tuple[EdgeType, ...]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import torch
 
 import kg
 from kg.config import GnnConfig
+from kg.logs import get_logger
 from kg.schema import GraphSchema
 from kg.types import Edge, Hypothesis, Node
 
@@ -27,7 +27,7 @@ from .scoring import embed, gnn_scorers
 from .split import TargetUnavailable
 from .train import TrainResult, model_metapaths
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 LinkMetrics = dict[str, dict[str, Any]]
 

@@ -14,7 +14,6 @@ scored by the target whose end labels hold the two ids.
 from __future__ import annotations
 
 import json
-import logging
 import pickle
 import time
 from collections.abc import Iterable, Sequence
@@ -30,6 +29,7 @@ import kg
 from kg.artifacts import default_cache_dir
 from kg.config import GnnConfig
 from kg.hashing import file_sha256
+from kg.logs import get_logger
 from kg.schema import GraphSchema, load_schema
 from kg.seed.hpo import hpo_version
 
@@ -43,7 +43,7 @@ from .prepare import PreparedTarget, message_graph, prepare_target, train_target
 from .scoring import embed
 from .train import TrainResult, input_features, model_metapaths, train_link_predictor
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class NoModelError(FileNotFoundError):

@@ -8,18 +8,18 @@ Validation and test edges are therefore absent from the graph, and so are their 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import torch
 
+from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.types import Edge, Node
 
 from .data import EdgeType
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 Pair = tuple[str, str]
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-import logging
 from typing import Literal
 
 import scipy.sparse as sp
 import torch
 from pydantic import BaseModel, ConfigDict
 from torch import Tensor
+
+from kg.logs import get_logger
 
 from .data import EdgeType, GraphIndex
 from .evaluate import rank_pairs, ranking_metrics
@@ -18,7 +19,7 @@ from .model import LinkPredictor
 from .protocols import evaluate_queries, orient, orient_matrix
 from .scoring import embed, gnn_scorers
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Validation scores ``params.select`` may name.
 SELECT_METRICS = ("mrr", "auroc", "auroc_dm", "auroc_mean")

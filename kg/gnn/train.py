@@ -7,7 +7,6 @@ early stopping (:mod:`kg.gnn.stoppers`). :func:`train_members` trains an ensembl
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from torch import Tensor
 
 from kg.config import GnnConfig
+from kg.logs import get_logger
 from kg.types import Node
 
 from .data import EdgeType, GraphIndex
@@ -43,7 +43,7 @@ from .options import TrainOptions, link_params
 from .sampling import FoldSampler, NegativeSampler
 from .stoppers import EarlyStopper, Validator
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Seed offset between ensemble members.
 MEMBER_STRIDE = 7919

@@ -8,15 +8,15 @@ DDI's ``mechanism``...); :mod:`kg.relations.labels` maps them to medkg relations
 from __future__ import annotations
 
 import json
-import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.logs import get_logger
 from kg.types import Document
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Corpus entity types -> medkg labels (types not listed are not medkg entities and are skipped).
 PUBTATOR_LABELS = {

@@ -17,16 +17,16 @@ import gzip
 import hashlib
 import io
 import json
-import logging
 import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.logs import get_logger
 from kg.types import Document, QuarantineRecord
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 TEXT_SUFFIXES = (".txt", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json as _json
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-logger = logging.getLogger(__name__)
+from kg.logs import get_logger
+
+logger = get_logger(__name__)
 
 
 class TfidfOptions(BaseModel):

@@ -6,7 +6,6 @@ Usable as a spaCy component (``nlp.add_pipe("medkg_dictionary_ner")`` after scis
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -18,12 +17,13 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from kg.logs import get_logger
 from kg.ner.base import register_ner
 from kg.nlp import AnalyzedDocument, base_pipeline, make_mention
 from kg.types import ENTITY_LABELS, Mention
 from kg.vocab.lexicon import LexiconIndex, packaged_index
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 VERSION = "0.1.0"
 _ABBREV = re.compile(r"^[A-Z0-9][A-Z0-9\-]{1,5}s?$")

@@ -18,7 +18,6 @@ spaCy use::
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -31,6 +30,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.artifacts import META_FILE, MODELS_DIR, ModelArtifactError
+from kg.logs import get_logger
 from kg.ner.base import register_ner
 from kg.ner.fast import load_fast
 from kg.ner.postprocess import TaggedSpan, agree, needs_partner, postprocess
@@ -38,7 +38,7 @@ from kg.nlp import AnalyzedDocument, make_mention
 from kg.types import Mention
 from kg.vocab.lexicon import packaged_index
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}

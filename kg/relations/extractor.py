@@ -33,13 +33,13 @@ arguments (``"the rash was not due to penicillin"``) marks the relation itself n
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
 from kg.artifacts import ModelArtifactError
+from kg.logs import get_logger
 from kg.nlp import AnalyzedDocument
 from kg.relations.candidates import filter_reason
 from kg.relations.labels import CORPUS_TYPES
@@ -50,7 +50,7 @@ from kg.relations.transformer import PairInput
 from kg.schema import GraphSchema, SchemaError
 from kg.types import Mention, RelationMention
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _RELATION_NEGATION = re.compile(
     r"\b(not|no|never|without|rather than|instead of|unrelated to|unlikely)\b", re.IGNORECASE

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,12 +24,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from kg.artifacts import META_FILE, ModelArtifactError
+from kg.logs import get_logger
 from kg.relations.features import DRUG_DISEASE, Candidate, PairKind, candidates
 from kg.relations.labels import CORPUS_TYPES
 from kg.relations.priors import Priors
 from kg.relations.reldoc import RelDoc
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MODEL_FILE = "linear.json.gz"
 

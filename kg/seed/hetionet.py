@@ -15,7 +15,6 @@ schema does not allow, a duplicate) is quarantined with its reason and ``file:li
 from __future__ import annotations
 
 import gzip
-import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -23,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.seed.base import MissingSeedFileError, SeedError, SeedGraph, gc_paused
 from kg.types import Edge, Node, QuarantineRecord
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 SOURCE = "hetionet"
 NODES_FILE = "hetionet-v1.0-nodes.tsv"

@@ -17,7 +17,6 @@ id and its OMIM/ORPHA id goes into the DOID node's ``xrefs``.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections import Counter
@@ -26,11 +25,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.seed.base import SeedError, SeedGraph, gc_paused
 from kg.types import Edge, Node, QuarantineRecord
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 SOURCE = "hpo"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"

@@ -14,7 +14,6 @@ relationship; a failed load leaves everything loaded before it in place (writes 
 from __future__ import annotations
 
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from kg.graph_rows import (
     node_index,
     node_props,
 )
+from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.store.neo4j_cypher import (
     LOAD_RUN_LABEL,
@@ -49,7 +49,7 @@ from kg.store.neo4j_cypher import (
 )
 from kg.types import GraphSnapshot
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class Neo4jStoreError(RuntimeError):

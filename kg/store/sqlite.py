@@ -16,7 +16,6 @@ extractor version).
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from kg.assemble import EvidenceRow, aggregate_edge, signature_violation
 from kg.files import private_dir, private_files, touch_private
+from kg.logs import get_logger
 from kg.schema import GraphSchema
 from kg.store.sqlite_tables import (
     DDL,
@@ -47,7 +47,7 @@ from kg.store.sqlite_tables import (
 )
 from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Mention, Node, QuarantineRecord
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 STORE_VERSION = "2"
 DB_NAME = "graph.sqlite"

@@ -8,7 +8,6 @@ chosen by out-of-fold micro F1; the model it writes is read at run time by
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,13 +18,14 @@ from pydantic import BaseModel, ConfigDict
 from sklearn.linear_model import LogisticRegression
 
 from kg.io.corpora import GoldDocument
+from kg.logs import get_logger
 from kg.relations.features import Candidate, candidates
 from kg.relations.labels import head_of
 from kg.relations.linear import DocLinearModel, Head, decide, softmax
 from kg.relations.priors import Priors, build_priors, doc_fold, leave_fold_out_priors
 from kg.relations.reldoc import RelDoc, gold_pairs, reldoc_from_gold
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class DocLinearParams(BaseModel):

@@ -31,7 +31,6 @@ Pure core: :func:`in_heldout_pairs`, :func:`typed_reldoc`, :func:`label_candidat
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from kg.config import resolve_under
 from kg.hashing import file_sha256
 from kg.ids import corpus_curie
 from kg.io.corpora import GoldDocument, read_corpus
+from kg.logs import get_logger
 from kg.metrics import prf
 from kg.nlp import analyze, make_mention
 from kg.relations.features import Candidate, PairKind, candidates
@@ -59,7 +59,7 @@ from kg.train.symptom_knowledge import ConceptIndex, Knowledge, load_knowledge
 from kg.types import Document
 from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH, load_terminology
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 HEAD = "has_symptom"
 TYPE = "HAS_SYMPTOM"

@@ -38,7 +38,6 @@ Filter rules (vocabulary filtering; every dropped term is counted by reason in t
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -46,9 +45,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.ids import corpus_curie
+from kg.logs import get_logger
 from kg.vocab.lexicon import LexEntry, term_key
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Training/development files read from each corpus directory. Test files are never read.
 BC5CDR_FILES = ("CDR_TrainingSet.PubTator.txt", "CDR_DevelopmentSet.PubTator.txt")

@@ -10,7 +10,6 @@ train + dev (``medkg vocab build``). Test files are never read here.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +22,11 @@ from kg.io.corpora import read_corpus
 from kg.linking.candidate_linker import CandidateLinker
 from kg.linking.candidates import CandidateIndex
 from kg.linking.reranker import DEFAULT_RERANKER_PATH, FEATURES, Reranker
+from kg.logs import get_logger
 from kg.train.terminology import corpus_pairs, read_vocabularies
 from kg.train.terminology_assembly import assemble_terminology
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 BC5CDR_TRAIN, BC5CDR_DEV = "CDR_TrainingSet.PubTator.txt", "CDR_DevelopmentSet.PubTator.txt"
 NCBI_TRAIN, NCBI_DEV = "NCBItrainset_corpus.txt", "NCBIdevelopset_corpus.txt"

@@ -12,7 +12,6 @@ choose anything). Relative paths are read against the project folder of the conf
 from __future__ import annotations
 
 import json
-import logging
 import platform
 import time
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from kg.config import ConfigError, load_yaml_model, project_dir, resolve_under
 from kg.encoders import base_model_dir
 from kg.eval.entities import evaluate_ner
 from kg.hashing import file_sha256
+from kg.logs import get_logger
 from kg.ner.artifacts import curated_names
 from kg.ner.transformer import HEAD_LABELS
 from kg.train.ner_data import (
@@ -44,7 +44,7 @@ from kg.train.ner_data import (
 from kg.train.ner_fast import FastTrainOptions, train_fast
 from kg.train.ner_transformer import TransformerTrainOptions, save_tagger, train_tagger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: The ``params`` model of each model kind.
 TRAIN_OPTIONS: dict[str, type[BaseModel]] = {"transformer": TransformerTrainOptions, "spacy": FastTrainOptions}

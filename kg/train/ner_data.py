@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from kg.config import ConfigError
 from kg.hashing import file_sha256
 from kg.io.corpora import read_corpus
+from kg.logs import get_logger
 from kg.ner.artifacts import NAMES_FILE
 from kg.ner.features import Gazetteer
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class CorpusSpec(BaseModel):

@@ -8,7 +8,6 @@ that those chemicals are not drugs. :func:`kg.ner.fast.load_fast` reads the fold
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -22,11 +21,12 @@ from spacy.training import Example
 from spacy.util import filter_spans, minibatch
 from thinc.api import fix_random_seed
 
+from kg.logs import get_logger
 from kg.ner.fast import DEFAULT_CONFIDENCE, SPACY_DIR, set_gazetteer_tags
 from kg.ner.features import Gazetteer
 from kg.train.ner_data import TrainDoc, write_names
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class FastTrainOptions(BaseModel):

@@ -8,7 +8,6 @@ and is not saved; the rest is written in float16 with ``meta.json`` and the gaze
 from __future__ import annotations
 
 import json
-import logging
 import math
 import random
 import time
@@ -24,11 +23,12 @@ from torch import nn
 
 from kg.artifacts import META_FILE
 from kg.encoders import FROZEN_KEY, load_tokenizer, new_encoder
+from kg.logs import get_logger
 from kg.ner.features import Gazetteer
 from kg.ner.transformer import HEAD_LABELS, WEIGHTS_FILE, Encoded, TaggerNet, encode, head_label, windows
 from kg.train.ner_data import TrainDoc, write_names
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Label id that the loss ignores (padding, special tokens, heads a corpus does not annotate).
 IGNORE = -100

@@ -8,7 +8,6 @@ reads at run time.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import random
 import time
@@ -24,9 +23,10 @@ from torch import nn
 
 from kg.artifacts import META_FILE
 from kg.encoders import FROZEN_KEY, new_encoder
+from kg.logs import get_logger
 from kg.relations.transformer import WEIGHTS_FILE, PairInput, PairNet, collate, encode_pair
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def tune_none_bias(logits: np.ndarray, gold: Sequence[int], grid: Sequence[float] | None = None) -> tuple[float, float]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import platform
 import random
 import time
@@ -40,13 +39,14 @@ from kg.config import ConfigError, load_yaml_model, project_dir, resolve_under
 from kg.eval.relations import evaluate_relations
 from kg.hashing import file_sha256
 from kg.io.corpora import GoldDocument, read_corpus
+from kg.logs import get_logger
 from kg.relations.candidates import ddi_pairs
 from kg.relations.transformer import PairClassifier, PairInput, base_model_sha
 from kg.train.doc_linear import DocLinearParams, train_linear
 from kg.train.has_symptom import DistantLinearParams, evaluate_has_symptom, train_has_symptom
 from kg.train.pair_classifier import PairTransformerParams, save_pair_classifier, train_pair_classifier, tune_none_bias
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DDI_CLASSES = ("none", "mechanism", "effect", "advise", "int")
 

