@@ -33,6 +33,19 @@ class IngestConfig(_Section):
     text_column: str = "text"
     id_column: str | None = None
     max_chars: int = 1_000_000
+    #: The most bytes one input file may hold (decompressed, for .gz): larger files are quarantined.
+    max_file_bytes: int = Field(default=2_000_000_000, gt=0)
+
+
+class PrivacyConfig(_Section):
+    """How document ids and input paths are stored (see :mod:`kg.privacy.pseudonyms`)."""
+
+    #: The inputs' document ids and file names carry no PHI (PubMed ids, an already de-identified
+    #: export): store them as they are. Default False: they become keyed pseudonyms.
+    ids_are_safe: bool = False
+    #: The pseudonym key, as a reference such as ``${env:MEDKG_ID_KEY}`` (never the key itself in a
+    #: file). Unset: ``$MEDKG_ID_KEY``, else a key generated into ``<store>/id.key``.
+    id_key: str | None = None
 
 
 class NerConfig(_Section):
@@ -109,6 +122,7 @@ class MedkgConfig(_Section):
     schema_path: str = str(DEFAULT_SCHEMA_PATH)
     store: str = ".medkg/store"
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     ner: NerConfig = Field(default_factory=NerConfig)
     linker: LinkerConfig = Field(default_factory=LinkerConfig)
     relations: RelationsConfig = Field(default_factory=RelationsConfig)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 
@@ -12,4 +13,12 @@ def file_sha256(path: str | Path) -> str:
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def json_digest(*parts: object) -> str:
+    """Hex SHA-256 of the parts as sorted-key JSON (``str`` for what JSON cannot hold): a fingerprint."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(json.dumps(p, sort_keys=True, default=str).encode())
     return h.hexdigest()

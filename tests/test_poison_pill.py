@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kg.config import load_config
 from kg.pipeline import build
+from kg.privacy.pseudonyms import pseudonymizer
 
 QUICK = [
     "gnn.enabled=false",
@@ -89,9 +90,14 @@ def test_medkg_build_lands_every_good_note_and_quarantines_every_bad_one(tmp_pat
     assert counts["documents"] == len(good)
     assert counts["failed"] == len(bad)
     assert counts["quarantined"] >= len(bad)
-    assert _stored_ids(store) == good
+    # ids and file names are stored and shown as keyed pseudonyms, never as they are
+    names = pseudonymizer(store)
+    assert _stored_ids(store) == {names.doc_id(g) for g in good}
     for name, reason in bad.items():
-        assert any(name in line and reason in line for line in proc.stdout.splitlines()), name
+        token = names.path(tmp_path / "inbox" / name)
+        assert any(token in line and reason in line for line in proc.stdout.splitlines()), name
+    for name in (*bad, "good1.txt", "sep.jsonl"):
+        assert name not in proc.stdout + proc.stderr, name
     # no note text in any quarantine line
     quarantine_lines = [line for line in proc.stdout.splitlines() if line.startswith("quarantined")]
     assert len(quarantine_lines) >= len(bad)
@@ -123,9 +129,11 @@ def test_a_document_that_makes_a_stage_fail_is_quarantined_and_the_rest_land(tmp
     report = build([tmp_path / "inbox"], config, store_dir=tmp_path / "store", with_seeds=False)
     assert report.failed == len(bad) + 1
     assert report.documents == len(good)
-    assert _stored_ids(tmp_path / "store") == good
+    names = pseudonymizer(tmp_path / "store")
+    assert _stored_ids(tmp_path / "store") == {names.doc_id(g) for g in good}
     failed = [q for q in report.quarantine if q.location == "document" and "stage" in q.reason]
-    assert [(Path(q.source).name, q.reason) for q in failed] == [("poison.txt", "stage 'ner' failed: RuntimeError")]
+    poison = names.path(tmp_path / "inbox" / "poison.txt")
+    assert [(q.source, q.reason) for q in failed] == [(poison, "stage 'ner' failed: RuntimeError")]
     assert all("John Smith" not in q.reason and "POISON" not in q.reason for q in report.quarantine)
 
 

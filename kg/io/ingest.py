@@ -5,7 +5,9 @@ Every record's text is kept byte-exact (newlines inside quoted CSV fields, U+202
 file, bytes that are not UTF-8 (UTF-16 is read when it starts with a byte-order mark; a UTF-8 BOM is
 dropped), a file type medkg does not read, a malformed JSON line, a CSV record with an unterminated
 quote or the wrong number of fields, a CSV without the text column, an empty text, or a text longer
-than ``ingest.max_chars``. Quarantine records name the file and line (or byte), never the text.
+than ``ingest.max_chars``, or a file over ``ingest.max_file_bytes`` (decompressed: a gzip bomb is
+stopped at the cap). Quarantine records name the file and line (or byte), never the text, and with a
+keyed :class:`~kg.privacy.pseudonyms.Pseudonymizer` they (and the log) name the file by its pseudonym.
 Hidden files (names starting with ``.``) in a folder are skipped and counted in the log.
 """
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.logs import get_logger
+from kg.privacy.pseudonyms import IDENTITY, Pseudonymizer
 from kg.types import Document, QuarantineRecord
 
 log = get_logger(__name__)
@@ -33,6 +36,8 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv", ".tsv")
 #: The default of ``ingest.max_chars``: longer texts are quarantined with their length.
 MAX_CHARS = 1_000_000
+#: The default of ``ingest.max_file_bytes``: the most bytes one input file may hold, once decompressed.
+MAX_FILE_BYTES = 2_000_000_000
 
 
 class IngestError(ValueError):
@@ -44,9 +49,19 @@ def content_id(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How files are read: the pseudonyms of ids and paths, and the size cap of one file."""
+
+    pseudonym: Pseudonymizer = IDENTITY
+    max_file_bytes: int = MAX_FILE_BYTES
+
+
 @dataclass
 class IngestResult:
     """Documents read, and the records quarantined with their reasons."""
+
+    options: ReadOptions = field(default_factory=ReadOptions)
 
     documents: list[Document] = field(default_factory=list)
     quarantine: list[QuarantineRecord] = field(default_factory=list)
@@ -58,8 +73,29 @@ class IngestResult:
 
 
 def _quarantine(result: IngestResult, source: Path | str, location: str, reason: str) -> None:
-    log.warning("quarantined %s %s: %s", source, location, reason)
-    result.quarantine.append(QuarantineRecord(source=str(source), location=location, reason=reason))
+    """Record (and log) a quarantined file or record; the file is named by its pseudonym."""
+    _quarantine_as(result, result.options.pseudonym.path(source), location, reason)
+
+
+def _quarantine_as(result: IngestResult, name: str, location: str, reason: str) -> None:
+    """Record (and log) a quarantined record whose source ``name`` is already safe to store."""
+    log.warning("quarantined %s %s: %s", name, location, reason)
+    result.quarantine.append(QuarantineRecord(source=name, location=location, reason=reason))
+
+
+def _document(result: IngestResult, doc_id: str, text: str, path: Path, line: int | None, meta=None) -> None:
+    """Add a document read from ``path`` (at ``line``), under the pseudonyms of its id and path."""
+    names = result.options.pseudonym
+    result.documents.append(
+        Document(id=names.doc_id(doc_id), text=text, source=names.source(path, line), metadata=meta or {})
+    )
+
+
+def _decompress(raw: bytes, cap: int) -> bytes | None:
+    """The bytes of gzip data, or None when they would exceed ``cap`` (read no further than the cap)."""
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as g:
+        out = g.read(cap + 1)
+    return None if len(out) > cap else out
 
 
 def file_kind(path: Path) -> str | None:
@@ -91,17 +127,25 @@ def decode(raw: bytes) -> tuple[str | None, str]:
 
 
 def _read_text(path: Path, result: IngestResult) -> str | None:
+    cap = result.options.max_file_bytes
     try:
+        if path.stat().st_size > cap:
+            _quarantine(result, path, "file", f"{path.stat().st_size} bytes, over ingest.max_file_bytes={cap}")
+            return None
         raw = path.read_bytes()
     except OSError as exc:
         _quarantine(result, path, "file", f"unreadable: {type(exc).__name__} ({exc.strerror or 'no detail'})")
         return None
     if path.name.lower().endswith(".gz"):
         try:
-            raw = gzip.decompress(raw)
+            unpacked = _decompress(raw, cap)
         except (OSError, EOFError, zlib.error) as exc:
             _quarantine(result, path, "file", f"not a valid gzip file ({type(exc).__name__})")
             return None
+        if unpacked is None:
+            _quarantine(result, path, "file", f"decompresses to over ingest.max_file_bytes={cap} bytes")
+            return None
+        raw = unpacked
     text, location = decode(raw)
     if text is None:
         _quarantine(result, path, location, "not valid UTF-8 (nor UTF-16 with a byte-order mark)")
@@ -113,16 +157,16 @@ def _stem(path: Path) -> str:
     return Path(name).stem
 
 
-def read_text_file(path: Path) -> IngestResult:
+def read_text_file(path: Path, options: ReadOptions = ReadOptions()) -> IngestResult:
     """One document per plain-text file; its id is the file stem."""
-    result = IngestResult()
+    result = IngestResult(options)
     text = _read_text(path, result)
     if text is None:
         return result
     if not text.strip():
         _quarantine(result, path, "file", "empty text")
         return result
-    result.documents.append(Document(id=_stem(path), text=text, source=str(path)))
+    _document(result, _stem(path), text, path, None)
     return result
 
 
@@ -144,20 +188,20 @@ def _jsonl_record(obj: object, loc: str) -> tuple[str, str, dict[str, str]] | st
     return str(doc_id), text, {str(k): str(v) for k, v in meta.items()}
 
 
-def read_jsonl(path: Path) -> IngestResult:
+def read_jsonl(path: Path, options: ReadOptions = ReadOptions()) -> IngestResult:
     """One document per line: ``{"id", "text", "metadata"?}``; a line without id gets a content hash.
 
     Lines are split on ``\\n`` only, so U+2028, U+2029 and other Unicode line breaks inside a JSON
     string stay in the text.
     """
-    result = IngestResult()
+    result = IngestResult(options)
     content = _read_text(path, result)
     if content is None:
         return result
     if not content.strip():
         _quarantine(result, path, "file", "empty file")
         return result
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for lineno, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
@@ -176,10 +220,10 @@ def read_jsonl(path: Path) -> IngestResult:
             continue
         doc_id, text, meta = record
         if doc_id in seen:
-            _quarantine(result, path, loc, f"duplicate id {doc_id!r}")
+            _quarantine(result, path, loc, f"duplicate id (first at line {seen[doc_id]})")
             continue
-        seen.add(doc_id)
-        result.documents.append(Document(id=doc_id, text=text, source=f"{path}:{lineno}", metadata=meta))
+        seen[doc_id] = lineno
+        _document(result, doc_id, text, path, lineno, meta)
     return result
 
 
@@ -218,12 +262,14 @@ def csv_records(content: str, delimiter: str, width: int | None = None) -> Itera
         i += span
 
 
-def read_csv(path: Path, text_column: str = "text", id_column: str | None = None) -> IngestResult:
+def read_csv(
+    path: Path, text_column: str = "text", id_column: str | None = None, options: ReadOptions = ReadOptions()
+) -> IngestResult:
     """One document per record of a CSV (or TSV) file with a header; the text comes from ``text_column``.
 
     A file without ``text_column`` (or the id column) is quarantined with the columns it has.
     """
-    result = IngestResult()
+    result = IngestResult(options)
     content = _read_text(path, result)
     if content is None:
         return result
@@ -240,7 +286,7 @@ def read_csv(path: Path, text_column: str = "text", id_column: str | None = None
             return result
     records = csv_records(content, delimiter, width=len(header))
     next(records)
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for lineno, fields in records:
         loc = f"line {lineno}"
         if isinstance(fields, str):
@@ -261,11 +307,11 @@ def read_csv(path: Path, text_column: str = "text", id_column: str | None = None
             _quarantine(result, path, loc, f"empty id column {id_column!r}")
             continue
         if doc_id in seen:
-            _quarantine(result, path, loc, f"duplicate id {doc_id!r}")
+            _quarantine(result, path, loc, f"duplicate id (first at line {seen[doc_id]})")
             continue
-        seen.add(doc_id)
+        seen[doc_id] = lineno
         meta = {k: v for k, v in row.items() if k not in (text_column, id_column) and v}
-        result.documents.append(Document(id=doc_id, text=text, source=f"{path}:{lineno}", metadata=meta))
+        _document(result, doc_id, text, path, lineno, meta)
     if not result.documents and not result.quarantine:
         _quarantine(result, path, "file", "no records below the header")
     return result
@@ -284,12 +330,18 @@ def _iter_files(path: Path) -> Iterator[Path]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(Path(root) / n for n in names if not n.startswith("."))
     if hidden:
-        log.info("skipped %d hidden files and folders in %s", hidden, path)
+        log.info("skipped %d hidden files and folders", hidden)
     yield from sorted(found)
 
 
-def _read_file(f: Path, text_column: str, id_column: str | None) -> IngestResult:
-    result = IngestResult()
+def iter_input_files(inputs: Iterable[str | Path]) -> Iterator[Path]:
+    """Every file (and unreadable entry) :func:`read_inputs` would look at, in its order."""
+    for raw in inputs:
+        yield from _iter_files(Path(raw))
+
+
+def _read_file(f: Path, text_column: str, id_column: str | None, options: ReadOptions) -> IngestResult:
+    result = IngestResult(options)
     if f.is_dir():
         why = "a link to a folder (not followed)" if f.is_symlink() else "a folder that cannot be listed"
         _quarantine(result, f, "folder", why)
@@ -299,11 +351,11 @@ def _read_file(f: Path, text_column: str, id_column: str | None) -> IngestResult
         return result
     kind = file_kind(f)
     if kind == "text":
-        return read_text_file(f)
+        return read_text_file(f, options)
     if kind == "jsonl":
-        return read_jsonl(f)
+        return read_jsonl(f, options)
     if kind == "csv":
-        return read_csv(f, text_column=text_column, id_column=id_column)
+        return read_csv(f, text_column=text_column, id_column=id_column, options=options)
     _quarantine(result, f, "file", "unsupported file type (medkg reads .txt, .jsonl, .csv/.tsv, and .gz of each)")
     return result
 
@@ -313,17 +365,19 @@ def read_inputs(
     text_column: str = "text",
     id_column: str | None = None,
     max_chars: int = MAX_CHARS,
+    options: ReadOptions = ReadOptions(),
 ) -> IngestResult:
     """Read files and folders of .txt, .jsonl and .csv/.tsv (or .gz of each), quarantining bad records.
 
     A file of another type inside a folder is quarantined as "unsupported file type"; a text longer
-    than ``max_chars`` is quarantined with its length.
+    than ``max_chars`` is quarantined with its length. ``options`` name ids and paths (pseudonyms)
+    and cap the size of a file.
 
     Raises:
         IngestError: a path does not exist, a folder holds no files, or a file named directly has
             an unsupported type.
     """
-    result = IngestResult()
+    result = IngestResult(options)
     for raw in inputs:
         path = Path(raw)
         if not path.exists():
@@ -334,17 +388,16 @@ def read_inputs(
         if path.is_dir() and not files:
             raise IngestError(f"folder {path} holds no .txt, .jsonl or .csv files")
         for f in files:
-            result.extend(_read_file(f, text_column, id_column))
+            result.extend(_read_file(f, text_column, id_column, options))
     ids: dict[str, str] = {}
     unique: list[Document] = []
     for doc in result.documents:
         if len(doc.text) > max_chars:
-            _quarantine(
-                result, doc.source, "document", f"{len(doc.text)} characters, over ingest.max_chars={max_chars}"
-            )
+            reason = f"{len(doc.text)} characters, over ingest.max_chars={max_chars}"
+            _quarantine_as(result, doc.source, "document", reason)
             continue
         if doc.id in ids:
-            _quarantine(result, doc.source, "document", f"duplicate id {doc.id!r} (first in {ids[doc.id]})")
+            _quarantine_as(result, doc.source, "document", f"duplicate id {doc.id!r} (first in {ids[doc.id]})")
             continue
         ids[doc.id] = doc.source
         unique.append(doc)

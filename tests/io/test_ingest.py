@@ -38,7 +38,7 @@ def test_text_folder_jsonl_and_csv(tmp_path):
     assert ("byte 2", "not valid UTF-8 (nor UTF-16 with a byte-order mark)") in reasons
     assert ("line 2", "malformed JSON: Expecting property name enclosed in double quotes at column 2") in reasons
     assert ("line 3", "missing or empty 'text'") in reasons
-    assert ("line 5", "duplicate id 'n1'") in reasons
+    assert ("line 5", "duplicate id (first at line 1)") in reasons
     assert ("line 6", "expected a JSON object") in reasons
     assert len(result.quarantine) == 6
     # quarantine records never carry the text
