@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kg.ids import local_id, normalize
-from kg.privacy import scrub
 from kg.schema import GraphSchema
 from kg.types import Edge, Evidence, Mention, Node, QuarantineRecord, RelationMention
 
@@ -31,7 +30,7 @@ def mention_node(mention: Mention, schema: GraphSchema) -> Node:
     """The node a mention stands for (unlinked mentions get a flagged local node)."""
     nid = node_id(mention, schema)
     if mention.curie:
-        schema.check_node_id(mention.label, nid)
+        schema.resolve_label(nid, [mention.label])  # raises when no label allows the id's prefix
         name = mention.concept_name or mention.text
     else:
         name = normalize(mention.long_form or mention.text)
@@ -63,7 +62,10 @@ def canonical_edges(edges: Sequence[Edge], schema: GraphSchema) -> list[Edge]:
 
 
 def evidence_for(relation: RelationMention, schema: GraphSchema) -> Evidence:
-    """The provenance record of one relation mention; the sentence is scrubbed of PHI.
+    """The provenance record of one relation mention.
+
+    ``relation.sentence`` is taken as it is: the pipeline's redaction stage has already replaced
+    its PHI spans, found once per document (:func:`kg.pipeline.redacted_sentence`).
 
     Raises:
         SchemaError: The relation carries a subtype its type does not have (the message names the
@@ -86,7 +88,7 @@ def evidence_for(relation: RelationMention, schema: GraphSchema) -> Evidence:
         head_end=h.end,
         tail_start=t.start,
         tail_end=t.end,
-        sentence=scrub(relation.sentence),
+        sentence=relation.sentence,
         extractor=relation.extractor,
         extractor_version=relation.extractor_version,
         confidence=relation.confidence,
@@ -113,21 +115,23 @@ def signature_violation(head: str, rel: str, tail: str, labels: Mapping[str, str
     return f"{head} -[{rel}]-> {tail}: {error}" if error else None
 
 
-def resolve_labels(nodes: Iterable[Node], known: Mapping[str, str]) -> dict[str, str]:
-    """The label each node id will have in the graph.
+def resolve_labels(nodes: Iterable[Node], known: Mapping[str, str], schema: GraphSchema) -> dict[str, str]:
+    """The label each node id will have in the graph: one node per id, its label decided by the schema.
 
     A node already in the store (a curated seed node, or a text-mined node of an earlier run) keeps
-    its stored label, exactly as the store's upsert does; a new node takes the label of its first
-    mention in this run.
+    its stored label, exactly as the store's upsert does. A new node's label is
+    :meth:`GraphSchema.resolve_label` of the labels its mentions carry: the id's namespace when it
+    allows one label, else the schema's ``label_precedence`` (never the order of the mentions).
 
     Args:
-        nodes: The text-mined nodes of this run, in mention order.
+        nodes: The text-mined nodes (one per mention).
         known: ``{node id: label}`` of the nodes the store already holds.
+        schema: The graph schema.
     """
-    labels: dict[str, str] = {}
+    seen: dict[str, list[str]] = {}
     for node in nodes:
-        labels.setdefault(node.id, known.get(node.id, node.label))
-    return labels
+        seen.setdefault(node.id, []).append(node.label)
+    return {nid: known[nid] if nid in known else schema.resolve_label(nid, labs) for nid, labs in seen.items()}
 
 
 def check_evidence(

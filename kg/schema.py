@@ -7,6 +7,7 @@ derived from one :class:`GraphSchema`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +64,9 @@ class GraphSchema(BaseModel):
     relationships: dict[str, RelationType]
     extracted_relationships: tuple[str, ...] = Field(default=())
     prediction_targets: dict[str, str] = Field(default_factory=dict)
+    #: When an id's namespace allows several labels (MeSH: Drug, Disease, Symptom) and its mentions
+    #: carry more than one, the node takes the first of them in this order; the nodes' order when empty.
+    label_precedence: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _validate(self) -> GraphSchema:
@@ -86,6 +90,9 @@ class GraphSchema(BaseModel):
                 raise SchemaError(f"relationship {rel!r} lists a subtype twice")
             if spec.subtypes and spec.predicted:
                 raise SchemaError(f"predicted relationship {rel!r} cannot have subtypes")
+        for label in self.label_precedence:
+            if label not in self.nodes:
+                raise SchemaError(f"label_precedence names unknown node label {label!r}")
         for rel in self.extracted_relationships:
             if rel not in self.relationships:
                 raise SchemaError(f"extracted relationship {rel!r} is not declared")
@@ -131,6 +138,39 @@ class GraphSchema(BaseModel):
             )
         if subtype not in allowed:
             raise SchemaError(f"{prefix}unknown {rel} subtype {subtype!r}; known: {', '.join(allowed)}")
+
+    def labels_for_id(self, curie: str) -> tuple[str, ...]:
+        """The labels a node with id ``curie`` may have: those whose namespaces hold its prefix.
+
+        A local id (``MEDKG:Drug-...``) names its own label.
+        """
+        prefix, sep, local = curie.partition(":")
+        if not sep:
+            return ()
+        if prefix == self.local_prefix:
+            label = local.split("-", 1)[0]
+            return (label,) if label in self.nodes and prefix in self.nodes[label].id_prefixes else ()
+        return tuple(label for label, node in self.nodes.items() if prefix in node.id_prefixes)
+
+    def resolve_label(self, curie: str, seen: Iterable[str]) -> str:
+        """The one label of node ``curie``, whose mentions carry the labels ``seen``.
+
+        The id's namespace decides when it allows one label (``DOID`` -> Disease, whatever a
+        mention said); otherwise the first of the allowed labels ``seen`` in
+        :attr:`label_precedence`, so the answer never depends on the order of the mentions.
+
+        Raises:
+            SchemaError: No label allows the id's prefix.
+        """
+        allowed = self.labels_for_id(curie)
+        if not allowed:
+            raise SchemaError(f"id {curie!r} is not a CURIE with a prefix any node label allows")
+        if len(allowed) == 1:
+            return allowed[0]
+        order = self.label_precedence or tuple(self.nodes)
+        rank = {label: i for i, label in enumerate(order)}
+        candidates = [label for label in set(seen) if label in allowed] or list(allowed)
+        return min(candidates, key=lambda label: (rank.get(label, len(rank)), label))
 
     def check_node_id(self, label: str, curie: str) -> None:
         """Raise :class:`SchemaError` unless ``curie`` has a prefix allowed for ``label``."""

@@ -125,5 +125,5 @@ def test_notes_eval_runs_builds_text_stages(stages_run):
     assert stages_run == ["linking", "relations"]  # the gold mentions are linked, then the relation stage
     stages_run.clear()
     end_to_end = evaluate_notes(docs, gold_entities=False, ner="dictionary", linker="lexicon")
-    assert stages_run == ["ner", "privacy", "assertion", "linking", "relations"]
+    assert stages_run == ["ner", "privacy", "assertion", "linking", "relations", "redaction"]
     assert gold["relations_found"] and end_to_end["relations_found"]
