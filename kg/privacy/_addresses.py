@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from kg.privacy._base import UNIT_AFTER, Candidate
+from kg.privacy._lists import common_words, fold
 from kg.privacy._places import COUNTRIES, LO, PLACE, PLACE_WORD, STATE, STATES, UP, place_ok
 
 _I = re.IGNORECASE
@@ -26,7 +27,7 @@ _SUFFIX_WORDS = """
     sqs station sta street st streets sts summit smt terrace ter terr trace trce track trak trafficway trfy trail
     trl trails turnpike tpke underpass upas valley vly valleys vlys viaduct via view vw views vws village vlg
     villages vlgs ville vl vista vis walk walks way ways wynd close path crossing commons mall passage pass
-    court ct courts cts crt
+    court ct courts cts crt concourse promenade esplanade quay wharf
 """
 _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS.split()), key=len, reverse=True)) + ")"
 _DIRECTIONAL = r"(?:[NS][EW]?|[EW]|(?i:north(?:east|west)?|south(?:east|west)?|east|west))"
@@ -121,11 +122,16 @@ _TAIL_STATE = re.compile(rf"(?:{STATE})\b\.?")
 _TAIL_CITY = re.compile(rf"(?-i:{PLACE})|(?-i:[A-Z]{{2,}}(?:[ \t]+[A-Z]{{2,}}){{0,3}})(?=[ \t]+[A-Z]{{2}}[ \t]+\d)")
 _STATE_OR_POSTAL_NEXT = re.compile(rf"[ \t]*,?[ \t]*(?:(?-i:{'|'.join(STATES)})\b|(?-i:{_POSTAL})(?![\w-]))")
 _TAIL_LOWER_CITY = re.compile(r"[a-z]+(?:[ \t][a-z]+)?(?=[ \t,]+\d{5}\b)")
+#: ``32 elm st in salem.``: the town after a street and ``in``, any case, ending the clause.
+_IN_TOWN = re.compile(r"[ \t]+in[ \t]+(?P<c>[A-Za-z][a-z]+(?:[ \t][A-Za-z][a-z]+)?)(?=[ \t]*(?:[.,;\n]|$))")
 
 
 def _address_tail(text: str, end: int) -> list[Candidate]:
     """City, state, postal code after a street, in any order, up to five parts on the same or the next line."""
     out: list[Candidate] = []
+    town = _IN_TOWN.match(text, end)
+    if town and place_ok(town["c"]) and not all(fold(w) in common_words() for w in town["c"].split()):
+        return [Candidate(town.start("c"), town.end("c"), "CITY")]
     pos, newlines = end, 0
     for _ in range(5):
         sep = _TAIL_SEP.match(text, pos)

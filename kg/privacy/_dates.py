@@ -35,7 +35,8 @@ _DATE_PATTERNS = [
     re.compile(rf"(?<![#\w/.-]){_MONTH}[-/]{_DAY}\b(?![-/.]\d)", _I),
     # on the 5th (a day of the month alone)
     re.compile(
-        rf"\b(?:on|by|until|since|from|before|after|{_WEEKDAY})[ \t]+the[ \t]+(?P<d>(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b"
+        rf"\b(?:on|by|until|since|from|before|after|next|due|labs?|visit|appt|appointment|scheduled|planned|return|rtc|"
+        rf"f/u|follow-?up|{_WEEKDAY})[ \t]+the[ \t]+(?P<d>(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b"
         r"(?![ \t]+(?:(?:and|or|to|through|-)[ \t]*\d{1,2}(?:st|nd|rd|th)[ \t]+)?(?:day|week|month|year|percentile|dose|cycle|time|grade|decade|rib|floor|generation|"
         r"line|trimester|postoperative|post-?op|hour|minute|attempt|visit|session|infusion|course))",
         _I,
@@ -62,6 +63,11 @@ _DATE_PATTERNS = [
     re.compile(rf"(?<![#\w])(?:the[ \t]+)?{_DAY}{_ORD}?[ \t]+(?:of[ \t]+)?{_MONTH}\b\.?(?:,?[ \t]+{YEAR}\b)?", _I),
     # March 2019, Dec 2022, October, 2022
     re.compile(rf"\b{_MONTH}\.?(?:,?[ \t]+|[-/]){YEAR}\b", _I),
+    # 05JAN2020, 12MAR48 (compact, military style)
+    re.compile(
+        rf"(?<![\w/.-]){_DAY}(?-i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+        rf"(?:{YEAR}|\d{{2}})(?![\w/-])"
+    ),
     # 12-Mar-2021, 5-Jan-23
     re.compile(rf"(?<![#\w]){_DAY}[-/ ]{_MONTH}[-/ ](?:{YEAR}|\d{{2}})\b", _I),
 ]
@@ -92,6 +98,15 @@ _BARE_MONTH = re.compile(
     r"\b(?:in|since|until|till|by|from|during|early|mid-?|late|last|next|this|of|through|before|after|around)[ \t]+"
     r"(?P<d>January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)(?![\w-])"
+)
+#: A weekday alone after a word that makes it a time (``since Thurs``, ``last Friday``), capitalised.
+_BARE_WEEKDAY = re.compile(
+    r"\b(?:on|since|until|till|by|from|before|after|last|next|this|past|early|late|every)[ \t]+"
+    r"(?P<d>(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs?)?|Fri|Sat(?:ur)?|Sun)(?:day)?)(?![\w-])"
+)
+#: Month/day right before a clock time (``Duplex 4/2 14:00``): a time makes a fraction a date.
+_MONTH_DAY_TIME = re.compile(
+    rf"(?<![\w/.-])(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?=[ \t]+(?:at[ \t]+|@[ \t]*)?\d{{1,2}}:\d{{2}}(?![\d/]))"
 )
 _HOLIDAY = re.compile(
     r"\b(?:Christmas(?:[ \t]+(?:Eve|Day))?|Thanksgiving|Easter(?:[ \t]+Sunday)?|New[ \t]+Year['’]s(?:[ \t]+(?:Eve|Day))?|"
@@ -147,7 +162,7 @@ def dates(text: str) -> list[Candidate]:
     for m in _MONTH_DAY.finditer(text):
         if not _NOT_A_DATE_AFTER.match(text, m.end("d")):
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
-    for pattern in (_DOB, _BARE_MONTH):
+    for pattern in (_DOB, _BARE_MONTH, _BARE_WEEKDAY, _MONTH_DAY_TIME):
         for m in pattern.finditer(text):
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     for m in _HOLIDAY.finditer(text):

@@ -37,7 +37,7 @@ FACILITY_NOUN = _nouns(
     Health_Plan Health_Insurance Insurance Insurance_Company Mutual Cooperative Co-op Logistics Terminal
     Industries Corporation Corp. Inc. Inc LLC Ltd. Ltd Company Foods Farms Residence Residences Mobile_Home_Park
     Institute Physio Physiotherapy Medical_Practice Health_Centre Surgery_Center Surgical_Center Lodge
-    Veterans_Home Soldiers'_Home VA_Medical_Center VAMC Domiciliary Barracks Base Air_Force_Base Station
+    Veterans_Home Soldiers'_Home VA_Medical_Center VAMC Domiciliary Barracks Base Air_Force_Base Station SNF LTACH LTAC
     """
 )
 #: Practice names (``Bayview Pediatrics``): a facility only when no word of the name is an English word.
@@ -47,7 +47,7 @@ PRACTICE_NOUN = _nouns(
     Imaging Diagnostics Laboratories Labs Associates Physicians Healthcare Health Medicine Dental Dentistry
     Family_Medicine Internal_Medicine Women's_Health Eye_Care Vision Chiropractic Physical_Therapy Counseling
     Psychiatry Obstetrics OB/GYN Gynecology Surgical_Associates Medical Medical_Clinic Surgery Ortho Drug Drugs
-    Pharmacy Apothecary Optical Hearing Podiatry Rehab Therapy Wellness Care
+    Pharmacy Apothecary Optical Hearing Podiatry Rehab Therapy Wellness Care Lab Laboratory
     """
 )
 #: Words of a title-cased sentence, not of a facility's name.
@@ -66,14 +66,16 @@ _PRACTICE = re.compile(
 #: Capitalised words before a lower-case facility noun (``Lakeshore Ortho Waukesha clinic``).
 _FACILITY_LC_NOUN = re.compile(
     r"\b(?P<name>(?:[A-Z][\w'’&.-]{0,30}[ \t]+){1,4})(?:clinic|hospital|office|practice|pharmacy|campus|"
-    r"nursing\s+home|rehab|facility|shelter|center|centre)\b"
+    r"nursing\s+home|rehab|facility|shelter|center|centre|assisted\s+living|memory\s+care|senior\s+living|"
+    r"group\s+home|care\s+home|retirement\s+home|skilled\s+nursing|dialysis|lab|laboratory|urgent\s+care)\b"
 )
 #: An organisation after a header that names one (``Employer: ...``, ``| Employer | ... |``).
 _ORG_HEADER = re.compile(
     r"\b(?:employer|company|workplace|place\s+of\s+(?:work|employment)|school|church|congregation|insurer|"
     r"insurance|carrier|payer|pharmacy|funeral\s+home|facility|agency|shelter|nursing\s+home|snf|ltac|"
     r"rehab|hospice|home\s+health|transferred\s+from|referred\s+from|outside\s+hospital|osh)"
-    r"[ \t]*[:|][ \t]*(?P<org>[A-Z][\w'’&.-]{0,30}(?:[ \t]+(?:&|and|of|the|[A-Z][\w'’&.-]{0,30})){0,6})",
+    r"(?:[ \t]*[:|][ \t]*|(?<=employer)[ \t]+|(?<=insurer)[ \t]+)"
+    r"(?P<org>[A-Z][\w'’&.-]{0,30}(?:[ ](?:&|and|of|the|[A-Z][\w'’&.-]{0,30})){0,6})",
     _I,
 )
 #: Places named ``Fort X``, ``Mount X``, ``Camp X``, ``Port X`` (``Fort Harrison VA``).
@@ -85,15 +87,22 @@ _FACILITY_LOWER = re.compile(
 FACILITY_WORDS = frozenset(re.findall(r"[a-z]+", (FACILITY_NOUN + PRACTICE_NOUN).lower()))
 
 
-def _proper(words: list[str]) -> bool:
-    """A name: its first word no heading word, some word no English word, no word clinical."""
+def _proper(words: list[str], common_ok: bool = False) -> bool:
+    """A name: its first word no heading word, some word no English word (unless ``common_ok``), no word clinical."""
     common, clinical = common_words(), clinical_words()
     return (
         bool(words)
         and words[0] not in NOT_FACILITY_WORDS
-        and not all(fold(w) in common for w in words)
+        and words[0] not in _SENTENCE_WORDS
+        and (common_ok or not all(fold(w) in common for w in words))
         and not any(fold(w) in clinical for w in words)
     )
+
+
+#: Practice nouns that also end research units' and studies' names (``Animal Experiment Laboratories``).
+_RESEARCH_NOUNS = frozenset("Drug Drugs Labs Laboratory Laboratories Therapy Medical Imaging Diagnostics".split())
+#: A street or PO box right after a name (a letterhead: ``Lakeside Physicians Billing | PO Box 7720``).
+_ADDRESS_NEXT = re.compile(r"(?:[ \t]+[A-Z][a-z]+)?[ \t]*[|,][ \t]*(?:\d|P\.?[ \t]?O\.?[ \t]*Box)")
 
 
 def _institutions(text: str) -> list[Candidate]:
@@ -125,15 +134,23 @@ def facilities(text: str) -> list[Candidate]:
     """Named facilities: institutions, practices (``Bayview Pediatrics``), organisations after a header."""
     out = _institutions(text)
     for m in _PRACTICE.finditer(text):
-        if _proper(m.group("name").split()):
+        words = m.group("name").split()
+        # English words only (``Caribou Family Health``): a facility when three words long or on a letterhead
+        noun = text[m.end("name") : m.end()]
+        named = (len(words) > 1 and noun not in _RESEARCH_NOUNS) or bool(_ADDRESS_NEXT.match(text, m.end()))
+        if _proper(words) or (named and _proper(words, common_ok=True)):
             out.append(Candidate(m.start(), m.end(), "GEO"))
     for m in _FACILITY_LC_NOUN.finditer(text):
         if _proper(m.group("name").split()):
             out.append(Candidate(m.start("name"), m.end("name") - 1, "GEO"))
     for m in _ORG_HEADER.finditer(text):
         org = m.group("org").rstrip(" .")
-        if _proper(org.split()):
+        employer = m.group().lower().startswith(("employer", "company", "workplace", "place of"))
+        if _proper(org.split(), common_ok=employer):
             out.append(Candidate(m.start("org"), m.start("org") + len(org), "GEO"))
+            after = FACILITY_COMMA_CITY.match(text, m.start("org") + len(org))  # ``Employer: Acme Freight, Albany.``
+            if after and place_ok(after["place"]):
+                out.append(Candidate(after.start("place"), after.end("place"), "CITY"))
     for m in _FACILITY_LOWER.finditer(text):
         if _proper(m.group("name").split()):
             out.append(Candidate(m.start("name"), m.end("name"), "GEO"))

@@ -39,7 +39,8 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
     for kind, label in (
         (
             "SSN",
-            r"ssn|ss\s?#|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:the\s+)?ssn",
+            r"ssn|ss\s?#|social\s+security(?:\s+(?:number|no\.?|#))?|soc\.?\s*sec(?:urity)?\.?(?:\s*(?:number|no\.?|#))?|"
+            r"social(?=\s*(?:[:#]|is\b|number\b|no\b))|last\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:the\s+)?ssn",
         ),
         (
             "MRN",
@@ -52,7 +53,8 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             "HEALTHPLAN",
             r"member\s+(?:id|number|no\.?|#)|member|subscriber(?:\s+id)?|insurance\s+(?:id|number|no\.?|#)|"
             r"policy(?:\s+(?:number|no\.?|id))?|mbi|medicare(?:\s+(?:mbi|id|number|no\.?|#))?|"
-            r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?|(?-i:Group|GROUP)|group(?=\s*(?:number|no\b|#|id\b|:))",
+            r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?|"
+            r"nhi|nhs(?:\s+(?:no\.?|number|#))?|health\s+card|ohip|phn|insurance\s+card|(?-i:Group|GROUP)|group(?=\s*(?:number|no\b|#|id\b|:))",
         ),
         (
             "ACCOUNT",
@@ -84,13 +86,13 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
 )
 
 _SEP = (
-    r"(?P<sep>(?:[ \t]*(?:[:#=(*|'\"“\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending(?:\s+in)?|checked|verified|reviewed|copied|scanned|on\s+record|"
+    r"(?P<sep>(?:[ \t]*(?:[:#=(*|'\"“•\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending(?:\s+in)?|checked|verified|reviewed|copied|scanned|on\s+record|there|here|says|reads|shows|listed\s+as|"
     r"last\s+(?:4|four)(?:\s+digits)?(?:\s+of)?)\b\.?|\)))*[ \t]*)"
 )
 _VALUE = (
     # an optional state or issuer prefix (``OR 482 KZT``, ``SPH 4410 9982 17``), then a token with a digit,
     # then more space-separated groups (letters-only groups are kept for plates only, see below)
-    r"(?P<v>(?:(?-i:(?![AI][ \t])[A-Z]{1,5})[ \t](?=[A-Z0-9./-]{0,12}\d))?(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
+    r"(?P<v>\d(?:[ ]\d){4,}(?!\w|\.\d)|(?:(?-i:(?![AI][ \t])[A-Z]{1,5})[ \t](?=(?:[A-Z]{1,5}[ \t])?[A-Z0-9./-]{0,12}\d)){0,2}(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
     r"(?:[ ](?=[A-Z]{0,7}\d|[A-Z]{2,4}\b(?![ \t]*[A-Za-z0-9]))(?-i:[A-Z0-9]{2,8})\b"
     r"(?![ \t]*(?:mg|mcg|ml|units?|%|mmhg|/)))*)"
 )
@@ -104,6 +106,14 @@ _YEAR_ONLY = re.compile(rf"^{YEAR}$")
 _NOT_AN_ID = re.compile(r"^(?:\d{1,4}\.\d{1,3}|\d{1,3}-\d{1,3})$")
 _LETTER_GROUPS_AT_END = re.compile(r"(?:[ ][A-Za-z]+)+$")
 _PLUS_MINUS = re.compile(r"\s*(?:\+/-|±|\+-)")
+#: A label word in capitals before the value (``Vehicle: VIN 1FTF...``) is no issuer prefix: not part of the value.
+_LABEL_PREFIX = re.compile(r"^(?:VIN|SN|S/N|MRN|NPI|DEA|ID|DL|UDI|IMEI|MBI|HAR|ACCT|NHI|NHS|PIN|NO)[ \t]+")
+#: ``Bank acct for SSI deposit 002199384417``: a long number a few words after an account word.
+_LOOSE_ACCOUNT = re.compile(
+    r"\b(?:acct|bank[ \t]+account|checking[ \t]+account|savings[ \t]+account|routing)\b[^\n\d$]{0,25}?"
+    r"(?P<v>(?<![\w.$])\d{6,17})(?![\w.,]\d|[\w-])",
+    _I,
+)
 
 
 def labelled_values(text: str) -> list[Candidate]:
@@ -115,6 +125,9 @@ def labelled_values(text: str) -> list[Candidate]:
             kind = next((_HEAD_KINDS[w] for w in m.group("head").lower().split() if w in _HEAD_KINDS), kind)
         value = m.group("v")
         start, end = m.start("v"), m.end("v")
+        prefix = _LABEL_PREFIX.match(value)
+        if prefix:
+            value, start = value[prefix.end() :], start + prefix.end()
         if kind != "VEHICLE":
             tail = _LETTER_GROUPS_AT_END.search(value)
             if tail:
@@ -127,4 +140,5 @@ def labelled_values(text: str) -> list[Candidate]:
         if UNIT_AFTER.match(text, end) or (m.group("head") and _NOT_AN_ID.match(value)) or _PLUS_MINUS.match(text, end):
             continue
         out.append(Candidate(start, end, kind))
+    out.extend(Candidate(m.start("v"), m.end("v"), "ACCOUNT") for m in _LOOSE_ACCOUNT.finditer(text))
     return out

@@ -14,7 +14,7 @@ _I = re.IGNORECASE
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*")
 PARTICLES = frozenset(
-    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap".split()
+    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap o ua".split()
 )
 #: Words that end a name (credentials, labels, header words); compared folded.
 STOP = frozenset(
@@ -25,6 +25,18 @@ STOP = frozenset(
     the a an of in on at for with by is was has had who mg mcg ml units
     january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    husband wife daughter mother father brother grandson granddaughter grandmother grandfather niece nephew
+    cousin aunt uncle partner boyfriend girlfriend contact counselor counsellor doctor nurse advocate officer
+    chaplain badge pager beeper ext
+    """.split()
+)
+#: Everyday words that the name lists hold as surnames but that are not names on their own in a note
+#: (``re: rent``, a ``Honda Civic``); compared folded, like the common-word list.
+NOT_NAMES = frozenset(
+    """
+    rent refill refills results labs housing transport transportation billing copay bill payment insurance
+    honda toyota nissan subaru hyundai mazda chevy chevrolet jeep dodge buick lexus tesla volvo audi kia
+    civic accord camry corolla prius altima sentra outback forester tacoma silverado
     """.split()
 )
 CREDENTIAL = (
@@ -65,7 +77,8 @@ PHRASE = (
     r"(?:,[ \t]*\n?|[ \t]*\n)|(?:thx|thanks|thank\s+you|ty|tx|cheers|best|regards|love|xo|xoxo|yours)"
     r"!*(?:[ \t]*[,—–-]+[ \t]*|[ \t]*\n)|spoke\s+(?:with|to)|"
     r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings|nicknamed?|goes\s+by|prefers\s+to\s+be\s+called|"
-    r"(?:met|meeting|talked|chatted|texted|emailed|messaged|consulted|visited)\s+with)"
+    r"(?:met|meeting|talked|chatted|texted|emailed|messaged|consulted|visited)\s+with|"
+    r"(?:(?:my|his|her|their|the\s+patient's|pt's)\s+)?(?:full\s+)?name\s+is)"
 )
 ROLE = (
     r"(?:patient|pt|member|guarantor|caller|employee|nurse|medic|paramedic|case\s+manager|social\s+worker|"
@@ -89,7 +102,7 @@ RELATIVE = (
     r"godmother|godfather|stepsister|stepbrother|half-?sister|half-?brother|twin|widow|widower)"
 )
 STRONG_TRIGGER = re.compile(rf"(?:{TITLE}|{HEADER}|{PHRASE})", _I)
-MEDIUM_TRIGGER = re.compile(rf"(?:{ROLE}|{RELATIVE})\b(?!['’])\s*[,:]?", _I)
+MEDIUM_TRIGGER = re.compile(rf"(?:{ROLE}|{RELATIVE}(?:\s+(?:is|was))?)(?:\s+(?:named|called))?\b(?!['’])\s*[,:]?", _I)
 TITLE_ONLY = re.compile(rf"{TITLE}|this\s+is\s+(?:dr|doctor)\.?", _I)
 
 

@@ -11,6 +11,7 @@ from kg.privacy._name_rules import (
     EPONYM_AFTER,
     GAP,
     LEAD,
+    NOT_NAMES,
     PARTICLES,
     POSSESSIVE,
     STOP,
@@ -55,7 +56,7 @@ class NameTokens:
         return low in self.first or ("-" in low and all(p in self.first for p in low.split("-") if p))
 
     def is_common(self, low: str) -> bool:
-        return low in self.common or low in STOP
+        return low in self.common or low in STOP or low in NOT_NAMES
 
     def is_clinical(self, low: str) -> bool:
         base = low[:-1] if low.endswith("s") and len(low) > 4 else low
@@ -114,7 +115,7 @@ class NameTokens:
         if mode == "weak" or not t.text.isalpha() and "-" not in t.text and "'" not in t.text:
             return False
         if self.is_listed(t.low):
-            if mode in STRONG_MODES or not self.is_common(t.low):
+            if not self.is_common(t.low) or (mode in STRONG_MODES and t.low not in NOT_NAMES):
                 return True
             # a common word that is also a name (``rose``) only when a name follows it
             nxt = i + 1
@@ -125,6 +126,15 @@ class NameTokens:
                 and self.is_listed(self.toks[nxt].low)
                 and not self.is_common(self.toks[nxt].low)
             )
+        if (
+            mode == "strong"
+            and position == 1
+            and i > 0
+            and self.is_first(self.toks[i - 1].low)
+            and self.toks[i - 1].text.islower()
+        ):
+            # ``name is wilhelmina oduya``: an unknown lower-case word after a given name, after a strong rule
+            return not self.is_common(t.low) and not self.is_clinical(t.low) and len(t.low) > 2
         return mode == "title" and position == 0 and not self.is_common(t.low) and len(t.low) > 2
 
     # -- phrase grabbing --------------------------------------------------------------------

@@ -171,8 +171,9 @@ class NameFinder(NameTokens):
                         and not STATE_NAME.fullmatch(phrase)
                         and phrase.lower() not in REGIONS
                     ):
-                        out.append((i, j + 1, "weak"))
-                        i = j + 1
+                        j = self._more_surnames(i, j + 1)
+                        out.append((i, j, "weak"))
+                        i = j
                         continue
             # Last, First
             if (
@@ -252,6 +253,25 @@ class NameFinder(NameTokens):
             ):
                 out.append((k, k + 1, "weak"))
         return out
+
+    def _more_surnames(self, i: int, j: int) -> int:
+        """End of a name past its first surname: ``Oisín Mac Giolla Phádraig``, ``Ana Ruiz Ortega`` (unknown words)."""
+        toks, n = self.toks, len(self.toks)
+        while j < n and j - i < 5 and self._joined(j) and self.text[toks[j - 1].end : toks[j].start] == " ":
+            t = toks[j]
+            low = self._base(t.low)
+            if (
+                not t.text[0].isupper()
+                or t.text.isupper() != toks[i].text.isupper()
+                or len(low) < 3
+                or self.is_common(low)
+                or self.is_clinical(low)
+                or self.is_first(low)
+                or self.eponym(j + 1)
+            ):
+                break
+            j += 1
+        return j
 
     def _pair(self, i: int) -> bool:
         """``Olusegun Adebayo``, ``ADEBAYO OLUSEGUN``: two capitalised, unknown-or-listed, non-clinical words."""

@@ -10,11 +10,11 @@ from kg.privacy._lists import clinical_words, common_words
 
 _I = re.IGNORECASE
 
-_SSN = re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])")
+_SSN = re.compile(r"(?<![\w.-])\d{3}([- .])\d{2}\1\d{4}(?![\w-]|\.\d)")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _URL = re.compile(
     r"(?<![\w@.-])(?:(?:https?|ftp)://[^\s<>\"']+|www\.[^\s<>\"']+|"
-    r"(?:[a-z0-9-]+\.)*[a-z0-9-]{3,}\.[a-z]{2,6}/[^\s<>\"']*|"
+    r"(?:[a-z0-9-]+\.)*[a-z0-9-]{3,}\.[a-z]{2,12}/[^\s<>\"']*|"
     r"(?:[a-z0-9-]+\.){1,}(?:com|org|net|edu|gov|mil|int|io|co|us|uk|ca|au|nz|ie|de|fr|es|it|nl|se|no|dk|fi|"
     r"ch|at|be|in|jp|cn|br|mx|info|biz|me|health|care|app|dev|ai|fm|tv|ly|clinic|hospital|doctor|bio|online|site)"
     r"\b(?![.-]\w))",
@@ -61,10 +61,12 @@ _UDI = re.compile(r"(?:\(\d{2,4}\)[A-Za-z0-9]+){2,}")
 _VANITY = re.compile(r"(?<![\w-])(?:1[ .-]?)?8(?:00|33|44|55|66|77|88)[ .-][A-Z0-9]{2,4}[ .-]?[A-Z0-9]{3,5}(?![\w-])")
 #: A number written the way most countries outside the NANP write it (``01332 555 0143``), after a phone word.
 _TRUNK_PHONE = re.compile(r"(?<![\w+-])0\d{2,4}[ .-]?\d{3,4}[ .-]?\d{3,4}(?![\w-])")
+#: A UK mobile number (``07700 900431``): its shape is evidence enough, no phone word needed.
+_UK_MOBILE = re.compile(r"(?<![\w+.-])07\d{3}[ ]?\d{3}[ ]?\d{3}(?![\w-]|\.\d)")
 #: A user name after a word that names one (``username jomarsh79``, ``user nhammersley``).
 _USERNAME = re.compile(
     r"\b(?:user(?:[ \t]*name)?|userid|login|log-?in|handle|screen[ \t]*name|account[ \t]+name|portal[ \t]+id)"
-    r"[ \t]*[:=]?[ \t]*(?P<v>[A-Za-z][A-Za-z0-9._-]{2,}[A-Za-z0-9])",
+    r"[ \t]*[:=]?[ \t]*(?P<v>[^\W\d_][\w.-]{2,}[^\W_])",
     _I,
 )
 
@@ -108,7 +110,9 @@ def _by_shape(text: str) -> list[Candidate]:
     """SSNs, e-mails (also spelled out), URLs, IPs, MAC addresses and GS1 UDIs."""
     out: list[Candidate] = []
     for m in _SSN.finditer(text):
-        if m.group(1) == " " and UNIT_AFTER.match(text, m.end()):
+        if m.group(1) != "-" and UNIT_AFTER.match(text, m.end()):
+            continue
+        if m.group(1) == "." and re.search(r"\b(?:version|v|ver\.?)\s*$", text[max(0, m.start() - 12) : m.start()], _I):
             continue
         out.append(Candidate(m.start(), m.end(), "SSN"))
     for m in _EMAIL.finditer(text):
@@ -177,6 +181,9 @@ def _phones(text: str) -> list[Candidate]:
     for m in _VANITY.finditer(text):
         if sum(c.isalpha() for c in m.group()) >= 2 or _PHONE_CTX.search(text, max(0, m.start() - 24), m.start()):
             out.append(Candidate(m.start(), m.end(), "PHONE"))
+    for m in _UK_MOBILE.finditer(text):
+        if not UNIT_AFTER.match(text, m.end()):
+            out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
     for m in _TRUNK_PHONE.finditer(text):
         if _PHONE_CTX.search(text, max(0, m.start() - 24), m.start()) and not UNIT_AFTER.match(text, m.end()):
             out.append(Candidate(m.start(), m.end(), _phone_kind(text, m.start())))
