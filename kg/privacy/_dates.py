@@ -73,7 +73,7 @@ _DATE_PATTERNS = [
 ]
 #: Month/day without a year (``3/14``) only after a word that introduces a date, never before a unit.
 _MONTH_DAY = re.compile(
-    r"(?:\b(?:on|since|recheck(?:ed)?|received|collected|from|until|till|dated?|seen|admitted|discharged|"
+    r"(?:\b(?P<cue>on|since|recheck(?:ed)?|received|collected|from|until|till|dated?|seen|admitted|discharged|"
     r"through|thru|starting|started|before|after|as\s+of|effective|due|scheduled|dos|visit|surgery|born|dob|"
     r"d\.o\.b\.|date|last|next|labs?|drawn|ct|mri|echo|ekg|ecg|cxr|x-?ray|biopsy|appt|appointment|f/u|rtc|adm|"
     r"disch|procedure|dated|week\s+of|hospitali[sz]ed|for|by|at|to|and|or|today|tonight|yesterday|tomorrow|"
@@ -159,15 +159,27 @@ def dates(text: str) -> list[Candidate]:
         for m in pattern.finditer(text):
             g = "d" if "d" in pattern.groupindex else 0
             out.append(Candidate(m.start(g), m.end(g), "DATE"))
-    for m in _MONTH_DAY.finditer(text):
-        if not _NOT_A_DATE_AFTER.match(text, m.end("d")):
-            out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     for pattern in (_DOB, _BARE_MONTH, _BARE_WEEKDAY, _MONTH_DAY_TIME):
         for m in pattern.finditer(text):
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     for m in _HOLIDAY.finditer(text):
         out.append(Candidate(m.start(), m.end(), "DATE"))
+    linked: list[re.Match[str]] = []
+    for m in _MONTH_DAY.finditer(text):
+        if _NOT_A_DATE_AFTER.match(text, m.end("d")):
+            continue
+        if m.group("cue").lower() in _LINK_CUES:
+            linked.append(m)  # ``3/4 and 3/9`` is two dates, ``pain 2/10 and 3/10`` two scores
+        else:
+            out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
+    for m in linked:  # in text order, so a chain of dates links up
+        if any(c.end <= m.start() and m.start() - c.end <= 40 for c in out):
+            out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     return [_date_context(text, c) for c in out]
+
+
+#: Month/day cues that only join a date to one before it (``on 3/4 and 3/9``, ``from 3/4 to 3/9``).
+_LINK_CUES = frozenset("and or to through thru".split())
 
 
 # --- ages over 89 -------------------------------------------------------------------------------

@@ -73,7 +73,8 @@ _FACILITY_LC_NOUN = re.compile(
 _ORG_HEADER = re.compile(
     r"\b(?:employer|company|workplace|place\s+of\s+(?:work|employment)|school|church|congregation|insurer|"
     r"insurance|carrier|payer|pharmacy|funeral\s+home|facility|agency|shelter|nursing\s+home|snf|ltac|"
-    r"rehab|hospice|home\s+health|transferred\s+from|referred\s+from|outside\s+hospital|osh)"
+    r"rehab|hospice|home\s+health|transferred\s+from|referred\s+from|outside\s+hospital|osh|hospital|"
+    r"residence|group\s+home|assisted\s+living)"
     r"(?:[ \t]*[:|][ \t]*|(?<=employer)[ \t]+|(?<=insurer)[ \t]+)"
     r"(?P<org>[A-Z][\w'’&.-]{0,30}(?:[ ](?:&|and|of|the|[A-Z][\w'’&.-]{0,30})){0,6})",
     _I,
@@ -145,7 +146,9 @@ def facilities(text: str) -> list[Candidate]:
             out.append(Candidate(m.start("name"), m.end("name") - 1, "GEO"))
     for m in _ORG_HEADER.finditer(text):
         org = m.group("org").rstrip(" .")
-        employer = m.group().lower().startswith(("employer", "company", "workplace", "place of"))
+        # an explicit header names the place: any capitalised words (``Hospital: Good Samaritan``), except
+        # insurers and pharmacies (chains and brands, not places)
+        employer = not m.group().lower().startswith(("insur", "carrier", "payer", "pharmacy", "home health"))
         if _proper(org.split(), common_ok=employer):
             out.append(Candidate(m.start("org"), m.start("org") + len(org), "GEO"))
             after = FACILITY_COMMA_CITY.match(text, m.start("org") + len(org))  # ``Employer: Acme Freight, Albany.``

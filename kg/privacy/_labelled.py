@@ -39,12 +39,12 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
     for kind, label in (
         (
             "SSN",
-            r"ssn|ss\s?#|social\s+security(?:\s+(?:number|no\.?|#))?|soc\.?\s*sec(?:urity)?\.?(?:\s*(?:number|no\.?|#))?|"
+            r"ssn|s\.s\.n\.?|ss\s?#|ss\s+(?:number|no\.?)|(?-i:SIN)|social\s+security(?:\s+(?:number|no\.?|#))?|soc\.?\s*sec(?:urity)?\.?(?:\s*(?:number|no\.?|#))?|"
             r"social(?=\s*(?:[:#]|is\b|number\b|no\b))|last\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:the\s+)?ssn",
         ),
         (
             "MRN",
-            r"mrn|mr\s?#|mr\s+(?:number|no\.?)|empi|emr(?:\s+(?:id|number|no\.?|#))?|patient\s+(?:number|no\.?|#)|"
+            r"mrns?|mr\s?#|mr\s+(?:number|no\.?)|empi|emr(?:\s+(?:id|number|no\.?|#))?|patient\s+(?:number|no\.?|#)|"
             r"pt\.?\s*#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
             r"chart(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number|"
             r"mr(?=\s*[:#])|record|file",
@@ -58,15 +58,18 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
         ),
         (
             "ACCOUNT",
-            r"account|acct\.?|card(?:\s+on\s+file)?|credit\s+card|visa|mastercard|amex|discover\s+card|billing(?:\s+(?:id|number|no\.?|#))?|invoice|"
+            r"account|acct\.?|a/c|iban|routing(?:\s+number)?|card(?:\s+on\s+file)?|credit\s+card|visa|mastercard|amex|discover\s+card|billing(?:\s+(?:id|number|no\.?|#))?|invoice|"
             r"guarantor\s+(?:id|number|no\.?|#)",
         ),
         (
             "LICENSE",
-            r"npi|dea|licen[cs]e|lic\.?|dl|driver'?s\s+licen[cs]e|certificate|cert(?:ification)?\.?|"
+            r"npi|dea|licen[cs]e|lic\.?|dl|cdl|driver'?s\s+licen[cs]e|certificate|cert(?:ification)?\.?|"
             r"registration\s+(?:number|no\.?|#)|permit|gmc|nmc|ahpra",
         ),
-        ("VEHICLE", r"vin|plate|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car"),
+        (
+            "VEHICLE",
+            r"vin|plates?|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car",
+        ),
         ("DEVICE", r"serial(?:\s+(?:number|no\.?|#))?|s/?n|device\s+id|udi|imei|barcode|bar\s+code|mac\s+address"),
         (
             "ID",
@@ -86,7 +89,7 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
 )
 
 _SEP = (
-    r"(?P<sep>(?:[ \t]*(?:[:#=(*|'\"“•\-]|\b(?:number|no|num|nbr|id|is|was|on\s+file|old|new|ending(?:\s+in)?|checked|verified|reviewed|copied|scanned|on\s+record|there|here|says|reads|shows|listed\s+as|"
+    r"(?P<sep>(?:[ \t]*(?:[:#=(*|'\"“•\-]|\b(?:numbers?|no|num|nbr|ids?|is|was|are|on\s+file|old|new|ending(?:\s+in)?|checked|verified|reviewed|copied|scanned|on\s+record|there|here|says|reads|shows|listed\s+as|"
     r"last\s+(?:4|four)(?:\s+digits)?(?:\s+of)?)\b\.?|\)))*[ \t]*)"
 )
 _VALUE = (
@@ -107,6 +110,10 @@ _NOT_AN_ID = re.compile(r"^(?:\d{1,4}\.\d{1,3}|\d{1,3}-\d{1,3})$")
 _LETTER_GROUPS_AT_END = re.compile(r"(?:[ ][A-Za-z]+)+$")
 _PLUS_MINUS = re.compile(r"\s*(?:\+/-|±|\+-)")
 #: A label word in capitals before the value (``Vehicle: VIN 1FTF...``) is no issuer prefix: not part of the value.
+#: The next value of a list after a labelled value.
+_NEXT_VALUE = re.compile(
+    r"[ \t]*(?:,|;|/|&|and|or)[ \t]*(?:and[ \t]+|or[ \t]+)?(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![\w@.]|\.\d)"
+)
 _LABEL_PREFIX = re.compile(r"^(?:VIN|SN|S/N|MRN|NPI|DEA|ID|DL|UDI|IMEI|MBI|HAR|ACCT|NHI|NHS|PIN|NO)[ \t]+")
 #: ``Bank acct for SSI deposit 002199384417``: a long number a few words after an account word.
 _LOOSE_ACCOUNT = re.compile(
@@ -141,4 +148,18 @@ def labelled_values(text: str) -> list[Candidate]:
             continue
         out.append(Candidate(start, end, kind))
     out.extend(Candidate(m.start("v"), m.end("v"), "ACCOUNT") for m in _LOOSE_ACCOUNT.finditer(text))
+    return out + _listed_after(text, out)
+
+
+def _listed_after(text: str, found: list[Candidate]) -> list[Candidate]:
+    """More values of a labelled list (``serial numbers 2219-4410 and 2219-4411``): the same kind, a like shape."""
+    out: list[Candidate] = []
+    for cand in found:
+        end, digits = cand.end, sum(c.isdigit() for c in text[cand.start : cand.end])
+        for _ in range(4):
+            m = _NEXT_VALUE.match(text, end)
+            if not m or abs(sum(c.isdigit() for c in m.group("v")) - digits) > 2 or UNIT_AFTER.match(text, m.end()):
+                break
+            out.append(Candidate(m.start("v"), m.end("v"), cand.kind))
+            end = m.end()
     return out

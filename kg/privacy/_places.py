@@ -24,7 +24,12 @@ STATE_NAMES = (
     "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
     "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico"
 )
-STATE = rf"(?:(?-i:{'|'.join(STATES)})|{STATE_NAMES})"
+#: Traditional state abbreviations (``Lowell, Mass.``, ``Albany, N.Y.``).
+STATE_ABBREVIATIONS = (
+    r"(?-i:Mass|Calif|Conn|Mich|Minn|Wis|Ill|Ind|Fla|Tenn|Ariz|Colo|Penn|Okla|Nebr|Kans|Ore|Wash|Va|Md|Ga|Ky|La|Ala|"
+    r"Miss|Mo|Ark|Nev|Vt|Del)\.|(?-i:N\.Y\.|N\.J\.|N\.H\.|N\.C\.|S\.C\.|N\.M\.|R\.I\.|W\.Va\.|D\.C\.)"
+)
+STATE = rf"(?:(?-i:{'|'.join(STATES)})|{STATE_NAMES}|{STATE_ABBREVIATIONS})"
 #: Countries and regions (kept, never a CITY).
 COUNTRIES = frozenset(
     "spain mexico canada england france germany india china japan italy ireland poland nigeria ghana brazil "
@@ -44,7 +49,9 @@ _CITY_ST_ZIP = re.compile(
     rf"(?P<city>(?-i:{PLACE})),?[ \t]*(?P<st>{STATE})\.?,?[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
     _I,
 )
-_CITY_ST = re.compile(rf"(?P<city>(?-i:{PLACE}),)[ \t]*(?P<st>(?-i:{'|'.join(STATES)})|{STATE_NAMES})\b(?!\.\w)")
+_CITY_ST = re.compile(
+    rf"(?P<city>(?-i:{PLACE}),)[ \t]*(?P<st>(?-i:{'|'.join(STATES)})\b|{STATE_NAMES}\b|{STATE_ABBREVIATIONS})(?!\.\w|\w)"
+)
 #: State codes that are also credentials after a name (``Roisin Featherstonhaugh, MS``, ``Jo Ng, PA``).
 _CREDENTIAL_STATES = frozenset("MD PA MS MA".split())
 _TOWN_OF = re.compile(r"\b(?:[Tt]own|[Cc]ity|[Vv]illage|[Bb]orough)[ \t]+of[ \t]+(?P<place>" + PLACE + r")")
@@ -85,7 +92,8 @@ _PLACE_HEADER = re.compile(
     r"(?P<place>[A-Z][A-Za-z]+(?:[ \t-][A-Z][A-Za-z]+){0,2})"
 )
 _GEO_AREA = re.compile(
-    r"\b(?:(?-i:[A-Z][a-z]+)[ \t]+){1,3}(?-i:County|Parish|Township|Borough|Twp\.?)\b|"
+    r"\b(?:(?-i:[A-Z][a-z]+)[ \t]+){1,3}(?-i:County|county|Parish|Township|township|Borough|Twp\.?|"
+    r"Reservation|Rancheria|Pueblo|Reserve)\b|"
     r"\b(?:(?-i:[A-Z][a-z]+)[ \t]+){1,3}(?:neighbou?rhood|subdivision|district|estates|village)\b|"
     r"\bWard[ \t]+\d+[A-Z]?\b"
 )
@@ -213,7 +221,8 @@ def areas(text: str) -> list[Candidate]:
         while len(words) > 1 and words[0] in NOT_FACILITY_WORDS:
             start = text.index(words[1], start + len(words[0]))
             words = words[1:]
-        out.append(Candidate(start, m.end(), "GEO"))
+        if len(words) > 1 or words[0][:1].isupper():  # ``The county health department`` names no county
+            out.append(Candidate(start, m.end(), "GEO"))
     clinical = clinical_words()
     for m in _PREFIXED_PLACE.finditer(text):
         out.append(Candidate(m.start(), m.end(), "GEO"))

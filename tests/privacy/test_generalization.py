@@ -215,6 +215,20 @@ def test_a_credential_after_a_name_is_no_state():
         ("DOB 12MAR1948", "12MAR1948"),
         ("admitted from Oak Knoll SNF yesterday", "Oak Knoll"),
         ("Mr Ó Súilleabháin was seen", "Ó Súilleabháin"),
+        ("S.S.N.: 078051120", "078051120"),
+        ("his SS number 078051120", "078051120"),
+        ("SIN 046 454 286", "046 454 286"),
+        ("A/C 0045512873", "0045512873"),
+        ("CDL: A1234567", "A1234567"),
+        ("hearing aids (serial numbers 2219-4410 and 2219-4411)", "2219-4411"),
+        ("plates 4TR882 and 7KP221", "7KP221"),
+        ("MRNs 4410022, 4410023", "4410023"),
+        ("lives in Hampden county", "Hampden"),
+        ("grew up on the Pine Ridge Reservation", "Pine Ridge"),
+        ("Hospital: Good Samaritan", "Good Samaritan"),
+        ("from Lowell, Mass.", "Lowell"),
+        ("Albany, N.Y. native", "Albany"),
+        ("seen on 3/4 and 3/9", "3/9"),
     ],
 )
 def test_more_surface_forms_are_scrubbed(text, value):
@@ -229,6 +243,11 @@ def test_more_surface_forms_are_scrubbed(text, value):
         ("moved to the Midwest in 2010", "Midwest"),
         ("The Chief Resident agreed", "Chief"),
         ("Vancouver Injection Drug Users Study", "Vancouver"),
+        ("Pain 2/10 and 3/10 after the block", "3/10"),
+        ("dose 100, 250 and 500 mg", "500"),
+        ("MRN 4410022 and 5 mg", "5 mg"),
+        ("The county health department", "county"),
+        ("Acetaminophen-induced ALF in 12 patients", "ALF"),
     ],
 )
 def test_the_new_rules_keep_their_lookalikes(text, value):
