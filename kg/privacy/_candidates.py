@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from kg.privacy._addresses import addresses, streets
 from kg.privacy._base import Candidate, Recognizer
+from kg.privacy._checksums import checked_numbers
 from kg.privacy._dates import ages, dates
 from kg.privacy._facilities import FACILITY_WORDS, facilities
 from kg.privacy._labelled import labelled_values
@@ -24,7 +25,15 @@ def geography(text: str) -> list[Candidate]:
     return streets(text) + cities(text) + areas(text) + facilities(text)
 
 
-RECOGNIZERS: tuple[Recognizer, ...] = (labelled_values, shaped_numbers, dates, ages, geography, addresses)
+RECOGNIZERS: tuple[Recognizer, ...] = (
+    labelled_values,
+    shaped_numbers,
+    checked_numbers,
+    dates,
+    ages,
+    geography,
+    addresses,
+)
 
 
 _CAPS_WORD = re.compile(r"\b[A-Z][A-Z'’-]+\b")

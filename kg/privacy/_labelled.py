@@ -58,7 +58,7 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
         ),
         (
             "ACCOUNT",
-            r"account|acct\.?|a/c|iban|routing(?:\s+number)?|card(?:\s+on\s+file)?|credit\s+card|visa|mastercard|amex|discover\s+card|billing(?:\s+(?:id|number|no\.?|#))?|invoice|"
+            r"account|acct\.?|a/c|har|hospital\s+account|iban|routing(?:\s+number)?|card(?:\s+on\s+file)?|credit\s+card|visa|mastercard|amex|discover\s+card|billing(?:\s+(?:id|number|no\.?|#))?|invoice|"
             r"guarantor\s+(?:id|number|no\.?|#)",
         ),
         (
@@ -70,7 +70,10 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             "VEHICLE",
             r"vin|plates?|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car",
         ),
-        ("DEVICE", r"serial(?:\s+(?:number|no\.?|#))?|s/?n|device\s+id|udi|imei|barcode|bar\s+code|mac\s+address"),
+        (
+            "DEVICE",
+            r"serial(?:\s+(?:number|no\.?|#))?|ser\.?\s*(?:no\.?|#)|s/?n|device\s+id|udi|imei|barcode|bar\s+code|mac\s+address",
+        ),
         (
             "ID",
             r"study(?:\s+subject)?(?:\s+id)?|subject(?:\s+(?:id|number|no\.?|#))?|participant(?:\s+id)?|trial\s+id|"

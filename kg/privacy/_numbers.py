@@ -10,7 +10,7 @@ from kg.privacy._lists import clinical_words, common_words
 
 _I = re.IGNORECASE
 
-_SSN = re.compile(r"(?<![\w.-])\d{3}([- .])\d{2}\1\d{4}(?![\w-]|\.\d)")
+_SSN = re.compile(r"(?<![\w.-])\d{3}([- .–])\d{2}\1\d{4}(?![\w-]|\.\d)")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _URL = re.compile(
     r"(?<![\w@.-])(?:(?:https?|ftp)://[^\s<>\"']+|www\.[^\s<>\"']+|"

@@ -117,7 +117,7 @@ _AREA = re.compile(
     rf"\b(?:area|outskirts|suburbs?|part|side|outside|north|south|east|west|downtown|city|town|village)[ \t]+of[ \t]+"
     rf"(?P<b>(?-i:{PLACE}))|"
     rf"\b(?:near|outside|just[ \t]+(?:north|south|east|west)[ \t]+of)[ \t]+(?P<c>(?-i:{PLACE}))|"
-    rf"\b(?:[MF]|male|female|man|woman|boy|girl|veteran|farmer|resident|native|family|relatives|contact|friends|"
+    rf"\b(?:[MF]|male|female|man|woman|boy|girl|veteran|farmer|resident|native|family|relatives|contact|friends|pt|patient|"
     rf"parents|daughter|son|sister|brother|mother|father|farm|house|apartment|home)[ \t]+(?:from|in)[ \t]+"
     rf"(?P<d>(?-i:{PLACE}))|"
     # ``Son Pieter in Sioux Center``, ``her sister Ana lives in Tromsø``
