@@ -3,12 +3,15 @@
 HIPAA Safe Harbor identifiers that occur in text (docs/deid.md lists the kinds and the annotation
 rules). Three layers, all rules and word lists, no model and no network:
 
-- structured (:mod:`kg.privacy._patterns`): phone/fax, e-mail, SSN, URL, IP, dates, ages over 89,
-  and values after a label that names them (``MRN: 4829133``, ``Member ID ...``, ``VIN ...``);
-- geographic (same module): street addresses, PO boxes, ``City, ST ZIP``, ZIP codes, counties and
-  other areas, named facilities;
-- names (:mod:`kg.privacy._names`): context rules, name lists (from philter-lite), repeats within the
-  note, and a clinical guard for eponyms and Drug/Disease terms.
+- structured: values after a label that names them (:mod:`kg.privacy._labelled`: ``MRN: 4829133``,
+  ``Member ID ...``, ``VIN ...``), numbers by their shape (:mod:`kg.privacy._numbers`: phone/fax,
+  e-mail, SSN, URL, IP), dates and ages over 89 (:mod:`kg.privacy._dates`);
+- geographic: street addresses and what follows them (:mod:`kg.privacy._addresses`), cities, ZIP
+  codes, counties and other areas (:mod:`kg.privacy._places`), named facilities
+  (:mod:`kg.privacy._facilities`); :mod:`kg.privacy._candidates` runs them all;
+- names (:mod:`kg.privacy._names` on :mod:`kg.privacy._name_tokens` and :mod:`kg.privacy._name_rules`):
+  context rules, name lists (from philter-lite, :mod:`kg.privacy._lists`), repeats within the note,
+  and a clinical guard for eponyms and Drug/Disease terms.
 
 The graph never holds raw note text: only entity names, and evidence sentences after
 :func:`scrub`. Mentions that overlap a PHI span never become nodes. A logging filter scrubs
@@ -20,8 +23,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from kg.privacy._base import Candidate
+from kg.privacy._candidates import iter_candidates
 from kg.privacy._names import names
-from kg.privacy._patterns import Candidate, iter_candidates
 
 #: Every kind a span can carry (docs/deid.md).
 KINDS: tuple[str, ...] = (

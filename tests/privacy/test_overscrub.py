@@ -81,3 +81,48 @@ def test_eponyms_before_any_clinical_noun_are_kept(text, term):
 
 def test_a_named_scale_is_kept():
     assert untouched("87 without EPS according to the Simpson-Angus Scale) treated", "Simpson-Angus Scale")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Labs: K 4.1, Na 138, Cl 101, CO2 24, Cr 0.9, Hgb 11.2, INR 2.3, A1c 7.4%, TSH 0.02.",
+        "Vitals: BP 120/80, HR 88, T 98.6, RR 16, SpO2 97% RA. Pain 6/10. GCS 15.",
+        "MRI: L4-5 and L5-S1 stenosis, C5-C6 disc bulge, T12 compression fracture.",
+        "Dx codes ICD-10 B02.29, E78.5, I10; CPT 99214; NDC 0074-0554-02.",
+        "Genetics: BRCA2 negative, TP53 wild type, KRAS G12C, CYP2D6 *4/*4, HER2 1+.",
+        "oxycodone 5 mg 1-2 tabs q4-6h prn; carbidopa-levodopa 25/100 TID; sacubitril-valsartan 49/51 BID.",
+        "Lot 22K418, model DDMB2D4, lidocaine 2% with epi 1:100,000, Kt/V 1.4, Mallampati 2, NYHA class II.",
+        "Vision 20/20 OU. G2P1 at 39w2d. Reflexes 1+, strength 5/5, murmur grade 3/6.",
+    ],
+)
+def test_clinical_lookalikes_are_kept(text):
+    assert find_phi(text) == [], found(text)
+
+
+@pytest.mark.parametrize(
+    "text, term",
+    [
+        ("His brother has Down syndrome.", "Down syndrome"),
+        ("TSH 0.02 (L), c/w Graves disease; on methimazole.", "Graves disease"),
+        ("Tourette syndrome in brother; Sjögren syndrome ruled out.", "Tourette"),
+        ("Known Parkinson disease on carbidopa-levodopa.", "Parkinson"),
+        ("Hodgkin lymphoma, stage IIA, ABVD x6.", "Hodgkin"),
+        ("Cushing syndrome (hx), Kaposi sarcoma not relevant.", "Cushing"),
+        ("Bell's palsy 2019. Babinski sign absent.", "Bell's palsy"),
+    ],
+)
+def test_eponymous_diseases_are_not_names(text, term):
+    assert untouched(text, term), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Car: 2011 Honda Civic, plate 4TR 882.", "Honda Civic"),
+        ("Anxiety re: rent. Referred to food pantry.", "rent"),
+        ("Employee: Dashiell Kwarteng, no restrictions; weekday schedule 0700-1900 shifts.", "no restrictions"),
+    ],
+)
+def test_everyday_words_beside_phi_are_kept(text, value):
+    assert untouched(text, value), found(text)

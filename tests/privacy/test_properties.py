@@ -2,12 +2,15 @@
 
 - arbitrary text never crashes :func:`find_phi` / :func:`scrub`; spans are within bounds, sorted,
   non-overlapping, non-empty and carry a known kind;
-- a generated identifier (SSN, phone, e-mail, date, MRN, each with its label or context word) embedded in
-  random clinical-looking text never survives :func:`scrub`.
+- a generated identifier of every structured kind (SSN, phone, fax, e-mail, MRN, URL, IP, date, each with
+  its label or context word) embedded in random clinical-looking text never survives :func:`scrub`: no
+  letter-or-digit run of three or more characters of it is left in the output (unless the surrounding
+  clinical text holds the same run), so a half-scrubbed value fails too.
 """
 
 from __future__ import annotations
 
+import re
 import string
 
 from hypothesis import HealthCheck, given, settings
@@ -42,7 +45,7 @@ year = digits(1925, 2030)
 @st.composite
 def ssn(draw) -> tuple[str, str]:
     a, b, c = draw(digits(100, 899)), draw(digits(10, 99)), draw(digits(1000, 9999))
-    sep = draw(st.sampled_from(["-", " ", ""]))
+    sep = draw(st.sampled_from(["-", " ", "", "."]))
     value = f"{a}{sep}{b}{sep}{c}"
     label = draw(st.sampled_from(["SSN", "SSN:", "SS#", "Social security number", "social security no."]))
     return f"{label} {value}", value
@@ -122,7 +125,48 @@ def mrn(draw) -> tuple[str, str]:
     return f"{label} {value}", value
 
 
-PHI = st.one_of(ssn(), phone(), email(), date(), mrn())
+@st.composite
+def fax(draw) -> tuple[str, str]:
+    a, b, c = draw(digits(201, 989)), draw(digits(200, 989)), draw(digits(0, 9999))
+    form = draw(st.sampled_from(["({a}) {b}-{c:04d}", "{a}-{b}-{c:04d}", "{a}.{b}.{c:04d}", "+1 {a} {b} {c:04d}"]))
+    value = form.format(a=a, b=b, c=c)
+    label = draw(st.sampled_from(["Fax:", "fax", "FAX #", "Fax number"]))
+    return f"{label} {value}", value
+
+
+@st.composite
+def intl_phone(draw) -> tuple[str, str]:
+    cc = draw(st.sampled_from(["+44", "+33", "+49", "+91", "+34", "+61", "+353", "+52"]))
+    groups = draw(st.lists(st.text(string.digits, min_size=2, max_size=4), min_size=3, max_size=4))
+    value = cc + " " + " ".join(groups)
+    if not 8 <= sum(c.isdigit() for c in value) <= 15:
+        value = cc + " 20 7946 0958"
+    label = draw(st.sampled_from(["Phone:", "Tel", "mobile", "call"]))
+    return f"{label} {value}", value
+
+
+@st.composite
+def url(draw) -> tuple[str, str]:
+    host = draw(st.text(string.ascii_lowercase, min_size=3, max_size=12))
+    tld = draw(st.sampled_from(["com", "org", "net", "health", "example"]))
+    path = draw(st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=10))
+    form = draw(st.sampled_from(["https://{h}.{t}/{p}", "http://www.{h}.{t}/{p}", "www.{h}.{t}", "{h}.{t}/{p}"]))
+    value = form.format(h=host, t=tld, p=path)
+    label = draw(st.sampled_from(["see", "Portal:", "fundraiser at", "blog"]))
+    return f"{label} {value}", value
+
+
+@st.composite
+def ip(draw) -> tuple[str, str]:
+    if draw(st.booleans()):
+        value = ".".join(str(draw(digits(1, 254))) for _ in range(4))
+    else:
+        value = ":".join(f"{draw(digits(1, 0xFFFF)):x}" for _ in range(8))
+    label = draw(st.sampled_from(["IP", "from IP", "logged in from", "host"]))
+    return f"{label} {value}", value
+
+
+PHI = st.one_of(ssn(), phone(), fax(), intl_phone(), email(), url(), ip(), date(), mrn())
 
 
 @SETTINGS
@@ -144,6 +188,18 @@ def test_generated_phi_never_survives_scrub(before, after, phi):
     text = " ".join([*before, phrase + ".", *after])
     out = scrub(text)
     assert value not in out, (text, out)
+    context = " ".join([*before, phrase.replace(value, " "), *after])
+    for run in re.findall(r"[A-Za-z0-9]{3,}", value):
+        if run not in context:
+            assert run not in out, (run, text, out)
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from(list("0123456789 -./:()@#,+xXaDeFmnrsT\n")), max_size=200))
+def test_number_like_text_never_crashes(text):
+    spans = find_phi(text)
+    assert all(0 <= s.start < s.end <= len(text) for s in spans)
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
 
 
 @SETTINGS

@@ -1,0 +1,285 @@
+"""The name layer's tokens: word tests against the name lists, and growing a name from a trigger."""
+
+from __future__ import annotations
+
+import bisect
+from typing import NamedTuple
+
+from kg.privacy._base import Candidate
+from kg.privacy._lists import clinical_words, common_words, first_names, fold, surnames
+from kg.privacy._name_rules import (
+    EPONYM_AFTER,
+    GAP,
+    LEAD,
+    NOT_NAMES,
+    PARTICLES,
+    POSSESSIVE,
+    STOP,
+    STRONG_MODES,
+    SUFFIXES,
+    WORD,
+)
+
+
+class _Tok(NamedTuple):
+    start: int
+    end: int
+    text: str
+    low: str
+
+
+class NameTokens:
+    """One text's word tokens, the tests on them, and the grabbing of a name around a trigger."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = [
+            _Tok(m.start(), m.end(), m.group(), fold(POSSESSIVE.sub("", m.group()))) for m in WORD.finditer(text)
+        ]
+        self.starts = [t.start for t in self.toks]
+        self.first = first_names()
+        self.last = surnames()
+        self.common = common_words()
+        self.clinical = clinical_words()
+
+    # -- token tests ------------------------------------------------------------------------
+
+    def _base(self, low: str) -> str:
+        return low[:-2] if low.endswith("s") and low[:-1].endswith("'") else low
+
+    def is_listed(self, low: str) -> bool:
+        parts = [p for p in low.split("-") if p]
+        return bool(parts) and all(p in self.first or p in self.last for p in parts)
+
+    def is_first(self, low: str) -> bool:
+        """A given name, or a hyphenated pair of them (``Mary-Kate``)."""
+        return low in self.first or ("-" in low and all(p in self.first for p in low.split("-") if p))
+
+    def is_common(self, low: str) -> bool:
+        return low in self.common or low in STOP or low in NOT_NAMES
+
+    def is_clinical(self, low: str) -> bool:
+        base = low[:-1] if low.endswith("s") and len(low) > 4 else low
+        return (
+            low in self.clinical
+            or base in self.clinical
+            or any(p in self.clinical for p in low.split("-") if len(p) > 3)  # ``Ben-Ami`` is no AMI
+        )
+
+    def _initial(self, i: int) -> bool:
+        t = self.toks[i]
+        return len(t.text) == 1 and t.text.isupper() and self.text[t.end : t.end + 1] == "."
+
+    def _letter(self, i: int) -> bool:
+        """A single capital letter: an initial, with or without its period."""
+        t = self.toks[i].text
+        return len(t) == 1 and t.isupper()
+
+    def _joined(self, i: int) -> bool:
+        """Whether token i follows token i-1 with a name-internal gap."""
+        a, b = self.toks[i - 1], self.toks[i]
+        gap = self.text[a.end : b.start]
+        if not GAP.fullmatch(gap):
+            return False
+        if "." in gap and not (self._initial(i - 1) or a.low in ("st", "ste", "jr", "sr")):
+            return False
+        return True
+
+    def _accept(self, i: int, position: int, mode: str) -> bool:
+        """Whether token i can be word ``position`` of a name found by a ``mode`` rule."""
+        t = self.toks[i]
+        if self._initial(i):
+            return True
+        if t.low in STOP and not (t.text[0].isupper() and t.low in ("will", "hope", "rose", "may")):
+            return False
+        if t.text[0].isupper():
+            if mode in STRONG_MODES:
+                if t.text.isupper() and len(t.text) <= 3 and (self.is_common(t.low) or not self.is_listed(t.low)):
+                    return False  # an acronym (EMS, ICU), not a name
+                if self.is_common(t.low) and not self.is_listed(t.low):
+                    # a word that is rarely a name (``Asthma Jones``) only before a surname
+                    nxt = i + 1
+                    return (
+                        position == 0
+                        and nxt < len(self.toks)
+                        and self._joined(nxt)
+                        and self.toks[nxt].text[0].isupper()
+                        and self.toks[nxt].low in self.last
+                        and not self.is_common(self.toks[nxt].low)
+                    )
+                return True
+            if self.is_clinical(self._base(t.low)):
+                return False
+            return not (self.is_common(t.low) and not self.is_listed(t.low))
+        # lower case: only after a strong or medium trigger
+        if mode == "weak" or not t.text.isalpha() and "-" not in t.text and "'" not in t.text:
+            return False
+        if self.is_listed(t.low):
+            if not self.is_common(t.low) or (mode in STRONG_MODES and t.low not in NOT_NAMES):
+                return True
+            # a common word that is also a name (``rose``) only when a name follows it
+            nxt = i + 1
+            return (
+                position == 0
+                and nxt < len(self.toks)
+                and self._joined(nxt)
+                and self.is_listed(self.toks[nxt].low)
+                and not self.is_common(self.toks[nxt].low)
+            )
+        if (
+            mode == "strong"
+            and position == 1
+            and i > 0
+            and self.is_first(self.toks[i - 1].low)
+            and self.toks[i - 1].text.islower()
+        ):
+            # ``name is wilhelmina oduya``: an unknown lower-case word after a given name, after a strong rule
+            return not self.is_common(t.low) and not self.is_clinical(t.low) and len(t.low) > 2
+        return mode == "title" and position == 0 and not self.is_common(t.low) and len(t.low) > 2
+
+    # -- phrase grabbing --------------------------------------------------------------------
+
+    def grab_forward(self, pos: int, mode: str) -> tuple[int, int] | None:
+        """The name that starts right after ``pos`` (a trigger's end), as token indices [i, j)."""
+        lead = LEAD.match(self.text, pos)
+        start = lead.end() if lead else pos
+        i = bisect.bisect_left(self.starts, start)
+        if i >= len(self.toks) or self.toks[i].start != start:
+            return None
+        t0 = self.toks[i]
+        if mode in STRONG_MODES and lead and lead.group().strip()[:1] in '"“' and lead.group().strip():
+            # a quoted nickname after ``known as`` / ``nickname``: the quoted word, whatever it is
+            if t0.text[:1].isupper() and self.text[t0.end : t0.end + 1] in ('"', "”"):
+                return i, i + 1
+        j = i
+        words = 0
+        while j < len(self.toks) and words < 4:
+            if j > i and not self._joined(j):
+                break
+            t = self.toks[j]
+            if t.low in PARTICLES and not self._initial(j):
+                if j + 1 < len(self.toks) and self._joined(j + 1) and self._accept(j + 1, words + 1, mode):
+                    j += 1
+                    continue
+                break
+            if self._letter(j) and j > i and not self._initial(j):
+                j += 1  # a middle initial without its period (``JOHN A``)
+                continue
+            if words and t.low in SUFFIXES:
+                j += 1
+                continue
+            if not self._accept(j, words, mode):
+                break
+            words += 1
+            j += 1
+            if mode not in STRONG_MODES and self.toks[j - 1].text.islower() and words >= 2:
+                break
+        while j > i and (self.toks[j - 1].low in PARTICLES):
+            j -= 1
+        if words == 0 or j <= i:
+            return None
+        # ``CHEN, WEI`` / ``Kowalski, John``: a comma then a given name, after a header
+        if j == i + 1 and j < len(self.toks) and self.text[self.toks[i].end : self.toks[j].start] == ", ":
+            nxt = self.toks[j]
+            strong_unknown = (
+                mode in STRONG_MODES
+                and nxt.text[0].isupper()
+                and nxt.text.isupper() == self.toks[i].text.isupper()
+                and not self.is_common(nxt.low)
+                and not self.is_clinical(nxt.low)
+            )
+            if (nxt.text[0].isupper() and self.is_first(nxt.low) and nxt.low not in STOP) or strong_unknown:
+                if (
+                    nxt.low not in self.common
+                    or mode in STRONG_MODES
+                    or nxt.text.isupper() == self.toks[i].text.isupper()
+                ):
+                    j += 1
+                    # a second given name (``Ho, Thanh Long``) or a middle initial
+                    if (
+                        j < len(self.toks)
+                        and self._joined(j)
+                        and self.toks[j].text[:1].isupper()
+                        and (
+                            self._letter(j)
+                            or (
+                                mode in STRONG_MODES
+                                and self.toks[j].low not in STOP
+                                and not self.is_clinical(self.toks[j].low)
+                                and self.toks[j].text.isupper() == self.toks[i].text.isupper()
+                            )
+                        )
+                    ):
+                        j += 1
+        return i, j
+
+    def grab_backward(self, end: int, mode: str) -> tuple[int, int] | None:
+        """The name that ends right before ``end``, as token indices [i, j)."""
+        j = bisect.bisect_left(self.starts, end)
+        if j == 0 or self.toks[j - 1].end != end:
+            return None
+        i = j
+        words = 0
+        while i > 0 and words < 4:
+            k = i - 1
+            if k < j - 1 and not self._joined(k + 1):
+                break
+            t = self.toks[k]
+            if t.low in PARTICLES and words > 0 and not self._initial(k):
+                i = k
+                continue
+            if self._letter(k) and (words or (k > 0 and self._joined(k))):
+                i = k  # ``Smith J, MD``, ``J Smith MD``
+                continue
+            if words and t.low in SUFFIXES and k == j - 1:
+                i = k
+                continue
+            lenient = (
+                mode in STRONG_MODES
+                and t.text[:1].isupper()
+                and t.low not in STOP
+                and not (t.text.isupper() and len(t.text) <= 3)
+                and not self.is_clinical(t.low)
+            )
+            if not (lenient or self._accept(k, 0 if k == 0 or not self._joined(k) else 1, mode)):
+                break
+            words += 1
+            i = k
+        while i < j and self.toks[i].low in PARTICLES and not self._initial(i):
+            i += 1
+        if not words or i >= j:
+            return None
+        # a common word (``Public``) passes only beside a word that is a name or unknown
+        if not any(
+            self._initial(k) or self.is_listed(self.toks[k].low) or not self.is_common(self.toks[k].low)
+            for k in range(i, j)
+        ):
+            return None
+        while (
+            i < j - 1
+            and not self._letter(i)
+            and self.is_common(self.toks[i].low)
+            and not self.is_listed(self.toks[i].low)
+        ):
+            i += 1  # ``Neurology Sara Lindgren, MD``: the heading word is not part of the name
+        return i, j
+
+    # -- guards -----------------------------------------------------------------------------
+
+    def eponym(self, j: int) -> bool:
+        """Whether the phrase ending at token j is an eponym (followed by disease, syndrome, sign...)."""
+        return bool(EPONYM_AFTER.match(self.text, self.toks[j - 1].end - self._poss(j - 1)))
+
+    def _poss(self, k: int) -> int:
+        t = self.toks[k].text
+        return 2 if len(t) > 2 and t[-2] in "'’" and t[-1] in "sS" else 0
+
+    def guarded(self, i: int, j: int) -> bool:
+        """Clinical guard for medium and weak rules."""
+        return self.eponym(j) or any(self.is_clinical(self._base(t.low)) for t in self.toks[i:j])
+
+    def span(self, i: int, j: int) -> Candidate:
+        end = self.toks[j - 1].end - self._poss(j - 1)
+        if self._initial(j - 1):
+            end += 1
+        return Candidate(self.toks[i].start, end, "NAME")
