@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -78,6 +79,8 @@ def test_documents_match_the_notes(docs):
     for e in doc.entities:
         assert doc.document.text[e.start : e.end] == e.text
     for d in docs["dev"] + docs["test"]:
+        spans = sorted((e.start, e.end) for e in d.entities)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), d.document.id  # never overlap
         for t, h, tl in d.relations:
             head, tail = d.entities[int(h)], d.entities[int(tl)]
             # a relation is annotated only as a fact about the patient (docs/annotation.md)
