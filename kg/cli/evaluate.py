@@ -81,7 +81,12 @@ def eval_relations(
     corpus: Path = typer.Option(
         ..., "--corpus", help="Annotated corpus file or folder (a test split for reported figures)."
     ),
-    fmt: str = typer.Option(..., "--format", help="pubtator (BC5CDR CID, BioRED) | ddi (DDI 2013 XML) | jsonl"),
+    fmt: str = typer.Option(
+        ..., "--format", help="pubtator (BC5CDR CID, BioRED) | ddi (DDI 2013 XML) | jsonl | standoff (needs --notes)"
+    ),
+    notes: Path | None = typer.Option(
+        None, "--notes", help="Notes CSV that --format standoff annotations point into (../shared/data/mtsamples/...)."
+    ),
     gold_entities: bool = typer.Option(
         False, "--gold-entities", help="Use the gold entities and ids; without it medkg's NER and linking run first."
     ),
@@ -96,7 +101,9 @@ def eval_relations(
 
     if fmt == "ddi" and not gold_entities:
         raise typer.BadParameter("DDI 2013 is scored on its annotated candidate pairs: pass --gold-entities")
-    report = evaluate_relations(corpus, fmt, gold_entities=gold_entities, model=model, ner=ner, linker=linker_name)
+    report = evaluate_relations(
+        corpus, fmt, gold_entities=gold_entities, model=model, ner=ner, linker=linker_name, notes=notes
+    )
     mode = "gold entities" if gold_entities else f"end to end, NER {ner}, linker {linker_name}"
     render.relations_report(report, f"relations on {corpus.name} ({mode})")
     per_type = {t: _prf(m) for t, m in report["per_type"].items()}
@@ -141,7 +148,10 @@ def eval_has_symptom(
 @eval_app.command("ner")
 def eval_ner(
     corpus: Path = typer.Option(..., "--corpus", help="Annotated corpus file."),
-    fmt: str = typer.Option(..., "--format", help="pubtator | jsonl"),
+    fmt: str = typer.Option(..., "--format", help="pubtator | jsonl | standoff (needs --notes)"),
+    notes: Path | None = typer.Option(
+        None, "--notes", help="Notes CSV that --format standoff annotations point into (../shared/data/mtsamples/...)."
+    ),
     model: str = typer.Option(
         "accurate", "--model", help="NER registry name (accurate, fast, dictionary) or model folder."
     ),
@@ -172,7 +182,14 @@ def eval_ner(
         src, dst = item.split("=", 1)
         mapping[src] = dst
     report = evaluate_ner(
-        corpus, fmt, model=model, label_map=mapping, labels=labels, convention=convention, precision=precision
+        corpus,
+        fmt,
+        model=model,
+        label_map=mapping,
+        labels=labels,
+        convention=convention,
+        precision=precision,
+        notes=notes,
     )
     render.ner_report(report, f"NER {model} on {corpus.name}")
     typer.echo(json.dumps(report))

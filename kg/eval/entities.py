@@ -34,8 +34,13 @@ def evaluate_ner(
     labels: list[str] | None = None,
     convention: str | None = None,
     precision: str | None = None,
+    notes: str | Path | None = None,
 ) -> dict[str, Any]:
     """Micro-averaged entity-level P/R/F1 (exact span and label), per label, and assertion accuracy.
+
+    Assertion is scored on the correctly found entities: overall accuracy, per gold class
+    (``assertion_per_class``: n, accuracy) and the confusion ``assertion_confusion[gold][predicted]``.
+    ``notes`` is the notes CSV a ``standoff`` corpus points into.
 
     ``convention`` selects a trained model's corpus-convention heads (e.g. ``ncbi``), if it has them;
     ``precision`` (``fp32``, the default | ``bf16`` | ``auto``) is a trained transformer model's inference
@@ -48,13 +53,14 @@ def evaluate_ner(
     """
     label_map = label_map or {}
     keep = set(labels) if labels else None
-    docs = read_corpus(corpus, fmt)
+    docs = read_corpus(corpus, fmt, notes=notes)
     params = {k: v for k, v in (("convention", convention), ("precision", precision)) if v}
     text = TextPipeline(load_schema(), MedkgConfig(ner=NerConfig(name=model, params=params)))
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
     assertion_total = assertion_right = 0
+    confusion: dict[str, Counter[str]] = {}
     started = time.monotonic()
     # the chain as build runs it, up to assertion: NER, the privacy filter, assertion
     states = (
@@ -74,6 +80,7 @@ def evaluate_ner(
             if truth[key] is not None:
                 assertion_total += 1
                 assertion_right += pred[key] == truth[key]
+                confusion.setdefault(str(truth[key]), Counter())[str(pred[key])] += 1
         for key in pred.keys() - truth.keys():
             fp[key[2]] += 1
         for key in truth.keys() - pred.keys():
@@ -93,6 +100,11 @@ def evaluate_ner(
         report["inference_precision"] = text.ner.precision
     if assertion_total:
         report["assertion_accuracy"] = round(assertion_right / assertion_total, 4)
+        report["assertion_per_class"] = {
+            g: {"n": sum(c.values()), "accuracy": round(c[g] / sum(c.values()), 4)}
+            for g, c in sorted(confusion.items())
+        }
+        report["assertion_confusion"] = {g: dict(sorted(c.items())) for g, c in sorted(confusion.items())}
     return report
 
 

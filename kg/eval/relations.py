@@ -9,7 +9,7 @@
   NER and linking find the entities and a predicted concept matches a gold id when the id is
   its CURIE or one of its equivalent ids. Only Chemical–Disease relations are scored (BioRED's
   other pairs are out of scope) and types are mapped by :data:`kg.relations.labels.CORPUS_TYPES`.
-* ``jsonl`` (annotated clinical notes): document-level (head text, type, tail text) triples
+* ``jsonl`` (annotated clinical notes) and ``standoff`` (the same over a notes CSV): document-level (head text, type, tail text) triples
   over the annotated entities, lower-cased; TREATS / CAUSES / INTERACTS_WITH / HAS_SYMPTOM.
 """
 
@@ -88,19 +88,21 @@ def evaluate_relations(
     model: str | None = None,
     ner: str = "accurate",
     linker: str = "candidates",
+    notes: str | Path | None = None,
 ) -> dict[str, Any]:
     """Relation P/R/F1 on an annotated corpus with its benchmark's measure; see the module docstring.
 
     Args:
         corpus: Corpus file or folder (a test split for reported figures).
-        fmt: ``pubtator`` | ``ddi`` | ``jsonl``.
+        fmt: ``pubtator`` | ``ddi`` | ``jsonl`` | ``standoff``.
         gold_entities: Use the gold entities (and, for PubTator, their gold ids); False runs
             medkg's NER and linking first (PubTator and JSONL).
         model: Relation model folder or packaged model name (default: the task's packaged model).
         ner: NER registry name or folder, end to end only.
         linker: Linker registry name, end to end only.
+        notes: The notes CSV a ``standoff`` corpus points into.
     """
-    docs = read_corpus(corpus, fmt)
+    docs = read_corpus(corpus, fmt, notes=notes)
     started = time.monotonic()
     if fmt == "ddi":
         clf = load_relation_model(model or DEFAULT_MODELS["ddi"])
@@ -108,14 +110,14 @@ def evaluate_relations(
     elif fmt == "pubtator":
         dd = load_relation_model(model or DEFAULT_MODELS["drug-disease"])
         report = evaluate_pubtator(docs, dd, gold_entities=gold_entities, ner=ner, linker=linker)
-    elif fmt == "jsonl":
+    elif fmt in ("jsonl", "standoff"):
         if model is not None:
             raise ValueError(
                 "--model names one model; notes are scored with the whole `trained` extractor (both models)"
             )
         report = evaluate_notes(docs, gold_entities=gold_entities, ner=ner, linker=linker)
     else:
-        raise ValueError(f"unknown corpus format {fmt!r}; known: pubtator, ddi, jsonl")
+        raise ValueError(f"unknown corpus format {fmt!r}; known: pubtator, ddi, jsonl, standoff")
     report |= {
         "corpus": str(corpus),
         "format": fmt,

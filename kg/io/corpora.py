@@ -1,4 +1,5 @@
-"""Readers for annotated corpora in their original public formats (PubTator, DDI 2013 XML, annotated JSONL).
+"""Readers for annotated corpora in their original public formats (PubTator, DDI 2013 XML, annotated JSONL)
+and standoff annotations over a notes CSV (the MTSamples dev/test set).
 
 They turn gold annotations into documents plus gold entities in medkg's labels, for evaluation
 and training. Relations keep the corpus's own type names (``CID``, BioRED's ``Positive_Correlation``,
@@ -7,14 +8,17 @@ DDI's ``mechanism``...); :mod:`kg.relations.labels` maps them to medkg relations
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kg.logs import get_logger
-from kg.types import Document
+from kg.types import ASSERTIONS, Document
 
 log = get_logger(__name__)
 
@@ -146,6 +150,80 @@ def read_annotated_jsonl(path: str | Path) -> Iterator[GoldDocument]:
             yield GoldDocument(doc, ents, rels)
 
 
+#: Entity labels and relation types of the standoff clinical-note annotations (docs/annotation.md).
+STANDOFF_LABELS = frozenset({"Drug", "Disease", "Symptom"})
+STANDOFF_RELATIONS = frozenset({"TREATS", "CAUSES", "HAS_SYMPTOM"})
+
+
+def read_notes_csv(path: str | Path) -> dict[str, str]:
+    """A notes CSV with ``note_id`` and ``transcription`` columns, as ``{note_id: text}``."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read the notes file ({exc})") from exc
+    if not rows or not {"note_id", "transcription"} <= set(rows[0]):
+        raise CorpusError(f"{path}: expected a CSV with note_id and transcription columns")
+    return {r["note_id"]: r["transcription"] for r in rows}
+
+
+def _standoff_document(obj: dict[str, Any], notes: dict[str, str], where: str) -> GoldDocument:
+    """One standoff record as a document: the snippet checked against its hash, entities against their text."""
+    note = notes.get(obj["note_id"])
+    if note is None:
+        raise CorpusError(f"{where}: note {obj['note_id']!r} is not in the notes file")
+    start, end = int(obj["start"]), int(obj["end"])
+    if not 0 <= start < end <= len(note):
+        raise CorpusError(f"{where}: snippet {start}-{end} outside note {obj['note_id']} ({len(note)} characters)")
+    text = note[start:end]
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != obj["sha256"]:
+        raise CorpusError(
+            f"{where}: the text of {obj['note_id']} {start}-{end} does not match its sha256 (changed notes?)"
+        )
+    ents = []
+    for e in obj["entities"]:
+        if e["label"] not in STANDOFF_LABELS or e["assertion"] not in ASSERTIONS:
+            raise CorpusError(f"{where}: entity {e['text']!r} has label {e['label']!r} / assertion {e['assertion']!r}")
+        if text[e["start"] : e["end"]] != e["text"]:
+            raise CorpusError(f"{where}: offsets {e['start']}-{e['end']} do not match {e['text']!r}")
+        ents.append(GoldEntity(e["start"], e["end"], e["text"], e["label"], (), e["assertion"]))
+    rels = []
+    for r in obj["relations"]:
+        if r["type"] not in STANDOFF_RELATIONS or not all(0 <= r[k] < len(ents) for k in ("head", "tail")):
+            raise CorpusError(f"{where}: bad relation {r}")
+        rels.append((r["type"], str(r["head"]), str(r["tail"])))
+    return GoldDocument(Document(id=str(obj["id"]), text=text, source=where), ents, rels)
+
+
+def read_standoff_notes(annotations: str | Path, notes_csv: str | Path) -> Iterator[GoldDocument]:
+    """Standoff annotations over a notes CSV, materialized as annotated documents (one per snippet).
+
+    Each JSONL record names a note (``note_id``), the snippet's span in its ``transcription``
+    (``start``, ``end``) and the snippet's ``sha256``; entities (``start``, ``end`` relative to the
+    snippet, ``text``, ``label``, ``assertion``) and relations (``head``, ``tail`` entity indices,
+    ``type``) as in annotated JSONL. The note text itself stays outside the repository.
+
+    Raises:
+        CorpusError: A record names a missing note, its snippet no longer hashes to ``sha256``,
+            an entity's text does not match its offsets, or a label, assertion or relation is unknown.
+    """
+    annotations = Path(annotations)
+    notes = read_notes_csv(notes_csv)
+    with open(annotations, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            where = f"{annotations}:{lineno}"
+            try:
+                obj = json.loads(line)
+                yield _standoff_document(obj, notes, where)
+            except (KeyError, TypeError, ValueError) as exc:
+                if isinstance(exc, CorpusError):
+                    raise
+                raise CorpusError(f"{where}: not a standoff record ({exc})") from exc
+
+
 def _ddi_span(offset: str, where: str) -> tuple[int, int]:
     """A DDI ``charOffset`` (``a-b`` or ``a-b;c-d``, end inclusive) as one half-open span first..last."""
     try:
@@ -241,12 +319,21 @@ def read_ddi(path: str | Path) -> Iterator[GoldDocument]:
 
 
 READERS = {"pubtator": read_pubtator, "jsonl": read_annotated_jsonl, "ddi": read_ddi}
+#: Formats whose annotations point into a separate notes file (``notes`` of :func:`read_corpus`).
+STANDOFF_READERS = {"standoff": read_standoff_notes}
 
 
-def read_corpus(path: str | Path, fmt: str) -> list[GoldDocument]:
-    """Read a corpus in ``fmt`` (pubtator | ddi | jsonl)."""
+def read_corpus(path: str | Path, fmt: str, notes: str | Path | None = None) -> list[GoldDocument]:
+    """Read a corpus in ``fmt`` (pubtator | ddi | jsonl | standoff); ``standoff`` needs the ``notes`` CSV."""
+    if fmt in STANDOFF_READERS:
+        if notes is None:
+            raise CorpusError(f"{path}: the {fmt} format needs the notes file its annotations point into (--notes)")
+        return list(STANDOFF_READERS[fmt](path, notes))
     try:
         reader = READERS[fmt]
     except KeyError:
-        raise CorpusError(f"unknown corpus format {fmt!r}; known: {', '.join(READERS)}") from None
+        known = ", ".join([*READERS, *STANDOFF_READERS])
+        raise CorpusError(f"unknown corpus format {fmt!r}; known: {known}") from None
+    if notes is not None:
+        raise CorpusError(f"{path}: --notes is only for the standoff format, not {fmt!r}")
     return list(reader(path))

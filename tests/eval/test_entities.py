@@ -48,3 +48,22 @@ def test_cli_eval_ner_last_line_json():
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(report) >= {"precision", "recall", "f1", "per_label", "n_docs", "n_mentions", "assertion_accuracy"}
     assert report["n_docs"] == 8 and 0.0 <= report["f1"] <= 1.0
+
+
+def test_cli_eval_ner_standoff_notes_reports_assertion_per_class(tmp_path):
+    from tests.conftest import SHARED_DATA
+
+    lines = (FIXTURES / "mtsamples" / "test.standoff.jsonl").read_text(encoding="utf-8").splitlines()
+    corpus = tmp_path / "three.standoff.jsonl"
+    corpus.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    notes = SHARED_DATA / "mtsamples" / "mtsamples_notes.csv"
+    args = ["eval", "ner", "--corpus", str(corpus), "--format", "standoff", "--model", "dictionary"]
+    result = CliRunner().invoke(app, [*args, "--notes", str(notes)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["n_docs"] == 3 and report["n_mentions"] == 15
+    confusion = report["assertion_confusion"]
+    assert sum(report["assertion_per_class"][g]["n"] for g in confusion) == sum(
+        map(sum, map(dict.values, confusion.values()))
+    )
+    assert CliRunner().invoke(app, args).exit_code != 0  # the standoff format needs --notes

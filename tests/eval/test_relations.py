@@ -61,6 +61,19 @@ def test_eval_ddi_scores_the_four_types(tiny_ddi):
     assert result.exit_code != 0 and "--gold-entities" in result.output
 
 
+def test_eval_standoff_notes_with_gold_entities(tmp_path):
+    from tests.conftest import SHARED_DATA
+
+    lines = (REPO_ROOT / "tests" / "fixtures" / "mtsamples" / "dev.standoff.jsonl").read_text().splitlines()
+    picked = [line for line in lines if '"id": "mts-x166-s2"' in line or '"id": "mts-x110-s1"' in line]
+    corpus = tmp_path / "two.standoff.jsonl"
+    corpus.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    notes = SHARED_DATA / "mtsamples" / "mtsamples_notes.csv"
+    args = ["eval", "relations", "--corpus", str(corpus), "--format", "standoff", "--gold-entities"]
+    last = _last_json([*args, "--notes", str(notes)])
+    assert set(last["per_type"]) >= {"TREATS", "CAUSES"}  # Paxil -> Depression, Coumadin -> hemarthrosis
+
+
 def test_eval_jsonl_notes_with_gold_entities():
     last = _last_json(["eval", "relations", "--corpus", str(NOTES), "--format", "jsonl", "--gold-entities"])
     # Regression floor on the annotated notes (measured 2026-12-01; see docs/relations.md).
