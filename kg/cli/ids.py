@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from kg.cli.common import ConfigOpt, SetOpt, run_config
+from kg.logs import get_logger
 
 
 def ids(
@@ -36,7 +37,7 @@ def ids(
     cfg = run_config(config, extra)
     names = pseudonymizer(store or cfg.store, cfg.privacy.ids_are_safe, cfg.privacy.id_key)
     rows = [("file", names.path(f), str(f)) for f in iter_input_files(inputs)]
-    ingest_log = logging.getLogger("kg.io.ingest")
+    ingest_log = get_logger("kg.io.ingest")
     level = ingest_log.level
     ingest_log.setLevel(logging.ERROR)  # this read names files as they are: keep it out of the log
     try:
