@@ -383,7 +383,8 @@ class SqliteStore:
     def write_hypotheses(self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str) -> None:
         """Replace all hypotheses of ``types`` with ``hypotheses`` in one transaction.
 
-        Hypotheses live in their own table: they can never overwrite an asserted edge.
+        Hypotheses live in their own table: they can never overwrite an asserted edge. The
+        link-prediction step is recorded as its own run, ``<run_id>/linkpred``, beside the build's.
         """
         types = list(types)
         with self.transaction():
@@ -392,8 +393,9 @@ class SqliteStore:
                 "INSERT OR REPLACE INTO hypotheses VALUES (?,?,?,?,?,?,?,?)", [hypothesis_row(h) for h in hypotheses]
             )
             self.conn.execute(
-                "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details) VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
-                (run_id, now(), now(), json.dumps({"hypotheses": len(hypotheses), "types": types})),
+                "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details)"
+                " VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
+                (f"{run_id}/linkpred", now(), now(), json.dumps({"hypotheses": len(hypotheses), "types": types})),
             )
 
     # -- reads --------------------------------------------------------------------------------

@@ -141,3 +141,11 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
     with SqliteStore(path) as again:  # opening a current store changes nothing
         assert again.get_meta("store_version") == "2"
         assert [e.subtype for e in again.evidence()] == ["advise"]
+
+
+def test_the_link_prediction_step_is_its_own_run_and_keeps_the_builds_record(store):
+    store.apply_build("r1", "key", [], [], [], {"documents": 3, "mentions_dropped_as_phi": 2})
+    store.write_hypotheses([_hyp("DOID:2", 0.5, 1)], ["PREDICTED_TREATS"], "r1")
+    runs = {r[0]: (r[1], r[2]) for r in store.conn.execute("SELECT run_id, kind, details FROM runs")}
+    assert runs["r1"][0] == "build" and '"mentions_dropped_as_phi": 2' in runs["r1"][1]
+    assert runs["r1/linkpred"][0] == "linkpred"
