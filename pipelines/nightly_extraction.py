@@ -22,13 +22,15 @@ import sys
 from pathlib import Path
 
 from kg.config import load_config
-from kg.export import export_snapshot
+from kg.export import export_checked
+from kg.files import private_dir, touch_private
+from kg.logs import get_logger
 from kg.pipeline import build
 from kg.privacy import PhiRedactingFilter
 from kg.schema import load_schema
 from kg.store.sqlite import SqliteStore
 
-log = logging.getLogger("pipelines.nightly_extraction")
+log = get_logger("pipelines.nightly_extraction")
 
 
 def run(
@@ -60,11 +62,11 @@ def run(
             snapshot = store.snapshot()
         schema = load_schema(config.schema_path)
         for fmt in ("ttl", "graphml", "neo4j-csv"):
-            paths = export_snapshot(snapshot, schema, fmt, exports_dir / fmt)
+            paths, _ = export_checked(snapshot, schema, fmt, exports_dir / fmt)
             summary["exports"] = [*summary["exports"], *map(str, paths)]  # type: ignore[misc]
-    reports = store_dir / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
-    (reports / f"{report.run_id}.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    reports = private_dir(store_dir / "reports")  # owner-only, as everything medkg writes (kg/files.py)
+    path = touch_private(reports / f"{report.run_id}.json")
+    path.write_text(json.dumps(summary, indent=2), encoding="utf-8")
     total = report.documents + report.quarantined
     share = report.quarantined / total if total else 0.0
     code = 1 if share > max_quarantine_share else 0

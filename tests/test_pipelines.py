@@ -1,5 +1,6 @@
 import json
 
+from kg.files import is_private
 from pipelines.nightly_extraction import main, run
 from tests.test_pipeline import NOTES, seed_dir  # noqa: F401  (fixture)
 
@@ -15,7 +16,9 @@ def test_nightly_run_incremental_with_exports_and_report(tmp_path, seed_dir, mon
     summary, code = run(inbox, store, tmp_path / "exports", overrides=overrides)
     assert code == 0 and summary["documents"] == 3 and summary["triples"] >= 4
     assert any(p.endswith("medkg.ttl") for p in summary["exports"])
-    assert (store / "reports" / f"{summary['run_id']}.json").exists()
+    report = store / "reports" / f"{summary['run_id']}.json"
+    assert report.exists() and is_private(report) and is_private(store / "reports")
+    assert all(is_private(p) for p in summary["exports"])
     # second night: nothing changed, nothing reprocessed
     again, _ = run(inbox, store, None, overrides=overrides)
     assert again["skipped_documents"] == 3 and again["triples"] == 0
