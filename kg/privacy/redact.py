@@ -7,9 +7,16 @@ from typing import Protocol
 
 
 class _Span(Protocol):
-    start: int
-    end: int
-    kind: str
+    """A PHI span (``kg.privacy.PhiSpan``): read-only offsets and kind."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
 
 
 def redact_slice(text: str, spans: Sequence[_Span], start: int = 0, end: int | None = None) -> str:
