@@ -32,6 +32,14 @@ class Trigger:
     rule: ContextRule
 
 
+def _closes_parenthesis(text: str, t: Trigger, lo: int, hi: int) -> bool:
+    """``t`` sits inside a parenthesis that closes between ``lo`` and ``hi``: its scope ends there."""
+    opened = text.rfind("(", max(0, t.start - 200), t.start)
+    if opened == -1 or ")" in text[opened : t.start]:
+        return False
+    return ")" in text[lo:hi] if lo >= t.end else "(" in text[lo:hi]
+
+
 def _inside(t: Trigger, p: Trigger) -> bool:
     """``t`` lies inside pseudo-trigger ``p`` and is not the same phrase (a rule may be both)."""
     return p.start <= t.start and t.end <= p.end and (p.start, p.end) != (t.start, t.end)
@@ -71,7 +79,7 @@ class ContextAnnotator:
             lo, hi = m.end, t.start
         else:
             return False
-        if len(_WORD.findall(text, lo, hi)) >= rule.window:
+        if len(_WORD.findall(text, lo, hi)) >= rule.window or _closes_parenthesis(text, t, lo, hi):
             return False
         return not any(lo <= x.start and x.end <= hi for x in terms)
 

@@ -63,6 +63,10 @@ BEHAVIOURS = [
     ("No increase in back pain.", ["back pain"], "present"),
     ("Blood cultures grew gram negative rods; sepsis is treated.", ["sepsis"], "present"),
     ("Risks including but not limited to bleeding, infection and stroke.", ["bleeding", "stroke"], "hypothetical"),
+    ("Risk factors include hypertension and diabetes.", ["hypertension", "diabetes"], "present"),
+    # a scope opened inside a parenthesis ends with it; an HTML entity's ";" is no terminator
+    ("Mild cough (the symptoms may be secondary to intubation), calf pain.", ["calf pain"], "present"),
+    ("She thought it was &quot;restless leg syndrome&quot; then.", ["restless leg syndrome"], "possible"),
     # uncertainty
     ("The lesions were strongly suggestive of multiple sclerosis.", ["multiple sclerosis"], "possible"),
     ("This is concerning for pneumonia.", ["pneumonia"], "possible"),
@@ -74,6 +78,8 @@ BEHAVIOURS = [
     ("Return if chest pain develops.", ["chest pain"], "hypothetical"),
     ("Risks include bleeding, infection, stroke, paralysis and death.", ["bleeding", "paralysis"], "hypothetical"),
     ("In case of fever, call the clinic.", ["fever"], "hypothetical"),
+    ("A hematoma may compress the cord and result in weakness and numbness.", ["weakness", "numbness"], "hypothetical"),
+    ("He has an aspiration risk.", ["aspiration"], "hypothetical"),
     ("We will consider methotrexate.", ["methotrexate"], "hypothetical"),
     # family
     ("Her mother had breast cancer.", ["breast cancer"], "family"),

@@ -14,11 +14,11 @@ def test_report_hand_checked():
 
 
 def test_dev_split_gold_span_accuracy_floor():
-    # measured 0.933 on 2026-12-07 (docs/assertion.md); the floor sits just under it
+    # measured 0.944 on 2026-12-07 (docs/assertion.md); the floor sits just under it
     rep, errors = evaluate_assertion(DEV, "standoff", notes=NOTES)
     assert rep["n"] == 792 and len(errors) == round(792 * (1 - rep["accuracy"]))
-    assert rep["accuracy"] >= 0.92
+    assert rep["accuracy"] >= 0.93
     assert rep["per_class"]["negated"]["recall"] >= 0.95
     assert rep["per_class"]["family"]["f1"] >= 0.9
-    assert rep["per_class"]["possible"]["f1"] >= 0.75
-    assert rep["per_class"]["hypothetical"]["f1"] >= 0.75
+    assert rep["per_class"]["possible"]["f1"] >= 0.85
+    assert rep["per_class"]["hypothetical"]["f1"] >= 0.85
