@@ -50,26 +50,43 @@ def medkg_predictor(annotator: ContextAnnotator | None = None) -> Predictor:
     return predict
 
 
-def assertion_report(gold: list[str], pred: list[str]) -> dict[str, Any]:
-    """Accuracy, per gold class P/R/F1 (``per_class``) and ``confusion[gold][predicted]``."""
-    confusion: dict[str, Counter[str]] = {c: Counter() for c in ASSERTIONS}
-    for g, guess in zip(gold, pred, strict=True):
-        confusion[g][guess] += 1
-    per_class = {}
-    for c in ASSERTIONS:
-        tp = confusion[c][c]
-        n_pred = sum(confusion[g][c] for g in ASSERTIONS)
-        n_gold = sum(confusion[c].values())
+def per_class(confusion: dict[str, Counter[str]]) -> dict[str, dict[str, float | int]]:
+    """Per gold class: n, precision, recall, F1 and ``accuracy`` (= recall), from ``confusion[gold][predicted]``.
+
+    Classes that occur neither as gold nor as prediction are left out.
+    """
+    classes = [
+        c for c in ASSERTIONS if sum(confusion.get(c, Counter()).values()) or any(row[c] for row in confusion.values())
+    ]
+    out: dict[str, dict[str, float | int]] = {}
+    for c in classes:
+        tp = confusion.get(c, Counter())[c]
+        n_pred = sum(row[c] for row in confusion.values())
+        n_gold = sum(confusion.get(c, Counter()).values())
         p = tp / n_pred if n_pred else 0.0
         r = tp / n_gold if n_gold else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        per_class[c] = {"n": n_gold, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+        out[c] = {
+            "n": n_gold,
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+            "accuracy": round(r, 4),
+        }
+    return out
+
+
+def assertion_report(gold: list[str], pred: list[str]) -> dict[str, Any]:
+    """Accuracy, per-class P/R/F1 (``per_class``, see :func:`per_class`) and ``confusion[gold][predicted]``."""
+    confusion: dict[str, Counter[str]] = {c: Counter() for c in ASSERTIONS}
+    for g, guess in zip(gold, pred, strict=True):
+        confusion[g][guess] += 1
     right = sum(g == guess for g, guess in zip(gold, pred, strict=True))
     return {
         "n": len(gold),
         "accuracy": round(right / len(gold), 4) if gold else None,
-        "per_class": per_class,
-        "confusion": {g: dict(sorted(c.items())) for g, c in confusion.items()},
+        "per_class": per_class(confusion),
+        "confusion": {g: dict(sorted(c.items())) for g, c in confusion.items() if c},
     }
 
 
