@@ -74,6 +74,9 @@ BEHAVIOURS = [
     ("Nerve root irritation versus peripheral nerve entrapment.", ["peripheral nerve entrapment"], "possible"),
     ("The rash was most likely contact dermatitis.", ["contact dermatitis"], "possible"),
     ("Questionable fracture of the radius.", ["fracture"], "possible"),
+    ("Pulmonary embolism has not been ruled out.", ["Pulmonary embolism"], "possible"),
+    ("Pneumonia was ruled out.", ["Pneumonia"], "negated"),
+    ("There is a lack of edema.", ["edema"], "negated"),
     # hypothetical
     ("Return if chest pain develops.", ["chest pain"], "hypothetical"),
     ("Risks include bleeding, infection, stroke, paralysis and death.", ["bleeding", "paralysis"], "hypothetical"),
