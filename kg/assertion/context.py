@@ -10,6 +10,7 @@ no trigger reaches takes its section's default (FAMILY HISTORY -> family), else 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,18 +41,25 @@ def _closes_parenthesis(text: str, t: Trigger, lo: int, hi: int) -> bool:
     return ")" in text[lo:hi] if lo >= t.end else "(" in text[lo:hi]
 
 
+def _within(found: list[Trigger], lo: int, hi: int) -> list[Trigger]:
+    """The matches of ``found`` (sorted by start) that start in ``[lo, hi)``."""
+    return found[bisect_left(found, lo, key=lambda t: t.start) : bisect_left(found, hi, key=lambda t: t.start)]
+
+
 def _inside(t: Trigger, p: Trigger) -> bool:
     """``t`` lies inside pseudo-trigger ``p`` and is not the same phrase (a rule may be both)."""
     return p.start <= t.start and t.end <= p.end and (p.start, p.end) != (t.start, t.end)
 
 
 def _find(rules: ContextRules, text: str) -> tuple[list[Trigger], list[Trigger]]:
-    """The triggers and the terminators found in ``text``, less those inside a pseudo-trigger."""
-    matches = [
-        Trigger(m.start(), m.end(), r) for r in rules.rules for m in r.regex.finditer(text) if m.end() > m.start()
-    ]
+    """The triggers and the terminators found in ``text`` (each sorted by start), less those inside a pseudo-trigger."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lower-cased; keep offsets exact
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    matches = [Trigger(start, end, r) for r in rules.rules for start, end in r.spans(text, lowered)]
     pseudo = [t for t in matches if t.rule.category == "pseudo"]
     kept = [t for t in matches if t.rule.category != "pseudo" and not any(_inside(t, p) for p in pseudo)]
+    kept.sort(key=lambda t: t.start)
     triggers = [t for t in kept if t.rule.category != "terminate"]
     return triggers, [t for t in kept if t.rule.category == "terminate"]
 
@@ -86,7 +94,7 @@ class ContextAnnotator:
     def status(self, m: Mention, text: str, bounds: tuple[int, int], found: tuple[list[Trigger], list[Trigger]]) -> str:
         """The status of one mention whose scope segment (sentence within section) is ``bounds``."""
         lo, hi = bounds
-        triggers, terms = found
+        triggers, terms = (_within(ts, lo, hi) for ts in found)
         cats = {
             t.rule.category
             for t in triggers

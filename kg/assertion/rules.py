@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -25,8 +26,9 @@ class RuleError(ValueError):
 class ContextRule:
     """One phrase: its category, its direction and how many words its scope reaches.
 
-    ``literal`` is matched case-insensitively on word boundaries, any run of whitespace matching
-    any other; ``pattern`` (a regular expression, case-insensitive) replaces it where set.
+    ``literal`` is matched case-insensitively on word boundaries (a word character, "_" or "/" next
+    to it is no boundary), any run of whitespace matching any other; ``pattern`` (a regular
+    expression, case-insensitive) replaces it where set.
     ``pseudo`` rules are phrases that contain a trigger but are not one ("no increase", "gram
     negative"): a trigger inside a pseudo match is dropped. ``terminate`` rules end a scope.
     """
@@ -40,15 +42,25 @@ class ContextRule:
 
     def __post_init__(self) -> None:
         if self.pattern is not None:
-            source = self.pattern
-        else:
-            words = [re.escape(w) for w in self.literal.split()]
-            source = r"\s+".join(words)
-            if self.literal[:1].isalnum():
-                source = r"(?<![\w/])" + source
+            regex = re.compile(self.pattern, re.IGNORECASE)
+        else:  # searched in the lower-cased text, literal first (fast); the left boundary is checked in spans()
+            source = r"\s+".join(re.escape(w) for w in self.literal.lower().split())
             if self.literal[-1:].isalnum():
                 source += r"(?![\w/])"
-        object.__setattr__(self, "regex", re.compile(source, re.IGNORECASE))
+            regex = re.compile(source)
+        object.__setattr__(self, "regex", regex)
+
+    def spans(self, text: str, lowered: str) -> Iterator[tuple[int, int]]:
+        """Where the rule matches ``text`` (``lowered`` is ``text.lower()``, same length), as ``(start, end)``."""
+        if self.pattern is not None:
+            yield from (m.span() for m in self.regex.finditer(text) if m.end() > m.start())
+            return
+        check_left = self.literal[:1].isalnum()
+        for m in self.regex.finditer(lowered):
+            start = m.start()
+            if check_left and start and (lowered[start - 1].isalnum() or lowered[start - 1] in "_/"):
+                continue
+            yield start, m.end()
 
 
 @dataclass(frozen=True)

@@ -139,3 +139,12 @@ def test_bad_pattern_and_direction_rejected(tmp_path):
     path.write_text("sections:\n  family history: relatives\n")
     with pytest.raises(RuleError, match="unknown category"):
         load_rules(path)
+
+
+def test_offsets_hold_when_lower_casing_changes_length():
+    # "İ" lower-cases to two characters; the triggers after it must still line up with the text
+    text = "İİ Patient denies chest pain."
+    doc = Document(id="d", text=text)
+    analyzed = analyze(doc)
+    (out,) = ContextAnnotator()(analyzed, [_mention(doc, analyzed, "chest pain")])
+    assert out.assertion == "negated"
