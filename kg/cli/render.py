@@ -152,7 +152,7 @@ def has_symptom_report(report: dict[str, Any]) -> None:
 
 
 def ner_report(report: dict[str, Any], title: str) -> None:
-    """Entity-level P/R/F1 per label and micro."""
+    """Entity-level P/R/F1 per label and micro; assertion per class and its confusion matrix, if scored."""
     table = Table(title=title)
     for col in ("label", "precision", "recall", "f1"):
         table.add_column(col)
@@ -160,3 +160,13 @@ def ner_report(report: dict[str, Any], title: str) -> None:
         table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
     table.add_row("micro", f"{report['precision']:.3f}", f"{report['recall']:.3f}", f"{report['f1']:.3f}")
     console.print(table)
+    if "assertion_confusion" in report:  # assertion on the found entities: per class, then the confusion
+        classes = list(report["assertion_per_class"])
+        table = Table(title=f"assertion on found entities (accuracy {report['assertion_accuracy']:.3f})")
+        for col in ("gold \\ predicted", *classes, "n", "precision", "recall", "f1"):
+            table.add_column(col)
+        for g, m in report["assertion_per_class"].items():
+            row = report["assertion_confusion"].get(g, {})
+            counts = [str(row.get(p, 0)) for p in classes]
+            table.add_row(g, *counts, str(m["n"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+        console.print(table)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.config import LinkerConfig, MedkgConfig, NerConfig
+from kg.eval.assertion import per_class
 from kg.ids import corpus_curie
 from kg.io.corpora import GoldDocument, read_corpus
 from kg.linking.abbreviations import text_long_forms
@@ -38,8 +39,9 @@ def evaluate_ner(
 ) -> dict[str, Any]:
     """Micro-averaged entity-level P/R/F1 (exact span and label), per label, and assertion accuracy.
 
-    Assertion is scored on the correctly found entities: overall accuracy, per gold class
-    (``assertion_per_class``: n, accuracy) and the confusion ``assertion_confusion[gold][predicted]``.
+    Assertion is scored on the correctly found entities: overall accuracy, per class
+    (``assertion_per_class``: n gold, precision, recall, F1, accuracy = recall) and the confusion
+    ``assertion_confusion[gold][predicted]``.
     ``notes`` is the notes CSV a ``standoff`` corpus points into.
 
     ``convention`` selects a trained model's corpus-convention heads (e.g. ``ncbi``), if it has them;
@@ -100,10 +102,7 @@ def evaluate_ner(
         report["inference_precision"] = text.ner.precision
     if assertion_total:
         report["assertion_accuracy"] = round(assertion_right / assertion_total, 4)
-        report["assertion_per_class"] = {
-            g: {"n": sum(c.values()), "accuracy": round(c[g] / sum(c.values()), 4)}
-            for g, c in sorted(confusion.items())
-        }
+        report["assertion_per_class"] = per_class(confusion)
         report["assertion_confusion"] = {g: dict(sorted(c.items())) for g, c in sorted(confusion.items())}
     return report
 
