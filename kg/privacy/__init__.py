@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from kg.privacy._base import Candidate
 from kg.privacy._candidates import iter_candidates
+from kg.privacy._fallback import repeats, shapes
 from kg.privacy._names import names
 
 #: Every kind a span can carry (docs/deid.md).
@@ -111,6 +112,16 @@ def _resolve(text: str, candidates: list[Candidate]) -> list[PhiSpan]:
     return [PhiSpan(s, e, k) for s, e, k in merged]
 
 
+def _extend(c: Candidate, found: list[PhiSpan]) -> Candidate | None:
+    """A fallback span where no rule found one, or one that widens a rule's span (keeping the rule's kind)."""
+    hit = [s for s in found if s.start < c.end and c.start < s.end]
+    if not hit:
+        return c
+    if any(s.start <= c.start and c.end <= s.end for s in hit):
+        return None
+    return Candidate(c.start, c.end, hit[0].kind)
+
+
 def find_phi(text: str) -> list[PhiSpan]:
     """All PHI spans in ``text``: sorted by start, non-overlapping, each with a kind from :data:`KINDS`.
 
@@ -124,7 +135,13 @@ def find_phi(text: str) -> list[PhiSpan]:
         return []
     candidates = list(iter_candidates(text))
     candidates.extend(names(text))
-    return _resolve(text, candidates)
+    found = _resolve(text, candidates)
+    # fallbacks add spans only where no rule found one, so a rule's kind is kept
+    extra = [c for c in (_extend(c, found) for c in shapes(text)) if c is not None]
+    extra += repeats(text, [(s.start, s.end, s.kind) for s in found])
+    if not extra:
+        return found
+    return _resolve(text, [Candidate(s.start, s.end, s.kind) for s in found] + extra)
 
 
 def scrub(text: str) -> str:

@@ -244,8 +244,10 @@ class NameFinder(NameTokens):
             low = self._base(toks[k].low)
             # a common word that is also a given name (``Ahmed``, ``Grace``) only before a patient's verb
             common_ok = low not in STOP and PATIENT_VERB.match(self.text, toks[k].end)
+            # a surname alone (``Quackenbush called``) only when no list calls it a common word and it is no
+            # possessive (an eponym alone is: ``Crohn's is quiescent``)
             if (
-                self.is_first(low)
+                (self.is_first(low) or (self.is_listed(low) and not self.is_common(low) and low == toks[k].low))
                 and (not self.is_common(low) or common_ok)
                 and not self.is_clinical(low)
                 and not self.eponym(k + 1)
@@ -293,7 +295,17 @@ class NameFinder(NameTokens):
         if a.text.isupper() != b.text.isupper():
             return False
         la, lb = self._base(a.low), self._base(b.low)
-        if not (la in self.first or lb in self.last or la in self.last or lb in self.first):
+        listed = la in self.first or lb in self.last or la in self.last or lb in self.first
+        # two title-case words that no list knows (``Tamati Rangihuna``): a foreign name more often than not
+        unknown = (
+            not (listed or a.text.isupper() or b.text.isupper())
+            and min(len(la), len(lb)) >= 4
+            and la.isalpha()  # ``Barium-supplemented Long-Evans`` is research prose
+            and lb.isalpha()
+            and a.text[1:].islower()  # ``ResMed AirSense`` is a brand
+            and b.text[1:].islower()
+        )
+        if not (listed or unknown):
             return False
         phrase = self.text[a.start : b.end]
         return not (self.eponym(i + 2) or STATE_NAME.fullmatch(phrase) or phrase.lower() in REGIONS)
