@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 
 from kg.privacy._base import UNIT_AFTER, Candidate
-from kg.privacy._lists import clinical_words, fold
+from kg.privacy._lists import clinical_words, common_words, fold
 from kg.privacy._name_rules import EPONYM_AFTER
+from kg.privacy._places import STATES
 
 _GROUPED = re.compile(r"(?<![\w.,/$£€-])\d+(?:(?:[ \t]|[.-])\d+)+(?![\w/]|[.,]\d|-\w)")
 _CAPS_TOKEN = re.compile(r"(?<![\w@/.:-])[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9]))*[A-Z0-9](?![\w@/-]|\.\w)")
@@ -34,6 +35,9 @@ _CODE_WORDS = re.compile(
 )
 #: a decimal, or a range of two decimals (``2.612-19.708``, a confidence interval)
 _DECIMALS = re.compile(r"(?=[\d-]*\.)\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?")
+_CAPS_BEFORE = re.compile(r"(?<![\w-])([A-Z]{2,5})[ \t]$")
+#: a UK number plate (``WX21 KPF``): the one plate shape distinctive enough to need no label
+_UK_PLATE = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?![\w-])")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _CAS = re.compile(r"\d{2,7}-\d\d-\d")
 _TRIAL = re.compile(r"(?:NCT\d{8}|ISRCTN\d+|ACTRN\d+|CTRI\d+|DRKS\d+)")
@@ -61,8 +65,17 @@ def _grouped(text: str) -> list[Candidate]:
             continue
         if _code_before(text, m.start()):
             continue
+        start = m.start()
+        before = _CAPS_BEFORE.search(text, max(0, start - 7), start)  # ``LAPG 5406 1512``
+        if (
+            before
+            and before[1] not in STATES
+            and fold(before[1]) not in common_words()
+            and not _code_before(text, before.start())
+        ):
+            start = before.start()
         kind = "PHONE" if 7 <= digits <= 12 and (value[0] == "0" or re.fullmatch(r"\d{3}[ .-]\d{4}", value)) else "ID"
-        out.append(Candidate(m.start(), m.end(), kind))
+        out.append(Candidate(start, m.end(), kind))
     return out
 
 
@@ -89,6 +102,7 @@ def shapes(text: str) -> list[Candidate]:
     """Identifier-shaped tokens and digit groups that are no clinical shape (see the module docstring)."""
     out = _grouped(text) + _tokens(text)
     out += [Candidate(m.start(), m.end(), "PHONE") for m in _TRUNK.finditer(text)]
+    out += [Candidate(m.start(), m.end(), "VEHICLE") for m in _UK_PLATE.finditer(text)]
     return out
 
 
@@ -100,12 +114,15 @@ _CLINICAL_NOUNS = frozenset(
 )
 
 
-def _clinical_next(text: str, end: int) -> bool:
+def clinical_after(text: str, end: int) -> bool:
     """Whether the word after a repeat makes it part of a clinical term (an eponym or a Drug/Disease word)."""
     if EPONYM_AFTER.match(text, end):
         return True
     m = _NEXT_WORD.match(text, end)
-    return bool(m) and (fold(m[1]) in _CLINICAL_NOUNS or fold(m[1]) in clinical_words())
+    if m is None:
+        return False
+    word = fold(m[1])
+    return word in _CLINICAL_NOUNS or word in clinical_words()
 
 
 def repeats(text: str, spans: list[tuple[int, int, str]]) -> list[Candidate]:
@@ -118,6 +135,6 @@ def repeats(text: str, spans: list[tuple[int, int, str]]) -> list[Candidate]:
     out: list[Candidate] = []
     for value, kind in seen.items():
         for m in re.finditer(rf"(?<![\w@.-]){re.escape(value)}(?![\w@-])", text):
-            if not _clinical_next(text, m.end()):
+            if not clinical_after(text, m.end()):
                 out.append(Candidate(m.start(), m.end(), kind))
     return out

@@ -146,7 +146,7 @@ def postal_codes(text: str) -> list[Candidate]:
 # --- streets ------------------------------------------------------------------------------------
 
 _TYPE = (
-    r"(?:rue|calle|carrer|avenida|av\.|avda\.?|via|viale|corso|piazza|vicolo|rua|travessa|largo|strada|chemin|"
+    r"(?:rue|avenue|calle|carrer|avenida|av\.|avda\.?|via|viale|corso|piazza|vicolo|rua|travessa|largo|strada|chemin|"
     r"allée|allee|impasse|quai|cours|place|plaza|paseo|camino|calzada|ulica|ul\.|al\.|aleja|c/)"
 )
 _PARTICLE = r"(?:de|del|dei|della|delle|degli|la|las|los|des|du|le|les|di|da|do|dos|das|von|y)"
@@ -159,7 +159,7 @@ _FOREIGN_STREETS = (
     re.compile(rf"\b(?i:{_TYPE})[ \t]*{_NAMED}[ \t]+\d{{1,5}}(?:[A-Za-z]\b|/\d{{1,4}}|-[IVX]+\b)?(?![\w.,]\d)"),
     # Prinsengracht 412-III, Storgata 31B (a compound ending in a street word)
     re.compile(
-        rf"\b[{UP}][{LO}]+(?:gracht|kade|singel|steeg|markt|gata|gatan|vegen|veien|gade|vej|straat|laan|weg|plein|"
+        rf"\b[{UP}][{LO}]+(?:gracht|kade|singel|steeg|markt|gate|gata|gatan|vegen|veien|gade|vej|straat|laan|weg|plein|"
         r"straße|strasse|gasse|platz|allee|ring|dijk)[ \t]+\d{1,5}[A-Za-z]?(?:-[IVX]+|-\d{1,3})?\b"
     ),
 )
@@ -168,3 +168,50 @@ _FOREIGN_STREETS = (
 def foreign_streets(text: str) -> list[Candidate]:
     """Streets written the way of other countries: type first, number after, compounds ending in a street word."""
     return [Candidate(m.start(), m.end(), "STREET") for p in _FOREIGN_STREETS for m in p.finditer(text)]
+
+
+# --- places after a preposition -----------------------------------------------------------------
+
+_PREP_PLACE = re.compile(
+    rf"\b(?:in|from|to|via|near|outside|around|visiting|then|toward|towards|through|reside[sd]?\s+in|lives\s+in)"
+    rf"[ \t]+(?P<p>[{UP}][{LO}]{{2,}}(?:[ \t][{UP}][{LO}]{{2,}})?)\b(?![-'’])"
+)
+_NOT_PLACES = frozenset(
+    "january february march april may june july august september october november december monday tuesday "
+    "wednesday thursday friday saturday sunday christmas easter "
+    # countries and regions beyond the common-word list (kept: larger than a state)
+    "afghanistan albania algeria argentina armenia australia austria azerbaijan bangladesh belarus belgium "
+    "bolivia bosnia botswana bulgaria cambodia cameroon chile colombia croatia cuba cyprus czechia denmark "
+    "ecuador egypt estonia ethiopia finland georgia greece guatemala haiti honduras hungary iceland indonesia "
+    "iran iraq israel jamaica jordan kazakhstan kenya kuwait laos latvia lebanon libya lithuania luxembourg "
+    "malawi malaysia mali malta mongolia morocco mozambique myanmar namibia nepal netherlands nicaragua norway "
+    "oman pakistan panama paraguay peru qatar romania rwanda scotland senegal serbia singapore slovakia "
+    "slovenia somalia sudan sweden switzerland syria taiwan tanzania thailand tunisia turkey uganda ukraine "
+    "uruguay uzbekistan venezuela wales yemen zambia zimbabwe".split()
+)
+#: after a place the next word is a function word, punctuation or nothing; a noun makes a phrase
+#: (``Morris water maze``, ``Fischer 344 rats``)
+_AFTER_PLACE = re.compile(
+    r"[ 	]*(?:$|[.,;:)\n]|(?:in|on|at|for|with|and|or|since|to|from|by|until|when|where|last|this|next|"
+    r"today|yesterday|before|after|during|for|via|then|area|region|city|town|\()\b)"
+)
+
+
+def travel_places(text: str) -> list[Candidate]:
+    """``via Doha``, ``in Blacktown``: a title-case word after a place preposition that no word list knows.
+
+    Every word must be unknown to the common-word and clinical lists (which hold countries, many towns and
+    every English word), and no clinical noun may follow (``in Wistar rats``).
+    """
+    common, clinical = common_words(), clinical_words()
+    out: list[Candidate] = []
+    for m in _PREP_PLACE.finditer(text):
+        words = [fold(w) for w in m["p"].split()]
+        if any(w in common or w in clinical or w in _NOT_PLACES or w in COUNTRIES for w in words) or words[-1].endswith(
+            ("ians", "ans", "ese", "ish")
+        ):
+            continue
+        if _STATE_RE.fullmatch(m["p"]) or not _AFTER_PLACE.match(text, m.end("p")):
+            continue
+        out.append(Candidate(m.start("p"), m.end("p"), "CITY"))
+    return out
