@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from kg.privacy._base import Candidate
 from kg.privacy._candidates import iter_candidates
-from kg.privacy._fallback import repeats, shapes
+from kg.privacy._fallback import address_segments, repeats, shapes
 from kg.privacy._names import names
 
 #: Every kind a span can carry (docs/deid.md).
@@ -138,7 +138,8 @@ def find_phi(text: str) -> list[PhiSpan]:
     found = _resolve(text, candidates)
     # fallbacks add spans only where no rule found one, so a rule's kind is kept
     extra = [c for c in (_extend(c, found) for c in shapes(text)) if c is not None]
-    extra += repeats(text, [(s.start, s.end, s.kind) for s in found])
+    triples = [(s.start, s.end, s.kind) for s in found]
+    extra += repeats(text, triples) + address_segments(text, triples)
     if not extra:
         return found
     return _resolve(text, [Candidate(s.start, s.end, s.kind) for s in found] + extra)

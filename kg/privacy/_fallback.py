@@ -21,7 +21,7 @@ import re
 from kg.privacy._base import UNIT_AFTER, Candidate
 from kg.privacy._lists import clinical_words, common_words, fold
 from kg.privacy._name_rules import EPONYM_AFTER
-from kg.privacy._places import STATES
+from kg.privacy._places import COUNTRIES, STATE, STATES
 
 _GROUPED = re.compile(r"(?<![\w.,/$£€-])\d+(?:(?:[ \t]|[.-])\d+)+(?![\w/]|[.,]\d|-\w)")
 _CAPS_TOKEN = re.compile(r"(?<![\w@/.:-])[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9]))*[A-Z0-9](?![\w@/-]|\.\w)")
@@ -137,4 +137,63 @@ def repeats(text: str, spans: list[tuple[int, int, str]]) -> list[Candidate]:
         for m in re.finditer(rf"(?<![\w@.-]){re.escape(value)}(?![\w@-])", text):
             if not clinical_after(text, m.end()):
                 out.append(Candidate(m.start(), m.end(), kind))
+    return out
+
+
+_SEG_TOKEN = re.compile(
+    r"(?:[A-ZÀ-Þ][\w'’.-]*|\d[\w/-]*|\(.+\)|(?:y|de|del|la|le|du|des|da|do|dos|van|von|upon|on|the|of))$"
+)
+_REGION_CODE = re.compile(r"[A-Z]{2,3}\.?$")
+_CODE_LABEL_BEFORE = re.compile(r"\b(?:CEP|PLZ|CP|postcode|post\s+code|eircode|zip)\W{0,3}$", re.IGNORECASE)
+_STATE_FULL = re.compile(STATE, re.IGNORECASE)
+_PAREN_TAIL = re.compile(r"[ \t]*\([^()]*\)$")
+_ADDRESS_KINDS = frozenset(("STREET", "CITY", "GEO", "ZIP"))
+
+
+def _segment_kind(segment: str) -> str | None:
+    """``GEO`` for an address-like segment (capitalised words, numbers, particles), ``SKIP`` for a region code."""
+    words = segment.split()
+    if not words or len(words) > 5:
+        return None
+    if (len(words) == 1 and _REGION_CODE.match(words[0])) or _STATE_FULL.fullmatch(segment):
+        return "SKIP"
+    if fold(segment) in COUNTRIES or not all(_SEG_TOKEN.match(w) for w in words):
+        return None
+    if any(fold(w) in clinical_words() for w in words):
+        return None
+    return "GEO"
+
+
+def address_segments(text: str, spans: list[tuple[int, int, str]]) -> list[Candidate]:
+    """The comma-separated parts of an address line before a found postal code (``Ty Gwyn, Heol y Nant, Llandeilo``).
+
+    Walking back from the code, each part made of capitalised words, numbers and particles is a place (the
+    nearest a city), until a part that is not (a lower-case phrase, another kind of span, the line's start).
+    Region codes (``ON``, ``RJ``) are passed over and kept.
+    """
+    out: list[Candidate] = []
+    for start, _, kind in spans:
+        if kind != "ZIP" and not _CODE_LABEL_BEFORE.search(text, max(0, start - 12), start):
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        pos, nearest = start, True
+        for _ in range(6):
+            comma = text.rfind(",", line_start, pos)
+            seg_start = comma + 1 if comma >= 0 else line_start
+            segment = text[seg_start:pos]
+            lead = len(segment) - len(segment.lstrip())
+            s0, s1 = seg_start + lead, seg_start + len(segment.rstrip())
+            hit = [k for a, b, k in spans if a < s1 and s0 < b]
+            if s0 >= s1 or any(k not in _ADDRESS_KINDS for k in hit):
+                break
+            seg_kind = _segment_kind(text[s0:s1])
+            if seg_kind is None:
+                break
+            if seg_kind == "GEO" and not hit:
+                paren = _PAREN_TAIL.search(text, s0, s1)  # ``Montréal (Québec)``: the province is kept
+                out.append(Candidate(s0, paren.start() if paren else s1, "CITY" if nearest else "GEO"))
+            nearest = nearest and seg_kind == "SKIP"
+            if comma < 0:
+                break
+            pos = comma
     return out

@@ -57,7 +57,7 @@ _DATES = (
     re.compile(rf"(?<![\w.-]){_DAY}([-./]){_ROMAN}\1(?:{YEAR}|\d{{2}})(?![\w-])"),
     # 14.2. (German day and month without a year), 15.03.2025 r. (Polish)
     re.compile(
-        rf"\b(?:am|vom|bis|seit|ab|den|zum|le|el|il|op|på|dnia|dia)[ \t](?P<d>{_DAY}\.(?:0?[1-9]|1[0-2])\.)(?!\w|\.\d)",
+        rf"\b(?=[a-zå]{{2,4}}[ \t]\d)(?:am|vom|bis|seit|ab|den|zum|le|el|il|op|på|dnia|dia)[ \t](?P<d>{_DAY}\.(?:0?[1-9]|1[0-2])\.)(?!\w|\.\d)",
         _I,
     ),
     re.compile(rf"(?<![\w.]){_DAY}\.(?:0?[1-9]|1[0-2])\.{YEAR}[ \t]+r\."),
@@ -215,3 +215,18 @@ def travel_places(text: str) -> list[Candidate]:
             continue
         out.append(Candidate(m.start("p"), m.end("p"), "CITY"))
     return out
+
+
+# --- ages of a person named by a relative or pronoun --------------------------------------------
+
+_PERSON_AGE = re.compile(
+    r"\b(?:he|she|they|patient|pt|mother|father|mom|dad|brother|sister|husband|wife|spouse|grandmother|"
+    r"grandfather|aunt|uncle|partner|neighbou?r|friend|widow|widower)[ \t]+(?:is|was|turned|turns|will\s+be)"
+    r"(?:[ \t]+(?:now|still|already|nearly|almost))?[ \t]+(?P<age>9\d|1[01]\d)(?=[ \t]*(?:[.,;)\n]|$|years?\b|yo\b))",
+    re.IGNORECASE,
+)
+
+
+def person_ages(text: str) -> list[Candidate]:
+    """``Her brother is 99.``, ``she turned 94``: a number of 90 or more said of a person, ending the clause."""
+    return [Candidate(m.start("age"), m.end("age"), "AGE") for m in _PERSON_AGE.finditer(text)]

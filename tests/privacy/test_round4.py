@@ -106,3 +106,33 @@ def test_a_found_value_is_found_wherever_it_recurs() -> None:
 )
 def test_round_four_clinical_shapes_are_kept(text: str, value: str) -> None:
     assert untouched(text, value), (text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # the parts of an address line before a postal code, walking back from it
+        ("Contact: Wynford Lodge, Cae Mawr, Bala LL23 7DE.", "Cae Mawr"),
+        ("Contact: Wynford Lodge, Cae Mawr, Bala LL23 7DE.", "Bala"),
+        ("Addr: Plot 12, Kilimani Estate, Nakuru 20100", "Kilimani Estate"),
+        ("Reside: 5 Rua Nova, Braga, CEP 4700-320", "Braga"),
+        # apposition and the age of a person named by a relative or pronoun
+        ("Hollingworth, the neighbour, found her.", "Hollingworth"),
+        ("Her aunt is 97.", "97"),
+    ],
+)
+def test_address_lines_and_appositions(text: str, value: str) -> None:
+    assert covered(text, value), (text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Address: 14 Oak Lane, Ames, Iowa 50010.", "Iowa"),
+        ("Lives at 7 Rue Haute, Montréal (Québec) H2X 1Y4.", "Québec"),
+        ("The patient's HR is 96.", "96"),
+        ("Glucose was 99, insulin held.", "99"),
+    ],
+)
+def test_address_lines_keep_states_and_numbers_that_are_no_age(text: str, value: str) -> None:
+    assert untouched(text, value), (text, value)
