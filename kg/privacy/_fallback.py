@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from kg.privacy._base import UNIT_AFTER, Candidate
+from kg.privacy._labelled import LABELS
 from kg.privacy._lists import clinical_words, common_words, fold
 from kg.privacy._name_rules import EPONYM_AFTER
 from kg.privacy._places import COUNTRIES, STATE, STATES
@@ -35,6 +36,8 @@ _CODE_WORDS = re.compile(
 )
 #: a decimal, or a range of two decimals (``2.612-19.708``, a confidence interval)
 _DECIMALS = re.compile(r"(?=[\d-]*\.)\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?")
+#: any label the labelled-value layer knows (``AHCIP``, ``RAMQ``): never part of the value
+_LABEL_WORD = re.compile("|".join(f"(?:{pattern})" for _, pattern in LABELS), re.IGNORECASE)
 _CAPS_BEFORE = re.compile(r"(?<![\w-])([A-Z]{2,5})[ \t]$")
 #: a UK number plate (``WX21 KPF``): the one plate shape distinctive enough to need no label
 _UK_PLATE = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?![\w-])")
@@ -70,6 +73,7 @@ def _grouped(text: str) -> list[Candidate]:
         if (
             before
             and before[1] not in STATES
+            and not _LABEL_WORD.fullmatch(before[1])
             and fold(before[1]) not in common_words()
             and not _code_before(text, before.start())
         ):

@@ -136,3 +136,23 @@ def test_address_lines_and_appositions(text: str, value: str) -> None:
 )
 def test_address_lines_keep_states_and_numbers_that_are_no_age(text: str, value: str) -> None:
     assert untouched(text, value), (text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("UR 33184 admitted to ward 4.", "33184"),
+        ("NHC 00771 ingresa por disnea.", "00771"),
+        ("CHI 1903561 on the referral.", "1903561"),
+        ("PESEL 4908151 w karcie.", "4908151"),
+        ("DNI 12345678Z firmado.", "12345678Z"),
+        ("tarjeta sanitaria BBBB 1234 vigente", "BBBB 1234"),
+        ("Phone note 3/2: sister called.", "3/2"),
+    ],
+)
+def test_labels_of_other_countries(text: str, value: str) -> None:
+    assert covered(text, value), (text, value)
+
+
+def test_a_known_label_is_not_part_of_its_value() -> None:
+    assert untouched("AHCIP 12345-6789 (old card)", "AHCIP")
