@@ -1,7 +1,7 @@
 """Privacy guard: find and replace personal identifiers (PHI) before anything is stored or logged.
 
 HIPAA Safe Harbor identifiers that occur in text (docs/deid.md lists the kinds and the annotation
-rules). Three layers, all rules and word lists, no model and no network:
+rules). The layers, all rules and word lists, no model and no network:
 
 - structured: values after a label that names them (:mod:`kg.privacy._labelled`: ``MRN: 4829133``,
   ``Member ID ...``, ``VIN ...``), numbers by their shape (:mod:`kg.privacy._numbers`: phone/fax,
@@ -11,7 +11,10 @@ rules). Three layers, all rules and word lists, no model and no network:
   (:mod:`kg.privacy._facilities`); :mod:`kg.privacy._candidates` runs them all;
 - names (:mod:`kg.privacy._names` on :mod:`kg.privacy._name_tokens` and :mod:`kg.privacy._name_rules`):
   context rules, name lists (from philter-lite, :mod:`kg.privacy._lists`), repeats within the note,
-  and a clinical guard for eponyms and Drug/Disease terms.
+  and a clinical guard for eponyms and Drug/Disease terms;
+- other countries (:mod:`kg.privacy._intl`): dates in other languages, postcodes, street forms;
+- fallbacks after all rules (:mod:`kg.privacy._fallback`): identifier shapes that are no clinical
+  shape, repeats of found spans within the note, the parts of an address line before a postcode.
 
 The graph never holds raw note text: only entity names, and evidence sentences after
 :func:`scrub`. Mentions that overlap a PHI span never become nodes. A logging filter scrubs
