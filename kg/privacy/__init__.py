@@ -1,7 +1,7 @@
 """Privacy guard: find and replace personal identifiers (PHI) before anything is stored or logged.
 
 HIPAA Safe Harbor identifiers that occur in text (docs/deid.md lists the kinds and the annotation
-rules). Three layers, all rules and word lists, no model and no network:
+rules). The layers, all rules and word lists, no model and no network:
 
 - structured: values after a label that names them (:mod:`kg.privacy._labelled`: ``MRN: 4829133``,
   ``Member ID ...``, ``VIN ...``), numbers by their shape (:mod:`kg.privacy._numbers`: phone/fax,
@@ -11,7 +11,10 @@ rules). Three layers, all rules and word lists, no model and no network:
   (:mod:`kg.privacy._facilities`); :mod:`kg.privacy._candidates` runs them all;
 - names (:mod:`kg.privacy._names` on :mod:`kg.privacy._name_tokens` and :mod:`kg.privacy._name_rules`):
   context rules, name lists (from philter-lite, :mod:`kg.privacy._lists`), repeats within the note,
-  and a clinical guard for eponyms and Drug/Disease terms.
+  and a clinical guard for eponyms and Drug/Disease terms;
+- other countries (:mod:`kg.privacy._intl`): dates in other languages, postcodes, street forms;
+- fallbacks after all rules (:mod:`kg.privacy._fallback`): identifier shapes that are no clinical
+  shape, repeats of found spans within the note, the parts of an address line before a postcode.
 
 The graph never holds raw note text: only entity names, and evidence sentences after
 :func:`scrub`. Mentions that overlap a PHI span never become nodes. A logging filter scrubs
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 
 from kg.privacy._base import Candidate
 from kg.privacy._candidates import iter_candidates
+from kg.privacy._fallback import address_segments, repeats, shapes
 from kg.privacy._names import names
 
 #: Every kind a span can carry (docs/deid.md).
@@ -111,6 +115,16 @@ def _resolve(text: str, candidates: list[Candidate]) -> list[PhiSpan]:
     return [PhiSpan(s, e, k) for s, e, k in merged]
 
 
+def _extend(c: Candidate, found: list[PhiSpan]) -> Candidate | None:
+    """A fallback span where no rule found one, or one that widens a rule's span (keeping the rule's kind)."""
+    hit = [s for s in found if s.start < c.end and c.start < s.end]
+    if not hit:
+        return c
+    if any(s.start <= c.start and c.end <= s.end for s in hit):
+        return None
+    return Candidate(c.start, c.end, hit[0].kind)
+
+
 def find_phi(text: str) -> list[PhiSpan]:
     """All PHI spans in ``text``: sorted by start, non-overlapping, each with a kind from :data:`KINDS`.
 
@@ -124,7 +138,14 @@ def find_phi(text: str) -> list[PhiSpan]:
         return []
     candidates = list(iter_candidates(text))
     candidates.extend(names(text))
-    return _resolve(text, candidates)
+    found = _resolve(text, candidates)
+    # fallbacks add spans only where no rule found one, so a rule's kind is kept
+    extra = [c for c in (_extend(c, found) for c in shapes(text)) if c is not None]
+    triples = [(s.start, s.end, s.kind) for s in found]
+    extra += repeats(text, triples) + address_segments(text, triples)
+    if not extra:
+        return found
+    return _resolve(text, [Candidate(s.start, s.end, s.kind) for s in found] + extra)
 
 
 def scrub(text: str) -> str:

@@ -14,6 +14,7 @@ from kg.privacy._base import Candidate, Recognizer
 from kg.privacy._checksums import checked_numbers
 from kg.privacy._dates import ages, dates
 from kg.privacy._facilities import FACILITY_WORDS, facilities
+from kg.privacy._intl import foreign_streets, intl_dates, person_ages, postal_codes, travel_places
 from kg.privacy._labelled import labelled_values
 from kg.privacy._lists import clinical_words, common_words, fold
 from kg.privacy._numbers import shaped_numbers
@@ -33,6 +34,11 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     ages,
     geography,
     addresses,
+    intl_dates,
+    postal_codes,
+    foreign_streets,
+    travel_places,
+    person_ages,
 )
 
 

@@ -77,7 +77,7 @@ _MONTH_DAY = re.compile(
     r"through|thru|starting|started|before|after|as\s+of|effective|due|scheduled|dos|visit|surgery|born|dob|"
     r"d\.o\.b\.|date|last|next|labs?|drawn|ct|mri|echo|ekg|ecg|cxr|x-?ray|biopsy|appt|appointment|f/u|rtc|adm|"
     r"disch|procedure|dated|week\s+of|hospitali[sz]ed|for|by|at|to|and|or|today|tonight|yesterday|tomorrow|"
-    r"clinic|office|follow-?up|date\s+of\s+[a-z]+(?:\s+[a-z]+)?|onset|injury|event|"
+    r"clinic|office|note|message|msg|letter|follow-?up|date\s+of\s+[a-z]+(?:\s+[a-z]+)?|onset|injury|event|"
     rf"{_WEEKDAY})\b\W{{0,3}})"
     rf"(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d)",
     _I,

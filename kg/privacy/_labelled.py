@@ -47,14 +47,21 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             r"mrns?|mr\s?#|mr\s+(?:number|no\.?)|empi|emr(?:\s+(?:id|number|no\.?|#))?|patient\s+(?:number|no\.?|#)|"
             r"pt\.?\s*#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
             r"chart(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number|"
-            r"mr(?=\s*[:#])|record|file",
+            r"mr(?=\s*[:#])|record|file|"
+            # other countries' record numbers: UR (Australia), NHC, historia clínica, IPP, dossier, Fallnummer
+            r"ur(?:\s*(?:no\.?|number|#))?|urn|nhc|historia\s+cl[ií]nica|ipp|n[°º]\s*dossier|dossier|fallnummer|"
+            r"patientennummer|cartella(?:\s+clinica)?",
         ),
         (
             "HEALTHPLAN",
             r"member\s+(?:id|number|no\.?|#)|member|subscriber(?:\s+id)?|insurance\s+(?:id|number|no\.?|#)|"
             r"policy(?:\s+(?:number|no\.?|id))?|mbi|medicare(?:\s+(?:mbi|id|number|no\.?|#))?|"
             r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?|"
-            r"nhi|nhs(?:\s+(?:no\.?|number|#))?|health\s+card|ohip|phn|insurance\s+card|(?-i:Group|GROUP)|group(?=\s*(?:number|no\b|#|id\b|:))",
+            r"nhi|nhs(?:\s+(?:no\.?|number|#))?|health\s+card|ohip|phn|insurance\s+card|"
+            # other countries' health numbers (CHI, RAMQ, AHCIP, MSP, IHI, CNS, Carte Vitale, KVNR, tessera...)
+            r"chi|ramq|ahcip|msp|ihi|cns|sus|ehic|tarjeta\s+sanitaria|tis|carte\s+vitale|n[°º]\s*s[ée]cu|s[ée]cu|"
+            r"s[ée]curit[ée]\s+sociale|versichertennummer|kvnr|krankenversicherungsnummer|tessera\s+sanitaria|"
+            r"health\s+(?:insurance\s+)?(?:number|no\.?)|(?-i:Group|GROUP)|group(?=\s*(?:number|no\b|#|id\b|:))",
         ),
         (
             "ACCOUNT",
@@ -86,7 +93,11 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             r"passport|visa|green\s+card|alien|tax\s+id|ein|itin|prescription|rx|tracking|confirmation|voucher|"
             r"implant|pacemaker|defibrillator|stimulator|pump|device|docket|case|file|report|incident|intake|"
             r"run|referral|authori[sz]ation|auth|requisition|kit|statement|invoice|ticket|reference|ref\.?|"
-            r"booking|reservation|transaction|member|enrollee|client|resident|inmate|booking",
+            r"booking|reservation|transaction|member|enrollee|client|resident|inmate|booking|"
+            # national identity numbers of other countries
+            r"personnummer|pesel|bsn|nir|cpf|curp|cpr|henkil[öo]tunnus|hetu|aadhaar|ppsn|pps|nino|"
+            r"national\s+insurance(?:\s+(?:number|no\.?))?|national\s+id|dni|nie|nif|codice\s+fiscale|amka|rrn|"
+            r"steuer-?id|c\.f\.|cf(?=\s*[:#]?\s*[A-Z]{6}\d)",
         ),
     )
 )

@@ -55,7 +55,13 @@ EPONYM_AFTER = re.compile(
     r"fistula|hernia|deformity|contracture|diverticulum|pouch|triangle|space|plexus|ganglion|foramen)(?:e?s)?\b",
     _I,
 )
-TITLE = r"(?:mr|mrs|ms|miss|mx|dr|drs|messrs|mmes|prof|fr|rev|sr|sister|father|madam|dear|doctor|doctors)\b\.?"
+#: Titles, English and of the languages whose dates and addresses the scrubber reads (``Dr. med.``, ``Sig.ra``,
+#: ``Dhr.``, ``Mme``), and the word for a patient in them (``Paciente``, ``Pacjent``), which precede a name.
+TITLE = (
+    r"(?:dr\.?[ \t]+med|mr|mrs|ms|miss|mx|dr|drs|messrs|mmes|prof|fr|rev|sr|sister|father|madam|dear|doctor|doctors|"
+    r"herr|frau|dhr|mevr|sig\.ra|sig\.na|sra|srta|mme|mlle|señor|señora|signor|signora|senhor|senhora|"
+    r"paciente|patiente|patientin|pacjent|pacjentka|patiënt|pasient)\b\.?"
+)
 HEADER = (
     r"(?:patient(?:'s)?(?:\s+(?:full\s+)?name)?|pt(?:\s+name)?|name|full\s+name|member(?:\s+name)?|guarantor|"
     r"subscriber|insured|caller|re|to|from|attn|attending|fellow|resident|intern|physician|provider|surgeon|"
@@ -92,7 +98,8 @@ ROLE = (
     r"case\s+mgr|mgr|manager|coordinator|navigator|liaison|attendant|cna|pca|hha|lpn|porter|valet|"
     r"orderly|intern|trainee|extern|scrub|circulator|anesthetist|perfusionist|dietitian|"
     r"nutritionist|psychologist|optometrist|dentist|hygienist|audiologist|chiropractor|podiatrist|"
-    r"therapist|counsel(?:l)?or|contact|emergency\s+contact)"
+    r"therapist|counsel(?:l)?or|contact|emergency\s+contact|baby|infant|newborn|ex-?partner|"
+    r"policy\s*holder|landlady|hausarzt|hausärztin)"
 )
 RELATIVE = (
     r"(?:(?:son|daughter|mother|father|brother|sister)-in-law|step(?:son|daughter|mother|father)|"
