@@ -102,6 +102,27 @@ def dump_neo4j(neo: Neo4jStore) -> dict[str, list]:
     }
 
 
+def assert_same_dump(after: dict[str, list], before: dict[str, list], what: str) -> None:
+    """Fail with the rows that differ, table by table (a few of each), never a diff of the whole dumps.
+
+    ``assert a == b`` on dumps of 40,000+ rows sends pytest's difflib into a quadratic diff that
+    runs for hours; this reports the same failure in milliseconds.
+    """
+    problems = []
+    for table in sorted(set(before) | set(after)):
+        old, new = set(before.get(table, [])), set(after.get(table, []))
+        if old != new:
+            gone, added = sorted(old - new, key=str)[:3], sorted(new - old, key=str)[:3]
+            counts = f"{len(before.get(table, []))} -> {len(after.get(table, []))} rows"
+            problems.append(
+                f"{table}: {counts}; {len(old - new)} gone, e.g. {gone}; {len(new - old)} new, e.g. {added}"
+            )
+        elif len(before.get(table, [])) != len(after.get(table, [])):
+            problems.append(f"{table}: duplicate rows changed ({len(before[table])} -> {len(after[table])})")
+    if problems:
+        pytest.fail(f"{what} changed:\n" + "\n".join(problems), pytrace=False)
+
+
 def table_rows(output: str) -> list[str]:
     """The data rows of the rich table a ``medkg query`` prints (the lines after the header rule)."""
     lines = output.splitlines()
@@ -123,6 +144,14 @@ def test_every_readme_command_block_is_between_markers():
     assert {"demo-command", "test-command", "export-flow", "neo4j-flow"} <= set(blocks)
     assert unmarked_bash_blocks(text) == 0
     assert unmarked_bash_blocks(text + "\n```bash\nmedkg nothing\n```\n") == 1  # the check can fail
+
+
+def test_dump_comparison_names_the_rows_that_differ_without_a_full_diff():
+    big = {"nodes": [(i, "x") for i in range(50_000)]}
+    moved = {"nodes": [(i, "x") for i in range(1, 50_001)]}
+    assert_same_dump(big, {"nodes": list(reversed(big["nodes"]))}, "same rows")
+    with pytest.raises(pytest.fail.Exception, match=r"nodes: 50000 -> 50000 rows; 1 gone, e\.g\. \[\(0, 'x'\)\]"):
+        assert_same_dump(moved, big, "the store")
 
 
 # ---- fixtures ------------------------------------------------------------------------------------
@@ -247,7 +276,7 @@ def test_readme_neo4j_flow(demo_run, workspace, user_env):
     hyps = out[".venv/bin/medkg query hypotheses --param node=hypertension"]
     assert table_rows(hyps) and "PREDI" in hyps, hyps  # the type column (PREDICTED_*), maybe cut to the width
     assert "stopped" in out[".venv/bin/medkg neo4j stop"]
-    assert dump_store(workspace / ".medkg" / "store") == before  # the demo re-run changed nothing
+    assert_same_dump(dump_store(workspace / ".medkg" / "store"), before, "the store after the demo re-run")
     record_flow("neo4j-flow")
 
 
@@ -286,8 +315,8 @@ def test_a_second_demo_changes_nothing_in_the_store_or_in_neo4j(loaded_server, w
     ((_, out),) = run_block(".venv/bin/medkg demo --json", workspace, loaded_server)
     counts = last_json(out)
     assert counts["documents"] == 40 and counts["mentions"] == 0 and counts["triples"] == 0  # all skipped
-    assert dump_store(store_dir) == before
+    assert_same_dump(dump_store(store_dir), before, "the store after a second demo")
     with Neo4jStore(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"]) as neo:
         after_neo = dump_neo4j(neo)
-    assert after_neo == before_neo
+    assert_same_dump(after_neo, before_neo, "the Neo4j graph after a second demo")
     assert len(after_neo["nodes"]) >= len(before["nodes"])
