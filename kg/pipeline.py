@@ -431,7 +431,8 @@ def build(
         )
         hypotheses: list[Hypothesis] = []
         if config.gnn.enabled:
-            seeds_changed = any(v != "unchanged" for v in seed_report.values())
+            # a seed that was (re)loaded is a dict of counts; "unchanged" and "not found: ..." change nothing
+            seeds_changed = any(isinstance(v, dict) for v in seed_report.values())
             hypotheses = run_linkprediction_step(
                 store, schema, config, run_id, changed=bool(outcome.writes) or seeds_changed
             )

@@ -353,3 +353,14 @@ def test_a_document_over_the_spacy_limit_is_parsed_in_windows_with_its_own_offse
     assert len(windowed.mentions) > 10
     assert all(body[m.start : m.end] == m.text for m in windowed.mentions)
     assert {(m.start, m.end, m.curie) for m in windowed.mentions} == {(m.start, m.end, m.curie) for m in whole.mentions}
+
+
+def test_a_missing_seed_folder_does_not_retrain_the_gnn_on_every_run(tmp_path, corpus, caplog):
+    """'not found' is no change: an unchanged rerun keeps its hypotheses (the README flows' store check)."""
+    overrides = [f"seed.hetionet_dir={tmp_path / 'nowhere'}", "seed.hpo_annotations=false", "gnn.epochs=2"]
+    cfg = load_config(None, [*overrides, *(f"{k}={v}" for k, v in _QUICK.items())])
+    build([corpus], cfg, store_dir=tmp_path / "store")
+    with caplog.at_level(logging.INFO, logger="kg.pipeline"):
+        again = build([corpus], cfg, store_dir=tmp_path / "store")
+    assert again.skipped_documents == 3
+    assert "graph and GNN config unchanged: keeping the stored hypotheses" in caplog.text
