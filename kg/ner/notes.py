@@ -30,7 +30,7 @@ from kg.types import ENTITY_LABELS
 
 #: The curated terms, package data of ``kg`` (``kg/resources/``).
 CLINICAL_TERMS_PATH = Path(str(files("kg").joinpath("resources", "clinical_terms.tsv")))
-KINDS = (*ENTITY_LABELS, "site", "symptom-head", "disease-head", "never")
+KINDS = (*ENTITY_LABELS, "site", "modifier", "symptom-head", "disease-head", "never")
 #: Confidence given to a span the recall layer adds.
 RECALL_CONFIDENCE = 0.6
 
@@ -42,6 +42,14 @@ _DEFINED = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,6})\)")
 _ADJECTIVE_BEFORE = re.compile(r"([A-Za-z]{3,}(?:ic|al))\s+$")
 #: Adjectives of time course, which do not name a different condition ("chronic SOB", "occasional nausea").
 _COURSE = frozenset({"chronic", "occasional", "periodic", "episodic", "intermittent", "typical", "usual"})
+_PREVIOUS = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]+\Z")
+_LEVEL = re.compile(r"[CTLS]\d(?:-[CTLS]?\d)?")
+_ADJECTIVE = re.compile(r"[a-z]{3,}(?:al|ar|ic|ous|ary|eal)$")
+#: Adjectives that do not name the kind of lesion ("several", "additional" ...).
+_NOT_MODIFIERS = frozenset(
+    "several usual total additional potential general typical clinical initial medical surgical physical "
+    "critical special actual eventual original particular similar regular familiar".split()
+)
 _WORD = r"(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])"
 
 
@@ -59,6 +67,7 @@ class ClinicalTerms:
     symptom_heads: frozenset[str]
     disease_heads: frozenset[str]
     never: frozenset[str]
+    modifiers: frozenset[str] = frozenset()
 
     def patterns(self) -> list[tuple[re.Pattern[str], dict[str, str]]]:
         """The term matchers: case-sensitive short forms, then case-insensitive names (plural ``s`` optional)."""
@@ -96,7 +105,7 @@ def parse_clinical_terms(lines: Iterable[str], location: str) -> ClinicalTerms:
             raise ClinicalTermsError(f"{location}:{n}: expected 'term<TAB>kind' with kind in {KINDS}, got {line!r}")
         term, kind = parts[0].strip(), parts[1]
         if kind in ENTITY_LABELS and len(term) <= 5 and term != term.lower():
-            exact[term] = kind
+            exact[term] = exact[term.upper()] = kind  # "Lasix" and "LASIX", never "lasix"
         elif kind in ENTITY_LABELS:
             by_kind[kind][term.lower()] = kind
         else:
@@ -109,6 +118,7 @@ def parse_clinical_terms(lines: Iterable[str], location: str) -> ClinicalTerms:
         symptom_heads=frozenset(by_kind["symptom-head"]),
         disease_heads=frozenset(by_kind["disease-head"]),
         never=frozenset(by_kind["never"]),
+        modifiers=frozenset(by_kind["modifier"]),
     )
 
 
@@ -190,6 +200,37 @@ def recall(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list
     return sorted(out, key=lambda s: s.start)
 
 
+def extend_heads(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list[TaggedSpan]:
+    """A one-word Disease that is a head noun ("fracture") takes up to three modifiers on its left
+    ("L5 compression fracture", "lateral malleolus fracture"): body sites, ``modifier`` terms, spine levels and
+    adjectives; never laterality ("left"), which the guideline leaves out."""
+    out = []
+    taken = [(s.start, s.end) for s in spans]
+    for s in spans:
+        name = text[s.start : s.end].lower()
+        if (
+            s.label == "Disease"
+            and " " not in name
+            and (name in terms.disease_heads or name[:-1] in terms.disease_heads)
+        ):
+            start = s.start
+            for _ in range(3):
+                m = _PREVIOUS.search(text, 0, start)
+                if m is None or not _modifies(m.group(1), terms) or any(a < start and m.start(1) < b for a, b in taken):
+                    break
+                start = m.start(1)
+            s = replace(s, start=start)
+        out.append(s)
+    return out
+
+
+def _modifies(word: str, terms: ClinicalTerms) -> bool:
+    low = word.lower()
+    if low in terms.sites or low in terms.modifiers or _LEVEL.fullmatch(word):
+        return True
+    return low not in _NOT_MODIFIERS and bool(_ADJECTIVE.search(low))
+
+
 def type_by_head(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list[TaggedSpan]:
     """Disease -> Symptom when the last word is a symptom head; Symptom -> Disease for a disease head or suffix."""
     out = []
@@ -208,4 +249,4 @@ def notes_layer(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms | N
     """All four steps, in order: drop, boundaries, recall, typing."""
     terms = terms or load_clinical_terms()
     out = repair_boundaries(drop_never(spans, text, terms), text)
-    return type_by_head(recall(out, text, terms), text, terms)
+    return type_by_head(extend_heads(recall(out, text, terms), text, terms), text, terms)
