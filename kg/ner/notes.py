@@ -37,6 +37,8 @@ RECALL_CONFIDENCE = 0.6
 _DISEASE_SUFFIX = re.compile(r"(?:itis|oma|omas)$")
 _PROCEDURE = re.compile(r"(?:plasty|ectomy|otomy|ostomy|oscopy)$", re.IGNORECASE)
 _LATERAL = re.compile(r"^(?:left|right|bilateral)\s+(?!ventric|atri|bundle|heart|main|sided|side)", re.IGNORECASE)
+#: Modifiers that belong to a condition's name (docs/annotation.md: "chronic back pain").
+_COURSE_BEFORE = re.compile(r"(?<![A-Za-z-])(?:chronic|non-healing|end-stage)\s+\Z", re.IGNORECASE)
 _RELEASE = re.compile(r"^\s+(?:IR|SR|XR|XL|CR|ER|LA|DS|ODT|N\d{2,3}|No\.\s?\d)(?![A-Za-z0-9])")
 _DEFINED = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,6})\)")
 _ADJECTIVE_BEFORE = re.compile(r"([A-Za-z]{3,}(?:ic|al))\s+$")
@@ -50,6 +52,8 @@ _NOT_MODIFIERS = frozenset(
     "several usual total additional potential general typical clinical initial medical surgical physical "
     "critical special actual eventual original particular similar regular familiar".split()
 )
+_BREAK = re.compile(r"\.\s+(?:\d+\.\s+)?(?=[A-Z0-9])")
+_COORDINATED = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z-]+),?\s+(?:or|and)\s+\Z")
 _WORD = r"(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])"
 
 
@@ -82,11 +86,13 @@ class ClinicalTerms:
         return out
 
     def site_pattern(self) -> re.Pattern[str]:
-        """``(chronic) <site>(, <site>)* (and|or) <site> <head>`` for the symptom heads that name a site's complaint."""
+        """``(chronic) <site>(, <site>)* (and|or) <site> <head>`` for the symptom heads that name a site's
+        complaint, and ``pain in the <site>``."""
         site = "(?:" + "|".join(re.escape(s) for s in sorted(self.sites, key=len, reverse=True)) + ")"
         heads = "(?:pain|discomfort|swelling|weakness|numbness|stiffness|tightness|tenderness)"
         sites = rf"{site}(?:,\s+{site})*(?:,?\s+(?:and|or)\s+{site})?"
-        return re.compile(_WORD.format(rf"(?:chronic\s+)?{sites}\s+{heads}"), re.IGNORECASE)
+        located = rf"pain\s+in\s+(?:the|her|his|my)\s+(?:upper\s+|lower\s+)?{site}"
+        return re.compile(_WORD.format(rf"(?:chronic\s+)?{sites}\s+{heads}|{located}"), re.IGNORECASE)
 
 
 def parse_clinical_terms(lines: Iterable[str], location: str) -> ClinicalTerms:
@@ -144,13 +150,18 @@ def drop_never(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> 
 
 
 def repair_boundaries(spans: Sequence[TaggedSpan], text: str) -> list[TaggedSpan]:
-    """Leading ``left``/``right``/``bilateral`` off a Disease or Symptom; a release form onto a Drug."""
+    """Leading ``left``/``right``/``bilateral`` off a Disease or Symptom, ``non-healing``/``end-stage`` onto it
+    (``chronic`` onto a Symptom: in abstracts "chronic" often stays outside a disease name); a release form
+    onto a Drug."""
     out = []
     for s in spans:
         if s.label != "Drug":
             m = _LATERAL.match(text[s.start : s.end])
             if m and s.start + m.end() < s.end:
                 s = replace(s, start=s.start + m.end())
+            m = _COURSE_BEFORE.search(text, max(0, s.start - 20), s.start)
+            if m and (s.label == "Symptom" or not m.group(0).lower().startswith("chronic")):
+                s = replace(s, start=m.start())
         else:
             m = _RELEASE.match(text[s.end : s.end + 12])
             if m:
@@ -191,6 +202,8 @@ def recall(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list
         hit = [s for s in out if s.start < c.end and c.start < s.end]
         if not hit:
             out.append(c)
+        elif c.label == "Drug" and [(s.start, s.end) for s in hit] == [(c.start, c.end)]:
+            out = [replace(s, label="Drug") if s in hit else s for s in out]  # a brand name is a drug
         elif all(c.start <= s.start and s.end <= c.end for s in hit) and any(
             (s.start, s.end) != (c.start, c.end) for s in hit
         ):
@@ -198,6 +211,41 @@ def recall(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list
             out = [s for s in out if s not in hit]
             out.append(replace(c, label=label, confidence=min(s.confidence for s in hit)))
     return sorted(out, key=lambda s: s.start)
+
+
+def split_lists(spans: Sequence[TaggedSpan], text: str) -> list[TaggedSpan]:
+    """Split a span across a sentence or list-item break ("TriCor. 2. Vytorin" -> "TriCor", "Vytorin")."""
+    out = []
+    for s in spans:
+        name = text[s.start : s.end]
+        cuts = [(m.start(), m.end()) for m in _BREAK.finditer(name)]
+        if not cuts:
+            out.append(s)
+            continue
+        bounds = [0] + [b for cut in cuts for b in cut] + [len(name)]
+        for a, b in zip(bounds[::2], bounds[1::2], strict=True):
+            if any(c.isalpha() for c in name[a:b]):
+                out.append(replace(s, start=s.start + a, end=s.start + b))
+    return out
+
+
+def join_coordination(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list[TaggedSpan]:
+    """A two-word-or-longer span takes a coordinated modifier on its left that shares its head
+    ("bowel or bladder dysfunction", "heat or cold intolerance"; docs/annotation.md: one span)."""
+    out = []
+    taken = [(s.start, s.end) for s in spans]
+    for s in spans:
+        m = _COORDINATED.search(text, max(0, s.start - 40), s.start)
+        if (
+            m is not None
+            and s.label != "Drug"
+            and " " in text[s.start : s.end].strip()
+            and _modifies(m.group(1), terms)
+            and not any(a < s.start and m.start(1) < b for a, b in taken)
+        ):
+            s = replace(s, start=m.start(1))
+        out.append(s)
+    return out
 
 
 def extend_heads(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list[TaggedSpan]:
@@ -235,7 +283,7 @@ def type_by_head(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -
     """Disease -> Symptom when the last word is a symptom head; Symptom -> Disease for a disease head or suffix."""
     out = []
     for s in spans:
-        words = text[s.start : s.end].lower().split()
+        words = (s.long_form or text[s.start : s.end]).lower().split()
         head = words[-1] if words else ""
         if s.label == "Disease" and head in terms.symptom_heads:
             s = replace(s, label="Symptom")
@@ -248,5 +296,6 @@ def type_by_head(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -
 def notes_layer(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms | None = None) -> list[TaggedSpan]:
     """All four steps, in order: drop, boundaries, recall, typing."""
     terms = terms or load_clinical_terms()
-    out = repair_boundaries(drop_never(spans, text, terms), text)
-    return type_by_head(extend_heads(recall(out, text, terms), text, terms), text, terms)
+    out = repair_boundaries(split_lists(drop_never(spans, text, terms), text), text)
+    out = join_coordination(extend_heads(recall(out, text, terms), text, terms), text, terms)
+    return type_by_head(out, text, terms)

@@ -10,11 +10,13 @@ from kg.ner.notes import (
     ClinicalTermsError,
     drop_never,
     extend_heads,
+    join_coordination,
     load_clinical_terms,
     notes_layer,
     parse_clinical_terms,
     recall,
     repair_boundaries,
+    split_lists,
     type_by_head,
 )
 from kg.ner.postprocess import TaggedSpan
@@ -58,6 +60,12 @@ def test_recall_adds_shorthand_brands_and_findings_where_nothing_was_tagged() ->
     ]
 
 
+def test_recall_relabels_a_brand_name_the_tagger_called_a_disease() -> None:
+    text = "Propranolol, Procardia XL, Altace."
+    out = recall([_span(text, "Procardia XL", "Disease")], text, TERMS)
+    assert _named(text, out) == [("Procardia XL", "Drug"), ("Altace", "Drug")]
+
+
 def test_recall_short_forms_are_case_sensitive_and_whole_words() -> None:
     text = "Mi casa; the chf note; MIDAS score."
     assert recall([], text, TERMS) == []
@@ -87,16 +95,18 @@ def test_drop_never_removes_headers_and_procedures() -> None:
 
 
 def test_repair_boundaries_strips_laterality_and_adds_release_forms() -> None:
-    text = "left knee osteoarthritis, left ventricular dysfunction; oxycodone SR 10 mg."
+    text = "left knee osteoarthritis, left ventricular dysfunction; oxycodone SR 10 mg; end-stage renal failure"
     spans = [
         _span(text, "left knee osteoarthritis", "Disease"),
         _span(text, "left ventricular dysfunction", "Disease"),
         _span(text, "oxycodone", "Drug"),
+        _span(text, "renal failure", "Disease"),
     ]
     assert _named(text, repair_boundaries(spans, text)) == [
         ("knee osteoarthritis", "Disease"),
         ("left ventricular dysfunction", "Disease"),
         ("oxycodone SR", "Drug"),
+        ("end-stage renal failure", "Disease"),
     ]
 
 
@@ -115,6 +125,23 @@ def test_extend_heads_takes_the_modifiers_of_a_one_word_disease_head() -> None:
         ("injury", "Disease"),
         ("lesions", "Disease"),
         ("hepatitis", "Disease"),
+    ]
+
+
+def test_split_lists_cuts_a_span_at_list_item_breaks() -> None:
+    text = "MEDICATIONS: 1. TriCor. 2. Vytorin. 3. Estradiol."
+    spans = [_span(text, "TriCor. 2. Vytorin", "Drug"), _span(text, "Estradiol", "Drug")]
+    assert _named(text, split_lists(spans, text)) == [("TriCor", "Drug"), ("Vytorin", "Drug"), ("Estradiol", "Drug")]
+
+
+def test_join_coordination_takes_a_modifier_sharing_the_head() -> None:
+    text = "He denies bowel or bladder dysfunction. Nausea and abdominal pain."
+    spans = [_span(text, "bladder dysfunction", "Symptom"), _span(text, "Nausea", "Symptom")]
+    spans.append(_span(text, "abdominal pain", "Symptom"))
+    assert _named(text, join_coordination(spans, text, TERMS)) == [
+        ("bowel or bladder dysfunction", "Symptom"),
+        ("Nausea", "Symptom"),
+        ("abdominal pain", "Symptom"),
     ]
 
 
