@@ -37,8 +37,8 @@ RECALL_CONFIDENCE = 0.6
 _DISEASE_SUFFIX = re.compile(r"(?:itis|oma|omas)$")
 _PROCEDURE = re.compile(r"(?:plasty|ectomy|otomy|ostomy|oscopy)$", re.IGNORECASE)
 _LATERAL = re.compile(r"^(?:left|right|bilateral)\s+(?!ventric|atri|bundle|heart|main|sided|side)", re.IGNORECASE)
-#: Modifiers that belong to a condition's name (docs/annotation.md: "chronic back pain").
-_COURSE_BEFORE = re.compile(r"(?<![A-Za-z-])(?:chronic|non-healing|end-stage)\s+\Z", re.IGNORECASE)
+#: Modifiers that belong to a condition's name (docs/annotation.md keeps modifiers that name the condition).
+_COURSE_BEFORE = re.compile(r"(?<![A-Za-z-])(?:non-healing|end-stage)\s+\Z", re.IGNORECASE)
 _RELEASE = re.compile(r"^\s+(?:IR|SR|XR|XL|CR|ER|LA|DS|ODT|N\d{2,3}|No\.\s?\d)(?![A-Za-z0-9])")
 _DEFINED = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,6})\)")
 _ADJECTIVE_BEFORE = re.compile(r"([A-Za-z]{3,}(?:ic|al))\s+$")
@@ -150,9 +150,8 @@ def drop_never(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> 
 
 
 def repair_boundaries(spans: Sequence[TaggedSpan], text: str) -> list[TaggedSpan]:
-    """Leading ``left``/``right``/``bilateral`` off a Disease or Symptom, ``non-healing``/``end-stage`` onto it
-    (``chronic`` onto a Symptom: in abstracts "chronic" often stays outside a disease name); a release form
-    onto a Drug."""
+    """Leading ``left``/``right``/``bilateral`` off a Disease or Symptom, ``non-healing``/``end-stage`` onto it;
+    a release form onto a Drug."""
     out = []
     for s in spans:
         if s.label != "Drug":
@@ -160,7 +159,7 @@ def repair_boundaries(spans: Sequence[TaggedSpan], text: str) -> list[TaggedSpan
             if m and s.start + m.end() < s.end:
                 s = replace(s, start=s.start + m.end())
             m = _COURSE_BEFORE.search(text, max(0, s.start - 20), s.start)
-            if m and (s.label == "Symptom" or not m.group(0).lower().startswith("chronic")):
+            if m:
                 s = replace(s, start=m.start())
         else:
             m = _RELEASE.match(text[s.end : s.end + 12])
@@ -249,27 +248,32 @@ def join_coordination(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTer
 
 
 def extend_heads(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list[TaggedSpan]:
-    """A one-word Disease that is a head noun ("fracture") takes up to three modifiers on its left
-    ("L5 compression fracture", "lateral malleolus fracture"): body sites, ``modifier`` terms, spine levels and
-    adjectives; never laterality ("left"), which the guideline leaves out."""
+    """A Disease ending in a head noun ("fracture") takes up to three modifiers on its left: a one-word one
+    body sites, ``modifier`` terms, spine levels and adjectives ("lateral malleolus fracture"), a longer one
+    ``modifier`` terms ("ligament avulsion" -> "femoropatellar ligament avulsion" stays out); never laterality ("left"), which the
+    guideline leaves out."""
     out = []
     taken = [(s.start, s.end) for s in spans]
     for s in spans:
-        name = text[s.start : s.end].lower()
-        if (
-            s.label == "Disease"
-            and " " not in name
-            and (name in terms.disease_heads or name[:-1] in terms.disease_heads)
-        ):
+        words = text[s.start : s.end].lower().split()
+        head = words[-1] if words else ""
+        if s.label == "Disease" and (head in terms.disease_heads or head[:-1] in terms.disease_heads):
             start = s.start
             for _ in range(3):
                 m = _PREVIOUS.search(text, 0, start)
-                if m is None or not _modifies(m.group(1), terms) or any(a < start and m.start(1) < b for a, b in taken):
+                if m is None or any(a < start and m.start(1) < b for a, b in taken):
+                    break
+                word = m.group(1)
+                if not (_modifies(word, terms) if len(words) == 1 else _names_part(word, terms)):
                     break
                 start = m.start(1)
             s = replace(s, start=start)
         out.append(s)
     return out
+
+
+def _names_part(word: str, terms: ClinicalTerms) -> bool:
+    return word.lower() in terms.modifiers
 
 
 def _modifies(word: str, terms: ClinicalTerms) -> bool:
@@ -294,8 +298,8 @@ def type_by_head(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -
 
 
 def notes_layer(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms | None = None) -> list[TaggedSpan]:
-    """All four steps, in order: drop, boundaries, recall, typing."""
+    """Every step, in order: drop, list splits, recall, head extension, boundaries, coordination, typing."""
     terms = terms or load_clinical_terms()
-    out = repair_boundaries(split_lists(drop_never(spans, text, terms), text), text)
-    out = join_coordination(extend_heads(recall(out, text, terms), text, terms), text, terms)
-    return type_by_head(out, text, terms)
+    out = recall(split_lists(drop_never(spans, text, terms), text), text, terms)
+    out = repair_boundaries(extend_heads(out, text, terms), text)
+    return type_by_head(join_coordination(out, text, terms), text, terms)
