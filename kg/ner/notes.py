@@ -54,6 +54,7 @@ _NOT_MODIFIERS = frozenset(
 )
 _BREAK = re.compile(r"\.\s+(?:\d+\.\s+)?(?=[A-Z0-9])")
 _COORDINATED = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z-]+),?\s+(?:or|and)\s+\Z")
+_SERVICE_AFTER = re.compile(r"\s+(?:clinic|management|service|specialist|score|scale|center|centre)\b", re.IGNORECASE)
 _WORD = r"(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])"
 
 
@@ -183,9 +184,12 @@ def _candidates(text: str, terms: ClinicalTerms) -> list[TaggedSpan]:
 
 def _guarded(c: TaggedSpan, text: str, defined: set[str]) -> bool:
     """A candidate the context rules out: a short form the document defines itself ("myotonic dystrophy
-    (DM)": the abbreviation step's business), or a single word after an adjective ("genomic instability")."""
+    (DM)": the abbreviation step's business), part of a hyphenated word ("insulin-dependent"), a word that
+    names a service ("pain clinic"), or a single word after an adjective ("genomic instability")."""
     name = text[c.start : c.end]
-    if name in defined:
+    if name in defined or text[c.end : c.end + 1] == "-" or text[max(0, c.start - 1) : c.start] == "-":
+        return True
+    if _SERVICE_AFTER.match(text, c.end):
         return True
     before = _ADJECTIVE_BEFORE.search(text[max(0, c.start - 30) : c.start])
     return " " not in name and c.label != "Drug" and before is not None and before.group(1).lower() not in _COURSE

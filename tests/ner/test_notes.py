@@ -84,6 +84,11 @@ def test_recall_guards_defined_short_forms_and_adjective_phrases() -> None:
     assert text[out[0].start - 8 : out[0].start] == "Chronic "
 
 
+def test_recall_guards_hyphenated_words_and_services() -> None:
+    text = "He is insulin-dependent and attends the pain clinic for pain."
+    assert _named(text, recall([], text, TERMS)) == [("pain", "Symptom")]
+
+
 def test_drop_never_removes_headers_and_procedures() -> None:
     text = "ALLERGIES: Penicillin. She had an L5 kyphoplasty for a fracture."
     spans = [
