@@ -2,14 +2,17 @@
 
 The taggers were trained on PubMed abstracts; on transcribed clinical notes they miss shorthand
 (CHF, HTN, LBP), brand names (Lasix, ReQuip), symptoms written as findings ("knee pain",
-"instability") and type many symptoms as diseases. Four steps, each driven by the curated resource
-``kg/resources/clinical_terms.tsv`` (provenance in its header):
+"instability") and type many symptoms as diseases. The steps, in the order :func:`notes_layer` runs
+them, driven by the curated resource ``kg/resources/clinical_terms.tsv`` (provenance in its header):
 
 * :func:`drop_never`: spans that are section headers or procedures ("ALLERGIES", "kyphoplasty");
-* :func:`repair_boundaries`: leading laterality words off ("left knee pain" -> "knee pain"),
-  drug release forms on ("oxycodone SR");
+* :func:`split_lists`: a span across a list-item break is cut ("TriCor. 2. Vytorin");
 * :func:`recall`: curated terms and "<site> pain" phrases where the tagger found nothing; a phrase
   that contains the tagger's spans replaces them ("chronic back pain" over "back pain");
+* :func:`extend_heads`: a disease head noun takes its modifiers ("lateral malleolus fracture");
+* :func:`repair_boundaries`: leading laterality words off ("left knee pain" -> "knee pain"),
+  drug release forms on ("oxycodone SR");
+* :func:`join_coordination`: "bowel or bladder dysfunction" is one span;
 * :func:`type_by_head`: a span's last word decides Symptom versus Disease where it is decisive
   ("bleeding", "anxiety" -> Symptom; "rotator cuff tear", "neuroma" -> Disease).
 
