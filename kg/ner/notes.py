@@ -93,7 +93,7 @@ class ClinicalTerms:
         """``(chronic) <site>(, <site>)* (and|or) <site> <head>`` for the symptom heads that name a site's
         complaint, and ``pain in the <site>``."""
         site = "(?:" + "|".join(re.escape(s) for s in sorted(self.sites, key=len, reverse=True)) + ")"
-        heads = "(?:pain|discomfort|swelling|weakness|numbness|stiffness|tightness|tenderness)"
+        heads = "(?:pain|discomfort|swelling|weakness|numbness|stiffness|tightness|tenderness|instability)"
         sites = rf"{site}(?:,\s+{site})*(?:,?\s+(?:and|or)\s+{site})?"
         located = rf"pain\s+in\s+(?:the|her|his|my)\s+(?:upper\s+|lower\s+)?{site}"
         return re.compile(_WORD.format(rf"(?:chronic\s+)?{sites}\s+{heads}|{located}"), re.IGNORECASE)
