@@ -33,6 +33,7 @@ from kg.artifacts import META_FILE, MODELS_DIR, ModelArtifactError
 from kg.logs import get_logger
 from kg.ner.base import register_ner
 from kg.ner.fast import load_fast
+from kg.ner.notes import load_clinical_terms, notes_layer
 from kg.ner.postprocess import TaggedSpan, agree, needs_partner, postprocess
 from kg.nlp import AnalyzedDocument, make_mention
 from kg.types import Mention
@@ -119,6 +120,7 @@ class TrainedNer:
     partner and threshold from the model's ``meta.json`` ``ensemble`` entry (written by
     ``benchmarks/ner_ensemble.py --write``), ``""`` turns the ensemble off, any other value names
     the partner model; ``keep_confidence`` < 0 means "from the metadata" (1.0 if it has none).
+    ``notes`` (default on) applies the clinical-notes layer (:func:`kg.ner.notes.notes_layer`) last.
     """
 
     def __init__(
@@ -132,6 +134,7 @@ class TrainedNer:
         precision: str = "fp32",
         partner: str = "auto",
         keep_confidence: float = -1.0,
+        notes: bool = True,
     ) -> None:
         self.tagger = load_model(model, quantize=quantize, precision=precision)
         self.convention = convention or None
@@ -148,6 +151,7 @@ class TrainedNer:
         self.model_name = str(model)
         self.consistency = consistency
         self.index = packaged_index() if symptom_typing else None
+        self.notes = load_clinical_terms() if notes else None
 
     def tag(self, texts: Sequence[str]) -> list[list[TaggedSpan]]:
         """Raw spans per text above the confidence rules (the ensemble's, when a partner is set)."""
@@ -166,7 +170,8 @@ class TrainedNer:
 
     def spans(self, doc: Doc, kept: Sequence[TaggedSpan]) -> list[TaggedSpan]:
         """Post-processed spans for one document, from its :meth:`tag` output."""
-        return postprocess(kept, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency)
+        out = postprocess(kept, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency)
+        return out if self.notes is None else notes_layer(out, doc.text, self.notes)
 
     def _set(self, doc: Doc, spans: Iterable[TaggedSpan]) -> Doc:
         ents = []
@@ -211,6 +216,7 @@ class TrainedNer:
         "precision": "fp32",
         "partner": "auto",
         "keep_confidence": -1.0,
+        "notes": True,
     },
 )
 def make_trained_ner(
@@ -225,10 +231,20 @@ def make_trained_ner(
     precision: str,
     partner: str,
     keep_confidence: float,
+    notes: bool,
 ) -> TrainedNer:
     """spaCy factory: ``nlp.add_pipe("medkg_ner", config={"model": "accurate" | "fast" | folder})``."""
     return TrainedNer(
-        model, consistency, symptom_typing, quantize, min_confidence, convention, precision, partner, keep_confidence
+        model,
+        consistency,
+        symptom_typing,
+        quantize,
+        min_confidence,
+        convention,
+        precision,
+        partner,
+        keep_confidence,
+        notes,
     )
 
 
@@ -281,6 +297,9 @@ class TrainedOptions(BaseModel):
     partner: str = "auto"
     #: Spans at or above this confidence need no partner; < 0: from the model's meta.json.
     keep_confidence: float = -1.0
+    #: The clinical-notes layer (:mod:`kg.ner.notes`): curated shorthand, brands and findings, boundary
+    #: repair, Symptom/Disease typing by head word.
+    notes: bool = True
 
 
 class TrainedModelOptions(TrainedOptions):
