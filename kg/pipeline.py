@@ -112,7 +112,9 @@ class TextPipeline:
     @property
     def key(self) -> str:
         """Fingerprint of everything that changes the output for a given text."""
-        rule_files = sorted(RESOURCES.glob("*.yaml")) + sorted(RESOURCES.glob("*.txt"))
+        rule_files = (
+            sorted(RESOURCES.glob("*.yaml")) + sorted(RESOURCES.glob("*.txt")) + sorted(RESOURCES.glob("*.tsv"))
+        )
         lexicon = RESOURCES / "lexicon.tsv.gz"
         return json_digest(
             kg.__version__,

@@ -364,3 +364,20 @@ def test_a_missing_seed_folder_does_not_retrain_the_gnn_on_every_run(tmp_path, c
         again = build([corpus], cfg, store_dir=tmp_path / "store")
     assert again.skipped_documents == 3
     assert "graph and GNN config unchanged: keeping the stored hypotheses" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["clinical_terms.tsv", "context_rules.yaml", "ner_stoplist.txt"])
+def test_the_pipeline_key_changes_with_every_rule_file(tmp_path, monkeypatch, name):
+    """An edited rule or term file reprocesses the documents (incremental runs compare this key)."""
+    import kg.pipeline
+    from kg.pipeline import TextPipeline
+    from kg.schema import load_schema
+
+    copy = tmp_path / "resources"
+    shutil.copytree(kg.pipeline.RESOURCES, copy, ignore=shutil.ignore_patterns("models", "*.gz"))
+    monkeypatch.setattr(kg.pipeline, "RESOURCES", copy)
+    text = TextPipeline(load_schema(), load_config(None, list(f"{k}={v}" for k, v in _QUICK.items())))
+    before = text.key
+    with open(copy / name, "a", encoding="utf-8") as f:
+        f.write("\n")
+    assert text.key != before
