@@ -1,3 +1,4 @@
+import gzip
 import json
 import os
 from pathlib import Path
@@ -209,3 +210,20 @@ def test_special_files_and_links_are_listed_never_read_or_skipped(tmp_path):
         ("linked", "a link to a folder (not followed)"),
         ("pipe.txt", "not a regular file (a broken link, a pipe or a device)"),
     ]
+
+
+def test_a_file_over_max_file_bytes_and_a_gzip_bomb_are_quarantined_not_read(tmp_path):
+    from kg.io.ingest import ReadOptions
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "ok.txt").write_text("Asthma treated with albuterol.", encoding="utf-8")
+    (inbox / "big.txt").write_text("x" * 30_000, encoding="utf-8")
+    # 10 MB of zeros compress to about 10 KB: the reader stops at the cap, never inflating it all
+    (inbox / "bomb.jsonl.gz").write_bytes(gzip.compress(b"\0" * 10_000_000))
+    assert (inbox / "bomb.jsonl.gz").stat().st_size < 20_000
+    result = read_inputs([inbox], options=ReadOptions(max_file_bytes=20_000))
+    assert [d.text for d in result.documents] == ["Asthma treated with albuterol."]
+    reasons = {Path(q.source).name: q.reason for q in result.quarantine}
+    assert reasons["big.txt"] == "30000 bytes, over ingest.max_file_bytes=20000"
+    assert reasons["bomb.jsonl.gz"] == "decompresses to over ingest.max_file_bytes=20000 bytes"
