@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import kg.privacy
 from kg.logs import get_logger
 
 KG = Path(__file__).resolve().parent.parent / "kg"
@@ -44,3 +45,20 @@ def test_no_kg_module_makes_its_own_logger() -> None:
         if str(p.relative_to(KG)) not in allowed and re.search(r"logging\.getLogger\(", p.read_text(encoding="utf-8"))
     ]
     assert not offenders, f"log through kg.logs.get_logger (PHI filter): {offenders}"
+
+
+def test_a_record_is_scrubbed_once_even_when_the_handler_filters_it_again(caplog: pytest.LogCaptureFixture) -> None:
+    from kg.privacy import PhiRedactingFilter
+
+    handler_filter = PhiRedactingFilter()
+    caplog.handler.addFilter(handler_filter)
+    calls: list[str] = []
+    real = kg.privacy.scrub
+    try:
+        kg.privacy.scrub = lambda text: calls.append(text) or real(text)  # type: ignore[assignment]
+        with caplog.at_level(logging.INFO, logger="kg.once"):
+            get_logger("kg.once").info("seen by Dr. John Smith")
+    finally:
+        kg.privacy.scrub = real
+        caplog.handler.removeFilter(handler_filter)
+    assert len(calls) == 1 and "John Smith" not in caplog.text

@@ -129,8 +129,8 @@ def decode(raw: bytes) -> tuple[str | None, str]:
 def _read_text(path: Path, result: IngestResult) -> str | None:
     cap = result.options.max_file_bytes
     try:
-        if path.stat().st_size > cap:
-            _quarantine(result, path, "file", f"{path.stat().st_size} bytes, over ingest.max_file_bytes={cap}")
+        if (size := path.stat().st_size) > cap:
+            _quarantine(result, path, "file", f"{size} bytes, over ingest.max_file_bytes={cap}")
             return None
         raw = path.read_bytes()
     except OSError as exc:

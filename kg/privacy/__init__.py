@@ -171,9 +171,13 @@ class PhiRedactingFilter(logging.Filter):
     The message is rendered with its arguments and scrubbed (``record.args`` is cleared); the
     exception and stack text are rendered and scrubbed into ``record.exc_text`` /
     ``record.stack_info`` (``exc_info`` is then dropped, so no handler renders the raw traceback).
+    A record is scrubbed once: a ``kg`` logger's filter marks it, and the CLI handler's filter
+    (there for other libraries' records) then passes it through.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "phi_scrubbed", False):
+            return True
         try:
             msg = record.getMessage()
         except Exception:  # a bad format string: keep what can be shown, scrubbed
@@ -187,6 +191,7 @@ class PhiRedactingFilter(logging.Filter):
             record.exc_text = scrub(record.exc_text)
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
+        record.phi_scrubbed = True
         return True
 
 
