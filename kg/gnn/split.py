@@ -53,17 +53,29 @@ class LinkSplit:
 
 
 def target_edge_type(schema: GraphSchema, rel: str) -> EdgeType:
-    """The single (head label, rel, tail label) signature of a target relation.
+    """The (head label, rel, tail label) signature of a target relation.
+
+    A relation with one signature is its own target. A relation with several (TREATS: Drug ->
+    Disease and Drug -> Symptom) is predicted on the one signature of its prediction type
+    (PREDICTED_TREATS: Drug -> Disease); its other signatures stay message-passing edges.
 
     Raises:
-        SchemaError: ``rel`` is unknown or has several signatures.
+        SchemaError: ``rel`` is unknown, or has several signatures and no prediction type with one
+            of them.
     """
     spec = schema.relationships.get(rel)
     if spec is None:
         raise SchemaError(f"unknown relationship type {rel!r}; known: {sorted(schema.relationships)}")
-    if len(spec.signatures) != 1:
-        raise SchemaError(f"target {rel!r} must have exactly one signature, has {list(spec.signatures)}")
-    head, tail = spec.signatures[0]
+    signatures = list(spec.signatures)
+    if len(signatures) > 1:
+        predicted = schema.relationships.get(schema.prediction_targets.get(rel, ""))
+        chosen = [s for s in signatures if predicted is not None and list(predicted.signatures) == [s]]
+        if len(chosen) != 1:
+            raise SchemaError(
+                f"target {rel!r} has several signatures {signatures} and no prediction type with exactly one of them"
+            )
+        signatures = chosen
+    head, tail = signatures[0]
     return (head, rel, tail)
 
 

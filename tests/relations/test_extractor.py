@@ -8,6 +8,7 @@ import pytest
 from kg.assemble import EvidenceRow, aggregate_edge, evidence_for
 from kg.nlp import analyze
 from kg.relations import RELATION_REGISTRY
+from kg.relations.extractor import VERSION as EXTRACTOR_VERSION
 from kg.relations.extractor import TrainedRelationExtractor, TrainedRelationOptions
 from kg.types import Document, Mention
 
@@ -23,6 +24,8 @@ CONCEPTS = {
     "headache": ("Symptom", "HP:0002315"),
     "warfarin": ("Drug", "DRUGBANK:DB00682"),
     "amiodarone": ("Drug", "DRUGBANK:DB01118"),
+    "vicodin": ("Drug", "MESH:C015603"),
+    "pain": ("Symptom", "HP:0012531"),
 }
 DDI_CLASSES = ["none", "mechanism", "effect", "advise", "int"]
 
@@ -139,6 +142,28 @@ def test_asserted_mentions_of_a_concept_do_not_borrow_from_negated_ones(extracto
     assert rels[0].sentence == "Her mother developed a rash after penicillin."
 
 
+def test_a_drug_for_a_symptom_treats_it(extractor):
+    # schema 1.2: TREATS takes Drug -> Symptom ("Vicodin for pain"), found by the clinical patterns
+    found = _run(extractor, "He was given Vicodin for pain.", {"vicodin": "present", "pain": "present"})
+    rel = found[("vicodin", "TREATS", "pain")]
+    assert rel.asserted and rel.confidence >= 0.6 and "CAUSES" not in {t for _, t, _ in found}
+
+
+def test_a_clinical_pattern_overrules_the_models_other_type_for_its_pair(extractor, monkeypatch):
+    from kg.relations.linear import PairPrediction
+
+    text = "Started on lisinopril for hypertension."
+    fake = [PairPrediction("l", "h", "cid", "CID", "CAUSES", 0.95, 0, 1)]
+    monkeypatch.setattr(extractor.dd, "clinical", lambda doc, max_sentence_distance=0: fake)
+    found = _run(extractor, text, {"lisinopril": "present", "hypertension": "present"})
+    assert set(found) == {("lisinopril", "TREATS", "hypertension")}
+    without = TrainedRelationExtractor(extractor.schema, TrainedRelationOptions(ddi=None, clinical_patterns=False))
+    monkeypatch.setattr(without.dd, "clinical", lambda doc, max_sentence_distance=0: fake)
+    assert set(_run(without, text, {"lisinopril": "present", "hypertension": "present"})) == {
+        ("lisinopril", "CAUSES", "hypertension")
+    }
+
+
 def test_pairs_in_different_sentences_are_left_out_in_notes(extractor):
     found = _run(
         extractor, "Lisinopril 10 mg daily. Headache since Monday.", {"lisinopril": "present", "headache": "present"}
@@ -149,7 +174,7 @@ def test_pairs_in_different_sentences_are_left_out_in_notes(extractor):
 def test_registry_builds_the_trained_extractor_and_rules_stay_available(schema):
     assert {"rules", "trained"} <= set(RELATION_REGISTRY.names())
     ex = RELATION_REGISTRY.create("trained", schema=schema, ddi=None)
-    assert isinstance(ex, TrainedRelationExtractor) and ex.version.startswith("1.1.0+dd")
+    assert isinstance(ex, TrainedRelationExtractor) and ex.version.startswith(f"{EXTRACTOR_VERSION}+dd")
 
 
 class FakeDDI:

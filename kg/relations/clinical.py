@@ -1,0 +1,252 @@
+"""Relations as clinical notes state them: patterns over the text between two mentions (issue 19).
+
+The trained drug–disease model learned from PubMed abstracts ("X-induced Y", "X in the treatment of
+Y"); notes say "Vicodin for pain", "pain being controlled on methadone", "4. Depression and anxiety,
+Paxil 40 mg daily", "ALLERGIC TO RELAFEN (ITCHING)", "paresthesias ... secondary to spinal stenosis".
+:class:`ClinicalPatterns` reads those shapes from ``kg/resources/clinical_relation_patterns.yaml``
+(its header documents the format) and is run by the ``trained`` extractor beside the models.
+
+Pairs are taken inside one sentence and one numbered list item ("1. ... 2. ..."), so a pattern never
+joins a drug of one plan item to the problem of the next. Between the two mentions every other
+mention is a placeholder (``<drug>``, ``<cond>``), so a pattern can allow a coordinated run ("Levaquin
+and Cipro cause rashes") without matching through an unrelated mention. Assertion is not decided
+here: a relation whose argument is negated, hypothetical or a relative's is kept with that status
+and never asserts an edge (:attr:`kg.types.RelationMention.asserted`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+
+from kg.nlp import AnalyzedDocument
+from kg.schema import GraphSchema
+from kg.types import Mention
+
+#: The patterns, package data of ``kg`` (``kg/resources/``).
+CLINICAL_PATTERNS_PATH = Path(str(files("kg").joinpath("resources", "clinical_relation_patterns.yaml")))
+#: Placeholders of other mentions in the text between a pair.
+PLACEHOLDER = {"Drug": "<drug>", "Disease": "<cond>", "Symptom": "<cond>"}
+#: A numbered list item starts here ("1. ", "12) ") at a line start or after a space.
+_ITEM = re.compile(r"(?:(?<=\s)|^)\d{1,2}[.)]\s+(?=[A-Za-z])")
+_SPACE = re.compile(r"\s+")
+#: A sentence break the splitter made after a dosing abbreviation ("q.6h. p.r.n. | pain", "Tylenol No. | 3"),
+#: not a real sentence end, when the next sentence starts in lower case or with a digit.
+_FALSE_END = re.compile(
+    r"(?:\b(?:p\.\s?r\.\s?n|prn|q\.?\s?\d*\s?h|q\.\s?h\.\s?s|q\.\s?d|b\.\s?i\.\s?d|t\.\s?i\.\s?d|q\.\s?i\.\s?d|"
+    r"p\.\s?o|q\.\s?a\.\s?m|q\.\s?p\.\s?m|h\.\s?s|no|mg|mcg|tabs?|caps?|sig|approx|subcu|subq))\.\s*$",
+    re.IGNORECASE,
+)
+_LOWER_START = re.compile(r"^\s*[a-z0-9]")
+
+
+@dataclass(frozen=True)
+class NotePattern:
+    """One pattern of ``clinical_relation_patterns.yaml``."""
+
+    name: str
+    rel: str
+    first: frozenset[str]
+    second: frozenset[str]
+    head_is_first: bool
+    regex: re.Pattern[str]
+    confidence: float
+    deny: re.Pattern[str] | None = None
+    before: re.Pattern[str] | None = None
+    before_deny: re.Pattern[str] | None = None
+    list_item: bool = False
+
+
+@dataclass(frozen=True)
+class PatternHit:
+    """A pattern that fired for a (head, tail) pair."""
+
+    head: Mention
+    tail: Mention
+    rel: str
+    confidence: float
+    pattern: str
+
+
+def load_patterns(path: str | Path, schema: GraphSchema) -> tuple[int, list[NotePattern]]:
+    """(max gap in characters, the patterns) of a patterns file.
+
+    Raises:
+        ValueError: a pattern names a relation the schema does not extract, an unknown order, or a
+            regex that does not compile.
+    """
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    macros: dict[str, str] = raw.get("macros", {})
+
+    def expand(rx: str | None) -> re.Pattern[str] | None:
+        if rx is None:
+            return None
+        for name, value in macros.items():
+            rx = rx.replace("{{" + name + "}}", value)
+        if "{{" in rx:
+            raise ValueError(f"{path}: unknown macro in {rx!r}")
+        return re.compile(rx)
+
+    out = []
+    for item in raw["patterns"]:
+        name, rel = item["name"], item["rel"]
+        if rel not in schema.extracted_relationships:
+            raise ValueError(f"{path}: pattern {name}: {rel!r} is not an extracted relationship of the schema")
+        if item["order"] not in ("first_is_head", "second_is_head"):
+            raise ValueError(f"{path}: pattern {name}: order must be first_is_head or second_is_head")
+        regex = expand(item["regex"])
+        assert regex is not None
+        out.append(
+            NotePattern(
+                name=name,
+                rel=rel,
+                first=frozenset(item["first"]),
+                second=frozenset(item["second"]),
+                head_is_first=item["order"] == "first_is_head",
+                regex=regex,
+                confidence=float(item["confidence"]),
+                deny=expand(item.get("deny")),
+                before=expand(item.get("before")),
+                before_deny=expand(item.get("before_deny")),
+                list_item=bool(item.get("list_item", False)),
+            )
+        )
+    return int(raw.get("max_gap", 140)), out
+
+
+def _normalized(text: str, start: int, end: int, inner: Sequence[Mention]) -> str:
+    """``text[start:end]`` lower-cased, whitespace runs as one space, ``inner`` mentions as placeholders."""
+    parts, pos = [], start
+    for m in inner:
+        parts.append(text[pos : m.start].lower())
+        parts.append(PLACEHOLDER[m.label])
+        pos = m.end
+    parts.append(text[pos:end].lower())
+    return _SPACE.sub(" ", "".join(parts))
+
+
+class ClinicalPatterns:
+    """The clinical-note patterns as a relation source: :meth:`hits` over a document's mentions."""
+
+    def __init__(self, schema: GraphSchema, path: str | Path = CLINICAL_PATTERNS_PATH) -> None:
+        self.schema = schema
+        self.max_gap, self.patterns = load_patterns(path, schema)
+
+    def hits(self, analyzed: AnalyzedDocument, mentions: Sequence[Mention]) -> list[PatternHit]:
+        """Every (head, tail, type) a pattern supports, best confidence per pair and type."""
+        text = analyzed.document.text
+        items = [m.start() for m in _ITEM.finditer(text)]
+        clauses = _clauses(analyzed)
+        groups: dict[tuple[int, int], list[Mention]] = {}
+        for m in mentions:
+            if m.label in PLACEHOLDER:
+                groups.setdefault((clauses[m.sentence_index], bisect.bisect_right(items, m.start)), []).append(m)
+        found: dict[tuple[int, int, int, int, str], PatternHit] = {}
+        for (clause, item), group in groups.items():
+            group.sort(key=lambda m: (m.start, m.end))
+            clause_start = max(analyzed.sentences[clause].start, items[item - 1] if item else 0)
+            for hit in self._group_hits(text, group, clause_start, item > 0):
+                key = (hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel)
+                if key not in found or found[key].confidence < hit.confidence:
+                    found[key] = hit
+        return sorted(found.values(), key=lambda h: (h.head.start, h.tail.start, h.rel))
+
+    def _group_hits(self, text: str, group: list[Mention], clause_start: int, in_item: bool) -> list[PatternHit]:
+        out = []
+        head_conditions = _item_head(text, group, clause_start) if in_item else []
+        for i, first in enumerate(group):
+            before = text[clause_start : first.start].lower()
+            for j in range(i + 1, len(group)):
+                second = group[j]
+                if second.start - first.end > self.max_gap:
+                    break
+                if second.start < first.end:
+                    continue
+                between = _normalized(text, first.end, second.start, group[i + 1 : j])
+                for p in self.patterns:
+                    if p.list_item:
+                        continue
+                    if self._fires(p, first, second, between, before):
+                        out.append(self._hit(p, first, second))
+        for p in (p for p in self.patterns if p.list_item):
+            out.extend(self._list_hits(p, text, group, head_conditions))
+        return out
+
+    def _fires(self, p: NotePattern, first: Mention, second: Mention, between: str, before: str) -> bool:
+        if first.label not in p.first or second.label not in p.second:
+            return False
+        head, tail = (first, second) if p.head_is_first else (second, first)
+        if not self.schema.allows(head.label, p.rel, tail.label):
+            return False
+        if p.regex.match(between) is None:
+            return False
+        if p.deny is not None and p.deny.search(between):
+            return False
+        if p.before is not None and p.before.search(before) is None:
+            return False
+        return not (p.before_deny is not None and p.before_deny.search(before))
+
+    def _list_hits(self, p: NotePattern, text: str, group: list[Mention], heads: list[Mention]) -> list[PatternHit]:
+        """A numbered item's problems (its head) paired with each drug after them that ``p.regex`` reaches."""
+        if not heads:
+            return []
+        last = heads[-1]
+        drugs = []
+        for k, m in enumerate(group):
+            if m.start < last.end or m.label not in p.second:
+                continue
+            between = _normalized(text, last.end, m.start, [x for x in group[:k] if x.start >= last.end])
+            if p.regex.match(between) is not None:
+                drugs.append(m)
+        # As many problems as drugs ("Depression and anxiety, Paxil ..., Klonopin ..."): respectively.
+        pairs = (
+            list(zip(heads, drugs, strict=True))
+            if len(heads) == len(drugs) > 1
+            else [(c, m) for m in drugs for c in heads]
+        )
+        return [
+            self._hit(p, c, m) for c, m in pairs if c.label in p.first and self.schema.allows(m.label, p.rel, c.label)
+        ]
+
+    @staticmethod
+    def _hit(p: NotePattern, first: Mention, second: Mention) -> PatternHit:
+        head, tail = (first, second) if p.head_is_first else (second, first)
+        return PatternHit(head, tail, p.rel, p.confidence, p.name)
+
+
+def _clauses(analyzed: AnalyzedDocument) -> list[int]:
+    """For each sentence, the first sentence of its clause: a break after a dosing abbreviation is no end."""
+    text, sents = analyzed.document.text, analyzed.sentences
+    out: list[int] = []
+    for i, s in enumerate(sents):
+        prev = sents[i - 1] if i else None
+        joined = (
+            prev is not None
+            and _FALSE_END.search(text[prev.start : prev.end])
+            and _LOWER_START.match(text[s.start : s.end])
+        )
+        out.append(out[-1] if joined else i)
+    return out
+
+
+_HEAD_PREFIX = re.compile(r"^[\s\d.)]*(?:[A-Za-z-]+\s+){0,3}$")
+_HEAD_JOIN = re.compile(r"^\s*(?:,|and|or|/|, and|with)?\s*$", re.IGNORECASE)
+
+
+def _item_head(text: str, group: list[Mention], item_start: int) -> list[Mention]:
+    """The conditions a numbered item opens with ("4. Depression and anxiety, Paxil ..."), else []."""
+    heads: list[Mention] = []
+    for m in group:
+        if m.label == "Drug":
+            break
+        gap = text[heads[-1].end : m.start] if heads else text[item_start : m.start]
+        if not (_HEAD_JOIN if heads else _HEAD_PREFIX).match(gap):
+            break
+        heads.append(m)
+    return heads
