@@ -38,6 +38,7 @@ from kg.vocab.terminology import TermConcept
 
 from .baselines import metapath_lr
 from .data import EdgeType, GraphIndex, build_graph
+from .evaluate import auroc_interval, precision_at
 from .metapaths import DEFAULT_METAPATHS, Metapath, build_featurizer, pair_features, target_degrees
 from .protocols import orient
 
@@ -286,25 +287,18 @@ def candidate_grid(protocol: Protocol, graph: GraphIndex, known: Iterable[tuple[
     return CandidateGrid(comp, dis, pairs[:, ~drop], labels[~drop], int(drop.sum()))
 
 
-def precision_at(scores: np.ndarray, labels: np.ndarray, k: int) -> float:
-    """Precision of the top ``k`` (ties at the cut share the remaining places, so the order of ties does not matter)."""
-    k = min(k, scores.size)
-    if k == 0:
-        return float("nan")
-    thr = np.sort(scores)[::-1][k - 1]
-    above, tied = scores > thr, scores == thr
-    slots = k - int(above.sum())
-    return float((labels[above].sum() + labels[tied].sum() * slots / tied.sum()) / k)
-
-
-def grid_metrics(scores: Tensor, labels: Tensor) -> dict[str, float]:
-    """AUROC, AUPRC, precision@10/50/100, positives and pairs of scores float [N] against labels bool [N]."""
+def grid_metrics(scores: Tensor, labels: Tensor, seed: int = 13) -> dict[str, float]:
+    """AUROC (with its 95% stratified bootstrap interval), AUPRC, precision@10/50/100, positives and pairs of
+    scores float [N] against labels bool [N]."""
     s, y = scores.double().numpy(), labels.numpy().astype(bool)
     if not np.isfinite(s).all():
         raise ValueError("a scorer returned a non-finite score")
     both = 0 < y.sum() < y.size
+    lo, hi = auroc_interval(s[y], s[~y], seed) if both else (float("nan"), float("nan"))
     out = {
         "auroc": float(roc_auc_score(y, s)) if both else float("nan"),
+        "auroc_lo": lo,
+        "auroc_hi": hi,
         "auprc": float(average_precision_score(y, s)) if both else float("nan"),
     }
     out.update({f"p@{k}": precision_at(s, y, k) for k in PRECISION_AT})
@@ -407,6 +401,7 @@ def evaluate_protocol(
     known: Iterable[tuple[str, str]],
     scorers: Mapping[str, PairScorer],
     unclean: Mapping[str, str] | None = None,
+    seed: int = 13,
 ) -> dict[str, Any]:
     """Metrics of every scorer on the protocol's candidate grid.
 
@@ -426,7 +421,7 @@ def evaluate_protocol(
         "scores": {},
     }
     for name, scorer in scorers.items():
-        m: dict[str, Any] = grid_metrics(scorer(grid.pairs[0], grid.pairs[1]), grid.labels)
+        m: dict[str, Any] = grid_metrics(scorer(grid.pairs[0], grid.pairs[1]), grid.labels, seed)
         note = (unclean or {}).get(name, "")
         m.update({"clean": not note, "note": note})
         out["scores"][name] = m
@@ -474,19 +469,20 @@ def run_external(
             if leak := _model_leak(protocol, model):
                 unclean[model.name] = leak
         known = (set(ctd) | protocol.also_known) - set(protocol.positives)
-        res = evaluate_protocol(protocol, graph, known, scorers, unclean)
+        res = evaluate_protocol(protocol, graph, known, scorers, unclean, seed)
         res.update({"zsum_counts": counts, "lr_coefficients": coefs, "held_out_edges": len(protocol.removed)})
         report[protocol.name] = res
     return report
 
 
 def format_table(report: Mapping[str, Any]) -> list[str]:
-    """Markdown rows: protocol x scorer with AUROC, AUPRC, precision@k, positives and candidate pairs."""
-    head = "| protocol | scorer | clean | AUROC | AUPRC | " + " | ".join(f"P@{k}" for k in PRECISION_AT)
+    """Markdown rows: protocol x scorer with AUROC (95% interval), AUPRC, precision@k, positives and pairs."""
+    head = "| protocol | scorer | clean | AUROC (95% CI) | AUPRC | " + " | ".join(f"P@{k}" for k in PRECISION_AT)
     rows = [head + " | positives | candidate pairs |", "|---" * (7 + len(PRECISION_AT)) + "|"]
     for proto, res in report.items():
         for name, m in res.get("scores", {}).items():
-            cells = [f"{m[k]:.3f}" for k in ("auroc", "auprc", *(f"p@{k}" for k in PRECISION_AT))]
+            cells = [f"{m['auroc']:.3f} ({m['auroc_lo']:.2f}-{m['auroc_hi']:.2f})"]
+            cells += [f"{m[k]:.3f}" for k in ("auprc", *(f"p@{k}" for k in PRECISION_AT))]
             clean = "yes" if m["clean"] else f"**no**: {m['note']}"
             rows.append(
                 f"| {proto} | {name} | {clean} | " + " | ".join(cells) + f" | {int(m['n_pos'])} | {int(m['n_pairs'])} |"

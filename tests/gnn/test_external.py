@@ -14,6 +14,7 @@ import torch
 
 from kg.assemble import canonical_edges
 from kg.gnn.data import GraphIndex
+from kg.gnn.evaluate import auroc_interval, precision_at
 from kg.gnn.external import (
     CandidateGrid,
     Protocol,
@@ -24,7 +25,6 @@ from kg.gnn.external import (
     grid_metrics,
     make_protocols,
     map_literature,
-    precision_at,
     run_external,
     training_graph,
     zsum_scorer,
@@ -135,6 +135,7 @@ def test_an_oracle_gets_auroc_1_and_a_random_scorer_about_half(seed: Seed, schem
     o, r = res["scores"]["oracle"], res["scores"]["random"]
     assert o["auroc"] == 1.0 and o["auprc"] == 1.0 and o["p@10"] == 1.0 and o["p@100"] == 1.0
     assert abs(r["auroc"] - 0.5) < 0.06
+    assert o["auroc_lo"] == o["auroc_hi"] == 1.0 and r["auroc_lo"] < 0.5 < r["auroc_hi"] < r["auroc_lo"] + 0.1
     prevalence = res["grid"]["positives"] / res["grid"]["pairs"]
     assert abs(r["auprc"] - prevalence) < 0.05
     assert o["clean"] and not r["clean"] and r["note"] == "made up"
@@ -146,6 +147,12 @@ def test_precision_at_k_shares_ties_and_metrics_refuse_nan() -> None:
     assert precision_at(np.zeros(10), y, 5) == pytest.approx(0.3)  # constant: the prevalence, whatever the order
     assert precision_at(np.arange(10.0), y, 1) == 1.0
     assert precision_at(np.arange(10.0), y, 20) == pytest.approx(0.3)
+    rng = np.random.default_rng(0)
+    small = auroc_interval(rng.normal(1, 1, 20), rng.normal(0, 1, 200), seed=1)
+    large = auroc_interval(rng.normal(1, 1, 2000), rng.normal(0, 1, 2000), seed=1)
+    assert small[0] < 0.76 < small[1] and large[0] < 0.76 < large[1]  # true AUROC Phi(1 / sqrt 2) = 0.760
+    assert large[1] - large[0] < (small[1] - small[0]) / 3
+    assert auroc_interval(np.ones(5), np.zeros(5), seed=1) == (1.0, 1.0)
     with pytest.raises(ValueError, match="non-finite"):
         grid_metrics(torch.tensor([0.1, float("nan")]), torch.tensor([True, False]))
 
