@@ -61,9 +61,11 @@ def _fold_training_set(
     neg_ratio: int,
     max_queries: int,
     gen: torch.Generator,
+    by_query: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features [N, F] and labels [N] for the LR: each fold's positives and random candidates of the same
-    queries, featurized on the graph without that fold (so a positive never counts its own edge)."""
+    queries, featurized on the graph without that fold (so a positive never counts its own edge). With
+    ``by_query`` a fold holds every positive of its query nodes (cold start, see :func:`query_subset_folds`)."""
     head, _, tail = target
     pos_all = graph.forward_edges(target)
     head_side = features.query_side == "head"
@@ -72,7 +74,7 @@ def _fold_training_set(
     pool_c = (deg[tail if head_side else head] > 0).nonzero().view(-1)
     n_q = graph.num_nodes(head if head_side else tail)
     xs, ys = [], []
-    for cols, qs in query_subset_folds(pos_q, folds, max_queries, gen):
+    for cols, qs in query_subset_folds(pos_q, folds, max_queries, gen, by_query=by_query):
         pf = pair_features(
             graph, target, metapaths, features.query_side, hidden=cols, scales=features.featurizer.scales
         )
@@ -95,17 +97,20 @@ def metapath_lr(
     neg_ratio: int = 4,
     max_queries: int = 512,
     c: float = 1.0,
+    by_query: bool = False,
 ) -> tuple[QueryScorer, dict[str, float]]:
     """Rephetio-style combined baseline: logistic regression on z-scored metapath DWPCs and log degrees.
 
     Trained on the train target edges (fold-featurized, see :func:`_fold_training_set`) against random
     candidates of the same queries (Rephetio: random non-edges); scores are the LR's decision function on the features of the whole training graph.
+    ``by_query``: folds cut by query node, so a training positive's query has no target edge left, as a
+    cold-start query at test time has none.
 
     Returns:
         The scorer and the LR coefficient of each feature (on z-scored features).
     """
     gen = torch.Generator().manual_seed(seed)
-    x, y = _fold_training_set(graph, target, metapaths, features, folds, neg_ratio, max_queries, gen)
+    x, y = _fold_training_set(graph, target, metapaths, features, folds, neg_ratio, max_queries, gen, by_query)
     scaler = StandardScaler().fit(x)
     lr = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(x), y)
     mean, scale = torch.from_numpy(scaler.mean_).double(), torch.from_numpy(scaler.scale_).double()

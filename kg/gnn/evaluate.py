@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 import torch
+from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import Tensor
 
@@ -107,6 +108,36 @@ def classification_metrics(pos: Tensor, neg: Tensor) -> dict[str, float]:
     if pos.numel() == 0 or neg.numel() == 0:
         return {"auroc": float("nan"), "auprc": float("nan")}
     return {"auroc": float(roc_auc_score(y, s)), "auprc": float(average_precision_score(y, s))}
+
+
+def precision_at(scores: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Precision of the top ``k`` of scores [N] against bool labels [N]; ties at the cut share the places left,
+    so the order of tied pairs does not matter (a constant scorer gets the prevalence)."""
+    k = min(k, scores.size)
+    if k == 0:
+        return float("nan")
+    thr = np.sort(scores)[::-1][k - 1]
+    above, tied = scores > thr, scores == thr
+    slots = k - int(above.sum())
+    return float((labels[above].sum() + labels[tied].sum() * slots / tied.sum()) / k)
+
+
+def auroc_interval(
+    pos: np.ndarray, neg: np.ndarray, seed: int, rounds: int = 1000, level: float = 0.95
+) -> tuple[float, float]:
+    """Stratified bootstrap percentile interval of the AUROC of scores pos [P] against neg [M].
+
+    Each round resamples the positives and the negatives apart (with replacement, seeded); ties count half.
+    """
+    rng = np.random.default_rng(seed)
+    vals = np.empty(rounds)
+    for r in range(rounds):
+        p = pos[rng.integers(0, pos.size, pos.size)]
+        n = neg[rng.integers(0, neg.size, neg.size)]
+        ranks = rankdata(np.concatenate([p, n]))
+        vals[r] = (ranks[: p.size].sum() - p.size * (p.size + 1) / 2) / (p.size * n.size)
+    lo, hi = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
 
 
 def evaluate_scorer(
