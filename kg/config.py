@@ -116,6 +116,17 @@ class Neo4jConfig(_Section):
     batch_size: int = 5000
 
 
+class RunConfig(_Section):
+    """How a build writes the store (issue 21; see :mod:`kg.build`)."""
+
+    #: Changed documents per checkpoint: each checkpoint is one transaction that leaves a consistent
+    #: graph, so a killed run keeps what it committed and the next run resumes after it.
+    checkpoint_every: int = Field(default=500, ge=1)
+    #: Retract the documents the store holds that are not among this run's inputs (a scheduled run
+    #: over a whole source folder). Skipped, with a warning, when an input file could not be read.
+    retract_missing: bool = False
+
+
 class MedkgConfig(_Section):
     """The whole run configuration."""
 
@@ -129,6 +140,7 @@ class MedkgConfig(_Section):
     seed: SeedConfig = Field(default_factory=SeedConfig)
     gnn: GnnConfig = Field(default_factory=GnnConfig)
     neo4j: Neo4jConfig = Field(default_factory=Neo4jConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
 
 
 def _resolve_env(value: Any) -> Any:

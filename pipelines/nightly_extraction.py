@@ -21,11 +21,11 @@ import logging
 import sys
 from pathlib import Path
 
+from kg.build import build
 from kg.config import load_config
 from kg.export import export_checked
 from kg.files import private_dir, touch_private
 from kg.logs import get_logger
-from kg.pipeline import build
 from kg.privacy import PhiRedactingFilter
 from kg.schema import load_schema
 from kg.store.sqlite import SqliteStore

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,16 @@ def tiny_ddi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 from tests.neo4j_fixture import check_neo4j_markers, neo4j_home, neo4j_server  # noqa: E402,F401  (real Neo4j server)
+
+
+@pytest.fixture
+def seed_dir(tmp_path):
+    """A tiny Hetionet seed folder in the original file formats (nodes TSV, gzipped edges SIF)."""
+    d = tmp_path / "hetionet"
+    d.mkdir()
+    shutil.copy(FIXTURES / "hetionet" / "hetionet-v1.0-nodes.tsv", d)
+    rows = (FIXTURES / "hetionet" / "edges.sif").read_text().splitlines()
+    good = [r for r in rows if len(r.split("\t")) == 3]
+    with gzip.open(d / "hetionet-v1.0-edges.partial-16of24.sif.gz", "wt") as f:
+        f.write("\n".join(good) + "\n")
+    return d

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from kg.assemble import resolve_labels
+from kg.build import build
 from kg.config import load_config
-from kg.pipeline import TextPipeline, build
+from kg.pipeline import TextPipeline
 from kg.schema import SchemaError, load_schema
 from kg.store.sqlite import SqliteStore
 from kg.types import Node

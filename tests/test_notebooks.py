@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from kg.build import build
 from kg.config import load_config
-from kg.pipeline import build
 from kg.store.sqlite import SqliteStore
 from tests.gnn.conftest import tiny_graph
-from tests.test_pipeline import NOTES, seed_dir  # noqa: F401  (fixture)
+from tests.test_pipeline import NOTES
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 #: what each notebook must leave defined and non-empty
@@ -17,7 +17,7 @@ EXPECTED = {"explore_graph.ipynb": ["text_edges"], "linkpred_evaluation.ipynb": 
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, seed_dir, monkeypatch):  # noqa: F811
+def test_notebook_runs(path, tmp_path, seed_dir, monkeypatch):
     monkeypatch.delenv("NEO4J_URI", raising=False)
     corpus = tmp_path / "notes.jsonl"
     corpus.write_text("\n".join(json.dumps(n) for n in NOTES), encoding="utf-8")

@@ -89,8 +89,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 def test_editable_install_reads_the_top_level_folders() -> None:
     """In the checkout the resources are the top-level files themselves, not copies."""
+    from kg.build import DEMO_CORPUS
     from kg.config import MedkgConfig
-    from kg.pipeline import DEMO_CORPUS
     from kg.queries import QUERIES_DIR, list_queries
     from kg.schema import DEFAULT_SCHEMA_PATH, load_schema
 
@@ -120,7 +120,7 @@ def test_wheel_holds_every_module_and_data_file(installed: Installed) -> None:
 def test_installed_package_is_the_wheel_and_loads_its_schema(installed: Installed) -> None:
     code = (
         "import json, kg, kg._schemas, kg._queries, kg._demo\n"
-        "from kg.pipeline import DEMO_CORPUS\n"
+        "from kg.build import DEMO_CORPUS\n"
         "from kg.queries import QUERIES_DIR, list_queries\n"
         "from kg.schema import DEFAULT_SCHEMA_PATH, load_schema\n"
         "s = load_schema()\n"

@@ -1,6 +1,5 @@
 """End-to-end build tests on tiny real-format inputs (no server)."""
 
-import gzip
 import json
 import logging
 import shutil
@@ -8,11 +7,10 @@ import sqlite3
 
 import pytest
 
+from kg.build import build
 from kg.config import load_config
-from kg.pipeline import build
 from kg.privacy.pseudonyms import pseudonymizer
 from kg.store.sqlite import SqliteStore
-from tests.conftest import FIXTURES
 
 PHI_VALUES = [
     "John Smith",
@@ -38,18 +36,6 @@ NOTES = [
     },
     {"id": "n3", "text": "Warfarin interacts with amiodarone. No rash after amoxicillin."},
 ]
-
-
-@pytest.fixture
-def seed_dir(tmp_path):
-    d = tmp_path / "hetionet"
-    d.mkdir()
-    shutil.copy(FIXTURES / "hetionet" / "hetionet-v1.0-nodes.tsv", d)
-    rows = (FIXTURES / "hetionet" / "edges.sif").read_text().splitlines()
-    good = [r for r in rows if len(r.split("\t")) == 3]
-    with gzip.open(d / "hetionet-v1.0-edges.partial-16of24.sif.gz", "wt") as f:
-        f.write("\n".join(good) + "\n")
-    return d
 
 
 @pytest.fixture
@@ -155,8 +141,13 @@ def test_failed_build_leaves_previous_graph_intact(tmp_path, corpus, seed_dir, m
     with pytest.raises(RuntimeError, match="disk on fire"):
         build([corpus], cfg, store_dir=store_dir)
     after = _dump(store_dir)
-    for table in ("nodes", "edges", "evidence", "mentions", "documents", "runs"):
+    for table in ("nodes", "edges", "evidence", "mentions", "documents"):
         assert before[table] == after[table], table
+    # ... and the failed run is on record, with the exception's type (never its message)
+    with SqliteStore(store_dir) as store:
+        last = store.runs()[-1]
+    assert last["status"] == "failed" and last["details"] == {"error": "RuntimeError"}
+    assert [r for r in after["runs"] if r not in before["runs"]] != []
 
 
 def test_no_phi_in_store_exports_or_logs(tmp_path, corpus, seed_dir, caplog):
@@ -317,16 +308,16 @@ def test_a_document_that_fails_a_stage_is_quarantined_and_the_rest_of_its_batch_
 
 
 def test_a_document_that_fails_assembly_writes_nothing(tmp_path, corpus, seed_dir, monkeypatch):
-    import kg.pipeline
+    import kg.build
 
-    real = kg.pipeline.mention_node
+    real = kg.build.mention_node
 
     def mention_node(mention, schema):
         if mention.doc_id == _pid(store_dir, "n3"):
             raise KeyError("unexpected id prefix")
         return real(mention, schema)
 
-    monkeypatch.setattr(kg.pipeline, "mention_node", mention_node)
+    monkeypatch.setattr(kg.build, "mention_node", mention_node)
     store_dir = tmp_path / "store"
     report = build([corpus], _config(seed_dir, **_QUICK), store_dir=store_dir, with_seeds=False)
     assert [q.reason for q in report.quarantine if q.location == "document"] == ["stage 'assembly' failed: KeyError"]
@@ -360,7 +351,7 @@ def test_a_missing_seed_folder_does_not_retrain_the_gnn_on_every_run(tmp_path, c
     overrides = [f"seed.hetionet_dir={tmp_path / 'nowhere'}", "seed.hpo_annotations=false", "gnn.epochs=2"]
     cfg = load_config(None, [*overrides, *(f"{k}={v}" for k, v in _QUICK.items())])
     build([corpus], cfg, store_dir=tmp_path / "store")
-    with caplog.at_level(logging.INFO, logger="kg.pipeline"):
+    with caplog.at_level(logging.INFO, logger="kg.build"):
         again = build([corpus], cfg, store_dir=tmp_path / "store")
     assert again.skipped_documents == 3
     assert "graph and GNN config unchanged: keeping the stored hypotheses" in caplog.text

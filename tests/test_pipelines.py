@@ -2,10 +2,10 @@ import json
 
 from kg.files import is_private
 from pipelines.nightly_extraction import main, run
-from tests.test_pipeline import NOTES, seed_dir  # noqa: F401  (fixture)
+from tests.test_pipeline import NOTES
 
 
-def test_nightly_run_incremental_with_exports_and_report(tmp_path, seed_dir, monkeypatch):  # noqa: F811
+def test_nightly_run_incremental_with_exports_and_report(tmp_path, seed_dir, monkeypatch):
     monkeypatch.delenv("NEO4J_URI", raising=False)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -24,7 +24,7 @@ def test_nightly_run_incremental_with_exports_and_report(tmp_path, seed_dir, mon
     assert again["skipped_documents"] == 3 and again["triples"] == 0
 
 
-def test_nightly_exit_code_on_too_much_quarantine(tmp_path, seed_dir, capsys, monkeypatch):  # noqa: F811
+def test_nightly_exit_code_on_too_much_quarantine(tmp_path, seed_dir, capsys, monkeypatch):
     monkeypatch.delenv("NEO4J_URI", raising=False)
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -15,8 +15,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from kg.build import build
 from kg.config import load_config
-from kg.pipeline import build
 from kg.privacy.pseudonyms import pseudonymizer
 
 QUICK = [

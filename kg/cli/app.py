@@ -16,6 +16,7 @@ from kg.cli.link import link
 from kg.cli.neo4j import neo4j_app
 from kg.cli.predict import predict_app
 from kg.cli.query import query
+from kg.cli.retract import retract
 from kg.cli.train import train_app
 from kg.cli.vocab import vocab_app
 from kg.files import PRIVATE_UMASK
@@ -42,7 +43,7 @@ def main(
     setup_logging(verbose, quiet)
 
 
-for command in (build, demo, export, query, link, ids):
+for command in (build, demo, export, query, link, ids, retract):
     app.command()(command)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(vocab_app, name="vocab")

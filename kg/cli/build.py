@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from kg.cli import render
-from kg.cli.common import ConfigOpt, SetOpt, run_config
+from kg.cli.common import ConfigOpt, SetOpt, run_config, store_busy_exits
 
 #: The exit status of a build in which some input did not land (quarantined at ingest, or a stage
 #: raised on it); everything else was built and written.
@@ -35,9 +35,9 @@ def build(
     Bad input never stops the run: a record that cannot be read, or a document on which a stage
     fails, is quarantined with its reason and the rest lands. Exit status: 0 when every input
     record landed, 3 when some were quarantined or failed (the report lists them; "failed"
-    counts them), 1 or 2 on an error that stopped the run.
+    counts them), 4 when another run is writing to the store, 1 or 2 on an error that stopped the run.
     """
-    from kg.pipeline import build as run_build
+    from kg.build import build as run_build
 
     extra = list(overrides or [])
     if text_column:
@@ -45,7 +45,9 @@ def build(
     if id_column:
         extra.append(f"ingest.id_column={id_column}")
     cfg = run_config(config, extra)
-    _finish(run_build(inputs, cfg, store_dir=store, with_seeds=not no_seeds), as_json)
+    with store_busy_exits():
+        report = run_build(inputs, cfg, store_dir=store, with_seeds=not no_seeds)
+    _finish(report, as_json)
 
 
 def demo(
@@ -55,6 +57,8 @@ def demo(
     overrides: list[str] | None = SetOpt,
 ) -> None:
     """The main job: the full chain on the bundled synthetic demo corpus (exit status as ``medkg build``)."""
-    from kg.pipeline import demo as run_demo
+    from kg.build import demo as run_demo
 
-    _finish(run_demo(run_config(config, overrides), store_dir=store), as_json)
+    with store_busy_exits():
+        report = run_demo(run_config(config, overrides), store_dir=store)
+    _finish(report, as_json)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -38,3 +40,19 @@ def run_config(path: Path | None, overrides: list[str] | None) -> MedkgConfig:
         return load_config(path, overrides or [])
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc
+
+
+#: The exit status of a command that writes a store while another run holds the store's lock.
+EXIT_STORE_BUSY = 4
+
+
+@contextmanager
+def store_busy_exits() -> Iterator[None]:
+    """Turn :class:`kg.store.lock.StoreBusy` into its message on stderr and exit status :data:`EXIT_STORE_BUSY`."""
+    from kg.store.lock import StoreBusy
+
+    try:
+        yield
+    except StoreBusy as exc:
+        typer.echo(f"medkg: {exc}", err=True)
+        raise typer.Exit(EXIT_STORE_BUSY) from None

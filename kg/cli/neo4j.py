@@ -51,7 +51,7 @@ def neo4j_load(
     overrides: list[str] | None = SetOpt,
 ) -> None:
     """Load an existing embedded store into Neo4j (idempotent)."""
-    from kg.pipeline import load_neo4j
+    from kg.build import load_neo4j
     from kg.schema import load_schema
     from kg.store.sqlite import SqliteStore
 

@@ -23,7 +23,7 @@ def build_report(report: Any, as_json: bool) -> None:
     """A build's counts, quarantined inputs and top hypotheses; with ``as_json`` a last line of counts.
 
     Args:
-        report: The :class:`kg.pipeline.BuildReport` of ``medkg build`` or ``medkg demo``.
+        report: The :class:`kg.types.BuildReport` of ``medkg build`` or ``medkg demo``.
         as_json: End with one JSON line of the main counts.
     """
     table = Table(title=f"medkg build {report.run_id}")

@@ -38,11 +38,17 @@ from kg.schema import GraphSchema, SchemaError
 from kg.store.neo4j_cypher import (
     LOAD_RUN_LABEL,
     cypher_constraints,
+    cypher_delete_evidence,
     cypher_delete_predicted,
+    cypher_delete_text_edges,
+    cypher_delete_text_nodes,
+    cypher_evidence_ids,
     cypher_merge_edges,
     cypher_merge_evidence,
     cypher_merge_nodes,
     cypher_predicted_pairs,
+    cypher_text_nodes,
+    cypher_text_pairs,
     node_label,
     rel_type,
     safe_name,
@@ -357,6 +363,7 @@ class Neo4jStore:
         try:
             self._write_plan(plan, schema, write)
             pruned = self._prune_hypotheses(plan, schema, write)
+            pruned |= self._prune_retracted(plan, schema, write)
         except SimulatedCrash:
             raise
         except Exception as exc:
@@ -403,6 +410,38 @@ class Neo4jStore:
                     write(cypher_delete_predicted(schema, rel, hl, tl), rows, f"stale {rel}")
                     pruned[rel] += len(stale)
         return pruned
+
+    def _prune_retracted(self, plan: LoadPlan, schema: GraphSchema, write: _BatchWriter) -> dict[str, int]:
+        """Delete what text mining put in Neo4j and the snapshot no longer holds (retracted documents).
+
+        Evidence nodes absent from the snapshot, text-mined relationships of the extracted types absent
+        from it, then nodes only text mining made that it no longer has. Curated edges and nodes
+        (``sources`` without ``text``, or with a curated source beside it) are never matched.
+        """
+        out: dict[str, int] = {}
+        keep_ev = {r["id"] for rows in plan.evidence.values() for r in rows}
+        stale_ev = sorted({r["id"] for r in self.execute_read(cypher_evidence_ids())} - keep_ev)
+        if stale_ev:
+            write(cypher_delete_evidence(), [{"id": i} for i in stale_ev], "retracted evidence")
+        out["evidence"] = len(stale_ev)
+        for rel in sorted(schema.extracted_relationships):
+            for hl, tl in schema.relationships[rel].signatures:
+                keep = {(r["head"], r["tail"]) for r in plan.edges.get((rel, hl, tl), [])}
+                existing = {(r["head"], r["tail"]) for r in self.execute_read(cypher_text_pairs(schema, rel, hl, tl))}
+                stale = sorted(existing - keep)
+                if stale:
+                    rows = [{"head": h, "tail": t} for h, t in stale]
+                    write(cypher_delete_text_edges(schema, rel, hl, tl), rows, f"retracted {rel}")
+                out[rel] = out.get(rel, 0) + len(stale)
+        nodes = 0
+        for label in schema.nodes:
+            keep_ids = {r["id"] for r in plan.nodes.get(label, [])}
+            stale_ids = sorted({r["id"] for r in self.execute_read(cypher_text_nodes(schema, label))} - keep_ids)
+            if stale_ids:
+                write(cypher_delete_text_nodes(schema, label), [{"id": i} for i in stale_ids], f"retracted {label}")
+            nodes += len(stale_ids)
+        out["nodes"] = nodes
+        return {f"retracted_{k}": v for k, v in out.items() if v}
 
     def _mark_failed(self, run_id: str, exc: BaseException) -> None:
         try:

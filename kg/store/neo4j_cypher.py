@@ -98,3 +98,47 @@ def require_predicted(schema: GraphSchema, rel: str) -> None:
     spec = schema.relationships.get(rel)
     if spec is None or not spec.predicted:
         raise SchemaError(f"{rel!r} is not a predicted relationship type")
+
+
+# ---- retraction: what the store no longer holds leaves Neo4j too (text-mined rows only) ----------
+
+
+def cypher_text_pairs(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
+    """Read the (head id, tail id) pairs of text-mined relationships of one asserted type and signature."""
+    return (
+        f"MATCH (h:{node_label(schema, head_label)})-[r:{rel_type(schema, rel)}]->"
+        f"(t:{node_label(schema, tail_label)}) WHERE 'text' IN r.sources RETURN h.id AS head, t.id AS tail"
+    )
+
+
+def cypher_delete_text_edges(schema: GraphSchema, rel: str, head_label: str, tail_label: str) -> str:
+    """Delete a batch of text-mined relationships by (head id, tail id); a curated one is never matched."""
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}})-[r:{rel_type(schema, rel)}]->"
+        f"(t:{node_label(schema, tail_label)} {{id: row.tail}}) WHERE 'text' IN r.sources "
+        "DELETE r RETURN count(*) AS written"
+    )
+
+
+def cypher_evidence_ids() -> str:
+    """Read the id of every ``(:Evidence)`` node."""
+    return f"MATCH (e:{safe_name(EVIDENCE_LABEL)}) RETURN e.id AS id"
+
+
+def cypher_delete_evidence() -> str:
+    """Delete a batch of ``(:Evidence)`` nodes (and their SUBJECT/OBJECT links) by id."""
+    return f"UNWIND $rows AS row MATCH (e:{safe_name(EVIDENCE_LABEL)} {{id: row.id}}) DETACH DELETE e RETURN count(*) AS written"
+
+
+def cypher_text_nodes(schema: GraphSchema, label: str) -> str:
+    """Read the ids of the nodes of one label that only text mining made (``sources = ['text']``)."""
+    return f"MATCH (n:{node_label(schema, label)}) WHERE n.sources = ['text'] RETURN n.id AS id"
+
+
+def cypher_delete_text_nodes(schema: GraphSchema, label: str) -> str:
+    """Delete a batch of text-only nodes of one label by id (a node a curated source holds is never matched)."""
+    return (
+        f"UNWIND $rows AS row MATCH (n:{node_label(schema, label)} {{id: row.id}}) "
+        "WHERE n.sources = ['text'] DETACH DELETE n RETURN count(*) AS written"
+    )

@@ -26,9 +26,9 @@ from kg.assemble import EvidenceRow, aggregate_edge, signature_violation
 from kg.files import private_dir, private_files, touch_private
 from kg.logs import get_logger
 from kg.schema import GraphSchema
+from kg.store.sqlite_reads import SqliteReads
 from kg.store.sqlite_tables import (
     DDL,
-    EDGE_COLUMNS,
     EVIDENCE_COLUMNS,
     INSERT_DOCUMENT,
     INSERT_EDGE,
@@ -36,16 +36,13 @@ from kg.store.sqlite_tables import (
     INSERT_MENTION,
     INSERT_QUARANTINE,
     MIGRATIONS,
-    edge_from_row,
     edge_row,
     evidence_from_row,
     evidence_row,
-    hypothesis_from_row,
     hypothesis_row,
     mention_row,
-    node_from_row,
 )
-from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Mention, Node, QuarantineRecord
+from kg.types import Edge, Evidence, Hypothesis, Mention, Node, QuarantineRecord
 
 log = get_logger(__name__)
 
@@ -74,7 +71,7 @@ class DocumentWrite:
         self.evidence = evidence
 
 
-class SqliteStore:
+class SqliteStore(SqliteReads):
     """The embedded graph store in ``directory/graph.sqlite``."""
 
     def __init__(self, directory: str | Path) -> None:
@@ -234,9 +231,11 @@ class SqliteStore:
         quarantine: Sequence[QuarantineRecord],
         details: dict[str, object],
         schema: GraphSchema | None = None,
+        complete: bool = True,
     ) -> list[QuarantineRecord]:
-        """Write one build run in one transaction: replaced documents' mentions and evidence, nodes,
-        re-aggregated edges, quarantine records and the run record.
+        """Write one build run, or one checkpoint of it, in one transaction: replaced documents'
+        mentions and evidence, nodes, re-aggregated edges, quarantine records and the run record
+        (its details; its status ``complete`` unless ``complete`` is False: the caller finishes it).
 
         With ``schema`` given, the store refuses evidence whose ends' stored labels form a signature
         the schema forbids: such rows are quarantined instead (the assembly step normally catches
@@ -249,7 +248,7 @@ class SqliteStore:
         refused: list[QuarantineRecord] = []
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO runs(run_id, kind, started, status, details) VALUES (?, 'build', ?, 'running', '{}')",
+                "INSERT OR IGNORE INTO runs(run_id, kind, started, status, details) VALUES (?, 'build', ?, 'running', '{}')",
                 (run_id, started),
             )
             self._upsert_nodes(nodes)
@@ -263,11 +262,107 @@ class SqliteStore:
             self.conn.executemany(INSERT_QUARANTINE, [(run_id, q.source, q.location, q.reason) for q in quarantine])
             if refused:
                 details = {**details, "refused_by_store": len(refused)}
-            self.conn.execute(
-                "UPDATE runs SET status = 'complete', finished = ?, details = ? WHERE run_id = ?",
-                (now(), json.dumps(details, sort_keys=True), run_id),
-            )
+            if details:
+                self.conn.execute(
+                    "UPDATE runs SET details = ? WHERE run_id = ?", (json.dumps(details, sort_keys=True), run_id)
+                )
+            if complete:
+                self.conn.execute("UPDATE runs SET status = 'complete', finished = ? WHERE run_id = ?", (now(), run_id))
         return refused
+
+    # -- runs and retraction ---------------------------------------------------------------------
+    def begin_run(self, run_id: str, kind: str = "build") -> list[str]:
+        """Record ``run_id`` as running (committed now, so a failed or killed run leaves its record).
+
+        Call it holding the store's lock (:class:`kg.store.lock.StoreLock`): every other run still
+        marked running then belongs to a process that died, and is marked ``killed``.
+
+        Returns:
+            The run ids marked killed.
+        """
+        with self.transaction():
+            killed = [r[0] for r in self.conn.execute("SELECT run_id FROM runs WHERE status = 'running'")]
+            self.conn.executemany(
+                "UPDATE runs SET status = 'killed', finished = ? WHERE run_id = ?", [(now(), r) for r in killed]
+            )
+            self.conn.execute(
+                "INSERT INTO runs(run_id, kind, started, status, details) VALUES (?, ?, ?, 'running', '{}')",
+                (run_id, kind, now()),
+            )
+        if killed:
+            log.warning("%d earlier run(s) ended without finishing (killed): %s", len(killed), ", ".join(killed))
+        return killed
+
+    def finish_run(self, run_id: str, status: str, details: dict[str, object] | None = None) -> None:
+        """Set a run's final status (``complete``, ``failed``) and details, unless already complete."""
+        args: tuple[str, ...]
+        if details is None:
+            q, args = (
+                "UPDATE runs SET status = ?, finished = ? WHERE run_id = ? AND status = 'running'",
+                (status, now(), run_id),
+            )
+        else:
+            q = "UPDATE runs SET status = ?, finished = ?, details = ? WHERE run_id = ? AND status = 'running'"
+            args = (status, now(), json.dumps(details, sort_keys=True), run_id)
+        self.conn.execute(q, args)
+
+    def runs(self) -> list[dict[str, object]]:
+        """Every run record, oldest first: run_id, kind, started, finished, status, details."""
+        cols = ("run_id", "kind", "started", "finished", "status", "details")
+        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY rowid").fetchall()
+        return [dict(zip(cols[:5], r[:5], strict=True)) | {"details": json.loads(r[5])} for r in rows]
+
+    def retract_documents(self, doc_ids: Iterable[str]) -> dict[str, int]:
+        """Remove documents and all they contributed, in one transaction.
+
+        Their mentions and evidence go; edges are re-aggregated from the evidence left (an edge with
+        none and no curated seed edge disappears); text-mined nodes that no mention, edge or seed
+        holds any more go, with hypotheses that name them. Curated seed edges and other hypotheses
+        are untouched. Unknown ids are ignored (counted as not found).
+
+        Returns:
+            {"documents", "not_found", "evidence", "edges_removed", "nodes_removed"}.
+        """
+        ids = sorted(set(doc_ids))
+        with self.transaction():
+            known = [d for d in ids if self.conn.execute("SELECT 1 FROM documents WHERE doc_id = ?", (d,)).fetchone()]
+            touched: set[tuple[str, str, str]] = set()
+            evidence = 0
+            for d in known:
+                keys = self.conn.execute("SELECT head, type, tail FROM evidence WHERE doc_id = ?", (d,)).fetchall()
+                evidence += len(keys)
+                touched |= set(keys)
+                for table in ("evidence", "mentions", "documents"):
+                    self.conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (d,))  # fixed table names
+            edges_before = self.conn.execute("SELECT COUNT(*) FROM edges").fetchone()[0]
+            self._recompute_edges(touched)
+            edges_removed = edges_before - self.conn.execute("SELECT COUNT(*) FROM edges").fetchone()[0]
+            nodes_removed = self._drop_orphan_text_nodes()
+        out = {
+            "documents": len(known),
+            "not_found": len(ids) - len(known),
+            "evidence": evidence,
+            "edges_removed": edges_removed,
+            "nodes_removed": nodes_removed,
+        }
+        log.info("retracted %s", out)
+        return out
+
+    def _drop_orphan_text_nodes(self) -> int:
+        """Delete text-only nodes that no mention, edge or seed edge names (and hypotheses about them)."""
+        orphans = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT n.id FROM nodes n WHERE n.sources = '[\"text\"]'"
+                " AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.node_id = n.id)"
+                " AND NOT EXISTS (SELECT 1 FROM edges e WHERE e.head = n.id OR e.tail = n.id)"
+                " AND NOT EXISTS (SELECT 1 FROM seed_edges s WHERE s.head = n.id OR s.tail = n.id)"
+            )
+        ]
+        for n in orphans:
+            self.conn.execute("DELETE FROM hypotheses WHERE head = ? OR tail = ?", (n, n))
+            self.conn.execute("DELETE FROM nodes WHERE id = ?", (n,))
+        return len(orphans)
 
     def _replace_document(
         self, w: DocumentWrite, run_id: str, pipeline_key: str, started: str
@@ -397,84 +492,3 @@ class SqliteStore:
                 " VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
                 (f"{run_id}/linkpred", now(), now(), json.dumps({"hypotheses": len(hypotheses), "types": types})),
             )
-
-    # -- reads --------------------------------------------------------------------------------
-    def nodes(self) -> Iterator[Node]:
-        """Every node."""
-        for r in self.conn.execute("SELECT id, label, name, xrefs, sources, unlinked FROM nodes ORDER BY id"):
-            yield node_from_row(r)
-
-    def edges(self, types: Iterable[str] | None = None) -> Iterator[Edge]:
-        """Every asserted edge (optionally only of ``types``)."""
-        q = f"SELECT {EDGE_COLUMNS} FROM edges"
-        args: list[str] = []
-        if types is not None:
-            types = list(types)
-            q += f" WHERE type IN ({','.join('?' * len(types))})"
-            args = types
-        for r in self.conn.execute(q + " ORDER BY head, type, tail", args):
-            yield edge_from_row(r)
-
-    def evidence(self) -> Iterator[Evidence]:
-        """Every evidence record (asserted or not)."""
-        for r in self.conn.execute(
-            f"SELECT {EVIDENCE_COLUMNS} FROM evidence ORDER BY doc_id, head_start, tail_start, type"
-        ):
-            yield evidence_from_row(r)
-
-    def hypotheses(self, rel_type: str | None = None) -> list[Hypothesis]:
-        """Stored hypotheses, best first within each head."""
-        q = "SELECT head, type, tail, score, rank, model_version, run_id, explanation FROM hypotheses"
-        args: tuple[str, ...] = ()
-        if rel_type:
-            q += " WHERE type = ?"
-            args = (rel_type,)
-        return [hypothesis_from_row(r) for r in self.conn.execute(q + " ORDER BY score DESC, head, tail", args)]
-
-    def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
-        """id -> label for the given node ids that the store holds (unknown ids are left out)."""
-        return self._node_column(ids, "label")
-
-    def node_names(self, ids: Iterable[str]) -> dict[str, str]:
-        """id -> name for the given node ids (unknown ids are left out)."""
-        return self._node_column(ids, "name")
-
-    def _node_column(self, ids: Iterable[str], column: str) -> dict[str, str]:
-        if column not in ("label", "name"):  # a fixed list: the column name goes into the SQL text
-            raise ValueError(f"unknown node column {column!r}")
-        ids = list(ids)
-        out: dict[str, str] = {}
-        for i in range(0, len(ids), 900):  # SQLite's default limit of bound parameters is 999
-            chunk = ids[i : i + 900]
-            q = f"SELECT id, {column} FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update(dict(self.conn.execute(q, chunk).fetchall()))
-        return out
-
-    def quarantine(self, run_id: str | None = None) -> list[QuarantineRecord]:
-        """Quarantined inputs (of one run, or all)."""
-        q = "SELECT source, location, reason FROM quarantine"
-        args: tuple[str, ...] = ()
-        if run_id:
-            q, args = q + " WHERE run_id = ?", (run_id,)
-        return [QuarantineRecord(source=r[0], location=r[1], reason=r[2]) for r in self.conn.execute(q, args)]
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        """{"nodes": {label: n}, "edges": {type: n}, "hypotheses": {type: n}}."""
-        return {
-            "nodes": dict(
-                self.conn.execute("SELECT label, COUNT(*) FROM nodes GROUP BY label ORDER BY label").fetchall()
-            ),
-            "edges": dict(self.conn.execute("SELECT type, COUNT(*) FROM edges GROUP BY type ORDER BY type").fetchall()),
-            "hypotheses": dict(
-                self.conn.execute("SELECT type, COUNT(*) FROM hypotheses GROUP BY type ORDER BY type").fetchall()
-            ),
-        }
-
-    def snapshot(self) -> GraphSnapshot:
-        """The whole graph as one immutable snapshot (for exports and Neo4j loads)."""
-        return GraphSnapshot(
-            nodes=tuple(self.nodes()),
-            edges=tuple(self.edges()),
-            evidence=tuple(self.evidence()),
-            hypotheses=tuple(self.hypotheses()),
-        )

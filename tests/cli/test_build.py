@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 import kg
 from kg.cli import app
-from tests.test_pipeline import NOTES, seed_dir  # noqa: F401  (fixture)
+from tests.test_pipeline import NOTES
 
 runner = CliRunner()
 
@@ -28,7 +28,7 @@ def test_version():
     assert result.exit_code == 0 and result.stdout.strip() == f"medkg {kg.__version__}"
 
 
-def test_build_json_and_export(tmp_path, notes_file, seed_dir, monkeypatch):  # noqa: F811
+def test_build_json_and_export(tmp_path, notes_file, seed_dir, monkeypatch):
     monkeypatch.delenv("NEO4J_URI", raising=False)
     store = tmp_path / "store"
     result = runner.invoke(app, ["build", str(notes_file), "--store", str(store), "--json", *_overrides(seed_dir)])
@@ -44,7 +44,7 @@ def test_build_json_and_export(tmp_path, notes_file, seed_dir, monkeypatch):  # 
     assert bad.exit_code != 0
 
 
-def test_csv_build_with_columns(tmp_path, seed_dir, monkeypatch):  # noqa: F811
+def test_csv_build_with_columns(tmp_path, seed_dir, monkeypatch):
     monkeypatch.delenv("NEO4J_URI", raising=False)
     csv_path = tmp_path / "notes.csv"
     csv_path.write_text('nid,note\na1,"Started on lisinopril for hypertension."\n', encoding="utf-8")

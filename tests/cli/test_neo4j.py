@@ -17,7 +17,6 @@ from kg import neo4j_server as server
 from kg.cli import app
 from tests.cli.test_build import _overrides, notes_file  # noqa: F401  (fixture)
 from tests.neo4j_fixture import TEST_PASSWORD
-from tests.test_pipeline import seed_dir  # noqa: F401  (fixture)
 
 runner = CliRunner()
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from kg.build import run_linkprediction_step
 from kg.config import load_config
-from kg.pipeline import run_linkprediction_step
 from kg.store.sqlite import SqliteStore
 from tests.gnn.conftest import tiny_graph
 
