@@ -16,9 +16,10 @@ def test_report_hand_checked():
 
 
 def test_dev_split_gold_span_accuracy_floor():
-    # measured 0.944 on 2026-12-07 (docs/assertion.md); the floor sits just under it
+    # measured 0.944 on the first 792-entity dev set (2026-12-07, docs/assertion.md); the floor sits just under it.
+    # Round two of the annotation (issue 19) grew the dev split to 1068 entities; the floors were left as they were.
     rep, errors = evaluate_assertion(DEV, "standoff", notes=NOTES)
-    assert rep["n"] == 792 and len(errors) == round(792 * (1 - rep["accuracy"]))
+    assert rep["n"] == 1068 and len(errors) == round(1068 * (1 - rep["accuracy"]))
     assert rep["accuracy"] >= 0.93
     assert rep["per_class"]["negated"]["recall"] >= 0.95
     assert rep["per_class"]["family"]["f1"] >= 0.9
