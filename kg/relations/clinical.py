@@ -39,8 +39,7 @@ _SPACE = re.compile(r"\s+")
 #: A sentence break the splitter made after a dosing abbreviation ("q.6h. p.r.n. | pain", "Tylenol No. | 3"),
 #: not a real sentence end, when the next sentence starts in lower case or with a digit.
 _FALSE_END = re.compile(
-    r"(?:\b(?:p\.\s?r\.\s?n|prn|q\.?\s?\d*\s?h|q\.\s?h\.\s?s|q\.\s?d|b\.\s?i\.\s?d|t\.\s?i\.\s?d|q\.\s?i\.\s?d|"
-    r"p\.\s?o|q\.\s?a\.\s?m|q\.\s?p\.\s?m|h\.\s?s|no|mg|mcg|tabs?|caps?|sig|approx|subcu|subq))\.\s*$",
+    r"(?:\b[a-z](?:\.\s?[a-z0-9-]{1,4}){1,3}\.|\b(?:prn|qhs|qd|bid|tid|qid|no|mg|mcg|tabs?|caps?|sig|approx|subcu|subq)\.),?\s*$",
     re.IGNORECASE,
 )
 _LOWER_START = re.compile(r"^\s*[a-z0-9]")
@@ -61,6 +60,7 @@ class NotePattern:
     before: re.Pattern[str] | None = None
     before_deny: re.Pattern[str] | None = None
     list_item: bool = False
+    first_text: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ def load_patterns(path: str | Path, schema: GraphSchema) -> tuple[int, list[Note
                 before=expand(item.get("before")),
                 before_deny=expand(item.get("before_deny")),
                 list_item=bool(item.get("list_item", False)),
+                first_text=expand(item.get("first_text")),
             )
         )
     return int(raw.get("max_gap", 140)), out
@@ -155,7 +156,34 @@ class ClinicalPatterns:
                 key = (hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel)
                 if key not in found or found[key].confidence < hit.confidence:
                     found[key] = hit
+        for hit in self._carried_over(text, clauses, groups):
+            found.setdefault((hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel), hit)
         return sorted(found.values(), key=lambda h: (h.head.start, h.tail.start, h.rel))
+
+    def _carried_over(
+        self, text: str, clauses: list[int], groups: dict[tuple[int, int], list[Mention]]
+    ) -> list[PatternHit]:
+        """ "... consistent with demyelinating disease. She was treated with Decadron and Cytoxan.": a
+        clause that gives drugs ("treated with", "was given", "placed on") and names no condition treats
+        the condition of the clause before it, when that clause names exactly one mention, a condition."""
+        by_clause: dict[int, list[Mention]] = {}
+        for (clause, _), group in groups.items():
+            by_clause.setdefault(clause, []).extend(group)
+        order = sorted(by_clause)
+        out = []
+        for prev, cur in zip(order, order[1:], strict=False):
+            if not self.schema.allows("Drug", "TREATS", "Disease") or cur != _next_clause(clauses, prev):
+                continue
+            conditions = [m for m in by_clause[prev] if m.label != "Drug"]
+            here = by_clause[cur]
+            if len(conditions) != 1 or len(by_clause[prev]) != 1 or any(m.label != "Drug" for m in here):
+                continue
+            start = min(m.start for m in here)
+            clause_text = text[max(0, start - 60) : start].lower()
+            if _GIVEN.search(clause_text) is None:
+                continue
+            out += [PatternHit(m, conditions[0], "TREATS", 0.6, "given-next-clause") for m in here]
+        return out
 
     def _group_hits(self, text: str, group: list[Mention], clause_start: int, in_item: bool) -> list[PatternHit]:
         out = []
@@ -180,6 +208,8 @@ class ClinicalPatterns:
 
     def _fires(self, p: NotePattern, first: Mention, second: Mention, between: str, before: str) -> bool:
         if first.label not in p.first or second.label not in p.second:
+            return False
+        if p.first_text is not None and p.first_text.fullmatch(first.text.lower()) is None:
             return False
         head, tail = (first, second) if p.head_is_first else (second, first)
         if not self.schema.allows(head.label, p.rel, tail.label):
@@ -218,6 +248,19 @@ class ClinicalPatterns:
     def _hit(p: NotePattern, first: Mention, second: Mention) -> PatternHit:
         head, tail = (first, second) if p.head_is_first else (second, first)
         return PatternHit(head, tail, p.rel, p.confidence, p.name)
+
+
+#: A clause that gives drugs, right before its first drug ("She was treated with", "He was given", "placed on").
+_GIVEN = re.compile(
+    r"(?:^|[.:;]\s*)(?:he|she|they|the patient|patient)\s+(?:was|were|is|has been|had been)\s+(?:\w+\s+)?"
+    r"(?:treated\s+(?:\w+\s+)?with|started\s+on|placed\s+on|put\s+on|given|prescribed)\s+(?:\w+\s+)?$"
+)
+
+
+def _next_clause(clauses: list[int], clause: int) -> int | None:
+    """The clause that follows ``clause`` (clauses are numbered by their first sentence)."""
+    later = sorted({c for c in clauses if c > clause})
+    return later[0] if later else None
 
 
 def _clauses(analyzed: AnalyzedDocument) -> list[int]:

@@ -145,6 +145,10 @@ class TrainedRelationOptions(BaseModel):
     #: patterns: on the dev split of the MTSamples notes the model's pairs below it were problem-list
     #: neighbours, "Coumadin CAUSES HTN"; a pattern's relation has no floor).
     min_confidence: float = 0.6
+    #: Minimum confidence of a model's CAUSES relation: in notes the abstract-trained CID head's CAUSES
+    #: below it were pain medication "causing" pain (dev split of the MTSamples notes, round two); the
+    #: clinical patterns state adverse effects in notes.
+    causes_min_confidence: float = 0.8
     #: Minimum P(HAS_SYMPTOM) of a model's HAS_SYMPTOM relation (set on the dev split of the annotated
     #: MTSamples notes, where the model below 0.7 added only false pairs beside the clinical patterns).
     has_symptom_min_confidence: float = 0.7
@@ -181,6 +185,7 @@ class TrainedRelationExtractor:
         self.rules = RuleRelationExtractor(schema) if self.rules_for else None
         self.min_confidence = opts.min_confidence
         self.has_symptom_min_confidence = opts.has_symptom_min_confidence
+        self.causes_min_confidence = opts.causes_min_confidence
         self.max_sentence_distance = opts.max_sentence_distance
         self.fallback = opts.fallback
         self.clinical = ClinicalPatterns(schema) if opts.clinical_patterns else None
@@ -205,7 +210,9 @@ class TrainedRelationExtractor:
             floor: float | None = None,
         ) -> None:
             if floor is None:
-                floor = self.has_symptom_min_confidence if rel == "HAS_SYMPTOM" else self.min_confidence
+                floor = {"HAS_SYMPTOM": self.has_symptom_min_confidence, "CAUSES": self.causes_min_confidence}.get(
+                    rel, self.min_confidence
+                )
             if not self.schema.allows(head.label, rel, tail.label) or conf < floor:
                 return
             if head.curie is not None and head.curie == tail.curie:
