@@ -1,0 +1,200 @@
+"""Round five's context cues: short dates by what surrounds them, last-four SSNs, ages in words or apposition,
+names that introduce themselves, that are spelled out or named as first/last name, and name words of e-mail
+addresses repeated in the note.
+
+Each rule names a class of phrasing rather than a corpus's wording: a bare ``m/d`` is a date when it ends a
+clause or precedes a clock time and no measurement word (``pain``, ``BP``, ``Apgar``) stands before it;
+``its <name>`` after a greeting is a name; the words of ``r.mbeki@...`` are a person's name wherever the
+note writes them capitalised.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.privacy._base import Candidate
+from kg.privacy._lists import clinical_words, common_words, first_names, fold, surnames
+from kg.privacy._places import COUNTRIES, STATE_NAMES
+
+_REGION = re.compile(rf"(?:{STATE_NAMES})", re.IGNORECASE)
+
+_I = re.IGNORECASE
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?"
+#: Month names of the Nordic languages, Finnish (partitive) and Lithuanian (genitive), for ``3. marts 2025``,
+#: ``den 14 januari``, ``5. tammikuuta``, ``4 kovo 2025``.
+_MONTH_OTHER = (
+    r"(?:januar[iy]?|februar[iy]?|marts|mars|april|maj|mai|juni|juli|august[i]?|september|oktober|november|"
+    r"december|desember|tammikuuta|helmikuuta|maaliskuuta|huhtikuuta|toukokuuta|kesäkuuta|heinäkuuta|elokuuta|"
+    r"syyskuuta|lokakuuta|marraskuuta|joulukuuta|sausio|vasario|kovo|balandžio|gegužės|birželio|liepos|"
+    r"rugpjūčio|rugsėjo|spalio|lapkričio|gruodžio)"
+)
+_DATES = re.compile(
+    r"|".join(
+        (
+            # e-mail and HTTP headers: ``Wed, 19 Feb 2025 14:02:33 -0800``
+            rf"\b{_WEEKDAY},?[ \t]+\d{{1,2}}[ \t]+{_MONTH}[ \t]+\d{{4}}(?:[ \t]+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?"
+            r"(?:[ \t]*[+-]\d{4}|[ \t]*\(?(?:UTC|GMT|[ECMP][SD]T)\)?)?",
+            # ``August of 2022``, ``wk of 9 June``, ``week of March 3``
+            r"\b(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
+            r"[ \t]+of[ \t]+(?:19|20)\d\d\b",
+            rf"\b(?:wk|week)[ \t]+of[ \t]+(?:\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTH}|{_MONTH}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?)\b",
+            rf"(?:\bden[ \t]+)?\b\d{{1,2}}\.?[ \t]+{_MONTH_OTHER}\b(?:[ \t]+(?:19|20)\d\d\b)?",
+        )
+    ),
+    _I,
+)
+#: A bare ``m/d`` or ``d/m``, not inside a longer number, fraction or range.
+_SHORT = re.compile(r"(?<![\w/.:,-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\w/-]|\.\d|,\d)")
+_SHORT_END = re.compile(r"[ \t]*(?:$|[.;,)\]\n]|(?:at|@)?[ \t]*\d{1,2}:?\d{2}\b(?![ \t]*(?:mg|ml|units?)))", re.M)
+_WORD_BEFORE = re.compile(r"(?P<w>[^\W\d_][\w/'’-]*)[ \t:]*$")
+#: Words before a ``m/d`` that make it a measurement (``pain 8/10``, ``Apgar 8/9``, ``Strength 5/5``).
+_MEASURE = frozenset(
+    """
+    pain score scores grade strength power apgar mmse moca gcs iop vision acuity murmur ratio reflexes reflex
+    tone motor sensation bp pressure pulse dose doses tab tabs tablet tablets of out ecog nyha asa rass cam
+    gleason tnm pt stage parity para gravida fio2 peep ie i:e cd c/d cup disc nodes node lymph x
+    """.split()
+)
+#: Abbreviations in capitals before a date (``LMP 12/8``, ``DOS 3/2``) among the measurement labels in capitals.
+_DATE_ABBREVIATIONS = frozenset("lmp edd dob dos doa dod edc fu f/u appt rtc sbar".split())
+
+_LAST_FOUR = re.compile(
+    r"\b(?:last[ \t]*(?:4|four)(?:[ \t]+digits)?(?:[ \t]+of[ \t]+(?:the[ \t]+|his[ \t]+|her[ \t]+)?(?P<ssn>ssn|social))?|"
+    r"(?:ended|ending|ends)[ \t]+(?:in|with))[ \t]*[:#-]?[ \t]*(?P<v>\d{4})(?![\w-])",
+    _I,
+)
+_SSN_CUE = re.compile(r"\b(?:ssn|social|ss#|dod|veteran)\b", _I)
+_CARD_CUE = re.compile(r"\b(?:card|acct|account|visa|mastercard|amex|iban|check)\b", _I)
+
+_AGE_WORD = (
+    r"(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one[ \t]+hundred(?:[ \t]+and)?"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))?)"
+)
+_AGES = re.compile(
+    rf"\b(?P<a>{_AGE_WORD})(?=[ \t]*-?(?:y/?o|yrs?|years?)\b|-year)|"
+    rf"(?:\b(?:i'?m|i[ \t]+am|he'?s|she'?s|is|was|turned|turns|aged?|age)[ \t]+|,[ \t]*)(?P<b>{_AGE_WORD})(?=[ \t]*[,.;)])|"
+    r"(?<=[a-z])(?:,[ \t]*|[ \t]*\()(?P<c>9\d|1[01]\d)(?=\)|,|[ \t]*(?:y|yo|M|F)\b)",
+    _I,
+)
+_APPOSITION_NAME = re.compile(r"\b(?P<n>[A-Z][\w'’-]+(?:[ \t]+(?:ap|ab|de|van|von|bin|ibn|[A-Z][\w'’-]+)){0,3})$")
+
+_GREETING = re.compile(
+    r"\b(?:hi|hello|hey|good[ \t]+(?:morning|afternoon|evening))\b[^.\n]{0,30}?\b(?:it'?s|its|this[ \t]+is|i[ \t]+am|i'?m)"
+    r"[ \t]+(?P<n>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)",
+    _I,
+)
+_NAMED_AS = re.compile(
+    r"\b(?:first|last|middle|given|family|sur)[ -]?name(?:[ \t]+is)?[ \t]*[:,-]?[ \t]+(?P<n>[^\W\d_][\w'’-]+)|"
+    r"\b(?:spelled|spelling|that[ \t]+is|that'?s)[ \t]*[:,]?[ \t]+(?P<s>(?:[A-Za-z][ -]){2,}[A-Za-z])\b",
+    _I,
+)
+_CHAT_NAME = re.compile(r"(?m)(?:^|\][ \t]*)(?:RN|LPN|NP|MD|PA|CNA|MA|Dr\.?|Nurse)[ \t]+(?P<n>[A-Z][a-z]+):")
+_PAIR_AND = re.compile(
+    r"\b(?P<a>[A-Z][a-z]{2,})[ \t]+(?:and|&)[ \t]+(?P<b>[A-Z][a-z]{2,})[ \t]+(?P<c>[A-Z][a-z]{2,})\b"
+)
+_LOWER_PAIR = re.compile(r"(?<![\w@./-])(?P<a>[a-z][a-z'-]{2,})[ \t]+(?P<b>[a-z][a-z'-]{2,})(?![\w@/-])")
+_EMAIL = re.compile(r"\b(?P<local>[\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
+_STOP = frozenset(
+    "my me i so and the your ok okay just about here there again back not also at in on from with".split()
+)
+
+
+def _namelike(word: str) -> bool:
+    w = fold(word)
+    return w not in _STOP and w not in clinical_words() and (w not in common_words() or w in first_names())
+
+
+def short_dates(text: str) -> list[Candidate]:
+    """Header dates, ``Month of YYYY``, ``wk of``, Nordic/Finnish/Lithuanian dates, bare ``m/d`` by context."""
+    out = [Candidate(m.start(), m.end(), "DATE") for m in _DATES.finditer(text)]
+    for m in _SHORT.finditer(text):
+        a, b = int(m.group("a")), int(m.group("b"))
+        if not (1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12) or not _SHORT_END.match(text, m.end()):
+            continue
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        if before is None:
+            continue
+        word = before.group("w")
+        low = word.lower()
+        if low in _MEASURE or (word.isupper() and len(word) <= 5 and low not in _DATE_ABBREVIATIONS):
+            continue
+        out.append(Candidate(m.start(), m.end(), "DATE"))
+    return out
+
+
+def last_four(text: str) -> list[Candidate]:
+    """``Last 4: 0937``, ``the SSN ... ended in 7712``: an SSN unless a card or account is named just before."""
+    out = []
+    for m in _LAST_FOUR.finditer(text):
+        before = text[max(0, m.start() - 60) : m.start()]
+        if m.group("ssn") or _SSN_CUE.search(before):
+            out.append(Candidate(m.start("v"), m.end("v"), "SSN"))
+        elif _CARD_CUE.search(before):
+            out.append(Candidate(m.start("v"), m.end("v"), "ACCOUNT"))
+        elif m.group().lower().startswith("last"):
+            out.append(Candidate(m.start("v"), m.end("v"), "SSN"))
+    return out
+
+
+def word_ages(text: str) -> list[Candidate]:
+    """Ages of 90 or more in words (``ninety-one y/o``, ``I'm ninety-two``, ``Gaston, one hundred and one,``)
+    and in apposition to a name (``Gethin ap Iorwerth, 92,``, ``Remedios (91)``), with that name."""
+    out = []
+    for m in _AGES.finditer(text):
+        group = next(g for g in ("a", "b", "c") if m.group(g))
+        out.append(Candidate(m.start(group), m.end(group), "AGE"))
+        if group == "c":
+            name = _APPOSITION_NAME.search(text, max(0, m.start() - 60), m.start())
+            if name and all(_namelike(w) for w in name.group("n").split() if w[0].isupper()):
+                out.append(Candidate(name.start("n"), name.end("n"), "NAME"))
+    return out
+
+
+def cued_names(text: str) -> list[Candidate]:
+    """Names that introduce themselves, are spelled or called first/last name, in a chat line, paired by ``and``,
+    in lower case from both name lists, or written as an e-mail address's words."""
+    out: list[Candidate] = []
+    for m in _GREETING.finditer(text):
+        words = list(re.finditer(r"[^\W\d_][\w'’-]*", m.group("n")))
+        keep = []
+        for w in words:
+            if not _namelike(w.group()):
+                break
+            keep.append(w)
+        if keep:
+            out.append(Candidate(m.start("n"), m.start("n") + keep[-1].end(), "NAME"))
+    for m in _NAMED_AS.finditer(text):
+        g = "n" if m.group("n") else "s"
+        if g == "s" or _namelike(m.group("n")):
+            out.append(Candidate(m.start(g), m.end(g), "NAME"))
+    out += [Candidate(m.start("n"), m.end("n"), "NAME") for m in _CHAT_NAME.finditer(text)]
+    first, last, common = first_names(), surnames(), common_words()
+    for m in _PAIR_AND.finditer(text):
+        a, b, c = (fold(m.group(g)) for g in "abc")
+        places = [w for w in (a, b, c, f"{b} {c}") if w in COUNTRIES or _REGION.fullmatch(w)]
+        if a in first and b in first and not ({a, b, c} & common) and not places:
+            out.append(Candidate(m.start("a"), m.end("a"), "NAME"))
+            out.append(Candidate(m.start("b"), m.end("c"), "NAME"))
+    for m in _LOWER_PAIR.finditer(text):
+        a, b = fold(m.group("a")), fold(m.group("b"))
+        if a in first and b in last and a not in common and b not in common and _namelike(a) and _namelike(b):
+            out.append(Candidate(m.start(), m.end(), "NAME"))
+    return out + _email_names(text)
+
+
+def _email_names(text: str) -> list[Candidate]:
+    """Capitalised words of the note that are name words of an e-mail address in it (``r.mbeki@`` -> ``Mbeki``)."""
+    words = set()
+    for m in _EMAIL.finditer(text):
+        for part in re.split(r"[._+\-\d]+", m.group("local")):
+            w = fold(part)
+            if len(w) >= 4 and w not in common_words() and w not in clinical_words():
+                words.add(w)
+    if not words:
+        return []
+    pattern = re.compile(r"(?<![\w@.])(?:" + "|".join(map(re.escape, sorted(words))) + r")(?![\w@])", _I)
+    return [Candidate(m.start(), m.end(), "NAME") for m in pattern.finditer(text) if m.group()[0].isupper()]
