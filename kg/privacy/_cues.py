@@ -43,6 +43,8 @@ _DATES = re.compile(
             r"[ \t]+of[ \t]+(?:19|20)\d\d\b",
             rf"\b(?:wk|week)[ \t]+of[ \t]+(?:\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTH}|{_MONTH}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?)\b",
             rf"(?:\bden[ \t]+)?\b\d{{1,2}}\.?[ \t]+{_MONTH_OTHER}\b(?:[ \t]+(?:19|20)\d\d\b)?",
+            # a numeric date with a clock time in four digits (``11/14/2024 0730``)
+            r"\b\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})[ \t]+(?:[01]\d|2[0-3])[0-5]\d\b(?![ \t]*(?:mg|ml|units?|h\b))",
         )
     ),
     _I,
@@ -55,8 +57,8 @@ _WORD_BEFORE = re.compile(r"(?P<w>[^\W\d_][\w/'’-]*)[ \t:]*$")
 _MEASURE = frozenset(
     """
     pain score scores grade strength power apgar mmse moca gcs iop vision acuity murmur ratio reflexes reflex
-    tone motor sensation bp pressure pulse dose doses tab tabs tablet tablets of out ecog nyha asa rass cam
-    gleason tnm pt stage parity para gravida fio2 peep ie i:e cd c/d cup disc nodes node lymph x
+    tone motor sensation bp pressure pulse dose doses tab tabs tablet tablets ecog nyha asa rass cam
+    gleason tnm pt stage parity para gravida fio2 peep ie i:e cd c/d cup disc nodes node lymph x per
     """.split()
 )
 #: Abbreviations in capitals before a date (``LMP 12/8``, ``DOS 3/2``) among the measurement labels in capitals.
@@ -98,6 +100,8 @@ _PAIR_AND = re.compile(
 )
 _LOWER_PAIR = re.compile(r"(?<![\w@./-])(?P<a>[a-z][a-z'-]{2,})[ \t]+(?P<b>[a-z][a-z'-]{2,})(?![\w@/-])")
 _EMAIL = re.compile(r"\b(?P<local>[\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
+#: An IBAN: country code, check digits, then groups of four (``DE47 3704 0044 0532 0130 77``).
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
 _STOP = frozenset(
     "my me i so and the your ok okay just about here there again back not also at in on from with".split()
 )
@@ -138,6 +142,11 @@ def last_four(text: str) -> list[Candidate]:
         elif m.group().lower().startswith("last"):
             out.append(Candidate(m.start("v"), m.end("v"), "SSN"))
     return out
+
+
+def accounts(text: str) -> list[Candidate]:
+    """Bank account numbers by their shape (IBAN)."""
+    return [Candidate(m.start(), m.end(), "ACCOUNT") for m in _IBAN.finditer(text)]
 
 
 def word_ages(text: str) -> list[Candidate]:

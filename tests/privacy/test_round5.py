@@ -1,0 +1,91 @@
+"""Round five's general mechanisms (docs/deid.md): the place gazetteer, context cues for short dates,
+last-four SSNs, ages in words, names that introduce themselves or come from an e-mail address,
+facility and practice nouns, military ranks, IBANs.
+
+Each case is a shape the mechanism covers by principle, in wording no corpus uses; the second list
+holds clinical and research text of the same shapes that must stay untouched.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.privacy import find_phi
+from tests.privacy._helpers import covered, untouched
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # gazetteer: cities and towns without a context word, lower case after a place preposition
+        ("Grew up in Kumasi and studied in Nairobi.", "Kumasi"),
+        ("Her son drives down from Fort Wayne on weekends.", "Fort Wayne"),
+        ("Retired, splits the year between Scottsdale and Duluth.", "Scottsdale"),
+        ("pt lives out in grand junction, no car", "grand junction"),
+        ("Transferred from Bakersfield overnight.", "Bakersfield"),
+        ("ADDRESS: 12 ELM ST, PUEBLO CO 81003", "PUEBLO"),
+        # short dates by what surrounds them
+        ("Stitches out 3/18.", "3/18"),
+        ("Handoff 4/9 1915, pt stable.", "4/9"),
+        ("EDD 10/21. Growth scan booked.", "10/21"),
+        ("Date: Tue, 4 Nov 2025 16:20:11 +0100", "Tue, 4 Nov 2025 16:20:11 +0100"),
+        ("Moved here in October of 2021.", "October of 2021"),
+        ("Surgery planned the week of 12 May.", "week of 12 May"),
+        ("Innlagt 4. mars 2025 med pneumoni.", "4. mars 2025"),
+        ("Fall at home 9/30/2025 2215, no LOC.", "9/30/2025 2215"),
+        # last four of an SSN, ages in words, ages in apposition
+        ("Identity confirmed, last 4: 5521.", "5521"),
+        ("She says the social on file ends in 0194.", "0194"),
+        ("Her father, ninety-six, still drives.", "ninety-six"),
+        ("A ninety-three y/o man with syncope.", "ninety-three"),
+        ("Attended by her aunt Philomena (97).", "97"),
+        # names that introduce themselves, are spelled, are named as first/last name, from an e-mail
+        ("hey, it's marguerite, my knee is worse", "marguerite"),
+        ("Caller's last name Przybylski, first name Teodora.", "Przybylski"),
+        ("Caller's last name Przybylski, first name Teodora.", "Teodora"),
+        ("Spelling: O-G-U-N-D-I-P-E for the chart.", "O-G-U-N-D-I-P-E"),
+        ("From: t.okonjo@mailbox.example\nOkonjo asks about her refill.", "Okonjo"),
+        ("Parents: Ingrid and Tomas Halvorsen came in.", "Ingrid"),
+        ("Parents: Ingrid and Tomas Halvorsen came in.", "Tomas Halvorsen"),
+        ("note from kelsey dunleavy about her meds", "kelsey dunleavy"),
+        ("Escorted by Cpl. Ferreira-Lunde to the ED.", "Ferreira-Lunde"),
+        ("Insurance rep Marisela will call back.", "Marisela"),
+        # facility and practice nouns, street shapes, IBANs, labels
+        ("Works nights at Cedar Hollow Distribution Center.", "Cedar Hollow Distribution Center"),
+        ("Referred to Brookfield Vein & Vascular for ablation.", "Brookfield Vein & Vascular"),
+        ("Lives at 8 Wattle Parade, near the beach.", "8 Wattle Parade"),
+        ("Transfer to IBAN FR76 3000 6000 0112 3456 7890 189.", "FR76 3000 6000 0112 3456 7890 189"),
+        ("Hosp. no. KQ-55102 on the wristband.", "KQ-55102"),
+    ],
+)
+def test_round_five_shapes_are_found(text: str, value: str) -> None:
+    assert covered(text, value), (text, value, [(text[s.start : s.end], s.kind) for s in find_phi(text)])
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Confirmed Lyme disease after travel.", "Lyme"),
+        ("Marburg virus outbreak response.", "Marburg"),
+        ("Positive Ottawa ankle rules; X-ray ordered.", "Ottawa"),
+        ("Epworth Sleepiness Scale 14.", "Epworth"),
+        ("Placed a Jackson-Pratt drain.", "Jackson"),
+        ("Cobb elevator used to strip the muscle.", "Cobb"),
+        ("Framingham Heart Study risk score", "Framingham"),
+        ("Evans blue extravasation was measured.", "Evans"),
+        ("Stained with Congo red.", "Congo"),
+        ("Pain 7/10, strength 5/5.", "7/10"),
+        ("Apgar 8/9 at birth.", "8/9"),
+        ("Gave 1/2 tablet at night.", "1/2"),
+        ("1/14 nodes positive.", "1/14"),
+        ("MMSE 24/30 today.", "24/30"),
+        ("Dose reduced to 2/3 of standard.", "2/3"),
+        ("Residents of North Carolina and Iowa were enrolled.", "Carolina"),
+        ("Referred to the MD Anderson Cancer Center trial.", "Cancer"),
+        ("Wrapped with Coban after the blood draw.", "Coban"),
+        ("Reading the results with the family.", "Reading"),
+        ("Lot 3K72P, exp 2026.", "3K72P"),
+    ],
+)
+def test_round_five_lookalikes_are_kept(text: str, value: str) -> None:
+    assert untouched(text, value), (text, value, [(text[s.start : s.end], s.kind) for s in find_phi(text)])
