@@ -64,6 +64,14 @@ _MEASURE = frozenset(
 #: Abbreviations in capitals before a date (``LMP 12/8``, ``DOS 3/2``) among the measurement labels in capitals.
 _DATE_ABBREVIATIONS = frozenset("lmp edd dob dos doa dod edc fu f/u appt rtc sbar".split())
 
+#: Words that introduce a date, for the short dates that look like grades (``seen 4/5``, ``due 3/10``).
+_DATE_CUES = frozenset(
+    """
+    on since from until till due seen dated next by check recheck follow-up followup f/u fu appt appointment
+    returned return expires expired scheduled visit surgery admitted discharged born started stopped effective
+    through thru before after starting ending date today tomorrow week
+    """.split()
+)
 _LAST_FOUR = re.compile(
     r"\b(?:last[ \t]*(?:4|four)(?:[ \t]+digits)?(?:[ \t]+of[ \t]+(?:the[ \t]+|his[ \t]+|her[ \t]+)?(?P<ssn>ssn|social))?|"
     r"(?:ended|ending|ends)[ \t]+(?:in|with))[ \t]*[:#-]?[ \t]*(?P<v>\d{4})(?![\w-])",
@@ -102,6 +110,29 @@ _LOWER_PAIR = re.compile(r"(?<![\w@./-])(?P<a>[a-z][a-z'-]{2,})[ \t]+(?P<b>[a-z]
 _EMAIL = re.compile(r"\b(?P<local>[\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
 #: An IBAN: country code, check digits, then groups of four (``DE47 3704 0044 0532 0130 77``).
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+#: ``Aurelio (RN)``, ``Marta (charge nurse)``: a name before a credential or role in brackets.
+_BRACKET_ROLE = re.compile(
+    r"\b(?P<n>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'’-]+)?)[ \t]*\((?:RN|LPN|LVN|MD|DO|NP|PA|PA-C|CNA|MA|RT|PT|OT|"
+    r"PharmD|CRNA|EMT|charge[ \t]+nurse|nurse|pharmacist|resident|intern|attending|tech|scribe)\)"
+)
+#: ``per Tomasz,``: a name after ``per`` (``per protocol`` and ``per Cardiology`` are common words).
+_PER_NAME = re.compile(r"\b[Pp]er[ \t]+(?P<n>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'’-]+)?)\b(?![ \t]*(?:protocol|policy))")
+#: Institutions whose type comes first (``Iglesia Bautista Emanuel``, ``Clínica San Rafael``, ``University of Utah``).
+_TYPE_FIRST_ORG = re.compile(
+    r"\b(?:Iglesia|Cl[ií]nica|Centro(?:[ \t]+de[ \t]+Salud)?|Escuela|Colegio|Universidad|Parroquia|Sanatorio|"
+    r"Farmacia|Hospital(?=[ \t]+(?:San|Santa|de|del|General|Universitario|Regional|Civil|Angeles|Ángeles)\b)|"
+    r"Church[ \t]+of|University[ \t]+of|College[ \t]+of|Academy[ \t]+of)"
+    r"(?:[ \t]+(?:de|del|la|las|los|San|Santa|the|[A-Z][\w'’.-]+)){1,4}"
+)
+#: Ages with sex (``AGE/SEX: 93/F``, ``F/94``).
+_AGE_SEX = re.compile(
+    r"\b(?P<a>9\d|1[01]\d)[ \t]*/[ \t]*(?:F|M|female|male)\b|\b(?:F|M)[ \t]*/[ \t]*(?P<b>9\d|1[01]\d)\b"
+)
+#: EHR user names: an initial glued to a surname (``kmartinez``, ``jr.obi`` no) after a sign-off cue.
+_USER_NAME = re.compile(
+    r"(?:\b(?i:by|rn|md|np|lpn|user(?:name)?|login|signed|entered|author|from)[ \t]*:[ \t]*)(?P<n>[a-z]{1,2}[a-z]{4,20})\b"
+    r"|\b(?P<m>[a-z]{1,2}[a-z]{4,20})(?=[ \t]+(?:RN|MD|LPN|NP|PA|CNA|MA)\b)"
+)
 _STOP = frozenset(
     "my me i so and the your ok okay just about here there again back not also at in on from with".split()
 )
@@ -126,6 +157,8 @@ def short_dates(text: str) -> list[Candidate]:
         low = word.lower()
         if low in _MEASURE or (word.isupper() and len(word) <= 5 and low not in _DATE_ABBREVIATIONS):
             continue
+        if b in (4, 5, 10) and a <= b and low not in _DATE_CUES and low not in _DATE_ABBREVIATIONS:
+            continue  # ``4/5``, ``8/10``: a strength or pain grade unless a date word stands before it
         out.append(Candidate(m.start(), m.end(), "DATE"))
     return out
 
@@ -149,10 +182,15 @@ def accounts(text: str) -> list[Candidate]:
     return [Candidate(m.start(), m.end(), "ACCOUNT") for m in _IBAN.finditer(text)]
 
 
+def organisations(text: str) -> list[Candidate]:
+    """Institutions whose type word comes first (``Iglesia Bautista Emanuel``, ``University of Utah``)."""
+    return [Candidate(m.start(), m.end(), "GEO") for m in _TYPE_FIRST_ORG.finditer(text)]
+
+
 def word_ages(text: str) -> list[Candidate]:
     """Ages of 90 or more in words (``ninety-one y/o``, ``I'm ninety-two``, ``Gaston, one hundred and one,``)
     and in apposition to a name (``Gethin ap Iorwerth, 92,``, ``Remedios (91)``), with that name."""
-    out = []
+    out = [Candidate(m.start(g), m.end(g), "AGE") for m in _AGE_SEX.finditer(text) for g in "ab" if m.group(g)]
     for m in _AGES.finditer(text):
         group = next(g for g in ("a", "b", "c") if m.group(g))
         out.append(Candidate(m.start(group), m.end(group), "AGE"))
@@ -181,6 +219,18 @@ def cued_names(text: str) -> list[Candidate]:
         if g == "s" or _namelike(m.group("n")):
             out.append(Candidate(m.start(g), m.end(g), "NAME"))
     out += [Candidate(m.start("n"), m.end("n"), "NAME") for m in _CHAT_NAME.finditer(text)]
+    for m in (*_BRACKET_ROLE.finditer(text), *_PER_NAME.finditer(text)):
+        if all(_namelike(w) for w in m.group("n").split()) and fold(m.group("n").split()[0]) not in common_words():
+            out.append(Candidate(m.start("n"), m.end("n"), "NAME"))
+    for u in _USER_NAME.finditer(text):
+        g = "n" if u.group("n") else "m"
+        user = u.group(g).lower()
+        if (
+            user not in common_words()
+            and user not in clinical_words()
+            and (user[1:] in surnames() or user[2:] in surnames())
+        ):
+            out.append(Candidate(u.start(g), u.end(g), "NAME"))
     first, last, common = first_names(), surnames(), common_words()
     for m in _PAIR_AND.finditer(text):
         a, b, c = (fold(m.group(g)) for g in "abc")
@@ -189,6 +239,12 @@ def cued_names(text: str) -> list[Candidate]:
             out.append(Candidate(m.start("a"), m.end("a"), "NAME"))
             out.append(Candidate(m.start("b"), m.end("c"), "NAME"))
     for m in _LOWER_PAIR.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        if any(
+            c.isupper() for c in text[max(line_start, m.start() - 300) : min(m.end() + 300, line_end % (len(text) + 1))]
+        ):
+            continue  # lower-case pairs only in text typed in lower case, where case is no cue
         a, b = fold(m.group("a")), fold(m.group("b"))
         if a in first and b in last and a not in common and b not in common and _namelike(a) and _namelike(b):
             out.append(Candidate(m.start(), m.end(), "NAME"))

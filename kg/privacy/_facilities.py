@@ -44,6 +44,8 @@ FACILITY_NOUN = _nouns(
     Heart_Center Vein_Center Spine_Center Fertility_Center Sleep_Center Imaging_Center Wound_Center
     """
 )
+#: ``Ozark Regional``, ``Sinai Memorial``: short for a hospital's name when nothing follows them.
+FACILITY_NOUN = FACILITY_NOUN[:-1] + r"|Regional(?![ \t]*[A-Za-z])|Memorial(?![ \t]*[A-Za-z]))"
 #: Practice names (``Bayview Pediatrics``): a facility only when no word of the name is an English word.
 PRACTICE_NOUN = _nouns(
     """

@@ -40,7 +40,7 @@ _CLINICAL_AFTER = re.compile(
     r"(?:[\s-]+[^\W\d_]+){0,2}?[\s-]+(?:rules?|chromosome|scientific|pharmaceuticals?|laboratories|inc|corp|"
     r"criteria|classification|scale|score|grade|staging|protocol|regimen|system|consensus|guidelines?|"
     r"blue|red|green|violet|yellow|orange|black|elevator|retractor|pins?|holder|drain|wrap|dressing|needle|blade|"
-    r"maze|task|paradigm|model|frame|tongs|splint|brace|bandage|cannula|scissors|curette|rongeur|hook|screws?|plate|nail|pump|mattress)\b",
+    r"maze|task|paradigm|model|taper|headrest|head[ -]?holder|cone|knot|approach|incision|position|frame|tongs|splint|brace|bandage|cannula|scissors|curette|rongeur|hook|screws?|plate|nail|pump|mattress)\b",
     re.IGNORECASE,
 )
 
@@ -61,12 +61,12 @@ def _clinical_after(text: str, end: int) -> bool:
 #: A place name that the name lists also hold (``Houston``, ``Sheffield``) needs a place cue: a place
 #: preposition before it, or a state, country or postal code after it.
 _PLACE_BEFORE = re.compile(
-    r"\b(?:in|from|to|near|at|of|via|visiting|visited|moved|lives|live|living|born|raised|outside|around|"
-    r"towards?|back|drove|flew|home|resident|city|town)[ \t]+(?:the[ \t]+)?$",
+    r"\b(?:in|from|to|near|at|via|visiting|visited|moved|lives|live|living|born|raised|outside|around|"
+    r"towards?|back|drove|flew|home|resident|city|town)[ \t]+(?:the[ \t]+)?$",  # not ``of``: ``knot of Henry``
     re.IGNORECASE,
 )
 _PLACE_AFTER = re.compile(
-    rf"[ \t]*,?[ \t]*(?:{STATE}(?![\w-])|\d|(?i:{'|'.join(sorted(COUNTRIES, key=len, reverse=True))})\b)"
+    rf"[ \t]*,?[ \t]*(?:{STATE}(?![\w-])|\d{{3}}|(?i:{'|'.join(sorted(COUNTRIES, key=len, reverse=True))})\b)"
 )
 
 

@@ -85,6 +85,17 @@ def test_round_five_shapes_are_found(text: str, value: str) -> None:
         ("Wrapped with Coban after the blood draw.", "Coban"),
         ("Reading the results with the family.", "Reading"),
         ("Lot 3K72P, exp 2026.", "3K72P"),
+        # real-note shapes (MTSamples, paraphrased): grades, instruments, eponyms, lower-case word pairs
+        ("Hip flexion 5/5, knee flexion 4/5 bilaterally.", "4/5"),
+        ("She rates the pain as a 6/10 today.", "6/10"),
+        ("The tibia was divided with a Gigli saw.", "Gigli"),
+        ("1. Bunion left foot. 2. Hammertoe.", "Bunion"),
+        ("The head was impacted onto the Morse taper.", "Morse"),
+        ("Head secured in the Mayfield headrest.", "Mayfield"),
+        ("Fluid pooling near the knot of Henry.", "Henry"),
+        ("Positive Hawkins 2 on the right.", "Hawkins"),
+        ("The holes were made by drilling with a burr.", "drilling"),
+        ("Decompressed with a diamond drill bit. Closed in layers.", "diamond drill"),
     ],
 )
 def test_round_five_lookalikes_are_kept(text: str, value: str) -> None:
