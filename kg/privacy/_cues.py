@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from kg.privacy._base import Candidate
-from kg.privacy._lists import clinical_words, common_words, first_names, fold, surnames
+from kg.privacy._lists import clinical_words, common_words, first_names, fold, given_only, surnames
+from kg.privacy._name_rules import EPONYM_AFTER
 from kg.privacy._places import COUNTRIES, STATE_NAMES
 
 _REGION = re.compile(rf"(?:{STATE_NAMES})", re.IGNORECASE)
@@ -133,6 +134,18 @@ _USER_NAME = re.compile(
     r"(?:\b(?i:by|rn|md|np|lpn|user(?:name)?|login|signed|entered|author|from)[ \t]*:[ \t]*)(?P<n>[a-z]{1,2}[a-z]{4,20})\b"
     r"|\b(?P<m>[a-z]{1,2}[a-z]{4,20})(?=[ \t]+(?:RN|MD|LPN|NP|PA|CNA|MA)\b)"
 )
+#: A patient banner: ``MCKENZIE, ROSE-ANN  F  DOB ...``, ``Okafor, Chidi J   MRN ...`` at a line's start.
+_BANNER = re.compile(
+    r"(?m)^[ \t]*(?P<n>[A-Z][A-Za-z'’-]+,[ \t]*[A-Z][A-Za-z'’-]+(?:[ \t]+[A-Z]\.?)?)"
+    r"(?=[ \t]{2,}|[ \t]+(?:[MF]|DOB|D\.O\.B\.|MRN|Age|\d)\b)"
+)
+#: Particles opening a surname after a title (``Ms. de los Santos``, ``Dr. van der Merwe``).
+_TITLE_PARTICLES = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \t]+(?P<n>(?:(?:de|del|della|de[ \t]+la|de[ \t]+los|de[ \t]+las|van|von|"
+    r"der|den|da|dos|das|di|du|le|la|al|el|bin|ibn|ben|ter|ten|ap)[ \t]+)+[A-Z][\w'’-]+)"
+)
+#: A capitalised word alone (``Reviewed labs with Xiomara``): a name when only the given-name list holds it.
+_TITLE_WORD = re.compile(r"(?<![\w'’-])[A-Z][a-z]{3,}(?:['’]s)?(?![\w'’-])")
 _STOP = frozenset(
     "my me i so and the your ok okay just about here there again back not also at in on from with".split()
 )
@@ -232,6 +245,11 @@ def cued_names(text: str) -> list[Candidate]:
         ):
             out.append(Candidate(u.start(g), u.end(g), "NAME"))
     first, last, common = first_names(), surnames(), common_words()
+    out += [Candidate(m.start("n"), m.end("n"), "NAME") for m in _TITLE_PARTICLES.finditer(text)]
+    for m in _BANNER.finditer(text):
+        parts = [fold(p) for p in re.findall(r"[^\W\d_]+", m.group("n")) if len(p) > 1]
+        if any(p in first or p in last for p in parts) and not any(p in clinical_words() for p in parts):
+            out.append(Candidate(m.start("n"), m.end("n"), "NAME"))
     for m in _PAIR_AND.finditer(text):
         a, b, c = (fold(m.group(g)) for g in "abc")
         places = [w for w in (a, b, c, f"{b} {c}") if w in COUNTRIES or _REGION.fullmatch(w)]
@@ -249,6 +267,19 @@ def cued_names(text: str) -> list[Candidate]:
         if a in first and b in last and a not in common and b not in common and _namelike(a) and _namelike(b):
             out.append(Candidate(m.start(), m.end(), "NAME"))
     return out + _email_names(text)
+
+
+def given_names(text: str) -> list[Candidate]:
+    """A capitalised word that the given-name list holds and no surname, common-word or clinical list does
+    (``Gurpreet``, ``Xiomara``): a person, wherever it stands, unless an eponym noun follows it."""
+    given = given_only()
+    out = []
+    for m in _TITLE_WORD.finditer(text):
+        word = m.group()
+        end = m.end() - (2 if word[-2:] in ("'s", "’s") else 0)
+        if fold(text[m.start() : end]) in given and not EPONYM_AFTER.match(text, end):
+            out.append(Candidate(m.start(), end, "NAME"))
+    return out
 
 
 def _email_names(text: str) -> list[Candidate]:

