@@ -53,6 +53,13 @@ _DATES = re.compile(
 #: A bare ``m/d`` or ``d/m``, not inside a longer number, fraction or range.
 _SHORT = re.compile(r"(?<![\w/.:,-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\w/-]|\.\d|,\d)")
 _SHORT_END = re.compile(r"[ \t]*(?:$|[.;,)\]\n]|(?:at|@)?[ \t]*\d{1,2}:?\d{2}\b(?![ \t]*(?:mg|ml|units?)))", re.M)
+_BRACKETED = re.compile(r"\([ \t]*~?[ \t]*$")
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*$")
+_HEADING_END = re.compile(r"[ \t]*(?:[-–—:]|\d{1,2}:\d{2})")
+#: ``on 11th``, ``by the 3rd``: a day of the month alone after a preposition (not ``on 2nd line``).
+_ON_ORDINAL = re.compile(
+    r"\b(?:on|by|until|till|from|since)[ \t]+(?:the[ \t]+)?(?P<d>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b(?![ \t]+[a-z])"
+)
 _WORD_BEFORE = re.compile(r"(?P<w>[^\W\d_][\w/'’-]*)[ \t:]*$")
 #: Words before a ``m/d`` that make it a measurement (``pain 8/10``, ``Apgar 8/9``, ``Strength 5/5``).
 _MEASURE = frozenset(
@@ -122,7 +129,7 @@ _PER_NAME = re.compile(r"\b[Pp]er[ \t]+(?P<n>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'
 _TYPE_FIRST_ORG = re.compile(
     r"\b(?:Iglesia|Cl[ií]nica|Centro(?:[ \t]+de[ \t]+Salud)?|Escuela|Colegio|Universidad|Parroquia|Sanatorio|"
     r"Farmacia|Hospital(?=[ \t]+(?:San|Santa|de|del|General|Universitario|Regional|Civil|Angeles|Ángeles)\b)|"
-    r"Church[ \t]+of|University[ \t]+of|College[ \t]+of|Academy[ \t]+of)"
+    r"Church[ \t]+of|University[ \t]+of|College[ \t]+of|Academy[ \t]+of|Our[ \t]+Lady[ \t]+of|Sisters[ \t]+of)"
     r"(?:[ \t]+(?:de|del|la|las|los|San|Santa|the|[A-Z][\w'’.-]+)){1,4}"
 )
 #: Ages with sex (``AGE/SEX: 93/F``, ``F/94``).
@@ -159,12 +166,26 @@ def _namelike(word: str) -> bool:
 def short_dates(text: str) -> list[Candidate]:
     """Header dates, ``Month of YYYY``, ``wk of``, Nordic/Finnish/Lithuanian dates, bare ``m/d`` by context."""
     out = [Candidate(m.start(), m.end(), "DATE") for m in _DATES.finditer(text)]
+    out += [Candidate(m.start("d"), m.end("d"), "DATE") for m in _ON_ORDINAL.finditer(text)]
     for m in _SHORT.finditer(text):
         a, b = int(m.group("a")), int(m.group("b"))
-        if not (1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12) or not _SHORT_END.match(text, m.end()):
+        if not (1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12):
+            continue
+        fraction = a < b <= 4 or (b in (4, 5, 10) and a <= b)
+        if not fraction and (
+            _BRACKETED.search(text, max(0, m.start() - 3), m.start()) and text[m.end() : m.end() + 1] == ")"
+        ):
+            out.append(Candidate(m.start(), m.end(), "DATE"))  # ``(11/9)``, ``(~12/15)``
+            continue
+        if (
+            not fraction
+            and _LINE_START.search(text, max(0, m.start() - 3), m.start())
+            and _HEADING_END.match(text, m.end())
+        ):
+            out.append(Candidate(m.start(), m.end(), "DATE"))  # ``11/3 - CT head negative``
             continue
         before = _WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
-        if before is None:
+        if before is None or not _SHORT_END.match(text, m.end()):
             continue
         word = before.group("w")
         low = word.lower()

@@ -41,7 +41,7 @@ FACILITY_NOUN = _nouns(
     Authority Port_Authority State_Forest State_Park National_Park Forest_Preserve Bar_and_Grill Grill Restaurant
     Cafe Café Diner Tavern Pub Brewery Bakery Supermarket Mall Stadium Arena Speedway Raceway Casino Marina
     Factory Warehouse Distribution_Center Depot Tool_and_Die Solutions Enterprises Transplant_Center Eye_Center
-    Heart_Center Vein_Center Spine_Center Fertility_Center Sleep_Center Imaging_Center Wound_Center
+    Food_Pantry Pantry Food_Bank Soup_Kitchen Mission Rescue_Mission Heart_Center Vein_Center Spine_Center Fertility_Center Sleep_Center Imaging_Center Wound_Center
     """
 )
 #: ``Ozark Regional``, ``Sinai Memorial``: short for a hospital's name when nothing follows them.

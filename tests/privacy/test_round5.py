@@ -33,6 +33,11 @@ from tests.privacy._helpers import covered, untouched
         ("Surgery planned the week of 12 May.", "week of 12 May"),
         ("Innlagt 4. mars 2025 med pneumoni.", "4. mars 2025"),
         ("Fall at home 9/30/2025 2215, no LOC.", "9/30/2025 2215"),
+        ("Last dose Tuesday night (10/7).", "10/7"),
+        ("10/12 - MRI brain unremarkable", "10/12"),
+        ("Sutures out on 14th.", "14th"),
+        ("Volunteers at Holy Trinity Food Pantry.", "Holy Trinity Food Pantry"),
+        ("Transferred to Our Lady of Mercy.", "Our Lady of Mercy"),
         # last four of an SSN, ages in words, ages in apposition
         ("Identity confirmed, last 4: 5521.", "5521"),
         ("She says the social on file ends in 0194.", "0194"),
@@ -96,6 +101,8 @@ def test_round_five_shapes_are_found(text: str, value: str) -> None:
         ("Wrapped with Coban after the blood draw.", "Coban"),
         ("Reading the results with the family.", "Reading"),
         ("Lot 3K72P, exp 2026.", "3K72P"),
+        ("Take (1/2) tab at night.", "1/2"),
+        ("Started on 2nd line therapy.", "2nd"),
         # real-note shapes (MTSamples, paraphrased): grades, instruments, eponyms, lower-case word pairs
         ("Hip flexion 5/5, knee flexion 4/5 bilaterally.", "4/5"),
         ("She rates the pain as a 6/10 today.", "6/10"),
