@@ -12,7 +12,16 @@ from collections.abc import Iterator
 from kg.privacy._addresses import addresses, streets
 from kg.privacy._base import Candidate, Recognizer
 from kg.privacy._checksums import checked_numbers
-from kg.privacy._cues import accounts, cued_names, given_names, last_four, organisations, short_dates, word_ages
+from kg.privacy._cues import (
+    accounts,
+    cued_names,
+    east_asian_addresses,
+    given_names,
+    last_four,
+    organisations,
+    short_dates,
+    word_ages,
+)
 from kg.privacy._dates import ages, dates
 from kg.privacy._facilities import FACILITY_WORDS, facilities
 from kg.privacy._gazetteer import gazetteer_places
@@ -46,6 +55,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     last_four,
     accounts,
     organisations,
+    east_asian_addresses,
     word_ages,
     cued_names,
     given_names,

@@ -153,6 +153,10 @@ _TITLE_PARTICLES = re.compile(
 )
 #: A capitalised word alone (``Reviewed labs with Xiomara``): a name when only the given-name list holds it.
 _TITLE_WORD = re.compile(r"(?<![\w'’-])[A-Z][a-z]{3,}(?:['’]s)?(?![\w'’-])")
+#: Japanese and Korean addresses: block numbers before a district (``3-12-7 Jingumae``), wards (``Shibuya-ku``,
+#: ``Gangnam-gu``, ``Yeoksam-dong``).
+_CHOME = re.compile(r"(?<![\w/.-])\d{1,2}-\d{1,3}-\d{1,3}[ \t]+[A-Z][a-z]+\b")
+_WARD = re.compile(r"\b[A-Z][A-Za-z]+-(?:ku|KU|gu|GU|dong|DONG|shi|SHI|cho|CHO|machi)\b")
 _STOP = frozenset(
     "my me i so and the your ok okay just about here there again back not also at in on from with".split()
 )
@@ -214,6 +218,13 @@ def last_four(text: str) -> list[Candidate]:
 def accounts(text: str) -> list[Candidate]:
     """Bank account numbers by their shape (IBAN)."""
     return [Candidate(m.start(), m.end(), "ACCOUNT") for m in _IBAN.finditer(text)]
+
+
+def east_asian_addresses(text: str) -> list[Candidate]:
+    """Block-numbered streets and wards of Japanese and Korean addresses."""
+    return [Candidate(m.start(), m.end(), "STREET") for m in _CHOME.finditer(text)] + [
+        Candidate(m.start(), m.end(), "GEO") for m in _WARD.finditer(text)
+    ]
 
 
 def organisations(text: str) -> list[Candidate]:

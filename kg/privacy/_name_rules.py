@@ -14,7 +14,7 @@ _I = re.IGNORECASE
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*")
 PARTICLES = frozenset(
-    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap o ua".split()
+    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap o ua bint binti abu umm ben bat".split()
 )
 #: Words that end a name (credentials, labels, header words); compared folded.
 STOP = frozenset(

@@ -38,6 +38,9 @@ from tests.privacy._helpers import covered, untouched
         ("Sutures out on 14th.", "14th"),
         ("Volunteers at Holy Trinity Food Pantry.", "Holy Trinity Food Pantry"),
         ("Transferred to Our Lady of Mercy.", "Our Lady of Mercy"),
+        ("Address 1-5-22 Ebisu, Shibuya-ku, Tokyo", "1-5-22 Ebisu"),
+        ("Lives in Mapo-gu, Seoul.", "Mapo-gu"),
+        ("Visited by her aunt Fatima bint Rashid.", "Fatima bint Rashid"),
         # last four of an SSN, ages in words, ages in apposition
         ("Identity confirmed, last 4: 5521.", "5521"),
         ("She says the social on file ends in 0194.", "0194"),
@@ -102,6 +105,8 @@ def test_round_five_shapes_are_found(text: str, value: str) -> None:
         ("Reading the results with the family.", "Reading"),
         ("Lot 3K72P, exp 2026.", "3K72P"),
         ("Take (1/2) tab at night.", "1/2"),
+        ("Stage 3-4 Hodgkin lymphoma", "3-4"),
+        ("MRN 55-01-884  DOB 04-JUN-1940", "DOB"),
         ("Started on 2nd line therapy.", "2nd"),
         # real-note shapes (MTSamples, paraphrased): grades, instruments, eponyms, lower-case word pairs
         ("Hip flexion 5/5, knee flexion 4/5 bilaterally.", "4/5"),
