@@ -95,9 +95,14 @@ _AGE_WORD = (
 _AGES = re.compile(
     rf"\b(?P<a>{_AGE_WORD})(?=[ \t]*-?(?:y/?o|yrs?|years?)\b|-year)|"
     rf"(?:\b(?:i'?m|i[ \t]+am|he'?s|she'?s|is|was|turned|turns|aged?|age)[ \t]+|,[ \t]*)(?P<b>{_AGE_WORD})(?=[ \t]*[,.;)])|"
-    r"(?<=[a-z])(?:,[ \t]*|[ \t]*\()(?P<c>9\d|1[01]\d)(?=\)|,|[ \t]*(?:y|yo|M|F)\b)",
+    r"(?<=[a-z])(?:,[ \t]*|[ \t]*\()(?P<c>9\d|1[01]\d)(?=\)|,|[ \t]*(?:y|yo|M|F)\b)|"
+    # ``died at 98``, ``(d. at 98)``, ``At 97 she ...``
+    r"\b(?:died|d\.|passed(?:[ \t]+away)?|deceased)[ \t]+(?:at[ \t]+)?(?:age[ \t]+)?(?P<d>9\d|1[01]\d)\b(?![ \t]*(?:%|mg|kg))|"
+    r"\b(?-i:At)[ \t]+(?P<e>9\d|1[01]\d),?[ \t]+(?=(?:she|he|they|the[ \t]+patient|mr|mrs|ms)\b)",
     _I,
 )
+#: A sign-off line of a dash and a name (``-Sunny``, ``— Tova``).
+_DASH_SIGNOFF = re.compile(r"(?m)^[ \t]*[-–—~][ \t]*(?P<n>[A-Z][a-z'’-]+)[ \t]*$")
 _APPOSITION_NAME = re.compile(r"\b(?P<n>[A-Z][\w'’-]+(?:[ \t]+(?:ap|ab|de|van|von|bin|ibn|[A-Z][\w'’-]+)){0,3})$")
 
 _GREETING = re.compile(
@@ -237,7 +242,7 @@ def word_ages(text: str) -> list[Candidate]:
     and in apposition to a name (``Gethin ap Iorwerth, 92,``, ``Remedios (91)``), with that name."""
     out = [Candidate(m.start(g), m.end(g), "AGE") for m in _AGE_SEX.finditer(text) for g in "ab" if m.group(g)]
     for m in _AGES.finditer(text):
-        group = next(g for g in ("a", "b", "c") if m.group(g))
+        group = next(g for g in ("a", "b", "c", "d", "e") if m.group(g))
         out.append(Candidate(m.start(group), m.end(group), "AGE"))
         if group == "c":
             name = _APPOSITION_NAME.search(text, max(0, m.start() - 60), m.start())
@@ -264,6 +269,9 @@ def cued_names(text: str) -> list[Candidate]:
         if g == "s" or _namelike(m.group("n")):
             out.append(Candidate(m.start(g), m.end(g), "NAME"))
     out += [Candidate(m.start("n"), m.end("n"), "NAME") for m in _CHAT_NAME.finditer(text)]
+    out += [
+        Candidate(m.start("n"), m.end("n"), "NAME") for m in _DASH_SIGNOFF.finditer(text) if _namelike(m.group("n"))
+    ]
     for m in (*_BRACKET_ROLE.finditer(text), *_PER_NAME.finditer(text)):
         if all(_namelike(w) for w in m.group("n").split()) and fold(m.group("n").split()[0]) not in common_words():
             out.append(Candidate(m.start("n"), m.end("n"), "NAME"))

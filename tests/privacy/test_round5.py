@@ -41,6 +41,9 @@ from tests.privacy._helpers import covered, untouched
         ("Address 1-5-22 Ebisu, Shibuya-ku, Tokyo", "1-5-22 Ebisu"),
         ("Lives in Mapo-gu, Seoul.", "Mapo-gu"),
         ("Visited by her aunt Fatima bint Rashid.", "Fatima bint Rashid"),
+        ("Thanks so much!\n-Marisol", "Marisol"),
+        ("Her mother died at 99 in hospice.", "99"),
+        ("At 95 he still walks daily.", "95"),
         # last four of an SSN, ages in words, ages in apposition
         ("Identity confirmed, last 4: 5521.", "5521"),
         ("She says the social on file ends in 0194.", "0194"),
@@ -106,6 +109,8 @@ def test_round_five_shapes_are_found(text: str, value: str) -> None:
         ("Lot 3K72P, exp 2026.", "3K72P"),
         ("Take (1/2) tab at night.", "1/2"),
         ("Stage 3-4 Hodgkin lymphoma", "3-4"),
+        ("Plan:\n- Continue\n- Ambulate\n- Monitor", "Ambulate"),
+        ("SpO2 at 97 on RA.", "97"),
         ("MRN 55-01-884  DOB 04-JUN-1940", "DOB"),
         ("Started on 2nd line therapy.", "2nd"),
         # real-note shapes (MTSamples, paraphrased): grades, instruments, eponyms, lower-case word pairs
