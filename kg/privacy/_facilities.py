@@ -65,7 +65,8 @@ _SENTENCE_WORDS = frozenset(
     "Follow Followed Discharge Discharged Transfer Transferred Admit Admitted Visit Visited".split()
 )
 _FACILITY = re.compile(
-    rf"\b(?P<name>(?:[A-Z][A-Za-z'’&.-]{{0,30}}[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){FACILITY_NOUN}\b"
+    rf"\b(?P<name>(?:[A-ZÀ-ÖØ-Þ][^\W\d_'’&.-]*(?:['’&.-][^\W\d_]*)*[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}})"
+    rf"{FACILITY_NOUN}\b"
 )
 _PRACTICE = re.compile(
     rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?){{1,3}}){PRACTICE_NOUN}\b"
