@@ -120,6 +120,7 @@ _PAIR_AND = re.compile(
     r"\b(?P<a>[A-Z][a-z]{2,})[ \t]+(?:and|&)[ \t]+(?P<b>[A-Z][a-z]{2,})[ \t]+(?P<c>[A-Z][a-z]{2,})\b"
 )
 _LOWER_PAIR = re.compile(r"(?<![\w@./-])(?P<a>[a-z][a-z'-]{2,})[ \t]+(?P<b>[a-z][a-z'-]{2,})(?![\w@/-])")
+_CAPITAL = re.compile(r"[A-Z]")
 _EMAIL = re.compile(r"\b(?P<local>[\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
 #: An IBAN: country code, check digits, then groups of four (``DE47 3704 0044 0532 0130 77``).
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
@@ -296,16 +297,15 @@ def cued_names(text: str) -> list[Candidate]:
         if a in first and b in first and not ({a, b, c} & common) and not places:
             out.append(Candidate(m.start("a"), m.end("a"), "NAME"))
             out.append(Candidate(m.start("b"), m.end("c"), "NAME"))
-    for m in _LOWER_PAIR.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
-        if any(
-            c.isupper() for c in text[max(line_start, m.start() - 300) : min(m.end() + 300, line_end % (len(text) + 1))]
-        ):
-            continue  # lower-case pairs only in text typed in lower case, where case is no cue
-        a, b = fold(m.group("a")), fold(m.group("b"))
-        if a in first and b in last and a not in common and b not in common and _namelike(a) and _namelike(b):
-            out.append(Candidate(m.start(), m.end(), "NAME"))
+    start = 0
+    for line in text.split("\n"):  # lines typed in lower case, where case is no cue
+        begin, start = start, start + len(line) + 1
+        if _CAPITAL.search(line):
+            continue
+        for m in _LOWER_PAIR.finditer(text, begin, begin + len(line)):
+            a, b = fold(m.group("a")), fold(m.group("b"))
+            if a in first and b in last and a not in common and b not in common and _namelike(a) and _namelike(b):
+                out.append(Candidate(m.start(), m.end(), "NAME"))
     return out + _email_names(text)
 
 

@@ -11,6 +11,7 @@ of medkg's clinical vocabulary is no place.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kg.privacy._base import Candidate
 from kg.privacy._lists import clinical_words, common_words, first_names, fold, places, surnames
@@ -100,25 +101,54 @@ def _ok(text: str, start: int, end: int, words: list[str]) -> bool:
     return lower_ok and bool(_CUE_BEFORE.search(text, max(0, start - 20), start))
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """First words of the gazetteer's names: a token starting no name is skipped at once."""
+    return frozenset(name.split(" ", 1)[0] for name in places())
+
+
+_START = re.compile(
+    r"(?<![\w'’.-])(?:[A-Z][^\W\d_]*|(?i:in|from|to|near|outside|of|at|visiting|moved|lives|live)[ \t]+(?P<low>[a-z]))"
+)
+_GAP = re.compile(r"[^\w\n]{1,2}(?=[^\W\d_])")
+
+
+def _tokens(text: str, start: int) -> list[tuple[int, int, str]]:
+    """Up to :data:`_MAX_WORDS` words from ``start``, each one or two non-word characters after the last."""
+    out: list[tuple[int, int, str]] = []
+    pos = start
+    while len(out) < _MAX_WORDS:
+        tok = _TOKEN.match(text, pos)
+        if tok is None:
+            break
+        out.append((tok.start(), tok.end(), tok.group()))
+        gap = _GAP.match(text, tok.end())
+        if gap is None:
+            break
+        pos = gap.end()
+    return out
+
+
 def gazetteer_places(text: str) -> list[Candidate]:
     """Names of cities and towns of the gazetteer: capitalised anywhere, lower-case after a place preposition."""
-    names = places()
-    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    names, starts = places(), _first_words()
     out: list[Candidate] = []
-    i = 0
-    while i < len(tokens):
-        hit = 0
-        for n in range(min(_MAX_WORDS, len(tokens) - i), 0, -1):
-            window = tokens[i : i + n]
-            if any(b[0] - a[1] > 2 or "\n" in text[a[1] : b[0]] for a, b in zip(window, window[1:], strict=False)):
-                continue
+    done = 0
+    for m in _START.finditer(text):
+        start = m.start("low") if m.group("low") else m.start()
+        if start < done:
+            continue
+        tokens = _tokens(text, start)
+        if not tokens or fold(tokens[0][2].rstrip(".")) not in starts:
+            continue
+        for n in range(len(tokens), 0, -1):
+            window = tokens[:n]
             words = [t[2] for t in window]
             if len({w[0].isupper() for w in words if fold(w) not in ("de", "la", "del", "of", "du", "le")}) > 1:
                 continue
             if _key(words) in names and _ok(text, window[0][0], window[-1][1], words):
                 end = window[-1][1] - (1 if words[-1].endswith(".") and _key(words[-1:]) != "ste" else 0)
                 out.append(Candidate(window[0][0], end, "CITY"))
-                hit = n
+                done = end
                 break
-        i += hit or 1
     return out
