@@ -138,9 +138,10 @@ def gazetteer_places(text: str) -> list[Candidate]:
         start = m.start("low") if m.group("low") else m.start()
         if start < done:
             continue
-        tokens = _tokens(text, start)
-        if not tokens or fold(tokens[0][2].rstrip(".")) not in starts:
+        first = _TOKEN.match(text, start)
+        if first is None or fold(first.group().rstrip(".")) not in starts:
             continue
+        tokens = _tokens(text, start)
         for n in range(len(tokens), 0, -1):
             window = tokens[:n]
             words = [t[2] for t in window]
