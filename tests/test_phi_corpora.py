@@ -264,6 +264,29 @@ HELDOUT2_TRAPS = (
     "5 days before the procedure",
 )
 
+HELDOUT4_TRAPS = (
+    "Lung-RADS 4B",
+    "pT3 N1a",
+    "1/14 nodes",
+    "135-145",
+    "3.5-5.1",
+    "Pain 4/10",
+    "49/51",
+    "90 mg/kg/day",
+    "spring of 2019",
+    "crisis line 988",
+    "PHQ-9 = 17",
+    "3K72P",
+    "X0410",
+    "G3P2",
+    "EF 30%",
+    "GCS 15",
+    "EBL 20 mL",
+    "protocol ALPINE-HF (v2.0)",
+    "58-year-old",
+    "74 y/o",
+)
+
 CORPORA = (
     Corpus("dev1", "notes.jsonl", "make_notes", 40, 400, 150, 8, 10, 0.99, 1.0, 0.90, traps=DEV1_TRAPS),
     Corpus("dev2", "dev2.jsonl", "dev2_make", 40, 450, 80, 10, 10, 0.99, 1.0, 0.90, traps=DEV2_TRAPS),
@@ -277,10 +300,10 @@ CORPORA = (
         100,
         6,
         6,
-        # measured 0.910 / 0.950 / 0.968 after dev set 3, 0.928 / 0.958 / 0.964 after dev set 4 (docs/deid.md);
-        # floors just under
-        0.92,
-        0.95,
+        # measured 0.910 / 0.950 / 0.968 after dev set 3, 0.928 / 0.958 / 0.964 after dev set 4; development
+        # material since round five: 0.978 / 1.000 / 0.962 (docs/deid.md); floors just under
+        0.97,
+        0.99,
         0.96,
         held_out=True,
         independent_of=("dev1",),
@@ -295,18 +318,18 @@ CORPORA = (
         80,
         6,
         6,
-        # written after dev set 3: 0.840 / 0.899 / 0.975 in round three, 0.883 / 0.924 / 0.972 in round four
-        # (docs/deid.md); floors just under
-        0.88,
-        0.92,
+        # written after dev set 3: 0.840 / 0.899 / 0.975 in round three, 0.883 / 0.924 / 0.972 in round four,
+        # development material since round five: 0.963 / 0.992 / 0.970 (docs/deid.md); floors just under
+        0.96,
+        0.99,
         0.96,
         held_out=True,
         independent_of=("dev1", "dev2", "dev3"),
         traps=HELDOUT2_TRAPS,
     ),
-    # dev set 4 (round four): international and context-poor forms; measured 0.955 / 1.000 / 0.991, its floors
-    # just under (below the 0.99 overall: docs/deid.md says what is left)
-    Corpus("dev4", "dev4.jsonl", "dev4_make", 40, 250, 60, 1, 1, 0.95, 1.0, 0.98, traps=DEV4_TRAPS),
+    # dev set 4 (round four): international and context-poor forms; measured 0.955 / 1.000 / 0.991, 0.972 / 1.000 /
+    # 0.991 after round five, its floors just under (below the 0.99 overall: docs/deid.md says what is left)
+    Corpus("dev4", "dev4.jsonl", "dev4_make", 40, 250, 60, 1, 1, 0.97, 1.0, 0.98, traps=DEV4_TRAPS),
     Corpus(
         "heldout3",
         "heldout3.jsonl",
@@ -316,13 +339,32 @@ CORPORA = (
         50,
         1,
         1,
-        # written after round four's rules, scored once: 0.829 / 0.913 / 0.970 (docs/deid.md); floors just under
-        0.82,
-        0.91,
+        # written after round four's rules, scored once: 0.829 / 0.913 / 0.970; development material since round
+        # five: 0.950 / 1.000 / 0.973 (docs/deid.md); floors just under
+        0.94,
+        0.99,
         0.96,
         held_out=True,
         independent_of=("dev1", "dev2", "dev3", "dev4"),
         traps=HELDOUT3_TRAPS,
+    ),
+    Corpus(
+        "heldout4",
+        "heldout4.jsonl",
+        "heldout4_make",
+        40,
+        240,
+        60,
+        2,
+        2,
+        # US hospital formats, written before round five's rules: 0.897 / 1.000 / 0.980 scored once before the
+        # round, 0.929 / 1.000 / 0.980 once after it (docs/deid.md); floors just under
+        0.92,
+        0.99,
+        0.97,
+        held_out=True,
+        independent_of=("dev1", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3"),
+        traps=HELDOUT4_TRAPS,
     ),
 )
 BY_NAME = {c.name: c for c in CORPORA}

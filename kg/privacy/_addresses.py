@@ -27,7 +27,7 @@ _SUFFIX_WORDS = """
     sqs station sta street st streets sts summit smt terrace ter terr trace trce track trak trafficway trfy trail
     trl trails turnpike tpke underpass upas valley vly valleys vlys viaduct via view vw views vws village vlg
     villages vlgs ville vl vista vis walk walks way ways wynd close path crossing commons mall passage pass
-    court ct courts cts crt concourse promenade esplanade quay wharf
+    court ct courts cts crt concourse promenade esplanade quay wharf parade pde rise chase croft
 """
 _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS.split()), key=len, reverse=True)) + ")"
 _DIRECTIONAL = r"(?:[NS][EW]?|[EW]|(?i:north(?:east|west)?|south(?:east|west)?|east|west))"
@@ -37,7 +37,8 @@ _UNIT = (
     r"dept|#)\.?[ \t]*#?[ \t]*(?=[A-Za-z-]*\d|[A-Z]\b)[A-Za-z0-9-]+)"
 )
 _STREET = re.compile(
-    rf"(?<![\w.,/-])\d{{1,6}}(?:-?[A-Za-z]|[ \t]+1/2)?(?:[ \t]+{_DIRECTIONAL}\.?)?(?:[ \t]+{_CAPWORD}){{1,4}}"
+    rf"(?<![\w.,/-])(?:(?:No\.|Blk\.?[ \t]*\d{{1,4}}[ \t]+Lot)[ \t]*)?"
+    rf"\d{{1,6}}(?:-?[A-Za-z]|[ \t]+1/2)?(?:[ \t]+{_DIRECTIONAL}\.?)?(?:[ \t]+{_CAPWORD}){{1,4}}"
     rf"[ \t]+(?i:{_SUFFIX})\b\.?(?:[ \t]+{_DIRECTIONAL}\b\.?)?{_UNIT}?",
 )
 _STREET_ON = re.compile(
@@ -84,7 +85,8 @@ _RURAL_ROUTE = re.compile(
 #: Streets named with a suffix word, European style (``Vasagatan 12``, ``Hauptstraße 5``).
 _STREET_EU = re.compile(
     rf"\b[{UP}][{LO}]+(?:straße|strasse|str\.|gatan|gata|vägen|gade|vej|veien|weg|laan|straat|gasse|platz|"
-    r"plein|allee|dijk|ring)[ \t]+\d{1,5}[a-z]?\b"
+    r"plein|allee|dijk|ring|katu|tie|kuja)[ \t]+\d{1,5}[a-z]?(?:/\d{1,4}|[ \t]+[A-H][ \t]+\d{1,3}\b)?\b|"
+    rf"\b[{UP}][{LO}]+[ \t]+(?:Straße|Strasse|Gasse|Weg|Allee|Platz|Gade|Gatan|Vej)[ \t]+\d{{1,5}}[a-z]?(?:/\d{{1,4}})?\b"
 )
 _STRONG_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Highway|Hwy|Parkway|Pkwy|Place|Pl|"

@@ -12,8 +12,19 @@ from collections.abc import Iterator
 from kg.privacy._addresses import addresses, streets
 from kg.privacy._base import Candidate, Recognizer
 from kg.privacy._checksums import checked_numbers
+from kg.privacy._cues import (
+    accounts,
+    cued_names,
+    east_asian_addresses,
+    given_names,
+    last_four,
+    organisations,
+    short_dates,
+    word_ages,
+)
 from kg.privacy._dates import ages, dates
 from kg.privacy._facilities import FACILITY_WORDS, facilities
+from kg.privacy._gazetteer import gazetteer_places
 from kg.privacy._intl import foreign_streets, intl_dates, person_ages, postal_codes, travel_places
 from kg.privacy._labelled import labelled_values
 from kg.privacy._lists import clinical_words, common_words, fold
@@ -39,6 +50,15 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     foreign_streets,
     travel_places,
     person_ages,
+    gazetteer_places,
+    short_dates,
+    last_four,
+    accounts,
+    organisations,
+    east_asian_addresses,
+    word_ages,
+    cued_names,
+    given_names,
 )
 
 
@@ -67,6 +87,10 @@ def iter_candidates(text: str) -> Iterator[Candidate]:
     if view is not None:
         common, clinical = common_words(), clinical_words()
         yield from addresses(view)  # a street's shape is evidence enough for what follows it
+        # a word in capitals is a place by the list only when it is long (``TOKYO``, not ``IGRA``)
+        yield from (
+            c for c in gazetteer_places(view) if c.end - c.start > 4 and text[c.start : c.end] != view[c.start : c.end]
+        )
         for c in geography(view):
             words = [fold(w) for w in re.findall(r"[^\W\d_]+", view[c.start : c.end])]
             proper = [w for w in words if w not in FACILITY_WORDS and w not in common and w not in clinical]

