@@ -31,7 +31,7 @@ from kg.store.neo4j import Neo4jStore
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 SEED_CAP = 3000
-#: Fewer GNN epochs than the default (60): the flows test what runs, not how well the GNN learns.
+#: Fewer GNN epochs than the default (60), for a run with `gnn.mode: train` (build and demo serve the shipped model).
 GNN_EPOCHS = 15
 #: The install steps CI runs itself (the README's test command) before any test.
 INSTALL_STEPS = (re.compile(r"^python3 -m venv \.venv$"), re.compile(r"^\.venv/bin/pip install "))

@@ -380,11 +380,14 @@ class SqliteStore:
             else:
                 self.conn.execute(INSERT_EDGE, edge_row(edge))
 
-    def write_hypotheses(self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str) -> None:
+    def write_hypotheses(
+        self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str, details: dict | None = None
+    ) -> None:
         """Replace all hypotheses of ``types`` with ``hypotheses`` in one transaction.
 
         Hypotheses live in their own table: they can never overwrite an asserted edge. The
-        link-prediction step is recorded as its own run, ``<run_id>/linkpred``, beside the build's.
+        link-prediction step is recorded as its own run, ``<run_id>/linkpred``, beside the build's,
+        with ``details`` (e.g. the served model and the nodes it never saw) beside the counts.
         """
         types = list(types)
         with self.transaction():
@@ -395,7 +398,12 @@ class SqliteStore:
             self.conn.execute(
                 "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details)"
                 " VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
-                (f"{run_id}/linkpred", now(), now(), json.dumps({"hypotheses": len(hypotheses), "types": types})),
+                (
+                    f"{run_id}/linkpred",
+                    now(),
+                    now(),
+                    json.dumps({**(details or {}), "hypotheses": len(hypotheses), "types": types}, default=str),
+                ),
             )
 
     # -- reads --------------------------------------------------------------------------------

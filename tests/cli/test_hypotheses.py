@@ -164,7 +164,8 @@ def test_errors_exit_2_and_name_the_problem(store_dir, tmp_path):
 def test_reads_what_the_link_prediction_step_wrote(tmp_path, schema):
     """On a store whose hypotheses come from the real step: best first per type, paths as stored."""
     nodes, edges = tiny_graph()
-    cfg = load_config(None, ["gnn.hidden_dim=8", "gnn.epochs=2", "gnn.top_k=3", "gnn.params={num_threads: 1}"])
+    overrides = ["gnn.mode=train", "gnn.hidden_dim=8", "gnn.epochs=2", "gnn.top_k=3", "gnn.params={num_threads: 1}"]
+    cfg = load_config(None, overrides)
     d = tmp_path / "store"
     with SqliteStore(d) as s:
         s.load_seed("hetionet", nodes, edges, "tiny-1")
