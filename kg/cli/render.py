@@ -80,7 +80,7 @@ def hypotheses_listing(views: Any, as_json: bool) -> None:
     """
     table = Table(title="stored hypotheses (link prediction; not asserted facts)")
     for col in ("rank", "type", "head", "tail", "score", "group rank", "model", "paths (metapath, contribution)"):
-        table.add_column(col, no_wrap=col in ("rank", "type", "score"))
+        table.add_column(col, no_wrap=col in ("rank", "type", "score"), overflow="fold")
     for v in views:
         paths = []
         for p in v.paths:

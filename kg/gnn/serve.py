@@ -59,16 +59,22 @@ def _model_rows(tm: TargetModel, heads: Tensor) -> Tensor:
 class ServedScorer:
     """The served model's logits over the build graph's indices, seen from the group side.
 
+    From the tail side the stored pair features (head side) give whole head rows only: with few groups
+    (``num_groups`` under a tenth of the model's tails) the group columns are scored pair by pair,
+    else every model head row is scored once and kept (``_by_tail``).
+
     Attributes:
         tm: the target's served model.
         map_h, map_t: long [H_graph], [T_graph], graph index -> model index (-1: unseen).
         query_side: ``head`` (rows are heads) or ``tail`` (rows are tails).
+        num_groups: group nodes that will be asked for (picks the tail-side strategy).
     """
 
     tm: TargetModel
     map_h: Tensor
     map_t: Tensor
     query_side: str
+    num_groups: int = 0
     #: tail side: (graph head indices the model saw long [S], their logits against every model tail
     #: float [T_model, S]), filled on first use
     _by_tail: tuple[Tensor, Tensor] | None = None
@@ -93,6 +99,12 @@ class ServedScorer:
         if self.query_side == "head":
             cols = torch.nonzero(c_map >= 0).view(-1)
             block = _model_rows(self.tm, mg[seen_g])[:, c_map[cols]]  # [G', C_seen]
+        elif self.num_groups * 10 < len(self.tm.tail_ids):
+            cols = torch.nonzero(c_map >= 0).view(-1)
+            mh, mt = c_map[cols], mg[seen_g]
+            with torch.no_grad():  # pair by pair: [G' * C_seen] pairs, group-major
+                block = self.tm.logits(mh.repeat(mt.numel()), mt.repeat_interleave(mh.numel())).float()
+            block = block.view(mt.numel(), mh.numel())
         else:
             cols, full = self._tail_block()
             block = full[mg[seen_g]]  # [G', C_seen]
@@ -143,7 +155,8 @@ def _serve_target(
     unseen_h = int(((map_h < 0) & (deg[head] > 0)).sum())
     unseen_t = int(((map_t < 0) & (deg[tail] > 0)).sum())
     query_side = options.query_side(rel)
-    scorer = ServedScorer(tm, map_h, map_t, query_side)
+    groups = (map_h >= 0) & (deg[head] > 0) if query_side == "head" else (map_t >= 0) & (deg[tail] > 0)
+    scorer = ServedScorer(tm, map_h, map_t, query_side, int(groups.sum()))
     pairs = _blocked(graph, tm.target, edges, {rel, *options.exclude_known.get(rel, [])})
     if graph.reverse_of.get(tm.target) == tm.target:
         pairs = torch.cat([pairs, pairs.flip(0)], dim=1)

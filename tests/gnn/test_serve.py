@@ -114,3 +114,21 @@ def test_serve_without_a_model_says_how_to_train_one(graph, schema, tmp_path):
     cfg = GnnConfig(model_dir=str(tmp_path / "no-model"))
     with pytest.raises(NoModelError, match="medkg train linkpred"):
         predict_links(nodes, edges, schema, cfg, "run-2")
+
+
+def test_both_tail_side_strategies_give_the_same_logits(model):
+    """Few groups: pair by pair; many: whole model rows kept. Same numbers, -inf where an end is unseen."""
+    import torch
+
+    from kg.gnn.serve import ServedScorer
+
+    tm = model.targets["TREATS"]
+    map_h = torch.tensor([0, 5, -1, 7])  # graph drugs -> model drugs (graph drug 2 never seen)
+    map_t = torch.tensor([3, -1, 1])  # graph diseases -> model diseases
+    groups = torch.tensor([0, 1, 2])
+    few = ServedScorer(tm, map_h, map_t, "tail", num_groups=1).rows(groups)
+    many = ServedScorer(tm, map_h, map_t, "tail", num_groups=10**6).rows(groups)
+    assert torch.allclose(few, many, atol=1e-4)
+    assert torch.isinf(few[1]).all() and torch.isinf(few[:, 2]).all() and torch.isfinite(few[0, [0, 1, 3]]).all()
+    expected = tm.logits(torch.tensor([0, 5, 7]), torch.tensor([3, 3, 3]))
+    assert torch.allclose(few[0, [0, 1, 3]], expected.float(), atol=1e-4)
