@@ -46,12 +46,15 @@ def _model_index(graph: GraphIndex, label: str, model_ids: Sequence[str]) -> Ten
     return torch.tensor([where.get(n, -1) for n in graph.node_ids[label]], dtype=torch.long)
 
 
-def _model_rows(tm: TargetModel, heads: Tensor) -> Tensor:
-    """Logits of model head rows ``heads`` long [B] against every model tail: float [B, T_model]."""
+def _model_rows(tm: TargetModel, heads: Tensor, tails: Tensor | None = None) -> Tensor:
+    """Logits of model head rows ``heads`` long [B] against model tails ``tails`` long [C] (None: every
+    model tail, C = T_model): float [B, C]."""
+    z_tail = tm.z_tail if tails is None else tm.z_tail[tails]
     with torch.no_grad():
-        s = (tm.z_head[heads] * tm.rel) @ tm.z_tail.t()  # DistMult, [B, T]
+        s = (tm.z_head[heads] * tm.rel) @ z_tail.t()  # DistMult, [B, C]
         if tm.pair_head is not None and tm.features is not None:
-            s = s + tm.pair_head(tm.features.rows(heads))  # pair head on [B, T, F] -> [B, T]
+            f = tm.features.rows(heads)  # [B, T_model, F]: the stored features give whole rows
+            s = s + tm.pair_head(f if tails is None else f[:, tails])  # pair head on [B, C, F] -> [B, C]
     return s.float()
 
 
@@ -98,7 +101,7 @@ class ServedScorer:
             return out
         if self.query_side == "head":
             cols = torch.nonzero(c_map >= 0).view(-1)
-            block = _model_rows(self.tm, mg[seen_g])[:, c_map[cols]]  # [G', C_seen]
+            block = _model_rows(self.tm, mg[seen_g], c_map[cols])  # [G', C_seen]
         elif self.num_groups * 10 < len(self.tm.tail_ids):
             cols = torch.nonzero(c_map >= 0).view(-1)
             mh, mt = c_map[cols], mg[seen_g]
