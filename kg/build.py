@@ -350,16 +350,19 @@ def top_hypotheses(hypotheses: Sequence[Hypothesis], per_type: int = 5) -> list[
 def run_linkprediction_step(
     store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str, changed: bool = True
 ) -> list:
-    """Train the GNN on the stored graph and write its hypotheses back (skipped when nothing changed)."""
-    from kg.gnn import run_linkprediction  # torch_geometric: only for builds that run the GNN
+    """Hypotheses on the stored graph, written back (skipped when nothing changed): served by the trained
+    model (``gnn.mode: serve``, default; see :mod:`kg.gnn.serve`) or from a GNN trained here (``train``)."""
+    from kg.gnn.serve import predict_links, served_fingerprint  # torch_geometric: only for builds with the GNN
 
-    fingerprint = json_digest(config.gnn.model_dump(), store.counts()["edges"], len(store.document_state()))
+    served = served_fingerprint(config.gnn)
+    fingerprint = json_digest(config.gnn.model_dump(), served, store.counts()["edges"], len(store.document_state()))
     predicted_types = [schema.predicted_type(t) for t in config.gnn.targets if t in schema.prediction_targets]
     if not changed and store.get_meta("linkpred_fingerprint") == fingerprint:
         log.info("graph and GNN config unchanged: keeping the stored hypotheses")
         return store.hypotheses()
-    result = run_linkprediction(list(store.nodes()), list(store.edges()), schema, config.gnn, run_id)
-    store.write_hypotheses(result.hypotheses, predicted_types, run_id)
+    result = predict_links(list(store.nodes()), list(store.edges()), schema, config.gnn, run_id)
+    details = {"mode": config.gnn.mode, "model_version": result.model_version, "stats": result.stats}
+    store.write_hypotheses(result.hypotheses, predicted_types, run_id, details)
     store.set_meta("linkpred_fingerprint", fingerprint)
     store.set_meta("linkpred_metrics", json.dumps(result.metrics, sort_keys=True, default=float))
     for target, models in result.metrics.items():

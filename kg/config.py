@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -98,6 +98,13 @@ class GnnConfig(_Section):
     """
 
     enabled: bool = True
+    #: ``serve``: hypotheses from the trained, versioned model in ``model_dir`` (no training at run time;
+    #: a node that model never saw is left out and counted). ``train``: train a fresh GNN on the built
+    #: graph with the fields below (the old behaviour; ``medkg train linkpred`` trains a model to serve).
+    mode: Literal["serve", "train"] = "serve"
+    #: The served model's folder (``medkg train linkpred --set out=...``); None: the shipped
+    #: ``kg/resources/models/linkpred/``.
+    model_dir: str | None = None
     encoder: str = "rgcn"
     targets: list[str] = Field(default_factory=lambda: ["TREATS", "HAS_SYMPTOM"])
     hidden_dim: int = 64

@@ -203,6 +203,41 @@ class Hypothesis(_Frozen):
     explanation: tuple[PathContribution, ...] = ()
 
 
+class PathView(_Frozen):
+    """An explaining path as a reader sees it: ids with names and labels, its metapath and its share.
+
+    ``metapath`` alternates node labels and relation types, e.g. ``Drug-BINDS-Gene-ASSOCIATED_WITH-Disease``
+    (an edge may be walked against its direction); ``contribution`` is ``None`` when none was stored.
+    """
+
+    nodes: tuple[str, ...]
+    names: tuple[str, ...]
+    labels: tuple[str, ...]
+    relations: tuple[str, ...]
+    metapath: str
+    contribution: float | None = None
+
+
+class HypothesisView(_Frozen):
+    """A stored hypothesis as a reader sees it (``medkg hypotheses``).
+
+    ``rank`` is the position in the listing (1 = best score of its type); ``group_rank`` is the stored
+    rank among the candidates of its group node (per disease for TREATS, per disease for HAS_SYMPTOM).
+    """
+
+    type: str
+    head: str
+    tail: str
+    head_name: str
+    tail_name: str
+    score: float
+    rank: int = Field(ge=1)
+    group_rank: int = Field(ge=1)
+    model_version: str
+    run_id: str
+    paths: tuple[PathView, ...] = ()
+
+
 class GraphSnapshot(_Frozen):
     """The whole graph as held by a store: nodes, asserted edges, provenance and predictions."""
 

@@ -11,6 +11,7 @@ from kg.cli.build import build, demo
 from kg.cli.common import setup_logging
 from kg.cli.evaluate import eval_app
 from kg.cli.export import export
+from kg.cli.hypotheses import hypotheses
 from kg.cli.ids import ids
 from kg.cli.link import link
 from kg.cli.neo4j import neo4j_app
@@ -43,7 +44,7 @@ def main(
     setup_logging(verbose, quiet)
 
 
-for command in (build, demo, export, query, link, ids, retract):
+for command in (build, demo, export, query, hypotheses, link, ids, retract):
     app.command()(command)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(vocab_app, name="vocab")

@@ -71,6 +71,39 @@ def _hypotheses_table(hypotheses: Any, names: dict[str, str]) -> Table:
     return hyp
 
 
+def hypotheses_listing(views: Any, as_json: bool) -> None:
+    """Stored hypotheses with rank, score, model version and explaining paths; with ``as_json`` a last JSON line.
+
+    Args:
+        views: the :class:`kg.types.HypothesisView` list of :func:`kg.store.hypotheses.top_hypotheses`.
+        as_json: End with one JSON line: the list of the views as objects.
+    """
+    table = Table(title="stored hypotheses (link prediction; not asserted facts)")
+    for col in ("rank", "type", "head", "tail", "score", "group rank", "model", "paths (metapath, contribution)"):
+        table.add_column(col, no_wrap=col in ("rank", "type", "score"), overflow="fold")
+    for v in views:
+        paths = []
+        for p in v.paths:
+            hops = [p.names[0]]
+            for rel, name in zip(p.relations, p.names[1:], strict=True):
+                hops.append(f"-{rel}- {name}")
+            share = f"{p.contribution:.2f}" if p.contribution is not None else "n/a"
+            paths.append(f"{p.metapath} ({share}): " + " ".join(hops))
+        table.add_row(
+            str(v.rank),
+            v.type,
+            f"{v.head_name} ({v.head})",
+            f"{v.tail_name} ({v.tail})",
+            f"{v.score:.3f}",
+            str(v.group_rank),
+            v.model_version,
+            "\n".join(paths) or "no supporting path stored",
+        )
+    console.print(table)
+    if as_json:
+        typer.echo(json.dumps([v.model_dump(mode="json") for v in views]))
+
+
 def query_rows(name: str, rows: list[dict[str, Any]]) -> None:
     """A named query's rows as a table (lists and objects as JSON)."""
     table = Table(title=name)

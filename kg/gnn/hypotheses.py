@@ -171,8 +171,8 @@ Found = list[tuple[int, int, int, float]]  # (group index, rank 1..k, candidate 
 
 
 def _top_partners(
-    model: LinkPredictor,
-    z: Mapping[str, Tensor],
+    model: LinkPredictor | None,
+    z: Mapping[str, Tensor] | None,
     graph: GraphIndex,
     target: EdgeType,
     known: sp.csr_matrix,
@@ -196,6 +196,8 @@ def _top_partners(
             g = groups[s : s + chunk]
             if scorer is not None:
                 logits = scorer.rows(g).float()  # [G, C]
+            elif model is None or z is None:
+                raise ValueError("top_k_hypotheses needs a scorer, or a model and its embeddings")
             elif group_by == "head":
                 logits = model.decoder.score_all(z[head_label][g], z[tail_label], rel)  # [G, C]
             else:
@@ -239,8 +241,8 @@ def _explain_found(
 
 
 def top_k_hypotheses(
-    model: LinkPredictor,
-    z: Mapping[str, Tensor],
+    model: LinkPredictor | None,
+    z: Mapping[str, Tensor] | None,
     graph: GraphIndex,
     target: EdgeType,
     known: sp.csr_matrix,
@@ -258,8 +260,9 @@ def top_k_hypotheses(
     """For each group node, the ``top_k`` best-scored partners that are not already known.
 
     Args:
-        model: the trained link predictor.
-        z: node embeddings ``{label: Tensor[num_nodes_label, dim]}`` from ``model`` on ``graph``.
+        model: the trained link predictor (None with a ``scorer``).
+        z: node embeddings ``{label: Tensor[num_nodes_label, dim]}`` from ``model`` on ``graph`` (None with a
+            ``scorer``).
         graph: the message-passing graph (defines node indices and degrees).
         target: (head label, relation, tail label).
         known: bool [H, C] sparse matrix of pairs that must never be proposed (every asserted target
@@ -272,7 +275,8 @@ def top_k_hypotheses(
         max_explained: explain at most this many hypotheses, best ranks first (None: all).
         chunk: group nodes scored at once.
         scorer: the model's logits seen from the group side (``gnn_scorers(..., query_side=group_by)``);
-            needed for a model with a pair head (default: the DistMult decoder on ``z``).
+            needed for a model with a pair head, or a served model (default: the DistMult decoder on ``z``).
+            A logit of ``-inf`` marks a candidate the scorer cannot score: it is never proposed.
 
     Returns:
         Hypotheses ordered by group then rank; ``score`` is the sigmoid probability, ``rank`` 1..k.

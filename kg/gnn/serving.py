@@ -368,6 +368,18 @@ def load_default(model_dir: str | Path | None = None) -> DefaultModel:
     return DefaultModel(targets=targets, meta=meta)
 
 
+def model_fingerprint(model_dir: str | Path | None = None) -> str:
+    """A digest that changes whenever the model in ``model_dir`` (default: the shipped one) is retrained.
+
+    Raises:
+        NoModelError: the folder has no ``meta.json``.
+    """
+    meta_path = (Path(model_dir) if model_dir else DEFAULT_MODEL_DIR) / "meta.json"
+    if not meta_path.is_file():
+        load_default(model_dir)  # raises with the message that says how to train one
+    return file_sha256(meta_path)
+
+
 def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     """Read a TSV with a header holding the columns ``head`` and ``tail`` (other columns are ignored).
 
@@ -400,6 +412,7 @@ __all__ = [
     "NoModelError",
     "TargetModel",
     "load_default",
+    "model_fingerprint",
     "read_pairs",
     "train_default",
 ]

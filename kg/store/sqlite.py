@@ -19,7 +19,6 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from kg.assemble import EvidenceRow, aggregate_edge, signature_violation
@@ -27,6 +26,7 @@ from kg.files import private_dir, private_files, touch_private
 from kg.logs import get_logger
 from kg.schema import GraphSchema
 from kg.store.sqlite_reads import SqliteReads
+from kg.store.sqlite_runs import SqliteRuns, now
 from kg.store.sqlite_tables import (
     DDL,
     EVIDENCE_COLUMNS,
@@ -50,11 +50,6 @@ STORE_VERSION = "2"
 DB_NAME = "graph.sqlite"
 
 
-def now() -> str:
-    """UTC timestamp, ISO 8601, seconds precision."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
 class StoreError(RuntimeError):
     """The store cannot be opened or is of an incompatible version."""
 
@@ -71,7 +66,7 @@ class DocumentWrite:
         self.evidence = evidence
 
 
-class SqliteStore(SqliteReads):
+class SqliteStore(SqliteReads, SqliteRuns):
     """The embedded graph store in ``directory/graph.sqlite``."""
 
     def __init__(self, directory: str | Path) -> None:
@@ -270,100 +265,6 @@ class SqliteStore(SqliteReads):
                 self.conn.execute("UPDATE runs SET status = 'complete', finished = ? WHERE run_id = ?", (now(), run_id))
         return refused
 
-    # -- runs and retraction ---------------------------------------------------------------------
-    def begin_run(self, run_id: str, kind: str = "build") -> list[str]:
-        """Record ``run_id`` as running (committed now, so a failed or killed run leaves its record).
-
-        Call it holding the store's lock (:class:`kg.store.lock.StoreLock`): every other run still
-        marked running then belongs to a process that died, and is marked ``killed``.
-
-        Returns:
-            The run ids marked killed.
-        """
-        with self.transaction():
-            killed = [r[0] for r in self.conn.execute("SELECT run_id FROM runs WHERE status = 'running'")]
-            self.conn.executemany(
-                "UPDATE runs SET status = 'killed', finished = ? WHERE run_id = ?", [(now(), r) for r in killed]
-            )
-            self.conn.execute(
-                "INSERT INTO runs(run_id, kind, started, status, details) VALUES (?, ?, ?, 'running', '{}')",
-                (run_id, kind, now()),
-            )
-        if killed:
-            log.warning("%d earlier run(s) ended without finishing (killed): %s", len(killed), ", ".join(killed))
-        return killed
-
-    def finish_run(self, run_id: str, status: str, details: dict[str, object] | None = None) -> None:
-        """Set a run's final status (``complete``, ``failed``) and details, unless already complete."""
-        args: tuple[str, ...]
-        if details is None:
-            q, args = (
-                "UPDATE runs SET status = ?, finished = ? WHERE run_id = ? AND status = 'running'",
-                (status, now(), run_id),
-            )
-        else:
-            q = "UPDATE runs SET status = ?, finished = ?, details = ? WHERE run_id = ? AND status = 'running'"
-            args = (status, now(), json.dumps(details, sort_keys=True), run_id)
-        self.conn.execute(q, args)
-
-    def runs(self) -> list[dict[str, object]]:
-        """Every run record, oldest first: run_id, kind, started, finished, status, details."""
-        cols = ("run_id", "kind", "started", "finished", "status", "details")
-        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY rowid").fetchall()
-        return [dict(zip(cols[:5], r[:5], strict=True)) | {"details": json.loads(r[5])} for r in rows]
-
-    def retract_documents(self, doc_ids: Iterable[str]) -> dict[str, int]:
-        """Remove documents and all they contributed, in one transaction.
-
-        Their mentions and evidence go; edges are re-aggregated from the evidence left (an edge with
-        none and no curated seed edge disappears); text-mined nodes that no mention, edge or seed
-        holds any more go, with hypotheses that name them. Curated seed edges and other hypotheses
-        are untouched. Unknown ids are ignored (counted as not found).
-
-        Returns:
-            {"documents", "not_found", "evidence", "edges_removed", "nodes_removed"}.
-        """
-        ids = sorted(set(doc_ids))
-        with self.transaction():
-            known = [d for d in ids if self.conn.execute("SELECT 1 FROM documents WHERE doc_id = ?", (d,)).fetchone()]
-            touched: set[tuple[str, str, str]] = set()
-            evidence = 0
-            for d in known:
-                keys = self.conn.execute("SELECT head, type, tail FROM evidence WHERE doc_id = ?", (d,)).fetchall()
-                evidence += len(keys)
-                touched |= set(keys)
-                for table in ("evidence", "mentions", "documents"):
-                    self.conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (d,))  # fixed table names
-            edges_before = self.conn.execute("SELECT COUNT(*) FROM edges").fetchone()[0]
-            self._recompute_edges(touched)
-            edges_removed = edges_before - self.conn.execute("SELECT COUNT(*) FROM edges").fetchone()[0]
-            nodes_removed = self._drop_orphan_text_nodes()
-        out = {
-            "documents": len(known),
-            "not_found": len(ids) - len(known),
-            "evidence": evidence,
-            "edges_removed": edges_removed,
-            "nodes_removed": nodes_removed,
-        }
-        log.info("retracted %s", out)
-        return out
-
-    def _drop_orphan_text_nodes(self) -> int:
-        """Delete text-only nodes that no mention, edge or seed edge names (and hypotheses about them)."""
-        orphans = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT n.id FROM nodes n WHERE n.sources = '[\"text\"]'"
-                " AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.node_id = n.id)"
-                " AND NOT EXISTS (SELECT 1 FROM edges e WHERE e.head = n.id OR e.tail = n.id)"
-                " AND NOT EXISTS (SELECT 1 FROM seed_edges s WHERE s.head = n.id OR s.tail = n.id)"
-            )
-        ]
-        for n in orphans:
-            self.conn.execute("DELETE FROM hypotheses WHERE head = ? OR tail = ?", (n, n))
-            self.conn.execute("DELETE FROM nodes WHERE id = ?", (n,))
-        return len(orphans)
-
     def _replace_document(
         self, w: DocumentWrite, run_id: str, pipeline_key: str, started: str
     ) -> set[tuple[str, str, str]]:
@@ -475,11 +376,14 @@ class SqliteStore(SqliteReads):
             else:
                 self.conn.execute(INSERT_EDGE, edge_row(edge))
 
-    def write_hypotheses(self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str) -> None:
+    def write_hypotheses(
+        self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str, details: dict | None = None
+    ) -> None:
         """Replace all hypotheses of ``types`` with ``hypotheses`` in one transaction.
 
         Hypotheses live in their own table: they can never overwrite an asserted edge. The
-        link-prediction step is recorded as its own run, ``<run_id>/linkpred``, beside the build's.
+        link-prediction step is recorded as its own run, ``<run_id>/linkpred``, beside the build's,
+        with ``details`` (e.g. the served model and the nodes it never saw) beside the counts.
         """
         types = list(types)
         with self.transaction():
@@ -490,5 +394,10 @@ class SqliteStore(SqliteReads):
             self.conn.execute(
                 "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details)"
                 " VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
-                (f"{run_id}/linkpred", now(), now(), json.dumps({"hypotheses": len(hypotheses), "types": types})),
+                (
+                    f"{run_id}/linkpred",
+                    now(),
+                    now(),
+                    json.dumps({**(details or {}), "hypotheses": len(hypotheses), "types": types}, default=str),
+                ),
             )

@@ -13,6 +13,7 @@ def test_writeback_never_touches_asserted_edges_and_paths_are_real(tmp_path, sch
     cfg = load_config(
         None,
         [
+            "gnn.mode=train",
             "gnn.hidden_dim=8",
             "gnn.epochs=4",
             "gnn.top_k=3",

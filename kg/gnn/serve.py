@@ -1,0 +1,273 @@
+"""Serving link prediction: hypotheses from the trained, versioned model, no training at run time.
+
+``medkg build`` / ``demo`` call :func:`serve_linkprediction` (``gnn.mode: serve``, the default) with the
+model of :mod:`kg.gnn.serving` (the shipped ``kg/resources/models/linkpred/`` or ``gnn.model_dir``).
+Per target, every group node of the build's graph (a disease, for TREATS and HAS_SYMPTOM) gets its
+``top_k`` best candidates that are not asserted, scored by the model, with explaining paths over the
+build's graph. The model holds embeddings and pair features for the nodes of the graph it was trained
+on only, and nothing here computes either for a new node: a node of the build's graph that the model
+never saw (a new text-mined node) is left out, never guessed, and counted per target and end
+(``stats[rel]["unseen_heads"]`` / ``["unseen_tails"]``), in the log and in the run record.
+``gnn.mode: train`` (or ``medkg train linkpred``, then serving its output) retrains explicitly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from kg.config import GnnConfig
+from kg.logs import get_logger
+from kg.schema import GraphSchema
+from kg.types import Edge, Hypothesis, Node
+
+from .data import EdgeType, GraphIndex
+from .evaluate import known_matrix
+from .hypotheses import build_path_index, top_k_hypotheses
+from .options import link_params, target_config
+from .pipeline import LinkMetrics, LinkPredResult, run_linkprediction
+from .prepare import message_graph
+from .protocols import QueryScorer
+from .serving import DefaultModel, TargetModel, load_default, model_fingerprint
+
+log = get_logger(__name__)
+
+#: Model head rows scored at once when a whole [H, T] matrix is needed (memory: chunk x T x features).
+_CHUNK = 64
+
+
+def _model_index(graph: GraphIndex, label: str, model_ids: Sequence[str]) -> Tensor:
+    """long [N_label]: each graph node's index in the model (-1 for a node the model never saw)."""
+    where = {n: i for i, n in enumerate(model_ids)}
+    return torch.tensor([where.get(n, -1) for n in graph.node_ids[label]], dtype=torch.long)
+
+
+def _model_rows(tm: TargetModel, heads: Tensor, tails: Tensor | None = None) -> Tensor:
+    """Logits of model head rows ``heads`` long [B] against model tails ``tails`` long [C] (None: every
+    model tail, C = T_model): float [B, C]."""
+    z_tail = tm.z_tail if tails is None else tm.z_tail[tails]
+    with torch.no_grad():
+        s = (tm.z_head[heads] * tm.rel) @ z_tail.t()  # DistMult, [B, C]
+        if tm.pair_head is not None and tm.features is not None:
+            f = tm.features.rows(heads)  # [B, T_model, F]: the stored features give whole rows
+            s = s + tm.pair_head(f if tails is None else f[:, tails])  # pair head on [B, C, F] -> [B, C]
+    return s.float()
+
+
+@dataclass
+class ServedScorer:
+    """The served model's logits over the build graph's indices, seen from the group side.
+
+    From the tail side the stored pair features (head side) give whole head rows only: with few groups
+    (``num_groups`` under a tenth of the model's tails) the group columns are scored pair by pair,
+    else every model head row is scored once and kept (``_by_tail``).
+
+    Attributes:
+        tm: the target's served model.
+        map_h, map_t: long [H_graph], [T_graph], graph index -> model index (-1: unseen).
+        query_side: ``head`` (rows are heads) or ``tail`` (rows are tails).
+        num_groups: group nodes that will be asked for (picks the tail-side strategy).
+    """
+
+    tm: TargetModel
+    map_h: Tensor
+    map_t: Tensor
+    query_side: str
+    num_groups: int = 0
+    #: tail side: (graph head indices the model saw long [S], their logits against every model tail
+    #: float [T_model, S]), filled on first use
+    _by_tail: tuple[Tensor, Tensor] | None = None
+
+    def _tail_block(self) -> tuple[Tensor, Tensor]:
+        if self._by_tail is None:
+            seen = torch.nonzero(self.map_h >= 0).view(-1)
+            mh = self.map_h[seen]
+            blocks = [_model_rows(self.tm, mh[s : s + _CHUNK]) for s in range(0, mh.numel(), _CHUNK)]
+            full = torch.cat(blocks).t().contiguous() if blocks else torch.empty(len(self.tm.tail_ids), 0)
+            self._by_tail = (seen, full)
+        return self._by_tail
+
+    def rows(self, groups: Tensor) -> Tensor:
+        """Group graph indices long [G] -> logits float [G, C_graph]; ``-inf`` where either end is unseen."""
+        g_map, c_map = (self.map_h, self.map_t) if self.query_side == "head" else (self.map_t, self.map_h)
+        mg = g_map[groups]
+        out = torch.full((groups.numel(), c_map.numel()), float("-inf"))
+        seen_g = mg >= 0
+        if not bool(seen_g.any()) or not bool((c_map >= 0).any()):
+            return out
+        if self.query_side == "head":
+            cols = torch.nonzero(c_map >= 0).view(-1)
+            block = _model_rows(self.tm, mg[seen_g], c_map[cols])  # [G', C_seen]
+        elif self.num_groups * 10 < len(self.tm.tail_ids):
+            cols = torch.nonzero(c_map >= 0).view(-1)
+            mh, mt = c_map[cols], mg[seen_g]
+            with torch.no_grad():  # pair by pair: [G' * C_seen] pairs, group-major
+                block = self.tm.logits(mh.repeat(mt.numel()), mt.repeat_interleave(mh.numel())).float()
+            block = block.view(mt.numel(), mh.numel())
+        else:
+            cols, full = self._tail_block()
+            block = full[mg[seen_g]]  # [G', C_seen]
+        sub = torch.full((block.size(0), c_map.numel()), float("-inf"))
+        sub[:, cols] = block
+        out[seen_g] = sub
+        return out
+
+    def pairs(self, heads: Tensor, tails: Tensor) -> Tensor:
+        """Aligned graph (head, tail) indices long [B], [B] -> logits float [B] (``-inf`` where unseen)."""
+        mh, mt = self.map_h[heads], self.map_t[tails]
+        ok = (mh >= 0) & (mt >= 0)
+        out = torch.full((heads.numel(),), float("-inf"))
+        if bool(ok.any()):
+            with torch.no_grad():
+                out[ok] = self.tm.logits(mh[ok], mt[ok]).float()
+        return out
+
+
+def _blocked(graph: GraphIndex, target: EdgeType, edges: Sequence[Edge], relations: set[str]) -> torch.Tensor:
+    """long [2, K] graph (head, tail) indices of the asserted pairs of ``relations`` between the target's labels."""
+    head, _, tail = target
+    pos = graph.positions
+    idx = [
+        (pos[e.head][1], pos[e.tail][1])
+        for e in edges
+        if e.type in relations and pos.get(e.head, ("",))[0] == head and pos.get(e.tail, ("",))[0] == tail
+    ]
+    return torch.tensor(idx, dtype=torch.long).t().reshape(2, -1)
+
+
+def _serve_target(
+    nodes: Sequence[Node],
+    edges: Sequence[Edge],
+    schema: GraphSchema,
+    config: GnnConfig,
+    tm: TargetModel,
+    ids: tuple[str, str],
+) -> tuple[list[Hypothesis], dict[str, float]]:
+    """Hypotheses of one target from its served model; ``config`` is the target's, ``ids`` (version, run id)."""
+    t0 = time.perf_counter()
+    rel = tm.target[1]
+    options = link_params(config.params)
+    graph = message_graph(nodes, edges, schema, options, tm.target, {rel, *config.targets})
+    head, _, tail = tm.target
+    map_h, map_t = _model_index(graph, head, tm.head_ids), _model_index(graph, tail, tm.tail_ids)
+    deg = graph.degree()
+    unseen_h = int(((map_h < 0) & (deg[head] > 0)).sum())
+    unseen_t = int(((map_t < 0) & (deg[tail] > 0)).sum())
+    query_side = options.query_side(rel)
+    groups = (map_h >= 0) & (deg[head] > 0) if query_side == "head" else (map_t >= 0) & (deg[tail] > 0)
+    scorer = ServedScorer(tm, map_h, map_t, query_side, int(groups.sum()))
+    pairs = _blocked(graph, tm.target, edges, {rel, *options.exclude_known.get(rel, [])})
+    if graph.reverse_of.get(tm.target) == tm.target:
+        pairs = torch.cat([pairs, pairs.flip(0)], dim=1)
+    known = known_matrix(pairs, graph.num_nodes(head), graph.num_nodes(tail))
+    t_graph = time.perf_counter()
+    hyps = top_k_hypotheses(
+        None,
+        None,
+        graph,
+        tm.target,
+        known,
+        schema.predicted_type(rel),
+        config.top_k,
+        ids[0],
+        ids[1],
+        group_by=query_side,
+        path_index=build_path_index(graph),
+        max_paths=options.max_paths,
+        max_explained=options.max_explained,
+        scorer=QueryScorer(scorer.rows, scorer.pairs),
+    )
+    t_hyp = time.perf_counter()
+    stats = {
+        "hypotheses": float(len(hyps)),
+        "unseen_heads": float(unseen_h),
+        "unseen_tails": float(unseen_t),
+        "seen_heads": float(int(((map_h >= 0) & (deg[head] > 0)).sum())),
+        "seen_tails": float(int(((map_t >= 0) & (deg[tail] > 0)).sum())),
+        "seconds_graph": t_graph - t0,
+        "seconds_hypotheses": t_hyp - t_graph,
+        "seconds_total": t_hyp - t0,
+    }
+    if unseen_h or unseen_t:
+        log.warning(
+            "%s: the served model never saw %d %s and %d %s nodes of this graph: left out of the hypotheses",
+            rel,
+            unseen_h,
+            head,
+            unseen_t,
+            tail,
+        )
+    log.info("%s: %d hypotheses served by %s in %.1f s", rel, len(hyps), ids[0], stats["seconds_total"])
+    return hyps, stats
+
+
+def serve_linkprediction(
+    nodes: Sequence[Node],
+    edges: Sequence[Edge],
+    schema: GraphSchema,
+    config: GnnConfig,
+    run_id: str,
+    model: DefaultModel,
+) -> LinkPredResult:
+    """Hypotheses for each target of ``config.targets`` from the trained ``model`` (no training).
+
+    Args:
+        nodes, edges: the build's graph (asserted edges).
+        schema: the graph schema (each target's predicted type).
+        config: GNN configuration: ``targets``, ``top_k``, ``params`` (``group_by``, ``exclude_known``,
+            ``max_paths``, ``max_explained``, ``exclude_signatures`` and the graph's edge types, per target).
+        run_id: recorded on every hypothesis.
+        model: the loaded model (:func:`kg.gnn.serving.load_default`).
+
+    Returns:
+        Hypotheses by target, group and rank (``model_version`` is the model's, e.g. ``linkpred-2.0.0``);
+        ``metrics[rel]`` holds ``{"served": {"model_version", "unseen_heads", "unseen_tails"}}`` (a target the
+        model lacks: ``{"skipped": reason}``); ``stats[rel]`` the counts (``unseen_heads``, ``seen_heads``, ...)
+        and timings.
+    """
+    version = model.version
+    metrics: LinkMetrics = {}
+    stats: dict[str, dict[str, float]] = {}
+    hypotheses: list[Hypothesis] = []
+    for rel in config.targets:
+        schema.predicted_type(rel)
+        if rel not in model.targets:
+            reason = f"{rel}: the served model {version} has no such target (known: {sorted(model.targets)})"
+            log.warning("link prediction target skipped: %s", reason)
+            metrics[rel] = {"skipped": reason}
+            continue
+        h, s = _serve_target(nodes, edges, schema, target_config(config, rel), model.targets[rel], (version, run_id))
+        hypotheses.extend(h)
+        stats[rel] = s
+        metrics[rel] = {
+            "served": {"model_version": version, "unseen_heads": s["unseen_heads"], "unseen_tails": s["unseen_tails"]}
+        }
+    return LinkPredResult(metrics=metrics, hypotheses=hypotheses, model_version=version, stats=stats)
+
+
+def served_fingerprint(config: GnnConfig) -> str | None:
+    """A digest of the model ``config`` serves (None in ``train`` mode): a retrained model changes it.
+
+    Raises:
+        kg.gnn.serving.NoModelError: serve mode and no model in ``config.model_dir``.
+    """
+    return model_fingerprint(config.model_dir) if config.mode == "serve" else None
+
+
+def predict_links(
+    nodes: Sequence[Node], edges: Sequence[Edge], schema: GraphSchema, config: GnnConfig, run_id: str
+) -> LinkPredResult:
+    """The link-prediction step of a build: :func:`serve_linkprediction` with the model of ``config.model_dir``
+    (``config.mode == "serve"``), else :func:`kg.gnn.pipeline.run_linkprediction` (train on this graph).
+
+    Raises:
+        kg.gnn.serving.NoModelError: serve mode and no model in ``config.model_dir`` (the message says how
+            to train one).
+    """
+    if config.mode == "serve":
+        return serve_linkprediction(nodes, edges, schema, config, run_id, load_default(config.model_dir))
+    return run_linkprediction(nodes, edges, schema, config, run_id)

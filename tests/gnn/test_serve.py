@@ -1,0 +1,134 @@
+"""Serving the shipped model in a build: no training, nodes it never saw left out and counted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from kg.build import run_linkprediction_step
+from kg.cli import app
+from kg.config import GnnConfig, load_config
+from kg.gnn.serve import predict_links, serve_linkprediction
+from kg.gnn.serving import NoModelError, load_default
+from kg.store.sqlite import SqliteStore
+from kg.types import Edge, Node
+
+NEW_DRUG, NEW_DISEASE, NEW_SYMPTOM, GENE = "DRUGBANK:DBNEW01", "MESH:D999999", "HP:9999999", "NCBIGene:1636"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_default()
+
+
+@pytest.fixture(scope="module")
+def graph(model):
+    """Real ids of the model's graph, plus one new drug, disease and symptom (as text mining adds them)."""
+    treats, has_symptom = model.targets["TREATS"], model.targets["HAS_SYMPTOM"]
+    drugs, diseases = treats.head_ids[:6], treats.tail_ids[:4]
+    symptoms = has_symptom.tail_ids[:5]
+    nodes = (
+        [Node(id=d, label="Drug", name=f"drug {i}") for i, d in enumerate([*drugs, NEW_DRUG])]
+        + [Node(id=d, label="Disease", name=f"disease {i}") for i, d in enumerate([*diseases, NEW_DISEASE])]
+        + [Node(id=s, label="Symptom", name=f"symptom {i}") for i, s in enumerate([*symptoms, NEW_SYMPTOM])]
+        + [Node(id=GENE, label="Gene", name="ACE")]
+    )
+    triples = [
+        (drugs[0], "TREATS", diseases[0]),
+        (drugs[1], "TREATS", diseases[1]),
+        (drugs[2], "PALLIATES", diseases[0]),
+        (drugs[3], "TREATS", diseases[2]),
+        (NEW_DRUG, "TREATS", diseases[0]),
+        (drugs[4], "TREATS", NEW_DISEASE),
+        (drugs[5], "BINDS", GENE),
+        (diseases[3], "ASSOCIATED_WITH", GENE),
+        (diseases[0], "HAS_SYMPTOM", symptoms[0]),
+        (diseases[1], "HAS_SYMPTOM", symptoms[1]),
+        (diseases[3], "HAS_SYMPTOM", symptoms[2]),
+        (diseases[2], "HAS_SYMPTOM", symptoms[3]),
+        (diseases[2], "HAS_SYMPTOM", NEW_SYMPTOM),
+        (NEW_DISEASE, "HAS_SYMPTOM", symptoms[4]),
+    ]
+    edges = [Edge(head=h, type=r, tail=t, confidence=1.0) for h, r, t in triples]
+    return nodes, edges
+
+
+def test_served_hypotheses_leave_out_and_count_unseen_nodes(graph, model, schema):
+    nodes, edges = graph
+    result = serve_linkprediction(nodes, edges, schema, GnnConfig(top_k=6), "run-1", model)
+    hyps = result.hypotheses
+    assert {h.type for h in hyps} == {"PREDICTED_TREATS", "PREDICTED_HAS_SYMPTOM"}
+    assert result.model_version == model.version == "linkpred-2.0.0"
+    assert all(h.model_version == model.version and h.run_id == "run-1" for h in hyps)
+    # never a node the model did not see, never guessed: counted per end instead
+    assert not {NEW_DRUG, NEW_DISEASE, NEW_SYMPTOM} & {x for h in hyps for x in (h.head, h.tail)}
+    treats, symptoms = result.stats["TREATS"], result.stats["HAS_SYMPTOM"]
+    assert (treats["unseen_heads"], treats["unseen_tails"]) == (1, 1)
+    assert (symptoms["unseen_heads"], symptoms["unseen_tails"]) == (1, 1)
+    assert result.metrics["TREATS"]["served"]["unseen_heads"] == 1
+    # asserted pairs (and PALLIATES, for TREATS) are never proposed
+    asserted = {(e.head, e.tail) for e in edges}
+    assert not asserted & {(h.head, h.tail) for h in hyps}
+    # the score is the model's own (what `medkg predict score` gives for the pair)
+    pairs = [(h.head, h.tail) for h in hyps]
+    for h, (_, _, score, _) in zip(hyps, model.score(pairs), strict=True):
+        assert score == pytest.approx(h.score, abs=1e-5)
+    # per group (disease for both targets): ranks 1..k in score order, at most top_k (6: every candidate)
+    groups: dict[tuple[str, str], list] = {}
+    for h in hyps:
+        groups.setdefault((h.type, h.tail if h.type == "PREDICTED_TREATS" else h.head), []).append(h)
+    for members in groups.values():
+        assert [h.rank for h in members] == list(range(1, len(members) + 1)) and len(members) <= 6
+        assert [h.score for h in members] == sorted((h.score for h in members), reverse=True)
+    # explanations are paths of the build's graph
+    via_gene = [h for h in hyps if h.head == nodes[5].id and h.tail == nodes[10].id]
+    assert via_gene and via_gene[0].explanation[0].nodes == (nodes[5].id, GENE, nodes[10].id)
+
+
+def test_build_step_serves_records_unseen_counts_and_hypotheses_reads_them(graph, schema, tmp_path):
+    nodes, edges = graph
+    cfg = load_config(None, ["gnn.top_k=2"])
+    assert cfg.gnn.mode == "serve"
+    d = tmp_path / "store"
+    with SqliteStore(d) as store:
+        store.load_seed("hetionet", nodes, edges, "serve-1")
+        hyps = run_linkprediction_step(store, schema, cfg, run_id="b-1")
+        (details,) = store.conn.execute("SELECT details FROM runs WHERE run_id = 'b-1/linkpred'").fetchone()
+        metrics = json.loads(store.get_meta("linkpred_metrics") or "{}")
+    assert hyps and {h.model_version for h in hyps} == {"linkpred-2.0.0"}
+    run = json.loads(details)
+    assert run["mode"] == "serve" and run["model_version"] == "linkpred-2.0.0"
+    assert run["stats"]["TREATS"]["unseen_heads"] == 1 and run["stats"]["HAS_SYMPTOM"]["unseen_tails"] == 1
+    assert metrics["TREATS"]["served"]["unseen_tails"] == 1
+    out = CliRunner().invoke(app, ["hypotheses", "--store", str(d), "--type", "TREATS", "--json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    assert rows and {r["model_version"] for r in rows} == {"linkpred-2.0.0"}
+    assert rows[0]["score"] == max(h.score for h in hyps if h.type == "PREDICTED_TREATS")
+
+
+def test_serve_without_a_model_says_how_to_train_one(graph, schema, tmp_path):
+    nodes, edges = graph
+    cfg = GnnConfig(model_dir=str(tmp_path / "no-model"))
+    with pytest.raises(NoModelError, match="medkg train linkpred"):
+        predict_links(nodes, edges, schema, cfg, "run-2")
+
+
+def test_both_tail_side_strategies_give_the_same_logits(model):
+    """Few groups: pair by pair; many: whole model rows kept. Same numbers, -inf where an end is unseen."""
+    import torch
+
+    from kg.gnn.serve import ServedScorer
+
+    tm = model.targets["TREATS"]
+    map_h = torch.tensor([0, 5, -1, 7])  # graph drugs -> model drugs (graph drug 2 never seen)
+    map_t = torch.tensor([3, -1, 1])  # graph diseases -> model diseases
+    groups = torch.tensor([0, 1, 2])
+    few = ServedScorer(tm, map_h, map_t, "tail", num_groups=1).rows(groups)
+    many = ServedScorer(tm, map_h, map_t, "tail", num_groups=10**6).rows(groups)
+    assert torch.allclose(few, many, atol=1e-4)
+    assert torch.isinf(few[1]).all() and torch.isinf(few[:, 2]).all() and torch.isfinite(few[0, [0, 1, 3]]).all()
+    expected = tm.logits(torch.tensor([0, 5, 7]), torch.tensor([3, 3, 3]))
+    assert torch.allclose(few[0, [0, 1, 3]], expected.float(), atol=1e-4)
