@@ -189,6 +189,9 @@ def retract_missing(store: SqliteStore, present: set[str], quarantine: Sequence[
     """Retract the stored documents not in ``present``, unless an input file or folder could not be read."""
     unreadable = [q for q in quarantine if q.location in ("file", "folder")]
     gone = set(store.document_state()) - present
+    if gone and not present:
+        log.warning("not retracting %d documents: the inputs hold no document at all (a wrong path?)", len(gone))
+        return {"documents": 0, "withheld": len(gone)}
     if unreadable and gone:
         log.warning(
             "not retracting %d documents missing from the inputs: %d input file(s) could not be read this run",
@@ -207,6 +210,7 @@ def build_report(
     quarantine: Sequence[QuarantineRecord],
     hypotheses: Sequence[Hypothesis],
     failed: int = 0,
+    retracted: int = 0,
 ) -> BuildReport:
     """The :class:`BuildReport` of a finished build: counts from the store, the top hypotheses and their names."""
     counts = store.counts()
@@ -229,6 +233,7 @@ def build_report(
         hypotheses=tuple(top),
         node_names=names,
         run_id=run_id,
+        retracted=retracted,
     )
 
 
@@ -237,6 +242,7 @@ def build(
     config: MedkgConfig,
     store_dir: str | Path | None = None,
     with_seeds: bool = True,
+    force: bool = False,
 ) -> BuildReport:
     """Run the whole chain on ``inputs`` into the embedded store (and Neo4j when configured).
 
@@ -247,6 +253,7 @@ def build(
         config: the validated run config.
         store_dir: the embedded store's folder (default ``config.store``).
         with_seeds: load the curated seeds named in the config.
+        force: process every document again, unchanged ones too (``medkg pipeline run --full``).
 
     Returns:
         What was built: counts, quarantined records and the top hypotheses.
@@ -259,7 +266,7 @@ def build(
     with StoreLock(store_dir), SqliteStore(store_dir) as store:
         store.begin_run(run_id)
         try:
-            report = _build_locked(store, Path(store_dir), inputs, config, run_id, with_seeds)
+            report = _build_locked(store, Path(store_dir), inputs, config, run_id, with_seeds, force)
         except BaseException as exc:
             store.finish_run(run_id, "failed", {"error": type(exc).__name__})
             log.error("build %s failed (%s); its committed checkpoints stay", run_id, type(exc).__name__)
@@ -275,6 +282,7 @@ def _build_locked(
     config: MedkgConfig,
     run_id: str,
     with_seeds: bool,
+    force: bool = False,
 ) -> BuildReport:
     """:func:`build`'s steps, with the lock held and the run recorded."""
     schema = load_schema(config.schema_path)
@@ -284,7 +292,7 @@ def _build_locked(
     ingested = read_inputs(inputs, ingest.text_column, ingest.id_column, max_chars=ingest.max_chars, options=options)
     seed_report = load_seeds(store, schema, config) if with_seeds else {}
     text = TextPipeline(schema, config)
-    changed, skipped = changed_documents(ingested.documents, store.document_state(), text.key)
+    changed, skipped = changed_documents(ingested.documents, {} if force else store.document_state(), text.key)
     outcome, refused = write_checkpoints(text, changed, store, schema, run_id, config.run.checkpoint_every)
     retracted = (
         retract_missing(store, {d.id for d in ingested.documents}, ingested.quarantine)
@@ -335,7 +343,7 @@ def _build_locked(
         )
     if config.neo4j.uri:
         load_neo4j(store, schema, config, run_id)
-    return build_report(store, run_id, outcome, skipped, quarantine, hypotheses, failed)
+    return build_report(store, run_id, outcome, skipped, quarantine, hypotheses, failed, retracted["documents"])
 
 
 def top_hypotheses(hypotheses: Sequence[Hypothesis], per_type: int = 5) -> list[Hypothesis]:

@@ -265,3 +265,5 @@ class BuildReport(_Frozen):
     hypotheses: tuple[Hypothesis, ...] = ()
     node_names: dict[str, str] = Field(default_factory=dict)
     run_id: str = ""
+    #: Documents taken out of the store because they were gone from the inputs (``run.retract_missing``).
+    retracted: int = 0

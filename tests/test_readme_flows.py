@@ -267,6 +267,24 @@ def test_readme_hypotheses_flow(demo_run, workspace, user_env):
     record_flow("hypotheses-flow")
 
 
+def test_readme_pipeline_flow(workspace, user_env):
+    steps = run_block(readme_blocks()["pipeline-flow"], workspace, user_env)
+    runs = [last_json(out) for cmd, out in steps if "pipeline run" in cmd]
+    keys = {"run_id", "processed", "skipped", "retracted", "quarantined", "failed", "status"}
+    assert [set(r) for r in runs] == [keys] * 3
+    assert [(r["processed"], r["skipped"], r["retracted"], r["status"]) for r in runs] == [
+        (1, 0, 0, "complete"),
+        (0, 1, 0, "complete"),
+        (1, 0, 1, "complete"),
+    ]
+    status = steps[-1][1]
+    assert "no run is writing the store now" in status and "1 documents" in status
+    assert status.count(" complete ") == 3
+    store = workspace / ".medkg" / "nightly"
+    assert all((store / "reports" / f"{r['run_id']}.json").is_file() for r in runs)
+    record_flow("pipeline-flow")
+
+
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         return s.connect_ex(("127.0.0.1", port)) != 0

@@ -15,6 +15,7 @@ from kg.cli.hypotheses import hypotheses
 from kg.cli.ids import ids
 from kg.cli.link import link
 from kg.cli.neo4j import neo4j_app
+from kg.cli.pipeline import pipeline_app
 from kg.cli.predict import predict_app
 from kg.cli.query import query
 from kg.cli.retract import retract
@@ -47,6 +48,7 @@ def main(
 for command in (build, demo, export, query, hypotheses, link, ids, retract):
     app.command()(command)
 app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(vocab_app, name="vocab")
 app.add_typer(eval_app, name="eval")
 app.add_typer(train_app, name="train")
