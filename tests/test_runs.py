@@ -151,42 +151,65 @@ def test_a_second_run_is_refused_while_one_holds_the_store_and_a_dead_holder_rel
         pass
 
 
+#: A build in a child process that stops dead (SIGKILL from the test) at one named point of its run:
+#: ``<point>:<n>`` is the n-th time the run reaches that point (ingest read, a text-stage chunk done,
+#: a store transaction committed, a Neo4j batch written).
 _RUN = """
-import os, sys
-from kg.build import build
-from kg.config import load_config
+import os, sys, time
+import kg.build as kb
 import kg.store.sqlite as sq
-real = sq.SqliteStore.apply_build
-def slow(self, *a, **k):
-    out = real(self, *a, **k)
-    print("checkpoint", flush=True)
-    import time; time.sleep(30 if k.get("complete") is False and a[2] else 0)
-    return out
-sq.SqliteStore.apply_build = slow
-build([sys.argv[1]], load_config(None, sys.argv[3:]), store_dir=sys.argv[2])
+from kg.config import load_config
+seen = {}
+def point(name):
+    seen[name] = seen.get(name, 0) + 1
+    if f"{name}:{seen[name]}" == os.environ["KILL_AT"]:
+        print("kill-now", flush=True)
+        time.sleep(120)
+def after(name, fn):
+    def wrapped(*a, **k):
+        out = fn(*a, **k)
+        point(name)
+        return out
+    return wrapped
+kb.read_inputs = after("ingest", kb.read_inputs)
+kb.run_text_stages = after("nlp", kb.run_text_stages)
+sq.SqliteStore.apply_build = after("commit", sq.SqliteStore.apply_build)
+import kg.store.neo4j as neo
+neo.Neo4jStore.execute_write = after("neo4j", neo.Neo4jStore.execute_write)
+kb.build([sys.argv[1]], load_config(None, sys.argv[3:]), store_dir=sys.argv[2])
+print("finished", flush=True)
 """
 
 
-def test_a_run_killed_after_a_checkpoint_resumes_to_the_graph_of_a_clean_run(tmp_path, seed_dir):
-    notes = [*NOTES, *MORE]
-    corpus = _write(tmp_path / "notes.jsonl", notes)
-    store = tmp_path / "store"
-    overrides = [f"seed.hetionet_dir={seed_dir}", "seed.hpo_annotations=false", "gnn.enabled=false"]
-    overrides += [f"{k}={v}" for k, v in {**_QUICK, "run.checkpoint_every": 3}.items()]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+def _kill_at(point: str, corpus: Path, store: Path, overrides: list[str]) -> None:
+    """Run the child build and SIGKILL it when it reaches ``point`` (it must get there)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "KILL_AT": point}
     run = subprocess.Popen(
         [sys.executable, "-c", _RUN, str(corpus), str(store), *overrides], stdout=subprocess.PIPE, text=True, env=env
     )
     try:
-        assert run.stdout is not None and run.stdout.readline().strip() == "checkpoint"  # 3 documents committed
+        assert run.stdout is not None and run.stdout.readline().strip() == "kill-now", f"never reached {point}"
     finally:
         run.send_signal(signal.SIGKILL)
         run.wait()
+
+
+#: Nine documents in checkpoints of two: five checkpoints and the run's closing transaction (commit:6).
+KILL_POINTS = ["ingest:1", "nlp:1", "commit:1", "nlp:3", "commit:3", "nlp:5", "commit:5", "commit:6"]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_run_killed_anywhere_resumes_to_the_graph_of_a_clean_run(tmp_path, seed_dir, point):
+    notes = [*NOTES, *MORE]
+    corpus = _write(tmp_path / "notes.jsonl", notes)
+    store = tmp_path / "store"
+    _kill_at(point, corpus, store, _overrides(seed_dir) + ["run.checkpoint_every=2"])
     with SqliteStore(store) as s:
-        assert len(s.document_state()) == 3
+        committed = len(s.document_state())
         assert s.runs()[-1]["status"] == "running"  # as the dead process left it
-    report = build([corpus], _config(seed_dir), store_dir=store)
-    assert report.skipped_documents == 3 and report.documents == len(notes)
+    assert committed == {"ingest": 0, "nlp": 2 * (int(point[-1]) - 1), "commit": min(2 * int(point[-1]), 9)}[point[:-2]]
+    report = build([corpus], _config(seed_dir, **{"run.checkpoint_every": 2}), store_dir=store)
+    assert report.skipped_documents == committed and report.documents == len(notes)
     with SqliteStore(store) as s:
         assert [r["status"] for r in s.runs()] == ["killed", "complete"]
     assert _dump(store) == _clean_build(tmp_path, seed_dir, notes, "clean")
@@ -234,3 +257,31 @@ def test_retraction_reaches_neo4j_and_curated_edges_stay(tmp_path, seed_dir, neo
 def _overrides(seed_dir) -> list[str]:
     out = [f"seed.hetionet_dir={seed_dir}", "seed.hpo_annotations=false", "gnn.enabled=false"]
     return out + [f"{k}={v}" for k, v in _QUICK.items()]
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("point", ["neo4j:2", "neo4j:5"])
+def test_a_run_killed_during_the_neo4j_load_ends_in_the_same_graph(tmp_path, seed_dir, neo4j_server, point):
+    neo = [
+        f"neo4j.uri={neo4j_server['uri']}",
+        f"neo4j.user={neo4j_server['user']}",
+        f"neo4j.password={neo4j_server['password']}",
+        "neo4j.batch_size=3",
+    ]
+    with Neo4jStore(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"]) as db:
+        db.execute_write("MATCH (n) DETACH DELETE n")
+    corpus = _write(tmp_path / "notes.jsonl", [*NOTES, *MORE])
+    store = tmp_path / "store"
+    _kill_at(point, corpus, store, [*_overrides(seed_dir), *neo])
+    build([corpus], load_config(None, [*_overrides(seed_dir), *neo]), store_dir=store)
+    with Neo4jStore(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"]) as db:
+        edges = db.execute_read("MATCH (h)-[r]->(t) RETURN h.id AS h, type(r) AS r, t.id AS t")
+        nodes = db.execute_read("MATCH (n) WHERE NOT n:Evidence AND NOT n:LoadRun RETURN n.id AS id")
+        evidence = db.execute_read("MATCH (e:Evidence) RETURN count(e) AS n")[0]["n"]
+    with SqliteStore(store) as s:
+        assert {(e["h"], e["r"], e["t"]) for e in edges if e["r"] not in ("SUBJECT", "OBJECT")} == {
+            (e.head, e.type, e.tail) for e in s.edges()
+        }
+        assert {n["id"] for n in nodes} == {n.id for n in s.nodes()}
+        assert evidence == sum(1 for _ in s.evidence())
+        assert [r["status"] for r in s.runs()] == ["killed", "complete"]
