@@ -48,7 +48,7 @@ _ADJECTIVE_BEFORE = re.compile(r"([A-Za-z]{3,}(?:ic|al))\s+$")
 #: Adjectives of time course, which do not name a different condition ("chronic SOB", "occasional nausea").
 _COURSE = frozenset({"chronic", "occasional", "periodic", "episodic", "intermittent", "typical", "usual"})
 _PREVIOUS = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]+\Z")
-_LEVEL = re.compile(r"[CTLS]\d(?:-[CTLS]?\d)?")
+_LEVEL = re.compile(r"[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})?")
 _ADJECTIVE = re.compile(r"[a-z]{3,}(?:al|ar|ic|ous|ary|eal)$")
 #: Adjectives that do not name the kind of lesion ("several", "additional" ...).
 _NOT_MODIFIERS = frozenset(
