@@ -27,8 +27,9 @@ from kg.types import Edge, Hypothesis, Node
 
 from .data import EdgeType, GraphIndex
 from .evaluate import known_matrix
-from .hypotheses import build_path_index, top_k_hypotheses
+from .hypotheses import top_k_hypotheses
 from .options import link_params, target_config
+from .paths import build_path_index
 from .pipeline import LinkMetrics, LinkPredResult, run_linkprediction
 from .prepare import message_graph
 from .protocols import QueryScorer

@@ -123,13 +123,13 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
     )
     _build(s, "r1", [_ddi_evidence("n1", None, 0.8)])
     # turn it into a version-1 store: the same tables without the subtype columns
-    for table, column in (("evidence", "subtype"), ("edges", "subtype"), ("edges", "subtypes")):
+    for table, column in (("evidence", "subtype"), ("edges", "subtype"), ("edges", "subtypes"), ("hypotheses", "note")):
         s.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # test-only SQL over known names
     s.set_meta("store_version", "1")
     s.close()
 
     with SqliteStore(path) as migrated:
-        assert migrated.get_meta("store_version") == STORE_VERSION == "2"
+        assert migrated.get_meta("store_version") == STORE_VERSION == "3"
         edges = {(e.head, e.type, e.tail): e for e in migrated.edges()}
         assert set(edges) == {("DRUGBANK:DB1", "TREATS", "DOID:1"), (WARFARIN, "INTERACTS_WITH", AMIODARONE)}
         assert all(e.subtype is None and e.subtypes == () for e in edges.values())
@@ -139,7 +139,7 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
         (edge,) = migrated.edges(["INTERACTS_WITH"])
         assert edge.subtype == "advise" and edge.subtypes == ("advise",)
     with SqliteStore(path) as again:  # opening a current store changes nothing
-        assert again.get_meta("store_version") == "2"
+        assert again.get_meta("store_version") == "3"
         assert [e.subtype for e in again.evidence()] == ["advise"]
 
 
