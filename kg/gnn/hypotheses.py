@@ -32,6 +32,7 @@ def _top_partners(
     group_by: str,
     chunk: int,
     scorer: QueryScorer | None,
+    eligible: tuple[Tensor, Tensor] | None = None,
 ) -> Found:
     """The ``top_k`` unknown candidates of every group node with an edge, by group then rank."""
     head_label, rel, tail_label = target
@@ -40,8 +41,11 @@ def _top_partners(
         g_label, c_label, mask_m = head_label, tail_label, known.tocsr()
     else:
         g_label, c_label, mask_m = tail_label, head_label, known.T.tocsr()
-    groups = torch.nonzero(deg[g_label] > 0).view(-1)
-    cand_ok = deg[c_label] > 0  # [C]
+    g_ok, cand_ok = deg[g_label] > 0, deg[c_label] > 0  # bool [G_label], [C]
+    if eligible is not None:
+        g_ok = g_ok & eligible[0 if group_by == "head" else 1]
+        cand_ok = cand_ok & eligible[1 if group_by == "head" else 0]
+    groups = torch.nonzero(g_ok).view(-1)
     found: Found = []
     with torch.no_grad():
         for s in range(0, groups.numel(), chunk):
@@ -115,6 +119,7 @@ def top_k_hypotheses(
     max_explained: int | None = None,
     chunk: int = 256,
     scorer: QueryScorer | None = None,
+    eligible: tuple[Tensor, Tensor] | None = None,
 ) -> list[Hypothesis]:
     """For each group node, the ``top_k`` best-scored partners that are not already known.
 
@@ -138,6 +143,8 @@ def top_k_hypotheses(
         scorer: the model's logits seen from the group side (``gnn_scorers(..., query_side=group_by)``);
             needed for a model with a pair head, or a served model (default: the DistMult decoder on ``z``).
             A logit of ``-inf`` marks a candidate the scorer cannot score: it is never proposed.
+        eligible: bool [H], bool [T] masks of the head and tail label's nodes that may be a group or a
+            candidate (:func:`well_known`); None: every node with an edge.
 
     Returns:
         Hypotheses ordered by group then rank; ``score`` is the sigmoid probability, ``rank`` 1..k.
@@ -146,7 +153,7 @@ def top_k_hypotheses(
     if group_by not in ("head", "tail"):
         raise ValueError(f"group_by must be 'head' or 'tail', got {group_by!r}")
     head_label, _, tail_label = target
-    found = _top_partners(model, z, graph, target, known, top_k, group_by, chunk, scorer)
+    found = _top_partners(model, z, graph, target, known, top_k, group_by, chunk, scorer, eligible)
     explained: dict[int, tuple[list[PathContribution], str]] = {}
     if path_index is not None:
         explained = _explain_found(found, path_index, target, group_by, max_paths, max_explained)
@@ -167,3 +174,30 @@ def top_k_hypotheses(
             )
         )
     return out
+
+
+def well_known(
+    pairs: Tensor, degree: tuple[Tensor, Tensor], min_known: tuple[int, int], min_other: tuple[int | None, int | None]
+) -> tuple[Tensor, Tensor]:
+    """The nodes the graph knows well enough to propose a hypothesis for (the served HAS_SYMPTOM rule).
+
+    Args:
+        pairs: long [2, K] asserted (head, tail) pairs of the target, each once.
+        degree: long [H], long [T] total degree of the head and tail label's nodes in the graph (every edge
+            type, the target's included).
+        min_known: least number of asserted target pairs of a head / a tail (0: no restriction).
+        min_other: a head / tail with fewer target pairs is still kept with at least this many edges of
+            other types (None: no such exception).
+
+    Returns:
+        bool [H], bool [T]: the heads and tails that may be a group or a candidate.
+    """
+    out = []
+    for side, deg in enumerate(degree):
+        known = torch.bincount(pairs[side], minlength=deg.numel())[: deg.numel()]
+        ok = known >= min_known[side]
+        other = min_other[side]
+        if other is not None:
+            ok = ok | (deg - known >= other)
+        out.append(ok)
+    return out[0], out[1]
