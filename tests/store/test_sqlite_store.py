@@ -149,3 +149,19 @@ def test_the_link_prediction_step_is_its_own_run_and_keeps_the_builds_record(sto
     runs = {r[0]: (r[1], r[2]) for r in store.conn.execute("SELECT run_id, kind, details FROM runs")}
     assert runs["r1"][0] == "build" and '"mentions_dropped_as_phi": 2' in runs["r1"][1]
     assert runs["r1/linkpred"][0] == "linkpred"
+
+
+def test_a_version_2_store_gets_hypothesis_notes(tmp_path):
+    """Version 3 added the hypotheses' note: a stored hypothesis without paths says so after the migration."""
+    path = tmp_path / "v2"
+    path_ = PathContribution(nodes=("DRUGBANK:DB1", "DOID:1"), relations=("TREATS",), contribution=1.0)
+    with SqliteStore(path) as s:
+        explained = _hyp("DOID:1", 0.9, 1).model_copy(update={"explanation": (path_,)})
+        pathless = _hyp("DOID:2", 0.5, 2).model_copy(update={"explanation": ()})
+        s.write_hypotheses([explained, pathless], ["PREDICTED_TREATS"], "r1")
+        s.conn.execute("ALTER TABLE hypotheses DROP COLUMN note")  # test-only SQL over a known name
+        s.set_meta("store_version", "2")
+    with SqliteStore(path) as migrated:
+        assert migrated.get_meta("store_version") == "3"
+        notes = {h.tail: (h.note, h.explanation) for h in migrated.hypotheses("PREDICTED_TREATS")}
+    assert notes == {"DOID:1": ("", (path_,)), "DOID:2": ("no supporting path", ())}
