@@ -304,7 +304,13 @@ def explanation_json(hyp: Hypothesis) -> str:
     """The hypothesis explanation as a compact, key-sorted JSON string."""
     return json.dumps(
         [
-            {"nodes": list(p.nodes), "relations": list(p.relations), "contribution": p.contribution}
+            {
+                "nodes": list(p.nodes),
+                "relations": list(p.relations),
+                "contribution": p.contribution,
+                **({"metapath": p.metapath} if p.metapath else {}),
+                **({"against": True} if p.against else {}),
+            }
             for p in hyp.explanation
         ],
         sort_keys=True,
@@ -334,7 +340,8 @@ def support_paths(hyp: Hypothesis, nodes: Mapping[str, Node]) -> list[str]:
         for i, rel in enumerate(path.relations):
             nxt = path.nodes[i + 1] if i + 1 < len(path.nodes) else "?"
             parts.append(f"-[{rel}]- {show(nxt)}")
-        out.append(" ".join(parts) + f" (contribution {path.contribution:.4g})")
+        kind = ("AGAINST " if path.against else "") + (f"{path.metapath}: " if path.metapath else "")
+        out.append(kind + " ".join(parts) + f" (contribution {path.contribution:.4g})")
     return out
 
 
@@ -346,6 +353,7 @@ def hypothesis_props(hyp: Hypothesis, nodes: Mapping[str, Node]) -> dict[str, An
         "model_version": hyp.model_version,
         "run_id": hyp.run_id,
         "explanation": explanation_json(hyp),
+        "note": hyp.note,
         "support_paths": support_paths(hyp, nodes),
         # the same paths as parallel lists Cypher can walk: node ids and relation types joined by "|"
         "path_nodes": ["|".join(p.nodes) for p in hyp.explanation],

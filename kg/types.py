@@ -183,11 +183,18 @@ class Edge(_Frozen):
 
 
 class PathContribution(_Frozen):
-    """One graph path supporting a hypothesis: node ids, relation types, and its share of the score."""
+    """One graph path of a hypothesis: node ids, relation types, and its share of the supporting paths' weight.
+
+    ``metapath`` names the allowed metapath the path follows (e.g. ``CbGaD``; ``""`` in stores written
+    before the metapath rules); ``against`` marks contrary evidence (a drug that CAUSES the disease), never
+    a reason for the hypothesis, with contribution 0.
+    """
 
     nodes: tuple[str, ...]
     relations: tuple[str, ...]
     contribution: float
+    metapath: str = ""
+    against: bool = False
 
 
 class Hypothesis(_Frozen):
@@ -201,6 +208,9 @@ class Hypothesis(_Frozen):
     model_version: str
     run_id: str
     explanation: tuple[PathContribution, ...] = ()
+    #: ``no supporting path`` when no allowed metapath joins head and tail, contrary evidence found
+    #: (``evidence against (CcD): ...``), or why it was not explained; empty otherwise.
+    note: str = ""
 
 
 class PathView(_Frozen):
@@ -216,6 +226,10 @@ class PathView(_Frozen):
     relations: tuple[str, ...]
     metapath: str
     contribution: float | None = None
+    #: the allowed metapath's name (``CbGaD``; empty for a path stored before the metapath rules).
+    metapath_name: str = ""
+    #: contrary evidence (e.g. the drug CAUSES the disease), never a reason for the hypothesis.
+    against: bool = False
 
 
 class HypothesisView(_Frozen):
@@ -236,6 +250,7 @@ class HypothesisView(_Frozen):
     model_version: str
     run_id: str
     paths: tuple[PathView, ...] = ()
+    note: str = ""
 
 
 class GraphSnapshot(_Frozen):

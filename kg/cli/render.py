@@ -54,13 +54,15 @@ def _hypotheses_table(hypotheses: Any, names: dict[str, str]) -> Table:
     hyp.add_column("score", no_wrap=True)
     hyp.add_column("best supporting path")
     for h in hypotheses:
-        path = ""
-        if h.explanation:
-            best = h.explanation[0]
+        path = h.note
+        support = [p for p in h.explanation if not p.against]
+        if support:
+            best = support[0]
             hops = [names.get(best.nodes[0], best.nodes[0])]
             for rel, node in zip(best.relations, best.nodes[1:], strict=True):
                 hops.append(f"-{rel}- {names.get(node, node)}")
-            path = " ".join(hops) + f" ({best.contribution:.2f})"
+            name = f"{best.metapath} " if best.metapath else ""
+            path = name + " ".join(hops) + f" ({best.contribution:.2f})" + (f"; {h.note}" if h.note else "")
         hyp.add_row(
             h.type,
             f"{names.get(h.head, h.head)} ({h.head})",
@@ -88,7 +90,10 @@ def hypotheses_listing(views: Any, as_json: bool) -> None:
             for rel, name in zip(p.relations, p.names[1:], strict=True):
                 hops.append(f"-{rel}- {name}")
             share = f"{p.contribution:.2f}" if p.contribution is not None else "n/a"
-            paths.append(f"{p.metapath} ({share}): " + " ".join(hops))
+            kind = ("AGAINST " if p.against else "") + (f"{p.metapath_name} " if p.metapath_name else "")
+            paths.append(f"{kind}{p.metapath} ({share}): " + " ".join(hops))
+        if v.note:
+            paths.append(f"note: {v.note}")
         table.add_row(
             str(v.rank),
             v.type,

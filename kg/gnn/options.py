@@ -39,6 +39,10 @@ DEFAULT_PER_TARGET: dict[str, dict[str, Any]] = {
         "max_message_edges": 50_000,
         "eval_every": 10,
         "lr": 0.05,
+        # served hypotheses only for what the graph knows well enough (docs/gnn.md, "HAS_SYMPTOM candidates")
+        "min_group_known": 3,
+        "min_group_other": 5,
+        "min_candidate_known": 3,
     },
 }
 
@@ -101,6 +105,16 @@ class TargetOptions(BaseModel):
     """Explaining paths per hypothesis."""
     max_explained: int | None = 50_000
     """Hypotheses explained per target, best ranks first."""
+    min_group_known: int = Field(default=0, ge=0)
+    """Served hypotheses: a group node (a disease) gets candidates only if it has at least this many asserted
+    pairs of the target in the build's graph (HAS_SYMPTOM: known symptoms; default 3 there, 0 elsewhere)."""
+    min_group_other: int | None = Field(default=None, ge=0)
+    """Served hypotheses: a group node with fewer than ``min_group_known`` target pairs is still served if it has
+    at least this many edges of other types (genes, anatomy, drugs, similar diseases); None: no such exception
+    (HAS_SYMPTOM: 5)."""
+    min_candidate_known: int = Field(default=0, ge=0)
+    """Served hypotheses: a candidate (a symptom) is proposed only if it has at least this many asserted pairs of
+    the target in the build's graph (HAS_SYMPTOM: diseases with that symptom; default 3 there, 0 elsewhere)."""
     num_threads: int | None = None
     """torch intra-op threads (None: leave torch's setting)."""
     target_sources: dict[str, list[str] | None] = Field(default_factory=dict)

@@ -18,10 +18,11 @@ from kg.schema import GraphSchema
 from kg.types import Edge, Hypothesis, Node
 
 from .evaluate import degree_scorer, evaluate_scorer
-from .hypotheses import build_path_index, top_k_hypotheses
+from .hypotheses import top_k_hypotheses
 from .metapaths import pair_features
 from .model import ENCODERS
 from .options import LinkPredParams, link_params, target_config
+from .paths import build_path_index
 from .prepare import PreparedTarget, prepare_target, train_target
 from .scoring import embed, gnn_scorers
 from .split import TargetUnavailable

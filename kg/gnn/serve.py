@@ -27,8 +27,9 @@ from kg.types import Edge, Hypothesis, Node
 
 from .data import EdgeType, GraphIndex
 from .evaluate import known_matrix
-from .hypotheses import build_path_index, top_k_hypotheses
-from .options import link_params, target_config
+from .hypotheses import top_k_hypotheses, well_known
+from .options import LinkPredParams, link_params, target_config
+from .paths import build_path_index
 from .pipeline import LinkMetrics, LinkPredResult, run_linkprediction
 from .prepare import message_graph
 from .protocols import QueryScorer
@@ -139,6 +140,51 @@ def _blocked(graph: GraphIndex, target: EdgeType, edges: Sequence[Edge], relatio
     return torch.tensor(idx, dtype=torch.long).t().reshape(2, -1)
 
 
+def _eligible(
+    graph: GraphIndex, target: EdgeType, edges: Sequence[Edge], options: LinkPredParams
+) -> tuple[tuple[Tensor, Tensor] | None, dict[str, float]]:
+    """The heads and tails well enough known to serve (``min_group_known`` target pairs or ``min_group_other``
+    other edges on the group side, ``min_candidate_known`` target pairs on the candidate side), and the counts
+    kept / left out, logged."""
+    rel = target[1]
+    if not (options.min_group_known or options.min_candidate_known):
+        return None, {}
+    head, _, tail = target
+    pairs = _blocked(graph, target, edges, {rel})
+    pairs = torch.unique(pairs, dim=1) if pairs.numel() else pairs
+    group_head = options.query_side(rel) == "head"
+    g, c = options.min_group_known, options.min_candidate_known
+    min_known = (g, c) if group_head else (c, g)
+    min_other = (options.min_group_other, None) if group_head else (None, options.min_group_other)
+    deg = graph.degree()
+    ok_h, ok_t = well_known(pairs, (deg[head], deg[tail]), min_known, min_other)
+    has_h, has_t = deg[head] > 0, deg[tail] > 0
+    counts = {
+        "rule_min_head_known": float(min_known[0]),
+        "rule_min_tail_known": float(min_known[1]),
+        "rule_min_group_other": float(options.min_group_other if options.min_group_other is not None else -1),
+        "rule_heads_kept": float(int((ok_h & has_h).sum())),
+        "rule_heads_left_out": float(int((~ok_h & has_h).sum())),
+        "rule_tails_kept": float(int((ok_t & has_t).sum())),
+        "rule_tails_left_out": float(int((~ok_t & has_t).sum())),
+    }
+    log.info(
+        "%s: serving %d of %d %s and %d of %d %s (rule: >= %d / %d known %s pairs, or >= %s other edges for a group)",
+        rel,
+        counts["rule_heads_kept"],
+        int(has_h.sum()),
+        head,
+        counts["rule_tails_kept"],
+        int(has_t.sum()),
+        tail,
+        min_known[0],
+        min_known[1],
+        rel,
+        options.min_group_other,
+    )
+    return (ok_h, ok_t), counts
+
+
 def _serve_target(
     nodes: Sequence[Node],
     edges: Sequence[Edge],
@@ -164,6 +210,7 @@ def _serve_target(
     if graph.reverse_of.get(tm.target) == tm.target:
         pairs = torch.cat([pairs, pairs.flip(0)], dim=1)
     known = known_matrix(pairs, graph.num_nodes(head), graph.num_nodes(tail))
+    eligible, rule = _eligible(graph, tm.target, edges, options)
     t_graph = time.perf_counter()
     hyps = top_k_hypotheses(
         None,
@@ -180,6 +227,7 @@ def _serve_target(
         max_paths=options.max_paths,
         max_explained=options.max_explained,
         scorer=QueryScorer(scorer.rows, scorer.pairs),
+        eligible=eligible,
     )
     t_hyp = time.perf_counter()
     stats = {
@@ -188,6 +236,7 @@ def _serve_target(
         "unseen_tails": float(unseen_t),
         "seen_heads": float(int(((map_h >= 0) & (deg[head] > 0)).sum())),
         "seen_tails": float(int(((map_t >= 0) & (deg[tail] > 0)).sum())),
+        **rule,
         "seconds_graph": t_graph - t0,
         "seconds_hypotheses": t_hyp - t_graph,
         "seconds_total": t_hyp - t0,

@@ -16,9 +16,7 @@ from kg.schema import GraphSchema
 from kg.types import Hypothesis, HypothesisView, PathView
 
 from .sqlite import DB_NAME, SqliteStore
-from .sqlite_tables import hypothesis_from_row
-
-_COLUMNS = "head, type, tail, score, rank, model_version, run_id, explanation"
+from .sqlite_tables import HYPOTHESIS_COLUMNS, hypothesis_from_row
 
 
 class HypothesisQueryError(ValueError):
@@ -52,7 +50,7 @@ def find_nodes(store: SqliteStore, node: str) -> list[str]:
 
 def _select(store: SqliteStore, rel: str, node_ids: Sequence[str] | None, top: int) -> list[Hypothesis]:
     """The best ``top`` hypotheses of ``rel`` (touching one of ``node_ids`` when given), best first."""
-    q = f"SELECT {_COLUMNS} FROM hypotheses WHERE type = ?"
+    q = f"SELECT {HYPOTHESIS_COLUMNS} FROM hypotheses WHERE type = ?"
     args: list[object] = [rel]
     if node_ids is not None:
         marks = ",".join("?" * len(node_ids))
@@ -86,6 +84,8 @@ def _views(store: SqliteStore, hyps: Sequence[Hypothesis]) -> list[HypothesisVie
                     relations=p.relations,
                     metapath=_metapath(path_labels, p.relations),
                     contribution=p.contribution,
+                    metapath_name=p.metapath,
+                    against=p.against,
                 )
             )
         out.append(
@@ -101,6 +101,7 @@ def _views(store: SqliteStore, hyps: Sequence[Hypothesis]) -> list[HypothesisVie
                 model_version=h.model_version,
                 run_id=h.run_id,
                 paths=tuple(paths),
+                note=h.note,
             )
         )
     return out

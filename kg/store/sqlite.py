@@ -10,7 +10,8 @@ The ``meta`` table records the store version. Opening a store of an older versio
 one transaction (:data:`kg.store.sqlite_tables.MIGRATIONS`); a newer or unknown version is refused. Version 2 added the
 DDI ``subtype`` of evidence and the ``subtype`` / ``subtypes`` of edges (NULL / ``[]`` on rows
 from version 1: documents are re-extracted by the next build, whose pipeline key changed with the
-extractor version).
+extractor version). Version 3 added the hypotheses' ``note`` (``no supporting path`` on a stored
+hypothesis without paths, empty otherwise) and each stored path's optional ``metapath`` / ``against``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from kg.store.sqlite_tables import (
     INSERT_DOCUMENT,
     INSERT_EDGE,
     INSERT_EVIDENCE,
+    INSERT_HYPOTHESIS,
     INSERT_MENTION,
     INSERT_QUARANTINE,
     MIGRATIONS,
@@ -46,7 +48,7 @@ from kg.types import Edge, Evidence, Hypothesis, Mention, Node, QuarantineRecord
 
 log = get_logger(__name__)
 
-STORE_VERSION = "2"
+STORE_VERSION = "3"
 DB_NAME = "graph.sqlite"
 
 
@@ -388,9 +390,7 @@ class SqliteStore(SqliteReads, SqliteRuns):
         types = list(types)
         with self.transaction():
             self.conn.executemany("DELETE FROM hypotheses WHERE type = ?", [(t,) for t in types])
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO hypotheses VALUES (?,?,?,?,?,?,?,?)", [hypothesis_row(h) for h in hypotheses]
-            )
+            self.conn.executemany(INSERT_HYPOTHESIS, [hypothesis_row(h) for h in hypotheses])
             self.conn.execute(
                 "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details)"
                 " VALUES (?, 'linkpred', ?, ?, 'complete', ?)",

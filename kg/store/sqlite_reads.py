@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from kg.store.sqlite_tables import (
     EDGE_COLUMNS,
     EVIDENCE_COLUMNS,
+    HYPOTHESIS_COLUMNS,
     edge_from_row,
     evidence_from_row,
     hypothesis_from_row,
@@ -52,7 +53,7 @@ class SqliteReads:
 
     def hypotheses(self, rel_type: str | None = None) -> list[Hypothesis]:
         """Stored hypotheses, best first within each head."""
-        q = "SELECT head, type, tail, score, rank, model_version, run_id, explanation FROM hypotheses"
+        q = f"SELECT {HYPOTHESIS_COLUMNS} FROM hypotheses"
         args: tuple[str, ...] = ()
         if rel_type:
             q += " WHERE type = ?"

@@ -50,6 +50,7 @@ CREATE INDEX IF NOT EXISTS edges_type ON edges(type);
 CREATE TABLE IF NOT EXISTS hypotheses (
   head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, score REAL NOT NULL, rank INTEGER NOT NULL,
   model_version TEXT NOT NULL, run_id TEXT NOT NULL, explanation TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (head, type, tail));
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
@@ -78,7 +79,19 @@ MIGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
             "ALTER TABLE edges ADD COLUMN subtypes TEXT NOT NULL DEFAULT '[]'",
         ),
     ),
+    # the hypothesis note (issue 20); a stored hypothesis without paths had none: say so
+    "2": (
+        "3",
+        (
+            "ALTER TABLE hypotheses ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+            "UPDATE hypotheses SET note = 'no supporting path' WHERE explanation = '[]'",
+        ),
+    ),
 }
+
+#: Columns of the ``hypotheses`` table, in :func:`hypothesis_row` / :func:`hypothesis_from_row` order.
+HYPOTHESIS_COLUMNS = "head, type, tail, score, rank, model_version, run_id, explanation, note"
+INSERT_HYPOTHESIS = f"INSERT OR REPLACE INTO hypotheses({HYPOTHESIS_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
 
 
 INSERT_MENTION = (
@@ -226,8 +239,20 @@ def hypothesis_row(h: Hypothesis) -> tuple[Any, ...]:
         h.rank,
         h.model_version,
         h.run_id,
-        json.dumps([p.model_dump() for p in h.explanation]),
+        json.dumps([_path_dict(p) for p in h.explanation]),
+        h.note,
     )
+
+
+def _path_dict(p: PathContribution) -> dict[str, Any]:
+    """A stored path: ``nodes``, ``relations``, ``contribution`` (the version-2 keys), then ``metapath``
+    and ``against`` only when set, so a path without them reads as before."""
+    d = p.model_dump(exclude={"metapath", "against"})
+    if p.metapath:
+        d["metapath"] = p.metapath
+    if p.against:
+        d["against"] = True
+    return d
 
 
 def hypothesis_from_row(r: Sequence[Any]) -> Hypothesis:
@@ -241,4 +266,5 @@ def hypothesis_from_row(r: Sequence[Any]) -> Hypothesis:
         model_version=r[5],
         run_id=r[6],
         explanation=tuple(PathContribution(**p) for p in json.loads(r[7])),
+        note=r[8] if len(r) > 8 else "",
     )

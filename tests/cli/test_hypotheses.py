@@ -34,13 +34,28 @@ EDGES = [
     Edge(head="DOID:9352", type="HAS_SYMPTOM", tail="HP:0002315", confidence=1.0),
 ]
 PATH = PathContribution(
-    nodes=("DRUGBANK:DB00722", "NCBIGene:1636", "DOID:10763"), relations=("BINDS", "ASSOCIATED_WITH"), contribution=0.75
+    nodes=("DRUGBANK:DB00722", "NCBIGene:1636", "DOID:10763"),
+    relations=("BINDS", "ASSOCIATED_WITH"),
+    contribution=0.75,
+    metapath="CbGaD",
 )
+AGAINST = PathContribution(
+    nodes=("DRUGBANK:DB00682", "DOID:9352"), relations=("CAUSES",), contribution=0.0, metapath="CcD", against=True
+)
+CONTRA_NOTE = "no supporting path; evidence against (CcD): the drug causes the disease (contra-indication)"
 
 
-def _hyp(head: str, rel: str, tail: str, score: float, rank: int, paths=()) -> Hypothesis:
+def _hyp(head: str, rel: str, tail: str, score: float, rank: int, paths=(), note="") -> Hypothesis:
     return Hypothesis(
-        head=head, type=rel, tail=tail, score=score, rank=rank, model_version="m-1", run_id="r-1", explanation=paths
+        head=head,
+        type=rel,
+        tail=tail,
+        score=score,
+        rank=rank,
+        model_version="m-1",
+        run_id="r-1",
+        explanation=paths,
+        note=note,
     )
 
 
@@ -48,8 +63,8 @@ def _hyp(head: str, rel: str, tail: str, score: float, rank: int, paths=()) -> H
 HYPS = [
     _hyp("DRUGBANK:DB00331", "PREDICTED_TREATS", "DOID:10763", 0.40, 1),
     _hyp("DRUGBANK:DB00722", "PREDICTED_TREATS", "DOID:10763", 0.90, 2, (PATH,)),
-    _hyp("DRUGBANK:DB00682", "PREDICTED_TREATS", "DOID:9352", 0.65, 1),
-    _hyp("DRUGBANK:DB00722", "PREDICTED_TREATS", "DOID:9352", 0.65, 2),
+    _hyp("DRUGBANK:DB00682", "PREDICTED_TREATS", "DOID:9352", 0.65, 1, (AGAINST,), CONTRA_NOTE),
+    _hyp("DRUGBANK:DB00722", "PREDICTED_TREATS", "DOID:9352", 0.65, 2, (), "no supporting path"),
     _hyp("DOID:10763", "PREDICTED_HAS_SYMPTOM", "HP:0002315", 0.70, 1),
     _hyp("DOID:9352", "PREDICTED_HAS_SYMPTOM", "HP:0000822", 0.20, 1),
 ]
@@ -102,9 +117,22 @@ def test_ranked_by_score_per_type_with_paths_and_json_keys(store_dir):
             "relations": ["BINDS", "ASSOCIATED_WITH"],
             "metapath": "Drug-BINDS-Gene-ASSOCIATED_WITH-Disease",
             "contribution": 0.75,
+            "metapath_name": "CbGaD",
+            "against": False,
         }
     ]
-    assert rows[3]["paths"] == []
+    assert best["note"] == ""
+    assert rows[4]["paths"] == [] and rows[4]["note"] == "no supporting path"
+    # a contrary edge is stored and read back flagged, never as support, and the note says so
+    assert [(p["metapath_name"], p["against"], p["relations"]) for p in rows[3]["paths"]] == [("CcD", True, ["CAUSES"])]
+    assert rows[3]["note"] == CONTRA_NOTE
+
+
+def test_the_listing_shows_metapath_names_contrary_paths_and_notes(store_dir):
+    out = _run("--store", str(store_dir), "--type", "TREATS")
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "CbGaD" in text and "AGAINST CcD" in text and "no supporting path" in text
 
 
 def test_type_and_top(store_dir):
@@ -181,5 +209,7 @@ def test_reads_what_the_link_prediction_step_wrote(tmp_path, schema):
         assert (v.model_version, v.run_id, v.group_rank) == (h.model_version, "lp-1", h.rank)
         assert [p.nodes for p in v.paths] == [p.nodes for p in h.explanation]
         assert all(p.metapath.startswith("Drug-") and p.metapath.endswith("-Disease") for p in v.paths)
+        assert (v.note, [p.metapath_name for p in v.paths]) == (h.note, [p.metapath for p in h.explanation])
+        assert all(p.metapath_name for p in v.paths) and (v.paths or v.note)
     with pytest.raises(HypothesisQueryError, match="unknown hypothesis type"):
         top_hypotheses(d, schema, "BINDS")

@@ -23,6 +23,10 @@ OLD_DEFAULTS = {
     "exclude_known": {"TREATS": ["PALLIATES"]},
     "max_paths": 3,
     "max_explained": 50_000,
+    # the served HAS_SYMPTOM rule (issue 20): no restriction unless per target (HAS_SYMPTOM: 3 / 5 / 3)
+    "min_group_known": 0,
+    "min_group_other": None,
+    "min_candidate_known": 0,
     "num_threads": None,
     "target_sources": {},
     "per_target": {},
@@ -59,6 +63,10 @@ def test_defaults_keep_their_meaning_and_are_documented():
     undocumented = [name for name, f in LinkPredParams.model_fields.items() if not f.description]
     assert not undocumented
     assert DEFAULT_PER_TARGET["HAS_SYMPTOM"]["lr"] == 0.05 and DEFAULT_PER_TARGET["HAS_SYMPTOM"]["num_layers"] == 1
+    rule = {
+        k: DEFAULT_PER_TARGET["HAS_SYMPTOM"][k] for k in ("min_group_known", "min_group_other", "min_candidate_known")
+    }
+    assert rule == {"min_group_known": 3, "min_group_other": 5, "min_candidate_known": 3}
 
 
 @pytest.mark.parametrize(

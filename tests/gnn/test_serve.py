@@ -57,7 +57,8 @@ def graph(model):
 
 def test_served_hypotheses_leave_out_and_count_unseen_nodes(graph, model, schema):
     nodes, edges = graph
-    result = serve_linkprediction(nodes, edges, schema, GnnConfig(top_k=6), "run-1", model)
+    every = {"min_group_known": 0, "min_candidate_known": 0}  # this tiny graph knows every node too little
+    result = serve_linkprediction(nodes, edges, schema, GnnConfig(top_k=6, params=every), "run-1", model)
     hyps = result.hypotheses
     assert {h.type for h in hyps} == {"PREDICTED_TREATS", "PREDICTED_HAS_SYMPTOM"}
     assert result.model_version == model.version == "linkpred-2.0.0"
@@ -85,6 +86,35 @@ def test_served_hypotheses_leave_out_and_count_unseen_nodes(graph, model, schema
     # explanations are paths of the build's graph
     via_gene = [h for h in hyps if h.head == nodes[5].id and h.tail == nodes[10].id]
     assert via_gene and via_gene[0].explanation[0].nodes == (nodes[5].id, GENE, nodes[10].id)
+
+
+def test_has_symptom_is_served_only_for_diseases_and_symptoms_the_graph_knows_well_enough(model, schema):
+    """Defaults: a disease needs 3 known symptoms or 5 edges of other types, a symptom 3 known diseases."""
+    has_symptom = model.targets["HAS_SYMPTOM"]
+    dis, sym = has_symptom.head_ids[:5], has_symptom.tail_ids[:6]
+    nodes = [Node(id=d, label="Disease", name=d) for d in dis] + [Node(id=s, label="Symptom", name=s) for s in sym]
+    # d0..d3 each have three of s0..s3 (d_i lacks s_i): every one 3 known pairs; d4 has s0 and the rare s5
+    pairs = [(dis[i], sym[j]) for i in range(4) for j in range(4) if i != j] + [(dis[4], sym[0]), (dis[4], sym[5])]
+    edges = [Edge(head=h, type="HAS_SYMPTOM", tail=t, confidence=1.0) for h, t in pairs]
+    # d5 has no known symptom but 5 genes: the graph knows it through them (a Hetionet disease, not an HPO-only one)
+    d5, genes = model.targets["HAS_SYMPTOM"].head_ids[5], [f"NCBIGene:{i}" for i in range(1, 6)]
+    nodes += [Node(id=d5, label="Disease", name=d5)] + [Node(id=g, label="Gene", name=g) for g in genes]
+    edges += [Edge(head=d5, type="ASSOCIATED_WITH", tail=g, confidence=1.0) for g in genes]
+    # d4 also has 2 genes: 2 symptoms + 2 other edges, still too few
+    edges += [Edge(head=dis[4], type="ASSOCIATED_WITH", tail=g, confidence=1.0) for g in genes[:2]]
+    cfg = GnnConfig(targets=["HAS_SYMPTOM"], top_k=10)
+    served = serve_linkprediction(nodes, edges, schema, cfg, "run-3", model)
+    assert {h.head for h in served.hypotheses} == {*dis[:4], d5}  # d4: 2 known symptoms, 2 genes: left out
+    assert sym[5] not in {h.tail for h in served.hypotheses}  # s5: 1 known disease, never proposed
+    assert {(h.head, h.tail) for h in served.hypotheses if h.head != d5} == {(dis[i], sym[i]) for i in range(4)}
+    assert {h.tail for h in served.hypotheses if h.head == d5} == set(sym[:4])
+    stats = served.stats["HAS_SYMPTOM"]
+    assert (stats["rule_heads_left_out"], stats["rule_tails_left_out"]) == (1, 1)
+    assert (stats["rule_min_head_known"], stats["rule_min_tail_known"]) == (3, 3)
+    # the rule is an option: without it the under-connected disease and the rare symptom are served
+    loose = cfg.model_copy(update={"params": {"min_group_known": 0, "min_candidate_known": 0}})
+    every = serve_linkprediction(nodes, edges, schema, loose, "run-4", model).hypotheses
+    assert dis[4] in {h.head for h in every} and sym[5] in {h.tail for h in every}
 
 
 def test_build_step_serves_records_unseen_counts_and_hypotheses_reads_them(graph, schema, tmp_path):

@@ -123,13 +123,13 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
     )
     _build(s, "r1", [_ddi_evidence("n1", None, 0.8)])
     # turn it into a version-1 store: the same tables without the subtype columns
-    for table, column in (("evidence", "subtype"), ("edges", "subtype"), ("edges", "subtypes")):
+    for table, column in (("evidence", "subtype"), ("edges", "subtype"), ("edges", "subtypes"), ("hypotheses", "note")):
         s.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # test-only SQL over known names
     s.set_meta("store_version", "1")
     s.close()
 
     with SqliteStore(path) as migrated:
-        assert migrated.get_meta("store_version") == STORE_VERSION == "2"
+        assert migrated.get_meta("store_version") == STORE_VERSION == "3"
         edges = {(e.head, e.type, e.tail): e for e in migrated.edges()}
         assert set(edges) == {("DRUGBANK:DB1", "TREATS", "DOID:1"), (WARFARIN, "INTERACTS_WITH", AMIODARONE)}
         assert all(e.subtype is None and e.subtypes == () for e in edges.values())
@@ -139,7 +139,7 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
         (edge,) = migrated.edges(["INTERACTS_WITH"])
         assert edge.subtype == "advise" and edge.subtypes == ("advise",)
     with SqliteStore(path) as again:  # opening a current store changes nothing
-        assert again.get_meta("store_version") == "2"
+        assert again.get_meta("store_version") == "3"
         assert [e.subtype for e in again.evidence()] == ["advise"]
 
 
@@ -149,3 +149,19 @@ def test_the_link_prediction_step_is_its_own_run_and_keeps_the_builds_record(sto
     runs = {r[0]: (r[1], r[2]) for r in store.conn.execute("SELECT run_id, kind, details FROM runs")}
     assert runs["r1"][0] == "build" and '"mentions_dropped_as_phi": 2' in runs["r1"][1]
     assert runs["r1/linkpred"][0] == "linkpred"
+
+
+def test_a_version_2_store_gets_hypothesis_notes(tmp_path):
+    """Version 3 added the hypotheses' note: a stored hypothesis without paths says so after the migration."""
+    path = tmp_path / "v2"
+    path_ = PathContribution(nodes=("DRUGBANK:DB1", "DOID:1"), relations=("TREATS",), contribution=1.0)
+    with SqliteStore(path) as s:
+        explained = _hyp("DOID:1", 0.9, 1).model_copy(update={"explanation": (path_,)})
+        pathless = _hyp("DOID:2", 0.5, 2).model_copy(update={"explanation": ()})
+        s.write_hypotheses([explained, pathless], ["PREDICTED_TREATS"], "r1")
+        s.conn.execute("ALTER TABLE hypotheses DROP COLUMN note")  # test-only SQL over a known name
+        s.set_meta("store_version", "2")
+    with SqliteStore(path) as migrated:
+        assert migrated.get_meta("store_version") == "3"
+        notes = {h.tail: (h.note, h.explanation) for h in migrated.hypotheses("PREDICTED_TREATS")}
+    assert notes == {"DOID:1": ("", (path_,)), "DOID:2": ("no supporting path", ())}
