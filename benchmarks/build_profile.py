@@ -92,7 +92,7 @@ def profile(args: argparse.Namespace) -> dict[str, Any]:
     schema = load_schema(cfg.schema_path)
     docs = _documents(args)
     text = TextPipeline(schema, cfg)
-    startup = {name: _timed(lambda n=name: getattr(text, n))[1] for name in ("ner", "assertion", "linker", "relations")}
+    startup = text.load()
     _, startup["pipeline key"] = _timed(lambda: text.key)
     warm = docs[: min(4, len(docs))]  # first calls (lazy caches, spaCy warm-up) are start-up too
     _, startup["warm-up"] = _timed(lambda: text.run(warm))

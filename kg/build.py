@@ -127,12 +127,30 @@ def changed_documents(
     return changed, skipped
 
 
+@dataclass
+class Progress:
+    """Documents done out of ``total`` since ``started`` (after start-up), for rate and ETA log lines."""
+
+    total: int
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+
+    def advance(self, n: int) -> None:
+        """Count ``n`` more documents and log the rate (after start-up) and the time left."""
+        self.done += n
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = self.done / elapsed
+        eta = (self.total - self.done) / rate if rate else 0.0
+        log.info("processed %d/%d changed documents (%.1f docs/s, ETA %.0f s)", self.done, self.total, rate, eta)
+
+
 def run_text_stages(
     text: TextPipeline,
     changed: Sequence[tuple[Document, str]],
     store: SqliteStore,
     schema: GraphSchema,
     outcome: TextOutcome | None = None,
+    progress: Progress | None = None,
 ) -> TextOutcome:
     """Run the text stages over ``changed`` in batches of :data:`BATCH_SIZE`, into ``outcome`` (or a new one).
 
@@ -140,7 +158,7 @@ def run_text_stages(
     with the stage and the exception's type (nothing of it is written), and the others land.
     """
     outcome = outcome if outcome is not None else TextOutcome()
-    started = time.monotonic()
+    progress = progress if progress is not None else Progress(len(changed))
     for start in range(0, len(changed), BATCH_SIZE):
         chunk = changed[start : start + BATCH_SIZE]
         results = run_isolated(text.run, [d for d, _ in chunk])
@@ -152,13 +170,7 @@ def run_text_stages(
             except StageError as err:
                 log.warning("quarantined %s: stage %s failed (%s)", doc.source, err.stage, err.error_type)
                 outcome.failed.append(QuarantineRecord(source=doc.source, location="document", reason=str(err)))
-        i = start + len(chunk)
-        log.info(
-            "processed %d/%d changed documents (%.1f docs/s)",
-            i,
-            len(changed),
-            i / max(time.monotonic() - started, 1e-9),
-        )
+        progress.advance(len(chunk))
     return outcome
 
 
@@ -172,12 +184,19 @@ def write_checkpoints(
 ) -> tuple[TextOutcome, list[QuarantineRecord]]:
     """The changed documents through the text stages, committed every ``every`` documents.
 
+    The stages' components are loaded first (start-up, logged apart), so the progress lines give
+    the throughput of the documents themselves.
+
     Returns:
         (the run's outcome, the evidence rows the store itself refused).
     """
     outcome, refused = TextOutcome(), []
+    if changed:
+        loaded = text.load()
+        log.info("start-up: %.1f s (%s)", sum(loaded.values()), ", ".join(f"{k} {v:.1f} s" for k, v in loaded.items()))
+    progress = Progress(len(changed))
     for start in range(0, len(changed), every):
-        run_text_stages(text, changed[start : start + every], store, schema, outcome)
+        run_text_stages(text, changed[start : start + every], store, schema, outcome, progress)
         writes, nodes = outcome.checkpoint()
         refused += store.apply_build(run_id, text.key, writes, nodes, [], {}, schema=schema, complete=False)
         if len(changed) > every:

@@ -7,6 +7,7 @@ trained model replaces an extractor by name in the config.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -95,6 +96,15 @@ class TextPipeline:
     def assertion(self) -> Any:
         """The assertion annotator (ConText rules)."""
         return default_annotator()
+
+    def load(self) -> dict[str, float]:
+        """Load every component now (otherwise on first use); seconds per component, for start-up logs."""
+        seconds = {}
+        for name in ("ner", "assertion", "linker", "relations"):
+            t = time.perf_counter()
+            getattr(self, name)
+            seconds[name] = time.perf_counter() - t
+        return seconds
 
     @property
     def key(self) -> str:
