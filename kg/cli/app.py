@@ -18,6 +18,7 @@ from kg.cli.neo4j import neo4j_app
 from kg.cli.pipeline import pipeline_app
 from kg.cli.predict import predict_app
 from kg.cli.query import query
+from kg.cli.report import report
 from kg.cli.retract import retract
 from kg.cli.train import train_app
 from kg.cli.vocab import vocab_app
@@ -45,7 +46,7 @@ def main(
     setup_logging(verbose, quiet)
 
 
-for command in (build, demo, export, query, hypotheses, link, ids, retract):
+for command in (build, demo, export, query, hypotheses, report, link, ids, retract):
     app.command()(command)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(pipeline_app, name="pipeline")

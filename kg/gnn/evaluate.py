@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from scipy.stats import rankdata
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 from torch import Tensor
 
 #: ``score_rows(heads)``: heads long [Q] -> scores float [Q, C] for every candidate tail.
@@ -190,3 +190,21 @@ def degree_scorer(train: Tensor, num_heads: int, num_tails: int) -> tuple[RowSco
         return dh[heads] + dt[tails]
 
     return rows, pairs
+
+
+def curve_points(scores: np.ndarray, labels: np.ndarray, n: int = 101) -> dict[str, list[float]]:
+    """ROC (``fpr``, ``tpr``) and precision-recall (``recall``, ``precision``) curves, each thinned to at
+    most ``n`` points (for a report's charts); empty lists when the labels hold one class only."""
+    y = labels.astype(bool)
+    if not 0 < y.sum() < y.size:
+        return {"fpr": [], "tpr": [], "recall": [], "precision": []}
+    fpr, tpr, _ = roc_curve(y, scores)
+    precision, recall, _ = precision_recall_curve(y, scores)
+
+    def thin(*arrays: np.ndarray) -> list[list[float]]:
+        idx = np.unique(np.linspace(0, len(arrays[0]) - 1, min(n, len(arrays[0]))).round().astype(int))
+        return [[round(float(v), 4) for v in a[idx]] for a in arrays]
+
+    f, t = thin(fpr, tpr)
+    r, p = thin(recall, precision)
+    return {"fpr": f, "tpr": t, "recall": r, "precision": p}

@@ -38,7 +38,7 @@ from kg.vocab.terminology import TermConcept
 
 from .baselines import metapath_lr
 from .data import EdgeType, GraphIndex, build_graph
-from .evaluate import auroc_interval, precision_at
+from .evaluate import auroc_interval, curve_points, precision_at
 from .metapaths import DEFAULT_METAPATHS, Metapath, build_featurizer, pair_features, target_degrees
 from .protocols import orient
 
@@ -407,7 +407,7 @@ def evaluate_protocol(
 
     Returns:
         ``{"grid": {compounds, diseases, pairs, positives, excluded_known}, "scores": {scorer: metrics
-        (grid_metrics) + "clean" + "note"}}``.
+        (grid_metrics) + "clean" + "note"}, "curves": {scorer: ROC and PR points (curve_points)}}``.
     """
     grid = candidate_grid(protocol, graph, known)
     out: dict[str, Any] = {
@@ -420,11 +420,14 @@ def evaluate_protocol(
         },
         "scores": {},
     }
+    out["curves"] = {}
     for name, scorer in scorers.items():
-        m: dict[str, Any] = grid_metrics(scorer(grid.pairs[0], grid.pairs[1]), grid.labels, seed)
+        scores = scorer(grid.pairs[0], grid.pairs[1])
+        m: dict[str, Any] = grid_metrics(scores, grid.labels, seed)
         note = (unclean or {}).get(name, "")
         m.update({"clean": not note, "note": note})
         out["scores"][name] = m
+        out["curves"][name] = curve_points(scores.double().numpy(), grid.labels.numpy())
     return out
 
 
