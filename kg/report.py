@@ -91,7 +91,7 @@ def _top_edges(store: SqliteStore, limit: int) -> str:
     return "".join(parts)
 
 
-def _path_svg(p: PathView) -> str:
+def path_svg(p: PathView) -> str:
     """A path as boxes and labelled arrows, left to right."""
     w, gap, h = 150, 90, 46
     n = len(p.nodes)
@@ -117,7 +117,7 @@ def _hypothesis_html(h: HypothesisView) -> str:
         share = "" if p.contribution is None else f" share {p.contribution:.2f}"
         tag = '<span class="against">AGAINST</span> ' if p.against else ""
         name = f"{p.metapath_name} " if p.metapath_name else ""
-        paths.append(f"<div>{tag}{_e(name)}<small>{_e(p.metapath)}{_e(share)}</small><br>{_path_svg(p)}</div>")
+        paths.append(f"<div>{tag}{_e(name)}<small>{_e(p.metapath)}{_e(share)}</small><br>{path_svg(p)}</div>")
     note = f'<div class="note">{_e(h.note)}</div>' if h.note else ""
     return (
         f'<div class="hyp"><b>{_e(h.head_name)}</b> {_e(h.type)} <b>{_e(h.tail_name)}</b> '
