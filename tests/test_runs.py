@@ -285,3 +285,44 @@ def test_a_run_killed_during_the_neo4j_load_ends_in_the_same_graph(tmp_path, see
         assert {n["id"] for n in nodes} == {n.id for n in s.nodes()}
         assert evidence == sum(1 for _ in s.evidence())
         assert [r["status"] for r in s.runs()] == ["killed", "complete"]
+
+
+@pytest.mark.neo4j
+def test_a_neo4j_outage_in_the_middle_of_a_load_ends_in_the_same_graph(tmp_path, seed_dir, neo4j_home, monkeypatch):
+    from kg import neo4j_server as server
+    from tests.neo4j_fixture import TEST_PASSWORD
+
+    home, port = neo4j_home
+    server.start(home, port=port, password=TEST_PASSWORD, timeout=300.0, fast_start=True)
+    uri = server.bolt_uri(port)
+    neo = [f"neo4j.uri={uri}", f"neo4j.user={server.USER}", f"neo4j.password={TEST_PASSWORD}", "neo4j.batch_size=3"]
+    cfg = load_config(None, [*_overrides(seed_dir), *neo])
+    corpus = _write(tmp_path / "notes.jsonl", [*NOTES, *MORE])
+    store = tmp_path / "store"
+    real = Neo4jStore.execute_write
+    calls = {"n": 0}
+
+    def outage(self, query, params=None):
+        calls["n"] += 1
+        if calls["n"] == 4:  # the server goes away in the middle of the load
+            server.stop(home)
+        return real(self, query, params)
+
+    monkeypatch.setattr(Neo4jStore, "execute_write", outage)
+    with pytest.raises(Exception):  # noqa: B017  (whatever the driver raises for a server that is gone)
+        build([corpus], cfg, store_dir=store)
+    monkeypatch.setattr(Neo4jStore, "execute_write", real)
+    with SqliteStore(store) as s:
+        assert s.runs()[-1]["status"] == "failed" and len(s.document_state()) == len(NOTES) + len(MORE)
+    server.start(home, port=port, password=TEST_PASSWORD, timeout=300.0, fast_start=True)
+    build([corpus], cfg, store_dir=store)  # everything is skipped in the store; the load runs again
+    with Neo4jStore(uri, server.USER, TEST_PASSWORD) as db:
+        edges = db.execute_read("MATCH (h)-[r]->(t) RETURN h.id AS h, type(r) AS r, t.id AS t")
+        nodes = db.execute_read("MATCH (n) WHERE NOT n:Evidence AND NOT n:LoadRun RETURN n.id AS id")
+        evidence = db.execute_read("MATCH (e:Evidence) RETURN count(e) AS n")[0]["n"]
+    with SqliteStore(store) as s:
+        assert {(e["h"], e["r"], e["t"]) for e in edges if e["r"] not in ("SUBJECT", "OBJECT")} == {
+            (e.head, e.type, e.tail) for e in s.edges()
+        }
+        assert {n["id"] for n in nodes} == {n.id for n in s.nodes()}
+        assert evidence == sum(1 for _ in s.evidence())
