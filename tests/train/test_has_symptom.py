@@ -212,7 +212,13 @@ def test_pipeline_has_symptom_comes_from_the_model(extractor):
     assert "fever" not in by_tail or not by_tail["fever"].asserted
 
 
-def test_negated_symptom_is_kept_with_its_status(extractor):
+def test_negated_symptom_is_kept_with_its_status(schema):
+    from kg.relations.extractor import TrainedRelationExtractor, TrainedRelationOptions
+
+    # the model's pair (P(HAS_SYMPTOM) under the notes floor of 0.7, so the floor of the abstracts here)
+    extractor = TrainedRelationExtractor(
+        schema, TrainedRelationOptions(ddi=None, has_symptom_min_confidence=0.1, clinical_patterns=False)
+    )
     text = "Patient with chronic obstructive pulmonary disease, no dyspnea today."
     analyzed, mentions = _mentions(
         text,
@@ -231,7 +237,10 @@ def test_negated_symptom_is_kept_with_its_status(extractor):
 def test_rules_are_the_fallback_only_when_the_model_is_missing(schema, tmp_path: Path):
     from kg.relations.extractor import TrainedRelationExtractor, TrainedRelationOptions
 
-    fallback = TrainedRelationExtractor(schema, TrainedRelationOptions(ddi=None, has_symptom=str(tmp_path / "missing")))
+    # the clinical patterns off, so that the rules are what supplies the pair
+    fallback = TrainedRelationExtractor(
+        schema, TrainedRelationOptions(ddi=None, has_symptom=str(tmp_path / "missing"), clinical_patterns=False)
+    )
     assert fallback.hs is None and "HAS_SYMPTOM" in fallback.rules_for
     text = "Hypertension presenting with headache."
     analyzed, mentions = _mentions(
