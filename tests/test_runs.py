@@ -229,12 +229,7 @@ def test_retraction_reaches_neo4j_and_curated_edges_stay(tmp_path, seed_dir, neo
     build([corpus], load_config(None, [*_overrides(seed_dir), *neo]), store_dir=store)
 
     def graph() -> tuple[set, set, int]:
-        with Neo4jStore(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"]) as db:
-            edges = db.execute_read("MATCH (h)-[r]->(t) RETURN h.id AS h, type(r) AS r, t.id AS t")
-            nodes = db.execute_read("MATCH (n) WHERE NOT n:Evidence AND NOT n:LoadRun RETURN n.id AS id")
-            evidence = db.execute_read("MATCH (e:Evidence) RETURN count(e) AS n")[0]["n"]
-        keep = {(e["h"], e["r"], e["t"]) for e in edges if e["r"] not in ("SUBJECT", "OBJECT")}
-        return keep, {n["id"] for n in nodes}, evidence
+        return _neo4j_graph(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"])
 
     full = graph()
     kept = [n for n in [*NOTES, *MORE] if n["id"] not in ("n3", "m5")]  # the two warfarin/amiodarone notes
@@ -274,16 +269,8 @@ def test_a_run_killed_during_the_neo4j_load_ends_in_the_same_graph(tmp_path, see
     store = tmp_path / "store"
     _kill_at(point, corpus, store, [*_overrides(seed_dir), *neo])
     build([corpus], load_config(None, [*_overrides(seed_dir), *neo]), store_dir=store)
-    with Neo4jStore(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"]) as db:
-        edges = db.execute_read("MATCH (h)-[r]->(t) RETURN h.id AS h, type(r) AS r, t.id AS t")
-        nodes = db.execute_read("MATCH (n) WHERE NOT n:Evidence AND NOT n:LoadRun RETURN n.id AS id")
-        evidence = db.execute_read("MATCH (e:Evidence) RETURN count(e) AS n")[0]["n"]
+    _assert_neo4j_holds_the_store(neo4j_server["uri"], neo4j_server["user"], neo4j_server["password"], store)
     with SqliteStore(store) as s:
-        assert {(e["h"], e["r"], e["t"]) for e in edges if e["r"] not in ("SUBJECT", "OBJECT")} == {
-            (e.head, e.type, e.tail) for e in s.edges()
-        }
-        assert {n["id"] for n in nodes} == {n.id for n in s.nodes()}
-        assert evidence == sum(1 for _ in s.evidence())
         assert [r["status"] for r in s.runs()] == ["killed", "complete"]
 
 
@@ -316,13 +303,23 @@ def test_a_neo4j_outage_in_the_middle_of_a_load_ends_in_the_same_graph(tmp_path,
         assert s.runs()[-1]["status"] == "failed" and len(s.document_state()) == len(NOTES) + len(MORE)
     server.start(home, port=port, password=TEST_PASSWORD, timeout=300.0, fast_start=True)
     build([corpus], cfg, store_dir=store)  # everything is skipped in the store; the load runs again
-    with Neo4jStore(uri, server.USER, TEST_PASSWORD) as db:
+    _assert_neo4j_holds_the_store(uri, server.USER, TEST_PASSWORD, store)
+
+
+def _neo4j_graph(uri: str, user: str, password: str) -> tuple[set, set, int]:
+    """(edges as (head, type, tail), node ids, evidence count) of the graph in Neo4j."""
+    with Neo4jStore(uri, user, password) as db:
         edges = db.execute_read("MATCH (h)-[r]->(t) RETURN h.id AS h, type(r) AS r, t.id AS t")
         nodes = db.execute_read("MATCH (n) WHERE NOT n:Evidence AND NOT n:LoadRun RETURN n.id AS id")
         evidence = db.execute_read("MATCH (e:Evidence) RETURN count(e) AS n")[0]["n"]
+    keep = {(e["h"], e["r"], e["t"]) for e in edges if e["r"] not in ("SUBJECT", "OBJECT")}
+    return keep, {n["id"] for n in nodes}, evidence
+
+
+def _assert_neo4j_holds_the_store(uri: str, user: str, password: str, store: Path) -> None:
+    """Neo4j holds exactly the store's nodes, edges (seed edges included) and evidence rows."""
+    edges, nodes, evidence = _neo4j_graph(uri, user, password)
     with SqliteStore(store) as s:
-        assert {(e["h"], e["r"], e["t"]) for e in edges if e["r"] not in ("SUBJECT", "OBJECT")} == {
-            (e.head, e.type, e.tail) for e in s.edges()
-        }
-        assert {n["id"] for n in nodes} == {n.id for n in s.nodes()}
+        assert edges == {(e.head, e.type, e.tail) for e in s.edges()}
+        assert nodes == {n.id for n in s.nodes()}
         assert evidence == sum(1 for _ in s.evidence())
