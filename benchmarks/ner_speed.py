@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300, help="documents to time")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--precision", default="fp32", help="transformer inference precision: fp32 | bf16 | auto")
+    parser.add_argument("--runtime", default="torch", help="transformer runtime: torch | onnx | onnx-int8")
     parser.add_argument("--convention", default="", help="corpus-convention heads to decode (e.g. ncbi)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -50,7 +51,13 @@ def main() -> None:
         import kg.ner.trained  # noqa: F401
 
         comp = nlp.add_pipe(
-            "medkg_ner", config={"model": args.model, "convention": args.convention, "precision": args.precision}
+            "medkg_ner",
+            config={
+                "model": args.model,
+                "convention": args.convention,
+                "precision": args.precision,
+                "runtime": args.runtime,
+            },
         )
         precision = "bf16" if getattr(comp.tagger, "bf16", False) else "fp32"  # type: ignore[attr-defined]
     texts = [g.document.text for g in read_corpus(args.corpus, args.format)][: args.limit]
@@ -65,6 +72,8 @@ def main() -> None:
     result = {
         "model": args.model,
         "inference_precision": precision,
+        "runtime": args.runtime if args.model != "dictionary" else None,
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "documents": len(texts),
         "tokens": n_tokens,
         "entities": n_ents,

@@ -171,6 +171,9 @@ def eval_ner(
         "--precision",
         help="Inference precision of a transformer model: fp32 (default) | bf16 | auto (bf16 where the CPU has it).",
     ),
+    runtime: str | None = typer.Option(
+        None, "--runtime", help="Transformer runtime: torch (fp32 reference) | onnx | onnx-int8 (default: the model's)."
+    ),
 ) -> None:
     """Entity-level exact-match P/R/F1; prints a report, then one JSON object as the last line."""
     from kg.eval.entities import evaluate_ner
@@ -190,6 +193,7 @@ def eval_ner(
         convention=convention,
         precision=precision,
         notes=notes,
+        runtime=runtime,
     )
     render.ner_report(report, f"NER {model} on {corpus.name}")
     typer.echo(json.dumps(report))

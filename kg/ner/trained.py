@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
@@ -42,6 +42,10 @@ from kg.vocab.lexicon import packaged_index
 log = get_logger(__name__)
 
 
+#: Transformer runtimes (:mod:`kg.ner.onnx_tagger`); the default is the fp32 PyTorch reference.
+Runtime = Literal["torch", "onnx", "onnx-int8"]
+RUNTIMES: tuple[str, ...] = get_args(Runtime)
+DEFAULT_RUNTIME: Runtime = "torch"
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
 
 if not Span.has_extension("medkg_long_form"):
@@ -70,7 +74,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _load(model_dir: str, quantize: bool, precision: str = "fp32") -> Tagger:
+def _load(model_dir: str, quantize: bool, precision: str = "fp32", runtime: str = "torch") -> Tagger:
     meta_path = Path(model_dir) / META_FILE
     if not meta_path.is_file():
         raise ModelArtifactError(
@@ -80,19 +84,31 @@ def _load(model_dir: str, quantize: bool, precision: str = "fp32") -> Tagger:
     if kind == "transformer":
         from kg.ner.transformer import load_tagger  # torch and transformers: only when such a model is used
 
+        if runtime != "torch":
+            from kg.ner.onnx_tagger import load_onnx_tagger
+
+            return load_onnx_tagger(Path(model_dir), runtime)
         return load_tagger(model_dir, quantize=quantize, precision=precision)
     if kind == "spacy":
         return load_fast(model_dir)
     raise ModelArtifactError(f"{meta_path}: unknown model kind {kind!r}")
 
 
-def load_model(model: str | Path = "accurate", quantize: bool = False, precision: str = "fp32") -> Tagger:
+def load_model(
+    model: str | Path = "accurate", quantize: bool = False, precision: str = "fp32", runtime: str = "torch"
+) -> Tagger:
     """Load (once per process) the trained tagger named ``model``.
 
-    ``precision`` (``fp32`` | ``bf16`` | ``auto``) applies to the transformer model; the fast model ignores it.
+    ``precision`` (``fp32`` | ``bf16`` | ``auto``) and ``runtime`` (``torch`` | ``onnx`` | ``onnx-int8``,
+    see :mod:`kg.ner.onnx_tagger`) apply to the transformer model; the fast model ignores them.
+
+    Raises:
+        ValueError: an unknown ``runtime`` (the message lists the known ones).
     """
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown NER runtime {runtime!r}; known runtimes: {list(RUNTIMES)}")
     with _lock:
-        return _load(str(resolve_model_dir(model).resolve()), quantize, precision)
+        return _load(str(resolve_model_dir(model).resolve()), quantize, precision, runtime)
 
 
 def _abbreviation_pairs(doc: Doc) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -135,8 +151,9 @@ class TrainedNer:
         partner: str = "auto",
         keep_confidence: float = -1.0,
         notes: bool = True,
+        runtime: str = DEFAULT_RUNTIME,
     ) -> None:
-        self.tagger = load_model(model, quantize=quantize, precision=precision)
+        self.tagger = load_model(model, quantize=quantize, precision=precision, runtime=runtime)
         self.convention = convention or None
         self.tagger.tag([""], convention=self.convention)  # an unknown convention fails here, not mid-run
         self.min_confidence = min_confidence
@@ -217,6 +234,7 @@ class TrainedNer:
         "partner": "auto",
         "keep_confidence": -1.0,
         "notes": True,
+        "runtime": DEFAULT_RUNTIME,
     },
 )
 def make_trained_ner(
@@ -232,6 +250,7 @@ def make_trained_ner(
     partner: str,
     keep_confidence: float,
     notes: bool,
+    runtime: str,
 ) -> TrainedNer:
     """spaCy factory: ``nlp.add_pipe("medkg_ner", config={"model": "accurate" | "fast" | folder})``."""
     return TrainedNer(
@@ -245,6 +264,7 @@ def make_trained_ner(
         partner,
         keep_confidence,
         notes,
+        runtime,
     )
 
 
@@ -260,6 +280,8 @@ class TrainedExtractor:
             self.version += f"+{Path(self.component.partner_name).name}.{self.component.partner.version}"
         #: The inference precision in effect (``bf16`` or ``fp32``).
         self.precision = "bf16" if getattr(self.component.tagger, "bf16", False) else "fp32"
+        #: The transformer runtime in effect (``torch`` | ``onnx`` | ``onnx-int8``; ``torch`` for other models).
+        self.runtime = str(getattr(self.component.tagger, "runtime", "torch"))
 
     def __call__(self, analyzed: AnalyzedDocument) -> list[Mention]:
         return self.extract([analyzed])[0]
@@ -300,6 +322,9 @@ class TrainedOptions(BaseModel):
     #: The clinical-notes layer (:mod:`kg.ner.notes`): curated shorthand, brands and findings, boundary
     #: repair, Symptom/Disease typing by head word.
     notes: bool = True
+    #: Transformer runtime: ``torch`` (fp32 PyTorch reference), ``onnx`` (ONNX Runtime, same fp32 weights)
+    #: or ``onnx-int8`` (dynamic int8 quantization); see :mod:`kg.ner.onnx_tagger`.
+    runtime: Runtime = DEFAULT_RUNTIME
 
 
 class TrainedModelOptions(TrainedOptions):
