@@ -42,10 +42,12 @@ from kg.vocab.lexicon import packaged_index
 log = get_logger(__name__)
 
 
-#: Transformer runtimes (:mod:`kg.ner.onnx_tagger`); the default is the fp32 PyTorch reference.
+#: Transformer runtimes (:mod:`kg.ner.onnx_tagger`). The default, ONNX Runtime fp32, gives the same
+#: BC5CDR and NCBI-disease F1 as the fp32 PyTorch reference (``torch``) and was faster in every
+#: alternating pair (docs/benchmarks.md, 2026-12-07); int8 lost 0.003 NCBI F1.
 Runtime = Literal["torch", "onnx", "onnx-int8"]
 RUNTIMES: tuple[str, ...] = get_args(Runtime)
-DEFAULT_RUNTIME: Runtime = "torch"
+DEFAULT_RUNTIME: Runtime = "onnx"
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
 
 if not Span.has_extension("medkg_long_form"):
@@ -74,7 +76,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _load(model_dir: str, quantize: bool, precision: str = "fp32", runtime: str = "torch") -> Tagger:
+def _load(model_dir: str, quantize: bool, precision: str, runtime: str) -> Tagger:
     meta_path = Path(model_dir) / META_FILE
     if not meta_path.is_file():
         raise ModelArtifactError(
@@ -84,6 +86,11 @@ def _load(model_dir: str, quantize: bool, precision: str = "fp32", runtime: str 
     if kind == "transformer":
         from kg.ner.transformer import load_tagger  # torch and transformers: only when such a model is used
 
+        if runtime != "torch" and (quantize or precision != "fp32"):
+            raise ValueError(
+                f"quantize and precision={precision!r} apply to runtime 'torch' only; runtime {runtime!r} is "
+                "fp32 (onnx) or int8 (onnx-int8)"
+            )
         if runtime != "torch":
             from kg.ner.onnx_tagger import load_onnx_tagger
 
@@ -95,7 +102,7 @@ def _load(model_dir: str, quantize: bool, precision: str = "fp32", runtime: str 
 
 
 def load_model(
-    model: str | Path = "accurate", quantize: bool = False, precision: str = "fp32", runtime: str = "torch"
+    model: str | Path = "accurate", quantize: bool = False, precision: str = "fp32", runtime: str = DEFAULT_RUNTIME
 ) -> Tagger:
     """Load (once per process) the trained tagger named ``model``.
 
@@ -103,7 +110,8 @@ def load_model(
     see :mod:`kg.ner.onnx_tagger`) apply to the transformer model; the fast model ignores them.
 
     Raises:
-        ValueError: an unknown ``runtime`` (the message lists the known ones).
+        ValueError: an unknown ``runtime`` (the message lists the known ones), or ``quantize`` /
+            a precision other than fp32 with an ONNX runtime.
     """
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown NER runtime {runtime!r}; known runtimes: {list(RUNTIMES)}")
@@ -137,6 +145,8 @@ class TrainedNer:
     ``benchmarks/ner_ensemble.py --write``), ``""`` turns the ensemble off, any other value names
     the partner model; ``keep_confidence`` < 0 means "from the metadata" (1.0 if it has none).
     ``notes`` (default on) applies the clinical-notes layer (:func:`kg.ner.notes.notes_layer`) last.
+    ``runtime`` (``torch`` | ``onnx`` | ``onnx-int8``) runs the transformer in PyTorch or ONNX Runtime
+    (:mod:`kg.ner.onnx_tagger`).
     """
 
     def __init__(
@@ -160,7 +170,7 @@ class TrainedNer:
         spec = self.tagger.meta.get("ensemble") or {}
         if partner == "auto":
             partner = str(spec.get("partner", ""))
-        self.partner: Tagger | None = load_model(partner, precision=precision) if partner else None
+        self.partner: Tagger | None = load_model(partner, precision=precision, runtime=runtime) if partner else None
         self.partner_name = partner
         if keep_confidence < 0:
             keep_confidence = float(spec.get("keep_confidence", 1.0))
@@ -322,7 +332,8 @@ class TrainedOptions(BaseModel):
     #: The clinical-notes layer (:mod:`kg.ner.notes`): curated shorthand, brands and findings, boundary
     #: repair, Symptom/Disease typing by head word.
     notes: bool = True
-    #: Transformer runtime: ``torch`` (fp32 PyTorch reference), ``onnx`` (ONNX Runtime, same fp32 weights)
+    #: Transformer runtime: ``onnx`` (default; ONNX Runtime, same fp32 weights), ``torch`` (fp32 PyTorch reference;
+    #: needed for ``quantize`` and ``precision``)
     #: or ``onnx-int8`` (dynamic int8 quantization); see :mod:`kg.ner.onnx_tagger`.
     runtime: Runtime = DEFAULT_RUNTIME
 

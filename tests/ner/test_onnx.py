@@ -125,6 +125,8 @@ def test_runtime_option_is_validated() -> None:
         load_model("accurate", runtime="tensorrt")
     with pytest.raises(ValueError, match="torch"):
         load_onnx_tagger(MODEL, "torch")
+    with pytest.raises(ValueError, match="runtime 'torch' only"):
+        load_model("accurate", precision="bf16", runtime="onnx")
     with pytest.raises(ValidationError):
         TrainedOptions(runtime="onnx-fp16")  # type: ignore[arg-type]
     assert TrainedOptions().runtime in RUNTIMES
