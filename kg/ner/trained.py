@@ -43,8 +43,8 @@ log = get_logger(__name__)
 
 
 #: Transformer runtimes (:mod:`kg.ner.onnx_tagger`). The default, ONNX Runtime fp32, gives the same
-#: BC5CDR and NCBI-disease F1 as the fp32 PyTorch reference (``torch``) and was faster in every
-#: alternating pair (docs/benchmarks.md, 2026-12-07); int8 lost 0.003 NCBI F1.
+#: BC5CDR and NCBI-disease F1 as the fp32 PyTorch reference (``torch``) and was at least as fast in
+#: three alternating pairs (1.0-1.5x; docs/benchmarks.md, 2026-12-07); int8 lost 0.003 NCBI F1.
 Runtime = Literal["torch", "onnx", "onnx-int8"]
 RUNTIMES: tuple[str, ...] = get_args(Runtime)
 DEFAULT_RUNTIME: Runtime = "onnx"
