@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300, help="documents to time")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--precision", default="fp32", help="transformer inference precision: fp32 | bf16 | auto")
+    parser.add_argument(
+        "--runtime", default=None, help="transformer runtime: torch | onnx | onnx-int8 (default: the component's)"
+    )
     parser.add_argument("--convention", default="", help="corpus-convention heads to decode (e.g. ncbi)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -42,6 +45,7 @@ def main() -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("abbreviation_detector")
     precision = None
+    runtime = None
     if args.model == "dictionary":
         import kg.ner.dictionary  # noqa: F401
 
@@ -50,9 +54,16 @@ def main() -> None:
         import kg.ner.trained  # noqa: F401
 
         comp = nlp.add_pipe(
-            "medkg_ner", config={"model": args.model, "convention": args.convention, "precision": args.precision}
+            "medkg_ner",
+            config={
+                "model": args.model,
+                "convention": args.convention,
+                "precision": args.precision,
+                **({"runtime": args.runtime} if args.runtime else {}),
+            },
         )
         precision = "bf16" if getattr(comp.tagger, "bf16", False) else "fp32"  # type: ignore[attr-defined]
+        runtime = getattr(comp.tagger, "runtime", None)  # type: ignore[attr-defined]
     texts = [g.document.text for g in read_corpus(args.corpus, args.format)][: args.limit]
     list(nlp.pipe(texts[:8], batch_size=args.batch_size))  # warm-up
     started = time.perf_counter()
@@ -65,6 +76,8 @@ def main() -> None:
     result = {
         "model": args.model,
         "inference_precision": precision,
+        "runtime": runtime,
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "documents": len(texts),
         "tokens": n_tokens,
         "entities": n_ents,

@@ -169,7 +169,11 @@ def eval_ner(
     precision: str | None = typer.Option(
         None,
         "--precision",
-        help="Inference precision of a transformer model: fp32 (default) | bf16 | auto (bf16 where the CPU has it).",
+        help="Inference precision of a transformer model: fp32 (default) | bf16 | auto (bf16 where the CPU has it); "
+        "other than fp32 needs --runtime torch.",
+    ),
+    runtime: str | None = typer.Option(
+        None, "--runtime", help="Transformer runtime: torch (fp32 reference) | onnx | onnx-int8 (default: the model's)."
     ),
 ) -> None:
     """Entity-level exact-match P/R/F1; prints a report, then one JSON object as the last line."""
@@ -190,6 +194,7 @@ def eval_ner(
         convention=convention,
         precision=precision,
         notes=notes,
+        runtime=runtime,
     )
     render.ner_report(report, f"NER {model} on {corpus.name}")
     typer.echo(json.dumps(report))

@@ -36,6 +36,7 @@ def evaluate_ner(
     convention: str | None = None,
     precision: str | None = None,
     notes: str | Path | None = None,
+    runtime: str | None = None,
 ) -> dict[str, Any]:
     """Micro-averaged entity-level P/R/F1 (exact span and label), per label, and assertion accuracy.
 
@@ -46,7 +47,8 @@ def evaluate_ner(
 
     ``convention`` selects a trained model's corpus-convention heads (e.g. ``ncbi``), if it has them;
     ``precision`` (``fp32``, the default | ``bf16`` | ``auto``) is a trained transformer model's inference
-    precision; the one in effect is reported as ``inference_precision``.
+    precision; the one in effect is reported as ``inference_precision``. ``runtime`` (``torch`` |
+    ``onnx`` | ``onnx-int8``) is its inference runtime (:mod:`kg.ner.onnx_tagger`), reported as ``runtime``.
 
     ``label_map`` renames predicted labels before matching (e.g. ``{"Symptom": "Disease"}`` for
     corpora such as BC5CDR whose Disease class includes signs and symptoms). ``labels`` restricts
@@ -56,7 +58,8 @@ def evaluate_ner(
     label_map = label_map or {}
     keep = set(labels) if labels else None
     docs = read_corpus(corpus, fmt, notes=notes)
-    params = {k: v for k, v in (("convention", convention), ("precision", precision)) if v}
+    options = (("convention", convention), ("precision", precision), ("runtime", runtime))
+    params = {k: v for k, v in options if v}
     text = TextPipeline(load_schema(), MedkgConfig(ner=NerConfig(name=model, params=params)))
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
@@ -100,6 +103,8 @@ def evaluate_ner(
     }
     if hasattr(text.ner, "precision"):
         report["inference_precision"] = text.ner.precision
+    if hasattr(text.ner, "runtime"):
+        report["runtime"] = text.ner.runtime
     if assertion_total:
         report["assertion_accuracy"] = round(assertion_right / assertion_total, 4)
         report["assertion_per_class"] = per_class(confusion)

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
@@ -42,6 +42,12 @@ from kg.vocab.lexicon import packaged_index
 log = get_logger(__name__)
 
 
+#: Transformer runtimes (:mod:`kg.ner.onnx_tagger`). The default, ONNX Runtime fp32, gives the same
+#: BC5CDR and NCBI-disease F1 as the fp32 PyTorch reference (``torch``) and was at least as fast in
+#: three alternating pairs (1.0-1.5x; docs/benchmarks.md, 2026-12-07); int8 lost 0.003 NCBI F1.
+Runtime = Literal["torch", "onnx", "onnx-int8"]
+RUNTIMES: tuple[str, ...] = get_args(Runtime)
+DEFAULT_RUNTIME: Runtime = "onnx"
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
 
 if not Span.has_extension("medkg_long_form"):
@@ -70,7 +76,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _load(model_dir: str, quantize: bool, precision: str = "fp32") -> Tagger:
+def _load(model_dir: str, quantize: bool, precision: str, runtime: str) -> Tagger:
     meta_path = Path(model_dir) / META_FILE
     if not meta_path.is_file():
         raise ModelArtifactError(
@@ -80,19 +86,37 @@ def _load(model_dir: str, quantize: bool, precision: str = "fp32") -> Tagger:
     if kind == "transformer":
         from kg.ner.transformer import load_tagger  # torch and transformers: only when such a model is used
 
+        if runtime != "torch" and (quantize or precision != "fp32"):
+            raise ValueError(
+                f"quantize and precision={precision!r} apply to runtime 'torch' only; runtime {runtime!r} is "
+                "fp32 (onnx) or int8 (onnx-int8)"
+            )
+        if runtime != "torch":
+            from kg.ner.onnx_tagger import load_onnx_tagger
+
+            return load_onnx_tagger(Path(model_dir), runtime)
         return load_tagger(model_dir, quantize=quantize, precision=precision)
     if kind == "spacy":
         return load_fast(model_dir)
     raise ModelArtifactError(f"{meta_path}: unknown model kind {kind!r}")
 
 
-def load_model(model: str | Path = "accurate", quantize: bool = False, precision: str = "fp32") -> Tagger:
+def load_model(
+    model: str | Path = "accurate", quantize: bool = False, precision: str = "fp32", runtime: str = DEFAULT_RUNTIME
+) -> Tagger:
     """Load (once per process) the trained tagger named ``model``.
 
-    ``precision`` (``fp32`` | ``bf16`` | ``auto``) applies to the transformer model; the fast model ignores it.
+    ``precision`` (``fp32`` | ``bf16`` | ``auto``) and ``runtime`` (``torch`` | ``onnx`` | ``onnx-int8``,
+    see :mod:`kg.ner.onnx_tagger`) apply to the transformer model; the fast model ignores them.
+
+    Raises:
+        ValueError: an unknown ``runtime`` (the message lists the known ones), or ``quantize`` /
+            a precision other than fp32 with an ONNX runtime.
     """
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown NER runtime {runtime!r}; known runtimes: {list(RUNTIMES)}")
     with _lock:
-        return _load(str(resolve_model_dir(model).resolve()), quantize, precision)
+        return _load(str(resolve_model_dir(model).resolve()), quantize, precision, runtime)
 
 
 def _abbreviation_pairs(doc: Doc) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -121,6 +145,8 @@ class TrainedNer:
     ``benchmarks/ner_ensemble.py --write``), ``""`` turns the ensemble off, any other value names
     the partner model; ``keep_confidence`` < 0 means "from the metadata" (1.0 if it has none).
     ``notes`` (default on) applies the clinical-notes layer (:func:`kg.ner.notes.notes_layer`) last.
+    ``runtime`` (``torch`` | ``onnx`` | ``onnx-int8``) runs the transformer in PyTorch or ONNX Runtime
+    (:mod:`kg.ner.onnx_tagger`).
     """
 
     def __init__(
@@ -135,15 +161,16 @@ class TrainedNer:
         partner: str = "auto",
         keep_confidence: float = -1.0,
         notes: bool = True,
+        runtime: str = DEFAULT_RUNTIME,
     ) -> None:
-        self.tagger = load_model(model, quantize=quantize, precision=precision)
+        self.tagger = load_model(model, quantize=quantize, precision=precision, runtime=runtime)
         self.convention = convention or None
         self.tagger.tag([""], convention=self.convention)  # an unknown convention fails here, not mid-run
         self.min_confidence = min_confidence
         spec = self.tagger.meta.get("ensemble") or {}
         if partner == "auto":
             partner = str(spec.get("partner", ""))
-        self.partner: Tagger | None = load_model(partner, precision=precision) if partner else None
+        self.partner: Tagger | None = load_model(partner, precision=precision, runtime=runtime) if partner else None
         self.partner_name = partner
         if keep_confidence < 0:
             keep_confidence = float(spec.get("keep_confidence", 1.0))
@@ -217,6 +244,7 @@ class TrainedNer:
         "partner": "auto",
         "keep_confidence": -1.0,
         "notes": True,
+        "runtime": DEFAULT_RUNTIME,
     },
 )
 def make_trained_ner(
@@ -232,6 +260,7 @@ def make_trained_ner(
     partner: str,
     keep_confidence: float,
     notes: bool,
+    runtime: str,
 ) -> TrainedNer:
     """spaCy factory: ``nlp.add_pipe("medkg_ner", config={"model": "accurate" | "fast" | folder})``."""
     return TrainedNer(
@@ -245,6 +274,7 @@ def make_trained_ner(
         partner,
         keep_confidence,
         notes,
+        runtime,
     )
 
 
@@ -260,6 +290,8 @@ class TrainedExtractor:
             self.version += f"+{Path(self.component.partner_name).name}.{self.component.partner.version}"
         #: The inference precision in effect (``bf16`` or ``fp32``).
         self.precision = "bf16" if getattr(self.component.tagger, "bf16", False) else "fp32"
+        #: The transformer runtime in effect (``torch`` | ``onnx`` | ``onnx-int8``; ``torch`` for other models).
+        self.runtime = str(getattr(self.component.tagger, "runtime", "torch"))
 
     def __call__(self, analyzed: AnalyzedDocument) -> list[Mention]:
         return self.extract([analyzed])[0]
@@ -300,6 +332,10 @@ class TrainedOptions(BaseModel):
     #: The clinical-notes layer (:mod:`kg.ner.notes`): curated shorthand, brands and findings, boundary
     #: repair, Symptom/Disease typing by head word.
     notes: bool = True
+    #: Transformer runtime: ``onnx`` (default; ONNX Runtime, same fp32 weights), ``torch`` (fp32 PyTorch reference;
+    #: needed for ``quantize`` and ``precision``)
+    #: or ``onnx-int8`` (dynamic int8 quantization); see :mod:`kg.ner.onnx_tagger`.
+    runtime: Runtime = DEFAULT_RUNTIME
 
 
 class TrainedModelOptions(TrainedOptions):

@@ -141,6 +141,30 @@ def windows(n: int, max_tokens: int, context: int) -> list[tuple[int, int, int, 
     return out
 
 
+def batch_inputs(
+    docs: Sequence[Encoded], spans: Sequence[tuple[int, int, int, int]], cls_id: int, sep_id: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Network inputs for windows ``spans[i]`` of ``docs[i]``: ids, case, gazetteer tag and attention mask.
+
+    Each is int64 of shape (batch, length), length = longest window + 2 ([CLS] and [SEP]); shorter
+    windows are right-padded with 0 (mask 0).
+    """
+    length = max(c1 - c0 for c0, _, _, c1 in spans) + 2
+    ids = torch.zeros(len(spans), length, dtype=torch.long)
+    case = torch.zeros_like(ids)
+    gaz = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for i, (enc, (c0, _, _, c1)) in enumerate(zip(docs, spans, strict=True)):
+        n = c1 - c0
+        ids[i, 0] = cls_id
+        ids[i, 1 : n + 1] = torch.tensor(enc.ids[c0:c1])
+        ids[i, n + 1] = sep_id
+        case[i, 1 : n + 1] = torch.tensor(enc.case[c0:c1])
+        gaz[i, 1 : n + 1] = torch.tensor(enc.gaz[c0:c1])
+        mask[i, : n + 2] = 1
+    return ids, case, gaz, mask
+
+
 def _constraint_masks() -> tuple[torch.Tensor, torch.Tensor]:
     """Allowed transitions (prev, next) for word-start and for continuation pieces."""
     neg = -1e4
@@ -241,7 +265,7 @@ class TransformerTagger:
 
     def __init__(
         self,
-        net: TaggerNet,
+        net: TaggerNet | None,
         gazetteer: Gazetteer,
         meta: dict[str, Any],
         batch_size: int = 16,
@@ -250,7 +274,8 @@ class TransformerTagger:
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
         self.bf16 = precision == "bf16" or (precision == "auto" and bf16_supported())
-        self.net = net.eval()
+        self.net = net.eval() if net is not None else None  # None: a subclass computes :meth:`logits`
+        self.runtime = "torch"
         self.gazetteer = gazetteer
         self.meta = meta
         self.heads: tuple[str, ...] = tuple(meta.get("heads", HEAD_LABELS))
@@ -258,6 +283,14 @@ class TransformerTagger:
         self.context = int(meta.get("context", 32))
         self.batch_size = batch_size
         self.version = str(meta.get("version", "0"))
+
+    def logits(self, ids: torch.Tensor, case: torch.Tensor, gaz: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The network's logits (batch, length, heads, 3) for int64 inputs of shape (batch, length)."""
+        if self.net is None:
+            raise RuntimeError("this tagger has no PyTorch network")
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            out: torch.Tensor = self.net(ids, case, gaz, mask)
+        return out
 
     def tag(self, texts: Sequence[str], convention: str | None = None) -> list[list[TaggedSpan]]:
         """Entity spans per text (overlaps resolved, no document-level post-processing).
@@ -274,27 +307,14 @@ class TransformerTagger:
                 jobs.append((d, w))
         n_heads = len(self.heads)
         logp: list[torch.Tensor] = [torch.zeros(len(e.ids), n_heads, 3) for e in encoded]
-        jobs.sort(key=lambda j: j[1][3] - j[1][0])
+        jobs.sort(key=lambda j: j[1][3] - j[1][0])  # length buckets: each batch is padded to its own longest window
         with torch.inference_mode():
             for b in range(0, len(jobs), self.batch_size):
                 batch = jobs[b : b + self.batch_size]
-                length = max(w[3] - w[0] for _, w in batch) + 2
-                ids = torch.zeros(len(batch), length, dtype=torch.long)
-                case = torch.zeros_like(ids)
-                gaz = torch.zeros_like(ids)
-                mask = torch.zeros_like(ids)
-                for i, (d, (c0, _, _, c1)) in enumerate(batch):
-                    enc = encoded[d]
-                    n = c1 - c0
-                    ids[i, 0] = tok.cls_token_id
-                    ids[i, 1 : n + 1] = torch.tensor(enc.ids[c0:c1])
-                    ids[i, n + 1] = tok.sep_token_id
-                    case[i, 1 : n + 1] = torch.tensor(enc.case[c0:c1])
-                    gaz[i, 1 : n + 1] = torch.tensor(enc.gaz[c0:c1])
-                    mask[i, : n + 2] = 1
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-                    logits = self.net(ids, case, gaz, mask)
-                out = torch.log_softmax(logits.float(), dim=-1)
+                ids, case, gaz, mask = batch_inputs(
+                    [encoded[d] for d, _ in batch], [w for _, w in batch], tok.cls_token_id, tok.sep_token_id
+                )
+                out = torch.log_softmax(self.logits(ids, case, gaz, mask).float(), dim=-1)
                 for i, (d, (c0, k0, k1, _)) in enumerate(batch):
                     logp[d][k0:k1] = out[i, 1 + k0 - c0 : 1 + k1 - c0]
         results = []
@@ -311,21 +331,28 @@ class TransformerTagger:
 # Artifacts
 
 
+def load_net(model_dir: str | Path, meta: dict[str, Any]) -> TaggerNet:
+    """The fp32 :class:`TaggerNet` of a model folder (base word embeddings + the stored weights), in eval mode."""
+    model_dir = Path(model_dir)
+    net = TaggerNet(new_encoder(), n_heads=len(meta["heads"]))
+    state = {k: v.float() for k, v in load_file(str(model_dir / WEIGHTS_FILE)).items()}
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    if unexpected or set(missing) - {FROZEN_KEY}:
+        raise ModelArtifactError(f"{model_dir}: weights do not match (missing {missing}, unexpected {unexpected})")
+    return net.eval()
+
+
 def load_tagger(
     model_dir: str | Path, quantize: bool = False, lexicon_path: str | None = None, precision: str = "fp32"
 ) -> TransformerTagger:
     """Load a tagger written by ``medkg train ner`` (:func:`kg.train.ner_transformer.save_tagger`).
 
     ``quantize``: int8 dynamic quantization of the linear layers; ``precision``: see :class:`TransformerTagger`.
+    The ONNX Runtime path is :func:`kg.ner.onnx_tagger.load_onnx_tagger`.
     """
     model_dir = Path(model_dir)
     meta = read_model_meta(model_dir, "transformer", (WEIGHTS_FILE, NAMES_FILE))
-    net = TaggerNet(new_encoder(), n_heads=len(meta["heads"]))
-    state = {k: v.float() for k, v in load_file(str(model_dir / WEIGHTS_FILE)).items()}
-    missing, unexpected = net.load_state_dict(state, strict=False)
-    if unexpected or set(missing) - {FROZEN_KEY}:
-        raise ModelArtifactError(f"{model_dir}: weights do not match (missing {missing}, unexpected {unexpected})")
-    net.eval()
+    net = load_net(model_dir, meta)
     if quantize:
         net = torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8)
     return TransformerTagger(net, model_gazetteer(model_dir, lexicon_path), meta, precision=precision)

@@ -77,11 +77,19 @@ def test_bf16_inference_matches_fp32(tiny_accurate: tuple[Path, dict]) -> None:
 
     out, _ = tiny_accurate
     texts = [g.document.text for g in read_corpus(TRAIN_FILE, "pubtator")]
-    fp32 = {(s.start, s.end, s.label) for spans in load_model(out, precision="fp32").tag(texts) for s in spans}
-    bf16 = {(s.start, s.end, s.label) for spans in load_model(out, precision="bf16").tag(texts) for s in spans}
+    fp32 = {
+        (s.start, s.end, s.label)
+        for spans in load_model(out, precision="fp32", runtime="torch").tag(texts)
+        for s in spans
+    }
+    bf16 = {
+        (s.start, s.end, s.label)
+        for spans in load_model(out, precision="bf16", runtime="torch").tag(texts)
+        for s in spans
+    }
     assert fp32 and len(fp32 & bf16) >= 0.8 * len(fp32 | bf16)
     with pytest.raises(ValueError, match="unknown precision"):
-        load_model(out, precision="fp8")
+        load_model(out, precision="fp8", runtime="torch")
 
 
 def test_corpus_heads_follow_the_config(tmp_path: Path) -> None:
