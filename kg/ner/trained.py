@@ -42,12 +42,13 @@ from kg.vocab.lexicon import packaged_index
 log = get_logger(__name__)
 
 
-#: Transformer runtimes (:mod:`kg.ner.onnx_tagger`). The default, ONNX Runtime fp32, gives the same
-#: BC5CDR and NCBI-disease F1 as the fp32 PyTorch reference (``torch``) and was at least as fast in
-#: three alternating pairs (1.0-1.5x; docs/benchmarks.md, 2026-12-07); int8 lost 0.003 NCBI F1.
+#: Transformer runtimes (:mod:`kg.ner.onnx_tagger`). ONNX Runtime fp32 (``onnx``) gives the same
+#: BC5CDR and NCBI-disease F1 as the fp32 PyTorch reference and was 1.0-1.5x as fast in alternating
+#: pairs on a loaded machine (docs/benchmarks.md, 2026-12-07); int8 lost 0.003 NCBI F1. The default
+#: stays the PyTorch reference until a quiet-machine measurement confirms the gain.
 Runtime = Literal["torch", "onnx", "onnx-int8"]
 RUNTIMES: tuple[str, ...] = get_args(Runtime)
-DEFAULT_RUNTIME: Runtime = "onnx"
+DEFAULT_RUNTIME: Runtime = "torch"
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
 
 if not Span.has_extension("medkg_long_form"):
