@@ -101,15 +101,21 @@ def evaluate_ner(
         "n_mentions": sum(tp.values()) + sum(fn.values()),
         "docs_per_second": round(len(docs) / elapsed, 2) if elapsed else None,
     }
-    if hasattr(text.ner, "precision"):
-        report["inference_precision"] = text.ner.precision
-    if hasattr(text.ner, "runtime"):
-        report["runtime"] = text.ner.runtime
-    if assertion_total:
-        report["assertion_accuracy"] = round(assertion_right / assertion_total, 4)
-        report["assertion_per_class"] = per_class(confusion)
-        report["assertion_confusion"] = {g: dict(sorted(c.items())) for g, c in sorted(confusion.items())}
-    return report
+    for key, attr in (("inference_precision", "precision"), ("runtime", "runtime")):
+        if hasattr(text.ner, attr):
+            report[key] = getattr(text.ner, attr)
+    return report | _assertion_report(assertion_total, assertion_right, confusion)
+
+
+def _assertion_report(total: int, right: int, confusion: dict[str, Counter[str]]) -> dict[str, Any]:
+    """Assertion accuracy, per-class figures and the confusion, over the correctly found entities."""
+    if not total:
+        return {}
+    return {
+        "assertion_accuracy": round(right / total, 4),
+        "assertion_per_class": per_class(confusion),
+        "assertion_confusion": {g: dict(sorted(c.items())) for g, c in sorted(confusion.items())},
+    }
 
 
 def _gold_ids(ids: Iterable[str]) -> set[str]:
