@@ -101,9 +101,9 @@ def evaluate_ner(
         "n_mentions": sum(tp.values()) + sum(fn.values()),
         "docs_per_second": round(len(docs) / elapsed, 2) if elapsed else None,
     }
-    for key, attr in (("inference_precision", "precision"), ("runtime", "runtime")):
+    for name, attr in (("inference_precision", "precision"), ("runtime", "runtime")):
         if hasattr(text.ner, attr):
-            report[key] = getattr(text.ner, attr)
+            report[name] = getattr(text.ner, attr)
     return report | _assertion_report(assertion_total, assertion_right, confusion)
 
 
