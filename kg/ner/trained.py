@@ -44,8 +44,8 @@ log = get_logger(__name__)
 
 #: Transformer runtimes (:mod:`kg.ner.onnx_tagger`). ONNX Runtime fp32 (``onnx``) gives the same
 #: BC5CDR and NCBI-disease F1 as the fp32 PyTorch reference and was 1.0-1.5x as fast in alternating
-#: pairs on a loaded machine (docs/benchmarks.md, 2026-12-07); int8 lost 0.003 NCBI F1. The default
-#: stays the PyTorch reference until a quiet-machine measurement confirms the gain.
+#: pairs on a loaded machine but slower on a quiet one (12.3 vs 18.1 abstracts/s, docs/benchmarks.md,
+#: 2026-12-07); int8 lost 0.003 NCBI F1. The default is the PyTorch reference.
 Runtime = Literal["torch", "onnx", "onnx-int8"]
 RUNTIMES: tuple[str, ...] = get_args(Runtime)
 DEFAULT_RUNTIME: Runtime = "torch"
