@@ -170,13 +170,17 @@ class ClinicalPatterns:
         for (clause, _), group in groups.items():
             by_clause.setdefault(clause, []).extend(group)
         order = sorted(by_clause)
+        every = sorted(set(clauses))
+        following = dict(zip(every, every[1:], strict=False))  # each clause -> the one right after it
         out = []
         for prev, cur in zip(order, order[1:], strict=False):
-            if not self.schema.allows("Drug", "TREATS", "Disease") or cur != _next_clause(clauses, prev):
+            if cur != following.get(prev):
                 continue
             conditions = [m for m in by_clause[prev] if m.label != "Drug"]
             here = by_clause[cur]
             if len(conditions) != 1 or len(by_clause[prev]) != 1 or any(m.label != "Drug" for m in here):
+                continue
+            if not self.schema.allows("Drug", "TREATS", conditions[0].label):
                 continue
             start = min(m.start for m in here)
             clause_text = text[max(0, start - 60) : start].lower()
@@ -255,12 +259,6 @@ _GIVEN = re.compile(
     r"(?:^|[.:;]\s*)(?:he|she|they|the patient|patient)\s+(?:was|were|is|has been|had been)\s+(?:\w+\s+)?"
     r"(?:treated\s+(?:\w+\s+)?with|started\s+on|placed\s+on|put\s+on|given|prescribed)\s+(?:\w+\s+)?$"
 )
-
-
-def _next_clause(clauses: list[int], clause: int) -> int | None:
-    """The clause that follows ``clause`` (clauses are numbered by their first sentence)."""
-    later = sorted({c for c in clauses if c > clause})
-    return later[0] if later else None
 
 
 def _clauses(analyzed: AnalyzedDocument) -> list[int]:
