@@ -115,11 +115,16 @@ class FamilyIndex:
         return cls(names, vectorizer, matrix_t)
 
     @classmethod
-    def cached(cls, names: list[str], family: str, cache_dir: Path | None) -> FamilyIndex:
-        """Load the index from ``cache_dir`` when a file for exactly these names exists, else fit and save it."""
+    def cached(cls, names: list[str], family: str, cache_dir: Path | None, key: str | None = None) -> FamilyIndex:
+        """Load the index from ``cache_dir`` when a file for exactly these names exists, else fit and save it.
+
+        ``key``: :func:`tfidf_cache_key` of ``names`` where the caller already knows it (a cached
+        candidate index stores it), else it is computed.
+        """
         if cache_dir is None:
             return cls.fit(names)
-        path = Path(cache_dir) / f"linker-tfidf-{family.lower()}-{tfidf_cache_key(names)[:24]}.npz"
+        key = key or tfidf_cache_key(names)
+        path = Path(cache_dir) / f"linker-tfidf-{family.lower()}-{key[:24]}.npz"
         if path.is_file():
             try:
                 index = cls.load(names, path)
