@@ -119,6 +119,7 @@ def snapshot() -> GraphSnapshot:
                 rank=1,
                 model_version="rgcn-0.1",
                 run_id="gnn-1",
+                note="no known cause",
                 explanation=(
                     PathContribution(
                         nodes=("DRUGBANK:DB00945", "DRUGBANK:DB00331", "DOID:9352"),
@@ -175,6 +176,7 @@ def test_turtle_prediction_is_only_a_flagged_association(snapshot, schema, tmp_p
     assert int(g.value(a, MK.rank)) == 1
     assert str(g.value(a, MK.model_version)) == "rgcn-0.1"
     assert json.loads(str(g.value(a, MK.explanation)))[0]["relations"] == ["RESEMBLES", "TREATS"]
+    assert str(g.value(a, MK.note)) == "no known cause"
 
 
 def test_turtle_unknown_prefix_is_a_clear_error(snapshot, schema, tmp_path):
@@ -300,6 +302,7 @@ def test_neo4j_csv_files_headers_and_rows(snapshot, schema, tmp_path):
     prow = dict(zip(pred[0], pred[1], strict=True))
     assert prow["score:double"] == "0.73" and prow["rank:long"] == "1" and prow["predicted:boolean"] == "true"
     assert json.loads(prow["explanation"])[0]["nodes"][0] == "DRUGBANK:DB00945"
+    assert prow["note"] == "no known cause"
     ev = _read(out / "Evidence.nodes.csv")
     assert len(ev) == 3 and ev[0][0] == "id:ID" and ev[0][-1] == ":LABEL"
     assert {r[0] for r in ev[1:]} == {evidence_id(e) for e in snapshot.evidence}

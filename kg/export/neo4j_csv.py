@@ -63,6 +63,7 @@ _HYPOTHESIS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("model_version", "model_version"),
     ("run_id", "run_id"),
     ("explanation", "explanation"),
+    ("note", "note"),
     ("support_paths", "support_paths:string[]"),
     ("predicted", "predicted:boolean"),
 )

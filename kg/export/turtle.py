@@ -155,6 +155,8 @@ def _add_hypothesis(
     g.add((assoc, medkg.model_version, Literal(hyp.model_version)))
     g.add((assoc, medkg.run_id, Literal(hyp.run_id)))
     g.add((assoc, medkg.explanation, Literal(explanation_json(hyp))))
+    if hyp.note:
+        g.add((assoc, medkg.note, Literal(hyp.note)))
 
 
 def to_rdf(snapshot: GraphSnapshot, schema: GraphSchema, prefixes: Mapping[str, str] | None = None) -> Any:
