@@ -52,6 +52,9 @@ class Corpus:
     #: development sets that existed when this held-out set was written: it shares no identifier with them
     independent_of: tuple[str, ...] = ()
     traps: tuple[str, ...] = field(default=(), repr=False)
+    #: False for a corpus not yet scored by medkg (written blind to the rules): its floors are not set yet and the
+    #: scrubber is not run on it here; every other check applies
+    scored: bool = True
 
 
 DEV1_TRAPS = (
@@ -287,6 +290,87 @@ HELDOUT4_TRAPS = (
     "74 y/o",
 )
 
+DEV5_TRAPS = (
+    "Addison's disease",
+    "Huntington disease",
+    "Parkinson disease",
+    "Wilson disease",
+    "Babinski sign",
+    "Crohn's disease",
+    "Hodgkin lymphoma",
+    "Graves disease",
+    "Hashimoto thyroiditis",
+    "Vanderbilt forms",
+    "BP 168/94",
+    "Apgar 8/9",
+    "4548-4",
+    "3016-3",
+    "(M54.16)",
+    "KRAS G12C",
+    "BRCA2 c.5946delT",
+    "protocol KRYSTAL-9",
+    "model Azure XT DR W3DR01",
+    "Entresto 24/26 mg",
+    "Norco 5/325",
+    "(I50.22)",
+    "PHQ-9 21",
+    "HbA1c 8.9%",
+    "Vision 20/25",
+    "quit alcohol in 2019",
+    "none since 2020",
+    "44-year-old",
+    "(age 70)",
+    "remission (2014)",
+    "0.04 g/dL",
+    "unit 14",
+    "rm 214B",
+    "chair 7",
+    "dog Biscuit",
+    "Mr. Whiskers",
+    "three weeks ago",
+    "P. 001/004",
+    "OSHA 301",
+    "CAG 17/19",
+    "in the spring",
+    "Eliquis",
+)
+HELDOUT5_TRAPS = (
+    "Cushing syndrome",
+    "GRAVES DISEASE",
+    "Graves disease",
+    "Hodgkin lymphoma (1998)",
+    "Hunt-Hess 3",
+    "BRAF V600E",
+    "MLH1 c.350C>T",
+    "EGFR exon 19",
+    "protocol EMBER-2",
+    "model D284VRC",
+    "lot 7JQ20418",
+    "2276-4",
+    "718-7",
+    "co-careldopa 25/100",
+    "Percocet 5/325",
+    "(I26.99)",
+    "EF 30%",
+    "GAD-7 17",
+    "EASI 31",
+    "Apgar 9/9",
+    "BP 201/112",
+    "rabbit Clover",
+    "Will recheck in 3 months",
+    "in 2003",
+    "PAGE 1 OF 6",
+    "OSHA 301",
+    "52 y/o",
+    "Pain 5/10",
+    "station 12",
+    "bed 12A",
+    "parkinsonism",
+    "Trelegy",
+    "at 49",
+    "(64)",
+)
+
 CORPORA = (
     Corpus("dev1", "notes.jsonl", "make_notes", 40, 400, 150, 8, 10, 0.99, 1.0, 0.90, traps=DEV1_TRAPS),
     Corpus("dev2", "dev2.jsonl", "dev2_make", 40, 450, 80, 10, 10, 0.99, 1.0, 0.90, traps=DEV2_TRAPS),
@@ -366,7 +450,28 @@ CORPORA = (
         independent_of=("dev1", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3"),
         traps=HELDOUT4_TRAPS,
     ),
+    # dev set 5 and held-out set 5 (round six): written together from one plan, blind to the rules, not scored yet;
+    # their floors come with their first score (docs/deid.md)
+    Corpus("dev5", "dev5.jsonl", "dev5_make", 40, 450, 100, 2, 2, 0.0, 0.0, 0.0, traps=DEV5_TRAPS, scored=False),
+    Corpus(
+        "heldout5",
+        "heldout5.jsonl",
+        "heldout5_make",
+        40,
+        450,
+        100,
+        2,
+        2,
+        0.0,
+        0.0,
+        0.0,
+        held_out=True,
+        independent_of=("dev1", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4"),
+        traps=HELDOUT5_TRAPS,
+        scored=False,
+    ),
 )
+SCORED = tuple(c for c in CORPORA if c.scored)
 BY_NAME = {c.name: c for c in CORPORA}
 
 
@@ -501,9 +606,10 @@ def test_markup_rejects_unknown_kinds_labels_and_unfilled_spans():
 @pytest.fixture(scope="module")
 def scores() -> dict[str, dict]:
     scrub = deid.medkg_scrubber(None)
-    return {c.name: deid.score_corpus(RECORDS[c.name], scrub) for c in CORPORA}
+    return {c.name: deid.score_corpus(RECORDS[c.name], scrub) for c in SCORED}
 
 
+@pytest.mark.parametrize("corpus", SCORED, ids=lambda c: c.name)
 def test_scrubber_recall_and_precision_stay_above_the_corpus_floor(corpus, scores):
     result = scores[corpus.name]
     assert result["overall_recall"] >= corpus.recall
@@ -515,5 +621,6 @@ def test_scrubber_recall_and_precision_stay_above_the_corpus_floor(corpus, score
             assert caught == total, kind
 
 
+@pytest.mark.parametrize("corpus", SCORED, ids=lambda c: c.name)
 def test_no_clinical_mention_of_a_corpus_is_scrubbed(corpus, scores):
     assert sum(scores[corpus.name]["clinical_overlapped"].values()) == 0
