@@ -79,7 +79,8 @@ _ROUTE = re.compile(
 )
 _ROAD_CUE = re.compile(r"\b(?:on|off|along|via|onto|take|took|exit)[ \t]+$", _I)
 _RURAL_ROUTE = re.compile(
-    r"\b(?:RR|R\.R\.|Rural[ \t]+Route|HC|H\.C\.|Star[ \t]+Route|PSC|CMR|Unit)[ \t]*#?\d+,?[ \t]*(?:Box|Bx)[ \t]*#?\d+\b",
+    r"\b(?:RR|R\.R\.|Rural[ \t]+Route|Route|Rte\.?|RT|HC|H\.C\.|Star[ \t]+Route|PSC|CMR|Unit)[ \t]*#?\d+,?[ \t]*"
+    r"(?:Box|Bx)[ \t]*#?\d+\b",
     _I,
 )
 #: Streets named with a suffix word, European style (``Vasagatan 12``, ``Hauptstraße 5``).

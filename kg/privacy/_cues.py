@@ -135,8 +135,10 @@ _PER_NAME = re.compile(r"\b[Pp]er[ \t]+(?P<n>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'
 _TYPE_FIRST_ORG = re.compile(
     r"\b(?:Iglesia|Cl[ií]nica|Centro(?:[ \t]+de[ \t]+Salud)?|Escuela|Colegio|Universidad|Parroquia|Sanatorio|"
     r"Farmacia|Hospital(?=[ \t]+(?:San|Santa|de|del|General|Universitario|Regional|Civil|Angeles|Ángeles)\b)|"
+    r"Masjid|Mezquita|Clinique|Pharmacie|H[oô]pital|[ÉE]cole|[ÉE]glise|Boulangerie|Epicerie|Épicerie|Casa[ \t]+de|"
+    r"Kirche|Krankenhaus|Klinik|Szpital|Przychodnia|Parafia|Ospedale|Mosque[ \t]+of|Temple[ \t]+of|"
     r"Church[ \t]+of|University[ \t]+of|College[ \t]+of|Academy[ \t]+of|Our[ \t]+Lady[ \t]+of|Sisters[ \t]+of)"
-    r"(?:[ \t]+(?:de|del|la|las|los|San|Santa|the|[A-Z][\w'’.-]+)){1,4}"
+    r"(?:[ \t]+(?:[A-Z][\w'’.-]+|de|del|la|las|los|des|du|the|m[ée]dicale?|dentaire|familiale)){1,4}"
 )
 #: Ages with sex (``AGE/SEX: 93/F``, ``F/94``).
 _AGE_SEX = re.compile(
@@ -240,9 +242,22 @@ def east_asian_addresses(text: str) -> list[Candidate]:
     ]
 
 
+#: A full stop and a space inside an organisation match, not after an abbreviation (``St. Brendan``).
+_SENTENCE_STOP = re.compile(r"(?<!\bSt)(?<!\bSte)(?<!\bCo)(?<!\bMt)\.[ \t]")
+
+
 def organisations(text: str) -> list[Candidate]:
     """Institutions whose type word comes first (``Iglesia Bautista Emanuel``, ``University of Utah``)."""
-    return [Candidate(m.start(), m.end(), "GEO") for m in _TYPE_FIRST_ORG.finditer(text)]
+    out = []
+    for m in _TYPE_FIRST_ORG.finditer(text):
+        end = m.end()
+        stop = _SENTENCE_STOP.search(m.group())
+        if stop:  # ``... Senior Apartments. She``: the name ends with its sentence
+            end = m.start() + stop.start() + 1
+        if text[end - 1] == "." and not re.search(r"\b(?:St|Ste|Co|Inc|Ltd|Jr)\.$", m.group()):
+            end -= 1  # a sentence's full stop, not an abbreviation's
+        out.append(Candidate(m.start(), end, "GEO"))
+    return out
 
 
 def word_ages(text: str) -> list[Candidate]:

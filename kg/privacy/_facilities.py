@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from kg.privacy._base import Candidate
-from kg.privacy._lists import clinical_words, common_words, fold
+from kg.privacy._lists import clinical_words, common_words, fold, surnames
 from kg.privacy._places import FACILITY_COMMA_CITY, FACILITY_IN, NOT_FACILITY_WORDS, place_ok
 
 _I = re.IGNORECASE
@@ -42,6 +42,10 @@ FACILITY_NOUN = _nouns(
     Cafe Café Diner Tavern Pub Brewery Bakery Supermarket Mall Stadium Arena Speedway Raceway Casino Marina
     Factory Warehouse Distribution_Center Depot Tool_and_Die Solutions Enterprises Transplant_Center Eye_Center
     Food_Pantry Pantry Food_Bank Soup_Kitchen Mission Rescue_Mission Heart_Center Vein_Center Spine_Center Fertility_Center Sleep_Center Imaging_Center Wound_Center
+    Alliance EMS Ambulance Ambulance_Service Air_Ambulance Freight Trucking Transport Transit Shipbuilding Shipyard
+    Co. Laboratory Laboratories Reference_Laboratory Reference_Lab Kidney_Center Eye_Institute
+    Senior_Apartments Chapter_House Funeral_Services Nursing_and_Rehabilitation Rehabilitation_&_Nursing
+    Rehabilitation_and_Nursing Health_and_Rehabilitation Visiting_Nurse_Association Visiting_Nurses
     """
 )
 #: ``Ozark Regional``, ``Sinai Memorial``: short for a hospital's name when nothing follows them.
@@ -66,7 +70,7 @@ _SENTENCE_WORDS = frozenset(
 )
 _FACILITY = re.compile(
     rf"\b(?P<name>(?:[A-ZÀ-ÖØ-Þ][^\W\d_'’&.-]*(?:['’&.-][^\W\d_]*)*[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}})"
-    rf"{FACILITY_NOUN}\b"
+    rf"{FACILITY_NOUN}(?:\b|(?<=\.))"
 )
 _PRACTICE = re.compile(
     rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?){{1,3}}){PRACTICE_NOUN}\b"
@@ -86,7 +90,7 @@ _ORG_HEADER = re.compile(
     r"rehab|hospice|home\s+health|transferred\s+from|referred\s+from|outside\s+hospital|osh|hospital|"
     r"residence|group\s+home|assisted\s+living)"
     r"(?:[ \t]*[:|][ \t]*|(?<=employer)[ \t]+|(?<=insurer)[ \t]+)"
-    r"(?P<org>[A-Z][\w'’&.-]{0,30}(?:[ ](?:&|and|of|the|[A-Z][\w'’&.-]{0,30})){0,6})",
+    r"(?P<org>(?-i:[A-Z][\w'’&.-]{0,30}(?:[ ](?:&|and|of|the|[A-Z][\w'’&.-]{0,30})){0,6}))",
     _I,
 )
 #: Places named ``Fort X``, ``Mount X``, ``Camp X``, ``Port X`` (``Fort Harrison VA``).
@@ -141,9 +145,37 @@ def _institutions(text: str) -> list[Candidate]:
     return out
 
 
+#: Two or more words in capitals (``THISTLEDOWN HILLS HOSPITAL``).
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’&.-]+(?:[ \t]+(?:&[ \t]+)?[A-Z][A-Z'’&.-]+)+\b")
+
+
+def _capitalised(text: str) -> list[Candidate]:
+    """Institutions written in capitals: found on a title-cased view, kept when a word is no English word."""
+    view = list(text)
+    runs = []
+    for m in _CAPS_RUN.finditer(text):
+        titled = m.group().title()
+        if len(titled) == len(m.group()):
+            view[m.start() : m.end()] = titled
+            runs.append((m.start(), m.end()))
+    if not runs:
+        return []
+    titled_text = "".join(view)
+    out = []
+    for c in _institutions(titled_text):
+        inside = any(a <= c.start and c.end <= b for a, b in runs)
+        name = titled_text[c.start : c.end].split()[:-1]
+        # English words only (``THISTLEDOWN HILLS HOSPITAL``) when two or more and one is also a surname, so
+        # headers (``BRIEF HOSPITAL COURSE``, ``GERIATRIC ASSESSMENT CLINIC``) are no facility
+        named = len(name) >= 2 and any(fold(w) in surnames() for w in name) and _proper(name, common_ok=True)
+        if inside and c.kind == "GEO" and (_proper(name) or named):
+            out.append(c)
+    return out
+
+
 def facilities(text: str) -> list[Candidate]:
     """Named facilities: institutions, practices (``Bayview Pediatrics``), organisations after a header."""
-    out = _institutions(text)
+    out = _institutions(text) + _capitalised(text)
     for m in _PRACTICE.finditer(text):
         words = m.group("name").split()
         # English words only (``Caribou Family Health``): a facility when three words long or on a letterhead

@@ -133,10 +133,16 @@ TRIGGER_WORDS = _first_words(TITLE.lower(), HEADER, PHRASE, ROLE, RELATIVE) | fr
 CREDENTIAL_AFTER = re.compile(rf",?[ \t]+{CREDENTIAL}(?![\w-])")
 IS_AGE_AFTER = re.compile(
     r"(?:[ \t]*,?[ \t]+(?:is|was)|[ \t]*,)[ \t]+(?:a|an)[ \t]+\d{1,3}[ \t-]*(?:y/?o\b|yo\b|y\.o\.|years?|yrs?|-year|months?|"
-    r"-month|weeks?|-week)",
+    r"-month|weeks?|-week)"
+    # ``Lourdes Pamintuan, 31 y G2P2``: a comma and an age right after the name
+    r"|[ \t]*,[ \t]+\d{1,3}[ \t]*(?:y/?o|yo|y\.o\.|y|yrs?|years?[ \t-]+old)\b",
     _I,
 )
 RELATION_AFTER = re.compile(rf"[ \t]*\((?:{RELATIVE}|{ROLE})\)", _I)
+#: ``(Radosław, husband)``, ``(Ines Duarte, daughter)``: a name, a comma and the relation inside brackets.
+RELATION_INSIDE = re.compile(rf",[ \t]*(?:{RELATIVE}|{ROLE})\)", _I)
+#: ``initials S.D.O.``, ``Initials: JKM``: a research subject's or signer's initials.
+INITIALS = re.compile(r"\b[Ii]nitials?[ \t]*:?[ \t]+(?P<n>(?:[A-Z]\.){2,4}|[A-Z]{2,4}\b)")
 SIGNATURE_DASH = re.compile(r"[—–]\s*(?=[A-Z][a-z]+[\"”]?\s*$)", re.MULTILINE)
 STATE_NAME = re.compile(STATE_NAMES)
 STRONG_MODES = ("strong", "title")
@@ -166,4 +172,6 @@ PATIENT_VERB = re.compile(
     r"[ \t]+(?:reports|states|denies|complains|presents|endorses|tolerated|agrees|understands|declined|refused)\b"
 )
 GAP = re.compile(r"[ \t]{1,2}|[ \t]*\.[ \t]{1,2}")
-LEAD = re.compile(r"[ \t]{0,40}[\"“(]?[ \t]{0,2}")
+#: What may stand between a trigger and its name: spaces, a colon or a table's bar (``VERIFIED BY: X``,
+#: ``| Patient | X |``), an opening quote or bracket.
+LEAD = re.compile(r"[ \t]{0,40}(?:[:|][ \t]{1,3})?[\"“(]?[ \t]{0,2}")

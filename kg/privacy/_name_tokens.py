@@ -112,6 +112,8 @@ class NameTokens:
                 return True
             if self.is_clinical(self._base(t.low)):
                 return False
+            if position >= 2 and self.is_listed(t.low) and t.low not in NOT_NAMES:
+                return True  # a third name word the lists hold, common or not (``Kieu Oanh Lam``)
             return not (self.is_common(t.low) and not self.is_listed(t.low))
         # lower case: only after a strong or medium trigger
         if mode == "weak" or not t.text.isalpha() and "-" not in t.text and "'" not in t.text:
@@ -183,6 +185,8 @@ class NameTokens:
         # ``CHEN, WEI`` / ``Kowalski, John``: a comma then a given name, after a header
         if j == i + 1 and j < len(self.toks) and self.text[self.toks[i].end : self.toks[j].start] == ", ":
             nxt = self.toks[j]
+            if mode in STRONG_MODES and self._letter(j) and nxt.text.isupper():
+                return i, j + 1  # ``ABERCORN-ASARE, K``: a surname and an initial
             strong_unknown = (
                 mode in STRONG_MODES
                 and nxt.text[0].isupper()
@@ -197,6 +201,10 @@ class NameTokens:
                     or nxt.text.isupper() == self.toks[i].text.isupper()
                 ):
                     j += 1
+                    if j < len(self.toks) and self._joined(j) and self.is_first(self.toks[j].low):
+                        if self.toks[j].text[:1].isupper() and self.toks[j].low not in STOP:
+                            j += 1  # a middle name the given-name list holds (``Rodrigues, Filipe Manuel``)
+                            return i, j
                     # a second given name (``Ho, Thanh Long``) or a middle initial
                     if (
                         j < len(self.toks)

@@ -21,6 +21,7 @@ from kg.privacy._base import Candidate
 from kg.privacy._lists import clinical_words, common_words, fold
 from kg.privacy._name_rules import (
     CREDENTIAL_AFTER,
+    INITIALS,
     IS_AGE_AFTER,
     LONE_NAME,
     LOWER_SIGNATURE,
@@ -32,6 +33,7 @@ from kg.privacy._name_rules import (
     PATIENT_VERB,
     REGIONS,
     RELATION_AFTER,
+    RELATION_INSIDE,
     RELATIVE,
     ROLE,
     SIGNATURE_DASH,
@@ -75,13 +77,17 @@ class NameFinder(NameTokens):
             if r and not self.guarded(*r):
                 found.append((*r, "medium"))
         ends = {t.end for t in self.toks}
-        for pattern in (CREDENTIAL_AFTER, IS_AGE_AFTER, RELATION_AFTER):
+        for pattern in (CREDENTIAL_AFTER, IS_AGE_AFTER, RELATION_AFTER, RELATION_INSIDE):
+            relation = pattern in (RELATION_AFTER, RELATION_INSIDE)
             for m in pattern.finditer(text):
                 if m.start() not in ends:
                     continue
-                r = self.grab_backward(m.start(), "strong" if pattern is not RELATION_AFTER else "medium")
-                if r and not self.eponym(r[1]) and (pattern is not RELATION_AFTER or not self.guarded(*r)):
-                    found.append((*r, "strong"))
+                r = self.grab_backward(m.start(), "medium" if relation else "strong")
+                if not r or self.eponym(r[1]) or (relation and self.guarded(*r)):
+                    continue
+                if pattern is RELATION_INSIDE and not text[: self.toks[r[0]].start].rstrip().endswith("("):
+                    continue  # ``(Name, husband)`` only: the bracket opens right before the name
+                found.append((*r, "strong"))
         found.extend(self._dictionary())
         found.extend(self._around(found))
         out = [self.span(i, j) for i, j, _ in found]
@@ -339,8 +345,8 @@ class NameFinder(NameTokens):
         out: list[Candidate] = []
         for k, t in enumerate(self.toks):
             low = self._base(t.low)
-            if low not in words:
-                continue
+            if low not in words and not (t.text[0].isupper() and low.endswith("s") and low[:-1] in words):
+                continue  # a found name word, or its plural for a family (``the Okubos``)
             if self.is_common(low) and not t.text[0].isupper():
                 continue
             if self.eponym(k + 1) or self.is_clinical(low):
@@ -372,4 +378,5 @@ def _appositions(text: str) -> list[Candidate]:
 
 def names(text: str) -> list[Candidate]:
     """Every person-name span in ``text``."""
-    return NameFinder(text).find() + _appositions(text)
+    initials = [Candidate(m.start("n"), m.end("n"), "NAME") for m in INITIALS.finditer(text)]
+    return NameFinder(text).find() + _appositions(text) + initials
