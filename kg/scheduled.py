@@ -29,7 +29,7 @@ from kg.export import FORMATS, export_checked
 from kg.files import private_dir, touch_private
 from kg.logs import get_logger
 from kg.schema import load_schema
-from kg.store.lock import StoreBusy, StoreLock
+from kg.store.lock import StoreLock
 from kg.store.sqlite import DB_NAME, SqliteStore
 
 log = get_logger(__name__)
@@ -220,14 +220,8 @@ def pipeline_status(defn: PipelineDefinition, last: int = 5) -> dict[str, Any]:
     store_dir = Path(defn.store)
     if not (store_dir / DB_NAME).is_file():
         raise ConfigError(f"pipeline {defn.name}: no store at {store_dir} yet (it has never run)")
-    lock = StoreLock(store_dir)
-    try:
-        lock.acquire()
-        running = None
-    except StoreBusy as exc:
-        running = str(exc)
-    finally:
-        lock.release()
+    holder = StoreLock(store_dir).holder()
+    running = f"a medkg run is writing to {store_dir} ({holder})" if holder else None
     with SqliteStore(store_dir) as store:
         runs = store.runs()
         documents = len(store.document_state())

@@ -136,6 +136,9 @@ def test_a_second_run_is_refused_while_one_holds_the_store_and_a_dead_holder_rel
     holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(store)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        # a status query names the holder without taking the lock, on the kernel's table and by a probe
+        assert f"pid {holder.pid}" in (StoreLock(store).holder() or "")
+        assert f"pid {holder.pid}" in (StoreLock(store)._probe() or "")
         corpus = _write(tmp_path / "notes.jsonl", NOTES)
         with pytest.raises(StoreBusy, match=f"pid {holder.pid}"):
             build([corpus], _config(seed_dir), store_dir=store)
@@ -147,8 +150,9 @@ def test_a_second_run_is_refused_while_one_holds_the_store_and_a_dead_holder_rel
     # the holder died without releasing: its lock went with it
     report = build([_write(tmp_path / "notes.jsonl", NOTES)], _config(seed_dir), store_dir=store)
     assert report.documents == 3
-    with StoreLock(store):  # and the finished run released it
-        pass
+    with StoreLock(store) as mine:  # and the finished run released it
+        assert mine.holder() is not None  # held by this process now
+    assert StoreLock(store).holder() is None
 
 
 #: A build in a child process that stops dead (SIGKILL from the test) at one named point of its run:
