@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
+import sys
 import time
 from pathlib import Path
 
@@ -57,6 +59,7 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    load_start = os.getloadavg()
     t0 = time.perf_counter()
     schema = load_schema()
     het = load_hetionet(Path(args.data) / "hetionet", schema)
@@ -86,6 +89,10 @@ def main() -> None:
     print(f"wall {secs} s")
     if args.out:
         out = {
+            "command": "PYTHONPATH=. python benchmarks/linkpred_external.py " + " ".join(sys.argv[1:]),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.platform()}",
+            "load_1_5_15": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()]},
             "seed": args.seed,
             "fraction": args.fraction,
             "literature": lit.counts,
