@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.preprocessing import StandardScaler
@@ -233,13 +234,15 @@ def calibration_report(p: np.ndarray, y: np.ndarray, bins: int = 10) -> dict[str
 
 def internal_report(d: Design, c: float, eval_fold: int) -> tuple[np.ndarray, dict[str, Any]]:
     """Out-of-fold decision values and the internal metrics: AUROC/AUPRC over every fold, and the
-    calibration of fold ``eval_fold`` under a Platt map fit on the other folds' out-of-fold values
-    (beside the uncalibrated sigmoid of the regression)."""
+    calibration of fold ``eval_fold`` under a Platt map fit on the other folds' out-of-fold values (beside
+    the uncalibrated sigmoid of the regression and an isotonic map fit on the same folds), and the Platt
+    calibration of every fold in turn (``calibrated_per_fold``)."""
     oof = out_of_fold(d, c)
     held = d.fold == eval_fold
     if not held.any():
         raise ValueError(f"eval_fold {eval_fold} is not one of the {len(np.unique(d.fold))} folds")
     a, b = fit_platt(oof[~held], d.y[~held])
+    iso = IsotonicRegression(out_of_bounds="clip").fit(oof[~held], d.y[~held])
     metrics = {
         "auroc": float(roc_auc_score(d.y, oof)),
         "auprc": float(average_precision_score(d.y, oof)),
@@ -248,8 +251,18 @@ def internal_report(d: Design, c: float, eval_fold: int) -> tuple[np.ndarray, di
         "eval_fold": eval_fold,
         "calibrated": calibration_report(_sigmoid(a * oof[held] + b), d.y[held]),
         "uncalibrated": calibration_report(_sigmoid(oof[held]), d.y[held]),
+        "isotonic": calibration_report(np.clip(iso.predict(oof[held]), 0.0, 1.0), d.y[held]),
+        "calibrated_per_fold": [_platt_on_fold(oof, d, int(k)) for k in np.unique(d.fold)],
     }
     return oof, metrics
+
+
+def _platt_on_fold(oof: np.ndarray, d: Design, k: int) -> dict[str, float]:
+    """Brier and ECE of fold ``k`` under a Platt map fit on the other folds' out-of-fold values."""
+    held = d.fold == k
+    a, b = fit_platt(oof[~held], d.y[~held])
+    rep = calibration_report(_sigmoid(a * oof[held] + b), d.y[held])
+    return {"fold": k, **{key: rep[key] for key in ("brier", "ece", "base_rate", "mean_p", "max_p")}}
 
 
 @dataclass

@@ -80,6 +80,10 @@ def test_scores_are_calibrated_probabilities_and_not_saturated(graph: GraphIndex
     assert cal["brier"] < cal["base_rate"] * (1 - cal["base_rate"])
     assert abs(cal["mean_p"] - cal["base_rate"]) < 0.5 * cal["base_rate"]
     assert cal["ece"] < 0.05 and len(cal["bins"]) == 10
+    per_fold = m["calibrated_per_fold"]  # every fold held out of its own Platt fit in turn
+    assert [f["fold"] for f in per_fold] == [0, 1, 2, 3, 4]
+    assert all(f["brier"] < f["base_rate"] * (1 - f["base_rate"]) for f in per_fold)
+    assert m["isotonic"]["brier"] > 0
     scorer = stacked_scorer(model, graph, "head")
     rows = torch.sigmoid(scorer.rows(torch.arange(graph.num_nodes("Drug"))))  # every compound x disease pair
     known = torch.zeros_like(rows, dtype=torch.bool)
