@@ -1,11 +1,13 @@
 """The default link-prediction model: ``medkg train linkpred`` trains it, ``medkg predict score`` uses it.
 
-Training (:func:`train_default`): per target, a validation split (``val_ratio`` of the target pairs)
-picks the number of epochs by early stopping; the model is then retrained with that many epochs on
-*every* target pair of the seed graph. The folder gets one ``TARGET.pt`` per target (the node
-embeddings of the two end labels, the DistMult relation vector, the pair head and the degree-weighted
-adjacency its metapath features need) and ``meta.json`` (config, data hashes, graph sizes, validation
-metrics, version, timings).
+Training (:func:`train_default`): a target of ``cfg.stacked`` is the calibrated stacked model
+(:mod:`kg.gnn.stacked`; ``TARGET.json`` + ``TARGET.safetensors``, :mod:`kg.gnn.stacked_serving`). Any other
+target is a GNN: a validation split (``val_ratio`` of the target pairs) picks the number of epochs by
+early stopping; the model is then retrained with that many epochs on *every* target pair of the seed
+graph, written as one ``TARGET.pt`` (the node embeddings of the two end labels, the DistMult relation
+vector, the pair head and the degree-weighted adjacency its metapath features need). ``meta.json`` holds
+the config, data hashes, graph sizes, validation metrics, version and timings; targets of the folder
+that are not retrained keep their files and entry.
 
 Scoring (:func:`load_default`, :meth:`DefaultModel.score`) needs no graph: a (head, tail) pair is
 scored by the target whose end labels hold the two ids.
@@ -246,12 +248,12 @@ def _kept_targets(out: Path, retrained: Sequence[str]) -> dict[str, Any]:
     meta_path = out / "meta.json"
     if not meta_path.is_file():
         return {}
-    old = json.loads(meta_path.read_text(encoding="utf-8")).get("targets", {})
+    old = json.loads(meta_path.read_text(encoding="utf-8"))
     kept = {}
-    for rel, stats in old.items():
+    for rel, stats in old.get("targets", {}).items():
         files = [f"{rel}.json", f"{rel}.safetensors"] if stats.get("kind") == KIND else [f"{rel}.pt"]
         if rel not in retrained and all((out / f).is_file() for f in files):
-            stats.setdefault("trained_version", json.loads(meta_path.read_text(encoding="utf-8")).get("version"))
+            stats.setdefault("trained_version", old.get("version"))
             kept[rel] = stats
             log.info("train linkpred: %s kept as it is in %s (version %s)", rel, out, stats["trained_version"])
     return kept
