@@ -74,7 +74,9 @@ def train_linkpred_cmd(
     ),
     overrides: list[str] | None = TrainSetOpt,
 ) -> None:
-    """Train the default link-prediction model on the whole seed graph (TREATS, HAS_SYMPTOM); writes weights + meta.json."""
+    """Train the default link-prediction model on the whole seed graph (TREATS, HAS_SYMPTOM); writes weights + meta.json.
+
+    Targets not in ``targets`` stay as they are in the output folder (``--set 'targets=[TREATS]'`` retrains one)."""
     from kg.gnn.configs import DEFAULT_TRAIN_CONFIG, load_train_config
     from kg.gnn.serving import train_default
 
@@ -83,8 +85,12 @@ def train_linkpred_cmd(
         meta = train_default(cfg)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    summary = {
-        rel: {k: t[k] for k in ("target_pairs", "best_epoch", "best_val_mrr", "seconds", "file_bytes")}
-        for rel, t in meta["targets"].items()
-    }
+    keys = ("kind", "trained_version", "target_pairs", "best_epoch", "best_val_mrr", "seconds", "file_bytes")
+    summary = {rel: {k: t[k] for k in keys if k in t} for rel, t in meta["targets"].items()}
+    for rel, t in meta["targets"].items():
+        if "internal" in t:  # a stacked target: its internal cross-fitted metrics and calibration
+            cal = t["internal"]["calibrated"]
+            summary[rel].update(
+                auroc=t["internal"]["auroc"], brier=cal["brier"], ece=cal["ece"], base_rate=cal["base_rate"]
+            )
     typer.echo(json.dumps({"out": cfg.out, "version": meta["version"], "targets": summary}))

@@ -28,6 +28,7 @@ from kg.types import Edge, Node
 from .baselines import BASELINES
 from .model import ENCODERS
 from .options import LinkPredParams, link_params, target_config
+from .stacked import StackedSpec
 
 log = get_logger(__name__)
 
@@ -91,9 +92,16 @@ class LinkPredEvalConfig(_Section):
 
 
 class TrainLinkPredConfig(LinkPredEvalConfig):
-    """Config of ``medkg train linkpred``: the graph, the targets, one model (``model``), the seed and ``out``."""
+    """Config of ``medkg train linkpred``: the graph, the targets, one model (``model``), the seed and ``out``.
+
+    A target of ``stacked`` is trained as the calibrated stacked model with that spec (its ``seed`` is the
+    config's). Targets of ``out`` that are not in ``targets`` are kept as they are (``meta.json`` keeps their
+    entry), so one target can be retrained alone.
+    """
 
     model: ModelSpec = Field(default_factory=ModelSpec)
+    #: targets trained as the calibrated stacked model (:mod:`kg.gnn.stacked`) instead of the GNN ``model``
+    stacked: dict[str, StackedSpec] = Field(default_factory=dict)
     seed: int = 13
     out: str = str(DEFAULT_MODEL_DIR)
     version: str = MODEL_VERSION

@@ -436,9 +436,10 @@ def run_external(
     edges: Sequence[Edge],
     schema: GraphSchema,
     literature: Sequence[tuple[str, str]],
-    model: ShippedModel | None = None,
+    models: Sequence[ShippedModel] = (),
     seed: int = 13,
     fraction: float = 0.2,
+    candidates: Mapping[str, Callable[[GraphIndex], PairScorer]] | None = None,
 ) -> dict[str, Any]:
     """Every protocol x scorer (degree prior, z-score sum, DWPC regression, the shipped model).
 
@@ -446,9 +447,10 @@ def run_external(
         nodes, edges: the seed graph (Hetionet; symmetric edges in canonical order).
         schema: the graph schema.
         literature: the literature positives (:func:`map_literature`).
-        model: the shipped model (None: left out).
+        models: shipped models scored as they are (marked not clean where they saw the protocol's positives).
         seed: seed of the cold-start hold-outs and of the regressions.
         fraction: share of compounds (diseases) held out in the cold-start protocols.
+        candidates: name -> a model trained on the protocol's training graph (clean on every protocol).
 
     Returns:
         ``{protocol: evaluate_protocol(...) + {"zsum_counts", "lr_coefficients", "held_out"}}``.
@@ -466,8 +468,9 @@ def run_external(
         zsum, counts = zsum_scorer(graph, protocol.drop_metapaths)
         lr, coefs = lr_scorer(graph, protocol, seed)
         scorers: dict[str, PairScorer] = {"degree prior": degree_scorer(graph), "z-score sum": zsum, "DWPC LR": lr}
+        scorers.update({name: fit(graph) for name, fit in (candidates or {}).items()})
         unclean: dict[str, str] = {}
-        if model is not None:
+        for model in models:
             scorers[model.name] = model_scorer(graph, model.head_ids, model.tail_ids, model.logits)
             if leak := _model_leak(protocol, model):
                 unclean[model.name] = leak

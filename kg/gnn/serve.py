@@ -7,7 +7,9 @@ Per target, every group node of the build's graph (a disease, for TREATS and HAS
 build's graph. The model holds embeddings and pair features for the nodes of the graph it was trained
 on only, and nothing here computes either for a new node: a node of the build's graph that the model
 never saw (a new text-mined node) is left out, never guessed, and counted per target and end
-(``stats[rel]["unseen_heads"]`` / ``["unseen_tails"]``), in the log and in the run record.
+(``stats[rel]["unseen_heads"]`` / ``["unseen_tails"]``), in the log and in the run record. A stacked
+target (:mod:`kg.gnn.stacked`, TREATS since 3.0.0) computes its metapath features on the build's graph
+itself, so it scores every node, a new one through its edges (``feature_scored_heads`` / ``_tails``).
 ``gnn.mode: train`` (or ``medkg train linkpred``, then serving its output) retrains explicitly.
 """
 
@@ -34,6 +36,8 @@ from .pipeline import LinkMetrics, LinkPredResult, run_linkprediction
 from .prepare import message_graph
 from .protocols import QueryScorer
 from .serving import DefaultModel, TargetModel, load_default, model_fingerprint
+from .stacked import stacked_scorer
+from .stacked_serving import StackedTarget
 
 log = get_logger(__name__)
 
@@ -185,12 +189,50 @@ def _eligible(
     return (ok_h, ok_t), counts
 
 
+def _served_scorer(
+    tm: TargetModel | StackedTarget, graph: GraphIndex, query_side: str
+) -> tuple[QueryScorer, dict[str, float]]:
+    """The target's scorer over ``graph`` and its node counts (logged).
+
+    A GNN scores the nodes it was trained on only (``unseen_*`` left out). A stacked model computes its
+    features on ``graph`` itself: every node is scored, the ones its training graph lacked through their
+    edges (``feature_scored_*``)."""
+    rel, (head, _, tail) = tm.target[1], tm.target
+    map_h, map_t = _model_index(graph, head, tm.head_ids), _model_index(graph, tail, tm.tail_ids)
+    deg = graph.degree()
+    new_h = int(((map_h < 0) & (deg[head] > 0)).sum())
+    new_t = int(((map_t < 0) & (deg[tail] > 0)).sum())
+    counts = {
+        "seen_heads": float(int(((map_h >= 0) & (deg[head] > 0)).sum())),
+        "seen_tails": float(int(((map_t >= 0) & (deg[tail] > 0)).sum())),
+    }
+    if isinstance(tm, StackedTarget):
+        counts.update(unseen_heads=0.0, unseen_tails=0.0, feature_scored_heads=float(new_h))
+        counts["feature_scored_tails"] = float(new_t)
+        if new_h or new_t:
+            log.info(
+                "%s: %d %s and %d %s nodes of this graph are not in the model's training graph: scored through "
+                "their metapath features on this graph",
+                *(rel, new_h, head, new_t, tail),
+            )
+        return stacked_scorer(tm.model, graph, query_side), counts
+    counts.update(unseen_heads=float(new_h), unseen_tails=float(new_t))
+    if new_h or new_t:
+        log.warning(
+            "%s: the served model never saw %d %s and %d %s nodes of this graph: left out of the hypotheses",
+            *(rel, new_h, head, new_t, tail),
+        )
+    groups = (map_h >= 0) & (deg[head] > 0) if query_side == "head" else (map_t >= 0) & (deg[tail] > 0)
+    served = ServedScorer(tm, map_h, map_t, query_side, int(groups.sum()))
+    return QueryScorer(served.rows, served.pairs), counts
+
+
 def _serve_target(
     nodes: Sequence[Node],
     edges: Sequence[Edge],
     schema: GraphSchema,
     config: GnnConfig,
-    tm: TargetModel,
+    tm: TargetModel | StackedTarget,
     ids: tuple[str, str],
 ) -> tuple[list[Hypothesis], dict[str, float]]:
     """Hypotheses of one target from its served model; ``config`` is the target's, ``ids`` (version, run id)."""
@@ -199,13 +241,8 @@ def _serve_target(
     options = link_params(config.params)
     graph = message_graph(nodes, edges, schema, options, tm.target, {rel, *config.targets})
     head, _, tail = tm.target
-    map_h, map_t = _model_index(graph, head, tm.head_ids), _model_index(graph, tail, tm.tail_ids)
-    deg = graph.degree()
-    unseen_h = int(((map_h < 0) & (deg[head] > 0)).sum())
-    unseen_t = int(((map_t < 0) & (deg[tail] > 0)).sum())
     query_side = options.query_side(rel)
-    groups = (map_h >= 0) & (deg[head] > 0) if query_side == "head" else (map_t >= 0) & (deg[tail] > 0)
-    scorer = ServedScorer(tm, map_h, map_t, query_side, int(groups.sum()))
+    scorer, counts = _served_scorer(tm, graph, query_side)
     pairs = _blocked(graph, tm.target, edges, {rel, *options.exclude_known.get(rel, [])})
     if graph.reverse_of.get(tm.target) == tm.target:
         pairs = torch.cat([pairs, pairs.flip(0)], dim=1)
@@ -226,30 +263,18 @@ def _serve_target(
         path_index=build_path_index(graph),
         max_paths=options.max_paths,
         max_explained=options.max_explained,
-        scorer=QueryScorer(scorer.rows, scorer.pairs),
+        scorer=scorer,
         eligible=eligible,
     )
     t_hyp = time.perf_counter()
     stats = {
         "hypotheses": float(len(hyps)),
-        "unseen_heads": float(unseen_h),
-        "unseen_tails": float(unseen_t),
-        "seen_heads": float(int(((map_h >= 0) & (deg[head] > 0)).sum())),
-        "seen_tails": float(int(((map_t >= 0) & (deg[tail] > 0)).sum())),
+        **counts,
         **rule,
         "seconds_graph": t_graph - t0,
         "seconds_hypotheses": t_hyp - t_graph,
         "seconds_total": t_hyp - t0,
     }
-    if unseen_h or unseen_t:
-        log.warning(
-            "%s: the served model never saw %d %s and %d %s nodes of this graph: left out of the hypotheses",
-            rel,
-            unseen_h,
-            head,
-            unseen_t,
-            tail,
-        )
     log.info("%s: %d hypotheses served by %s in %.1f s", rel, len(hyps), ids[0], stats["seconds_total"])
     return hyps, stats
 

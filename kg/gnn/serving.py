@@ -1,11 +1,13 @@
 """The default link-prediction model: ``medkg train linkpred`` trains it, ``medkg predict score`` uses it.
 
-Training (:func:`train_default`): per target, a validation split (``val_ratio`` of the target pairs)
-picks the number of epochs by early stopping; the model is then retrained with that many epochs on
-*every* target pair of the seed graph. The folder gets one ``TARGET.pt`` per target (the node
-embeddings of the two end labels, the DistMult relation vector, the pair head and the degree-weighted
-adjacency its metapath features need) and ``meta.json`` (config, data hashes, graph sizes, validation
-metrics, version, timings).
+Training (:func:`train_default`): a target of ``cfg.stacked`` is the calibrated stacked model
+(:mod:`kg.gnn.stacked`; ``TARGET.json`` + ``TARGET.safetensors``, :mod:`kg.gnn.stacked_serving`). Any other
+target is a GNN: a validation split (``val_ratio`` of the target pairs) picks the number of epochs by
+early stopping; the model is then retrained with that many epochs on *every* target pair of the seed
+graph, written as one ``TARGET.pt`` (the node embeddings of the two end labels, the DistMult relation
+vector, the pair head and the degree-weighted adjacency its metapath features need). ``meta.json`` holds
+the config, data hashes, graph sizes, validation metrics, version and timings; targets of the folder
+that are not retrained keep their files and entry.
 
 Scoring (:func:`load_default`, :meth:`DefaultModel.score`) needs no graph: a (head, tail) pair is
 scored by the target whose end labels hold the two ids.
@@ -41,6 +43,8 @@ from .model import LinkPredictor, PairHead
 from .options import link_params, resolve_fold_by
 from .prepare import PreparedTarget, message_graph, prepare_target, train_target
 from .scoring import embed
+from .stacked import KIND
+from .stacked_serving import StackedTarget, load_stacked, save_stacked, train_stacked
 from .train import TrainResult, input_features, model_metapaths, train_link_predictor
 
 log = get_logger(__name__)
@@ -239,6 +243,22 @@ def _train_target(
     return tm, stats
 
 
+def _kept_targets(out: Path, retrained: Sequence[str]) -> dict[str, Any]:
+    """The ``meta.json`` entries of targets already in ``out`` that are not retrained now (files present)."""
+    meta_path = out / "meta.json"
+    if not meta_path.is_file():
+        return {}
+    old = json.loads(meta_path.read_text(encoding="utf-8"))
+    kept = {}
+    for rel, stats in old.get("targets", {}).items():
+        files = [f"{rel}.json", f"{rel}.safetensors"] if stats.get("kind") == KIND else [f"{rel}.pt"]
+        if rel not in retrained and all((out / f).is_file() for f in files):
+            stats.setdefault("trained_version", old.get("version"))
+            kept[rel] = stats
+            log.info("train linkpred: %s kept as it is in %s (version %s)", rel, out, stats["trained_version"])
+    return kept
+
+
 def train_default(cfg: TrainLinkPredConfig, schema: GraphSchema | None = None) -> dict[str, Any]:
     """Train the default model of every target of ``cfg`` and write it to ``cfg.out``.
 
@@ -254,12 +274,22 @@ def train_default(cfg: TrainLinkPredConfig, schema: GraphSchema | None = None) -
     nodes, edges, info = load_graph(cfg.graph, schema)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    targets: dict[str, Any] = {}
+    targets = _kept_targets(out, cfg.targets)
     for rel in cfg.targets:
         log.info("train linkpred: %s", rel)
-        tm, stats = _train_target(nodes, edges, schema, cfg, rel)
-        torch.save(tm.state(), out / f"{rel}.pt")
-        stats["file_bytes"] = (out / f"{rel}.pt").stat().st_size
+        if rel in cfg.stacked:
+            spec = cfg.stacked[rel].model_copy(update={"seed": cfg.seed})
+            sources = link_params(cfg.params).target_sources.get(rel)
+            st, stats = train_stacked(nodes, edges, schema, spec, sources)
+            stats["file_bytes"] = save_stacked(st, out, rel)
+        else:
+            tm, stats = _train_target(nodes, edges, schema, cfg, rel)
+            torch.save(tm.state(), out / f"{rel}.pt")
+            stats["file_bytes"] = (out / f"{rel}.pt").stat().st_size
+        stats["trained_version"] = cfg.version
+        stale = [f"{rel}.pt"] if rel in cfg.stacked else [f"{rel}.json", f"{rel}.safetensors"]
+        for name in stale:  # the other kind's files of this target, from an earlier run
+            (out / name).unlink(missing_ok=True)
         targets[rel] = stats
     data: dict[str, Any] = {"graph": info}
     if cfg.graph.hetionet_dir and not cfg.graph.store and Path(cfg.graph.hetionet_dir).is_dir():
@@ -289,9 +319,9 @@ def train_default(cfg: TrainLinkPredConfig, schema: GraphSchema | None = None) -
 
 @dataclass
 class DefaultModel:
-    """The loaded default model: one :class:`TargetModel` per target."""
+    """The loaded default model: one :class:`TargetModel` (GNN) or :class:`StackedTarget` per target."""
 
-    targets: dict[str, TargetModel]
+    targets: dict[str, TargetModel | StackedTarget]
     meta: dict[str, Any]
 
     @property
@@ -352,20 +382,30 @@ def load_default(model_dir: str | Path | None = None) -> DefaultModel:
             "(config configs/linkpred/default.yaml of a checkout, a few minutes on CPU)"
         )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    targets = {}
-    for rel in meta.get("targets", {}):
-        p = d / f"{rel}.pt"
-        if not p.is_file():
-            raise NoModelError(f"{p} is missing: run `medkg train linkpred` again")
-        try:
-            # Tensors, numbers, strings and containers only: a pickle that would run code is refused.
-            state = torch.load(p, weights_only=True)
-        except pickle.UnpicklingError as exc:
-            raise NoModelError(
-                f"{p} is not a medkg model file (refused to unpickle anything but tensors): {exc}"
-            ) from exc
-        targets[rel] = TargetModel.from_state(state)
+    targets = {rel: _load_target(d, rel, stats) for rel, stats in meta.get("targets", {}).items()}
     return DefaultModel(targets=targets, meta=meta)
+
+
+def _load_target(d: Path, rel: str, stats: dict[str, Any]) -> TargetModel | StackedTarget:
+    """One target of the folder: a stacked model (``kind`` in its meta entry) or a GNN ``.pt``.
+
+    Raises:
+        NoModelError: a file is missing or is not a medkg model file.
+    """
+    if stats.get("kind") == KIND:
+        try:
+            return load_stacked(d, rel)
+        except (FileNotFoundError, ValueError, KeyError) as exc:
+            raise NoModelError(f"{d / rel}: not a readable stacked model ({exc}); run `medkg train linkpred`") from exc
+    p = d / f"{rel}.pt"
+    if not p.is_file():
+        raise NoModelError(f"{p} is missing: run `medkg train linkpred` again")
+    try:
+        # Tensors, numbers, strings and containers only: a pickle that would run code is refused.
+        state = torch.load(p, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise NoModelError(f"{p} is not a medkg model file (refused to unpickle anything but tensors): {exc}") from exc
+    return TargetModel.from_state(state)
 
 
 def model_fingerprint(model_dir: str | Path | None = None) -> str:

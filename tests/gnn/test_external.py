@@ -29,6 +29,7 @@ from kg.gnn.external import (
     training_graph,
     zsum_scorer,
 )
+from kg.gnn.stacked import StackedSpec, fit_stacked, stacked_scorer
 from kg.io.corpora import read_pubtator
 from kg.schema import GraphSchema
 from kg.seed.hetionet import load_hetionet
@@ -217,7 +218,8 @@ def test_run_external_scores_every_protocol_and_marks_the_model(seed: Seed, sche
     extra = others[:: len(others) // 15][:15]  # real compounds and diseases, no known pair
     lit = sorted(cpd)[:25] + extra
     model = ShippedModel("fake", drugs, dis, lambda h, t: ((h * 7 + t * 3) % 11).double(), ["CpDrD", "CbGaD"])
-    report = run_external(nodes, edges, schema, lit, model, seed=13)
+    stacked = {"stacked": lambda g: stacked_scorer(fit_stacked(g, StackedSpec()), g, "head").pairs}
+    report = run_external(nodes, edges, schema, lit, [model], seed=13, candidates=stacked)
     assert list(report) == [
         "literature",
         "literature_not_cpd",
@@ -226,7 +228,7 @@ def test_run_external_scores_every_protocol_and_marks_the_model(seed: Seed, sche
         "disease_cold_start",
     ]
     for name, res in report.items():
-        assert set(res["scores"]) == {"degree prior", "z-score sum", "DWPC LR", "fake"}
+        assert set(res["scores"]) == {"degree prior", "z-score sum", "DWPC LR", "stacked", "fake"}
         for scorer, m in res["scores"].items():
             assert 0.0 <= m["auroc"] <= 1.0, (name, scorer)
             assert m["clean"] == (scorer != "fake" or name.startswith("literature")), (name, scorer)
@@ -238,7 +240,9 @@ def test_run_external_scores_every_protocol_and_marks_the_model(seed: Seed, sche
     assert grid["excluded_known"] == len(excluded) and grid["pairs"] == grid["compounds"] * grid["diseases"] - len(
         excluded
     )
-    assert run_external(nodes, edges, schema, [], None)["literature"] == {"skipped": "no positives"}
+    # a candidate is trained on each protocol's training graph: clean everywhere, and never a CpD metapath on CpD
+    assert all(res["scores"]["stacked"]["clean"] for res in report.values())
+    assert run_external(nodes, edges, schema, [])["literature"] == {"skipped": "no positives"}
     assert "CpDrD" not in report["cpd_palliates"]["lr_coefficients"]
     # cold start: the regression's folds hide every CtD edge of their compounds (diseases), as at test time,
     # so what a held-out node cannot have (its own CtD degree, paths through its own CtD edges) gets no weight
@@ -246,7 +250,7 @@ def test_run_external_scores_every_protocol_and_marks_the_model(seed: Seed, sche
     assert comp["deg_head"] == 0.0 and comp["CtDrD"] == 0.0 and comp["CrCtD"] != 0.0
     assert dis_c["deg_tail"] == 0.0 and dis_c["CrCtD"] == 0.0 and dis_c["CbGaD"] != 0.0
     assert "CpDrD" in report["literature"]["lr_coefficients"]
-    again = run_external(nodes, edges, schema, lit, model, seed=13)
+    again = run_external(nodes, edges, schema, lit, [model], seed=13, candidates=stacked)
     assert again["compound_cold_start"]["scores"] == report["compound_cold_start"]["scores"]  # deterministic
     lr = report["compound_cold_start"]["scores"]["DWPC LR"]["auroc"]
     assert lr > report["compound_cold_start"]["scores"]["degree prior"]["auroc"]

@@ -186,7 +186,10 @@ def test_shipped_default_architecture_trains_and_scores(tiny_store, tmp_path):
     trained = runner.invoke(app, ["train", "linkpred", "--config", str(_write(tmp_path / "d.yaml", tree))])
     assert trained.exit_code == 0, trained.output
     meta = json.loads((tmp_path / "model" / "meta.json").read_text())
-    assert len(meta["targets"]["TREATS"]["member_best_epochs"]) == 2
+    assert (
+        meta["targets"]["TREATS"]["kind"] == "stacked-dwpc-lr"
+        and "member_best_epochs" in meta["targets"]["HAS_SYMPTOM"]
+    )
     model = load_default(tmp_path / "model")
     (treats,) = model.score([("DRUGBANK:DB00001", "DOID:3")])
     (symptom,) = model.score([("DOID:2", "HP:0000004")])

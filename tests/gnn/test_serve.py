@@ -1,17 +1,21 @@
-"""Serving the shipped model in a build: no training, nodes it never saw left out and counted."""
+"""Serving the shipped model in a build: no training; the GNN target (HAS_SYMPTOM) leaves nodes it never saw out
+and counts them, the stacked TREATS model scores them through their features on the build's graph."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from kg.build import run_linkprediction_step
 from kg.cli import app
 from kg.config import GnnConfig, load_config
+from kg.gnn.data import build_graph
 from kg.gnn.serve import predict_links, serve_linkprediction
 from kg.gnn.serving import NoModelError, load_default
+from kg.gnn.stacked import stacked_scorer
 from kg.store.sqlite import SqliteStore
 from kg.types import Edge, Node
 
@@ -55,27 +59,39 @@ def graph(model):
     return nodes, edges
 
 
-def test_served_hypotheses_leave_out_and_count_unseen_nodes(graph, model, schema):
+def test_served_hypotheses_score_new_treats_nodes_through_features_and_count_unseen_symptom_nodes(graph, model, schema):
     nodes, edges = graph
     every = {"min_group_known": 0, "min_candidate_known": 0}  # this tiny graph knows every node too little
     result = serve_linkprediction(nodes, edges, schema, GnnConfig(top_k=6, params=every), "run-1", model)
     hyps = result.hypotheses
     assert {h.type for h in hyps} == {"PREDICTED_TREATS", "PREDICTED_HAS_SYMPTOM"}
-    assert result.model_version == model.version == "linkpred-2.0.0"
+    assert result.model_version == model.version == "linkpred-3.0.0"
     assert all(h.model_version == model.version and h.run_id == "run-1" for h in hyps)
-    # never a node the model did not see, never guessed: counted per end instead
-    assert not {NEW_DRUG, NEW_DISEASE, NEW_SYMPTOM} & {x for h in hyps for x in (h.head, h.tail)}
     treats, symptoms = result.stats["TREATS"], result.stats["HAS_SYMPTOM"]
-    assert (treats["unseen_heads"], treats["unseen_tails"]) == (1, 1)
+    # HAS_SYMPTOM (GNN): never a node the model did not see, never guessed: counted per end instead
+    sym_hyps = [h for h in hyps if h.type == "PREDICTED_HAS_SYMPTOM"]
+    assert not {NEW_DISEASE, NEW_SYMPTOM} & {x for h in sym_hyps for x in (h.head, h.tail)}
     assert (symptoms["unseen_heads"], symptoms["unseen_tails"]) == (1, 1)
-    assert result.metrics["TREATS"]["served"]["unseen_heads"] == 1
+    # TREATS (stacked): the new drug and disease are scored through their edges on this graph, and counted
+    assert (treats["unseen_heads"], treats["unseen_tails"]) == (0, 0)
+    assert (treats["feature_scored_heads"], treats["feature_scored_tails"]) == (1, 1)
+    treats_hyps = [h for h in hyps if h.type == "PREDICTED_TREATS"]
+    assert NEW_DRUG in {h.head for h in treats_hyps} and NEW_DISEASE in {h.tail for h in treats_hyps}
+    assert result.metrics["TREATS"]["served"]["unseen_heads"] == 0
     # asserted pairs (and PALLIATES, for TREATS) are never proposed
     asserted = {(e.head, e.tail) for e in edges}
     assert not asserted & {(h.head, h.tail) for h in hyps}
-    # the score is the model's own (what `medkg predict score` gives for the pair)
-    pairs = [(h.head, h.tail) for h in hyps]
-    for h, (_, _, score, _) in zip(hyps, model.score(pairs), strict=True):
+    # HAS_SYMPTOM: the score is the model's own (what `medkg predict score` gives for the pair)
+    for h, (_, _, score, _) in zip(sym_hyps, model.score([(h.head, h.tail) for h in sym_hyps]), strict=True):
         assert score == pytest.approx(h.score, abs=1e-5)
+    # TREATS: the calibrated probability of the stacked model on this graph's features, never saturated
+    g = build_graph(nodes, edges, schema)
+    scorer = stacked_scorer(model.targets["TREATS"].model, g, "head")
+    hi = [g.positions[h.head][1] for h in treats_hyps]
+    ti = [g.positions[h.tail][1] for h in treats_hyps]
+    expected = torch.sigmoid(scorer.pairs(torch.tensor(hi), torch.tensor(ti))).tolist()
+    assert [h.score for h in treats_hyps] == pytest.approx(expected, abs=1e-5)
+    assert all(0.0 < h.score < 0.99 for h in treats_hyps)
     # per group (disease for both targets): ranks 1..k in score order, at most top_k (6: every candidate)
     groups: dict[tuple[str, str], list] = {}
     for h in hyps:
@@ -83,7 +99,7 @@ def test_served_hypotheses_leave_out_and_count_unseen_nodes(graph, model, schema
     for members in groups.values():
         assert [h.rank for h in members] == list(range(1, len(members) + 1)) and len(members) <= 6
         assert [h.score for h in members] == sorted((h.score for h in members), reverse=True)
-    # explanations are paths of the build's graph
+    # explanations are paths of the build's graph (kg.gnn.paths)
     via_gene = [h for h in hyps if h.head == nodes[5].id and h.tail == nodes[10].id]
     assert via_gene and via_gene[0].explanation[0].nodes == (nodes[5].id, GENE, nodes[10].id)
 
@@ -127,16 +143,17 @@ def test_build_step_serves_records_unseen_counts_and_hypotheses_reads_them(graph
         hyps = run_linkprediction_step(store, schema, cfg, run_id="b-1")
         (details,) = store.conn.execute("SELECT details FROM runs WHERE run_id = 'b-1/linkpred'").fetchone()
         metrics = json.loads(store.get_meta("linkpred_metrics") or "{}")
-    assert hyps and {h.model_version for h in hyps} == {"linkpred-2.0.0"}
+    assert hyps and {h.model_version for h in hyps} == {"linkpred-3.0.0"}
     run = json.loads(details)
-    assert run["mode"] == "serve" and run["model_version"] == "linkpred-2.0.0"
-    assert run["stats"]["TREATS"]["unseen_heads"] == 1 and run["stats"]["HAS_SYMPTOM"]["unseen_tails"] == 1
-    assert metrics["TREATS"]["served"]["unseen_tails"] == 1
+    assert run["mode"] == "serve" and run["model_version"] == "linkpred-3.0.0"
+    assert run["stats"]["TREATS"]["feature_scored_heads"] == 1 and run["stats"]["HAS_SYMPTOM"]["unseen_tails"] == 1
+    assert metrics["TREATS"]["served"]["unseen_tails"] == 0
     out = CliRunner().invoke(app, ["hypotheses", "--store", str(d), "--type", "TREATS", "--json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout.strip().splitlines()[-1])
-    assert rows and {r["model_version"] for r in rows} == {"linkpred-2.0.0"}
+    assert rows and {r["model_version"] for r in rows} == {"linkpred-3.0.0"}
     assert rows[0]["score"] == max(h.score for h in hyps if h.type == "PREDICTED_TREATS")
+    assert all(0.0 < r["score"] < 0.99 for r in rows)  # calibrated probabilities, not saturated
 
 
 def test_serve_without_a_model_says_how_to_train_one(graph, schema, tmp_path):
@@ -148,13 +165,11 @@ def test_serve_without_a_model_says_how_to_train_one(graph, schema, tmp_path):
 
 def test_both_tail_side_strategies_give_the_same_logits(model):
     """Few groups: pair by pair; many: whole model rows kept. Same numbers, -inf where an end is unseen."""
-    import torch
-
     from kg.gnn.serve import ServedScorer
 
-    tm = model.targets["TREATS"]
-    map_h = torch.tensor([0, 5, -1, 7])  # graph drugs -> model drugs (graph drug 2 never seen)
-    map_t = torch.tensor([3, -1, 1])  # graph diseases -> model diseases
+    tm = model.targets["HAS_SYMPTOM"]  # a GNN target
+    map_h = torch.tensor([0, 5, -1, 7])  # graph diseases -> model diseases (graph disease 2 never seen)
+    map_t = torch.tensor([3, -1, 1])  # graph symptoms -> model symptoms
     groups = torch.tensor([0, 1, 2])
     few = ServedScorer(tm, map_h, map_t, "tail", num_groups=1).rows(groups)
     many = ServedScorer(tm, map_h, map_t, "tail", num_groups=10**6).rows(groups)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from kg.gnn.serving import DEFAULT_MODEL_DIR, NoModelError, load_default
+from kg.gnn.serving import DEFAULT_MODEL_DIR, NoModelError, TargetModel, load_default
+from kg.gnn.stacked_serving import StackedTarget
 
 
 class _Payload:
@@ -39,4 +40,8 @@ def test_the_committed_model_loads_with_weights_only(tmp_path: Path) -> None:
     shutil.copytree(DEFAULT_MODEL_DIR, copy)
     model = load_default(copy)
     assert set(model.targets) == set(json.loads((copy / "meta.json").read_text(encoding="utf-8"))["targets"])
-    assert all(t.z_head.dtype == torch.float32 for t in model.targets.values())
+    gnn = [t for t in model.targets.values() if isinstance(t, TargetModel)]
+    assert all(t.z_head.dtype == torch.float32 for t in gnn)
+    # the stacked TREATS model is JSON + safetensors: no pickle at all
+    assert isinstance(model.targets["TREATS"], StackedTarget)
+    assert not (copy / "TREATS.pt").exists() and (copy / "TREATS.safetensors").is_file()
