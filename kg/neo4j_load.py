@@ -90,7 +90,7 @@ def bulk_home(cfg: Neo4jConfig, neo: Neo4jStore) -> Path | None:
         if cfg.home:
             log.info("no ready server of %s at %s: loading online", home, cfg.uri)
         return None
-    if neo.execute_read("MATCH (n) RETURN id(n) AS n LIMIT 1"):
+    if neo.execute_read("MATCH (n) RETURN elementId(n) AS n LIMIT 1"):
         log.info("Neo4j at %s already holds a graph: loading online (MERGE)", cfg.uri)
         return None
     return home
