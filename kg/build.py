@@ -398,18 +398,16 @@ def run_linkprediction_step(
 
 
 def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str) -> dict[str, dict[str, int]]:
-    """Load the store's whole graph into Neo4j (idempotent MERGE, batched).
+    """Load the store's whole graph into Neo4j: bulk import into an empty local database, else MERGE batches.
 
     Returns:
         ``{"nodes": {label: n}, "edges": {type: n}, "skipped": {kind: n}}``: the server's counts
         after the load, and the store rows left out because they do not fit the schema.
     """
-    from kg.store.neo4j import Neo4jStore  # the neo4j driver: only when a server is configured
+    from kg.neo4j_load import load_graph  # the neo4j driver: only when a server is configured
 
-    with Neo4jStore.from_config(config.neo4j) as neo:
-        neo.ensure_constraints(schema)
-        result = neo.load(store.snapshot(), schema, run_id)
-        counts = {**neo.counts(schema), "skipped": result["skipped"]}
+    result = load_graph(store.snapshot(), schema, config.neo4j, run_id)
+    counts = {**result["counts"], "skipped": result["skipped"]}
     log.info("Neo4j loaded: %s", json.dumps(counts))
     return counts
 

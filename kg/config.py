@@ -121,6 +121,11 @@ class Neo4jConfig(_Section):
     password: str | None = "${env:NEO4J_PASSWORD:-}"
     database: str | None = None
     batch_size: int = 5000
+    #: Home of the local server medkg runs (``medkg neo4j start --home DIR``); ``None`` looks at the default
+    #: home. A load into an empty database of that server is a ``neo4j-admin`` bulk import (kg.neo4j_load).
+    home: str | None = None
+    #: Bulk-import into an empty local database (``false``: always the online MERGE batches).
+    bulk_import: bool = True
 
 
 class RunConfig(_Section):

@@ -49,6 +49,12 @@ DEFAULT_JAVA_OPTS: tuple[str, ...] = (
 #: good for tests and short sessions, slower for long, heavy workloads.
 FAST_START_JAVA_OPTS: tuple[str, ...] = ("-XX:TieredStopAtLevel=1",)
 
+#: ``neo4j-admin``'s entry point, in ``neo4j-command-line`` (a dependency of ``org.neo4j:neo4j``).
+ADMIN_CLASS = "org.neo4j.cli.AdminTool"
+
+#: JVM options of ``neo4j-admin`` runs (the bulk importer keeps its big buffers off-heap).
+ADMIN_JAVA_OPTS: tuple[str, ...] = ("-Xms256m", "-Xmx1g", *DEFAULT_JAVA_OPTS[2:])
+
 _BUILD_STAMP = ".medkg-built"
 
 
@@ -160,6 +166,49 @@ def launcher_command(
     java = _find_java()
     classpath = os.pathsep.join([str(launcher / "target" / "classes"), str(launcher / "target" / "lib" / "*")])
     return [java, *java_opts, "-cp", classpath, MAIN_CLASS, "--home", str(home), "--port", str(port)]
+
+
+def run_admin(home: Path, args: Sequence[str], log_path: Path, timeout: float | None = None) -> None:
+    """Runs ``neo4j-admin ARGS`` (from the launcher's Maven jars) on the server home ``home``.
+
+    The server must not run on ``home`` (the admin tool writes its store files). Output goes to
+    ``log_path``.
+
+    Args:
+        home: Server home directory (``NEO4J_HOME`` of the admin tool).
+        args: Arguments after ``neo4j-admin``, e.g. ``["database", "import", "full", ...]``.
+        log_path: File that receives the tool's stdout and stderr.
+        timeout: Seconds before the tool is killed (``None``: no limit).
+
+    Raises:
+        RuntimeError: If Java or the build is missing, or the tool fails or times out (the message
+            holds the tail of its output).
+    """
+    launcher = build_launcher()
+    classpath = os.pathsep.join([str(launcher / "target" / "classes"), str(launcher / "target" / "lib" / "*")])
+    cmd = [_find_java(), *ADMIN_JAVA_OPTS, "-cp", classpath, ADMIN_CLASS, *args]
+    env = {k: v for k, v in os.environ.items() if k not in ("NEO4J_CONF", "NEO4J_PASSWORD")}
+    env["NEO4J_HOME"] = str(home)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("Running neo4j-admin %s on %s", " ".join(args[:3]), home)
+    t0 = time.monotonic()
+    with open(log_path, "wb") as log_fh:
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=home,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_fh,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(f"neo4j-admin {' '.join(args[:3])} ran over {timeout} s (log: {log_path})") from exc
+    if proc.returncode != 0:
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+        raise RuntimeError(f"neo4j-admin {' '.join(args[:3])} failed (exit {proc.returncode}):\n{tail}")
+    logger.info("neo4j-admin %s done in %.1f s", " ".join(args[:3]), time.monotonic() - t0)
 
 
 def _find_java() -> str:

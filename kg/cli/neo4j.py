@@ -47,15 +47,20 @@ def neo4j_status(home: Path | None = typer.Option(None, "--home")) -> None:
 @neo4j_app.command("load")
 def neo4j_load(
     store: Path = typer.Option(..., "--store", help="Embedded store folder to load from."),
+    home: Path | None = typer.Option(
+        None,
+        "--home",
+        help="Home of the local server (medkg neo4j start --home): an empty database there is bulk-imported.",
+    ),
     config: Path | None = ConfigOpt,
     overrides: list[str] | None = SetOpt,
 ) -> None:
-    """Load an existing embedded store into Neo4j (idempotent)."""
+    """Load an existing embedded store into Neo4j (idempotent; bulk import into an empty local database)."""
     from kg.build import load_neo4j
     from kg.schema import load_schema
     from kg.store.sqlite import SqliteStore
 
-    cfg = run_config(config, overrides)
+    cfg = run_config(config, [*(overrides or []), *([f"neo4j.home={home}"] if home else [])])
     if not cfg.neo4j.uri:
         raise typer.BadParameter("set NEO4J_URI (and NEO4J_PASSWORD)")
     with SqliteStore(store) as s:

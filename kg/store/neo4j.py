@@ -296,6 +296,11 @@ class Neo4jStore:
         with self._session() as session:
             return session.execute_write(work)
 
+    def execute_auto_commit(self, query: str, params: Mapping[str, Any] | None = None) -> None:
+        """Run a query in an implicit (auto-commit) transaction, as ``CALL { … } IN TRANSACTIONS`` needs."""
+        with self._session() as session:
+            session.run(query, dict(params or {})).consume()
+
     # ---- schema ---------------------------------------------------------------------------------
 
     def ensure_constraints(self, schema: GraphSchema) -> list[str]:
@@ -349,7 +354,7 @@ class Neo4jStore:
         skipped = checked.skipped_by_kind()
         self.execute_write(
             f"MERGE (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) "
-            "SET r.status = 'running', r.started = $started, r.finished = null, "
+            "SET r.status = 'running', r.method = 'online', r.started = $started, r.finished = null, "
             "r.schema_version = $schema_version, r.planned = $planned",
             {
                 "id": run_id,

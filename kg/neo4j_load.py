@@ -1,0 +1,163 @@
+"""Load a graph snapshot into Neo4j: bulk import into an empty local database, else online batches.
+
+Two ways, one graph (``tests/store/test_neo4j_bulk.py`` compares them property by property):
+
+* **bulk** (:mod:`kg.store.neo4j_bulk`): when the database is empty and its server is one medkg runs
+  locally (``medkg neo4j start --home DIR``, named by ``neo4j.home`` or found at the default home on
+  the URI's port), the load stops the server, runs ``neo4j-admin database import full`` from the Maven
+  jars the launcher already has, restarts it, then creates the constraints, sets the empty lists the
+  CSV format cannot carry and records the ``LoadRun``. The import writes store files directly: no
+  index look-up, lock or transaction log per row.
+* **online** (:meth:`kg.store.neo4j.Neo4jStore.load`): idempotent ``UNWIND … MERGE`` batches, for a
+  database that already holds a graph (incremental loads, retraction and hypothesis pruning), a
+  remote server, or ``neo4j.bulk_import=false``.
+
+Crash safety: before it stops the server, a bulk load writes ``HOME/bulk-import.pending``; it is
+removed only once the ``LoadRun`` is complete. A load that finds it re-imports from scratch (the
+database was empty when the marker was written, so nothing but this import is lost), whatever state
+the killed import left the store files in.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from kg import neo4j_server
+from kg.config import Neo4jConfig
+from kg.graph_rows import check_snapshot
+from kg.logs import get_logger
+from kg.neo4j_launcher import run_admin
+from kg.schema import GraphSchema
+from kg.store.neo4j import Neo4jStore, Neo4jStoreError, plan_load
+from kg.store.neo4j_bulk import BulkImportUnsupported, bulk_tables, finish_bulk, import_args, write_bulk_csv
+from kg.types import GraphSnapshot
+
+log = get_logger(__name__)
+
+PENDING = "bulk-import.pending"
+"""Marker file in the server home while a bulk import is under way (holds the load's run id)."""
+IMPORT_DIR = "bulk-import"
+"""Folder in the server home that holds the CSV files of a bulk import while it runs."""
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def load_graph(snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, run_id: str) -> dict[str, Any]:
+    """Load ``snapshot`` into the Neo4j server of ``cfg``, by bulk import when :func:`bulk_home` allows.
+
+    Returns:
+        :meth:`~kg.store.neo4j.Neo4jStore.load`'s result plus ``"method"``: ``"bulk-import"`` or ``"online"``.
+
+    Raises:
+        Neo4jStoreError: A write did not do what it must (online), or the import's counts differ from
+            the plan's (bulk).
+        RuntimeError: The admin tool or the restart failed (bulk; the marker stays, so the next load
+            re-imports).
+    """
+    with Neo4jStore.from_config(cfg) as neo:
+        home = bulk_home(cfg, neo)
+        if home is None:
+            neo.ensure_constraints(schema)
+            return {**neo.load(snapshot, schema, run_id), "method": "online"}
+    try:
+        return bulk_load(home, snapshot, schema, cfg, run_id)
+    except BulkImportUnsupported as exc:  # raised before the server is touched
+        log.warning("bulk import not possible (%s); loading online", exc)
+        with Neo4jStore.from_config(cfg) as neo:
+            neo.ensure_constraints(schema)
+            return {**neo.load(snapshot, schema, run_id), "method": "online"}
+
+
+def bulk_home(cfg: Neo4jConfig, neo: Neo4jStore) -> Path | None:
+    """The home of the local server to bulk-import into, or ``None`` for an online load.
+
+    Bulk when ``neo4j.bulk_import`` is on, the database is the default one, and either the home holds
+    an unfinished bulk import, or its server runs ready on the URI's local port and holds no node.
+    """
+    if not cfg.bulk_import or (cfg.database or "neo4j") != "neo4j":
+        return None
+    home = Path(cfg.home).expanduser().resolve() if cfg.home else neo4j_server.default_home()
+    if (home / PENDING).is_file():
+        log.warning("a bulk import into %s did not finish (%s): importing again", home, home / PENDING)
+        return home
+    uri = urlparse(cfg.uri or "")
+    state = neo4j_server.status(home)
+    if not state["ready"] or state["port"] != uri.port or uri.hostname not in _LOCAL_HOSTS:
+        if cfg.home:
+            log.info("no ready server of %s at %s: loading online", home, cfg.uri)
+        return None
+    if neo.execute_read("MATCH (n) RETURN elementId(n) AS n LIMIT 1"):
+        log.info("Neo4j at %s already holds a graph: loading online (MERGE)", cfg.uri)
+        return None
+    return home
+
+
+def bulk_load(
+    home: Path, snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, run_id: str
+) -> dict[str, Any]:
+    """Bulk-import ``snapshot`` into the (empty) database of the local server in ``home``; see the module doc.
+
+    Raises:
+        BulkImportUnsupported: The snapshot holds a value the CSV cannot carry (nothing touched yet).
+    """
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.monotonic()
+    checked = check_snapshot(snapshot, schema, what=f"Neo4j bulk import {run_id}")
+    plan = plan_load(checked.snapshot, schema)
+    bulk = bulk_tables(plan, schema)
+    csv_dir = home / IMPORT_DIR
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    write_bulk_csv(bulk, csv_dir)
+    t_csv = time.monotonic()
+    (home / PENDING).write_text(run_id + "\n", encoding="utf-8")
+    port = neo4j_server.status(home)["port"] or urlparse(cfg.uri or "").port
+    if not isinstance(port, int):
+        raise Neo4jStoreError(f"cannot tell the Bolt port of the server in {home} (neo4j.uri={cfg.uri!r})")
+    neo4j_server.stop(home)
+    run_admin(home, import_args(bulk, csv_dir), home / "logs" / "import.log")
+    t_import = time.monotonic()
+    neo4j_server.start(home, port=port, password=cfg.password)
+    summary = plan.summary()
+    run = {"id": run_id, "started": started, "planned": summary, "skipped": checked.skipped_by_kind()}
+    with Neo4jStore.from_config(cfg) as neo:
+        run["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+        counts = finish_bulk(neo, schema, bulk, run)
+    _check_counts(summary, counts)
+    (home / PENDING).unlink()
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    t_end = time.monotonic()
+    log.info(
+        "bulk import %s: %d rows in %.1f s (%.0f rows/s): plan and CSV %.1f s, stop and import %.1f s, "
+        "restart and finish %.1f s",
+        run_id,
+        bulk.rows,
+        t_end - t0,
+        bulk.rows / max(t_end - t0, 1e-9),
+        t_csv - t0,
+        t_import - t_csv,
+        t_end - t_import,
+    )
+    return {
+        "run_id": run_id,
+        "written": summary,
+        "pruned": {},
+        "counts": counts,
+        "skipped": run["skipped"],
+        "method": "bulk-import",
+    }
+
+
+def _check_counts(summary: dict[str, Any], counts: dict[str, dict[str, int]]) -> None:
+    """The server holds exactly the plan's nodes per label and relationships per type."""
+    want_edges = dict(summary["edges"])
+    for rel, n in summary["hypotheses"].items():
+        want_edges[rel] = want_edges.get(rel, 0) + n
+    got_nodes = {k: v for k, v in counts["nodes"].items() if v}
+    got_edges = {k: v for k, v in counts["edges"].items() if v}
+    want_nodes = {k: v for k, v in summary["nodes"].items() if v}
+    if got_nodes != want_nodes or got_edges != {k: v for k, v in want_edges.items() if v}:
+        raise Neo4jStoreError(f"bulk import holds {counts}, the plan {summary}")
