@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import logging
 import pickle
 import pstats
 import sys
@@ -50,6 +51,7 @@ def main() -> None:
     ap.add_argument("--compare")
     ap.add_argument("--set", action="append", default=[])
     a = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     t0 = time.perf_counter()
     with SqliteStore(a.store) as s:
         nodes, edges = list(s.nodes()), list(s.edges())

@@ -59,6 +59,7 @@ class PathSearch:
         self.index, self.rules, self.max_paths, self.max_branch = index, rules, max_paths, max_branch
         self._steps: dict[tuple[int, str, str], np.ndarray] = {}
         self._reach: OrderedDict[tuple[int, str], _Reach] = OrderedDict()
+        self._tails: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._max_heads = max_heads
 
     def step(self, u: int, rel: str, label: str) -> np.ndarray:
@@ -122,30 +123,37 @@ class PathSearch:
             self._reach.popitem(last=False)
         return reach
 
+    def _tail_ends(self, rule: MetapathRule, tail: int) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct y among the tail's ``max_branch`` last steps, sorted, int64 [K], and the weight of each
+        one's first entry float64 [K] (as :func:`explain`'s ``np.flatnonzero(yb == y)[0]``)."""
+        key = (tail, rule.name)
+        hit = self._tails.get(key)
+        if hit is None:
+            b = self.step(tail, rule.relations[-1], rule.labels[-2])[: self.max_branch]
+            uniq, first = np.unique(self.index.nbr[b], return_index=True)
+            hit = self._tails[key] = (uniq, self.index.weight[b][first])
+        return hit
+
     def _three(self, rule: MetapathRule, head: int, tail: int) -> Found:
         """Length 3: head - x - y - tail, x among head's and y among tail's ``max_branch`` first steps."""
         ix = self.index
-        b = self.step(tail, rule.relations[-1], rule.labels[-2])[: self.max_branch]
-        yb, wy = ix.nbr[b], ix.weight[b]
+        ys, wy = self._tail_ends(rule, tail)
         reach = self._head_reach(rule, head)
-        if not yb.size or not reach.y.size:
+        if not ys.size or not reach.y.size:
             return []
-        uniq = np.unique(yb)  # a repeated y is found once, as by np.isin
-        lo_u = np.searchsorted(reach.y_sorted, uniq, side="left")
-        hi_u = np.searchsorted(reach.y_sorted, uniq, side="right")
-        pos = np.concatenate([reach.order[s:t] for s, t in zip(lo_u.tolist(), hi_u.tolist(), strict=True)])
-        pos.sort()  # back to the search order
+        lo = np.searchsorted(reach.y_sorted, ys, side="left")
+        n = np.searchsorted(reach.y_sorted, ys, side="right") - lo
+        if not n.any():
+            return []
+        # the walks ending at one of ys: runs [lo, lo + n) of the sorted walks, back in search order
+        run = np.repeat(np.arange(ys.size), n)
+        pos = reach.order[lo[run] + np.arange(run.size) - np.repeat(np.cumsum(n) - n, n)]
+        back = np.argsort(pos, kind="stable")
+        pos, run = pos[back], run[back]
         x, y = reach.x[pos], reach.y[pos]
         keep = (x != tail) & (y != tail)
-        pos, x, y = pos[keep], x[keep], y[keep]
-        if not pos.size:
-            return []
-        # weight of y's first entry among the tail's steps, as explain's ``np.flatnonzero(yb == y)[0]``
-        first = {}
-        for k, v in enumerate(yb.tolist()):
-            first.setdefault(v, k)
-        w_y = wy[[first[v] for v in y.tolist()]]
-        w = ix.weight[reach.e[pos]] * ix.weight[reach.m[pos]] * w_y
+        pos, x, y, run = pos[keep], x[keep], y[keep], run[keep]
+        w = ix.weight[reach.e[pos]] * ix.weight[reach.m[pos]] * wy[run]
         return [(wk, (head, xk, yk, tail), rule) for wk, xk, yk in zip(w.tolist(), x.tolist(), y.tolist(), strict=True)]
 
 
