@@ -60,6 +60,7 @@ class PathSearch:
         self._steps: dict[tuple[int, str, str], np.ndarray] = {}
         self._reach: OrderedDict[tuple[int, str], _Reach] = OrderedDict()
         self._tails: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._weights: dict[tuple[int, str], dict[int, float]] = {}
         self._max_heads = max_heads
 
     def step(self, u: int, rel: str, label: str) -> np.ndarray:
@@ -85,8 +86,7 @@ class PathSearch:
             hit = ent[ix.nbr[ent] == tail]
             return [(float(ix.weight[e]), (head, tail), rule) for e in hit[:1]]
         if len(rs) == 2:
-            a, b = self.step(head, rs[0], ls[1]), self.step(tail, rs[-1], ls[-2])
-            wb = dict(zip(ix.nbr[b].tolist(), ix.weight[b].tolist(), strict=True))
+            a, wb = self.step(head, rs[0], ls[1]), self._tail_weights(rule, tail)
             return [
                 (float(ix.weight[e]) * wb[x], (head, x, tail), rule)
                 for e, x in zip(a.tolist(), ix.nbr[a].tolist(), strict=True)
@@ -122,6 +122,16 @@ class PathSearch:
         if len(self._reach) > self._max_heads:
             self._reach.popitem(last=False)
         return reach
+
+    def _tail_weights(self, rule: MetapathRule, tail: int) -> dict[int, float]:
+        """Length 2: the tail's neighbours over the last step -> weight (the last entry of a repeated one, as
+        :func:`explain`'s dict), once per tail (a hub symptom has thousands)."""
+        key = (tail, rule.name)
+        hit = self._weights.get(key)
+        if hit is None:
+            b = self.step(tail, rule.relations[-1], rule.labels[-2])
+            hit = self._weights[key] = dict(zip(self.index.nbr[b].tolist(), self.index.weight[b].tolist(), strict=True))
+        return hit
 
     def _tail_ends(self, rule: MetapathRule, tail: int) -> tuple[np.ndarray, np.ndarray]:
         """The distinct y among the tail's ``max_branch`` last steps, sorted, int64 [K], and the weight of each
