@@ -126,6 +126,15 @@ def _index_nodes(
     return node_ids, positions
 
 
+def _left_out(schema: GraphSchema, et: EdgeType, exclude: Collection[Sequence[str]]) -> str | None:
+    """Why the edges of signature ``et`` are left out of the graph (None: they are kept)."""
+    if not schema.allows(*et):
+        return f"signature ({et[0]})-[{et[1]}]->({et[2]}) not allowed"
+    if any(matches_pattern(p, et) for p in exclude):
+        return f"edge type {'-'.join(et)} excluded"
+    return None
+
+
 def _merge_edges(
     edges: Sequence[Edge],
     schema: GraphSchema,
@@ -136,6 +145,7 @@ def _merge_edges(
 ) -> dict[EdgeType, dict[tuple[int, int], float]]:
     """Edge type -> (head index, tail index) -> highest confidence; edges left out are counted in ``dropped``."""
     merged: dict[EdgeType, dict[tuple[int, int], float]] = {}
+    verdict: dict[EdgeType, str | None] = {}  # signature -> why its edges are left out (None: kept), once each
     for e in edges:
         if e.type not in rels:
             _drop(dropped, f"type {e.type} not selected")
@@ -144,12 +154,12 @@ def _merge_edges(
         if h is None or t is None:
             _drop(dropped, "endpoint not a node")
             continue
-        if not schema.allows(h[0], e.type, t[0]):
-            _drop(dropped, f"signature ({h[0]})-[{e.type}]->({t[0]}) not allowed")
-            continue
         et = (h[0], e.type, t[0])
-        if any(matches_pattern(p, et) for p in exclude):
-            _drop(dropped, f"edge type {'-'.join(et)} excluded")
+        if et not in verdict:
+            verdict[et] = _left_out(schema, et, exclude)
+        why = verdict[et]
+        if why is not None:
+            _drop(dropped, why)
             continue
         hi, ti = h[1], t[1]
         if schema.relationships[e.type].symmetric and h[0] == t[0] and ti < hi:

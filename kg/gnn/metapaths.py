@@ -189,6 +189,35 @@ class MetapathFeaturizer:
             out[:, :, f] = m if isinstance(m, np.ndarray) else m.toarray()
         return out
 
+    def _cut_chains(self, cols: np.ndarray) -> list[list[sp.csr_matrix]]:
+        """The chains with their last matrix cut to the candidate columns ``cols`` (the last cut is kept)."""
+        key = cols.tobytes()
+        kept = self.__dict__.get("_cut")
+        if kept is None or kept[0] != key:
+            kept = (key, [[*chain[:-1], chain[-1][:, cols].tocsr()] for chain in self.chains])
+            self.__dict__["_cut"] = kept
+        return kept[1]
+
+    def column_rows(
+        self, queries: np.ndarray, cols: np.ndarray, out: Tensor, standardize: tuple[Tensor, Tensor] | None = None
+    ) -> None:
+        """``rows(queries)[:, cols]`` (queries long [Q], cols long [C']) written to ``out[:, :, :F]`` (float32
+        [Q, C', >= F]), or ``(x - mean) / std`` with ``standardize`` = float32 (mean, std) [>= F]; no float64
+        [Q, C, F] array: the chains' last matrices are cut to ``cols``, arcsinh runs plane by plane."""
+        for f, chain in enumerate(self._cut_chains(np.asarray(cols, dtype=np.int64))):
+            m: Any = chain[0][np.asarray(queries, dtype=np.int64)]
+            for nxt in chain[1:]:  # the products of _raw_rows, in the same order
+                m = m.toarray() if sp.issparse(m) and m.nnz > 0.05 * m.shape[0] * m.shape[1] else m
+                m = (nxt.T @ m.T).T if isinstance(m, np.ndarray) else m @ nxt
+            if isinstance(m, np.ndarray):
+                plane = np.arcsinh(m / self.scales[f])
+            else:
+                m = m.tocsr()
+                m.data = np.arcsinh(m.data / self.scales[f])  # arcsinh(0) = 0: the zeros stay
+                plane = m.toarray()
+            x = torch.from_numpy(plane.astype(np.float32))
+            out[:, :, f] = x if standardize is None else (x - standardize[0][f]) / standardize[1][f]
+
     def rows(self, queries: Tensor | np.ndarray, chunk: int = 512) -> Tensor:
         """Transformed features of every candidate: long [Q] -> float32 [Q, C, F]."""
         q = np.asarray(queries, dtype=np.int64)
@@ -350,6 +379,26 @@ class PairFeatures:
             dh = self.deg_head[None, :].expand(q, c)
             dt = self.deg_tail[queries][:, None].expand(q, c)
         return torch.cat([mp, dh[..., None], dt[..., None]], dim=2)
+
+    def column_rows(self, queries: Tensor, cols: Tensor, standardize: tuple[Tensor, Tensor] | None = None) -> Tensor:
+        """The candidates ``cols`` long [C'] of each head ``queries`` long [Q] -> float32 [Q, C', F + 2]: equal to
+        ``rows(queries)[:, cols]``, computed for those columns only (head-side features only); ``standardize``:
+        float32 (mean [F + 2], std [F + 2]), the features come back ``(x - mean) / std``.
+
+        Raises:
+            ValueError: the features are from the tail side.
+        """
+        if self.query_side != "head":
+            raise ValueError("column_rows needs head-side pair features")
+        out = torch.empty(queries.numel(), cols.numel(), self.num_features)
+        self.featurizer.column_rows(queries.numpy(), cols.numpy(), out, standardize)
+        dh, dt = self.deg_head[queries], self.deg_tail[cols]
+        if standardize is not None:
+            (m_h, m_t), (s_h, s_t) = standardize[0][-2:], standardize[1][-2:]
+            dh, dt = (dh - m_h) / s_h, (dt - m_t) / s_t
+        out[:, :, -2] = dh[:, None]
+        out[:, :, -1] = dt[None, :]
+        return out
 
 
 def pair_features(

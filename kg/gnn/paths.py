@@ -287,6 +287,13 @@ def explain(
     found: Found = []
     for rule in rules.support:
         found += _rule_paths(index, rule, head, tail, max_branch)
+    against = [p for rule in rules.against for p in _rule_paths(index, rule, head, tail, max_branch)]
+    return contributions(index, found, against, max_paths)
+
+
+def contributions(index: PathIndex, found: Found, against: Found, max_paths: int) -> list[PathContribution]:
+    """:func:`explain`'s result from the supporting paths ``found`` and the contrary ones ``against``, each in
+    search order (rule by rule)."""
     total = sum(w for w, _, _ in found)
     found.sort(key=lambda p: (-p[0], p[1]))
     out = [
@@ -298,17 +305,16 @@ def explain(
         )
         for w, nodes, rule in found[:max_paths]
     ]
-    for rule in rules.against:
-        for _, nodes, _ in _rule_paths(index, rule, head, tail, max_branch):
-            out.append(
-                PathContribution(
-                    nodes=tuple(index.ids[n] for n in nodes),
-                    relations=rule.relations,
-                    contribution=0.0,
-                    metapath=rule.name,
-                    against=True,
-                )
+    for _, nodes, rule in against:
+        out.append(
+            PathContribution(
+                nodes=tuple(index.ids[n] for n in nodes),
+                relations=rule.relations,
+                contribution=0.0,
+                metapath=rule.name,
+                against=True,
             )
+        )
     return out
 
 
@@ -328,6 +334,7 @@ __all__ = [
     "MetapathRule",
     "PathIndex",
     "build_path_index",
+    "contributions",
     "explain",
     "explanation_note",
 ]

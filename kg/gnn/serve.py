@@ -58,8 +58,11 @@ def _model_rows(tm: TargetModel, heads: Tensor, tails: Tensor | None = None) -> 
     with torch.no_grad():
         s = (tm.z_head[heads] * tm.rel) @ z_tail.t()  # DistMult, [B, C]
         if tm.pair_head is not None and tm.features is not None:
-            f = tm.features.rows(heads)  # [B, T_model, F]: the stored features give whole rows
-            s = s + tm.pair_head(f if tails is None else f[:, tails])  # pair head on [B, C, F] -> [B, C]
+            if tails is None:  # [B, T_model, F]: the stored features give whole rows
+                s = s + tm.pair_head(tm.features.rows(heads))  # pair head on [B, C, F] -> [B, C]
+            else:  # [B, C, F], the columns ``tails`` only, standardized as the pair head does
+                ph = tm.pair_head
+                s = s + ph.from_standardized(tm.features.column_rows(heads, tails, (ph.mean, ph.std)))
     return s.float()
 
 
@@ -76,6 +79,8 @@ class ServedScorer:
         map_h, map_t: long [H_graph], [T_graph], graph index -> model index (-1: unseen).
         query_side: ``head`` (rows are heads) or ``tail`` (rows are tails).
         num_groups: group nodes that will be asked for (picks the tail-side strategy).
+        columns: bool [C_graph], the candidates that will be asked for (None: every one); the others may
+            come back ``-inf`` (from the head side they are never scored).
     """
 
     tm: TargetModel
@@ -83,6 +88,7 @@ class ServedScorer:
     map_t: Tensor
     query_side: str
     num_groups: int = 0
+    columns: Tensor | None = None
     #: tail side: (graph head indices the model saw long [S], their logits against every model tail
     #: float [T_model, S]), filled on first use
     _by_tail: tuple[Tensor, Tensor] | None = None
@@ -104,11 +110,12 @@ class ServedScorer:
         seen_g = mg >= 0
         if not bool(seen_g.any()) or not bool((c_map >= 0).any()):
             return out
+        wanted = c_map >= 0 if self.columns is None else (c_map >= 0) & self.columns
         if self.query_side == "head":
-            cols = torch.nonzero(c_map >= 0).view(-1)
+            cols = torch.nonzero(wanted).view(-1)
             block = _model_rows(self.tm, mg[seen_g], c_map[cols])  # [G', C_seen]
         elif self.num_groups * 10 < len(self.tm.tail_ids):
-            cols = torch.nonzero(c_map >= 0).view(-1)
+            cols = torch.nonzero(wanted).view(-1)
             mh, mt = c_map[cols], mg[seen_g]
             with torch.no_grad():  # pair by pair: [G' * C_seen] pairs, group-major
                 block = self.tm.logits(mh.repeat(mt.numel()), mt.repeat_interleave(mh.numel())).float()
@@ -190,9 +197,10 @@ def _eligible(
 
 
 def _served_scorer(
-    tm: TargetModel | StackedTarget, graph: GraphIndex, query_side: str
+    tm: TargetModel | StackedTarget, graph: GraphIndex, query_side: str, columns: Tensor | None = None
 ) -> tuple[QueryScorer, dict[str, float]]:
-    """The target's scorer over ``graph`` and its node counts (logged).
+    """The target's scorer over ``graph`` and its node counts (logged); ``columns`` bool [C]: the candidates
+    that will be asked for (a GNN scores only those; None: every one).
 
     A GNN scores the nodes it was trained on only (``unseen_*`` left out). A stacked model computes its
     features on ``graph`` itself: every node is scored, the ones its training graph lacked through their
@@ -223,7 +231,7 @@ def _served_scorer(
             *(rel, new_h, head, new_t, tail),
         )
     groups = (map_h >= 0) & (deg[head] > 0) if query_side == "head" else (map_t >= 0) & (deg[tail] > 0)
-    served = ServedScorer(tm, map_h, map_t, query_side, int(groups.sum()))
+    served = ServedScorer(tm, map_h, map_t, query_side, int(groups.sum()), columns)
     return QueryScorer(served.rows, served.pairs), counts
 
 
@@ -242,12 +250,15 @@ def _serve_target(
     graph = message_graph(nodes, edges, schema, options, tm.target, {rel, *config.targets})
     head, _, tail = tm.target
     query_side = options.query_side(rel)
-    scorer, counts = _served_scorer(tm, graph, query_side)
+    eligible, rule = _eligible(graph, tm.target, edges, options)
+    c_label, c_side = (tail, 1) if query_side == "head" else (head, 0)
+    columns = graph.degree()[c_label] > 0  # the candidates top_k_hypotheses may propose
+    columns = columns if eligible is None else columns & eligible[c_side]
+    scorer, counts = _served_scorer(tm, graph, query_side, columns)
     pairs = _blocked(graph, tm.target, edges, {rel, *options.exclude_known.get(rel, [])})
     if graph.reverse_of.get(tm.target) == tm.target:
         pairs = torch.cat([pairs, pairs.flip(0)], dim=1)
     known = known_matrix(pairs, graph.num_nodes(head), graph.num_nodes(tail))
-    eligible, rule = _eligible(graph, tm.target, edges, options)
     t_graph = time.perf_counter()
     hyps = top_k_hypotheses(
         None,
