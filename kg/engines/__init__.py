@@ -1,0 +1,166 @@
+"""Engines: what runs the text stages over a build's changed documents (issue 21).
+
+The run (:func:`kg.build.run_text_stages`) hands an engine batches of documents and takes back, batch
+by batch **in input order**, each document's :class:`TextResult` or the :class:`StageError` it
+raised. The run alone assembles the results and writes the store, in checkpoints, so whichever
+engine computes them the store ends exactly as a serial run leaves it, and the store's lock, the run
+records, checkpoints, resumption and retraction are the same for every engine.
+
+- ``serial``: the run's own process (the default).
+- ``process``: a pool of ``engine.workers`` processes on this machine (:mod:`concurrent.futures`,
+  spawned, so no thread or lock state is forked); each process builds the text stages once.
+- ``dask``: a ``dask.distributed`` cluster (``pip install "medkg[dask]"``, :mod:`kg.engines.dask_cluster`):
+  the scheduler at ``engine.scheduler`` (``$MEDKG_DASK_SCHEDULER``), else a ``LocalCluster`` of
+  ``engine.workers`` processes started for the run. A worker plugin builds the text stages once per
+  worker; tasks carry documents and bring back results, never a model.
+
+Workers are given only the part of the run config that the text stages read (no Neo4j password, no
+id key), and they work on document texts: a remote cluster must sit inside the same trust boundary
+as the store (see the README, "Scheduled runs").
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
+
+from kg.config import ConfigError, EngineConfig, MedkgConfig
+from kg.isolation import StageError, run_isolated
+from kg.logs import get_logger
+from kg.pipeline import TextPipeline
+from kg.types import Document, Mention, RelationMention
+
+log = get_logger(__name__)
+
+#: The engines by name (``engine.name``).
+ENGINES = ("serial", "process", "dask")
+
+
+@dataclass(frozen=True)
+class TextResult:
+    """What the text stages found in one document: all that the run needs to assemble and store it.
+
+    Attributes:
+        mentions: The document's entity mentions, asserted and linked.
+        relations: Its relation mentions, evidence sentences redacted.
+        dropped_as_phi: Mentions the privacy stage dropped because they overlap PHI.
+    """
+
+    mentions: list[Mention]
+    relations: list[RelationMention]
+    dropped_as_phi: int
+
+
+#: One document's outcome: its results, or the stage that raised on it and the exception's type.
+Outcome = TextResult | StageError
+#: Builds the text stages (in a worker: once per process).
+PipelineFactory = Callable[[], TextPipeline]
+
+
+def run_batch(text: TextPipeline, documents: Sequence[Document]) -> list[Outcome]:
+    """The text stages over one batch, a document that raises isolated (:func:`kg.isolation.run_isolated`).
+
+    Returns:
+        One outcome per document, in order.
+    """
+    return [
+        done if isinstance(done, StageError) else TextResult(done.mentions, done.relations, done.dropped_as_phi)
+        for done in run_isolated(text.run, documents)
+    ]
+
+
+class Engine(Protocol):
+    """Runs batches of documents through the text stages; results come back in input order."""
+
+    def map(self, batches: Sequence[Sequence[Document]]) -> Iterator[list[Outcome]]:
+        """Each batch's outcomes (one per document), batch by batch, in the order of ``batches``."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers (a cluster the engine started is shut down; an existing one stays)."""
+        ...
+
+
+class SerialEngine:
+    """The run's own process and its own :class:`TextPipeline`."""
+
+    def __init__(self, text: TextPipeline) -> None:
+        self.text = text
+        loaded = text.load()
+        log.info("start-up: %.1f s (%s)", sum(loaded.values()), ", ".join(f"{k} {v:.1f} s" for k, v in loaded.items()))
+
+    def map(self, batches: Sequence[Sequence[Document]]) -> Iterator[list[Outcome]]:
+        for batch in batches:
+            yield run_batch(self.text, batch)
+
+    def close(self) -> None:
+        pass
+
+
+_PROCESS_TEXT: list[TextPipeline] = []  # the text stages of a pool process, built once by its initializer
+
+
+def _init_process(factory: PipelineFactory) -> None:
+    text = factory()
+    text.load()
+    _PROCESS_TEXT[:] = [text]
+
+
+def _process_batch(documents: list[Document]) -> list[Outcome]:
+    return run_batch(_PROCESS_TEXT[0], documents)
+
+
+class ProcessEngine:
+    """A pool of worker processes on this machine, each building the text stages once.
+
+    A process that dies (killed, out of memory) breaks the pool: the run fails, is recorded
+    ``failed``, and keeps the checkpoints it committed.
+    """
+
+    def __init__(self, factory: PipelineFactory, workers: int) -> None:
+        started = time.perf_counter()
+        context = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process, initargs=(factory,))
+        log.info("engine process: %d worker processes (%.1f s)", workers, time.perf_counter() - started)
+
+    def map(self, batches: Sequence[Sequence[Document]]) -> Iterator[list[Outcome]]:
+        futures = [self.pool.submit(_process_batch, list(batch)) for batch in batches]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def worker_config(config: MedkgConfig) -> MedkgConfig:
+    """The part of the run config the text stages read: no Neo4j credentials or id key go to a worker."""
+    return MedkgConfig(schema_path=config.schema_path, ner=config.ner, linker=config.linker, relations=config.relations)
+
+
+def open_engine(config: EngineConfig, text: TextPipeline) -> Engine:
+    """The engine ``config`` names, ready to run ``text``'s stages (the driver's own, for ``serial``).
+
+    Raises:
+        ConfigError: ``dask`` without the ``dask`` extra installed.
+    """
+    if config.name == "serial":
+        return SerialEngine(text)
+    factory = partial(TextPipeline, text.schema, worker_config(text.config))
+    if config.name == "process":
+        return ProcessEngine(factory, config.workers)
+    try:
+        from kg.engines.dask_cluster import DaskEngine
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("dask", "distributed"):
+            raise
+        raise ConfigError('engine "dask" needs dask.distributed: pip install "medkg[dask]"') from exc
+    return DaskEngine(factory, text.key, config.workers, config.scheduler or None)
