@@ -25,6 +25,7 @@ from tests.test_runs import MORE, _config, _dump, _write
 # medkg[dask] is in the README's test command, so CI has it; a skip here fails CI (.ci/run).
 distributed = pytest.importorskip("distributed")
 
+ROOT = Path(__file__).resolve().parents[1]
 MTSAMPLES = SHARED_DATA / "mtsamples" / "mtsamples_notes.csv"
 
 
@@ -152,3 +153,19 @@ def test_records_cross_the_process_boundary():
     err = pickle.loads(pickle.dumps(StageError("linking", ValueError("quotes the text"))))
     assert (err.stage, err.error_type, str(err)) == ("linking", "ValueError", "stage 'linking' failed: ValueError")
     assert "quotes" not in json.dumps(QuarantineRecord(source="s", location="document", reason=str(err)).model_dump())
+
+
+@pytest.mark.data
+def test_the_engines_benchmark_reads_both_corpora_and_times_a_build(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pipeline_engines", ROOT / "benchmarks" / "pipeline_engines.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    notes, abstracts = bench.documents("mtsamples", 3), bench.documents("bc5cdr", None)
+    assert len(notes) == 3 and len(abstracts) == 500 and all(d["id"] and d["text"] for d in notes + abstracts)
+    corpus = _write(tmp_path / "docs.jsonl", notes)
+    quick = ["ner.name=dictionary", "linker.name=lexicon", "relations.name=rules"]
+    out = bench.run_engine(corpus, tmp_path / "store", quick, "serial", 2)
+    assert (out["engine"], out["workers"], out["documents"], out["failed"]) == ("serial", 1, 3, 0)
+    assert out["mentions"] > 0 and out["docs_per_s"] > 0 and out["wall_s"] >= out["text_s"] > 0

@@ -22,12 +22,14 @@ as the store (see the README, "Scheduled runs").
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from kg.config import ConfigError, EngineConfig, MedkgConfig
 from kg.isolation import StageError, run_isolated
@@ -39,6 +41,8 @@ log = get_logger(__name__)
 
 #: The engines by name (``engine.name``).
 ENGINES = ("serial", "process", "dask")
+#: Seconds a pool process waits for the others to load their models before it takes batches anyway.
+STARTUP_TIMEOUT = 600
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,20 @@ def run_batch(text: TextPipeline, documents: Sequence[Document]) -> list[Outcome
     ]
 
 
+#: Run once through freshly loaded stages (results discarded): their first call fills lazy caches (the
+#: spaCy pipeline, rule matchers), which is start-up, not throughput.
+WARM_UP = Document(id="warm-up", text="Started on lisinopril for hypertension. Denies chest pain.")
+
+
+def load_and_warm(text: TextPipeline) -> dict[str, float]:
+    """Load every component of ``text`` and run :data:`WARM_UP` through it; seconds per part."""
+    seconds = text.load()
+    started = time.perf_counter()
+    text.run([WARM_UP])
+    seconds["warm-up"] = time.perf_counter() - started
+    return seconds
+
+
 class Engine(Protocol):
     """Runs batches of documents through the text stages; results come back in input order."""
 
@@ -91,7 +109,7 @@ class SerialEngine:
 
     def __init__(self, text: TextPipeline) -> None:
         self.text = text
-        loaded = text.load()
+        loaded = load_and_warm(text)
         log.info("start-up: %.1f s (%s)", sum(loaded.values()), ", ".join(f"{k} {v:.1f} s" for k, v in loaded.items()))
 
     def map(self, batches: Sequence[Sequence[Document]]) -> Iterator[list[Outcome]]:
@@ -105,10 +123,14 @@ class SerialEngine:
 _PROCESS_TEXT: list[TextPipeline] = []  # the text stages of a pool process, built once by its initializer
 
 
-def _init_process(factory: PipelineFactory) -> None:
+def _init_process(factory: PipelineFactory, started: Any) -> None:
     text = factory()
-    text.load()
+    load_and_warm(text)
     _PROCESS_TEXT[:] = [text]
+    try:
+        started.wait(timeout=STARTUP_TIMEOUT)  # every process loaded before any takes a batch
+    except threading.BrokenBarrierError:
+        log.warning("engine process: not every worker process started in %d s", STARTUP_TIMEOUT)
 
 
 def _process_batch(documents: list[Document]) -> list[Outcome]:
@@ -125,8 +147,14 @@ class ProcessEngine:
     def __init__(self, factory: PipelineFactory, workers: int) -> None:
         started = time.perf_counter()
         context = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process, initargs=(factory,))
-        log.info("engine process: %d worker processes (%.1f s)", workers, time.perf_counter() - started)
+        initargs = (factory, context.Barrier(workers))
+        self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process, initargs=initargs)
+        # start the processes now (one per submitted task, each loading the models in its initializer and
+        # waiting at the barrier for the others), so start-up is counted apart from throughput
+        ready = {f.result() for f in [self.pool.submit(os.getpid) for _ in range(workers)]}
+        log.info(
+            "engine process: %d worker processes, models loaded (%.1f s)", len(ready), time.perf_counter() - started
+        )
 
     def map(self, batches: Sequence[Sequence[Document]]) -> Iterator[list[Outcome]]:
         futures = [self.pool.submit(_process_batch, list(batch)) for batch in batches]

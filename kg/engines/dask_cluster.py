@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from distributed import Client, Future, LocalCluster, WorkerPlugin, get_worker
 
 from kg.config import ConfigError
-from kg.engines import Outcome, PipelineFactory, run_batch
+from kg.engines import Outcome, PipelineFactory, load_and_warm, run_batch
 from kg.isolation import RUN_WIDE_ERRORS, StageError
 from kg.logs import get_logger
 from kg.pipeline import TextPipeline
@@ -62,7 +62,7 @@ class TextStagesPlugin(WorkerPlugin):
             if self._text is None:
                 started = time.perf_counter()
                 text = self.factory()
-                text.load()
+                load_and_warm(text)
                 if text.key != self.key:
                     raise ConfigError(
                         "a Dask worker's text stages differ from the run's (another medkg version, model or "
@@ -71,6 +71,12 @@ class TextStagesPlugin(WorkerPlugin):
                 self._text = text
                 log.info("dask worker: text stages loaded in %.1f s", time.perf_counter() - started)
             return self._text
+
+
+def _load(plugin: str) -> None:
+    """A task: load the worker's text stages."""
+    stages: TextStagesPlugin = get_worker().plugins[plugin]  # type: ignore[assignment]
+    stages.text()
 
 
 def _run_on_worker(documents: list[Document], plugin: str) -> list[Outcome]:
@@ -99,8 +105,22 @@ class DaskEngine:
             self.client = Client(self.cluster)
         self.plugin = f"medkg-text-{key[:16]}-{uuid.uuid4().hex[:8]}"
         self.client.register_plugin(TextStagesPlugin(factory, key), name=self.plugin)
-        where = scheduler or f"a LocalCluster of {workers} worker processes"
-        log.info("engine dask: %s (%.1f s)", where, time.perf_counter() - started)
+        # every worker there now loads its models before the first batch (a worker that joins later, on
+        # its first task), so start-up is counted apart and a worker with other models fails the run here
+        present = list(self.client.scheduler_info()["workers"])
+        self.client.gather(
+            [
+                self.client.submit(_load, self.plugin, workers=[w], allow_other_workers=False, pure=False)
+                for w in present
+            ]
+        )
+        where = scheduler or "a LocalCluster"
+        log.info(
+            "engine dask: %s, %d worker processes, models loaded (%.1f s)",
+            where,
+            len(present),
+            time.perf_counter() - started,
+        )
 
     def _submit(self, documents: Sequence[Document]) -> Future:
         return self.client.submit(_run_on_worker, list(documents), self.plugin, pure=False)
