@@ -17,6 +17,7 @@ from kg.build import build
 from kg.config import ConfigError, EngineConfig
 from kg.engines import open_engine
 from kg.pipeline import TextPipeline
+from kg.scheduled import load_definition, run_config
 from kg.types import QuarantineRecord
 from tests.conftest import SHARED_DATA
 from tests.test_pipeline import NOTES
@@ -138,6 +139,13 @@ def test_the_engine_is_named_once_and_dask_without_its_extra_is_a_clear_error(mo
     with pytest.raises(ConfigError, match="'serial', 'process' or 'dask'"):
         _config(Path("x"), **{"engine.name": "spark"})
     assert _config(Path("x"), engine="dask").engine == EngineConfig(name="dask", scheduler="")
+    # a definition names it at its top level (a name, or a mapping); `--set engine=...` is routed there
+    assert run_config(load_definition("nightly")).engine.name == "serial"
+    defn = load_definition("nightly", ["engine=dask", "ner.name=dictionary"])
+    assert run_config(defn).engine.name == "dask" and run_config(defn).ner.name == "dictionary"
+    assert run_config(load_definition("nightly", ["engine.workers=3"])).engine.workers == 3
+    with pytest.raises(ConfigError, match="engine is set twice"):
+        load_definition("nightly", ["config.engine=process"])
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if medkg[dask] were not installed
     monkeypatch.delitem(sys.modules, "kg.engines.dask_cluster", raising=False)
     text = TextPipeline(schema, _config(Path("x")))
