@@ -151,7 +151,11 @@ class ProcessEngine:
         self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process, initargs=initargs)
         # start the processes now (one per submitted task, each loading the models in its initializer and
         # waiting at the barrier for the others), so start-up is counted apart from throughput
-        ready = {f.result() for f in [self.pool.submit(os.getpid) for _ in range(workers)]}
+        try:
+            ready = {f.result() for f in [self.pool.submit(os.getpid) for _ in range(workers)]}
+        except BaseException:  # a process that could not load its models (BrokenProcessPool): none left behind
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            raise
         log.info(
             "engine process: %d worker processes, models loaded (%.1f s)", len(ready), time.perf_counter() - started
         )

@@ -104,16 +104,11 @@ class DaskEngine:
             )
             self.client = Client(self.cluster)
         self.plugin = f"medkg-text-{key[:16]}-{uuid.uuid4().hex[:8]}"
-        self.client.register_plugin(TextStagesPlugin(factory, key), name=self.plugin)
-        # every worker there now loads its models before the first batch (a worker that joins later, on
-        # its first task), so start-up is counted apart and a worker with other models fails the run here
-        present = list(self.client.scheduler_info()["workers"])
-        self.client.gather(
-            [
-                self.client.submit(_load, self.plugin, workers=[w], allow_other_workers=False, pure=False)
-                for w in present
-            ]
-        )
+        try:
+            present = self._load_workers(factory, key)
+        except BaseException:  # a worker with other models, a cluster gone: nothing of this engine left behind
+            self.close()
+            raise
         where = scheduler or "a LocalCluster"
         log.info(
             "engine dask: %s, %d worker processes, models loaded (%.1f s)",
@@ -121,6 +116,18 @@ class DaskEngine:
             len(present),
             time.perf_counter() - started,
         )
+
+    def _load_workers(self, factory: PipelineFactory, key: str) -> list[str]:
+        """Register the plugin; every worker there now loads its models before the first batch (a worker
+        that joins later, on its first task), so start-up is counted apart and a worker whose models differ
+        fails the run here. Returns the workers' addresses."""
+        self.client.register_plugin(TextStagesPlugin(factory, key), name=self.plugin)
+        present = list(self.client.scheduler_info()["workers"])
+        loads = [
+            self.client.submit(_load, self.plugin, workers=[w], allow_other_workers=False, pure=False) for w in present
+        ]
+        self.client.gather(loads)
+        return present
 
     def _submit(self, documents: Sequence[Document]) -> Future:
         return self.client.submit(_run_on_worker, list(documents), self.plugin, pure=False)
