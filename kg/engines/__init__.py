@@ -124,6 +124,11 @@ _PROCESS_TEXT: list[TextPipeline] = []  # the text stages of a pool process, bui
 
 
 def _init_process(factory: PipelineFactory, started: Any) -> None:
+    import torch  # the relation and NER models' thread pool
+
+    # one compute thread per worker process, as Dask's nanny gives its workers (OMP_NUM_THREADS=1): the
+    # workers share the cores instead of each running a pool as wide as the machine
+    torch.set_num_threads(1)
     text = factory()
     load_and_warm(text)
     _PROCESS_TEXT[:] = [text]
@@ -152,13 +157,13 @@ class ProcessEngine:
         # start the processes now (one per submitted task, each loading the models in its initializer and
         # waiting at the barrier for the others), so start-up is counted apart from throughput
         try:
-            ready = {f.result() for f in [self.pool.submit(os.getpid) for _ in range(workers)]}
+            # the barrier holds every process's first task until all of them have loaded
+            for future in [self.pool.submit(os.getpid) for _ in range(workers)]:
+                future.result()
         except BaseException:  # a process that could not load its models (BrokenProcessPool): none left behind
             self.pool.shutdown(wait=False, cancel_futures=True)
             raise
-        log.info(
-            "engine process: %d worker processes, models loaded (%.1f s)", len(ready), time.perf_counter() - started
-        )
+        log.info("engine process: %d worker processes, models loaded (%.1f s)", workers, time.perf_counter() - started)
 
     def map(self, batches: Sequence[Sequence[Document]]) -> Iterator[list[Outcome]]:
         futures = [self.pool.submit(_process_batch, list(batch)) for batch in batches]
