@@ -27,13 +27,14 @@ from functools import partial
 from pathlib import Path
 
 from kg.assemble import check_evidence, evidence_for, mention_node, node_id, resolve_labels
-from kg.config import MedkgConfig
+from kg.config import EngineConfig, MedkgConfig
+from kg.engines import Engine, SerialEngine, TextResult, open_engine
 from kg.hashing import json_digest
 from kg.io.ingest import ReadOptions, read_inputs
-from kg.isolation import StageError, in_stage, run_isolated
+from kg.isolation import StageError, in_stage
 from kg.logs import get_logger
 from kg.packaged import DEMO_PACKAGE, packaged_dir
-from kg.pipeline import BATCH_SIZE, DocState, TextPipeline
+from kg.pipeline import BATCH_SIZE, TextPipeline
 from kg.privacy.pseudonyms import pseudonymizer
 from kg.schema import GraphSchema, load_schema
 from kg.seed.loading import load_seeds
@@ -88,7 +89,7 @@ class TextOutcome:
         self.writes, self.nodes = [], {}
         return writes, nodes
 
-    def add(self, doc: Document, content_hash: str, done: DocState, store: SqliteStore, schema: GraphSchema) -> None:
+    def add(self, doc: Document, content_hash: str, done: TextResult, store: SqliteStore, schema: GraphSchema) -> None:
         """Turn one processed document into nodes, checked evidence and its store write."""
         # Everything is computed before anything is kept, so a document that fails here adds nothing.
         mentions, relations = done.mentions, done.relations
@@ -151,17 +152,20 @@ def run_text_stages(
     schema: GraphSchema,
     outcome: TextOutcome | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> TextOutcome:
     """Run the text stages over ``changed`` in batches of :data:`BATCH_SIZE`, into ``outcome`` (or a new one).
 
-    A failed batch is run again one document at a time: the document that fails is quarantined
-    with the stage and the exception's type (nothing of it is written), and the others land.
+    ``engine`` (default: this process) computes the batches; their results are assembled here in
+    input order, so every engine gives the store a serial run gives. A failed batch is run again one
+    document at a time: the document that fails is quarantined with the stage and the exception's
+    type (nothing of it is written), and the others land.
     """
     outcome = outcome if outcome is not None else TextOutcome()
     progress = progress if progress is not None else Progress(len(changed))
-    for start in range(0, len(changed), BATCH_SIZE):
-        chunk = changed[start : start + BATCH_SIZE]
-        results = run_isolated(text.run, [d for d, _ in chunk])
+    engine = engine if engine is not None else SerialEngine(text)
+    chunks = [changed[start : start + BATCH_SIZE] for start in range(0, len(changed), BATCH_SIZE)]
+    for chunk, results in zip(chunks, engine.map([[d for d, _ in c] for c in chunks]), strict=True):
         for (doc, content_hash), done in zip(chunk, results, strict=True):
             try:
                 if isinstance(done, StageError):
@@ -181,26 +185,35 @@ def write_checkpoints(
     schema: GraphSchema,
     run_id: str,
     every: int,
+    engine: EngineConfig | None = None,
 ) -> tuple[TextOutcome, list[QuarantineRecord]]:
-    """The changed documents through the text stages, committed every ``every`` documents.
+    """The changed documents through the text stages on ``engine`` (default serial), committed every
+    ``every`` documents.
 
-    The stages' components are loaded first (start-up, logged apart), so the progress lines give
-    the throughput of the documents themselves.
+    The engine is started (and the stages' components loaded) first, start-up logged apart, so the
+    progress lines give the throughput of the documents themselves; it is started only when some
+    document changed.
 
     Returns:
         (the run's outcome, the evidence rows the store itself refused).
     """
-    outcome, refused = TextOutcome(), []
-    if changed:
-        loaded = text.load()
-        log.info("start-up: %.1f s (%s)", sum(loaded.values()), ", ".join(f"{k} {v:.1f} s" for k, v in loaded.items()))
-    progress = Progress(len(changed))
-    for start in range(0, len(changed), every):
-        run_text_stages(text, changed[start : start + every], store, schema, outcome, progress)
-        writes, nodes = outcome.checkpoint()
-        refused += store.apply_build(run_id, text.key, writes, nodes, [], {}, schema=schema, complete=False)
-        if len(changed) > every:
-            log.info("checkpoint: %d/%d changed documents committed", min(start + every, len(changed)), len(changed))
+    outcome = TextOutcome()
+    refused: list[QuarantineRecord] = []
+    if not changed:
+        return outcome, refused
+    runner = open_engine(engine or EngineConfig(), text)
+    try:
+        progress = Progress(len(changed))
+        for start in range(0, len(changed), every):
+            run_text_stages(text, changed[start : start + every], store, schema, outcome, progress, runner)
+            writes, nodes = outcome.checkpoint()
+            refused += store.apply_build(run_id, text.key, writes, nodes, [], {}, schema=schema, complete=False)
+            if len(changed) > every:
+                log.info(
+                    "checkpoint: %d/%d changed documents committed", min(start + every, len(changed)), len(changed)
+                )
+    finally:
+        runner.close()
     return outcome, refused
 
 
@@ -312,7 +325,9 @@ def _build_locked(
     seed_report = load_seeds(store, schema, config) if with_seeds else {}
     text = TextPipeline(schema, config)
     changed, skipped = changed_documents(ingested.documents, {} if force else store.document_state(), text.key)
-    outcome, refused = write_checkpoints(text, changed, store, schema, run_id, config.run.checkpoint_every)
+    outcome, refused = write_checkpoints(
+        text, changed, store, schema, run_id, config.run.checkpoint_every, config.engine
+    )
     retracted = (
         retract_missing(store, {d.id for d in ingested.documents}, ingested.quarantine)
         if config.run.retract_missing

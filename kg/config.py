@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kg.schema import DEFAULT_SCHEMA_PATH
 
@@ -139,6 +139,27 @@ class RunConfig(_Section):
     retract_missing: bool = False
 
 
+class EngineConfig(_Section):
+    """What runs the text stages of a build (see :mod:`kg.engines`); the store is always written by the run itself.
+
+    In a file or a ``--set`` override a bare name stands for ``{name: NAME}`` (``engine: dask``).
+    """
+
+    #: ``serial``: the run's own process. ``process``: a pool of ``workers`` processes on this machine.
+    #: ``dask``: a dask.distributed cluster (``pip install "medkg[dask]"``): the scheduler at
+    #: ``scheduler``, or else a LocalCluster of ``workers`` processes started for the run.
+    name: Literal["serial", "process", "dask"] = "serial"
+    #: Worker processes of ``process`` and of the LocalCluster of ``dask``; each loads the models once.
+    workers: int = Field(default=2, ge=1)
+    #: An existing Dask scheduler's address (``tcp://host:8786``, ``tls://...``); empty: a LocalCluster.
+    scheduler: str | None = "${env:MEDKG_DASK_SCHEDULER:-}"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_name(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+
 class MedkgConfig(_Section):
     """The whole run configuration."""
 
@@ -153,6 +174,7 @@ class MedkgConfig(_Section):
     gnn: GnnConfig = Field(default_factory=GnnConfig)
     neo4j: Neo4jConfig = Field(default_factory=Neo4jConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
 
 
 def _resolve_env(value: Any) -> Any:

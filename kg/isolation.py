@@ -29,6 +29,19 @@ class StageError(RuntimeError):
         self.error_type = type(exc).__name__
         super().__init__(f"stage {stage!r} failed: {self.error_type}")
 
+    @classmethod
+    def of_type(cls, stage: str, error_type: str) -> StageError:
+        """The error as a worker reported it: its stage and exception type (the exception stays there)."""
+        err = cls.__new__(cls)
+        err.stage, err.error_type = stage, error_type
+        RuntimeError.__init__(err, f"stage {stage!r} failed: {error_type}")
+        return err
+
+    def __reduce__(self) -> tuple:
+        # a StageError crosses process boundaries (kg.engines): its stage and type travel, never the
+        # original exception, whose message may quote the document
+        return StageError.of_type, (self.stage, self.error_type)
+
 
 #: Errors of the run, not of a document: they propagate unchanged.
 RUN_WIDE_ERRORS = (ConfigError, ModelArtifactError, UnknownComponentError)

@@ -2,7 +2,8 @@
 
 A definition names its source (files, folders or globs), its store, the steps it runs, the run
 config of those steps (the same :class:`kg.config.MedkgConfig` as ``medkg build``), optional exports,
-the engine and its schedule. It is read by the one config loader (:func:`kg.config.load_yaml_model`),
+the engine that runs its text stages (``serial``, ``process`` or ``dask``: :mod:`kg.engines`) and its
+schedule. It is read by the one config loader (:func:`kg.config.load_yaml_model`),
 so unknown keys are errors and secrets come from ``${env:...}`` references.
 
 A run is :func:`kg.build.build` over the whole source with ``run.retract_missing`` on (the source is
@@ -19,9 +20,9 @@ import glob
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kg.build import build
 from kg.config import ConfigError, MedkgConfig, load_yaml_model
@@ -82,12 +83,26 @@ class PipelineDefinition(BaseModel):
     #: The run config of the steps (``medkg build``'s config: ner, linker, relations, seed, gnn, neo4j, run).
     config: MedkgConfig = Field(default_factory=MedkgConfig)
     exports: ExportSpec | None = None
-    #: ``local``: this process (the only engine of this version).
-    engine: Literal["local"] = "local"
     #: When a scheduler should start it (cron syntax, five fields); documentation for cron or a systemd timer.
     schedule: str | None = None
     #: Exit status 5 when more than this share of the input records were quarantined (the scheduler alerts).
     max_quarantine_share: float = Field(default=0.2, ge=0.0, le=1.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _engine(cls, data: Any) -> Any:
+        """The top-level ``engine:`` (a name, or ``{name, workers, scheduler}``) is the run config's
+        ``engine`` section (:class:`kg.config.EngineConfig`): it runs the text stages of every run."""
+        if not isinstance(data, dict) or "engine" not in data:
+            return data
+        data = dict(data)
+        engine = data.pop("engine")
+        config = data.get("config") or {}
+        if isinstance(config, dict):
+            if "engine" in config:
+                raise ValueError("the engine is set twice: give it once, as the definition's top-level `engine:`")
+            data["config"] = {**config, "engine": engine}
+        return data
 
     @field_validator("steps")
     @classmethod

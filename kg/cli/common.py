@@ -28,7 +28,7 @@ def setup_logging(verbose: bool, quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("neo4j", "urllib3", "httpx"):
+    for noisy in ("neo4j", "urllib3", "httpx", "distributed"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
