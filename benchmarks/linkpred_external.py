@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import sys
 import time
 from pathlib import Path
 
 import torch
+from _provenance import provenance  # benchmarks/ is the script folder on sys.path
 
 from kg.assemble import canonical_edges
 from kg.gnn.data import GraphIndex
@@ -89,10 +88,7 @@ def main() -> None:
     print(f"wall {secs} s")
     if args.out:
         out = {
-            "command": "PYTHONPATH=. python benchmarks/linkpred_external.py " + " ".join(sys.argv[1:]),
-            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.platform()}",
-            "load_1_5_15": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()]},
+            **provenance("linkpred_external.py", load_start),
             "seed": args.seed,
             "fraction": args.fraction,
             "literature": lit.counts,
