@@ -46,6 +46,8 @@ log = get_logger(__name__)
 
 #: ``data/demo/notes.jsonl``, shipped in the package as ``kg._demo`` (see :mod:`kg.packaged`).
 DEMO_CORPUS = packaged_dir(DEMO_PACKAGE) / "notes.jsonl"
+#: Hypotheses per predicted type that a build report names.
+TOP_PER_TYPE = 5
 
 
 @dataclass
@@ -246,7 +248,7 @@ def build_report(
 ) -> BuildReport:
     """The :class:`BuildReport` of a finished build: counts from the store, the top hypotheses and their names."""
     counts = store.counts()
-    top = top_hypotheses(hypotheses, per_type=5)
+    top = top_hypotheses(hypotheses, per_type=TOP_PER_TYPE)
     names = store.node_names(
         {i for h in top for i in (h.head, h.tail, *(n for p in h.explanation[:1] for n in p.nodes))}
     )
@@ -393,7 +395,10 @@ def run_linkprediction_step(
     store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str, changed: bool = True
 ) -> list:
     """Hypotheses on the stored graph, written back (skipped when nothing changed): served by the trained
-    model (``gnn.mode: serve``, default; see :mod:`kg.gnn.serve`) or from a GNN trained here (``train``)."""
+    model (``gnn.mode: serve``, default; see :mod:`kg.gnn.serve`) or from a GNN trained here (``train``).
+
+    Returns the best :data:`TOP_PER_TYPE` of each predicted type (what the build report names); the
+    store holds them all."""
     from kg.gnn.serve import predict_links, served_fingerprint  # torch_geometric: only for builds with the GNN
 
     served = served_fingerprint(config.gnn)
@@ -401,7 +406,7 @@ def run_linkprediction_step(
     predicted_types = [schema.predicted_type(t) for t in config.gnn.targets if t in schema.prediction_targets]
     if not changed and store.get_meta("linkpred_fingerprint") == fingerprint:
         log.info("graph and GNN config unchanged: keeping the stored hypotheses")
-        return store.hypotheses()
+        return store.top_hypotheses(TOP_PER_TYPE)
     result = predict_links(list(store.nodes()), list(store.edges()), schema, config.gnn, run_id)
     details = {"mode": config.gnn.mode, "model_version": result.model_version, "stats": result.stats}
     store.write_hypotheses(result.hypotheses, predicted_types, run_id, details)
@@ -409,7 +414,7 @@ def run_linkprediction_step(
     store.set_meta("linkpred_metrics", json.dumps(result.metrics, sort_keys=True, default=float))
     for target, models in result.metrics.items():
         log.info("link prediction %s: %s", target, json.dumps(models, default=float))
-    return store.hypotheses()
+    return store.top_hypotheses(TOP_PER_TYPE)
 
 
 def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str) -> dict[str, dict[str, int]]:

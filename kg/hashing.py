@@ -22,3 +22,15 @@ def json_digest(*parts: object) -> str:
     for p in parts:
         h.update(json.dumps(p, sort_keys=True, default=str).encode())
     return h.hexdigest()
+
+
+def folders_digest(folders: list[Path]) -> str:
+    """Hex SHA-256 over every file of the folders: each folder's name, the file's relative path and content hash."""
+    return json_digest(
+        [
+            [f.name, p.relative_to(f).as_posix(), file_sha256(p)]
+            for f in folders
+            for p in sorted(f.rglob("*"))
+            if p.is_file()
+        ]
+    )

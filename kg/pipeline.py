@@ -22,10 +22,11 @@ from kg.isolation import in_stage
 from kg.linking import LINKER_REGISTRY  # importing kg.linking registers the built-in linkers
 from kg.logs import get_logger
 from kg.ner import create_ner
+from kg.ner.trained import model_fingerprint
 from kg.nlp import AnalyzedDocument, analyze
 from kg.privacy import PhiSpan, find_phi, overlaps_phi, scrub
 from kg.privacy.redact import redact_slice, touches_phi
-from kg.relations import RELATION_REGISTRY
+from kg.relations import RELATION_REGISTRY, relation_fingerprint
 from kg.schema import GraphSchema
 from kg.types import Document, Mention, RelationMention
 
@@ -117,11 +118,13 @@ class TextPipeline:
             kg.__version__,
             self.schema.version,
             self.config.ner.model_dump(),
-            getattr(self.ner, "version", ""),
+            # a trained model's files, read without loading it (a run of unchanged documents loads no tagger)
+            model_fingerprint(self.config.ner.name, self.config.ner.params) or getattr(self.ner, "version", ""),
             self.config.linker.model_dump(),
             getattr(self.linker, "version", ""),
             self.config.relations.model_dump(),
-            getattr(self.relations, "version", ""),
+            relation_fingerprint(self.config.relations.name, self.config.relations.params)
+            or getattr(self.relations, "version", ""),
             [file_sha256(p) for p in rule_files],
             file_sha256(lexicon) if lexicon.exists() else "",
         )

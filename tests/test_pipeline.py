@@ -372,3 +372,40 @@ def test_the_pipeline_key_changes_with_every_rule_file(tmp_path, monkeypatch, na
     with open(copy / name, "a", encoding="utf-8") as f:
         f.write("\n")
     assert text.key != before
+
+
+def test_the_pipeline_key_reads_trained_models_without_loading_them_and_follows_their_files(tmp_path):
+    """A run over unchanged documents never loads a tagger, and retrained weights under the same version
+    still change the key."""
+    from kg.ner.trained import DEFAULT_MODELS, model_fingerprint
+    from kg.pipeline import TextPipeline
+    from kg.schema import load_schema
+
+    folder = tmp_path / "ner-copy"
+    shutil.copytree(DEFAULT_MODELS["fast"], folder)
+    overrides = [*(f"{k}={v}" for k, v in _QUICK.items()), "ner.name=trained", f"ner.params.model={folder}"]
+    text = TextPipeline(load_schema(), load_config(None, overrides))
+    before = text.key
+    assert "ner" not in text.__dict__  # the key did not build the extractor
+    assert model_fingerprint("trained", {"model": str(folder)}) == model_fingerprint(str(folder), {})
+    assert model_fingerprint("dictionary", {}) is None
+    weights = max(
+        (p for p in folder.rglob("*") if p.is_file() and p.name != "meta.json"), key=lambda p: p.stat().st_size
+    )
+    weights.write_bytes(weights.read_bytes() + b"\0")  # new weights, meta.json (and its version) unchanged
+    assert TextPipeline(load_schema(), load_config(None, overrides)).key != before
+
+
+def test_the_relation_fingerprint_follows_the_model_files_without_loading_them(tmp_path):
+    from kg.artifacts import MODELS_DIR
+    from kg.relations import relation_fingerprint
+
+    folder = tmp_path / "dd"
+    shutil.copytree(MODELS_DIR / "relations-drug-disease", folder)
+    params = {"drug_disease": str(folder)}
+    before = relation_fingerprint("trained", params)
+    assert before is not None and before != relation_fingerprint("trained", {})
+    assert relation_fingerprint("rules", {}) is None
+    assert relation_fingerprint("trained", {"drug_disease": str(tmp_path / "missing")}) is None
+    (folder / "meta.json").write_text((folder / "meta.json").read_text() + "\n")
+    assert relation_fingerprint("trained", params) != before

@@ -30,6 +30,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.artifacts import META_FILE, MODELS_DIR, ModelArtifactError
+from kg.hashing import folders_digest
 from kg.logs import get_logger
 from kg.ner.base import register_ner
 from kg.ner.fast import load_fast
@@ -71,6 +72,30 @@ def resolve_model_dir(model: str | Path) -> Path:
     if str(model) in DEFAULT_MODELS:
         return DEFAULT_MODELS[str(model)]
     return Path(model)
+
+
+def model_fingerprint(name: str, params: dict[str, Any]) -> str | None:
+    """A digest of every file of the trained model folders an NER config runs (the tagger and its ensemble
+    partner), read without loading a model; None where ``name`` is no trained model.
+
+    The pipeline key (:attr:`kg.pipeline.TextPipeline.key`) uses it, so a run over unchanged documents
+    never loads the taggers, and retrained weights under an unchanged version change the key.
+    """
+    if name in DEFAULT_MODELS:
+        model = name
+    elif name == "trained" or "/" in name or name.startswith("."):
+        model = str(params.get("model", "accurate")) if name == "trained" else name
+    else:
+        return None
+    folder = resolve_model_dir(model)
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # loading the model gives the clear error
+    partner = str(params.get("partner", "auto"))
+    if partner == "auto":
+        partner = str((meta.get("ensemble") or {}).get("partner", ""))
+    return folders_digest([folder, *([resolve_model_dir(partner)] if partner else [])])
 
 
 _lock = threading.Lock()

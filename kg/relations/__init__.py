@@ -22,7 +22,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from kg.artifacts import ModelArtifactError
 from kg.config import ConfigError
+from kg.hashing import folders_digest, json_digest
 from kg.nlp import AnalyzedDocument
 from kg.registry import Registry
 from kg.relations.rules import PATTERNS_PATH, VERSION, Pattern, RuleOptions, RuleRelationExtractor
@@ -67,6 +69,24 @@ def relation_options(model: type[BaseModel], name: str, params: dict[str, Any]) 
 def _rules(schema: GraphSchema, **params: Any) -> RuleRelationExtractor:
     options = relation_options(RuleOptions, "rules", params)
     return RuleRelationExtractor(schema, options.patterns_path)
+
+
+def relation_fingerprint(name: str, params: dict[str, Any]) -> str | None:
+    """A digest of the ``trained`` extractor's code version and every file of its model folders, read without
+    loading them (so a run over unchanged documents loads no relation model); None for other extractors or
+    where a model folder is missing (loading the extractor then says why, or falls back to the rules)."""
+    if name != "trained":
+        return None
+    from kg.relations.extractor import VERSION as TRAINED_VERSION
+    from kg.relations.extractor import TrainedRelationOptions
+    from kg.relations.models import model_dir
+
+    opts = relation_options(TrainedRelationOptions, "trained", params)
+    try:
+        folders = [model_dir(n) for n in (opts.drug_disease, opts.ddi, opts.has_symptom) if n]
+    except ModelArtifactError:
+        return None
+    return json_digest(TRAINED_VERSION, opts.model_dump(mode="json"), folders_digest(folders))
 
 
 @RELATION_REGISTRY.register("trained")

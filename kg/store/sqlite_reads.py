@@ -60,6 +60,16 @@ class SqliteReads:
             args = (rel_type,)
         return [hypothesis_from_row(r) for r in self.conn.execute(q + " ORDER BY score DESC, head, tail", args)]
 
+    def top_hypotheses(self, per_type: int = 5) -> list[Hypothesis]:
+        """The best ``per_type`` hypotheses of each predicted type (types in name order), best first.
+
+        The same rows as ranking :meth:`hypotheses` by ``(-score, head, tail)`` within each type, read
+        without loading every hypothesis (a full-seed store holds over 100,000).
+        """
+        types = [r[0] for r in self.conn.execute("SELECT DISTINCT type FROM hypotheses ORDER BY type")]
+        q = f"SELECT {HYPOTHESIS_COLUMNS} FROM hypotheses WHERE type = ? ORDER BY score DESC, head, tail LIMIT ?"
+        return [hypothesis_from_row(r) for t in types for r in self.conn.execute(q, (t, per_type))]
+
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         """id -> label for the given node ids that the store holds (unknown ids are left out)."""
         return self._node_column(ids, "label")

@@ -9,7 +9,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from kg.build import run_linkprediction_step
+from kg.build import TOP_PER_TYPE, run_linkprediction_step, top_hypotheses
 from kg.cli import app
 from kg.config import GnnConfig, load_config
 from kg.gnn.data import build_graph
@@ -141,6 +141,9 @@ def test_build_step_serves_records_unseen_counts_and_hypotheses_reads_them(graph
     with SqliteStore(d) as store:
         store.load_seed("hetionet", nodes, edges, "serve-1")
         hyps = run_linkprediction_step(store, schema, cfg, run_id="b-1")
+        # the report's top hypotheses, read by SQL, are the top of every stored hypothesis
+        assert hyps == top_hypotheses(store.hypotheses(), per_type=TOP_PER_TYPE)
+        assert len(store.hypotheses()) > len(hyps)
         (details,) = store.conn.execute("SELECT details FROM runs WHERE run_id = 'b-1/linkpred'").fetchone()
         metrics = json.loads(store.get_meta("linkpred_metrics") or "{}")
     assert hyps and {h.model_version for h in hyps} == {"linkpred-3.0.0"}
