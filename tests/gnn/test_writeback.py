@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.build import run_linkprediction_step
+from kg.build import TOP_PER_TYPE, run_linkprediction_step, top_hypotheses
 from kg.config import load_config
 from kg.store.sqlite import SqliteStore
 from tests.gnn.conftest import tiny_graph
@@ -23,7 +23,9 @@ def test_writeback_never_touches_asserted_edges_and_paths_are_real(tmp_path, sch
     with SqliteStore(tmp_path / "store") as store:
         store.load_seed("hetionet", nodes, edges, "tiny-1")
         before = sorted(e.model_dump_json() for e in store.edges())
-        hyps = run_linkprediction_step(store, schema, cfg, run_id="wb-1")
+        top = run_linkprediction_step(store, schema, cfg, run_id="wb-1")
+        hyps = store.hypotheses()
+        assert top == top_hypotheses(hyps, per_type=TOP_PER_TYPE)  # what the build report names
         after = sorted(e.model_dump_json() for e in store.edges())
         assert before == after  # asserted edges: same rows, same properties
         assert store.counts()["hypotheses"] == {
