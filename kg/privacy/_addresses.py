@@ -77,6 +77,8 @@ _ROUTE = re.compile(
     r"(?P<num>\d{1,4}[A-Z]?\b|[A-Z][A-Za-z]?\b(?![ \t]*[a-z]))|"
     rf"(?:{'|'.join(STATES)}|US|I)-\d{{1,4}}[A-Z]?\b)"
 )
+#: A dose after a numbered ``SR``/``CR`` road: a drug's release form (``SR 20 mg``, ``SR 10,000 units``).
+_DOSE_AFTER = re.compile(r"(?:,\d{3})*[ \t]?(?:mg|mcg|g|ml|units?|iu|meq)\b", _I)
 _ROAD_CUE = re.compile(r"\b(?:on|off|along|via|onto|take|took|exit)[ \t]+$", _I)
 _RURAL_ROUTE = re.compile(
     r"\b(?:RR|R\.R\.|Rural[ \t]+Route|Route|Rte\.?|RT|HC|H\.C\.|Star[ \t]+Route|PSC|CMR|Unit)[ \t]*#?\d+,?[ \t]*"
@@ -184,6 +186,8 @@ def addresses(text: str) -> list[Candidate]:
             and not _ROAD_CUE.search(text, max(0, m.start() - 12), m.start())
         ):
             continue  # ``KY-40`` alone is as likely a compound code (``MK-801``, ``IL-6``)
+        if m.group("num") and not m.group("house") and _DOSE_AFTER.match(text, m.end()):
+            continue  # ``oxycodone SR 20 mg``, ``Epoetin SR 10,000 units``: a release form and a dose
         streets.append((m.start(), m.end()))
     streets.extend((m.start("st"), m.end("st")) for m in _ON_STREET.finditer(text))
     for m in _STREET_ANYCASE.finditer(text):

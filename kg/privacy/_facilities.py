@@ -120,6 +120,10 @@ _RESEARCH_NOUNS = frozenset("Drug Drugs Labs Laboratory Laboratories Therapy Med
 _ADDRESS_NEXT = re.compile(r"(?:[ \t]+[A-Z][a-z]+)?[ \t]*[|,][ \t]*(?:\d|P\.?[ \t]?O\.?[ \t]*Box)")
 
 
+#: A word that ends a sentence, not an abbreviation (``St.``, ``Mt.``, ``U.S.``): four letters and a period.
+_SENTENCE_END = re.compile(r"[^\W\d_]{4,}\.|[A-Z]{3}\.")
+
+
 def _institutions(text: str) -> list[Candidate]:
     """Capitalised words before an institution noun (``Millbrook General Hospital``), and the city after it."""
     out: list[Candidate] = []
@@ -128,6 +132,8 @@ def _institutions(text: str) -> list[Candidate]:
         words = m.group("name").split()
         # a title-cased sentence (``Will Follow Up In Clinic``): the name starts after its last verb or preposition
         cut = max((k + 1 for k, w in enumerate(words) if w in _SENTENCE_WORDS), default=0)
+        # a sentence's end (``Coord: Unremarkable. Station: ...``): a word of four letters or more before a period
+        cut = max([cut] + [k + 1 for k, w in enumerate(words) if _SENTENCE_END.fullmatch(w)])
         for w in words[:cut]:
             start = text.index(w, start) + len(w)
         words = words[cut:]

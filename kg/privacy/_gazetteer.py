@@ -31,6 +31,7 @@ _NOT_PLACE = frozenset(
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
     dr mr mrs ms miss pt patient the and or of
+    orders order
     """.split()
 )
 

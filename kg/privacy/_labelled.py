@@ -121,6 +121,8 @@ _LABELLED = re.compile(
 _YEAR_ONLY = re.compile(rf"^{YEAR}$")
 #: Measurements, not identifiers: a decimal (``1.043``) or a short range (``45-50``).
 _NOT_AN_ID = re.compile(r"^(?:\d{1,4}\.\d{1,3}|\d{1,3}-\d{1,3})$")
+#: Spine levels (``plate C3-C5``, ``L4-S1``): anatomy after a bone ``plate``, never a licence plate.
+_SPINE_LEVELS = re.compile(r"^[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})*$")
 _LETTER_GROUPS_AT_END = re.compile(r"(?:[ ][A-Za-z]+)+$")
 _PLUS_MINUS = re.compile(r"\s*(?:\+/-|±|\+-)")
 #: A label word in capitals before the value (``Vehicle: VIN 1FTF...``) is no issuer prefix: not part of the value.
@@ -159,6 +161,8 @@ def labelled_values(text: str) -> list[Candidate]:
         if kind != "SSN" and (len(re.sub(r"\W", "", value)) < 4 or _YEAR_ONLY.match(value)):
             continue
         if UNIT_AFTER.match(text, end) or (m.group("head") and _NOT_AN_ID.match(value)) or _PLUS_MINUS.match(text, end):
+            continue
+        if kind == "VEHICLE" and _SPINE_LEVELS.match(value):
             continue
         out.append(Candidate(start, end, kind))
     out.extend(Candidate(m.start("v"), m.end("v"), "ACCOUNT") for m in _LOOSE_ACCOUNT.finditer(text))

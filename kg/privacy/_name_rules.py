@@ -28,6 +28,7 @@ STOP = frozenset(
     husband wife daughter mother father brother grandson granddaughter grandmother grandfather niece nephew
     cousin aunt uncle partner boyfriend girlfriend contact counselor counsellor doctor nurse advocate officer
     chaplain badge pager beeper ext
+    he she him her his hers they them their we us our you your me my it its himself herself i
     """.split()
 )
 #: Everyday words that the name lists hold as surnames but that are not names on their own in a note
@@ -52,7 +53,11 @@ EPONYM_AFTER = re.compile(
     r"insoles?|virus|bacillus|agar|stain|solution|formula|method|technique|approach|incision|repair|blot|"
     r"blots|blotting|assay|analysis|rats?|mice|strain|coma|outcome|catheter|tube|stockings?|forceps|clamp|"
     r"protein|tear|murmur|lesion|nodule|spots?|phenomenon|hypothesis|grade|stage|staging|reaction|cyst|"
-    r"fistula|hernia|deformity|contracture|diverticulum|pouch|triangle|space|plexus|ganglion|foramen)(?:e?s)?\b",
+    r"fistula|hernia|deformity|contracture|diverticulum|pouch|triangle|space|plexus|ganglion|foramen|"
+    # devices and instruments named by their maker (``Midas Rex drill``, ``Darco OrthoWedge shoe``)
+    r"drill|plate|screw|implant|prosthesis|prostheses|stent|cage|rod|nail|anchor|suture|mesh|pump|device|"
+    r"retractor|blade|burr?|wire|sheath|cannula|trocar|scope|instrumentation|shoe|boot|brace|splint|"
+    r"dressing|bandage|microscope|monitor|pacemaker|defibrillator|generator)(?:e?s)?\b",
     _I,
 )
 #: Titles, English and of the languages whose dates and addresses the scrubber reads (``Dr. med.``, ``Sig.ra``,
@@ -167,6 +172,12 @@ PAREN_NAME = re.compile(r"[ \t]*\((?P<n>[A-Z][a-z]+)\)")
 NICKNAME = re.compile(
     r"(?:(?<![\w'’-])(?P<a>[^\W\d_][\w'’-]{0,30})[ \t]+)?[\"“](?P<b>[^\W\d_][\w'’.-]{0,30}"
     r"(?:[ \t][^\W\d_][\w'’.-]{0,30})?)[\"”](?:[ \t]+(?P<c>[^\W\d_][\w'’-]{0,30}))?"
+)
+#: ``Babinski is negative``, ``Shaver was introduced``: a sign's finding or an instrument's use, no person.
+FINDING_AFTER = re.compile(
+    r"[ \t]+(?:is|was|are|were)[ \t]+(?:negative|positive|intact|normal|absent|equivocal|unremarkable|"
+    r"downgoing|upgoing|introduced|inserted|advanced|passed|utilized|withdrawn|removed|applied|used)\b",
+    _I,
 )
 PATIENT_VERB = re.compile(
     r"[ \t]+(?:reports|states|denies|complains|presents|endorses|tolerated|agrees|understands|declined|refused)\b"

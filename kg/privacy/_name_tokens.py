@@ -72,7 +72,14 @@ class NameTokens:
 
     def _letter(self, i: int) -> bool:
         """A single capital letter: an initial, with or without its period."""
-        t = self.toks[i].text
+        tok = self.toks[i]
+        t = tok.text
+        if (
+            t == "I"
+            and self.text[tok.end : tok.end + 2].startswith((" ", "'"))
+            and self.text[tok.end + 1 : tok.end + 2].islower()
+        ):
+            return False  # the pronoun (``Dr. X. I personally obtained``), no initial
         return len(t) == 1 and t.isupper()
 
     def _joined(self, i: int) -> bool:

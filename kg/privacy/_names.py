@@ -21,6 +21,7 @@ from kg.privacy._base import Candidate
 from kg.privacy._lists import clinical_words, common_words, fold
 from kg.privacy._name_rules import (
     CREDENTIAL_AFTER,
+    FINDING_AFTER,
     INITIALS,
     IS_AGE_AFTER,
     LONE_NAME,
@@ -250,7 +251,7 @@ class NameFinder(NameTokens):
         # ``Jorge was seen``, ``Gabriela's mother``: a lone given name before a narrative verb or a relative
         for m in LONE_NAME.finditer(self.text):
             k = bisect.bisect_left(self.starts, m.start())
-            if k >= n or toks[k].start != m.start():
+            if k >= n or toks[k].start != m.start() or FINDING_AFTER.match(self.text, toks[k].end):
                 continue
             low = self._base(toks[k].low)
             # a common word that is also a given name (``Ahmed``, ``Grace``) only before a patient's verb

@@ -132,6 +132,11 @@ _AREA = re.compile(
 #: Role words before a name (``Counselor Roisin Featherstonhaugh, MS``): no city name starts with them.
 _ROLE_WORDS = frozenset("counselor counsellor contact doctor nurse advocate chaplain therapist officer".split())
 _COMMON_PLACE_WORDS = frozenset("the a an he she they his her it this that we i".split())
+#: Hospital units and services after ``transferred to`` / ``admitted to`` (``transferred to Recovery``).
+_SERVICES = frozenset(
+    "recovery orthopedics orthopaedics medicine surgery radiology cardiology neurology oncology pediatrics "
+    "icu pacu micu sicu ccu nicu picu rehab rehabilitation triage telemetry obstetrics psychiatry urology".split()
+)
 
 
 def place_ok(name: str) -> bool:
@@ -141,6 +146,7 @@ def place_ok(name: str) -> bool:
         and low not in COUNTRIES
         and not re.fullmatch(STATE_NAMES.lower(), low)
         and low not in _COMMON_PLACE_WORDS
+        and low not in _SERVICES
     )
 
 
