@@ -108,6 +108,11 @@ _BARE_WEEKDAY = re.compile(
 _MONTH_DAY_TIME = re.compile(
     rf"(?<![\w/.-])(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?=[ \t]+(?:at[ \t]+|@[ \t]*)?\d{{1,2}}:\d{{2}}(?![\d/]))"
 )
+#: ... or right after one (``ETA 16:40 12/03``).
+_TIME_MONTH_DAY = re.compile(
+    rf"(?<=\d:\d\d[ \t])(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d|[ \t]+(?:of|tabs?|tablets?|caps?|cups?|inch|strength)\b)",
+    _I,
+)
 _HOLIDAY = re.compile(
     r"\b(?:(?:Christmas|Xmas)(?:[ \t]+(?:Eve|Day))?|Thanksgiving|Easter(?:[ \t]+Sunday)?|New[ \t]+Year['’]s(?:[ \t]+(?:Eve|Day))?|"
     r"Independence[ \t]+Day|Fourth[ \t]+of[ \t]+July|Halloween|Labor[ \t]+Day|Memorial[ \t]+Day|Veterans[ \t]+Day|"
@@ -132,7 +137,7 @@ _DATE_LEFT = re.compile(
     _I,
 )
 _DATE_RIGHT = re.compile(
-    rf"(?:,?[ \t]+{_SPOKEN_YEAR}\b)?(?:,?[ \t]*(?:at|@|T)?[ \t]*{_TIME_OF_DAY}(?![\w:/]|\.\d))?", _I
+    rf"(?:,?[ \t]+{_SPOKEN_YEAR}\b)?(?:,?[ \t]*(?:at|@|T)?[ \t]*{_TIME_OF_DAY}(?![\w/]|:\d|\.\d))?", _I
 )
 
 
@@ -159,7 +164,7 @@ def dates(text: str) -> list[Candidate]:
         for m in pattern.finditer(text):
             g = "d" if "d" in pattern.groupindex else 0
             out.append(Candidate(m.start(g), m.end(g), "DATE"))
-    for pattern in (_DOB, _BARE_MONTH, _BARE_WEEKDAY, _MONTH_DAY_TIME):
+    for pattern in (_DOB, _BARE_MONTH, _BARE_WEEKDAY, _MONTH_DAY_TIME, _TIME_MONTH_DAY):
         for m in pattern.finditer(text):
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     for m in _HOLIDAY.finditer(text):

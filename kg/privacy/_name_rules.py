@@ -103,7 +103,7 @@ ROLE = (
     r"daughter's|son's|wife's|husband's|crew|escort|doula|midwife|proband|petitioner|respondent|decedent|"
     r"informant|historian|companion|sitter|visitor|tech|technician|technologist|scribe|preceptor|trooper|"
     r"detective|caseworker|worker|advocate|examiner|coroner|clergy|dispatcher|receptionist|clerk|"
-    r"case\s+mgr|mgr|manager|coordinator|navigator|liaison|attendant|cna|pca|hha|lpn|porter|valet|"
+    r"case\s+mgr|mgr|manager|coordinator|navigator|liaison|attendant|cna|pca|hha|lpn|porter|valet|sw|msw|lcsw|cma|"
     r"orderly|intern|trainee|extern|scrub|circulator|anesthetist|perfusionist|dietitian|"
     r"nutritionist|psychologist|optometrist|dentist|hygienist|audiologist|chiropractor|podiatrist|"
     r"therapist|counsel(?:l)?or|contact|emergency\s+contact|baby|infant|newborn|ex-?partner|"
