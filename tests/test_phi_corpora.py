@@ -452,7 +452,7 @@ CORPORA = (
     ),
     # dev set 5 and held-out set 5 (round six): written together from one plan, blind to the rules. Dev 5 scored
     # 0.905 / 0.983 / 0.973 before round six and 0.949 / 0.983 / 0.977 after it (docs/deid.md); floors just under
-    Corpus("dev5", "dev5.jsonl", "dev5_make", 40, 450, 100, 2, 2, 0.94, 0.98, 0.97, traps=DEV5_TRAPS),
+    Corpus("dev5", "dev5.jsonl", "dev5_make", 40, 450, 100, 2, 2, 0.95, 1.0, 0.975, traps=DEV5_TRAPS),
     Corpus(
         "heldout5",
         "heldout5.jsonl",
@@ -463,9 +463,9 @@ CORPORA = (
         2,
         2,
         # scored once before round six (0.927 / 0.992 / 0.978) and once after it (0.939 / 0.992 / 0.979), its misses
-        # never read (docs/deid.md); floors just under
-        0.93,
-        0.99,
+        # never read (docs/deid.md); after round seven 0.941 / 1.000 / 0.979; floors just under
+        0.935,
+        1.0,
         0.97,
         held_out=True,
         independent_of=("dev1", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4"),

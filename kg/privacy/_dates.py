@@ -108,6 +108,12 @@ _BARE_WEEKDAY = re.compile(
 _MONTH_DAY_TIME = re.compile(
     rf"(?<![\w/.-])(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?=[ \t]+(?:at[ \t]+|@[ \t]*)?\d{{1,2}}:\d{{2}}(?![\d/]))"
 )
+#: A month/day with the month's leading zero (``MRI, 02/14 revealed``): no fraction, grade or score is written so.
+_ZERO_MONTH_DAY = re.compile(
+    r"(?<![\w/.:-])(?<!strength )(?<!power )(?<!grade )(?<!score )(?<!motor )(?<!pain )"
+    r"(?P<d>0[1-9]/(?:0[1-9]|[12]\d|3[01]))(?![\w/]|[.,]\d)",
+    _I,
+)
 #: ... or right after one (``ETA 16:40 12/03``).
 _TIME_MONTH_DAY = re.compile(
     rf"(?<=\d:\d\d[ \t])(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d|[ \t]+(?:of|tabs?|tablets?|caps?|cups?|inch|strength)\b)",
@@ -164,7 +170,7 @@ def dates(text: str) -> list[Candidate]:
         for m in pattern.finditer(text):
             g = "d" if "d" in pattern.groupindex else 0
             out.append(Candidate(m.start(g), m.end(g), "DATE"))
-    for pattern in (_DOB, _BARE_MONTH, _BARE_WEEKDAY, _MONTH_DAY_TIME, _TIME_MONTH_DAY):
+    for pattern in (_DOB, _BARE_MONTH, _BARE_WEEKDAY, _MONTH_DAY_TIME, _TIME_MONTH_DAY, _ZERO_MONTH_DAY):
         for m in pattern.finditer(text):
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     for m in _HOLIDAY.finditer(text):

@@ -72,9 +72,16 @@ _FACILITY = re.compile(
     rf"\b(?P<name>(?:[A-ZÀ-ÖØ-Þ][^\W\d_'’&.-]*(?:['’&.-][^\W\d_]*)*[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}})"
     rf"{FACILITY_NOUN}(?:\b|(?<=\.))"
 )
-_PRACTICE = re.compile(
-    rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?){{1,3}}){PRACTICE_NOUN}\b"
+_PRACTICE_NOT_AFTER = (
     r"(?![ \t]+(?:Organi[sz]ation|Association|Society|Foundation|Institutes?|Council|Agency|Department|Service))"
+)
+_PRACTICE = re.compile(
+    rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?){{1,3}}){PRACTICE_NOUN}\b{_PRACTICE_NOT_AFTER}"
+)
+#: The shortest name before the longest practice noun (``Antietam`` + ``Physical Therapy``): tried where the
+#: longest name fails.
+_PRACTICE_SHORT = re.compile(
+    rf"(?P<name>(?:[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?){{1,3}}?){PRACTICE_NOUN}\b{_PRACTICE_NOT_AFTER}"
 )
 #: Capitalised words before a lower-case facility noun (``Lakeshore Ortho Waukesha clinic``).
 _FACILITY_LC_NOUN = re.compile(
@@ -122,6 +129,17 @@ _ADDRESS_NEXT = re.compile(r"(?:[ \t]+[A-Z][a-z]+)?[ \t]*[|,][ \t]*(?:\d|P\.?[ \
 
 #: A word that ends a sentence, not an abbreviation (``St.``, ``Mt.``, ``U.S.``): four letters and a period.
 _SENTENCE_END = re.compile(r"[^\W\d_]{4,}\.|[A-Z]{3}\.")
+
+
+def _practice_named(text: str, m: re.Match[str]) -> bool:
+    """Whether a practice match names a place: some word no English word, or English words only
+    (``Caribou Family Health``) when three words long, before a two-word noun, or on a letterhead."""
+    words = m.group("name").split()
+    noun = text[m.end("name") : m.end()]
+    named = ((len(words) > 1 or " " in noun) and noun not in _RESEARCH_NOUNS) or bool(
+        _ADDRESS_NEXT.match(text, m.end())
+    )
+    return _proper(words) or (named and _proper(words, common_ok=True))
 
 
 def _institutions(text: str) -> list[Candidate]:
@@ -183,12 +201,11 @@ def facilities(text: str) -> list[Candidate]:
     """Named facilities: institutions, practices (``Bayview Pediatrics``), organisations after a header."""
     out = _institutions(text) + _capitalised(text)
     for m in _PRACTICE.finditer(text):
-        words = m.group("name").split()
-        # English words only (``Caribou Family Health``): a facility when three words long or on a letterhead
-        noun = text[m.end("name") : m.end()]
-        named = (len(words) > 1 and noun not in _RESEARCH_NOUNS) or bool(_ADDRESS_NEXT.match(text, m.end()))
-        if _proper(words) or (named and _proper(words, common_ok=True)):
-            out.append(Candidate(m.start(), m.end(), "GEO"))
+        short = _PRACTICE_SHORT.match(text, m.start())
+        for found in (m, short) if short and short.group("name") != m.group("name") else (m,):
+            if _practice_named(text, found):
+                out.append(Candidate(found.start(), found.end(), "GEO"))
+                break
     for m in _FACILITY_LC_NOUN.finditer(text):
         if _proper(m.group("name").split()):
             out.append(Candidate(m.start("name"), m.end("name") - 1, "GEO"))

@@ -161,7 +161,7 @@ LONE_NAME = re.compile(
     r"returns|returned|arrives|arrived|came|comes|called|says|said|lives|lived|feels|felt|notes|noted|"
     r"continues|tolerated|agrees|agreed|understands|declined|refused|prefers|wants|asked|asks|works|worked|"
     r"will|would|can|cannot|does|did|ingested|swallowed|took|takes|ate|drank|fell|developed|underwent|received|"
-    r"missed|started|stopped|began|needs|needed|told|tells|went|wants)\b)"
+    r"missed|started|stopped|began|needs|needed|told|tells|went|wants|be)\b)"
 )
 LOWER_SIGNATURE = re.compile(
     r"\b(?:(?:[a-z]\.[ \t]?){1,3}|(?P<f>[a-z][a-z'-]{1,30})[ \t]+)(?P<s>[a-z][a-z'-]{2,30}),[ \t]+"

@@ -73,7 +73,8 @@ _PLACE_CTX = re.compile(
     r"immigrated|fled|deployed|stationed|moving|driving|drives|home|located|based|resident|go(?:es|ing)?|went|"
     r"headed|heading|flying|immigrant|refugee|evacuated|relocating|settled|reside)"
     r"(?:\s+(?:alone|here|there|now|currently|weekly|daily|monthly|often|recently|back|home|in|up|down|over|"
-    r"her|him|them|me|us|with\s+\w+))?\s+(?:in|from|to|at|near|of|outside(?:\s+of)?)\s+(?P<the>the\s+)?"
+    r"her|him|them|me|us|with\s+\w+|as\s+(?:a|an)(?:\s+(?-i:[a-z][a-z-]*)){1,3}?))?"
+    r"\s+(?:in|from|to|at|near|of|outside(?:\s+of)?)\s+(?P<the>the\s+)?"
     r"(?P<place>" + rf"(?-i:{PLACE})" + r")",
     _I,
 )
@@ -92,7 +93,7 @@ _PLACE_HEADER = re.compile(
     r"(?P<place>[A-Z][A-Za-z]+(?:[ \t-][A-Z][A-Za-z]+){0,2})"
 )
 _GEO_AREA = re.compile(
-    r"\b(?:(?-i:[A-Z][a-z]+)[ \t]+){1,3}(?-i:County|county|Parish|Township|township|Borough|Twp\.?|"
+    r"\b(?:(?-i:(?:Mc|Mac|O['’])?[A-Z][a-z]+)[ \t]+){1,3}(?-i:County|county|Parish|Township|township|Borough|Twp\.?|"
     r"Reservation|Rancheria|Pueblo|Reserve)\b|"
     r"\b(?:(?-i:[A-Z][a-z]+)[ \t]+){1,3}(?:neighbou?rhood|subdivision|district|estates|village)\b|"
     r"\bWard[ \t]+\d+[A-Z]?\b"
@@ -104,7 +105,8 @@ NOT_FACILITY_WORDS = frozenset(
     "The A An This That At To In From Of For And Or With By On Admitted Transferred Discharged Seen Follow "
     "Hospital Clinic Course Day Home General Community University State Regional Memorial Medical Health "
     "Children's Emergency Department Discharge Admission Summary Reason Plan Dialysis Care Nursing "
-    "American National International World Federal United Royal European".split()
+    "American National International World Federal United Royal European Outpatient Inpatient Pediatric "
+    "Adult Acute Chronic Physical Occupational Speech".split()
 )
 _PREFIXED_PLACE = re.compile(
     rf"\b(?:Fort|Ft\.|Mount|Mt\.|Camp|Port|Cape)[ \t]+{PLACE_WORD}(?:[ \t]+{PLACE_WORD})?"

@@ -31,7 +31,7 @@ SCRUB = deid.medkg_scrubber(None)
 
 
 def test_no_drug_or_disease_of_the_demo_notes_is_scrubbed():
-    hit, total, _, n = deid.score_mentions(read_annotated_jsonl(deid.DEFAULT_NOTES), SCRUB, "notes")
+    hit, total, _, n = deid.score_mentions(read_annotated_jsonl(deid.DEFAULT_DEMO_NOTES), SCRUB, "notes")
     assert n > 0 and sum(total.values()) > 0
     assert sum(hit.values()) == 0, hit
 

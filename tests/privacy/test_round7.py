@@ -33,3 +33,36 @@ def test_caught(text, value):
 )
 def test_fractions_after_a_time_are_not_dates(text, term):
     assert untouched(text, term), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        # read off the MTSamples-based dev set (mtdev): an employer after a job, a practice named before a
+        # two-word practice noun, a county whose name has an inner capital, a lone name before "be", a
+        # month/day with its leading zero
+        ("She works as a line cook at Loup Valley Feedlot in Elmira.", "Loup Valley Feedlot"),
+        ("He works as a roofer at Marble Valley Stoneworks.", "Marble Valley Stoneworks"),
+        ("PCP: Marketa Bajwa, MD, Antietam Physical Therapy", "Antietam Physical Therapy"),
+        ("Lakeside Family Medicine called.", "Lakeside Family Medicine"),
+        ("Seen at Framingham Vascular Lab today.", "Framingham Vascular Lab"),
+        ("Per the McCracken County sheriff's report, she was driving.", "McCracken County"),
+        ("He asked that Abdikarim be called at home.", "Abdikarim"),
+        ("MRI T-L-spine, 02/14 revealed an intradural lesion.", "02/14"),
+    ],
+)
+def test_caught_round7_mtdev(text, value):
+    assert covered(text, value), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, term",
+    [
+        ("He was referred to Outpatient Physical Therapy.", "Outpatient Physical Therapy"),
+        ("Follow up with Physical Therapy next week.", "Physical Therapy"),
+        ("He works as a nurse at the hospital.", "hospital"),
+        ("Strength 05/05 in all groups.", "05/05"),
+    ],
+)
+def test_not_phi_round7_mtdev(text, term):
+    assert untouched(text, term), found(text)
