@@ -64,8 +64,16 @@ BEHAVIOURS = [
     ("Blood cultures grew gram negative rods; sepsis is treated.", ["sepsis"], "present"),
     ("Risks including but not limited to bleeding, infection and stroke.", ["bleeding", "stroke"], "hypothetical"),
     ("Risk factors include hypertension and diabetes.", ["hypertension", "diabetes"], "present"),
-    ("The risks included but are not limited to bleeding, infection, nerve damage.", ["bleeding", "nerve damage"], "hypothetical"),
-    ("The risks of lack of pain relief, paralysis and infection were explained.", ["pain", "paralysis"], "hypothetical"),
+    (
+        "The risks included but are not limited to bleeding, infection, nerve damage.",
+        ["bleeding", "nerve damage"],
+        "hypothetical",
+    ),
+    (
+        "The risks of lack of pain relief, paralysis and infection were explained.",
+        ["pain", "paralysis"],
+        "hypothetical",
+    ),
     ("There was a lack of pain relief after the injection.", ["pain"], "negated"),
     # a scope opened inside a parenthesis ends with it; an HTML entity's ";" is no terminator
     ("Mild cough (the symptoms may be secondary to intubation), calf pain.", ["calf pain"], "present"),
