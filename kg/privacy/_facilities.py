@@ -66,10 +66,10 @@ PRACTICE_NOUN = _nouns(
 _SENTENCE_WORDS = frozenset(
     "Up In At To For With On Into From By Will Would Should Be Is Are Was Were Has Have Had Not No Please "
     "Return Returned Go Going See Seen Call Called Schedule Scheduled Continue Needs Need Refer Referred "
-    "Follow Followed Discharge Discharged Transfer Transferred Admit Admitted Visit Visited".split()
+    "Follow Followed Discharge Discharged Transfer Transferred Admit Admitted Visit Visited Attends Attended Attending Attend Works Worked Lives Lived".split()
 )
 _FACILITY = re.compile(
-    rf"\b(?P<name>(?:[A-ZÀ-ÖØ-Þ][^\W\d_'’&.-]*(?:['’&.-][^\W\d_]*)*[ \t](?:(?:and|of|&)[ \t]+(?=[A-Z]))?){{1,5}})"
+    rf"\b(?P<name>(?:[A-ZÀ-ÖØ-Þ][^\W\d_'’&.-]*(?:['’&.-][^\W\d_]*)*[ \t](?:(?:and|of|&|the)[ \t]+(?=[A-Z]))?){{1,5}})"
     rf"{FACILITY_NOUN}(?:\b|(?<=\.))"
 )
 _PRACTICE_NOT_AFTER = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from typing import NamedTuple
 
 from kg.privacy._base import Candidate
@@ -19,6 +20,9 @@ from kg.privacy._name_rules import (
     SUFFIXES,
     WORD,
 )
+
+#: A phone number (or its label) right after a word: ``cell 310-555-0158``, ``cell: (479) 555-0182``.
+_PHONE_NEXT = re.compile(r"[ \t]*(?:#|:|phone|number|no\.?)?[ \t]*[(+]?\d")
 
 
 class _Tok(NamedTuple):
@@ -285,7 +289,9 @@ class NameTokens:
 
     def eponym(self, j: int) -> bool:
         """Whether the phrase ending at token j is an eponym (followed by disease, syndrome, sign...)."""
-        return bool(EPONYM_AFTER.match(self.text, self.toks[j - 1].end - self._poss(j - 1)))
+        m = EPONYM_AFTER.match(self.text, self.toks[j - 1].end - self._poss(j - 1))
+        # ``Daisuke's cell 310-555-0158``: a phone after ``cell`` makes it a person's cell phone
+        return bool(m) and not (m.group().rstrip().lower().endswith("cell") and _PHONE_NEXT.match(self.text, m.end()))
 
     def _poss(self, k: int) -> int:
         t = self.toks[k].text

@@ -200,7 +200,7 @@ class NameFinder(NameTokens):
                 and not self.guarded(i, i + 2)
             ):
                 j = i + 2
-                if j < n and self._joined(j) and self._initial(j):
+                if j < n and self._joined(j) and (self._initial(j) or self._middle_name(j, t.text.isupper())):
                     j += 1
                 out.append((i, j, "weak"))
                 i = j
@@ -212,6 +212,18 @@ class NameFinder(NameTokens):
                 continue
             i += 1
         return out
+
+    def _middle_name(self, j: int, upper: bool) -> bool:
+        """A listed given name after ``Last, First`` in the same case (``Rodrigues, Filipe Manuel``)."""
+        t = self.toks[j]
+        return (
+            t.text[0].isupper()
+            and t.text.isupper() == upper
+            and self.is_first(t.low)
+            and not self.is_common(t.low)
+            and t.low not in STOP
+            and not self.is_clinical(t.low)
+        )
 
     def _initials(self) -> list[tuple[int, int, str]]:
         """``R. Halvorsen``, ``M. Oduya``: an initial makes any capitalised non-word a surname."""

@@ -78,6 +78,8 @@ _PLACE_CTX = re.compile(
     r"(?P<place>" + rf"(?-i:{PLACE})" + r")",
     _I,
 )
+#: The rest of a firm's name after an ampersand (``Pallet & Crate``, ``Smith & Sons Roofing``).
+_AMPERSAND_TAIL = re.compile(r"[ \t]+&[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}")
 #: ``a Brockton resident``, ``Springfield area``: a place before a word that makes it one (checked not English).
 _PLACE_BEFORE = re.compile(rf"\b(?P<place>(?-i:{PLACE}))[ \t]+(?:resident|native|area|suburbs)\b")
 #: ``visiting her son in Duluth``: a visit or a stay, up to three words, then ``in`` a place.
@@ -202,7 +204,8 @@ def cities(text: str) -> list[Candidate]:
         if m.groupdict().get("the") and not _named_place(place):
             continue  # ``admitted to the Medicine service``: after ``the``, a name must hold a word no English word
         if place_ok(place) and place.split()[0] not in NOT_FACILITY_WORDS:
-            out.append(Candidate(m.start("place"), m.end("place"), "CITY"))
+            tail = _AMPERSAND_TAIL.match(text, m.end("place"))  # ``works at Auglaize Pallet & Crate``
+            out.append(Candidate(m.start("place"), tail.end() if tail else m.end("place"), "CITY"))
             more = FACILITY_IN.match(text, m.end("place"))  # ``works at Costco in Issaquah``
             if more and place_ok(more["place"]):
                 out.append(Candidate(more.start("place"), more.end("place"), "CITY"))

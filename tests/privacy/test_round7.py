@@ -66,3 +66,30 @@ def test_caught_round7_mtdev(text, value):
 )
 def test_not_phi_round7_mtdev(text, term):
     assert untouched(text, term), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        # dev 5's last misses, by class
+        ("Haruto's cell 310-555-0158 (his son Haruto drove him).", "Haruto"),
+        ("MED REC 12/03/2026  Albuquerque, Tomas Manuel  MRN 0061-44928", "Albuquerque, Tomas Manuel"),
+        ("She attends St. Anselm the Martyr Catholic Church weekly.", "St. Anselm the Martyr Catholic Church"),
+        ("Works as a welder at Glendive Bolt & Rivet in Sidney.", "Glendive Bolt & Rivet"),
+    ],
+)
+def test_caught_round7_dev5(text, value):
+    assert covered(text, value), found(text)
+
+
+@pytest.mark.parametrize(
+    "text, term",
+    [
+        ("Reed-Sternberg cells were seen on the biopsy.", "Reed-Sternberg"),
+        ("Hurthle cell 3 cm nodule.", "Hurthle"),
+        ("Brown, Smith Asthma clinic follow-up.", "Asthma"),
+        ("She attends church on Sundays.", "church"),
+    ],
+)
+def test_not_phi_round7_dev5(text, term):
+    assert untouched(text, term), found(text)
