@@ -291,7 +291,9 @@ class NameTokens:
         """Whether the phrase ending at token j is an eponym (followed by disease, syndrome, sign...)."""
         m = EPONYM_AFTER.match(self.text, self.toks[j - 1].end - self._poss(j - 1))
         # ``Daisuke's cell 310-555-0158``: a phone after ``cell`` makes it a person's cell phone
-        return bool(m) and not (m.group().rstrip().lower().endswith("cell") and _PHONE_NEXT.match(self.text, m.end()))
+        if m is None:
+            return False
+        return not (m.group().rstrip().lower().endswith("cell") and _PHONE_NEXT.match(self.text, m.end()))
 
     def _poss(self, k: int) -> int:
         t = self.toks[k].text
