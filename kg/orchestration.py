@@ -55,6 +55,8 @@ log = get_logger(__name__)
 
 #: The environment variables that choose what ``dagster dev -m kg.orchestration`` loads.
 PIPELINE_ENV, STORE_ENV = "MEDKG_PIPELINE", "MEDKG_PIPELINE_STORE"
+#: The tag of every run of a pipeline's jobs (value: the pipeline's name), for a run queue limit of 1.
+RUN_TAG = "medkg/pipeline"
 #: A run that finds the store held by another run retries this often, this many seconds apart.
 BUSY_RETRIES, BUSY_WAIT_S = 60, 30
 
@@ -230,8 +232,9 @@ def definitions(pipeline: str | Path, store: str | Path | None = None) -> dg.Def
     prefix = _dagster_name(defn.name)
     partitions = dg.DynamicPartitionsDefinition(name=f"{prefix}_batches")
     extracted_batch, knowledge_graph = _assets(defn, partitions)
-    extract_job = dg.define_asset_job(f"{prefix}_extract_batch", selection=[extracted_batch])
-    graph_job = dg.define_asset_job(f"{prefix}_knowledge_graph", selection=[knowledge_graph])
+    tags = {RUN_TAG: prefix}  # one run per store at a time: a run queue limit on this tag (README)
+    extract_job = dg.define_asset_job(f"{prefix}_extract_batch", selection=[extracted_batch], tags=tags)
+    graph_job = dg.define_asset_job(f"{prefix}_knowledge_graph", selection=[knowledge_graph], tags=tags)
     schedules = []
     if defn.schedule:
         schedules.append(dg.ScheduleDefinition(name=f"{prefix}_schedule", job=graph_job, cron_schedule=defn.schedule))
