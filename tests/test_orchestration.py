@@ -157,7 +157,10 @@ def test_the_schedule_is_the_definitions_and_dagster_loads_the_module(tmp_path, 
     path = _pipeline(tmp_path, seed_dir)
     [schedule] = definitions(path).schedules or []
     assert schedule.cron_schedule == "15 2 * * *" and schedule.job_name == "test_knowledge_graph"
-    assert definitions(path).resolve_job_def("test_extract_batch").tags["medkg/pipeline"] == "test"
+    assert {job.name: job.tags for job in definitions(path).jobs or []} == {
+        "test_extract_batch": {"medkg/pipeline": "test"},
+        "test_knowledge_graph": {"medkg/pipeline": "test"},
+    }
     env = {**os.environ, "MEDKG_PIPELINE": str(path), "MEDKG_PIPELINE_STORE": str(tmp_path / "other")}
     cmd = [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-m", "kg.orchestration"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -188,10 +191,7 @@ def test_the_readme_recipe_runs_as_written(tmp_path, seed_dir):
     (tmp_path / "pipelines").mkdir()
     defn = yaml.safe_load(path.read_text(encoding="utf-8")) | {"name": "nightly"}
     (tmp_path / "pipelines" / "nightly.yaml").write_text(yaml.safe_dump(defn), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
-    )
+    proc = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 3 and all(line.startswith("src-") for line in lines[:2])
