@@ -23,6 +23,7 @@ from kg.cli.app import app
 from kg.orchestration import batches, definitions
 from kg.privacy.pseudonyms import pseudonymizer
 from kg.scheduled import load_definition
+from kg.store.lock import StoreLock
 from tests.test_pipeline import NOTES
 from tests.test_runs import _dump
 from tests.test_scheduled import _definition
@@ -198,3 +199,37 @@ def test_the_readme_recipe_runs_as_written(tmp_path, seed_dir):
     assert "'processed': IntMetadataValue(value=1)" in lines[0] and "'processed': IntMetadataValue(value=2)" in lines[1]
     assert "'skipped': IntMetadataValue(value=3)" in lines[2] and "text='complete'" in lines[2]
     assert FAKE_MRN not in proc.stdout + proc.stderr and "batch src-" in proc.stderr  # Dagster's log lines
+
+
+def test_a_batch_run_that_finds_the_store_held_retries_and_then_runs(tmp_path, seed_dir, monkeypatch):
+    import kg.orchestration
+
+    monkeypatch.setattr(kg.orchestration, "BUSY_WAIT_S", 0)
+    monkeypatch.setattr(kg.orchestration, "BUSY_RETRIES", 2)
+    path = _pipeline(tmp_path, seed_dir)
+    defs = definitions(path)
+    extracted, _ = _assets(defs)
+    key = batches(load_definition(path))[0].key
+    real = kg.orchestration.build
+    calls = []
+
+    def held_twice(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= 2:
+            with StoreLock(tmp_path / "store"):  # another run holds the store
+                return real(*args, **kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kg.orchestration, "build", held_twice)
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(extracted.partitions_def.name, [key])
+        result = dg.materialize([extracted], partition_key=key, instance=instance)
+        restarts = [e for e in result.all_events if e.event_type_value == "STEP_RESTARTED"]
+        [event] = result.asset_materializations_for_node(extracted.node_def.name)
+    assert len(calls) == 3 and len(restarts) == 2 and event.metadata["processed"].value == 1
+    monkeypatch.setattr(kg.orchestration, "BUSY_RETRIES", 0)
+    calls.clear()
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(extracted.partitions_def.name, [key])
+        failed = dg.materialize([extracted], partition_key=key, instance=instance, raise_on_error=False)
+    assert not failed.success and len(calls) == 1  # out of retries: the run fails
