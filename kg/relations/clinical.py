@@ -39,10 +39,13 @@ _SPACE = re.compile(r"\s+")
 #: A sentence break the splitter made after a dosing abbreviation ("q.6h. p.r.n. | pain", "Tylenol No. | 3"),
 #: not a real sentence end, when the next sentence starts in lower case or with a digit.
 _FALSE_END = re.compile(
-    r"(?:\b[a-z](?:\.\s?[a-z0-9-]{1,4}){1,3}\.|\b(?:prn|qhs|qd|bid|tid|qid|no|mg|mcg|tabs?|caps?|sig|approx|subcu|subq)\.),?\s*$",
+    r"(?:\b[a-z](?:\.\s?[a-z0-9-]{1,4}){1,3}\.|\b(?:prn|qhs|qd|bid|tid|qid|no|mg|mcg|tabs?|caps?|sig|approx|subcu|subq)\.),?\s*[(\[]?\s*$",
     re.IGNORECASE,
 )
-_LOWER_START = re.compile(r"^\s*[a-z0-9]")
+_LOWER_START = re.compile(r"^\s*[(\[]?\s*[a-z0-9]")
+#: A section header ("ALLERGIES:", "Past Medical History:"): upper-case words, or up to four capitalized words,
+#: then a colon.
+_HEADER = re.compile(r"\b([A-Z][A-Z/&]+(?: [A-Z/&]+){0,4}|[A-Z][a-z]+(?: [A-Za-z][a-z]+){0,3}):")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class NotePattern:
     before_deny: re.Pattern[str] | None = None
     list_item: bool = False
     first_text: re.Pattern[str] | None = None
+    section: re.Pattern[str] | None = None
+    section_deny: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ def load_patterns(path: str | Path, schema: GraphSchema) -> tuple[int, list[Note
                 before_deny=expand(item.get("before_deny")),
                 list_item=bool(item.get("list_item", False)),
                 first_text=expand(item.get("first_text")),
+                section=expand(item.get("section")),
+                section_deny=expand(item.get("section_deny")),
             )
         )
     return int(raw.get("max_gap", 140)), out
@@ -149,10 +156,11 @@ class ClinicalPatterns:
             if m.label in PLACEHOLDER:
                 groups.setdefault((clauses[m.sentence_index], bisect.bisect_right(items, m.start)), []).append(m)
         found: dict[tuple[int, int, int, int, str], PatternHit] = {}
+        headers = _Headers(text)
         for (clause, item), group in groups.items():
             group.sort(key=lambda m: (m.start, m.end))
             clause_start = max(analyzed.sentences[clause].start, items[item - 1] if item else 0)
-            for hit in self._group_hits(text, group, clause_start, item > 0):
+            for hit in self._group_hits(text, group, clause_start, item > 0, headers):
                 key = (hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel)
                 if key not in found or found[key].confidence < hit.confidence:
                     found[key] = hit
@@ -189,11 +197,14 @@ class ClinicalPatterns:
             out += [PatternHit(m, conditions[0], "TREATS", 0.6, "given-next-clause") for m in here]
         return out
 
-    def _group_hits(self, text: str, group: list[Mention], clause_start: int, in_item: bool) -> list[PatternHit]:
+    def _group_hits(
+        self, text: str, group: list[Mention], clause_start: int, in_item: bool, headers: _Headers
+    ) -> list[PatternHit]:
         out = []
         head_conditions = _item_head(text, group, clause_start) if in_item else []
         for i, first in enumerate(group):
             before = text[clause_start : first.start].lower()
+            section = headers.at(first.start)
             for j in range(i + 1, len(group)):
                 second = group[j]
                 if second.start - first.end > self.max_gap:
@@ -204,14 +215,18 @@ class ClinicalPatterns:
                 for p in self.patterns:
                     if p.list_item:
                         continue
-                    if self._fires(p, first, second, between, before):
+                    if self._fires(p, first, second, between, before, section):
                         out.append(self._hit(p, first, second))
         for p in (p for p in self.patterns if p.list_item):
             out.extend(self._list_hits(p, text, group, head_conditions))
         return out
 
-    def _fires(self, p: NotePattern, first: Mention, second: Mention, between: str, before: str) -> bool:
+    def _fires(self, p: NotePattern, first: Mention, second: Mention, between: str, before: str, section: str) -> bool:
         if first.label not in p.first or second.label not in p.second:
+            return False
+        if p.section is not None and p.section.search(section) is None:
+            return False
+        if p.section_deny is not None and p.section_deny.search(section):
             return False
         if p.first_text is not None and p.first_text.fullmatch(first.text.lower()) is None:
             return False
@@ -259,6 +274,20 @@ _GIVEN = re.compile(
     r"(?:^|[.:;]\s*)(?:he|she|they|the patient|patient)\s+(?:was|were|is|has been|had been)\s+(?:\w+\s+)?"
     r"(?:treated\s+(?:\w+\s+)?with|started\s+on|placed\s+on|put\s+on|given|prescribed)\s+(?:\w+\s+)?$"
 )
+
+
+class _Headers:
+    """The section headers of a text ("ALLERGIES:"), to ask which section a position lies in."""
+
+    def __init__(self, text: str) -> None:
+        found = list(_HEADER.finditer(text))
+        self.ends = [m.end() for m in found]
+        self.names = [m.group(1).lower() for m in found]
+
+    def at(self, pos: int) -> str:
+        """The lower-cased name of the last header that ends at or before ``pos``; "" before the first."""
+        k = bisect.bisect_right(self.ends, pos)
+        return self.names[k - 1] if k else ""
 
 
 def _clauses(analyzed: AnalyzedDocument) -> list[int]:
