@@ -166,7 +166,8 @@ class ClinicalPatterns:
                     found[key] = hit
         for hit in self._carried_over(text, clauses, groups):
             found.setdefault((hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel), hit)
-        return sorted(found.values(), key=lambda h: (h.head.start, h.tail.start, h.rel))
+        resolved = [_with_antecedents(text, h, mentions) for h in found.values()]
+        return sorted(resolved, key=lambda h: (h.head.start, h.tail.start, h.rel))
 
     def _carried_over(
         self, text: str, clauses: list[int], groups: dict[tuple[int, int], list[Mention]]
@@ -274,6 +275,39 @@ _GIVEN = re.compile(
     r"(?:^|[.:;]\s*)(?:he|she|they|the patient|patient)\s+(?:was|were|is|has been|had been)\s+(?:\w+\s+)?"
     r"(?:treated\s+(?:\w+\s+)?with|started\s+on|placed\s+on|put\s+on|given|prescribed)\s+(?:\w+\s+)?$"
 )
+
+
+#: A possessive right before a mention that names a condition the note has already named in full ("his neuropathy").
+_POSSESSIVE = re.compile(r"\b(?:his|her|their)\s+$", re.IGNORECASE)
+
+
+def _antecedent(text: str, m: Mention, mentions: Sequence[Mention]) -> Mention:
+    """The fuller earlier mention a possessive short Disease mention refers back to, else ``m``.
+
+    "peripheral vascular disease ... and peripheral neuropathy ... paraesthesias related to his neuropathy": the
+    relation belongs to "peripheral neuropathy". The antecedent is the nearest earlier Disease mention of an
+    earlier sentence whose text is longer and ends with the mention's text (case-insensitive).
+    """
+    if m.label != "Disease" or not _POSSESSIVE.search(text[max(0, m.start - 8) : m.start]):
+        return m
+    short = m.text.lower()
+    earlier = [
+        a
+        for a in mentions
+        if a.label == m.label
+        and a.end <= m.start
+        and a.sentence_index < m.sentence_index
+        and len(a.text) > len(m.text)
+        and a.text.lower().endswith(" " + short)
+    ]
+    return max(earlier, key=lambda a: a.start) if earlier else m
+
+
+def _with_antecedents(text: str, hit: PatternHit, mentions: Sequence[Mention]) -> PatternHit:
+    head, tail = _antecedent(text, hit.head, mentions), _antecedent(text, hit.tail, mentions)
+    if head is hit.head and tail is hit.tail:
+        return hit
+    return PatternHit(head, tail, hit.rel, hit.confidence, hit.pattern)
 
 
 class _Headers:
