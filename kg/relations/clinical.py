@@ -36,6 +36,8 @@ PLACEHOLDER = {"Drug": "<drug>", "Disease": "<cond>", "Symptom": "<cond>"}
 #: A numbered list item starts here ("1. ", "12) ") at a line start or after a space.
 _ITEM = re.compile(r"(?:(?<=\s)|^)\d{1,2}[.)]\s+(?=[A-Za-z])")
 _SPACE = re.compile(r"\s+")
+#: How much text after the second mention a pattern's ``after`` regex sees.
+_AFTER_CHARS = 60
 #: A sentence break the splitter made after a dosing abbreviation ("q.6h. p.r.n. | pain", "Tylenol No. | 3"),
 #: not a real sentence end, when the next sentence starts in lower case or with a digit.
 _FALSE_END = re.compile(
@@ -66,6 +68,7 @@ class NotePattern:
     first_text: re.Pattern[str] | None = None
     section: re.Pattern[str] | None = None
     section_deny: re.Pattern[str] | None = None
+    after: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def load_patterns(path: str | Path, schema: GraphSchema) -> tuple[int, list[Note
                 first_text=expand(item.get("first_text")),
                 section=expand(item.get("section")),
                 section_deny=expand(item.get("section_deny")),
+                after=expand(item.get("after")),
             )
         )
     return int(raw.get("max_gap", 140)), out
@@ -213,8 +217,11 @@ class ClinicalPatterns:
                 if second.start < first.end:
                     continue
                 between = _normalized(text, first.end, second.start, group[i + 1 : j])
+                after = _SPACE.sub(" ", text[second.end : second.end + _AFTER_CHARS].lower())
                 for p in self.patterns:
                     if p.list_item:
+                        continue
+                    if p.after is not None and p.after.match(after) is None:
                         continue
                     if self._fires(p, first, second, between, before, section):
                         out.append(self._hit(p, first, second))
