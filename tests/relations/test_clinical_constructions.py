@@ -152,6 +152,12 @@ FOUND = [
         [("Penicillin", M), ("Sulfa", M), ("hives", S)],
         {("Sulfa", "CAUSES", "hives")},
     ),
+    # "causes his throat to swell": a body part between the verb and the reaction
+    (
+        "ALLERGIES: Levaquin causes rashes; ibuprofen causes his throat to swell.",
+        [("Levaquin", M), ("rashes", S), ("ibuprofen", M), ("swell", S)],
+        {("Levaquin", "CAUSES", "rashes"), ("ibuprofen", "CAUSES", "swell")},
+    ),
     # adverse effects: stopped because of, a reaction to, on taking
     ("Lyrica was stopped due to dizziness.", [("Lyrica", M), ("dizziness", S)], {("Lyrica", "CAUSES", "dizziness")}),
     (
