@@ -279,3 +279,18 @@ def test_a_possessive_short_form_takes_its_fuller_earlier_mention(patterns):
     # without a possessive the mention stands for itself
     found = _hits(patterns, text.replace("his neuropathy", "neuropathy"), spans)
     assert ("neuropathy", "HAS_SYMPTOM", "numbness") in found
+
+
+def test_the_relation_fingerprint_follows_the_patterns_file(tmp_path, monkeypatch):
+    from kg.relations import clinical, relation_fingerprint
+
+    off = {"clinical_patterns": False}
+    before, before_off = relation_fingerprint("trained", {}), relation_fingerprint("trained", off)
+    copy = tmp_path / "patterns.yaml"
+    copy.write_text(clinical.CLINICAL_PATTERNS_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(clinical, "CLINICAL_PATTERNS_PATH", copy)
+    assert relation_fingerprint("trained", {}) == before  # same content, same fingerprint
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert relation_fingerprint("trained", {}) != before
+    # without the patterns the file does not count
+    assert relation_fingerprint("trained", off) == before_off
