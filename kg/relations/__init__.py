@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from kg.artifacts import ModelArtifactError
 from kg.config import ConfigError
-from kg.hashing import folders_digest, json_digest
+from kg.hashing import file_sha256, folders_digest, json_digest
 from kg.nlp import AnalyzedDocument
 from kg.registry import Registry
 from kg.relations.rules import PATTERNS_PATH, VERSION, Pattern, RuleOptions, RuleRelationExtractor
@@ -72,11 +72,13 @@ def _rules(schema: GraphSchema, **params: Any) -> RuleRelationExtractor:
 
 
 def relation_fingerprint(name: str, params: dict[str, Any]) -> str | None:
-    """A digest of the ``trained`` extractor's code version and every file of its model folders, read without
-    loading them (so a run over unchanged documents loads no relation model); None for other extractors or
-    where a model folder is missing (loading the extractor then says why, or falls back to the rules)."""
+    """A digest of the ``trained`` extractor's code version, its clinical patterns file and every file of its
+    model folders, read without loading them (so a run over unchanged documents loads no relation model); None
+    for other extractors or where a model folder is missing (loading the extractor then says why, or falls back
+    to the rules)."""
     if name != "trained":
         return None
+    from kg.relations import clinical
     from kg.relations.extractor import VERSION as TRAINED_VERSION
     from kg.relations.extractor import TrainedRelationOptions
     from kg.relations.models import model_dir
@@ -86,7 +88,9 @@ def relation_fingerprint(name: str, params: dict[str, Any]) -> str | None:
         folders = [model_dir(n) for n in (opts.drug_disease, opts.ddi, opts.has_symptom) if n]
     except ModelArtifactError:
         return None
-    return json_digest(TRAINED_VERSION, opts.model_dump(mode="json"), folders_digest(folders))
+    # The clinical patterns are data beside the code: a changed patterns file is a changed extractor.
+    patterns = file_sha256(clinical.CLINICAL_PATTERNS_PATH) if opts.clinical_patterns else ""
+    return json_digest(TRAINED_VERSION, opts.model_dump(mode="json"), folders_digest(folders), patterns)
 
 
 @RELATION_REGISTRY.register("trained")

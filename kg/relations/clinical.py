@@ -36,13 +36,18 @@ PLACEHOLDER = {"Drug": "<drug>", "Disease": "<cond>", "Symptom": "<cond>"}
 #: A numbered list item starts here ("1. ", "12) ") at a line start or after a space.
 _ITEM = re.compile(r"(?:(?<=\s)|^)\d{1,2}[.)]\s+(?=[A-Za-z])")
 _SPACE = re.compile(r"\s+")
+#: How much text after the second mention a pattern's ``after`` regex sees.
+_AFTER_CHARS = 60
 #: A sentence break the splitter made after a dosing abbreviation ("q.6h. p.r.n. | pain", "Tylenol No. | 3"),
 #: not a real sentence end, when the next sentence starts in lower case or with a digit.
 _FALSE_END = re.compile(
-    r"(?:\b[a-z](?:\.\s?[a-z0-9-]{1,4}){1,3}\.|\b(?:prn|qhs|qd|bid|tid|qid|no|mg|mcg|tabs?|caps?|sig|approx|subcu|subq)\.),?\s*$",
+    r"(?:\b[a-z](?:\.\s?[a-z0-9-]{1,4}){1,3}\.|\b(?:prn|qhs|qd|bid|tid|qid|no|mg|mcg|tabs?|caps?|sig|approx|subcu|subq)\.),?\s*[(\[]?\s*$",
     re.IGNORECASE,
 )
-_LOWER_START = re.compile(r"^\s*[a-z0-9]")
+_LOWER_START = re.compile(r"^\s*[(\[]?\s*[a-z0-9]")
+#: A section header ("ALLERGIES:", "Past Medical History:"): upper-case words, or up to four capitalized words,
+#: then a colon.
+_HEADER = re.compile(r"\b([A-Z][A-Z/&]+(?: [A-Z/&]+){0,4}|[A-Z][a-z]+(?: [A-Za-z][a-z]+){0,3}):")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,9 @@ class NotePattern:
     before_deny: re.Pattern[str] | None = None
     list_item: bool = False
     first_text: re.Pattern[str] | None = None
+    section: re.Pattern[str] | None = None
+    section_deny: re.Pattern[str] | None = None
+    after: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,9 @@ def load_patterns(path: str | Path, schema: GraphSchema) -> tuple[int, list[Note
                 before_deny=expand(item.get("before_deny")),
                 list_item=bool(item.get("list_item", False)),
                 first_text=expand(item.get("first_text")),
+                section=expand(item.get("section")),
+                section_deny=expand(item.get("section_deny")),
+                after=expand(item.get("after")),
             )
         )
     return int(raw.get("max_gap", 140)), out
@@ -149,16 +160,18 @@ class ClinicalPatterns:
             if m.label in PLACEHOLDER:
                 groups.setdefault((clauses[m.sentence_index], bisect.bisect_right(items, m.start)), []).append(m)
         found: dict[tuple[int, int, int, int, str], PatternHit] = {}
+        headers = _Headers(text)
         for (clause, item), group in groups.items():
             group.sort(key=lambda m: (m.start, m.end))
             clause_start = max(analyzed.sentences[clause].start, items[item - 1] if item else 0)
-            for hit in self._group_hits(text, group, clause_start, item > 0):
+            for hit in self._group_hits(text, group, clause_start, item > 0, headers):
                 key = (hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel)
                 if key not in found or found[key].confidence < hit.confidence:
                     found[key] = hit
         for hit in self._carried_over(text, clauses, groups):
             found.setdefault((hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel), hit)
-        return sorted(found.values(), key=lambda h: (h.head.start, h.tail.start, h.rel))
+        resolved = [_with_antecedents(text, h, mentions) for h in found.values()]
+        return sorted(resolved, key=lambda h: (h.head.start, h.tail.start, h.rel))
 
     def _carried_over(
         self, text: str, clauses: list[int], groups: dict[tuple[int, int], list[Mention]]
@@ -189,11 +202,14 @@ class ClinicalPatterns:
             out += [PatternHit(m, conditions[0], "TREATS", 0.6, "given-next-clause") for m in here]
         return out
 
-    def _group_hits(self, text: str, group: list[Mention], clause_start: int, in_item: bool) -> list[PatternHit]:
+    def _group_hits(
+        self, text: str, group: list[Mention], clause_start: int, in_item: bool, headers: _Headers
+    ) -> list[PatternHit]:
         out = []
         head_conditions = _item_head(text, group, clause_start) if in_item else []
         for i, first in enumerate(group):
             before = text[clause_start : first.start].lower()
+            section = headers.at(first.start)
             for j in range(i + 1, len(group)):
                 second = group[j]
                 if second.start - first.end > self.max_gap:
@@ -201,17 +217,24 @@ class ClinicalPatterns:
                 if second.start < first.end:
                     continue
                 between = _normalized(text, first.end, second.start, group[i + 1 : j])
+                after = _SPACE.sub(" ", text[second.end : second.end + _AFTER_CHARS].lower())
                 for p in self.patterns:
                     if p.list_item:
                         continue
-                    if self._fires(p, first, second, between, before):
+                    if p.after is not None and p.after.match(after) is None:
+                        continue
+                    if self._fires(p, first, second, between, before, section):
                         out.append(self._hit(p, first, second))
         for p in (p for p in self.patterns if p.list_item):
             out.extend(self._list_hits(p, text, group, head_conditions))
         return out
 
-    def _fires(self, p: NotePattern, first: Mention, second: Mention, between: str, before: str) -> bool:
+    def _fires(self, p: NotePattern, first: Mention, second: Mention, between: str, before: str, section: str) -> bool:
         if first.label not in p.first or second.label not in p.second:
+            return False
+        if p.section is not None and p.section.search(section) is None:
+            return False
+        if p.section_deny is not None and p.section_deny.search(section):
             return False
         if p.first_text is not None and p.first_text.fullmatch(first.text.lower()) is None:
             return False
@@ -259,6 +282,53 @@ _GIVEN = re.compile(
     r"(?:^|[.:;]\s*)(?:he|she|they|the patient|patient)\s+(?:was|were|is|has been|had been)\s+(?:\w+\s+)?"
     r"(?:treated\s+(?:\w+\s+)?with|started\s+on|placed\s+on|put\s+on|given|prescribed)\s+(?:\w+\s+)?$"
 )
+
+
+#: A possessive right before a mention that names a condition the note has already named in full ("his neuropathy").
+_POSSESSIVE = re.compile(r"\b(?:his|her|their)\s+$", re.IGNORECASE)
+
+
+def _antecedent(text: str, m: Mention, mentions: Sequence[Mention]) -> Mention:
+    """The fuller earlier mention a possessive short Disease mention refers back to, else ``m``.
+
+    "peripheral vascular disease ... and peripheral neuropathy ... paraesthesias related to his neuropathy": the
+    relation belongs to "peripheral neuropathy". The antecedent is the nearest earlier Disease mention of an
+    earlier sentence whose text is longer and ends with the mention's text (case-insensitive).
+    """
+    if m.label != "Disease" or not _POSSESSIVE.search(text[max(0, m.start - 8) : m.start]):
+        return m
+    short = m.text.lower()
+    earlier = [
+        a
+        for a in mentions
+        if a.label == m.label
+        and a.end <= m.start
+        and a.sentence_index < m.sentence_index
+        and len(a.text) > len(m.text)
+        and a.text.lower().endswith(" " + short)
+    ]
+    return max(earlier, key=lambda a: a.start) if earlier else m
+
+
+def _with_antecedents(text: str, hit: PatternHit, mentions: Sequence[Mention]) -> PatternHit:
+    head, tail = _antecedent(text, hit.head, mentions), _antecedent(text, hit.tail, mentions)
+    if head is hit.head and tail is hit.tail:
+        return hit
+    return PatternHit(head, tail, hit.rel, hit.confidence, hit.pattern)
+
+
+class _Headers:
+    """The section headers of a text ("ALLERGIES:"), to ask which section a position lies in."""
+
+    def __init__(self, text: str) -> None:
+        found = list(_HEADER.finditer(text))
+        self.ends = [m.end() for m in found]
+        self.names = [m.group(1).lower() for m in found]
+
+    def at(self, pos: int) -> str:
+        """The lower-cased name of the last header that ends at or before ``pos``; "" before the first."""
+        k = bisect.bisect_right(self.ends, pos)
+        return self.names[k - 1] if k else ""
 
 
 def _clauses(analyzed: AnalyzedDocument) -> list[int]:

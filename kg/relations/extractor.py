@@ -56,9 +56,29 @@ log = get_logger(__name__)
 _RELATION_NEGATION = re.compile(
     r"\b(not|no|never|without|rather than|instead of|unrelated to|unlikely)\b", re.IGNORECASE
 )
-VERSION = "1.2.0"  # 1.1.0: INTERACTS_WITH relations carry their DDI subtype; 1.2.0: clinical patterns
+#: 1.1.0: INTERACTS_WITH relations carry their DDI subtype; 1.2.0: clinical patterns; 1.3.0: construction classes,
+#: the model-pair filter and possessive anaphora (issue 19, round three).
+VERSION = "1.3.0"
 #: The drug–condition types a clinical pattern decides between for one mention pair.
 _DRUG_CONDITION = frozenset({"TREATS", "CAUSES"})
+#: Words between a drug and a condition that make the condition a new complaint or finding rather than what the
+#: drug was given for or caused ("her 4th course of 5FU/Carboplatin and complained of low back pain").
+_NEW_COMPLAINT = re.compile(
+    r"\b(?:complain\w*|present(?:s|ed|ing)|report(?:s|ed)|noted|denie[sd]|found|diagnos\w*)\b", re.IGNORECASE
+)
+
+
+def _model_pair_blocked(text: str, drug: Mention, condition: Mention, conditions: Sequence[Mention]) -> bool:
+    """A model's drug–condition pair that the note's wording gives to something else.
+
+    Blocked when another condition mention lies between the two (in a list such as "Peripheral Neuropathy
+    Chronic anemia (on Epogen injections)" the drug belongs to the nearer condition) or when the words
+    between them introduce the condition as a new complaint (:data:`_NEW_COMPLAINT`).
+    """
+    lo, hi = sorted((drug, condition), key=lambda m: m.start)
+    if any(lo.end <= m.start and m.end <= hi.start for m in conditions):
+        return True
+    return bool(_NEW_COMPLAINT.search(text[lo.end : hi.start]))
 
 
 def concept_key(m: Mention) -> str:
@@ -159,6 +179,10 @@ class TrainedRelationOptions(BaseModel):
     #: The clinical-note patterns (:mod:`kg.relations.clinical`) beside the models; a pattern's type
     #: replaces a model's other drug–condition type for the same mention pair.
     clinical_patterns: bool = True
+    #: Drop a model's TREATS / CAUSES pair when another condition mention lies between its drug and its
+    #: condition, or the words between introduce a new complaint ("... and complained of"): see
+    #: :func:`_model_pair_blocked` (issue 19, written from the dev split of the MTSamples notes).
+    model_pair_filter: bool = True
 
 
 class TrainedRelationExtractor:
@@ -239,10 +263,13 @@ class TrainedRelationExtractor:
                 preds = self.dd.predict(doc, fallback=True, max_sentence_distance=self.max_sentence_distance)
             else:
                 preds = self.dd.clinical(doc, max_sentence_distance=self.max_sentence_distance)
+            conditions = [m for m in dd_mentions if m.label in DISEASE_LABELS]
             for p in preds:
                 if p.type not in self.schema.extracted_relationships:
                     continue
                 a, b = ordered[p.drug_mention], ordered[p.disease_mention]
+                if self.options.model_pair_filter and _model_pair_blocked(text, a, b, conditions):
+                    continue
                 add(a, b, p.type, p.probability, _evidence(analyzed, a, b))
             if self.hs is not None:
                 hs_preds = self.hs.above(
@@ -270,11 +297,23 @@ class TrainedRelationExtractor:
         found: dict[tuple[int, int, int, int, str], RelationMention],
         add: Callable[..., None],
     ) -> None:
-        """The clinical patterns' relations; a pattern's type wins over a model's other type for its pair."""
+        """The clinical patterns' relations; a pattern's type wins over a model's other type for its pair.
+
+        A drug or condition mention that a pattern pairs (TREATS / CAUSES) is that statement's business: the
+        model's drug–condition pairs that join it to another mention are dropped ("Vicodin ... p.r.n. for pain as
+        well as Naprosyn": the pain is Vicodin's).
+        """
         hits = self.clinical.hits(analyzed, mentions) if self.clinical is not None else []
         stated = {(h.head.start, h.head.end, h.tail.start, h.tail.end): h.rel for h in hits}
-        for key in [k for k in found if k[:4] in stated and k[4] != stated[k[:4]] and k[4] in _DRUG_CONDITION]:
-            del found[key]
+        claimed = {(m.start, m.end) for h in hits if h.rel in _DRUG_CONDITION for m in (h.head, h.tail)}
+        for key in [k for k in found if k[4] in _DRUG_CONDITION]:
+            pair = key[:4]
+            if pair in stated:
+                drop = key[4] != stated[pair]
+            else:
+                drop = self.options.model_pair_filter and ((key[0], key[1]) in claimed or (key[2], key[3]) in claimed)
+            if drop:
+                del found[key]
         for h in hits:
             add(h.head, h.tail, h.rel, h.confidence, _evidence(analyzed, h.head, h.tail), floor=0.0)
 

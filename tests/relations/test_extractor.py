@@ -164,6 +164,64 @@ def test_a_clinical_pattern_overrules_the_models_other_type_for_its_pair(extract
     }
 
 
+def _model_says(monkeypatch, extractor, text: str, phrases: list[str], drug: str, condition: str):
+    """The relations found when the drug-disease model calls (drug, condition) TREATS with P 0.9."""
+    from kg.relations.linear import PairPrediction
+
+    fake = [
+        PairPrediction(
+            "d", "c", "biored", "Negative_Correlation", "TREATS", 0.9, phrases.index(drug), phrases.index(condition)
+        )
+    ]
+    monkeypatch.setattr(extractor.dd, "clinical", lambda doc, max_sentence_distance=0: fake)
+    return _run(extractor, text, dict.fromkeys(phrases, "present"))
+
+
+@pytest.mark.parametrize(
+    "text, phrases, drug, condition",
+    [
+        # another condition lies between: in a list the drug belongs to the nearer one
+        (
+            "Hypertension with headache, metformin daily.",
+            ["hypertension", "headache", "metformin"],
+            "metformin",
+            "hypertension",
+        ),
+        # the words between introduce the condition as a new complaint
+        ("She received tamoxifen and complained of headache.", ["tamoxifen", "headache"], "tamoxifen", "headache"),
+        # a clinical pattern already gives the condition to another drug
+        ("Vicodin p.r.n. for pain as well as metformin.", ["vicodin", "pain", "metformin"], "metformin", "pain"),
+    ],
+)
+def test_a_model_pair_the_note_gives_elsewhere_is_dropped(extractor, monkeypatch, text, phrases, drug, condition):
+    assert (drug, "TREATS", condition) not in _model_says(monkeypatch, extractor, text, phrases, drug, condition)
+    unfiltered = TrainedRelationExtractor(extractor.schema, TrainedRelationOptions(ddi=None, model_pair_filter=False))
+    assert (drug, "TREATS", condition) in _model_says(monkeypatch, unfiltered, text, phrases, drug, condition)
+
+
+def test_a_model_pair_with_nothing_between_is_kept(extractor, monkeypatch):
+    found = _model_says(
+        monkeypatch,
+        extractor,
+        "Tamoxifen, breast cancer.",
+        ["tamoxifen", "breast cancer"],
+        "tamoxifen",
+        "breast cancer",
+    )
+    assert found[("tamoxifen", "TREATS", "breast cancer")].asserted
+
+
+def test_a_negated_reaction_in_an_allergy_entry_is_no_fact(extractor):
+    found = _run(
+        extractor,
+        "ALLERGIES: Penicillin (rash and nausea).",
+        {"penicillin": "present", "rash": "present", "nausea": "negated"},
+    )
+    assert found[("penicillin", "CAUSES", "rash")].asserted
+    nausea = found[("penicillin", "CAUSES", "nausea")]
+    assert not nausea.asserted and nausea.assertion == "negated"
+
+
 def test_pairs_in_different_sentences_are_left_out_in_notes(extractor):
     found = _run(
         extractor, "Lisinopril 10 mg daily. Headache since Monday.", {"lisinopril": "present", "headache": "present"}
