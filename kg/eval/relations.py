@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -216,13 +216,28 @@ def _gold_mention_states(docs: Sequence[GoldDocument]) -> list[DocState]:
     return states
 
 
+def _with_gold_labels(state: DocState, gold: Mapping[tuple[int, int], str]) -> DocState:
+    """Given gold entities, their gold types too: the linker may retype a mention by its concept
+    (``dementia`` Symptom -> Disease), which would put a gold pair outside its relation's signature."""
+    state.mentions = [
+        m.model_copy(update={"label": gold[(m.start, m.end)]}) if gold.get((m.start, m.end), m.label) != m.label else m
+        for m in state.mentions
+    ]
+    return state
+
+
 def _notes_states(docs: Sequence[GoldDocument], gold_entities: bool, ner: str, linker: str) -> Iterator[DocState]:
     """The notes through ``build``'s text stages: all of them, or linking and relations over the gold entities."""
     text = _text_pipeline(ner, linker)
     for b in range(0, len(docs), BATCH_SIZE):
         batch = docs[b : b + BATCH_SIZE]
         if gold_entities:
-            linked = text.stage("linking")(_gold_mention_states(batch))
+            states = _gold_mention_states(batch)
+            labels = [{(m.start, m.end): m.label for m in state.mentions} for state in states]
+            linked = [
+                _with_gold_labels(state, gold)
+                for state, gold in zip(text.stage("linking")(states), labels, strict=True)
+            ]
             yield from text.stage("relations")(linked)
         else:
             yield from text.run([g.document for g in batch])

@@ -140,3 +140,19 @@ def test_notes_eval_runs_builds_text_stages(stages_run):
     end_to_end = evaluate_notes(docs, gold_entities=False, ner="dictionary", linker="lexicon")
     assert stages_run == ["ner", "privacy", "assertion", "linking", "relations", "redaction"]
     assert gold["relations_found"] and end_to_end["relations_found"]
+
+
+def test_gold_entities_keep_their_gold_types_after_linking():
+    """With gold entities the linker may add ids but not retype a mention (``dementia`` Symptom -> Disease
+    would put the gold HAS_SYMPTOM pair outside the relation's signature)."""
+    from kg.eval.relations import _with_gold_labels
+    from kg.nlp import analyze, make_mention
+    from kg.pipeline import DocState
+    from kg.types import Document
+
+    analyzed = analyze(Document(id="d1", text="Alzheimer disease with dementia."))
+    gold = make_mention(analyzed, 23, 31, "Symptom", 1.0, "gold", "0")
+    retyped = gold.model_copy(update={"label": "Disease"})
+    state = _with_gold_labels(DocState(analyzed, [retyped]), {(23, 31): "Symptom"})
+    assert [m.label for m in state.mentions] == ["Symptom"]
+    assert [m.text for m in state.mentions] == ["dementia"]
