@@ -9,12 +9,14 @@ them, driven by the curated resource ``kg/resources/clinical_terms.tsv`` (proven
 * :func:`split_lists`: a span across a list-item break is cut ("TriCor. 2. Vytorin");
 * :func:`recall`: curated terms and "<site> pain" phrases where the tagger found nothing; a phrase
   that contains the tagger's spans replaces them ("chronic back pain" over "back pain");
-* :func:`extend_heads`: a disease head noun takes its modifiers ("lateral malleolus fracture");
+* :func:`extend_heads`: a disease head noun takes its modifiers ("lateral malleolus fracture", "distal radius
+  fracture"); a word ending in -itis, -oma, -osis or -pathy is a head too ("chronic osteomyelitis");
 * :func:`repair_boundaries`: leading laterality words off ("left knee pain" -> "knee pain"),
   drug release forms on ("oxycodone SR");
 * :func:`join_coordination`: "bowel or bladder dysfunction" is one span;
 * :func:`type_by_head`: a span's last word decides Symptom versus Disease where it is decisive
-  ("bleeding", "anxiety" -> Symptom; "rotator cuff tear", "neuroma" -> Disease).
+  ("bleeding", "anxiety" -> Symptom; "rotator cuff tear", "neuroma", "cervical spondylosis" -> Disease; a
+  disease suffix yields to a listed sign such as "ecchymosis").
 
 The corpus benchmarks score Symptom as Disease, so typing changes only the notes' figures.
 """
@@ -37,7 +39,7 @@ KINDS = (*ENTITY_LABELS, "site", "modifier", "symptom-head", "disease-head", "ne
 #: Confidence given to a span the recall layer adds.
 RECALL_CONFIDENCE = 0.6
 
-_DISEASE_SUFFIX = re.compile(r"(?:itis|oma|omas)$")
+_DISEASE_SUFFIX = re.compile(r"(?:itis|oma|omas|osis|pathy|pathies)$")
 _PROCEDURE = re.compile(r"(?:plasty|ectomy|otomy|ostomy|oscopy)$", re.IGNORECASE)
 _LATERAL = re.compile(r"^(?:left|right|bilateral)\s+(?!ventric|atri|bundle|heart|main|sided|side)", re.IGNORECASE)
 #: Modifiers that belong to a condition's name (docs/annotation.md keeps modifiers that name the condition).
@@ -53,7 +55,7 @@ _ADJECTIVE = re.compile(r"[a-z]{3,}(?:al|ar|ic|ous|ary|eal)$")
 #: Adjectives that do not name the kind of lesion ("several", "additional" ...).
 _NOT_MODIFIERS = frozenset(
     "several usual total additional potential general typical clinical initial medical surgical physical "
-    "critical special actual eventual original particular similar regular familiar".split()
+    "critical special actual eventual original particular similar regular familiar minimal symptomatic".split()
 )
 _BREAK = re.compile(r"\.\s+(?:\d+\.\s+)?(?=[A-Z0-9])")
 _COORDINATED = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z-]+),?\s+(?:or|and)\s+\Z")
@@ -185,16 +187,19 @@ def _candidates(text: str, terms: ClinicalTerms) -> list[TaggedSpan]:
     return sorted(found, key=lambda s: (-(s.end - s.start), s.start))
 
 
-def _guarded(c: TaggedSpan, text: str, defined: set[str]) -> bool:
+def _guarded(c: TaggedSpan, text: str, defined: set[str], terms: ClinicalTerms) -> bool:
     """A candidate the context rules out: a short form the document defines itself ("myotonic dystrophy
     (DM)": the abbreviation step's business), part of a hyphenated word ("insulin-dependent"), a word that
-    names a service ("pain clinic"), or a single word after an adjective ("genomic instability")."""
+    names a service ("pain clinic"), or a single word after an adjective ("genomic instability"); a disease head
+    after an adjective is kept, for :func:`extend_heads` to take the adjective."""
     name = text[c.start : c.end]
     if name in defined or text[c.end : c.end + 1] == "-" or text[max(0, c.start - 1) : c.start] == "-":
         return True
     if _SERVICE_AFTER.match(text, c.end):
         return True
     before = _ADJECTIVE_BEFORE.search(text[max(0, c.start - 30) : c.start])
+    if c.label == "Disease" and _is_disease_head(name, terms):
+        return False  # "vertebral osteophytes": extend_heads takes the adjective
     return " " not in name and c.label != "Drug" and before is not None and before.group(1).lower() not in _COURSE
 
 
@@ -203,7 +208,7 @@ def recall(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list
     out = list(spans)
     defined = set(_DEFINED.findall(text))
     for c in _candidates(text, terms):
-        if _guarded(c, text, defined):
+        if _guarded(c, text, defined, terms):
             continue
         hit = [s for s in out if s.start < c.end and c.start < s.end]
         if not hit:
@@ -264,7 +269,7 @@ def extend_heads(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -
     for s in spans:
         words = text[s.start : s.end].lower().split()
         head = words[-1] if words else ""
-        if s.label == "Disease" and (head in terms.disease_heads or head[:-1] in terms.disease_heads):
+        if s.label == "Disease" and _is_disease_head(head, terms):
             start = s.start
             for _ in range(3):
                 m = _PREVIOUS.search(text, 0, start)
@@ -277,6 +282,13 @@ def extend_heads(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -
             s = replace(s, start=start)
         out.append(s)
     return out
+
+
+def _is_disease_head(word: str, terms: ClinicalTerms) -> bool:
+    """A head noun that takes modifiers: a ``disease-head`` term (or its plural) or a disease suffix
+    ("chronic osteomyelitis", "acoustic neuroma", "cervical spondylosis")."""
+    low = word.lower()
+    return low in terms.disease_heads or low[:-1] in terms.disease_heads or bool(_DISEASE_SUFFIX.search(low))
 
 
 def _names_part(word: str, terms: ClinicalTerms) -> bool:
@@ -298,7 +310,11 @@ def type_by_head(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -
         head = words[-1] if words else ""
         if s.label == "Disease" and head in terms.symptom_heads:
             s = replace(s, label="Symptom")
-        elif s.label == "Symptom" and (head in terms.disease_heads or _DISEASE_SUFFIX.search(head)):
+        elif (
+            s.label == "Symptom"
+            and (head in terms.disease_heads or _DISEASE_SUFFIX.search(head))
+            and (head not in terms.symptom_heads)
+        ):
             s = replace(s, label="Disease")
         out.append(s)
     return out

@@ -170,6 +170,57 @@ def test_type_by_head_follows_the_guideline() -> None:
     ]
 
 
+def test_type_by_head_disease_suffixes_yield_to_symptom_heads() -> None:
+    # round three (issue 19): -osis and -pathy heads are diseases ("cervical spondylosis" was typed Symptom),
+    # unless the head is a listed sign ("ecchymosis")
+    text = "Cervical spondylosis; myelopathy; ecchymosis; neuropathies"
+    spans = [
+        _span(text, "Cervical spondylosis", "Symptom"),
+        _span(text, "myelopathy", "Symptom"),
+        _span(text, "ecchymosis", "Symptom"),
+        _span(text, "neuropathies", "Symptom"),
+    ]
+    assert [s.label for s in type_by_head(spans, text, TERMS)] == ["Disease", "Disease", "Symptom", "Disease"]
+
+
+def test_extend_heads_suffix_heads_and_bone_modifiers() -> None:
+    # a disease suffix makes a head that takes course and kind adjectives, but not severity words; bone and
+    # joint names are modifiers of a fracture or a tear
+    text = "chronic osteomyelitis; Minimal synovitis; a distal radius fracture; the glenoid labrum tear"
+    spans = [
+        _span(text, "osteomyelitis", "Disease"),
+        _span(text, "synovitis", "Disease"),
+        _span(text, "fracture", "Disease"),
+        _span(text, "tear", "Disease"),
+    ]
+    assert _named(text, extend_heads(spans, text, TERMS)) == [
+        ("chronic osteomyelitis", "Disease"),
+        ("synovitis", "Disease"),
+        ("distal radius fracture", "Disease"),
+        ("glenoid labrum tear", "Disease"),
+    ]
+
+
+def test_recall_round_three_terms() -> None:
+    # spine diagnoses, findings written as phrases, complications of risk discussions, perioperative brands
+    text = (
+        "Herniated nucleus pulposus C5-C6. Risks include dural puncture and decreased range of motion, "
+        "changes in bowel or bladder function. Painful bunion. Given Marcaine, Versed and epidural steroid."
+    )
+    out = recall([_span(text, "steroid", "Drug")], text, TERMS)
+    assert _named(text, out) == [
+        ("Herniated nucleus pulposus", "Disease"),
+        ("dural puncture", "Disease"),
+        ("decreased range of motion", "Symptom"),
+        ("changes in bowel or bladder function", "Symptom"),
+        ("Painful", "Symptom"),
+        ("bunion", "Disease"),
+        ("Marcaine", "Drug"),
+        ("Versed", "Drug"),
+        ("epidural steroid", "Drug"),
+    ]
+
+
 def test_notes_layer_runs_every_step() -> None:
     text = "ALLERGIES: none. Left hip pain and bleeding, on Lasix."
     spans = [
