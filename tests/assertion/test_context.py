@@ -75,6 +75,10 @@ BEHAVIOURS = [
         "hypothetical",
     ),
     ("There was a lack of pain relief after the injection.", ["pain"], "negated"),
+    ("Seek immediate medical attention for shortness of breath, chest pain, fever or chills.", ["shortness of breath", "chills"], "hypothetical"),
+    ("Signs of poor blood supply include pain, numbness and cramping.", ["pain", "cramping"], "hypothetical"),
+    ("Bleeding can be superficial but can compromise the airway.", ["Bleeding"], "hypothetical"),
+    ("He sought medical attention for chest pain last week.", ["chest pain"], "present"),
     # a scope opened inside a parenthesis ends with it; an HTML entity's ";" is no terminator
     ("Mild cough (the symptoms may be secondary to intubation), calf pain.", ["calf pain"], "present"),
     ("She thought it was &quot;restless leg syndrome&quot; then.", ["restless leg syndrome"], "possible"),
