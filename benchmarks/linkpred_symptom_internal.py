@@ -29,18 +29,16 @@ from kg.schema import load_schema
 
 
 def candidates(base: StackedSpec) -> dict[str, StackedSpec]:
-    """The compared specs: the four meaningful metapaths (damping 0.4 and 0), DpSpDpS alone (``base``, the
-    config's), the four plus each extra metapath, and a larger design sample."""
+    """The compared specs: the four meaningful metapaths at two C and three dampings, DpSpDpS alone (the shipped
+    3.1.0 spec), the four plus each extra metapath, and the four on a larger design sample."""
     mps = list(SYMPTOM_STACKED_METAPATHS)
     four = base.model_copy(update={"metapaths": mps})
-    out = {
-        f"{'+'.join(mps)}, damping 0.4, C 1": four,
-        "the four, damping 0.0": four.model_copy(update={"damping": 0.0}),
-    }
-    out["DpSpDpS only (shipped 3.1.0)"] = base
+    out = {f"{'+'.join(mps)}, damping 0.4, C {c}": four.model_copy(update={"c": c}) for c in (1.0, 0.1)}
+    out.update({f"damping {d}": four.model_copy(update={"damping": d}) for d in (0.0, 0.5)})
+    out["DpSpDpS only"] = four.model_copy(update={"metapaths": ["DpSpDpS"]})
     for extra in ("DuGuDpS", "DdGdDpS", "DtCtDpS"):
-        out[f"the four + {extra}"] = four.model_copy(update={"metapaths": [*mps, extra]})
-    out["DpSpDpS only, 4,000 sampled diseases"] = base.model_copy(update={"max_heads": 4000})
+        out[f"+ {extra}"] = four.model_copy(update={"metapaths": [*mps, extra]})
+    out["4,000 sampled diseases"] = four.model_copy(update={"max_heads": 4000})
     return out
 
 
