@@ -202,7 +202,28 @@ def test_readme_demo_command(demo_run, workspace):
     assert {"TREATS", "HAS_SYMPTOM", "CAUSES", "INTERACTS_WITH"} <= kinds
     text_mined = [r for r in store["edges"] if "text" in json.loads(r[3])]
     assert len(text_mined) > 50
+    check_demo_hypotheses(workspace / ".medkg" / "store")
     record_flow("demo-command")
+
+
+def check_demo_hypotheses(store_dir: Path) -> None:
+    """The demo's hypotheses (issue 20): both targets served by the shipped stacked models, the top 10 of each
+    type calibrated probabilities (not all >= 0.99), every HAS_SYMPTOM path one of its allowed metapaths."""
+    from kg.gnn.paths import EXPLANATION_RULES
+
+    conn = sqlite3.connect(store_dir / "graph.sqlite")
+    try:
+        rows = list(conn.execute("SELECT type, score, model_version, explanation FROM hypotheses ORDER BY score DESC"))
+    finally:
+        conn.close()
+    for kind in ("PREDICTED_TREATS", "PREDICTED_HAS_SYMPTOM"):
+        top = [r for r in rows if r[0] == kind][:10]
+        assert len(top) == 10 and {r[2] for r in top} == {"linkpred-3.1.0"}, kind
+        assert all(0.0 < r[1] <= 1.0 for r in top) and not all(r[1] >= 0.99 for r in top), (kind, top)
+    rules = {r.name: r for r in EXPLANATION_RULES["HAS_SYMPTOM"].support}
+    for _, _, _, expl in (r for r in rows if r[0] == "PREDICTED_HAS_SYMPTOM"):
+        for p in json.loads(expl):
+            assert p["metapath"] in rules and tuple(p["relations"]) == rules[p["metapath"]].relations, p
 
 
 def test_readme_export_flow(demo_run, workspace, user_env):

@@ -8,8 +8,9 @@ build's graph. The model holds embeddings and pair features for the nodes of the
 on only, and nothing here computes either for a new node: a node of the build's graph that the model
 never saw (a new text-mined node) is left out, never guessed, and counted per target and end
 (``stats[rel]["unseen_heads"]`` / ``["unseen_tails"]``), in the log and in the run record. A stacked
-target (:mod:`kg.gnn.stacked`, TREATS since 3.0.0) computes its metapath features on the build's graph
-itself, so it scores every node, a new one through its edges (``feature_scored_heads`` / ``_tails``).
+target (:mod:`kg.gnn.stacked`, TREATS since 3.0.0, HAS_SYMPTOM since 3.1.0) computes its metapath features
+on the build's graph itself, so it scores every node, a new one through its edges (``feature_scored_heads`` /
+``_tails``).
 ``gnn.mode: train`` (or ``medkg train linkpred``, then serving its output) retrains explicitly.
 """
 

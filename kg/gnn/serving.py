@@ -280,7 +280,7 @@ def train_default(cfg: TrainLinkPredConfig, schema: GraphSchema | None = None) -
         if rel in cfg.stacked:
             spec = cfg.stacked[rel].model_copy(update={"seed": cfg.seed})
             sources = link_params(cfg.params).target_sources.get(rel)
-            st, stats = train_stacked(nodes, edges, schema, spec, sources)
+            st, stats = train_stacked(nodes, edges, schema, spec, sources, rel)
             stats["file_bytes"] = save_stacked(st, out, rel)
         else:
             tm, stats = _train_target(nodes, edges, schema, cfg, rel)

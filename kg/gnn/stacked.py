@@ -1,5 +1,6 @@
-"""Calibrated stacked TREATS model (issue 20): a logistic regression over DWPC metapath features and the
-degree prior, Platt-calibrated on out-of-fold scores, chosen on internal splits of Hetionet CtD only.
+"""Calibrated stacked link-prediction model (issue 20): a logistic regression over DWPC metapath features and
+the degree prior, Platt-calibrated on out-of-fold scores, chosen on internal splits only. TREATS (Hetionet CtD,
+3.0.0) and HAS_SYMPTOM (HPO disease -> phenotype, 3.1.0) use the same code with their own spec and target.
 
 Pure core, no I/O. Design (Rephetio, Himmelstein et al. 2017): the positives are the graph's CtD pairs;
 the negatives are *every* untested pair of the same compounds x diseases (each with at least one CtD
@@ -18,6 +19,12 @@ disease pair of the compounds and diseases with at least one CtD pair, features 
 pair's own edge (Hetionet: 755 of 387 x 77 = 29,799 pairs, 2.5%). It reads "probability that this pair is
 a Hetionet-style indication, given the rest of the graph"; an untested pair has no own edge, so the same
 reading holds for it.
+
+A large target (HAS_SYMPTOM: 12,777 diseases x 11,388 phenotypes) cannot use its whole grid. Its spec then
+restricts the grid to the heads and tails with at least ``min_head_known`` / ``min_tail_known`` target pairs
+(the serving rule), samples ``max_heads`` of those heads and keeps each untested pair of their rows with
+probability ``negative_rate``. Each kept negative weighs ``1 / negative_rate`` in the regression, the Platt
+fit and the calibration report, so the probability stays calibrated to the rule's whole grid.
 """
 
 from __future__ import annotations
@@ -40,36 +47,15 @@ from kg.logs import get_logger
 from .data import EdgeType, GraphIndex
 from .metapaths import DEFAULT_METAPATHS, Metapath, PairFeatures, build_featurizer, target_degrees
 from .protocols import QueryScorer
+from .stacked_paths import EXTRA_METAPATHS as EXTRA_METAPATHS
+from .stacked_paths import METAPATHS, TARGET, TARGETS
 
 log = get_logger(__name__)
 
-TARGET: EdgeType = ("Drug", "TREATS", "Disease")
 KIND = "stacked-dwpc-lr"
 #: The metapaths of the Rephetio-style regression: the default TREATS ones on curated relations.
 STACKED_METAPATHS = tuple(k for k in DEFAULT_METAPATHS["TREATS"] if k not in ("CiCtD", "CcDrD"))
 DEGREE_FEATURES = ("deg_head", "deg_tail")
-#: Further TREATS metapaths a stacked model may use (Hetionet abbreviations, see ``DEFAULT_METAPATHS``).
-EXTRA_METAPATHS: dict[str, Metapath] = {
-    "CpD": (("Drug", "PALLIATES", "Disease"),),
-    "CrCrCtD": (("Drug", "RESEMBLES", "Drug"), ("Drug", "RESEMBLES", "Drug"), ("Drug", "TREATS", "Disease")),
-    "CtDrDrD": (
-        ("Drug", "TREATS", "Disease"),
-        ("Disease", "RESEMBLES", "Disease"),
-        ("Disease", "RESEMBLES", "Disease"),
-    ),
-    "CtDtCtD": (("Drug", "TREATS", "Disease"), ("Disease", "rev_TREATS", "Drug"), ("Drug", "TREATS", "Disease")),
-    "CuGuCtD": (("Drug", "UPREGULATES", "Gene"), ("Gene", "rev_UPREGULATES", "Drug"), ("Drug", "TREATS", "Disease")),
-    "CdGdCtD": (
-        ("Drug", "DOWNREGULATES", "Gene"),
-        ("Gene", "rev_DOWNREGULATES", "Drug"),
-        ("Drug", "TREATS", "Disease"),
-    ),
-    "CbGaDrD": (
-        ("Drug", "BINDS", "Gene"),
-        ("Gene", "rev_ASSOCIATED_WITH", "Disease"),
-        ("Disease", "RESEMBLES", "Disease"),
-    ),
-}
 
 
 class StackedSpec(BaseModel):
@@ -84,6 +70,11 @@ class StackedSpec(BaseModel):
         folds: cross-fitting folds.
         eval_fold: the fold the calibration is reported on (the Platt map of the report is fit without it).
         seed: seed of the folds and of the DWPC scale sample.
+        min_head_known, min_tail_known: the grid holds the heads (tails) with at least that many target pairs.
+        max_heads: a seeded sample of that many grid heads (None: every one).
+        negative_rate: share of the grid's untested pairs kept as negatives (weighted ``1 / rate``; 1: all).
+        clip: features are clipped to the range the design saw before scoring (a graph denser or sparser
+            than the training graph, e.g. a sampled build, cannot push a pair past what the fit supports).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -94,6 +85,11 @@ class StackedSpec(BaseModel):
     folds: int = Field(default=5, ge=3)
     eval_fold: int = Field(default=0, ge=0)
     seed: int = 13
+    min_head_known: int = Field(default=1, ge=1)
+    min_tail_known: int = Field(default=1, ge=1)
+    max_heads: int | None = Field(default=None, ge=10)
+    negative_rate: float = Field(default=1.0, gt=0.0, le=1.0)
+    clip: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,7 +103,8 @@ class Design:
         pairs: int64 [2, N] (compound, disease) graph indices of each pair.
         names: feature names.
         scales: float64 [F_mp] DWPC scales of the whole graph (shared by every fold).
-        base_rate: positives / pairs.
+        base_rate: positives / pairs of the grid (negatives counted with their weight).
+        weight: float64 [N] 1 for a positive, ``1 / negative_rate`` for a negative.
     """
 
     x: np.ndarray
@@ -117,16 +114,17 @@ class Design:
     names: list[str]
     scales: np.ndarray
     base_rate: float
+    weight: np.ndarray
 
 
-def present_metapaths(graph: GraphIndex, names: Sequence[str]) -> dict[str, Metapath]:
-    """The named TREATS metapaths whose edge types all exist in ``graph`` (others cannot be computed)."""
+def present_metapaths(graph: GraphIndex, names: Sequence[str], target: EdgeType = TARGET) -> dict[str, Metapath]:
+    """The named metapaths of ``target`` whose edge types all exist in ``graph`` (others cannot be computed)."""
     types = set(graph.forward_types) | set(graph.reverse_of.values())
-    every = {**DEFAULT_METAPATHS["TREATS"], **EXTRA_METAPATHS}
+    every = METAPATHS[target[1]]
     out = {}
     for n in names:
         if n not in every:
-            raise ValueError(f"unknown TREATS metapath {n!r} (known: {', '.join(every)})")
+            raise ValueError(f"unknown {target[1]} metapath {n!r} (known: {', '.join(every)})")
         path = every[n]
         if all(et in types for et in path):
             out[n] = path
@@ -138,39 +136,74 @@ def _fold_of(n: int, folds: int, rng: np.random.Generator) -> np.ndarray:
     return (rng.permutation(n) % folds).astype(np.int64)
 
 
-def build_design(graph: GraphIndex, spec: StackedSpec) -> Design:
-    """Fold-featurized CtD positives and every untested pair of the same compounds x diseases (module doc)."""
-    mps = present_metapaths(graph, spec.metapaths)
-    pos = graph.forward_edges(TARGET)  # long [2, E]
-    if pos.size(1) < spec.folds:
-        raise ValueError(f"{pos.size(1)} TREATS pairs in the graph: too few for {spec.folds} folds")
-    comp, dis = torch.unique(pos[0]), torch.unique(pos[1])
-    scales = build_featurizer(graph, TARGET, mps, "head", spec.damping, seed=spec.seed).scales
-    n_d = graph.num_nodes("Disease")
-    pos_key = (pos[0] * n_d + pos[1]).numpy()
-    cc, dd = np.meshgrid(comp.numpy(), dis.numpy(), indexing="ij")
-    grid_key = (cc * n_d + dd).ravel()
-    neg_key = grid_key[~np.isin(grid_key, pos_key)]
+def _grid(graph: GraphIndex, target: EdgeType, spec: StackedSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grid's heads long [H'], tails long [T'] and its positive keys (``head * n_tail + tail``) int64 [P]."""
+    pos = graph.forward_edges(target)  # long [2, E]
+    n_h, n_t = graph.num_nodes(target[0]), graph.num_nodes(target[2])
+    deg_h = np.bincount(pos[0].numpy(), minlength=n_h)
+    deg_t = np.bincount(pos[1].numpy(), minlength=n_t)
+    heads = np.nonzero(deg_h >= spec.min_head_known)[0]
+    tails = np.nonzero(deg_t >= spec.min_tail_known)[0]
+    if spec.max_heads is not None and heads.size > spec.max_heads:
+        # every head with edges of other types stays (the only ones non-target metapaths reach), the rest sampled
+        other = graph.degree()[target[0]].numpy()[heads] > deg_h[heads]
+        rest = heads[~other]
+        take = max(spec.max_heads - int(other.sum()), 0)
+        sample = np.random.default_rng([spec.seed, 1]).choice(rest.size, min(take, rest.size), replace=False)
+        heads = np.sort(np.concatenate([heads[other], rest[sample]]))
+    key = (pos[0] * n_t + pos[1]).numpy()
+    key = key[np.isin(pos[0].numpy(), heads) & np.isin(pos[1].numpy(), tails)]
+    _, first = np.unique(key, return_index=True)
+    return heads, tails, key[np.sort(first)]  # edge order, once each
+
+
+def _negatives(heads: np.ndarray, tails: np.ndarray, n_t: int, pos_key: np.ndarray, spec: StackedSpec) -> np.ndarray:
+    """int64 [N]: the grid's untested pair keys, each kept with probability ``spec.negative_rate``."""
+    hh, tt = np.meshgrid(heads, tails, indexing="ij")
+    grid = (hh * n_t + tt).ravel()
+    neg = grid[~np.isin(grid, pos_key)]
+    if spec.negative_rate < 1.0:
+        neg = neg[np.random.default_rng([spec.seed, 2]).random(neg.size) < spec.negative_rate]
+    return neg
+
+
+def build_design(graph: GraphIndex, spec: StackedSpec, target: EdgeType = TARGET) -> Design:
+    """Fold-featurized positives and the untested pairs of the grid (every one, or a weighted sample; module doc)."""
+    mps = present_metapaths(graph, spec.metapaths, target)
+    heads, tails, pos_key = _grid(graph, target, spec)
+    if pos_key.size < spec.folds:
+        raise ValueError(f"{pos_key.size} {target[1]} pairs in the grid: too few for {spec.folds} folds")
+    scales = build_featurizer(graph, target, mps, "head", spec.damping, seed=spec.seed).scales
+    n_t = graph.num_nodes(target[2])
+    neg_key = _negatives(heads, tails, n_t, pos_key, spec)
     rng = np.random.default_rng(spec.seed)
     pos_fold, neg_fold = _fold_of(pos_key.size, spec.folds, rng), _fold_of(neg_key.size, spec.folds, rng)
-    row_of = np.full(graph.num_nodes("Drug"), -1, dtype=np.int64)
-    row_of[comp.numpy()] = np.arange(comp.numel())
+    edge_key = (graph.forward_edges(target)[0] * n_t + graph.forward_edges(target)[1]).numpy()
     xs, ys, fs, ks = [], [], [], []
     for k in range(spec.folds):
-        hidden = torch.from_numpy(np.nonzero(pos_fold == k)[0])
-        feat = build_featurizer(graph, TARGET, mps, "head", spec.damping, {TARGET: hidden}, scales=scales)
-        dh, dt = target_degrees(graph, TARGET, hidden)
-        rows = PairFeatures(feat, dh, dt).rows(comp).double().numpy()  # [Nc, D_all, F]
+        hidden = torch.from_numpy(np.nonzero(np.isin(edge_key, pos_key[pos_fold == k]))[0])
+        feat = build_featurizer(graph, target, mps, "head", spec.damping, {target: hidden}, scales=scales)
+        dh, dt = target_degrees(graph, target, hidden)
         keys = np.concatenate([pos_key[pos_fold == k], neg_key[neg_fold == k]])
-        xs.append(rows[row_of[keys // n_d], keys % n_d])
+        h, t = torch.from_numpy(keys // n_t), torch.from_numpy(keys % n_t)
+        mp = feat.pairs(h, t, chunk=128)  # float32 [B, F]
+        xs.append(torch.cat([mp, dh[h][:, None], dt[t][:, None]], dim=1).double().numpy())
         ys.append(np.r_[np.ones(int((pos_fold == k).sum())), np.zeros(int((neg_fold == k).sum()))])
         fs.append(np.full(keys.size, k, dtype=np.int64))
         ks.append(keys)
     y, keys = np.concatenate(ys), np.concatenate(ks)
+    weight = np.where(y == 1, 1.0, 1.0 / spec.negative_rate)
     names = [*mps, *DEGREE_FEATURES]
-    log.info("stacked design: %d positives, %d pairs, features %s", int(y.sum()), y.size, names)
-    pairs = np.stack([keys // n_d, keys % n_d])
-    return Design(np.concatenate(xs), y, np.concatenate(fs), pairs, names, np.asarray(scales), float(y.mean()))
+    base_rate = float(y.sum() / weight.sum())
+    log.info(
+        "stacked design: %d positives, %d pairs, grid base rate %.4f, features %s",
+        int(y.sum()),
+        y.size,
+        base_rate,
+        names,
+    )
+    pairs = np.stack([keys // n_t, keys % n_t])
+    return Design(np.concatenate(xs), y, np.concatenate(fs), pairs, names, np.asarray(scales), base_rate, weight)
 
 
 @dataclass(frozen=True)
@@ -187,17 +220,17 @@ class Linear:
         return ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.coef + self.intercept
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, c: float) -> Linear:
-    """L2 logistic regression on z-scored features (constant features keep scale 1)."""
+def fit_linear(x: np.ndarray, y: np.ndarray, c: float, w: np.ndarray | None = None) -> Linear:
+    """L2 logistic regression on z-scored features (constant features keep scale 1); ``w`` sample weights [N]."""
     scaler = StandardScaler().fit(x)
-    lr = LogisticRegression(C=c, max_iter=5000).fit(scaler.transform(x), y)
+    lr = LogisticRegression(C=c, max_iter=5000).fit(scaler.transform(x), y, sample_weight=w)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     return Linear(scaler.mean_.copy(), scale, lr.coef_[0].copy(), float(lr.intercept_[0]))
 
 
-def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Platt scaling: (a, b) of ``p = sigmoid(a z + b)`` by maximum likelihood (almost no penalty)."""
-    lr = LogisticRegression(C=1e6, max_iter=5000).fit(np.asarray(z)[:, None], y)
+def fit_platt(z: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> tuple[float, float]:
+    """Platt scaling: (a, b) of ``p = sigmoid(a z + b)`` by (weighted) maximum likelihood (almost no penalty)."""
+    lr = LogisticRegression(C=1e6, max_iter=5000).fit(np.asarray(z)[:, None], y, sample_weight=w)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
@@ -205,28 +238,48 @@ def _sigmoid(v: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-v))
 
 
+def _weights(d: Design, mask: np.ndarray | None = None) -> np.ndarray | None:
+    """The design's sample weights (of ``mask``), or None when every pair weighs 1 (the whole grid)."""
+    if np.all(d.weight == 1.0):
+        return None
+    return d.weight if mask is None else d.weight[mask]
+
+
 def out_of_fold(d: Design, c: float) -> np.ndarray:
     """float64 [N]: each pair's decision value from the regression fit on the other folds."""
     oof = np.zeros(d.y.size)
     for k in np.unique(d.fold):
         m = d.fold == k
-        oof[m] = fit_linear(d.x[~m], d.y[~m], c)(d.x[m])
+        oof[m] = fit_linear(d.x[~m], d.y[~m], c, _weights(d, ~m))(d.x[m])
     return oof
 
 
-def calibration_report(p: np.ndarray, y: np.ndarray, bins: int = 10) -> dict[str, Any]:
+def calibration_report(p: np.ndarray, y: np.ndarray, bins: int = 10, w: np.ndarray | None = None) -> dict[str, Any]:
     """Brier score, expected calibration error over ``bins`` equal-mass bins (the base rate is low, so
-    equal-width bins would put almost every pair in the first one), the largest gap of a bin, and the bins."""
+    equal-width bins would put almost every pair in the first one), the largest gap of a bin, and the bins;
+    with sample weights ``w`` [N] every figure is weighted (``n`` stays the pairs of the bin)."""
+    w = np.ones(p.size) if w is None else np.asarray(w, dtype=np.float64)
     order = np.argsort(p, kind="stable")
-    parts = np.array_split(order, bins)
-    rows = [{"mean_p": float(p[i].mean()), "observed": float(y[i].mean()), "n": int(i.size)} for i in parts if i.size]
-    ece = sum(r["n"] * abs(r["mean_p"] - r["observed"]) for r in rows) / max(p.size, 1)
+    parts = [i for i in np.array_split(order, bins) if i.size]
+    rows = [
+        {
+            "mean_p": float(np.average(p[i], weights=w[i])),
+            "observed": float(np.average(y[i], weights=w[i])),
+            "n": int(i.size),
+            "weight": float(w[i].sum()),
+        }
+        for i in parts
+    ]
+    ece = sum(r["weight"] * abs(r["mean_p"] - r["observed"]) for r in rows) / max(float(w.sum()), 1e-12)
+    for r in rows:
+        if np.all(w == 1.0):
+            del r["weight"]
     return {
-        "brier": float(np.mean((p - y) ** 2)),
+        "brier": float(np.average((p - y) ** 2, weights=w)),
         "ece": float(ece),
         "max_gap": float(max(abs(r["mean_p"] - r["observed"]) for r in rows)),
-        "base_rate": float(y.mean()),
-        "mean_p": float(p.mean()),
+        "base_rate": float(np.average(y, weights=w)),
+        "mean_p": float(np.average(p, weights=w)),
         "max_p": float(p.max()),
         "bins": rows,
     }
@@ -241,17 +294,19 @@ def internal_report(d: Design, c: float, eval_fold: int) -> tuple[np.ndarray, di
     held = d.fold == eval_fold
     if not held.any():
         raise ValueError(f"eval_fold {eval_fold} is not one of the {len(np.unique(d.fold))} folds")
-    a, b = fit_platt(oof[~held], d.y[~held])
-    iso = IsotonicRegression(out_of_bounds="clip").fit(oof[~held], d.y[~held])
+    w_fit, w_held = _weights(d, ~held), _weights(d, held)
+    a, b = fit_platt(oof[~held], d.y[~held], w_fit)
+    iso = IsotonicRegression(out_of_bounds="clip").fit(oof[~held], d.y[~held], sample_weight=w_fit)
     metrics = {
-        "auroc": float(roc_auc_score(d.y, oof)),
-        "auprc": float(average_precision_score(d.y, oof)),
+        "auroc": float(roc_auc_score(d.y, oof, sample_weight=_weights(d))),
+        "auprc": float(average_precision_score(d.y, oof, sample_weight=_weights(d))),
         "positives": int(d.y.sum()),
         "pairs": int(d.y.size),
+        "grid_pairs": float(d.weight.sum()),
         "eval_fold": eval_fold,
-        "calibrated": calibration_report(_sigmoid(a * oof[held] + b), d.y[held]),
-        "uncalibrated": calibration_report(_sigmoid(oof[held]), d.y[held]),
-        "isotonic": calibration_report(np.clip(iso.predict(oof[held]), 0.0, 1.0), d.y[held]),
+        "calibrated": calibration_report(_sigmoid(a * oof[held] + b), d.y[held], w=w_held),
+        "uncalibrated": calibration_report(_sigmoid(oof[held]), d.y[held], w=w_held),
+        "isotonic": calibration_report(np.clip(iso.predict(oof[held]), 0.0, 1.0), d.y[held], w=w_held),
         "calibrated_per_fold": [_platt_on_fold(oof, d, int(k)) for k in np.unique(d.fold)],
     }
     return oof, metrics
@@ -260,8 +315,8 @@ def internal_report(d: Design, c: float, eval_fold: int) -> tuple[np.ndarray, di
 def _platt_on_fold(oof: np.ndarray, d: Design, k: int) -> dict[str, float]:
     """Brier and ECE of fold ``k`` under a Platt map fit on the other folds' out-of-fold values."""
     held = d.fold == k
-    a, b = fit_platt(oof[~held], d.y[~held])
-    rep = calibration_report(_sigmoid(a * oof[held] + b), d.y[held])
+    a, b = fit_platt(oof[~held], d.y[~held], _weights(d, ~held))
+    rep = calibration_report(_sigmoid(a * oof[held] + b), d.y[held], w=_weights(d, held))
     return {"fold": k, **{key: rep[key] for key in ("brier", "ece", "base_rate", "mean_p", "max_p")}}
 
 
@@ -280,9 +335,14 @@ class StackedModel:
     platt: tuple[float, float]
     base_rate: float
     metrics: dict[str, Any] = field(default_factory=dict)
+    target: EdgeType = TARGET
+    #: float64 ([F], [F]) the design's feature range, features clipped to it before scoring (None: no clip)
+    bounds: tuple[np.ndarray, np.ndarray] | None = None
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         """Features float [..., F] in ``names`` order -> calibrated log-odds float64 [...]."""
+        if self.bounds is not None:
+            x = np.clip(np.asarray(x, dtype=np.float64), self.bounds[0], self.bounds[1])
         return self.platt[0] * self.linear(x) + self.platt[1]
 
     def coefficients(self) -> dict[str, float]:
@@ -293,7 +353,7 @@ class StackedModel:
         """A JSON-ready dict (numbers, strings and lists only)."""
         return {
             "kind": KIND,
-            "target": list(TARGET),
+            "target": list(self.target),
             "metapaths": self.metapaths,
             "damping": self.damping,
             "scales": self.scales,
@@ -305,6 +365,7 @@ class StackedModel:
             "platt": list(self.platt),
             "base_rate": self.base_rate,
             "metrics": self.metrics,
+            **({} if self.bounds is None else {"clip": [self.bounds[0].tolist(), self.bounds[1].tolist()]}),
         }
 
     @classmethod
@@ -317,6 +378,9 @@ class StackedModel:
         if d.get("kind") != KIND:
             raise ValueError(f"not a {KIND} model (kind {d.get('kind')!r})")
         mean, scale, coef = (np.asarray(d[k], dtype=np.float64) for k in ("mean", "scale", "coef"))
+        target = tuple(d.get("target", TARGET))
+        if target not in TARGETS.values():
+            raise ValueError(f"{KIND}: unknown target {target} (known: {list(TARGETS.values())})")
         if any(a.shape != (len(d["features"]),) for a in (mean, scale, coef)):
             raise ValueError(f"{KIND}: mean/scale/coef do not match the {len(d['features'])} features")
         return cls(
@@ -328,15 +392,17 @@ class StackedModel:
             platt=(float(d["platt"][0]), float(d["platt"][1])),
             base_rate=float(d["base_rate"]),
             metrics=dict(d.get("metrics", {})),
+            target=target,  # type: ignore[arg-type]
+            bounds=None if "clip" not in d else (np.asarray(d["clip"][0]), np.asarray(d["clip"][1])),
         )
 
 
-def fit_stacked(graph: GraphIndex, spec: StackedSpec) -> StackedModel:
-    """Fit the stacked model on ``graph``'s CtD pairs: design, cross-fitting, Platt map, refit (module doc)."""
-    d = build_design(graph, spec)
+def fit_stacked(graph: GraphIndex, spec: StackedSpec, target: EdgeType = TARGET) -> StackedModel:
+    """Fit the stacked model on ``graph``'s ``target`` pairs: design, cross-fitting, Platt map, refit (module doc)."""
+    d = build_design(graph, spec, target)
     oof, metrics = internal_report(d, spec.c, spec.eval_fold)
-    lin = fit_linear(d.x, d.y, spec.c)
-    platt = fit_platt(oof, d.y)
+    lin = fit_linear(d.x, d.y, spec.c, _weights(d))
+    platt = fit_platt(oof, d.y, _weights(d))
     mp = d.names[: len(d.scales)]
     model = StackedModel(
         metapaths=mp,
@@ -347,9 +413,12 @@ def fit_stacked(graph: GraphIndex, spec: StackedSpec) -> StackedModel:
         platt=platt,
         base_rate=d.base_rate,
         metrics=metrics,
+        target=target,
+        bounds=(d.x.min(axis=0), d.x.max(axis=0)) if spec.clip else None,
     )
     log.info(
-        "stacked model: internal AUROC %.3f, Brier %.4f, ECE %.4f (base rate %.4f); coefficients %s",
+        "stacked %s model: internal AUROC %.3f, Brier %.4f, ECE %.4f (base rate %.4f); coefficients %s",
+        target[1],
         metrics["auroc"],
         metrics["calibrated"]["brier"],
         metrics["calibrated"]["ece"],
@@ -362,10 +431,10 @@ def fit_stacked(graph: GraphIndex, spec: StackedSpec) -> StackedModel:
 def graph_features(model: StackedModel, graph: GraphIndex, query_side: str = "head") -> PairFeatures:
     """The model's features on ``graph`` (its own scales; a metapath whose edge types the graph lacks is all
     zeros, see :func:`aligned`)."""
-    mps = present_metapaths(graph, model.metapaths)
+    mps = present_metapaths(graph, model.metapaths, model.target)
     scales = np.array([model.scales[n] for n in mps])
-    feat = build_featurizer(graph, TARGET, mps, query_side, model.damping, scales=scales)
-    dh, dt = target_degrees(graph, TARGET)
+    feat = build_featurizer(graph, model.target, mps, query_side, model.damping, scales=scales)
+    dh, dt = target_degrees(graph, model.target)
     return PairFeatures(feat, dh, dt)
 
 

@@ -1,9 +1,10 @@
-"""The stacked TREATS model as a served target: training on the seed graph, files, graph-free scoring.
+"""A stacked model (TREATS, HAS_SYMPTOM) as a served target: training on the seed graph, files, graph-free scoring.
 
 Files (no pickle): ``TARGET.json`` holds the model (:meth:`kg.gnn.stacked.StackedModel.to_json`), the ids
 of the training graph's head and tail nodes and how the stored matrices chain into metapaths;
 ``TARGET.safetensors`` holds the degree-weighted adjacency matrices of those metapaths (CSR parts) and
-the log target degrees, so ``medkg predict score`` scores pairs of the training graph without reading
+the log target degrees (a matrix that is the transpose of an earlier one is stored once, as a negative
+reference ``-(k + 1)``), so ``medkg predict score`` scores pairs of the training graph without reading
 it. ``build`` / ``demo`` compute the features on the build's own graph instead
 (:func:`kg.gnn.stacked.stacked_scorer`), so a node the training graph lacks is scored through its edges.
 """
@@ -30,7 +31,8 @@ from kg.types import Edge, Node
 from .data import GraphIndex, build_graph
 from .external import GRAPH_EXCLUDE, GRAPH_RELATIONS
 from .metapaths import MetapathFeaturizer, PairFeatures
-from .stacked import KIND, TARGET, StackedModel, StackedSpec, aligned, fit_stacked, graph_features
+from .stacked import KIND, StackedModel, StackedSpec, aligned, fit_stacked, graph_features
+from .stacked_paths import METAPATHS, TARGETS
 
 log = get_logger(__name__)
 
@@ -49,7 +51,11 @@ class StackedTarget:
     head_ids: list[str]
     tail_ids: list[str]
     features: PairFeatures
-    target: tuple[str, str, str] = TARGET
+
+    @property
+    def target(self) -> tuple[str, str, str]:
+        """(head label, relation, tail label) of the model."""
+        return self.model.target
 
     def logits(self, heads: Tensor, tails: Tensor) -> Tensor:
         """Calibrated log-odds of aligned training-graph (head, tail) indices long [B], [B] -> float [B]."""
@@ -57,9 +63,26 @@ class StackedTarget:
         return torch.from_numpy(self.model.logit(x)).float()
 
 
-def stacked_graph(nodes: Sequence[Node], edges: Sequence[Edge], schema: GraphSchema) -> GraphIndex:
+def graph_relations(rel: str, metapaths: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The relations of a stacked ``rel`` model's graph: TREATS keeps the external protocols' relations
+    (:data:`kg.gnn.external.GRAPH_RELATIONS`); another target, ``rel`` and those of its ``metapaths``."""
+    if rel == "TREATS":
+        return GRAPH_RELATIONS
+    every = METAPATHS[rel]
+    names = list(every) if metapaths is None else metapaths
+    found = {et[1].removeprefix("rev_") for n in names for et in every[n]}
+    return tuple(sorted(found | {rel}))
+
+
+def stacked_graph(
+    nodes: Sequence[Node],
+    edges: Sequence[Edge],
+    schema: GraphSchema,
+    rel: str = "TREATS",
+    metapaths: Sequence[str] | None = None,
+) -> GraphIndex:
     """The graph the stacked model is trained on: the relations of its metapaths only."""
-    return build_graph(nodes, edges, schema, edge_types=GRAPH_RELATIONS, exclude=GRAPH_EXCLUDE)
+    return build_graph(nodes, edges, schema, edge_types=graph_relations(rel, metapaths), exclude=GRAPH_EXCLUDE)
 
 
 def train_stacked(
@@ -68,27 +91,33 @@ def train_stacked(
     schema: GraphSchema,
     spec: StackedSpec,
     target_sources: Sequence[str] | None = None,
+    rel: str = "TREATS",
 ) -> tuple[StackedTarget, dict[str, Any]]:
-    """Fit the stacked TREATS model on the seed graph (TREATS edges of ``target_sources`` only, when given).
+    """Fit the stacked ``rel`` model on the seed graph (``rel`` edges of ``target_sources`` only, when given).
 
     Returns:
         The target and its stats (internal metrics, coefficients, sizes, seconds) for ``meta.json``.
+
+    Raises:
+        ValueError: ``rel`` is not a target a stacked model can be trained for.
     """
     t0 = time.perf_counter()
-    rel = TARGET[1]
+    if rel not in TARGETS:
+        raise ValueError(f"no stacked model for {rel} (known: {', '.join(TARGETS)})")
+    target = TARGETS[rel]
     kept = [e for e in edges if e.type != rel or not target_sources or any(s in target_sources for s in e.sources)]
-    graph = stacked_graph(nodes, kept, schema)
-    model = fit_stacked(graph, spec)
+    graph = stacked_graph(nodes, kept, schema, rel, spec.metapaths)
+    model = fit_stacked(graph, spec, target)
     st = StackedTarget(
         model=model,
-        head_ids=list(graph.node_ids[TARGET[0]]),
-        tail_ids=list(graph.node_ids[TARGET[2]]),
+        head_ids=list(graph.node_ids[target[0]]),
+        tail_ids=list(graph.node_ids[target[2]]),
         features=graph_features(model, graph, "head"),
     )
     stats = {
         "kind": KIND,
         "spec": spec.model_dump(),
-        "target_pairs": int(graph.forward_edges(TARGET).size(1)),
+        "target_pairs": int(graph.forward_edges(target).size(1)),
         "internal": model.metrics,
         "coefficients": model.coefficients(),
         "platt": list(model.platt),
@@ -106,11 +135,16 @@ def save_stacked(st: StackedTarget, out: Path, rel: str) -> int:
     ids: dict[int, int] = {}
     chains: list[list[int]] = []
     shapes: list[list[int]] = []
+    stored: list[sp.csr_matrix] = []
     for chain in f.chains:
         refs = []
         for m in chain:
+            t = _transpose_of(m, stored)
+            if id(m) not in ids and t is not None:
+                ids[id(m)] = -(t + 1)
             if id(m) not in ids:
                 ids[id(m)] = k = len(shapes)
+                stored.append(m.tocsr())
                 csr = m.tocsr()
                 tensors[f"m{k}.indptr"] = torch.from_numpy(csr.indptr.astype(np.int64))
                 tensors[f"m{k}.indices"] = torch.from_numpy(csr.indices.astype(np.int64))
@@ -129,6 +163,16 @@ def save_stacked(st: StackedTarget, out: Path, rel: str) -> int:
     return (out / f"{rel}.json").stat().st_size + (out / f"{rel}.safetensors").stat().st_size
 
 
+def _transpose_of(m: sp.spmatrix, stored: Sequence[sp.csr_matrix]) -> int | None:
+    """The index of a stored matrix whose transpose equals ``m`` up to rounding (a reverse edge type), else None."""
+    for k, s in enumerate(stored):
+        if s.shape == m.shape[::-1] and s.nnz == m.nnz:
+            diff = abs(s.T - m)
+            if diff.nnz == 0 or diff.max() <= 1e-12 * abs(m).max():  # the same up to rounding
+                return k
+    return None
+
+
 def load_stacked(folder: Path, rel: str) -> StackedTarget:
     """Read a target written by :func:`save_stacked`.
 
@@ -140,7 +184,7 @@ def load_stacked(folder: Path, rel: str) -> StackedTarget:
     model = StackedModel.from_json(doc)
     tensors = load_file(str(folder / f"{rel}.safetensors"))
     stored = doc["stored"]
-    mats = [
+    base = [
         sp.csr_matrix(
             (
                 tensors[f"m{k}.data"].double().numpy(),
@@ -151,6 +195,9 @@ def load_stacked(folder: Path, rel: str) -> StackedTarget:
         )
         for k, shape in enumerate(stored["shapes"])
     ]
+    mats = dict(enumerate(base))
+    refs = {r for chain in stored["chains"] for r in chain if r < 0}
+    mats.update({r: base[-r - 1].T.tocsr() for r in refs})
     names = list(stored["names"])
     feat = MetapathFeaturizer(
         names=names,

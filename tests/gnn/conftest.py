@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import torch
 
 from kg.config import GnnConfig
 from kg.schema import GraphSchema, load_schema
@@ -60,3 +61,46 @@ def graph() -> tuple[list[Node], list[Edge]]:
 @pytest.fixture()
 def fast_config() -> GnnConfig:
     return GnnConfig(hidden_dim=16, epochs=10, top_k=3, params={"eval_every": 2, "num_threads": 1})
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    """The shipped default model (TREATS 3.0.0 and HAS_SYMPTOM 3.1.0, both stacked)."""
+    from kg.gnn.serving import load_default
+
+    return load_default()
+
+
+@pytest.fixture(scope="session")
+def gnn_model(shipped_model):
+    """The shipped model with a GNN-shaped HAS_SYMPTOM target (since 3.1.0 the shipped one is stacked): random
+    DistMult embeddings of the shipped target's nodes and a random pair head over its stored pair features,
+    so the GNN serving path (``gnn.model_dir`` pointing at a GNN, ``medkg train linkpred`` without ``stacked``)
+    stays tested."""
+    from kg.gnn.model import PairHead
+    from kg.gnn.serving import DefaultModel, TargetModel
+
+    st = shipped_model.targets["HAS_SYMPTOM"]
+    gen = torch.Generator().manual_seed(5)
+    head = PairHead(st.features.num_features)
+    with torch.no_grad():
+        for p in head.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+    head.init_from(
+        torch.zeros(head.num_features),
+        torch.ones(head.num_features),
+        torch.randn(head.num_features, generator=gen),
+        -3.0,
+    )
+    head.eval()
+    tm = TargetModel(
+        target=st.target,
+        head_ids=st.head_ids,
+        tail_ids=st.tail_ids,
+        z_head=torch.randn(len(st.head_ids), 8, generator=gen),
+        z_tail=torch.randn(len(st.tail_ids), 8, generator=gen),
+        rel=torch.randn(8, generator=gen),
+        pair_head=head,
+        features=st.features,
+    )
+    return DefaultModel(targets={"TREATS": shipped_model.targets["TREATS"], "HAS_SYMPTOM": tm}, meta=shipped_model.meta)

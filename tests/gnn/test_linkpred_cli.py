@@ -173,8 +173,10 @@ def test_predict_score_without_model_and_bad_pairs_file(tmp_path):
 
 
 def test_shipped_default_architecture_trains_and_scores(tiny_store, tmp_path):
-    """configs/linkpred/default.yaml's models (name features, ensemble, ranking loss) on the tiny store."""
+    """configs/linkpred/default.yaml's models (name features, ensemble, ranking loss) on the tiny store; HAS_SYMPTOM
+    taken out of ``stacked`` trains the config's GNN (the path up to 2.0.0, still chosen by config)."""
     tree = yaml.safe_load((REPO_ROOT / "configs" / "linkpred" / "default.yaml").read_text(encoding="utf-8"))
+    assert tree["stacked"].pop("HAS_SYMPTOM")["metapaths"] == ["DpSpDpS"]  # shipped 3.1.0: stacked
     tree["graph"] = {"store": str(tiny_store)}
     tree["model"].update(hidden_dim=4, epochs=2)
     tree["model"]["params"]["members"] = 2

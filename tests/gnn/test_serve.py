@@ -1,5 +1,6 @@
-"""Serving the shipped model in a build: no training; the GNN target (HAS_SYMPTOM) leaves nodes it never saw out
-and counts them, the stacked TREATS model scores them through their features on the build's graph."""
+"""Serving the shipped model in a build: no training; the stacked targets (TREATS 3.0.0, HAS_SYMPTOM 3.1.0) score
+nodes they never saw through their features on the build's graph; a GNN target (``gnn_model`` of conftest, the
+HAS_SYMPTOM kind up to 2.0.0) leaves them out and counts them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from kg.cli import app
 from kg.config import GnnConfig, load_config
 from kg.gnn.data import build_graph
 from kg.gnn.serve import predict_links, serve_linkprediction
-from kg.gnn.serving import NoModelError, load_default
+from kg.gnn.serving import NoModelError
 from kg.gnn.stacked import stacked_scorer
 from kg.store.sqlite import SqliteStore
 from kg.types import Edge, Node
@@ -23,8 +24,8 @@ NEW_DRUG, NEW_DISEASE, NEW_SYMPTOM, GENE = "DRUGBANK:DBNEW01", "MESH:D999999", "
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load_default()
+def model(shipped_model):
+    return shipped_model
 
 
 @pytest.fixture(scope="module")
@@ -59,20 +60,32 @@ def graph(model):
     return nodes, edges
 
 
-def test_served_hypotheses_score_new_treats_nodes_through_features_and_count_unseen_symptom_nodes(graph, model, schema):
+def test_a_gnn_target_leaves_nodes_it_never_saw_out_and_counts_them(graph, gnn_model, schema):
+    nodes, edges = graph
+    every = {"min_group_known": 0, "min_candidate_known": 0}
+    result = serve_linkprediction(nodes, edges, schema, GnnConfig(top_k=6, params=every), "run-g", gnn_model)
+    sym_hyps = [h for h in result.hypotheses if h.type == "PREDICTED_HAS_SYMPTOM"]
+    assert sym_hyps and not {NEW_DISEASE, NEW_SYMPTOM} & {x for h in sym_hyps for x in (h.head, h.tail)}
+    assert (result.stats["HAS_SYMPTOM"]["unseen_heads"], result.stats["HAS_SYMPTOM"]["unseen_tails"]) == (1, 1)
+    # the score is the model's own (what `medkg predict score` gives for the pair)
+    for h, (_, _, score, _) in zip(sym_hyps, gnn_model.score([(h.head, h.tail) for h in sym_hyps]), strict=True):
+        assert score == pytest.approx(h.score, abs=1e-5)
+
+
+def test_served_hypotheses_score_new_nodes_through_features(graph, model, schema):
     nodes, edges = graph
     every = {"min_group_known": 0, "min_candidate_known": 0}  # this tiny graph knows every node too little
     result = serve_linkprediction(nodes, edges, schema, GnnConfig(top_k=6, params=every), "run-1", model)
     hyps = result.hypotheses
     assert {h.type for h in hyps} == {"PREDICTED_TREATS", "PREDICTED_HAS_SYMPTOM"}
-    assert result.model_version == model.version == "linkpred-3.0.0"
+    assert result.model_version == model.version == "linkpred-3.1.0"
     assert all(h.model_version == model.version and h.run_id == "run-1" for h in hyps)
     treats, symptoms = result.stats["TREATS"], result.stats["HAS_SYMPTOM"]
-    # HAS_SYMPTOM (GNN): never a node the model did not see, never guessed: counted per end instead
+    # both targets are stacked: the new nodes are scored through their edges on this graph, and counted
     sym_hyps = [h for h in hyps if h.type == "PREDICTED_HAS_SYMPTOM"]
-    assert not {NEW_DISEASE, NEW_SYMPTOM} & {x for h in sym_hyps for x in (h.head, h.tail)}
-    assert (symptoms["unseen_heads"], symptoms["unseen_tails"]) == (1, 1)
-    # TREATS (stacked): the new drug and disease are scored through their edges on this graph, and counted
+    assert NEW_DISEASE in {h.head for h in sym_hyps} and NEW_SYMPTOM in {h.tail for h in sym_hyps}
+    assert (symptoms["unseen_heads"], symptoms["unseen_tails"]) == (0, 0)
+    assert (symptoms["feature_scored_heads"], symptoms["feature_scored_tails"]) == (1, 1)
     assert (treats["unseen_heads"], treats["unseen_tails"]) == (0, 0)
     assert (treats["feature_scored_heads"], treats["feature_scored_tails"]) == (1, 1)
     treats_hyps = [h for h in hyps if h.type == "PREDICTED_TREATS"]
@@ -81,11 +94,15 @@ def test_served_hypotheses_score_new_treats_nodes_through_features_and_count_uns
     # asserted pairs (and PALLIATES, for TREATS) are never proposed
     asserted = {(e.head, e.tail) for e in edges}
     assert not asserted & {(h.head, h.tail) for h in hyps}
-    # HAS_SYMPTOM: the score is the model's own (what `medkg predict score` gives for the pair)
-    for h, (_, _, score, _) in zip(sym_hyps, model.score([(h.head, h.tail) for h in sym_hyps]), strict=True):
-        assert score == pytest.approx(h.score, abs=1e-5)
-    # TREATS: the calibrated probability of the stacked model on this graph's features, never saturated
+    # HAS_SYMPTOM: the calibrated probability of its stacked model on this graph's features
     g = build_graph(nodes, edges, schema)
+    sym = stacked_scorer(model.targets["HAS_SYMPTOM"].model, g, "head")
+    hi = [g.positions[h.head][1] for h in sym_hyps]
+    ti = [g.positions[h.tail][1] for h in sym_hyps]
+    expected_sym = torch.sigmoid(sym.pairs(torch.tensor(hi), torch.tensor(ti))).tolist()
+    assert [h.score for h in sym_hyps] == pytest.approx(expected_sym, abs=1e-5)
+    assert all(0.0 < h.score < 0.99 for h in sym_hyps)
+    # TREATS: the calibrated probability of the stacked model on this graph's features, never saturated
     scorer = stacked_scorer(model.targets["TREATS"].model, g, "head")
     hi = [g.positions[h.head][1] for h in treats_hyps]
     ti = [g.positions[h.tail][1] for h in treats_hyps]
@@ -104,8 +121,12 @@ def test_served_hypotheses_score_new_treats_nodes_through_features_and_count_uns
     assert via_gene and via_gene[0].explanation[0].nodes == (nodes[5].id, GENE, nodes[10].id)
 
 
-def test_has_symptom_is_served_only_for_diseases_and_symptoms_the_graph_knows_well_enough(model, schema):
+@pytest.mark.parametrize("kind", ["stacked", "gnn"])
+def test_has_symptom_is_served_only_for_diseases_and_symptoms_the_graph_knows_well_enough(
+    kind, shipped_model, gnn_model, schema
+):
     """Defaults: a disease needs 3 known symptoms or 5 edges of other types, a symptom 3 known diseases."""
+    model = shipped_model if kind == "stacked" else gnn_model
     has_symptom = model.targets["HAS_SYMPTOM"]
     dis, sym = has_symptom.head_ids[:5], has_symptom.tail_ids[:6]
     nodes = [Node(id=d, label="Disease", name=d) for d in dis] + [Node(id=s, label="Symptom", name=s) for s in sym]
@@ -146,15 +167,15 @@ def test_build_step_serves_records_unseen_counts_and_hypotheses_reads_them(graph
         assert len(store.hypotheses()) > len(hyps)
         (details,) = store.conn.execute("SELECT details FROM runs WHERE run_id = 'b-1/linkpred'").fetchone()
         metrics = json.loads(store.get_meta("linkpred_metrics") or "{}")
-    assert hyps and {h.model_version for h in hyps} == {"linkpred-3.0.0"}
+    assert hyps and {h.model_version for h in hyps} == {"linkpred-3.1.0"}
     run = json.loads(details)
-    assert run["mode"] == "serve" and run["model_version"] == "linkpred-3.0.0"
-    assert run["stats"]["TREATS"]["feature_scored_heads"] == 1 and run["stats"]["HAS_SYMPTOM"]["unseen_tails"] == 1
+    assert run["mode"] == "serve" and run["model_version"] == "linkpred-3.1.0"
+    assert run["stats"]["TREATS"]["feature_scored_heads"] == 1 and run["stats"]["HAS_SYMPTOM"]["unseen_tails"] == 0
     assert metrics["TREATS"]["served"]["unseen_tails"] == 0
     out = CliRunner().invoke(app, ["hypotheses", "--store", str(d), "--type", "TREATS", "--json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout.strip().splitlines()[-1])
-    assert rows and {r["model_version"] for r in rows} == {"linkpred-3.0.0"}
+    assert rows and {r["model_version"] for r in rows} == {"linkpred-3.1.0"}
     assert rows[0]["score"] == max(h.score for h in hyps if h.type == "PREDICTED_TREATS")
     assert all(0.0 < r["score"] < 0.99 for r in rows)  # calibrated probabilities, not saturated
 
@@ -166,11 +187,11 @@ def test_serve_without_a_model_says_how_to_train_one(graph, schema, tmp_path):
         predict_links(nodes, edges, schema, cfg, "run-2")
 
 
-def test_both_tail_side_strategies_give_the_same_logits(model):
+def test_both_tail_side_strategies_give_the_same_logits(gnn_model):
     """Few groups: pair by pair; many: whole model rows kept. Same numbers, -inf where an end is unseen."""
     from kg.gnn.serve import ServedScorer
 
-    tm = model.targets["HAS_SYMPTOM"]  # a GNN target
+    tm = gnn_model.targets["HAS_SYMPTOM"]  # a GNN target
     map_h = torch.tensor([0, 5, -1, 7])  # graph diseases -> model diseases (graph disease 2 never seen)
     map_t = torch.tensor([3, -1, 1])  # graph symptoms -> model symptoms
     groups = torch.tensor([0, 1, 2])

@@ -15,13 +15,13 @@ from kg.gnn.options import link_params, target_config
 from kg.gnn.path_search import PathSearch
 from kg.gnn.paths import EXPLANATION_RULES, build_path_index, explain, explanation_note
 from kg.gnn.serve import _eligible, serve_linkprediction
-from kg.gnn.serving import load_default
 from kg.types import Edge, Node
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load_default()
+def model(gnn_model):
+    """A GNN HAS_SYMPTOM target (conftest): the served GNN path, with its pair features and tail strategies."""
+    return gnn_model
 
 
 def _random_graph(seed: int, model) -> tuple[list[Node], list[Edge]]:
