@@ -463,3 +463,25 @@ def test_the_ner_fingerprint_covers_the_partner_the_tagger_loads(tmp_path):
     with_partner = model_fingerprint(str(folder), {})
     assert with_partner == model_fingerprint("trained", {"model": str(folder), "partner": "fast"})
     assert with_partner != model_fingerprint(str(folder), {"partner": ""})
+
+
+def test_an_unchanged_build_imports_no_gnn_code(tmp_path, corpus):
+    """The served model's fingerprint is read from its meta.json (kg.artifacts.linkpred_fingerprint), so a build
+    with nothing changed never imports torch_geometric (seconds of start-up) to keep its hypotheses."""
+    import subprocess
+    import sys
+
+    from kg.artifacts import linkpred_fingerprint
+    from kg.gnn.serving import model_fingerprint
+
+    assert linkpred_fingerprint() == model_fingerprint() and linkpred_fingerprint(tmp_path) is None
+    overrides = [f"seed.hetionet_dir={tmp_path / 'nowhere'}", "seed.hpo_annotations=false"]
+    overrides += [f"{k}={v}" for k, v in _QUICK.items()]
+    build([corpus], load_config(None, overrides), store_dir=tmp_path / "store")
+    script = (
+        "import sys\nfrom kg.build import build\nfrom kg.config import load_config\n"
+        f"r = build([{str(corpus)!r}], load_config(None, {overrides!r}), store_dir={str(tmp_path / 'store')!r})\n"
+        "print(r.skipped_documents, 'torch_geometric' in sys.modules, 'kg.gnn' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split() == ["3", "False", "False"]
