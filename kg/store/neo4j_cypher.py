@@ -107,7 +107,7 @@ def cypher_text_pairs(schema: GraphSchema, rel: str, head_label: str, tail_label
     """Read the (head id, tail id) pairs of text-mined relationships of one asserted type and signature."""
     return (
         f"MATCH (h:{node_label(schema, head_label)})-[r:{rel_type(schema, rel)}]->"
-        f"(t:{node_label(schema, tail_label)}) WHERE 'text' IN r.sources RETURN h.id AS head, t.id AS tail"
+        f"(t:{node_label(schema, tail_label)}) WHERE 'text' IN coalesce(r.sources, []) RETURN h.id AS head, t.id AS tail"
     )
 
 
@@ -116,7 +116,7 @@ def cypher_delete_text_edges(schema: GraphSchema, rel: str, head_label: str, tai
     return (
         f"UNWIND $rows AS row "
         f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}})-[r:{rel_type(schema, rel)}]->"
-        f"(t:{node_label(schema, tail_label)} {{id: row.tail}}) WHERE 'text' IN r.sources "
+        f"(t:{node_label(schema, tail_label)} {{id: row.tail}}) WHERE 'text' IN coalesce(r.sources, []) "
         "DELETE r RETURN count(*) AS written"
     )
 
