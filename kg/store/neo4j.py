@@ -36,6 +36,7 @@ from kg.graph_rows import (
 from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.store.neo4j_cypher import (
+    LOAD_RUN_FIELDS,
     LOAD_RUN_LABEL,
     cypher_constraints,
     cypher_delete_evidence,
@@ -49,6 +50,7 @@ from kg.store.neo4j_cypher import (
     cypher_predicted_pairs,
     cypher_text_nodes,
     cypher_text_pairs,
+    neo4j_props,
     node_label,
     rel_type,
     safe_name,
@@ -56,21 +58,6 @@ from kg.store.neo4j_cypher import (
 from kg.types import GraphSnapshot
 
 log = get_logger(__name__)
-
-
-#: The properties of a ``(:LoadRun)`` record besides its ``id`` (:meth:`Neo4jStore.record_load_run`).
-LOAD_RUN_FIELDS = (
-    "status",
-    "method",
-    "started",
-    "finished",
-    "schema_version",
-    "planned",
-    "counts",
-    "pruned",
-    "skipped",
-    "error",
-)
 
 
 class Neo4jStoreError(RuntimeError):
@@ -125,22 +112,11 @@ class LoadPlan:
         return max(1, -(-total_rows // batch_size) + len(self.edges) + len(self.nodes))
 
 
-def neo4j_props(props: Mapping[str, Any]) -> dict[str, Any]:
-    """``props`` as the graph stores them: an empty list is no property at all.
-
-    The graph's convention ("absent means empty list", as ``subtypes`` always was): ``neo4j-admin`` cannot
-    store an empty array (neo4j/neo4j#13566), so the online and the bulk load both leave the key out and
-    every reader of a list property uses ``coalesce(x.p, [])``. The bulk import then needs no server-side
-    pass after it.
-    """
-    return {k: v for k, v in props.items() if not (isinstance(v, list) and not v)}
-
-
 def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
     """Validate ``snapshot`` against ``schema`` and group its rows for writing.
 
     Groups and rows are sorted, so the same snapshot always gives the same statements. Empty lists are
-    left out of the properties (:func:`neo4j_props`).
+    left out of the properties (:func:`~kg.store.neo4j_cypher.neo4j_props`).
 
     Raises:
         SchemaError: Unknown label or type, disallowed signature, an endpoint not in the snapshot,

@@ -10,7 +10,7 @@ Pure core: :func:`bulk_tables` turns the plan's rows (the very rows the online l
 typed CSV tables, and :func:`import_args` gives the admin tool's arguments. Thin shell:
 :func:`write_bulk_csv` writes the files and :func:`finish_bulk` does on the restarted server what
 the CSV format cannot: unique-id constraints and the ``LoadRun`` record. Empty lists need nothing: the
-graph stores none (neo4j-admin cannot, neo4j/neo4j#13566), in either load (:func:`kg.store.neo4j.neo4j_props`).
+graph stores none (neo4j-admin cannot, neo4j/neo4j#13566), in either load (:func:`kg.store.neo4j_cypher.neo4j_props`).
 
 Labels and relationship types come from the schema allow-list (:func:`node_label`, :func:`rel_type`);
 every value in Cypher is a ``$parameter``.
@@ -118,7 +118,7 @@ def _column(values: list[Any], where: str) -> tuple[str, list[Any]]:
     present = [v for v in values if v is not None]
     kinds = set(map(type, present))
     if kinds == {list}:
-        if [] in present:  # the plan stores none (kg.store.neo4j.neo4j_props); the CSV would read it as absent
+        if [] in present:  # the plan stores none (kg.store.neo4j_cypher.neo4j_props); the CSV would read it as absent
             raise BulkImportUnsupported(f"{where}: an empty list (the graph stores an empty list as no property)")
         items = [x for v in present for x in v]
         item_kinds = set(map(type, items))

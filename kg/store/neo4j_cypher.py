@@ -7,12 +7,38 @@ Only names that passed :class:`~kg.schema.GraphSchema` validation (plus the fixe
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from kg.graph_rows import EVIDENCE_LABEL, OBJECT_REL, SUBJECT_REL
 from kg.schema import GraphSchema, SchemaError
 
 LOAD_RUN_LABEL = "LoadRun"
+#: The properties of a ``(:LoadRun)`` record besides its ``id`` (:meth:`kg.store.neo4j.Neo4jStore.record_load_run`).
+LOAD_RUN_FIELDS = (
+    "status",
+    "method",
+    "started",
+    "finished",
+    "schema_version",
+    "planned",
+    "counts",
+    "pruned",
+    "skipped",
+    "error",
+)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def neo4j_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` as the graph stores them: an empty list is no property at all.
+
+    The graph's convention ("absent means empty list", as ``subtypes`` always was): ``neo4j-admin`` cannot
+    store an empty array (neo4j/neo4j#13566), so the online and the bulk load both leave the key out and
+    every reader of a list property uses ``coalesce(x.p, [])``. The bulk import then needs no server-side
+    pass after it.
+    """
+    return {k: v for k, v in props.items() if not (isinstance(v, list) and not v)}
 
 
 def safe_name(name: str) -> str:

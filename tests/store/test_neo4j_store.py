@@ -460,7 +460,7 @@ def test_record_load_run_refuses_an_unknown_field():
 
 @pytest.mark.neo4j
 def test_an_empty_list_is_no_property_and_the_load_run_is_one_record(store):
-    """The graph's convention (kg.store.neo4j.neo4j_props): an empty list is stored as no property, by the
+    """The graph's convention (kg.store.neo4j_cypher.neo4j_props): an empty list is stored as no property, by the
     online load as by the bulk import; readers coalesce it back to []."""
     base = make_snapshot(3, 3, 3)
     bare = Node(id="DOID:9998", label="Disease", name="bare")  # no xrefs, no sources
