@@ -12,10 +12,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from kg.hashing import file_sha256
+
 #: The committed models, inside the package (shipped in the wheel as package data).
 MODELS_DIR = Path(__file__).resolve().parent / "resources" / "models"
 #: The metadata file every model folder holds.
 META_FILE = "meta.json"
+#: The shipped link-prediction model (``medkg train linkpred`` writes it; served by :mod:`kg.gnn.serve`).
+LINKPRED_MODEL_DIR = MODELS_DIR / "linkpred"
 
 
 class ModelArtifactError(RuntimeError):
@@ -35,6 +39,18 @@ def read_meta(directory: str | Path) -> dict[str, Any]:
         raise ModelArtifactError(f"{directory}: no {META_FILE}; is this a medkg model folder?") from None
     except json.JSONDecodeError as exc:
         raise ModelArtifactError(f"{path}: not valid JSON ({exc})") from None
+
+
+def linkpred_fingerprint(model_dir: str | Path | None = None) -> str | None:
+    """SHA-256 of the ``meta.json`` of the link-prediction model in ``model_dir`` (default: the shipped one),
+    which every retraining rewrites; None where the folder has none.
+
+    Read without importing torch or the GNN code, so a build whose graph and model are unchanged never
+    imports them (:func:`kg.build.run_linkprediction_step`); :func:`kg.gnn.serving.model_fingerprint` is
+    this digest too.
+    """
+    meta = (Path(model_dir) if model_dir else LINKPRED_MODEL_DIR) / META_FILE
+    return file_sha256(meta) if meta.is_file() else None
 
 
 def default_cache_dir() -> Path | None:

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from kg.artifacts import linkpred_fingerprint
 from kg.assemble import check_evidence, evidence_for, mention_node, node_id, resolve_labels
-from kg.config import EngineConfig, MedkgConfig
+from kg.config import EngineConfig, GnnConfig, MedkgConfig
 from kg.engines import Engine, SerialEngine, TextResult, open_engine
 from kg.hashing import json_digest
 from kg.io.ingest import ReadOptions, read_inputs
@@ -399,14 +400,14 @@ def run_linkprediction_step(
 
     Returns the best :data:`TOP_PER_TYPE` of each predicted type (what the build report names); the
     store holds them all."""
-    from kg.gnn.serve import predict_links, served_fingerprint  # torch_geometric: only for builds with the GNN
-
-    served = served_fingerprint(config.gnn)
+    served = _served_fingerprint(config.gnn)
     fingerprint = json_digest(config.gnn.model_dump(), served, store.counts()["edges"], len(store.document_state()))
     predicted_types = [schema.predicted_type(t) for t in config.gnn.targets if t in schema.prediction_targets]
     if not changed and store.get_meta("linkpred_fingerprint") == fingerprint:
         log.info("graph and GNN config unchanged: keeping the stored hypotheses")
         return store.top_hypotheses(TOP_PER_TYPE)
+    from kg.gnn.serve import predict_links  # torch_geometric: only when hypotheses are computed
+
     result = predict_links(list(store.nodes()), list(store.edges()), schema, config.gnn, run_id)
     details = {"mode": config.gnn.mode, "model_version": result.model_version, "stats": result.stats}
     store.write_hypotheses(result.hypotheses, predicted_types, run_id, details)
@@ -415,6 +416,19 @@ def run_linkprediction_step(
     for target, models in result.metrics.items():
         log.info("link prediction %s: %s", target, json.dumps(models, default=float))
     return store.top_hypotheses(TOP_PER_TYPE)
+
+
+def _served_fingerprint(gnn: GnnConfig) -> str | None:
+    """:func:`kg.gnn.serve.served_fingerprint` read without importing the GNN code (torch_geometric takes
+    seconds to import) unless the model is missing, where that function raises the error that says why."""
+    if gnn.mode != "serve":
+        return None
+    fingerprint = linkpred_fingerprint(gnn.model_dir)
+    if fingerprint is None:
+        from kg.gnn.serve import served_fingerprint
+
+        return served_fingerprint(gnn)
+    return fingerprint
 
 
 def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str) -> dict[str, dict[str, int]]:

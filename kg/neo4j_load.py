@@ -5,9 +5,9 @@ Two ways, one graph (``tests/store/test_neo4j_bulk.py`` compares them property b
 * **bulk** (:mod:`kg.store.neo4j_bulk`): when the database is empty and its server is one medkg runs
   locally (``medkg neo4j start --home DIR``, named by ``neo4j.home`` or found at the default home on
   the URI's port), the load stops the server, runs ``neo4j-admin database import full`` from the Maven
-  jars the launcher already has, restarts it, then creates the constraints, sets the empty lists the
-  CSV format cannot carry and records the ``LoadRun``. The import writes store files directly: no
-  index look-up, lock or transaction log per row.
+  jars the launcher already has, restarts it, then creates the constraints and records the ``LoadRun``
+  (no empty list to set: neither load stores one, :func:`kg.store.neo4j_cypher.neo4j_props`). The import
+  writes store files directly: no index look-up, lock or transaction log per row.
 * **online** (:meth:`kg.store.neo4j.Neo4jStore.load`): idempotent ``UNWIND … MERGE`` batches, for a
   database that already holds a graph (incremental loads, retraction and hypothesis pruning), a
   remote server, or ``neo4j.bulk_import=false``.

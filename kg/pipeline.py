@@ -19,7 +19,7 @@ from kg.assertion import default_annotator
 from kg.config import MedkgConfig
 from kg.hashing import file_sha256, json_digest
 from kg.isolation import in_stage
-from kg.linking import LINKER_REGISTRY  # importing kg.linking registers the built-in linkers
+from kg.linking import LINKER_REGISTRY, linker_fingerprint  # importing kg.linking registers the built-in linkers
 from kg.logs import get_logger
 from kg.ner import create_ner
 from kg.ner.trained import model_fingerprint
@@ -121,7 +121,9 @@ class TextPipeline:
             # a trained model's files, read without loading it (a run of unchanged documents loads no tagger)
             model_fingerprint(self.config.ner.name, self.config.ner.params) or getattr(self.ner, "version", ""),
             self.config.linker.model_dump(),
-            getattr(self.linker, "version", ""),
+            # the linker's data and code files, read without building it (a run of unchanged documents loads no index)
+            linker_fingerprint(self.config.linker.name, self.config.linker.params)
+            or getattr(self.linker, "version", ""),
             self.config.relations.model_dump(),
             relation_fingerprint(self.config.relations.name, self.config.relations.params)
             or getattr(self.relations, "version", ""),

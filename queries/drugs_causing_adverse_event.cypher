@@ -16,6 +16,6 @@ ORDER BY e.confidence DESC, e.doc_id, e.sentence_index, e.id
 WITH x, drug, r, [s IN collect(e.sentence) WHERE s IS NOT NULL] AS sentences
 RETURN x.id AS event_id, x.name AS event_name, [l IN labels(x) WHERE l IN ['Disease', 'Symptom']][0] AS event_label,
        drug.id AS drug_id, drug.name AS drug_name, r.evidence_count AS evidence_count, r.confidence AS confidence,
-       r.sources AS sources, sentences[..$examples] AS example_sentences
+       coalesce(r.sources, []) AS sources, sentences[..$examples] AS example_sentences
 ORDER BY evidence_count DESC, confidence DESC, drug_name, drug_id
 LIMIT $limit

@@ -16,6 +16,6 @@ ORDER BY e.confidence DESC, e.doc_id, e.sentence_index, e.id
 WITH d, drug, r, [s IN collect(e.sentence) WHERE s IS NOT NULL] AS sentences
 RETURN d.id AS disease_id, d.name AS disease_name, drug.id AS drug_id, drug.name AS drug_name,
        r.evidence_count AS evidence_count, r.doc_count AS doc_count, r.confidence AS confidence,
-       r.sources AS sources, sentences[..$examples] AS example_sentences
+       coalesce(r.sources, []) AS sources, sentences[..$examples] AS example_sentences
 ORDER BY evidence_count DESC, confidence DESC, drug_name, drug_id
 LIMIT $limit

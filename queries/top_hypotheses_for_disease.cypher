@@ -10,7 +10,7 @@ WHERE d.id = $disease OR toLower(d.name) = toLower($disease)
 MATCH (drug:Drug)-[p:PREDICTED_TREATS]->(d)
 RETURN d.id AS disease_id, d.name AS disease_name, drug.id AS drug_id, drug.name AS drug_name,
        p.score AS score, p.rank AS rank, p.model_version AS model_version, p.run_id AS run_id,
-       p.explanation AS explanation, p.support_paths AS support_paths,
+       p.explanation AS explanation, coalesce(p.support_paths, []) AS support_paths,
        EXISTS { (drug)-[:TREATS]->(d) } AS already_asserted
 ORDER BY score DESC, rank, drug_id
 LIMIT $limit

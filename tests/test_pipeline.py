@@ -409,3 +409,79 @@ def test_the_relation_fingerprint_follows_the_model_files_without_loading_them(t
     assert relation_fingerprint("trained", {"drug_disease": str(tmp_path / "missing")}) is None
     (folder / "meta.json").write_text((folder / "meta.json").read_text() + "\n")
     assert relation_fingerprint("trained", params) != before
+
+
+def test_the_pipeline_key_reads_the_linker_files_without_building_the_linker(tmp_path):
+    """An unchanged run never builds the candidate index; a new terminology or reranker file changes the key."""
+    from kg.linking import linker_fingerprint
+    from kg.linking.reranker import DEFAULT_RERANKER_PATH
+    from kg.pipeline import TextPipeline
+    from kg.schema import load_schema
+    from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH
+
+    terminology, reranker = tmp_path / "terminology.jsonl.gz", tmp_path / "reranker.json"
+    shutil.copy(DEFAULT_TERMINOLOGY_PATH, terminology)
+    shutil.copy(DEFAULT_RERANKER_PATH, reranker)
+    params = {"terminology": str(terminology), "reranker": str(reranker)}
+    overrides = [
+        *(f"{k}={v}" for k, v in _QUICK.items()),
+        "linker.name=candidates",
+        *(f"linker.params.{k}={v}" for k, v in params.items()),
+    ]
+    text = TextPipeline(load_schema(), load_config(None, overrides))
+    before = text.key
+    assert "linker" not in text.__dict__  # the key did not build the linker
+    fingerprint = linker_fingerprint("candidates", params)
+    assert fingerprint is not None and fingerprint != linker_fingerprint("candidates", {})
+    assert linker_fingerprint("candidates", {**params, "k": 5}) != fingerprint
+    assert linker_fingerprint("lexicon", {}) is not None
+    assert linker_fingerprint("elsewhere", {}) is None
+    assert linker_fingerprint("candidates", {"terminology": str(tmp_path / "missing.jsonl.gz")}) is None
+    reranker.write_text(reranker.read_text() + "\n")
+    assert linker_fingerprint("candidates", params) != fingerprint
+    after_reranker = TextPipeline(load_schema(), load_config(None, overrides)).key
+    assert after_reranker != before
+    terminology.write_bytes(terminology.read_bytes() + b"\0")
+    assert TextPipeline(load_schema(), load_config(None, overrides)).key not in (before, after_reranker)
+
+
+def test_the_ner_fingerprint_covers_the_partner_the_tagger_loads(tmp_path):
+    """model_fingerprint and TrainedNer resolve the ensemble partner by one rule (kg.ner.trained.ensemble_partner)."""
+    import json
+
+    from kg.ner.trained import DEFAULT_MODELS, TrainedNer, ensemble_partner, model_fingerprint
+
+    folder = tmp_path / "ner-copy"
+    shutil.copytree(DEFAULT_MODELS["fast"], folder)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["ensemble"] = {"partner": "fast", "keep_confidence": 0.8}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    assert ensemble_partner("auto", meta) == "fast"
+    assert ensemble_partner("", meta) == "" and ensemble_partner("x", {}) == "x" and ensemble_partner("auto", {}) == ""
+    assert TrainedNer(str(folder)).partner_name == "fast"
+    assert TrainedNer(str(folder), partner="").partner is None
+    with_partner = model_fingerprint(str(folder), {})
+    assert with_partner == model_fingerprint("trained", {"model": str(folder), "partner": "fast"})
+    assert with_partner != model_fingerprint(str(folder), {"partner": ""})
+
+
+def test_an_unchanged_build_imports_no_gnn_code(tmp_path, corpus):
+    """The served model's fingerprint is read from its meta.json (kg.artifacts.linkpred_fingerprint), so a build
+    with nothing changed never imports torch_geometric (seconds of start-up) to keep its hypotheses."""
+    import subprocess
+    import sys
+
+    from kg.artifacts import linkpred_fingerprint
+    from kg.gnn.serving import model_fingerprint
+
+    assert linkpred_fingerprint() == model_fingerprint() and linkpred_fingerprint(tmp_path) is None
+    overrides = [f"seed.hetionet_dir={tmp_path / 'nowhere'}", "seed.hpo_annotations=false"]
+    overrides += [f"{k}={v}" for k, v in _QUICK.items()]
+    build([corpus], load_config(None, overrides), store_dir=tmp_path / "store")
+    script = (
+        "import sys\nfrom kg.build import build\nfrom kg.config import load_config\n"
+        f"r = build([{str(corpus)!r}], load_config(None, {overrides!r}), store_dir={str(tmp_path / 'store')!r})\n"
+        "print(r.skipped_documents, 'torch_geometric' in sys.modules, 'kg.gnn' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split() == ["3", "False", "False"]

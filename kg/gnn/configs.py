@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kg.artifacts import MODELS_DIR
+from kg.artifacts import LINKPRED_MODEL_DIR
 from kg.assemble import canonical_edges
 from kg.config import REPO_ROOT, ConfigError, GnnConfig, SeedConfig, load_yaml_model
 from kg.ids import normalize
@@ -34,7 +34,7 @@ log = get_logger(__name__)
 
 PROTOCOLS = ("random", "degree_matched", "disease_holdout")
 SEED_SOURCES = ("hetionet", "hpo")
-DEFAULT_MODEL_DIR = MODELS_DIR / "linkpred"
+DEFAULT_MODEL_DIR = LINKPRED_MODEL_DIR
 #: The config of ``medkg train linkpred`` without ``--config``: a file of a checkout (configs/ is not
 #: part of the installed package).
 DEFAULT_TRAIN_CONFIG = REPO_ROOT / "configs" / "linkpred" / "default.yaml"

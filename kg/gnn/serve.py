@@ -29,6 +29,7 @@ from kg.schema import GraphSchema
 from kg.types import Edge, Hypothesis, Node
 
 from .data import EdgeType, GraphIndex
+from .edge_table import EdgeTable
 from .evaluate import known_matrix
 from .hypotheses import top_k_hypotheses, well_known
 from .options import LinkPredParams, link_params, target_config
@@ -141,15 +142,10 @@ class ServedScorer:
 
 
 def _blocked(graph: GraphIndex, target: EdgeType, edges: Sequence[Edge], relations: set[str]) -> torch.Tensor:
-    """long [2, K] graph (head, tail) indices of the asserted pairs of ``relations`` between the target's labels."""
+    """long [2, K] graph (head, tail) indices of the asserted pairs of ``relations`` between the target's labels,
+    in edge order (selected in numpy: pass an :class:`EdgeTable` to read the edges once for every call)."""
     head, _, tail = target
-    pos = graph.positions
-    idx = [
-        (pos[e.head][1], pos[e.tail][1])
-        for e in edges
-        if e.type in relations and pos.get(e.head, ("",))[0] == head and pos.get(e.tail, ("",))[0] == tail
-    ]
-    return torch.tensor(idx, dtype=torch.long).t().reshape(2, -1)
+    return EdgeTable.of(edges).pairs(graph.positions, head, tail, relations)
 
 
 def _eligible(
@@ -316,6 +312,7 @@ def serve_linkprediction(
         and timings.
     """
     version = model.version
+    edges = EdgeTable.of(edges)  # the edges read once into columns for every target's pair selections
     metrics: LinkMetrics = {}
     stats: dict[str, dict[str, float]] = {}
     hypotheses: list[Hypothesis] = []

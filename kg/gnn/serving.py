@@ -28,7 +28,7 @@ import scipy.sparse as sp
 import torch
 
 import kg
-from kg.artifacts import default_cache_dir
+from kg.artifacts import default_cache_dir, linkpred_fingerprint
 from kg.config import GnnConfig
 from kg.hashing import file_sha256
 from kg.logs import get_logger
@@ -414,10 +414,11 @@ def model_fingerprint(model_dir: str | Path | None = None) -> str:
     Raises:
         NoModelError: the folder has no ``meta.json``.
     """
-    meta_path = (Path(model_dir) if model_dir else DEFAULT_MODEL_DIR) / "meta.json"
-    if not meta_path.is_file():
+    fingerprint = linkpred_fingerprint(model_dir)
+    if fingerprint is None:
         load_default(model_dir)  # raises with the message that says how to train one
-    return file_sha256(meta_path)
+        raise NoModelError(f"{model_dir or DEFAULT_MODEL_DIR}: no meta.json; run `medkg train linkpred`")
+    return fingerprint
 
 
 def read_pairs(path: str | Path) -> list[tuple[str, str]]:

@@ -16,17 +16,20 @@ The reranker's training is in :mod:`kg.train.linker`; the vocabularies in :mod:`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from kg.config import ConfigError
+from kg.hashing import file_sha256, json_digest
 from kg.linking.candidate_linker import CandidateLinker, CandidateLinkerOptions
 from kg.linking.candidates import packaged_candidate_index
 from kg.linking.lexicon_linker import LexiconLinker, LexiconLinkerOptions
-from kg.linking.reranker import Reranker
+from kg.linking.reranker import DEFAULT_RERANKER_PATH, Reranker
 from kg.registry import Registry
 from kg.types import Mention
+from kg.vocab.terminology import DEFAULT_TERMINOLOGY_PATH
 
 Linker = Callable[[list[Mention]], list[Mention]]
 LINKER_REGISTRY: Registry[Linker] = Registry("linker")
@@ -68,3 +71,44 @@ def _candidate_linker(**params: object) -> CandidateLinker:
         k=options.k,
         split_composites=options.split_composites,
     )
+
+
+_KG = Path(__file__).resolve().parent.parent
+#: Code whose edits may change what a built-in linker returns (relative to the ``kg`` package): every
+#: module of this stage plus the vocabulary readers and id normalization it calls.
+_LINKER_CODE = (
+    *sorted(p.relative_to(_KG).as_posix() for p in Path(__file__).resolve().parent.glob("*.py")),
+    "ids.py",
+    "vocab/chemnames.py",
+    "vocab/lexicon.py",
+    "vocab/terminology.py",
+)
+
+
+def linker_fingerprint(name: str, params: Mapping[str, Any]) -> str | None:
+    """A digest of what a built-in linker's output depends on, read from files without building the linker.
+
+    ``candidates``: its options, the terminology file's and reranker file's SHA-256 and the linking code;
+    ``lexicon``: its options and the linking code (the packaged lexicon is in the pipeline key already).
+    The pipeline key (:attr:`kg.pipeline.TextPipeline.key`) uses it, so a run over unchanged documents never
+    loads the candidate index (about 3.4 s). None for a linker registered elsewhere (its ``version`` is read
+    instead) or where a file is missing (building the linker then gives the clear error).
+
+    Raises:
+        ConfigError: ``params`` do not fit the linker's options.
+    """
+    options: BaseModel
+    files: list[Path] = []
+    if name == "candidates":
+        options = cand = linker_options(CandidateLinkerOptions, name, params)
+        files = [Path(cand.terminology or DEFAULT_TERMINOLOGY_PATH), Path(cand.reranker or DEFAULT_RERANKER_PATH)]
+    elif name == "lexicon":
+        options = linker_options(LexiconLinkerOptions, name, params)
+    else:
+        return None
+    try:
+        data = [file_sha256(p) for p in files]
+        code = [[rel, file_sha256(_KG / rel)] for rel in _LINKER_CODE]
+    except OSError:
+        return None
+    return json_digest(name, options.model_dump(mode="json"), data, code)

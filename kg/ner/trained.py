@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
@@ -74,27 +74,43 @@ def resolve_model_dir(model: str | Path) -> Path:
     return Path(model)
 
 
-def model_fingerprint(name: str, params: dict[str, Any]) -> str | None:
+def trained_model_name(name: str, params: Mapping[str, Any]) -> str | None:
+    """The model (registry name or folder) the NER config ``name`` / ``params`` runs; None where ``name`` is no
+    trained model. Mirrors the registrations below and :func:`kg.ner.create_ner`'s folder rule."""
+    if name in DEFAULT_MODELS:
+        return name
+    if name == "trained":
+        return str(params.get("model", "accurate"))
+    if "/" in name or name.startswith("."):
+        return name
+    return None
+
+
+def ensemble_partner(partner: str, meta: Mapping[str, Any]) -> str:
+    """The partner model of the agreement ensemble: ``"auto"`` -> the one the model's ``meta.json`` names
+    (``""`` if none), anything else as given (``""``: no ensemble). One rule for :class:`TrainedNer` and
+    :func:`model_fingerprint`, so the fingerprint covers exactly the folders the tagger loads."""
+    if partner == "auto":
+        return str((meta.get("ensemble") or {}).get("partner", ""))
+    return partner
+
+
+def model_fingerprint(name: str, params: Mapping[str, Any]) -> str | None:
     """A digest of every file of the trained model folders an NER config runs (the tagger and its ensemble
     partner), read without loading a model; None where ``name`` is no trained model.
 
     The pipeline key (:attr:`kg.pipeline.TextPipeline.key`) uses it, so a run over unchanged documents
     never loads the taggers, and retrained weights under an unchanged version change the key.
     """
-    if name in DEFAULT_MODELS:
-        model = name
-    elif name == "trained" or "/" in name or name.startswith("."):
-        model = str(params.get("model", "accurate")) if name == "trained" else name
-    else:
+    model = trained_model_name(name, params)
+    if model is None:
         return None
     folder = resolve_model_dir(model)
     try:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # loading the model gives the clear error
-    partner = str(params.get("partner", "auto"))
-    if partner == "auto":
-        partner = str((meta.get("ensemble") or {}).get("partner", ""))
+    partner = ensemble_partner(str(params.get("partner", "auto")), meta)
     return folders_digest([folder, *([resolve_model_dir(partner)] if partner else [])])
 
 
@@ -194,8 +210,7 @@ class TrainedNer:
         self.tagger.tag([""], convention=self.convention)  # an unknown convention fails here, not mid-run
         self.min_confidence = min_confidence
         spec = self.tagger.meta.get("ensemble") or {}
-        if partner == "auto":
-            partner = str(spec.get("partner", ""))
+        partner = ensemble_partner(partner, self.tagger.meta)
         self.partner: Tagger | None = load_model(partner, precision=precision, runtime=runtime) if partner else None
         self.partner_name = partner
         if keep_confidence < 0:

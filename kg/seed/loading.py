@@ -49,7 +49,7 @@ def load_seeds(store: SqliteStore, schema: GraphSchema, config: MedkgConfig) -> 
             else:
                 report["hetionet"] = "unchanged"
             doid_names = {
-                normalize(n.name): n.id for n in store.nodes() if n.label == "Disease" and n.id.startswith("DOID:")
+                normalize(name): nid for nid, name in store.names_of_label("Disease") if nid.startswith("DOID:")
             }
         else:
             log.warning("Hetionet seed folder %s not found: building without the curated Hetionet seed", directory)

@@ -36,6 +36,7 @@ from kg.graph_rows import (
 from kg.logs import get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.store.neo4j_cypher import (
+    LOAD_RUN_FIELDS,
     LOAD_RUN_LABEL,
     cypher_constraints,
     cypher_delete_evidence,
@@ -49,6 +50,7 @@ from kg.store.neo4j_cypher import (
     cypher_predicted_pairs,
     cypher_text_nodes,
     cypher_text_pairs,
+    neo4j_props,
     node_label,
     rel_type,
     safe_name,
@@ -113,7 +115,8 @@ class LoadPlan:
 def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
     """Validate ``snapshot`` against ``schema`` and group its rows for writing.
 
-    Groups and rows are sorted, so the same snapshot always gives the same statements.
+    Groups and rows are sorted, so the same snapshot always gives the same statements. Empty lists are
+    left out of the properties (:func:`~kg.store.neo4j_cypher.neo4j_props`).
 
     Raises:
         SchemaError: Unknown label or type, disallowed signature, an endpoint not in the snapshot,
@@ -123,7 +126,7 @@ def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
     plan = LoadPlan()
     node_groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for node in nodes.values():
-        node_groups[node.label].append({"id": node.id, "props": node_props(node)})
+        node_groups[node.label].append({"id": node.id, "props": neo4j_props(node_props(node))})
     plan.nodes = {k: sorted(v, key=lambda r: r["id"]) for k, v in sorted(node_groups.items())}
 
     edge_groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -134,7 +137,9 @@ def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
         if key in seen:
             raise SchemaError(f"edge {edge.head} -[{edge.type}]-> {edge.tail} appears twice in the snapshot")
         seen.add(key)
-        edge_groups[(edge.type, hl, tl)].append({"head": edge.head, "tail": edge.tail, "props": edge_props(edge)})
+        edge_groups[(edge.type, hl, tl)].append(
+            {"head": edge.head, "tail": edge.tail, "props": neo4j_props(edge_props(edge))}
+        )
     plan.edges = {k: sorted(v, key=lambda r: (r["head"], r["tail"])) for k, v in sorted(edge_groups.items())}
 
     ev_groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -153,7 +158,9 @@ def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
         if key in seen:
             raise SchemaError(f"hypothesis {hyp.head} -[{rel}]-> {hyp.tail} appears twice in the snapshot")
         seen.add(key)
-        hyp_groups[(rel, hl, tl)].append({"head": hyp.head, "tail": hyp.tail, "props": hypothesis_props(hyp, nodes)})
+        hyp_groups[(rel, hl, tl)].append(
+            {"head": hyp.head, "tail": hyp.tail, "props": neo4j_props(hypothesis_props(hyp, nodes))}
+        )
     plan.hypotheses = {k: sorted(v, key=lambda r: (r["head"], r["tail"])) for k, v in sorted(hyp_groups.items())}
     return plan
 
@@ -318,6 +325,25 @@ class Neo4jStore:
 
     # ---- load -----------------------------------------------------------------------------------
 
+    def record_load_run(self, run_id: str, **fields: Any) -> None:
+        """Create or update the ``(:LoadRun {id: run_id})`` record of a load (online or bulk).
+
+        Args:
+            run_id: The load's id.
+            **fields: Properties to set, each one of :data:`LOAD_RUN_FIELDS`; a dict is stored as
+                key-sorted JSON, ``None`` removes the property.
+
+        Raises:
+            ValueError: A field that is not one of :data:`LOAD_RUN_FIELDS`.
+        """
+        unknown = sorted(set(fields) - set(LOAD_RUN_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown LoadRun fields {unknown}; known: {list(LOAD_RUN_FIELDS)}")
+        props = {k: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v for k, v in fields.items()}
+        self.execute_write(
+            f"MERGE (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) SET r += $props", {"id": run_id, "props": props}
+        )
+
     def load(
         self,
         snapshot: GraphSnapshot,
@@ -352,16 +378,14 @@ class Neo4jStore:
         plan = plan_load(checked.snapshot, schema)
         summary = plan.summary()
         skipped = checked.skipped_by_kind()
-        self.execute_write(
-            f"MERGE (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) "
-            "SET r.status = 'running', r.method = 'online', r.started = $started, r.finished = null, "
-            "r.schema_version = $schema_version, r.planned = $planned",
-            {
-                "id": run_id,
-                "started": _now(),
-                "schema_version": schema.version,
-                "planned": json.dumps(summary, sort_keys=True),
-            },
+        self.record_load_run(
+            run_id,
+            status="running",
+            method="online",
+            started=_now(),
+            finished=None,
+            schema_version=schema.version,
+            planned=summary,
         )
         log.info("load %s started: %s", run_id, summary)
         write = _BatchWriter(self, run_id, plan.batch_estimate(self.batch_size), fail_after_batches)
@@ -375,18 +399,7 @@ class Neo4jStore:
             self._mark_failed(run_id, exc)
             raise
         counts = self.counts(schema)
-        self.execute_write(
-            f"MATCH (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) "
-            "SET r.status = 'complete', r.finished = $finished, r.counts = $counts, r.pruned = $pruned, "
-            "r.skipped = $skipped",
-            {
-                "id": run_id,
-                "finished": _now(),
-                "counts": json.dumps(counts, sort_keys=True),
-                "pruned": json.dumps(pruned, sort_keys=True),
-                "skipped": json.dumps(skipped, sort_keys=True),
-            },
-        )
+        self.record_load_run(run_id, status="complete", finished=_now(), counts=counts, pruned=pruned, skipped=skipped)
         log.info("load %s complete: %s (pruned hypotheses %s, skipped rows %s)", run_id, counts, pruned, skipped)
         return {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts, "skipped": skipped}
 
@@ -450,11 +463,7 @@ class Neo4jStore:
 
     def _mark_failed(self, run_id: str, exc: BaseException) -> None:
         try:
-            self.execute_write(
-                f"MATCH (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) "
-                "SET r.status = 'failed', r.finished = $finished, r.error = $error",
-                {"id": run_id, "finished": _now(), "error": type(exc).__name__},
-            )
+            self.record_load_run(run_id, status="failed", finished=_now(), error=type(exc).__name__)
         except Exception:  # the database may be what failed; the original error matters more
             log.warning("could not mark load %s as failed", run_id, exc_info=True)
 

@@ -9,8 +9,8 @@ case of an empty database. It needs the database stopped, so only a server medkg
 Pure core: :func:`bulk_tables` turns the plan's rows (the very rows the online load writes) into
 typed CSV tables, and :func:`import_args` gives the admin tool's arguments. Thin shell:
 :func:`write_bulk_csv` writes the files and :func:`finish_bulk` does on the restarted server what
-the CSV format cannot: unique-id constraints, empty lists (neo4j-admin stores an empty array as no
-property at all, neo4j/neo4j#13566, while the online load stores ``[]``) and the ``LoadRun`` record.
+the CSV format cannot: unique-id constraints and the ``LoadRun`` record. Empty lists need nothing: the
+graph stores none (neo4j-admin cannot, neo4j/neo4j#13566), in either load (:func:`kg.store.neo4j_cypher.neo4j_props`).
 
 Labels and relationship types come from the schema allow-list (:func:`node_label`, :func:`rel_type`);
 every value in Cypher is a ``$parameter``.
@@ -19,10 +19,8 @@ every value in Cypher is a ``$parameter``.
 from __future__ import annotations
 
 import csv
-import json
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from kg.graph_rows import EVIDENCE_LABEL, OBJECT_REL, SUBJECT_REL
 from kg.logs import get_logger
 from kg.schema import GraphSchema
-from kg.store.neo4j_cypher import LOAD_RUN_LABEL, node_label, rel_type, safe_name
+from kg.store.neo4j_cypher import node_label, rel_type, safe_name
 
 if TYPE_CHECKING:
     from kg.store.neo4j import LoadPlan, Neo4jStore
@@ -45,9 +43,6 @@ EVIDENCE_GROUP = "evidence"
 #: Off-heap memory the importer may take (its default, 90 % of free memory, is a lot on a shared machine;
 #: it estimates ~1 GiB for the demo graph).
 IMPORT_OFF_HEAP = "2g"
-#: Rows per transaction of the server-side passes after the import (empty lists).
-FILL_BATCH = 50_000
-
 Kind = Literal["nodes", "relationships"]
 
 
@@ -90,18 +85,14 @@ class BulkTable:
 
 @dataclass
 class BulkPlan:
-    """The import's tables, plus what must be done on the server after it.
+    """The import's tables.
 
     Attributes:
         tables: The CSV tables.
-        fills: ``{(kind, label or type): keys}``: list properties some rows hold empty; the import leaves
-            them absent and :func:`finish_bulk` sets them to ``[]`` (every row of that label or type has
-            the key, so "absent" can only mean "empty").
         multiline: Some string holds a line break (the admin tool must then parse multi-line fields).
     """
 
     tables: list[BulkTable] = field(default_factory=list)
-    fills: dict[tuple[Kind, str], list[str]] = field(default_factory=dict)
     multiline: bool = False
 
     @property
@@ -115,28 +106,20 @@ class BulkPlan:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Columns:
-    """What one table's property columns hold: neo4j-admin types, keys with empty lists, rows per key."""
-
-    types: dict[str, str] = field(default_factory=dict)
-    empty: set[str] = field(default_factory=set)
-    seen: dict[str, int] = field(default_factory=dict)
-    multiline: bool = False
-
-
-def _column(values: list[Any], where: str) -> tuple[str, list[Any], bool]:
+def _column(values: list[Any], where: str) -> tuple[str, list[Any]]:
     """Type and CSV cells of one property column (``None``: the row lacks the property).
 
     Column-wise on purpose: the type checks run once per column through C-level set and join
     operations, not once per cell (a million-row table takes seconds, not minutes).
 
     Returns:
-        ``(neo4j-admin type, cells, any empty list)``.
+        ``(neo4j-admin type, cells)``.
     """
     present = [v for v in values if v is not None]
     kinds = set(map(type, present))
     if kinds == {list}:
+        if [] in present:  # the plan stores none (kg.store.neo4j_cypher.neo4j_props); the CSV would read it as absent
+            raise BulkImportUnsupported(f"{where}: an empty list (the graph stores an empty list as no property)")
         items = [x for v in present for x in v]
         item_kinds = set(map(type, items))
         if len(item_kinds) > 1 or not item_kinds <= {str, int, float, bool}:
@@ -147,18 +130,18 @@ def _column(values: list[Any], where: str) -> tuple[str, list[Any], bool]:
             raise BulkImportUnsupported(f"{where}: a list item holds the array delimiter U+001F or is empty")
         join = ARRAY_DELIMITER.join
         if item is str:
-            cells = [join(v) if v else ABSENT for v in values]
+            cells = [ABSENT if v is None else join(v) for v in values]
         else:
-            cells = [join(_scalar_text(x, where) for x in v) if v else ABSENT for v in values]
-        return f"{_SCALAR[item]}[]", cells, [] in present
+            cells = [ABSENT if v is None else join(_scalar_text(x, where) for x in v) for v in values]
+        return f"{_SCALAR[item]}[]", cells
     if len(kinds) != 1 or not kinds <= {str, int, float, bool}:
         raise BulkImportUnsupported(f"{where}: values of {sorted(k.__name__ for k in kinds)} in one column")
     kind = kinds.pop()
     if kind is float and not all(map(math.isfinite, present)):
         raise BulkImportUnsupported(f"{where}: a value that is not a finite number")
     if kind is bool:
-        return "boolean", [ABSENT if v is None else ("true" if v else "false") for v in values], False
-    return _SCALAR[kind], [ABSENT if v is None else v for v in values], False
+        return "boolean", [ABSENT if v is None else ("true" if v else "false") for v in values]
+    return _SCALAR[kind], [ABSENT if v is None else v for v in values]
 
 
 def _scalar_text(value: Any, where: str) -> str:
@@ -171,25 +154,22 @@ def _scalar_text(value: Any, where: str) -> str:
 
 def _table(
     name: str, kind: Kind, token: str, id_cols: list[str], rows: list[tuple[list[str], dict[str, Any]]]
-) -> tuple[BulkTable, _Columns]:
-    cols = _Columns()
+) -> tuple[BulkTable, bool]:
+    """One table and whether a string cell holds a line break."""
+    multiline = False
     keys = list(dict.fromkeys(k for _, props in rows for k, v in props.items() if v is not None))
     columns = [[ids[i] for ids, _ in rows] for i in range(len(id_cols))]
     header = list(id_cols)
     for key in keys:
         values = [props.get(key) for _, props in rows]
-        col_type, cells, has_empty = _column(values, f"{name} property {key!r}")
+        col_type, cells = _column(values, f"{name} property {key!r}")
         header.append(f"{key}:{col_type}")
         columns.append(cells)
-        cols.types[key] = col_type
-        cols.seen[key] = len(values) - values.count(None)
-        if has_empty:
-            cols.empty.add(key)
-        if col_type == "string" and not cols.multiline:
+        if col_type == "string" and not multiline:
             text = "".join(v for v in cells if v is not ABSENT)
-            cols.multiline = "\n" in text or "\r" in text
+            multiline = "\n" in text or "\r" in text
     body = [list(r) for r in zip(*columns, strict=True)] if columns else []
-    return BulkTable(name, kind, token, header, body), cols
+    return BulkTable(name, kind, token, header, body), multiline
 
 
 def bulk_tables(plan: LoadPlan, schema: GraphSchema) -> BulkPlan:
@@ -201,12 +181,9 @@ def bulk_tables(plan: LoadPlan, schema: GraphSchema) -> BulkPlan:
 
     Raises:
         BulkImportUnsupported: A value the CSV cannot carry as the online load stores it (a property with
-            values of two types, a non-finite float, the array delimiter in a string, an empty list where
-            other rows of the same label or type lack the property).
+            values of two types, a non-finite float, the array delimiter in a string, an empty list).
     """
     out = BulkPlan()
-    seen: dict[tuple[Kind, str], list[_Columns]] = defaultdict(list)
-    counts: dict[tuple[Kind, str], int] = defaultdict(int)
 
     def add(
         name: str, kind: Kind, token: str, id_cols: list[str], rows: list[tuple[list[str], dict[str, Any]]]
@@ -215,11 +192,9 @@ def bulk_tables(plan: LoadPlan, schema: GraphSchema) -> BulkPlan:
             node_label(schema, token)
         elif token not in (SUBJECT_REL, OBJECT_REL):
             rel_type(schema, token)
-        table, cols = _table(name, kind, token, id_cols, rows)
+        table, multiline = _table(name, kind, token, id_cols, rows)
         out.tables.append(table)
-        out.multiline |= cols.multiline
-        seen[(kind, token)].append(cols)
-        counts[(kind, token)] += len(rows)
+        out.multiline |= multiline
 
     for label, node_rows in plan.nodes.items():
         rows = [([r["id"]], {k: v for k, v in r["props"].items() if k != "id"}) for r in node_rows]
@@ -249,27 +224,7 @@ def bulk_tables(plan: LoadPlan, schema: GraphSchema) -> BulkPlan:
             ends,
             [([r["id"], r["tail"]], {}) for r in ordered],
         )
-    out.fills = _fills(seen, counts)
     return out
-
-
-def _fills(
-    seen: Mapping[tuple[Kind, str], list[_Columns]], counts: Mapping[tuple[Kind, str], int]
-) -> dict[tuple[Kind, str], list[str]]:
-    """The empty-list keys per label / type; refuses a key some rows of that label / type lack."""
-    fills: dict[tuple[Kind, str], list[str]] = {}
-    for token, cols in seen.items():
-        empty = sorted({k for c in cols for k in c.empty})
-        for key in empty:
-            present = sum(c.seen.get(key, 0) for c in cols)
-            if present != counts[token]:
-                raise BulkImportUnsupported(
-                    f"{token[0]} {token[1]}: property {key!r} is an empty list in some rows and absent in "
-                    f"{counts[token] - present}; after neo4j-admin both would read as absent"
-                )
-        if empty:
-            fills[token] = empty
-    return fills
 
 
 def import_args(bulk: BulkPlan, csv_dir: Path, database: str = "neo4j") -> list[str]:
@@ -318,25 +273,8 @@ def write_bulk_csv(bulk: BulkPlan, out_dir: Path) -> list[Path]:
     return written
 
 
-def fill_statements(
-    schema: GraphSchema, fills: Mapping[tuple[Kind, str], list[str]]
-) -> Iterable[tuple[str, dict[str, Any]]]:
-    """``(query, params)`` pairs that set the empty lists the import left absent (run in auto-commit)."""
-    for (kind, token), keys in sorted(fills.items()):
-        if kind == "nodes":
-            match = f"MATCH (x:{node_label(schema, token)})"
-        else:
-            match = f"MATCH ()-[x:{rel_type(schema, token)}]->()"
-        yield (
-            f"{match} WHERE any(k IN $keys WHERE x[k] IS NULL) "
-            "CALL (x) { FOREACH (k IN $keys | SET x[k] = coalesce(x[k], [])) } "
-            "IN TRANSACTIONS OF $batch ROWS",
-            {"keys": keys, "batch": FILL_BATCH},
-        )
-
-
 def finish_bulk(store: Neo4jStore, schema: GraphSchema, bulk: BulkPlan, run: Mapping[str, Any]) -> dict[str, Any]:
-    """After the import, on the restarted server: constraints, empty lists, then the ``LoadRun`` record.
+    """After the import, on the restarted server: constraints, then the ``LoadRun`` record.
 
     Args:
         store: A store connected to the restarted server.
@@ -348,23 +286,18 @@ def finish_bulk(store: Neo4jStore, schema: GraphSchema, bulk: BulkPlan, run: Map
         The server's :meth:`~kg.store.neo4j.Neo4jStore.counts` after the import.
     """
     store.ensure_constraints(schema)
-    for query, params in fill_statements(schema, bulk.fills):
-        store.execute_auto_commit(query, params)
     counts = store.counts(schema)
-    store.execute_write(
-        f"MERGE (r:{safe_name(LOAD_RUN_LABEL)} {{id: $id}}) "
-        "SET r.status = 'complete', r.method = 'bulk-import', r.started = $started, r.finished = $finished, "
-        "r.schema_version = $schema_version, r.planned = $planned, r.counts = $counts, r.pruned = $pruned, "
-        "r.skipped = $skipped, r.error = null",
-        {
-            "id": run["id"],
-            "started": run["started"],
-            "finished": run["finished"],
-            "schema_version": schema.version,
-            "planned": json.dumps(run["planned"], sort_keys=True),
-            "counts": json.dumps(counts, sort_keys=True),
-            "pruned": json.dumps({}, sort_keys=True),
-            "skipped": json.dumps(run["skipped"], sort_keys=True),
-        },
+    store.record_load_run(
+        run["id"],
+        status="complete",
+        method="bulk-import",
+        started=run["started"],
+        finished=run["finished"],
+        schema_version=schema.version,
+        planned=run["planned"],
+        counts=counts,
+        pruned={},
+        skipped=run["skipped"],
+        error=None,
     )
     return counts

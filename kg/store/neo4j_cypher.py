@@ -7,12 +7,38 @@ Only names that passed :class:`~kg.schema.GraphSchema` validation (plus the fixe
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from kg.graph_rows import EVIDENCE_LABEL, OBJECT_REL, SUBJECT_REL
 from kg.schema import GraphSchema, SchemaError
 
 LOAD_RUN_LABEL = "LoadRun"
+#: The properties of a ``(:LoadRun)`` record besides its ``id`` (:meth:`kg.store.neo4j.Neo4jStore.record_load_run`).
+LOAD_RUN_FIELDS = (
+    "status",
+    "method",
+    "started",
+    "finished",
+    "schema_version",
+    "planned",
+    "counts",
+    "pruned",
+    "skipped",
+    "error",
+)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def neo4j_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` as the graph stores them: an empty list is no property at all.
+
+    The graph's convention ("absent means empty list", as ``subtypes`` always was): ``neo4j-admin`` cannot
+    store an empty array (neo4j/neo4j#13566), so the online and the bulk load both leave the key out and
+    every reader of a list property uses ``coalesce(x.p, [])``. The bulk import then needs no server-side
+    pass after it.
+    """
+    return {k: v for k, v in props.items() if not (isinstance(v, list) and not v)}
 
 
 def safe_name(name: str) -> str:
@@ -107,7 +133,7 @@ def cypher_text_pairs(schema: GraphSchema, rel: str, head_label: str, tail_label
     """Read the (head id, tail id) pairs of text-mined relationships of one asserted type and signature."""
     return (
         f"MATCH (h:{node_label(schema, head_label)})-[r:{rel_type(schema, rel)}]->"
-        f"(t:{node_label(schema, tail_label)}) WHERE 'text' IN r.sources RETURN h.id AS head, t.id AS tail"
+        f"(t:{node_label(schema, tail_label)}) WHERE 'text' IN coalesce(r.sources, []) RETURN h.id AS head, t.id AS tail"
     )
 
 
@@ -116,7 +142,7 @@ def cypher_delete_text_edges(schema: GraphSchema, rel: str, head_label: str, tai
     return (
         f"UNWIND $rows AS row "
         f"MATCH (h:{node_label(schema, head_label)} {{id: row.head}})-[r:{rel_type(schema, rel)}]->"
-        f"(t:{node_label(schema, tail_label)} {{id: row.tail}}) WHERE 'text' IN r.sources "
+        f"(t:{node_label(schema, tail_label)} {{id: row.tail}}) WHERE 'text' IN coalesce(r.sources, []) "
         "DELETE r RETURN count(*) AS written"
     )
 

@@ -33,6 +33,10 @@ class SqliteReads:
         for r in self.conn.execute("SELECT id, label, name, xrefs, sources, unlinked FROM nodes ORDER BY id"):
             yield node_from_row(r)
 
+    def names_of_label(self, label: str) -> Iterator[tuple[str, str]]:
+        """``(id, name)`` of every node of ``label``, by id (no :class:`Node` built: the seed step's name map)."""
+        yield from self.conn.execute("SELECT id, name FROM nodes WHERE label = ? ORDER BY id", (label,))
+
     def edges(self, types: Iterable[str] | None = None) -> Iterator[Edge]:
         """Every asserted edge (optionally only of ``types``)."""
         q = f"SELECT {EDGE_COLUMNS} FROM edges"

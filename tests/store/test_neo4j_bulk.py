@@ -60,19 +60,25 @@ def dump(store: Neo4jStore) -> tuple[list, list]:
 # ---- pure core -----------------------------------------------------------------------------------
 
 
-def test_tables_hold_the_online_rows_typed_with_empty_lists_left_for_the_server():
+def test_tables_hold_the_online_rows_typed_and_empty_lists_are_no_property():
     snapshot = tricky_snapshot()
     plan = plan_load(snapshot, SCHEMA)
     bulk = bulk_tables(plan, SCHEMA)
     by_name = {t.name: t for t in bulk.tables}
     disease = by_name["Disease.nodes.csv"]
-    assert disease.header == ["id:ID(medkg)", "name:string", "xrefs:string[]", "sources:string[]", "unlinked:boolean"]
+    assert disease.header[0] == "id:ID(medkg)"
+    assert set(disease.header[1:]) == {"name:string", "xrefs:string[]", "sources:string[]", "unlinked:boolean"}
+    col = {h.split(":")[0]: i for i, h in enumerate(disease.header)}
     row = next(r for r in disease.rows if r[0] == "DOID:9999")
-    assert row[2] == "MESH:D1\x1fICD:K50" and row[4] == "false"
+    assert row[col["xrefs"]] == "MESH:D1\x1fICD:K50" and row[col["unlinked"]] == "false"
     blank = next(r for r in disease.rows if r[0] == "DOID:9998")
-    assert blank[1] == "" and blank[2] is ABSENT  # an empty string stays a string; [] is filled later
-    assert bulk.fills[("nodes", "Disease")] == ["sources", "xrefs"]
-    assert bulk.fills[("relationships", "TREATS")] == ["extractors", "model_versions", "sources"]
+    # an empty string stays a string; an empty list is no property
+    assert blank[col["name"]] == "" and blank[col["xrefs"]] is ABSENT
+    # the plan (both loads' rows) holds no empty list: nothing is left for a server-side pass
+    rows = [r for part in (plan.nodes, plan.edges, plan.hypotheses) for group in part.values() for r in group]
+    assert not [k for r in rows for k, v in r["props"].items() if v == []]
+    treats = next(r for r in plan.edges[("TREATS", "Drug", "Disease")] if r["tail"] == "DOID:9998")["props"]
+    assert treats["extractors"] == ["rules"] and "model_versions" not in treats and "sources" not in treats
     assert bulk.multiline
     assert sum(len(t.rows) for t in bulk.tables if t.kind == "relationships") == (
         len(snapshot.edges) + len(snapshot.hypotheses) + 2 * len({r["id"] for g in plan.evidence.values() for r in g})
@@ -96,8 +102,7 @@ def test_values_the_csv_cannot_carry_are_refused_before_anything_is_touched():
     with pytest.raises(BulkImportUnsupported, match="values of"):
         bulk_tables(plan, SCHEMA)
     plan = plan_load(base, SCHEMA)
-    plan.nodes["Disease"][0]["props"]["xrefs"] = []
-    del plan.nodes["Disease"][1]["props"]["xrefs"]  # [] and absent would both read back as absent
+    plan.nodes["Disease"][0]["props"]["xrefs"] = []  # the CSV would read it back as absent
     with pytest.raises(BulkImportUnsupported, match="empty list"):
         bulk_tables(plan, SCHEMA)
     plan = plan_load(base, SCHEMA)

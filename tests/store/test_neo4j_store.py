@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from kg.config import Neo4jConfig
 from kg.graph_rows import edge_props, evidence_id, evidence_props, hypothesis_props, node_index, node_props
 from kg.schema import SchemaError, load_schema
-from kg.store.neo4j import Neo4jStore, Neo4jStoreError, SimulatedCrash, plan_load
+from kg.store.neo4j import LOAD_RUN_FIELDS, Neo4jStore, Neo4jStoreError, SimulatedCrash, neo4j_props, plan_load
 from kg.store.neo4j_cypher import cypher_merge_edges
 from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node, PathContribution
 
@@ -200,18 +201,18 @@ def test_load_twice_gives_identical_counts_and_properties(store):
     # stored properties are exactly the snapshot's
     nodes = node_index(snap.nodes, SCHEMA)
     props = store.execute_read("MATCH (n:Drug {id: $id}) RETURN properties(n) AS p", {"id": snap.nodes[0].id})
-    assert props[0]["p"] == node_props(snap.nodes[0])
+    assert props[0]["p"] == neo4j_props(node_props(snap.nodes[0]))
     e = snap.edges[0]
     props = store.execute_read(
         "MATCH (:Drug {id: $h})-[r:TREATS]->(:Disease {id: $t}) RETURN properties(r) AS p", {"h": e.head, "t": e.tail}
     )
-    assert props == [{"p": edge_props(e)}]
+    assert props == [{"p": neo4j_props(edge_props(e))}]
     h = snap.hypotheses[0]
     props = store.execute_read(
         "MATCH (:Drug {id: $h})-[r:PREDICTED_TREATS]->(:Disease {id: $t}) RETURN properties(r) AS p",
         {"h": h.head, "t": h.tail},
     )
-    assert props == [{"p": hypothesis_props(h, nodes)}]
+    assert props == [{"p": neo4j_props(hypothesis_props(h, nodes))}]
     assert props[0]["p"]["support_paths"] == [
         "drug 0 [DRUGBANK:DB00000] -[TREATS]- disease 0 [DOID:1000] "
         "-[RESEMBLES]- disease 1 [DOID:1001] (contribution 0.5)"
@@ -316,7 +317,7 @@ def test_hypotheses_never_replace_asserted_edges_and_stale_ones_are_pruned(store
         "RETURN type(r) AS type, properties(r) AS p ORDER BY type"
     )
     assert [r["type"] for r in pair] == ["PREDICTED_TREATS", "TREATS"]
-    assert pair[1]["p"] == edge_props(treats)
+    assert pair[1]["p"] == neo4j_props(edge_props(treats))
     assert pair[0]["p"]["score"] == 0.8 and pair[0]["p"]["predicted"] is True
     assert store.counts(SCHEMA)["edges"]["PREDICTED_HAS_SYMPTOM"] == 1
 
@@ -337,7 +338,7 @@ def test_hypotheses_never_replace_asserted_edges_and_stale_ones_are_pruned(store
         {"a": "DRUGBANK:DB00945", "type": "PREDICTED_TREATS", "b": "DOID:9352", "run": "gnn-2"},
     ]
     asserted = store.execute_read("MATCH (:Drug {id: 'DRUGBANK:DB00331'})-[r:TREATS]->() RETURN properties(r) AS p")
-    assert asserted == [{"p": edge_props(treats)}]
+    assert asserted == [{"p": neo4j_props(edge_props(treats))}]
 
 
 def test_plan_refuses_an_invalid_snapshot():
@@ -416,7 +417,7 @@ def test_ddi_subtype_is_a_property_of_the_edge_and_its_evidence(store):
         "MATCH (:Drug {id: $h})-[r:INTERACTS_WITH]->(:Drug {id: $t}) RETURN properties(r) AS p",
         {"h": "DRUGBANK:DB00682", "t": "DRUGBANK:DB01118"},
     )
-    assert rel == [{"p": edge_props(snap.edges[0])}]
+    assert rel == [{"p": neo4j_props(edge_props(snap.edges[0]))}]
     assert rel[0]["p"]["subtype"] == "effect" and rel[0]["p"]["subtypes"] == ["effect", "mechanism"]
     treats = store.execute_read("MATCH ()-[r:TREATS]->() RETURN properties(r) AS p")
     assert "subtype" not in treats[0]["p"] and "subtypes" not in treats[0]["p"]
@@ -448,3 +449,36 @@ def test_plan_is_deterministic():
         nodes=snap.nodes[::-1], edges=snap.edges[::-1], evidence=snap.evidence[::-1], hypotheses=snap.hypotheses[::-1]
     )
     assert plan_load(snap, SCHEMA) == plan_load(reversed_snap, SCHEMA)
+
+
+def test_record_load_run_refuses_an_unknown_field():
+    store = Neo4jStore("bolt://127.0.0.1:1", "neo4j", "unused")  # the check comes before any connection
+    with pytest.raises(ValueError, match="unknown LoadRun fields"):
+        store.record_load_run("r", status="complete", colour="red")
+    assert "status" in LOAD_RUN_FIELDS and "id" not in LOAD_RUN_FIELDS
+
+
+@pytest.mark.neo4j
+def test_an_empty_list_is_no_property_and_the_load_run_is_one_record(store):
+    """The graph's convention (kg.store.neo4j_cypher.neo4j_props): an empty list is stored as no property, by the
+    online load as by the bulk import; readers coalesce it back to []."""
+    base = make_snapshot(3, 3, 3)
+    bare = Node(id="DOID:9998", label="Disease", name="bare")  # no xrefs, no sources
+    edge = Edge(head=base.nodes[0].id, type="TREATS", tail=bare.id, sources=("text",), extractors=("rules",))
+    snap = base.model_copy(update={"nodes": (*base.nodes, bare), "edges": (*base.edges, edge)})
+    store.ensure_constraints(SCHEMA)
+    store.load(snap, SCHEMA, run_id="run-1")
+    node = store.execute_read("MATCH (n:Disease {id: 'DOID:9998'}) RETURN properties(n) AS p")[0]["p"]
+    assert "xrefs" not in node and "sources" not in node and node["name"] == "bare"
+    rel = store.execute_read(
+        "MATCH (:Drug {id: $h})-[r:TREATS]->(:Disease {id: 'DOID:9998'}) "
+        "RETURN properties(r) AS p, coalesce(r.model_versions, []) AS versions",
+        {"h": edge.head},
+    )[0]
+    assert "model_versions" not in rel["p"] and rel["versions"] == [] and rel["p"]["extractors"] == ["rules"]
+    empty = store.execute_read("MATCH ()-[r]->() WHERE any(k IN keys(r) WHERE r[k] = []) RETURN count(r) AS n")
+    assert empty == [{"n": 0}]
+    run = store.execute_read("MATCH (r:LoadRun {id: 'run-1'}) RETURN properties(r) AS p")[0]["p"]
+    assert set(run) == {"id", *LOAD_RUN_FIELDS} - {"error"}  # finished set, error never set
+    assert run["status"] == "complete" and run["method"] == "online"
+    assert json.loads(run["planned"])["nodes"]["Disease"] == 4
