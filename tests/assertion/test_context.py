@@ -75,7 +75,11 @@ BEHAVIOURS = [
         "hypothetical",
     ),
     ("There was a lack of pain relief after the injection.", ["pain"], "negated"),
-    ("Seek immediate medical attention for shortness of breath, chest pain, fever or chills.", ["shortness of breath", "chills"], "hypothetical"),
+    (
+        "Seek immediate medical attention for shortness of breath, chest pain, fever or chills.",
+        ["shortness of breath", "chills"],
+        "hypothetical",
+    ),
     ("Signs of poor blood supply include pain, numbness and cramping.", ["pain", "cramping"], "hypothetical"),
     ("Bleeding can be superficial but can compromise the airway.", ["Bleeding"], "hypothetical"),
     ("He sought medical attention for chest pain last week.", ["chest pain"], "present"),
