@@ -339,11 +339,21 @@ class StackedModel:
     #: float64 ([F], [F]) the design's feature range, features clipped to it before scoring (None: no clip)
     bounds: tuple[np.ndarray, np.ndarray] | None = None
 
-    def logit(self, x: np.ndarray) -> np.ndarray:
-        """Features float [..., F] in ``names`` order -> calibrated log-odds float64 [...]."""
+    def logit(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
+        """Features float [..., F] in ``names`` order -> calibrated log-odds float64 [...].
+
+        The z-scoring, the linear function and Platt's map are one affine map ``x @ w + c`` (no [..., F]
+        temporaries). ``inplace``: ``x`` is a float64 array of the caller's own to clip in place (the serving
+        paths hand over :func:`aligned`'s fresh array).
+        """
+        x = np.asarray(x, dtype=np.float64)
         if self.bounds is not None:
-            x = np.clip(np.asarray(x, dtype=np.float64), self.bounds[0], self.bounds[1])
-        return self.platt[0] * self.linear(x) + self.platt[1]
+            x = np.clip(x, self.bounds[0], self.bounds[1], out=x if inplace and x.flags.writeable else None)
+        a, b = self.platt
+        lin = self.linear
+        w = a * lin.coef / lin.scale
+        c = a * (lin.intercept - float((lin.mean / lin.scale) @ lin.coef)) + b
+        return x @ w + c
 
     def coefficients(self) -> dict[str, float]:
         """The regression coefficient of each feature (on z-scored features)."""
@@ -440,6 +450,8 @@ def graph_features(model: StackedModel, graph: GraphIndex, query_side: str = "he
 
 def aligned(model: StackedModel, features: PairFeatures, x: Tensor) -> np.ndarray:
     """Features float [..., F'] in ``features.names`` order -> float64 [..., F] in the model's order (0 where absent)."""
+    if list(features.names) == list(model.names):  # the common case: one fresh float64 copy
+        return x.detach().numpy().astype(np.float64, copy=True)
     out = np.zeros((*x.shape[:-1], len(model.names)))
     xs = x.double().numpy()
     for j, n in enumerate(features.names):
@@ -452,10 +464,10 @@ def stacked_scorer(model: StackedModel, graph: GraphIndex, query_side: str = "he
     feats = graph_features(model, graph, query_side)
 
     def rows(q: Tensor) -> Tensor:
-        return torch.from_numpy(model.logit(aligned(model, feats, feats.rows(q))))
+        return torch.from_numpy(model.logit(aligned(model, feats, feats.rows(q)), inplace=True))
 
     def pairs(q: Tensor, c: Tensor) -> Tensor:
         h, t = (q, c) if query_side == "head" else (c, q)
-        return torch.from_numpy(model.logit(aligned(model, feats, feats.pairs(h, t))))
+        return torch.from_numpy(model.logit(aligned(model, feats, feats.pairs(h, t)), inplace=True))
 
     return QueryScorer(rows=rows, pairs=pairs)

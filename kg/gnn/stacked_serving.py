@@ -60,7 +60,7 @@ class StackedTarget:
     def logits(self, heads: Tensor, tails: Tensor) -> Tensor:
         """Calibrated log-odds of aligned training-graph (head, tail) indices long [B], [B] -> float [B]."""
         x = aligned(self.model, self.features, self.features.pairs(heads, tails))
-        return torch.from_numpy(self.model.logit(x)).float()
+        return torch.from_numpy(self.model.logit(x, inplace=True)).float()
 
 
 def graph_relations(rel: str, metapaths: Sequence[str] | None = None) -> tuple[str, ...]:

@@ -166,3 +166,25 @@ def test_train_linkpred_reproduces_the_stacked_target_and_keeps_the_others(tmp_p
     (outs[0] / "meta.json").write_text(json.dumps(meta))
     loaded = load_default(outs[0]).targets["TREATS"]
     assert isinstance(loaded, StackedTarget) and loaded.head_ids == sorted(loaded.head_ids)
+
+
+def test_logit_is_platt_over_the_z_scored_linear_function_and_leaves_its_input_alone(model: StackedModel) -> None:
+    """The one affine map equals Platt's map over the z-scored regression of the clipped features; the
+    caller's array is clipped in place only when it says so."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(0.0, 3.0, size=(64, len(model.names)))
+    clipped = x if model.bounds is None else np.clip(x, model.bounds[0], model.bounds[1])
+    expected = model.platt[0] * model.linear(clipped) + model.platt[1]
+    before = x.copy()
+    np.testing.assert_allclose(model.logit(x), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(model.logit(x.copy(), inplace=True), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_the_clipped_has_symptom_model_too() -> None:
+    from kg.gnn.serving import DEFAULT_MODEL_DIR
+    from kg.gnn.stacked_serving import load_stacked
+
+    model = load_stacked(Path(DEFAULT_MODEL_DIR), "HAS_SYMPTOM").model
+    assert model.bounds is not None
+    test_logit_is_platt_over_the_z_scored_linear_function_and_leaves_its_input_alone(model)
