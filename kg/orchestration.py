@@ -11,7 +11,8 @@
   (:func:`kg.scheduled.run_pipeline`): documents gone from the source retracted, hypotheses, Neo4j,
   exports, as ``medkg pipeline run``.
 * a sensor that adds the partitions of new batches, requests runs of new and changed ones and
-  deletes the partitions of batches gone from the source; a schedule of ``knowledge_graph`` from the
+  deletes the partitions of batches gone from the source (unless every batch is gone at once: an
+  unmounted share keeps its partitions, as :func:`kg.build.retract_missing` keeps its documents); a schedule of ``knowledge_graph`` from the
   definition's cron ``schedule``.
 
 File names carry patient identifiers, so a partition key is the batch path's keyed pseudonym
@@ -204,6 +205,11 @@ def _batch_sensor(defn: PipelineDefinition, partitions: Any, job: Any) -> Any:
         now = {b.key: batch_fingerprint(b.path, names) for b in batches(defn) if b.path.exists()}
         known = set(context.instance.get_dynamic_partitions(partitions.name))
         new, gone = sorted(set(now) - known), sorted(known - set(now))
+        if gone and not now:
+            # every batch gone at once is an unmounted share or a wrong path, not a deletion: keep the
+            # partitions and the cursor (as build's retraction does), so nothing is re-run when it is back
+            context.log.warning(f"the source lists no batch: {len(gone)} partitions kept, nothing requested")
+            return dg.SensorResult(run_requests=[], dynamic_partitions_requests=[], cursor=context.cursor)
         requests = [
             dg.RunRequest(partition_key=key, run_key=f"{key}:{fp}") for key, fp in now.items() if seen.get(key) != fp
         ]

@@ -154,6 +154,22 @@ def test_a_file_gone_from_the_source_is_retracted_and_its_partition_deleted(tmp_
     assert FAKE_MRN not in recorded + repr(later) + repr(result)
 
 
+def test_a_source_that_vanishes_whole_keeps_its_partitions_and_requests_nothing(tmp_path, seed_dir):
+    path = _pipeline(tmp_path, seed_dir)
+    [sensor] = definitions(path).sensors or []
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = sensor(dg.build_sensor_context(instance=instance))
+        [add] = first.dynamic_partitions_requests
+        instance.add_dynamic_partitions(add.partitions_def_name, list(add.partition_keys))
+        (tmp_path / "inbox").rename(tmp_path / "unmounted")  # the share is gone, not its notes
+        vanished = sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+        assert vanished.run_requests == [] and vanished.dynamic_partitions_requests == []
+        assert vanished.cursor == first.cursor
+        (tmp_path / "unmounted").rename(tmp_path / "inbox")
+        back = sensor(dg.build_sensor_context(instance=instance, cursor=vanished.cursor))
+        assert back.run_requests == [] and back.dynamic_partitions_requests == []
+
+
 def test_the_schedule_is_the_definitions_and_dagster_loads_the_module(tmp_path, seed_dir):
     path = _pipeline(tmp_path, seed_dir)
     [schedule] = definitions(path).schedules or []
