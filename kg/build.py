@@ -33,7 +33,7 @@ from kg.engines import Engine, SerialEngine, TextResult, open_engine
 from kg.hashing import json_digest
 from kg.io.ingest import ReadOptions, read_inputs
 from kg.isolation import StageError, in_stage
-from kg.logs import get_logger
+from kg.logs import Operational, get_logger
 from kg.packaged import DEMO_PACKAGE, packaged_dir
 from kg.pipeline import BATCH_SIZE, TextPipeline
 from kg.privacy.pseudonyms import pseudonymizer
@@ -304,7 +304,7 @@ def build(
             report = _build_locked(store, Path(store_dir), inputs, config, run_id, with_seeds, force)
         except BaseException as exc:
             store.finish_run(run_id, "failed", {"error": type(exc).__name__})
-            log.error("build %s failed (%s); its committed checkpoints stay", run_id, type(exc).__name__)
+            log.error("build %s failed (%s); its committed checkpoints stay", Operational(run_id), type(exc).__name__)
             raise
         store.finish_run(run_id, "complete")
         return report

@@ -5,14 +5,17 @@ scrubbed (message, arguments, traceback and stack) when it is made, whatever han
 application installs: a notebook, a scheduler or a test that logs ``kg`` records never sees raw
 PHI. ``medkg`` (the CLI) also puts the filter on its stderr handler, for records of other
 libraries. ``tests/test_architecture.py`` checks that no ``kg`` module calls
-``logging.getLogger`` directly.
+``logging.getLogger`` directly. :class:`~kg.privacy.Operational` marks a log argument that is medkg's
+own value (a run id, a configured URI), which the filter leaves readable.
 """
 
 from __future__ import annotations
 
 import logging
 
-from kg.privacy import PhiRedactingFilter
+from kg.privacy import Operational, PhiRedactingFilter
+
+__all__ = ["Operational", "get_logger"]
 
 _FILTER = PhiRedactingFilter()
 

@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 from kg import neo4j_server
 from kg.config import Neo4jConfig
 from kg.graph_rows import check_snapshot
-from kg.logs import get_logger
+from kg.logs import Operational, get_logger
 from kg.neo4j_launcher import run_admin
 from kg.schema import GraphSchema
 from kg.store.neo4j import Neo4jStore, Neo4jStoreError, plan_load
@@ -88,10 +88,10 @@ def bulk_home(cfg: Neo4jConfig, neo: Neo4jStore) -> Path | None:
     state = neo4j_server.status(home)
     if not state["ready"] or state["port"] != uri.port or uri.hostname not in _LOCAL_HOSTS:
         if cfg.home:
-            log.info("no ready server of %s at %s: loading online", home, cfg.uri)
+            log.info("no ready server of %s at %s: loading online", home, Operational(cfg.uri))
         return None
     if neo.execute_read("MATCH (n) RETURN elementId(n) AS n LIMIT 1"):
-        log.info("Neo4j at %s already holds a graph: loading online (MERGE)", cfg.uri)
+        log.info("Neo4j at %s already holds a graph: loading online (MERGE)", Operational(cfg.uri))
         return None
     return home
 

@@ -28,7 +28,7 @@ from kg.build import build
 from kg.config import ConfigError, MedkgConfig, load_yaml_model
 from kg.export import FORMATS, export_checked
 from kg.files import private_dir, touch_private
-from kg.logs import get_logger
+from kg.logs import Operational, get_logger
 from kg.schema import load_schema
 from kg.store.lock import StoreLock
 from kg.store.sqlite import DB_NAME, SqliteStore
@@ -226,7 +226,7 @@ def run_pipeline(defn: PipelineDefinition, full: bool = False) -> PipelineResult
     detail = {**summary, "pipeline": defn.name, "triples": report.triples, "exports": exports}
     detail["quarantine"] = [q.model_dump() for q in report.quarantine]
     path.write_text(json.dumps(detail, indent=2), encoding="utf-8")
-    log.info("pipeline %s run %s: %s", defn.name, report.run_id, json.dumps(summary))
+    log.info("pipeline %s run %s: %s", defn.name, Operational(report.run_id), json.dumps(summary))
     return PipelineResult(summary, path, code)
 
 

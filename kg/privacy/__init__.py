@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from kg.privacy._base import Candidate
 from kg.privacy._candidates import iter_candidates
@@ -165,6 +166,37 @@ def overlaps_phi(start: int, end: int, spans: list[PhiSpan]) -> bool:
     return any(s.start < end and start < s.end for s in spans)
 
 
+@dataclass(frozen=True)
+class Operational:
+    """A log argument that is medkg's own operational value, passed through the log filter unscrubbed.
+
+    Only for values that never come from a document, a file name or a record: run ids, model and data
+    versions, the configured Neo4j URI, counts. ``log.info("load %s started", Operational(run_id))``
+    keeps ``20261207T101500-ab12cd34`` or ``bolt://127.0.0.1:7687`` readable, where the scrubber would
+    take a timestamp for an id or a host for an address. Use it with ``%s``.
+    """
+
+    value: object
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def _masked(args: Any) -> tuple[Any, dict[str, str]]:
+    """``args`` with each :class:`Operational` replaced by a private-use placeholder, and the placeholders."""
+    if not isinstance(args, tuple) or not any(isinstance(a, Operational) for a in args):
+        return args, {}
+    kept: dict[str, str] = {}
+    out: list[object] = []
+    for a in args:
+        if isinstance(a, Operational):
+            token = chr(0xE000 + len(kept))  # a private-use character: no pattern of the scrubber reads it
+            kept[token] = str(a.value)
+            a = token
+        out.append(a)
+    return tuple(out), kept
+
+
 class PhiRedactingFilter(logging.Filter):
     """A logging filter that scrubs PHI from every record: the rendered message and any traceback.
 
@@ -172,17 +204,22 @@ class PhiRedactingFilter(logging.Filter):
     exception and stack text are rendered and scrubbed into ``record.exc_text`` /
     ``record.stack_info`` (``exc_info`` is then dropped, so no handler renders the raw traceback).
     A record is scrubbed once: a ``kg`` logger's filter marks it, and the CLI handler's filter
-    (there for other libraries' records) then passes it through.
+    (there for other libraries' records) then passes it through. Arguments wrapped in
+    :class:`Operational` are put back unscrubbed after the scrub.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "phi_scrubbed", False):
             return True
+        record.args, kept = _masked(record.args)
         try:
             msg = record.getMessage()
         except Exception:  # a bad format string: keep what can be shown, scrubbed
             msg = f"{record.msg!s} {record.args!r}"
-        record.msg, record.args = scrub(msg), None
+        msg = scrub(msg)
+        for token, value in kept.items():
+            msg = msg.replace(token, value)
+        record.msg, record.args = msg, None
         if record.exc_info:
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
             record.exc_text = scrub(text)
@@ -195,4 +232,4 @@ class PhiRedactingFilter(logging.Filter):
         return True
 
 
-__all__ = ["KINDS", "PhiRedactingFilter", "PhiSpan", "find_phi", "overlaps_phi", "scrub"]
+__all__ = ["KINDS", "Operational", "PhiRedactingFilter", "PhiSpan", "find_phi", "overlaps_phi", "scrub"]

@@ -33,7 +33,7 @@ from kg.graph_rows import (
     node_index,
     node_props,
 )
-from kg.logs import get_logger
+from kg.logs import Operational, get_logger
 from kg.schema import GraphSchema, SchemaError
 from kg.store.neo4j_cypher import (
     LOAD_RUN_FIELDS,
@@ -211,7 +211,13 @@ class _BatchWriter:
                 raise Neo4jStoreError(f"{what}: wrote {written} of {len(batch)} rows (missing endpoint?)")
             self.done += 1
             if self.done % self.report_every == 0:
-                log.info("load %s: %d/~%d batches written (%s)", self.run_id, self.done, self.total_batches, what)
+                log.info(
+                    "load %s: %d/~%d batches written (%s)",
+                    Operational(self.run_id),
+                    self.done,
+                    self.total_batches,
+                    what,
+                )
             if self.fail_after_batches is not None and self.done >= self.fail_after_batches:
                 raise SimulatedCrash(f"simulated crash after {self.done} batches (load {self.run_id})")
 
@@ -253,7 +259,7 @@ class Neo4jStore:
         self.database = database or None
         self.batch_size = batch_size
         self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
-        log.info("connected Neo4j store %s as %s (database %s)", uri, user, self.database or "default")
+        log.info("connected to Neo4j at %s as %s (database %s)", Operational(uri), user, self.database or "default")
 
     @classmethod
     def from_config(cls, cfg: Neo4jConfig) -> Neo4jStore:
@@ -387,7 +393,7 @@ class Neo4jStore:
             schema_version=schema.version,
             planned=summary,
         )
-        log.info("load %s started: %s", run_id, summary)
+        log.info("load %s started: %s", Operational(run_id), summary)
         write = _BatchWriter(self, run_id, plan.batch_estimate(self.batch_size), fail_after_batches)
         try:
             self._write_plan(plan, schema, write)
@@ -400,7 +406,9 @@ class Neo4jStore:
             raise
         counts = self.counts(schema)
         self.record_load_run(run_id, status="complete", finished=_now(), counts=counts, pruned=pruned, skipped=skipped)
-        log.info("load %s complete: %s (pruned hypotheses %s, skipped rows %s)", run_id, counts, pruned, skipped)
+        log.info(
+            "load %s complete: %s (pruned hypotheses %s, skipped rows %s)", Operational(run_id), counts, pruned, skipped
+        )
         return {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts, "skipped": skipped}
 
     @staticmethod

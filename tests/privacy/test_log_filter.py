@@ -53,3 +53,16 @@ def test_a_bad_format_string_still_logs_scrubbed():
     logger.info("patient %s %s", "Mr. Robert Johnson")  # one argument short
     out = stream.getvalue()
     assert "Robert Johnson" not in out
+
+
+def test_operational_arguments_stay_readable_and_the_rest_is_still_scrubbed():
+    from kg.logs import Operational
+
+    logger, stream = _logger("medkg.test.privacy.operational")
+    run_id, uri = "20261207T101500-ab12cd34", "bolt://127.0.0.1:7687"
+    logger.info("run %s at %s for %s, DOB %s", Operational(run_id), Operational(uri), PHI[0], PHI[1])
+    out = stream.getvalue()
+    assert f"run {run_id} at {uri} for [NAME], DOB [DATE]" in out, out
+    # without the marker the same values are scrubbed: the marker is what keeps them
+    logger.info("at %s", uri)
+    assert "127.0.0.1" not in stream.getvalue().splitlines()[-1]
