@@ -75,14 +75,12 @@ _FACILITY = re.compile(
 _PRACTICE_NOT_AFTER = (
     r"(?![ \t]+(?:Organi[sz]ation|Association|Society|Foundation|Institutes?|Council|Agency|Department|Service))"
 )
-_PRACTICE = re.compile(
-    rf"\b(?P<name>(?:[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?){{1,3}}){PRACTICE_NOUN}\b{_PRACTICE_NOT_AFTER}"
-)
+#: One to three capitalised words, joined by ``&``/``and``, before a practice noun.
+_PRACTICE_WORD = r"[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?"
+_PRACTICE = re.compile(rf"\b(?P<name>(?:{_PRACTICE_WORD}){{1,3}}){PRACTICE_NOUN}\b{_PRACTICE_NOT_AFTER}")
 #: The shortest name before the longest practice noun (``Antietam`` + ``Physical Therapy``): tried where the
 #: longest name fails.
-_PRACTICE_SHORT = re.compile(
-    rf"(?P<name>(?:[A-Z][a-z'’]+[ \t]+(?:(?:&|and)[ \t]+(?=[A-Z]))?){{1,3}}?){PRACTICE_NOUN}\b{_PRACTICE_NOT_AFTER}"
-)
+_PRACTICE_SHORT = re.compile(rf"(?P<name>(?:{_PRACTICE_WORD}){{1,3}}?){PRACTICE_NOUN}\b{_PRACTICE_NOT_AFTER}")
 #: Capitalised words before a lower-case facility noun (``Lakeshore Ortho Waukesha clinic``).
 _FACILITY_LC_NOUN = re.compile(
     r"\b(?P<name>(?:[A-Z][\w'’&.-]{0,30}[ \t]+){1,4})(?:clinic|hospital|office|practice|pharmacy|campus|"
