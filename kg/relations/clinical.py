@@ -168,52 +168,38 @@ class ClinicalPatterns:
                 key = (hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel)
                 if key not in found or found[key].confidence < hit.confidence:
                     found[key] = hit
-        for hit in self._carried_over(analyzed, clauses, groups, found):
+        for hit in self._carried_over(text, clauses, groups):
             found.setdefault((hit.head.start, hit.head.end, hit.tail.start, hit.tail.end, hit.rel), hit)
         resolved = [_with_antecedents(text, h, mentions) for h in found.values()]
         return sorted(resolved, key=lambda h: (h.head.start, h.tail.start, h.rel))
 
     def _carried_over(
-        self,
-        analyzed: AnalyzedDocument,
-        clauses: list[int],
-        groups: dict[tuple[int, int], list[Mention]],
-        found: dict[tuple[int, int, int, int, str], PatternHit],
+        self, text: str, clauses: list[int], groups: dict[tuple[int, int], list[Mention]]
     ) -> list[PatternHit]:
-        """A treatment clause that names drugs and no condition treats the conditions of the clause before it.
-
-        "He has low back pain and leg pain. He has tried physical therapy and an epidural steroid.", "... consistent
-        with demyelinating disease. She was treated with Decadron and Cytoxan.": each drug of a clause with no
-        condition mention, whose clause text before it is a treatment statement (:data:`_GIVEN`), treats each
-        condition of the clause right before, when that clause names one or two distinct conditions that no
-        pattern has already given to a drug of their own ("She was given Vicoprofen p.r.n. pain. She was given
-        Lasix." gives Lasix nothing). Issue 19, round four: chosen over a learned pair classifier, see
-        docs/relations.md.
-        """
-        text = analyzed.document.text
+        """ "... consistent with demyelinating disease. She was treated with Decadron and Cytoxan.": a
+        clause that gives drugs ("treated with", "was given", "placed on") and names no condition treats
+        the condition of the clause before it, when that clause names exactly one mention, a condition."""
         by_clause: dict[int, list[Mention]] = {}
         for (clause, _), group in groups.items():
             by_clause.setdefault(clause, []).extend(group)
-        claimed = {(h.tail.start, h.tail.end) for h in found.values() if h.rel == "TREATS"}
+        order = sorted(by_clause)
         every = sorted(set(clauses))
         following = dict(zip(every, every[1:], strict=False))  # each clause -> the one right after it
         out = []
-        for prev in sorted(by_clause):
-            cur = following.get(prev)
-            if cur is None or cur not in by_clause or any(m.label != "Drug" for m in by_clause[cur]):
+        for prev, cur in zip(order, order[1:], strict=False):
+            if cur != following.get(prev):
                 continue
-            conditions = [m for m in by_clause[prev] if m.label != "Drug" and (m.start, m.end) not in claimed]
-            if not conditions or len({m.text.lower() for m in conditions}) > _MAX_CARRIED:
+            conditions = [m for m in by_clause[prev] if m.label != "Drug"]
+            here = by_clause[cur]
+            if len(conditions) != 1 or len(by_clause[prev]) != 1 or any(m.label != "Drug" for m in here):
                 continue
-            clause_start = analyzed.sentences[cur].start
-            for drug in by_clause[cur]:
-                if _GIVEN.search(text[max(clause_start, drug.start - 120) : drug.start].lower()) is None:
-                    continue
-                out += [
-                    PatternHit(drug, c, "TREATS", 0.6, "treatment-next-clause")
-                    for c in conditions
-                    if self.schema.allows("Drug", "TREATS", c.label)
-                ]
+            if not self.schema.allows("Drug", "TREATS", conditions[0].label):
+                continue
+            start = min(m.start for m in here)
+            clause_text = text[max(0, start - 60) : start].lower()
+            if _GIVEN.search(clause_text) is None:
+                continue
+            out += [PatternHit(m, conditions[0], "TREATS", 0.6, "given-next-clause") for m in here]
         return out
 
     def _group_hits(
@@ -291,14 +277,11 @@ class ClinicalPatterns:
         return PatternHit(head, tail, p.rel, p.confidence, p.name)
 
 
-#: A treatment statement before a drug ("She was treated symptomatically with", "He has failed", "has tried
-#: multiple conservative treatments including", "unresponsive to ... including", "was placed on", "is on").
+#: A clause that gives drugs, right before its first drug ("She was treated with", "He was given", "placed on").
 _GIVEN = re.compile(
-    r"\b(?:treated|treatments?|therapy|given|started|placed|put|failed|tried|unresponsive|refractory|received|"
-    r"receiving|prescribed|courses?|trials?|managed|taking|takes|took|using|used|(?:is|was|were|been|remains?) on)\b"
+    r"(?:^|[.:;]\s*)(?:he|she|they|the patient|patient)\s+(?:was|were|is|has been|had been)\s+(?:\w+\s+)?"
+    r"(?:treated\s+(?:\w+\s+)?with|started\s+on|placed\s+on|put\s+on|given|prescribed)\s+(?:\w+\s+)?$"
 )
-#: At most this many distinct conditions in the clause before a treatment clause (more is a list of problems).
-_MAX_CARRIED = 2
 
 
 #: A possessive right before a mention that names a condition the note has already named in full ("his neuropathy").

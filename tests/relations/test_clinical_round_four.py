@@ -1,6 +1,8 @@
-"""Round four of the clinical-note relations (issue 19): a treatment clause that names no condition treats the
-conditions of the clause before it, and a disease's severity or body-site modifier before "with <symptoms>".
-Sentences are written for the test in the phrasing of clinical notes; none is taken from the MTSamples splits."""
+"""Round four of the clinical-note relations (issue 19): a disease's severity or body-site modifier before "with
+<symptoms>", and the limits of the clause-to-clause treatment reading (a treatment clause after one that names the
+condition). A broader clause-to-clause reading was measured and dropped (docs/relations.md, "Round four on notes");
+the readings below must hold either way. Sentences are written for the test in the phrasing of clinical notes;
+none is taken from the MTSamples splits."""
 
 from __future__ import annotations
 
@@ -45,24 +47,9 @@ def _hits(patterns: ClinicalPatterns, text: str, spans: list[tuple[str, str]]) -
     "text, spans, expected",
     [
         (
-            "She reports neck pain and arm pain for six weeks. She has tried ibuprofen and a Medrol Dosepak.",
-            [("neck pain", S), ("arm pain", S), ("ibuprofen", M), ("Medrol Dosepak", M)],
-            {
-                ("ibuprofen", "TREATS", "neck pain"),
-                ("ibuprofen", "TREATS", "arm pain"),
-                ("Medrol Dosepak", "TREATS", "neck pain"),
-                ("Medrol Dosepak", "TREATS", "arm pain"),
-            },
-        ),
-        (
             "He was admitted with community-acquired pneumonia. He was started on ceftriaxone.",
             [("pneumonia", D), ("ceftriaxone", M)],
             {("ceftriaxone", "TREATS", "pneumonia")},
-        ),
-        (
-            "The gout flare began on Monday. He has failed colchicine.",
-            [("gout flare", D), ("colchicine", M)],
-            {("colchicine", "TREATS", "gout flare")},
         ),
         (
             "Rheumatoid arthritis, right hand with swelling and stiffness.",
