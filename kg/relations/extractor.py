@@ -57,8 +57,9 @@ _RELATION_NEGATION = re.compile(
     r"\b(not|no|never|without|rather than|instead of|unrelated to|unlikely)\b", re.IGNORECASE
 )
 #: 1.1.0: INTERACTS_WITH relations carry their DDI subtype; 1.2.0: clinical patterns; 1.3.0: construction classes,
-#: the model-pair filter and possessive anaphora (issue 19, round three).
-VERSION = "1.3.0"
+#: the model-pair filter and possessive anaphora (issue 19, round three); 1.4.0: a disease's severity or body-site
+#: modifier before "with <symptoms>" (round four).
+VERSION = "1.4.0"
 #: The drug–condition types a clinical pattern decides between for one mention pair.
 _DRUG_CONDITION = frozenset({"TREATS", "CAUSES"})
 #: Words between a drug and a condition that make the condition a new complaint or finding rather than what the
