@@ -4,7 +4,8 @@ It runs beside the rules; :func:`kg.privacy.find_phi` takes the union of both. E
 softmax over tag groups (``O`` and :data:`GROUPS`: IO tagging, no B/I, since merged spans are all the
 guard needs). A word is PHI when the mean probability of "not ``O``" over its pieces reaches the
 threshold chosen on the development split (``meta.json``); neighbouring PHI words of one group joined
-by at most a few spaces or punctuation marks form one span. The word's case class is a learned input
+by at most a few spaces or punctuation marks form one span, and a word of lower probability (at least
+the ``extend_threshold``, also chosen on development data) joins a span it touches (hysteresis). The word's case class is a learned input
 feature (the vocabulary is lower-cased).
 
 Artifacts follow the NER convention (:mod:`kg.ner.transformer`): ``model.safetensors`` holds the
@@ -102,9 +103,16 @@ def windows(n: int, max_tokens: int, context: int) -> list[tuple[int, int, int, 
     return [(max(0, s - context), s, min(n, s + core), min(n, s + core + context)) for s in range(0, n, core)]
 
 
-def decode(text: str, enc: Encoded, probs: np.ndarray, threshold: float) -> list[Candidate]:
-    """Spans from per-piece probabilities ``probs`` (pieces, labels): see the module docstring."""
-    out: list[list[Any]] = []  # [start, end, group]
+def decode(
+    text: str, enc: Encoded, probs: np.ndarray, threshold: float, extend: float | None = None
+) -> list[Candidate]:
+    """Spans from per-piece probabilities ``probs`` (pieces, labels): see the module docstring.
+
+    ``extend`` (hysteresis): a word whose P(not O) reaches only ``extend`` joins a span it touches
+    (through a gap :data:`_JOIN` allows); None: ``threshold``.
+    """
+    low = threshold if extend is None else min(extend, threshold)
+    words: list[tuple[int, int, float, str]] = []  # start, end, P(not O), best group
     n = len(enc.ids)
     t = 0
     while t < n:
@@ -112,15 +120,27 @@ def decode(text: str, enc: Encoded, probs: np.ndarray, threshold: float) -> list
         while u < n and enc.word[u] == enc.word[t]:
             u += 1
         p = probs[t:u].mean(axis=0)
-        if 1.0 - float(p[0]) >= threshold:
-            group = LABELS[1 + int(np.argmax(p[1:]))]
-            start, end = enc.offsets[t][0], enc.offsets[u - 1][1]
-            if out and out[-1][2] == group and _JOIN.fullmatch(text[out[-1][1] : start]):
-                out[-1][1] = end
-            else:
-                out.append([start, end, group])
+        words.append((enc.offsets[t][0], enc.offsets[u - 1][1], 1.0 - float(p[0]), LABELS[1 + int(np.argmax(p[1:]))]))
         t = u
-    return [Candidate(s, e, GROUPS[g]) for s, e, g in out]
+    joins = [bool(_JOIN.fullmatch(text[a[1] : b[0]])) for a, b in zip(words, words[1:], strict=False)]
+    keep = [w[2] >= threshold for w in words]
+    for i in [i for i, k in enumerate(keep) if k]:
+        for step in (1, -1):
+            j = i + step
+            while 0 <= j < len(words) and not keep[j] and words[j][2] >= low and joins[min(j, j - step)]:
+                keep[j] = True
+                j += step
+    out: list[list[Any]] = []  # start, end, group, P of the group's word
+    for i, (start, end, pr, group) in enumerate(words):
+        if not keep[i]:
+            continue
+        if out and keep[i - 1] and joins[i - 1]:
+            out[-1][1] = end
+            if pr > out[-1][3]:
+                out[-1][2:] = [group, pr]
+        else:
+            out.append([start, end, group, pr])
+    return [Candidate(s, e, GROUPS[g]) for s, e, g, _ in out]
 
 
 class PhiModel:
@@ -132,6 +152,7 @@ class PhiModel:
         self.max_tokens = int(meta["max_tokens"])
         self.context = int(meta.get("context", 32))
         self.threshold = float(meta["threshold"] if threshold is None else threshold)
+        self.extend = meta.get("extend_threshold")
         self.version = str(meta.get("version", "0"))
 
     def probs(self, enc: Encoded, batch_size: int = 8) -> np.ndarray:
@@ -163,7 +184,7 @@ class PhiModel:
         if not text.strip():
             return []
         enc = encode(text)
-        return decode(text, enc, self.probs(enc), self.threshold)
+        return decode(text, enc, self.probs(enc), self.threshold, self.extend)
 
 
 def _graph_path(model_dir: Path, meta: dict[str, Any]) -> Path:

@@ -54,6 +54,8 @@ class PhiTrainOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     epochs: float = Field(default=2.0, gt=0)
+    #: Stop after this many epochs of the ``epochs`` schedule (a CPU budget cut); None: run it all.
+    stop_after_epochs: float | None = Field(default=None, gt=0)
     batch_size: int = Field(default=16, ge=1)
     lr: float = 5e-5
     lr_new: float = 1e-3
@@ -70,6 +72,8 @@ class PhiTrainOptions(BaseModel):
     check_n: int = Field(default=100, ge=0)
     #: Candidate thresholds on P(not O).
     thresholds: list[float] = Field(default_factory=lambda: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    #: Candidate extension thresholds, as shares of the threshold (1.0: no hysteresis).
+    extend_factors: list[float] = Field(default_factory=lambda: [1.0, 0.5, 0.25])
     #: The most precision (share of scrubbed characters inside gold PHI) the model may cost on validation.
     max_precision_drop: float = Field(default=0.01, ge=0)
 
@@ -204,6 +208,8 @@ def train_net(items: list[Window], options: PhiTrainOptions, seed: int, out: Pat
     per_epoch = math.ceil(len(items) / options.batch_size)
     total = max(1, round(per_epoch * options.epochs))
     opt, sched = _optimizer(net, options, total)
+    if options.stop_after_epochs is not None:
+        total = min(total, max(1, round(per_epoch * options.stop_after_epochs)))
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
     net.train()
     step, t0 = 0, time.monotonic()
@@ -238,8 +244,10 @@ def _letters_covered(text: str, s: int, e: int, mask: list[bool]) -> bool:
     return all(mask[i] for i in range(s, e) if text[i].isalnum())
 
 
-def score_thresholds(model: PhiModel, val: list[dict[str, Any]], check: list[Any], thresholds: list[float]) -> dict:
-    """Recall, precision and clinical mentions overlapped, rules alone and rules + model per threshold."""
+def score_thresholds(
+    model: PhiModel, val: list[dict[str, Any]], check: list[Any], grid: list[tuple[float, float]]
+) -> dict:
+    """Recall, precision and clinical mentions overlapped: rules alone, and rules + model per (threshold, extend)."""
     from kg.privacy._model import decode
 
     rows = []
@@ -252,11 +260,11 @@ def score_thresholds(model: PhiModel, val: list[dict[str, Any]], check: list[Any
         enc = encode(g.document.text)
         checks.append((g, enc, model.probs(enc)))
     out: dict[str, Any] = {}
-    for th in [None, *thresholds]:
+    for th, ext in [(None, None), *grid]:
         caught = total = pred = inside = clinical = 0
         for rec, rule, enc, probs in rows:
             text = rec["text"]
-            spans = rule + ([] if th is None else [(c.start, c.end) for c in decode(text, enc, probs, th)])
+            spans = rule + ([] if th is None else [(c.start, c.end) for c in decode(text, enc, probs, th, ext)])
             mask = [False] * len(text)
             for s, e in spans:
                 mask[s:e] = [True] * (e - s)
@@ -271,9 +279,9 @@ def score_thresholds(model: PhiModel, val: list[dict[str, Any]], check: list[Any
         hits = 0
         if th is not None:
             for g, enc, probs in checks:
-                found = decode(g.document.text, enc, probs, th)
+                found = decode(g.document.text, enc, probs, th, ext)
                 hits += sum(any(c.start < m.end and m.start < c.end for c in found) for m in g.entities)
-        out["rules" if th is None else f"{th:.2f}"] = {
+        out["rules" if th is None else f"{th:.3f}/{ext:.3f}"] = {
             "recall": round(caught / max(1, total), 4),
             "precision": round(inside / max(1, pred), 4),
             "clinical_overlapped": clinical,
@@ -282,18 +290,21 @@ def score_thresholds(model: PhiModel, val: list[dict[str, Any]], check: list[Any
     return out
 
 
-def choose_threshold(scores: dict[str, Any], max_drop: float) -> float | None:
-    """The threshold of highest recall (then the higher one) that keeps precision and overlaps nothing."""
+def choose_threshold(scores: dict[str, Any], max_drop: float) -> tuple[float, float] | None:
+    """(threshold, extend) of highest recall (then higher thresholds) that keep precision and overlap nothing."""
     rules = scores["rules"]
     ok = [
-        (v["recall"], float(k))
+        (v["recall"], *map(float, k.split("/")))
         for k, v in scores.items()
         if k != "rules"
         and v["precision"] >= rules["precision"] - max_drop
         and v["clinical_overlapped"] <= rules["clinical_overlapped"]
         and v["check_mentions_overlapped"] == 0
     ]
-    return max(ok)[1] if ok else None
+    if not ok:
+        return None
+    best = max(ok)
+    return best[1], best[2]
 
 
 def train_phi(cfg: PhiTrainConfig) -> dict[str, Any]:
@@ -330,11 +341,13 @@ def select_and_write(cfg: PhiTrainConfig, meta: dict[str, Any]) -> dict[str, Any
     write_meta(cfg.out, meta)
     val = [json.loads(line) for line in cfg.validation.read_text(encoding="utf-8").splitlines() if line.strip()]
     check = list(read_pubtator(cfg.check))[: cfg.params.check_n]
-    scores = score_thresholds(load_phi_model(cfg.out), val, check, cfg.params.thresholds)
+    grid = [(t, round(t * f, 3)) for t in cfg.params.thresholds for f in cfg.params.extend_factors]
+    scores = score_thresholds(load_phi_model(cfg.out), val, check, grid)
     chosen = choose_threshold(scores, cfg.params.max_precision_drop)
     meta["validation"] = {"file": cfg.validation.name, "sha256": file_sha256(cfg.validation), "scores": scores}
     meta["check"] = {"file": cfg.check.name, "documents": len(check)}
-    meta["threshold"] = chosen if chosen is not None else 1.01  # none qualifies: the model adds nothing
+    # none qualifies: a threshold above 1, so the model adds nothing
+    meta["threshold"], meta["extend_threshold"] = chosen if chosen is not None else (1.01, 1.01)
     write_meta(cfg.out, meta)
     log.info("PHI tagger threshold %s; validation %s", meta["threshold"], scores)
     return meta
