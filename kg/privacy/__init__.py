@@ -1,7 +1,7 @@
 """Privacy guard: find and replace personal identifiers (PHI) before anything is stored or logged.
 
 HIPAA Safe Harbor identifiers that occur in text (docs/deid.md lists the kinds and the annotation
-rules). The layers, all rules and word lists, no model and no network:
+rules). The layers, rules and word lists, then an optional trained model (no network):
 
 - structured: values after a label that names them (:mod:`kg.privacy._labelled`: ``MRN: 4829133``,
   ``Member ID ...``, ``VIN ...``), numbers by their shape (:mod:`kg.privacy._numbers`: phone/fax,
@@ -14,7 +14,11 @@ rules). The layers, all rules and word lists, no model and no network:
   and a clinical guard for eponyms and Drug/Disease terms;
 - other countries (:mod:`kg.privacy._intl`): dates in other languages, postcodes, street forms;
 - fallbacks after all rules (:mod:`kg.privacy._fallback`): identifier shapes that are no clinical
-  shape, repeats of found spans within the note, the parts of an address line before a postcode.
+  shape, repeats of found spans within the note, the parts of an address line before a postcode;
+- optionally a trained detector (:mod:`kg.privacy._model`, MiniLM-L6 on ONNX Runtime, round eight in
+  docs/deid.md) whose spans join the rules' before the fallbacks: off by default
+  (:data:`PHI_MODEL_DEFAULT`; it lifted held-out recall too little for its precision and time cost),
+  on with ``find_phi(text, model=True)``, ``$MEDKG_PHI_MODEL=on`` or the build's ``privacy.phi_model``.
 
 The graph never holds raw note text: only entity names, and evidence sentences after
 :func:`scrub`. Mentions that overlap a PHI span never become nodes. A logging filter scrubs
