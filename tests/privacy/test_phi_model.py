@@ -135,3 +135,24 @@ def test_decode_merges_words_of_one_group_and_thresholds():
     spans = decode(text, enc, probs, 0.5)
     assert [(text[s.start : s.end], s.kind) for s in spans] == [("Ana Lima", "NAME")]
     assert decode(text, enc, probs, 0.9) == []
+
+
+def test_the_build_switch_reaches_the_privacy_stage(monkeypatch):
+    from kg.config import load_config
+    from kg.pipeline import TextPipeline
+    from kg.schema import load_schema
+    from kg.types import Document
+
+    monkeypatch.delenv("MEDKG_PHI_MODEL", raising=False)
+    quick = ["ner.name=dictionary", "linker.name=lexicon", "relations.name=rules"]
+    off = TextPipeline(load_schema(), load_config(None, [*quick, "privacy.phi_model=false"]))
+    on = TextPipeline(load_schema(), load_config(None, [*quick, "privacy.phi_model=true"]))
+    assert off.phi_model is False and on.phi_model is True
+    assert off.key != on.key  # cached results of one setting are never reused for the other
+    calls = []
+    monkeypatch.setattr(phi_model, "shipped_model", lambda: calls.append(1) or shipped_model())
+    text = "Transport home arranged with Cedar Valley Medi-Van for 3 pm."
+    off.run([Document(id="d1", text=text)], until="privacy")
+    assert calls == []
+    on.run([Document(id="d1", text=text)], until="privacy")
+    assert calls
