@@ -46,6 +46,9 @@ class PrivacyConfig(_Section):
     #: The pseudonym key, as a reference such as ``${env:MEDKG_ID_KEY}`` (never the key itself in a
     #: file). Unset: ``$MEDKG_ID_KEY``, else a key generated into ``<store>/id.key``.
     id_key: str | None = None
+    #: Run the trained PHI detector beside the de-identification rules (docs/deid.md, round eight);
+    #: None: the package default (:data:`kg.privacy.PHI_MODEL_DEFAULT`, or ``$MEDKG_PHI_MODEL``).
+    phi_model: bool | None = None
 
 
 class NerConfig(_Section):

@@ -24,7 +24,7 @@ from kg.logs import get_logger
 from kg.ner import create_ner
 from kg.ner.trained import model_fingerprint
 from kg.nlp import AnalyzedDocument, analyze
-from kg.privacy import PhiSpan, find_phi, overlaps_phi, scrub
+from kg.privacy import PhiSpan, find_phi, overlaps_phi, phi_model_enabled, phi_model_fingerprint, scrub
 from kg.privacy.redact import redact_slice, touches_phi
 from kg.relations import RELATION_REGISTRY, relation_fingerprint
 from kg.schema import GraphSchema
@@ -107,6 +107,11 @@ class TextPipeline:
             seconds[name] = time.perf_counter() - t
         return seconds
 
+    @cached_property
+    def phi_model(self) -> bool:
+        """Whether the privacy stage runs the trained PHI detector (``privacy.phi_model``, else the default)."""
+        return phi_model_enabled(self.config.privacy.phi_model)
+
     @property
     def key(self) -> str:
         """Fingerprint of everything that changes the output for a given text."""
@@ -118,6 +123,8 @@ class TextPipeline:
             kg.__version__,
             self.schema.version,
             self.config.ner.model_dump(),
+            # the PHI detector (on or off, and its weights' metadata) changes which mentions survive
+            phi_model_fingerprint() if self.phi_model else "rules",
             # a trained model's files, read without loading it (a run of unchanged documents loads no tagger)
             model_fingerprint(self.config.ner.name, self.config.ner.params) or getattr(self.ner, "version", ""),
             self.config.linker.model_dump(),
@@ -163,7 +170,7 @@ class TextPipeline:
         """
         for state in batch:
             text = state.analyzed.document.text
-            state.phi = find_phi(text)
+            state.phi = find_phi(text, model=self.phi_model)
             kept = [m for m in state.mentions if not overlaps_phi(m.start, m.end, state.phi)]
             state.dropped_as_phi += len(state.mentions) - len(kept)
             state.mentions = [
@@ -192,7 +199,9 @@ class TextPipeline:
     def _redaction(self, batch: list[DocState]) -> list[DocState]:
         """Evidence sentences, redacted by the document's PHI spans (found once, by offset)."""
         for state in batch:
-            state.relations = [r.model_copy(update={"sentence": redacted_sentence(state, r)}) for r in state.relations]
+            state.relations = [
+                r.model_copy(update={"sentence": redacted_sentence(state, r, self.phi_model)}) for r in state.relations
+            ]
         return batch
 
     def run(self, documents: Sequence[Document], until: str | None = None) -> list[DocState]:
@@ -224,11 +233,12 @@ class TextPipeline:
         return state.mentions, state.relations, state.dropped_as_phi
 
 
-def redacted_sentence(state: DocState, relation: RelationMention) -> str:
+def redacted_sentence(state: DocState, relation: RelationMention, model: bool = False) -> str:
     """``relation.sentence`` with the document's PHI spans replaced, located by its offsets in the document.
 
     The sentence is a slice of the head's sentence (or, failing that, of the document); a sentence
-    that is not a slice of the document at all is scrubbed on its own.
+    that is not a slice of the document at all is scrubbed on its own, with the trained detector when
+    ``model`` (the run's ``privacy.phi_model``), as the document was.
     """
     text = state.analyzed.document.text
     sentence = relation.sentence
@@ -239,5 +249,5 @@ def redacted_sentence(state: DocState, relation: RelationMention) -> str:
     if start < 0:
         start = text.find(sentence)
     if start < 0 or not sentence:
-        return scrub(sentence)
+        return scrub(sentence, model=model)
     return redact_slice(text, state.phi, start, start + len(sentence))

@@ -94,3 +94,19 @@ def train_linkpred_cmd(
                 auroc=t["internal"]["auroc"], brier=cal["brier"], ece=cal["ece"], base_rate=cal["base_rate"]
             )
     typer.echo(json.dumps({"out": cfg.out, "version": meta["version"], "targets": summary}))
+
+
+@train_app.command("phi")
+def train_phi_cmd(
+    config: Path = typer.Option(..., "--config", help="Training config (YAML), e.g. configs/privacy/phi.yaml."),
+    overrides: list[str] | None = TrainSetOpt,
+    select_only: bool = typer.Option(
+        False, "--select-only", help="Do not train: choose the threshold again for the weights in `out`."
+    ),
+) -> None:
+    """Train the PHI detector (MiniLM tagger beside the de-identification rules); weights + meta.json."""
+    from kg.train.phi import load_phi_config, rescore_phi, train_phi
+
+    cfg = load_phi_config(config, overrides or [])
+    meta = rescore_phi(cfg) if select_only else train_phi(cfg)
+    typer.echo(json.dumps({"out": str(cfg.out), "threshold": meta["threshold"], "validation": meta["validation"]}))

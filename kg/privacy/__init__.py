@@ -1,7 +1,7 @@
 """Privacy guard: find and replace personal identifiers (PHI) before anything is stored or logged.
 
 HIPAA Safe Harbor identifiers that occur in text (docs/deid.md lists the kinds and the annotation
-rules). The layers, all rules and word lists, no model and no network:
+rules). The layers, rules and word lists, then an optional trained model (no network):
 
 - structured: values after a label that names them (:mod:`kg.privacy._labelled`: ``MRN: 4829133``,
   ``Member ID ...``, ``VIN ...``), numbers by their shape (:mod:`kg.privacy._numbers`: phone/fax,
@@ -14,7 +14,11 @@ rules). The layers, all rules and word lists, no model and no network:
   and a clinical guard for eponyms and Drug/Disease terms;
 - other countries (:mod:`kg.privacy._intl`): dates in other languages, postcodes, street forms;
 - fallbacks after all rules (:mod:`kg.privacy._fallback`): identifier shapes that are no clinical
-  shape, repeats of found spans within the note, the parts of an address line before a postcode.
+  shape, repeats of found spans within the note, the parts of an address line before a postcode;
+- optionally a trained detector (:mod:`kg.privacy._model`, MiniLM-L6 on ONNX Runtime, round eight in
+  docs/deid.md) whose spans join the rules' before the fallbacks: off by default
+  (:data:`PHI_MODEL_DEFAULT`; it lifted held-out recall too little for its precision and time cost),
+  on with ``find_phi(text, model=True)``, ``$MEDKG_PHI_MODEL=on`` or the build's ``privacy.phi_model``.
 
 The graph never holds raw note text: only entity names, and evidence sentences after
 :func:`scrub`. Mentions that overlap a PHI span never become nodes. A logging filter scrubs
@@ -24,9 +28,12 @@ log records (message, arguments and tracebacks) as a second line of defence.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
+from kg.artifacts import META_FILE, MODELS_DIR
+from kg.hashing import file_sha256
 from kg.privacy._base import Candidate
 from kg.privacy._candidates import iter_candidates
 from kg.privacy._fallback import address_segments, repeats, shapes
@@ -126,11 +133,42 @@ def _extend(c: Candidate, found: list[PhiSpan]) -> Candidate | None:
     return Candidate(c.start, c.end, hit[0].kind)
 
 
-def find_phi(text: str) -> list[PhiSpan]:
+#: Whether :func:`find_phi` runs the trained detector beside the rules when not told
+#: (``MEDKG_PHI_MODEL=on|off`` overrides; the build's switch is ``privacy.phi_model``).
+PHI_MODEL_DEFAULT = False
+
+
+def phi_model_enabled(model: bool | None = None) -> bool:
+    """``model`` if given, else ``$MEDKG_PHI_MODEL`` (``on``/``off``), else :data:`PHI_MODEL_DEFAULT`.
+
+    Raises:
+        ValueError: ``$MEDKG_PHI_MODEL`` is set to something else.
+    """
+    if model is not None:
+        return model
+    env = os.environ.get("MEDKG_PHI_MODEL", "").strip().lower()
+    if not env:
+        return PHI_MODEL_DEFAULT
+    if env in {"on", "1", "true"}:
+        return True
+    if env in {"off", "0", "false"}:
+        return False
+    raise ValueError(f"MEDKG_PHI_MODEL={env!r}: expected on or off")
+
+
+def phi_model_fingerprint() -> str:
+    """SHA-256 of the shipped PHI detector's ``meta.json`` (rewritten by every training), read without loading it."""
+    meta = MODELS_DIR / "phi" / META_FILE
+    return file_sha256(meta) if meta.is_file() else "missing"
+
+
+def find_phi(text: str, *, model: bool | None = None) -> list[PhiSpan]:
     """All PHI spans in ``text``: sorted by start, non-overlapping, each with a kind from :data:`KINDS`.
 
     Args:
         text: Any text (a note, a sentence, a log message).
+        model: Run the trained detector (:mod:`kg.privacy._model`) beside the rules and keep the
+            union of their spans; None: :func:`phi_model_enabled`. False: the rules alone.
 
     Returns:
         The spans; a label that names a value (``MRN:``) is outside its value's span.
@@ -139,6 +177,10 @@ def find_phi(text: str) -> list[PhiSpan]:
         return []
     candidates = list(iter_candidates(text))
     candidates.extend(names(text))
+    if phi_model_enabled(model):
+        from kg.privacy._model import shipped_model
+
+        candidates.extend(shipped_model().spans(text))
     found = _resolve(text, candidates)
     # fallbacks add spans only where no rule found one, so a rule's kind is kept
     extra = [c for c in (_extend(c, found) for c in shapes(text)) if c is not None]
@@ -149,11 +191,11 @@ def find_phi(text: str) -> list[PhiSpan]:
     return _resolve(text, [Candidate(s.start, s.end, s.kind) for s in found] + extra)
 
 
-def scrub(text: str) -> str:
-    """``text`` with every PHI span replaced by ``[KIND]``."""
+def scrub(text: str, *, model: bool | None = None) -> str:
+    """``text`` with every PHI span replaced by ``[KIND]`` (``model``: see :func:`find_phi`)."""
     out: list[str] = []
     pos = 0
-    for span in find_phi(text):
+    for span in find_phi(text, model=model):
         out.append(text[pos : span.start])
         out.append(f"[{span.kind}]")
         pos = span.end
@@ -216,20 +258,31 @@ class PhiRedactingFilter(logging.Filter):
             msg = record.getMessage()
         except Exception:  # a bad format string: keep what can be shown, scrubbed
             msg = f"{record.msg!s} {record.args!r}"
-        msg = scrub(msg)
+        msg = scrub(msg, model=False)
         for token, value in kept.items():
             msg = msg.replace(token, value)
         record.msg, record.args = msg, None
         if record.exc_info:
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
-            record.exc_text = scrub(text)
+            record.exc_text = scrub(text, model=False)
             record.exc_info = None
         elif record.exc_text:
-            record.exc_text = scrub(record.exc_text)
+            record.exc_text = scrub(record.exc_text, model=False)
         if record.stack_info:
-            record.stack_info = scrub(record.stack_info)
+            record.stack_info = scrub(record.stack_info, model=False)
         record.phi_scrubbed = True
         return True
 
 
-__all__ = ["KINDS", "Operational", "PhiRedactingFilter", "PhiSpan", "find_phi", "overlaps_phi", "scrub"]
+__all__ = [
+    "KINDS",
+    "PHI_MODEL_DEFAULT",
+    "Operational",
+    "PhiRedactingFilter",
+    "PhiSpan",
+    "find_phi",
+    "overlaps_phi",
+    "phi_model_enabled",
+    "phi_model_fingerprint",
+    "scrub",
+]
