@@ -167,7 +167,7 @@ class MetapathFeaturizer:
     def transform(self, raw: np.ndarray) -> np.ndarray:
         """Raw path values float64 [..., F] -> features float64 [..., F] (arcsinh, or linear, of ``raw / scales``)."""
         v = raw / self.scales
-        return v if self.linear is None else np.where(self.linear, v, np.arcsinh(v))
+        return np.arcsinh(v) if self.linear is None else np.where(self.linear, v, np.arcsinh(v))
 
     @property
     def num_features(self) -> int:

@@ -58,6 +58,16 @@ def test_counts_are_the_plain_path_counts_of_the_z_score_sum(graph: GraphIndex, 
     ]
     c, d = _pairs(graph)
     x = aligned(model, feats, feats.pairs(c, d))
+    # DWPCs keep Rephetio's arcsinh(DWPC / scale), counts are count / 1
+    f = feats.featurizer
+    raw = f.raw_rows(np.arange(graph.num_nodes("Drug")))[c.numpy(), d.numpy()]  # float64 [N, F]
+    lin = f.linear
+    np.testing.assert_allclose(x[:, : len(f.names)][:, ~lin], np.arcsinh(raw[:, ~lin] / f.scales[~lin]), rtol=1e-5)
+    np.testing.assert_allclose(x[:, : len(f.names)][:, lin], raw[:, lin], rtol=1e-5)
+    plain = fit_stacked(graph, StackedSpec()).names
+    assert (
+        graph_features(fit_stacked(graph, StackedSpec()), graph).featurizer.linear is None and "CpD_count" not in plain
+    )
     assert model.prior is not None
     unit = Prior(model.prior.groups, model.prior.mean, model.prior.sd, 1.0)(model.names, x)
     base, _ = zsum_scorer(graph)
@@ -90,7 +100,9 @@ def test_the_prior_is_added_before_platt_and_folded_into_one_affine_map(graph: G
 
 
 def test_files_round_trip_with_the_count_features(graph: GraphIndex, model: StackedModel, tmp_path: Path) -> None:
-    st = StackedTarget(model, list(graph.node_ids["Drug"]), list(graph.node_ids["Disease"]), graph_features(model, graph))
+    st = StackedTarget(
+        model, list(graph.node_ids["Drug"]), list(graph.node_ids["Disease"]), graph_features(model, graph)
+    )
     save_stacked(st, tmp_path, "TREATS")
     back = load_stacked(tmp_path, "TREATS")
     assert back.model.counts == model.counts and back.model.prior is not None
