@@ -124,3 +124,25 @@ def test_unlabelled_pairs_are_neither_positive_nor_negative(graph: GraphIndex) -
     assert in_grid > 0 and not np.isin(cpd_key, key(part)).any()
     assert part.y.sum() == full.y.sum() == graph.forward_edges(TARGET).size(1)
     assert part.y.size == full.y.size - in_grid
+
+
+def test_the_shipped_treats_model_is_the_selected_spec_and_calibrated() -> None:
+    """The shipped TREATS (4.0.0) is configs/linkpred/default.yaml's spec: the 3.0.0 regression plus the count prior
+    of weight 0.3 chosen on the selection protocols (docs/gnn.md), calibrated on its internal held-out fold."""
+    import json
+
+    import yaml
+
+    from kg.gnn.serving import DEFAULT_MODEL_DIR
+
+    root = Path(__file__).resolve().parents[2]
+    spec = StackedSpec(**yaml.safe_load((root / "configs/linkpred/default.yaml").read_text())["stacked"]["TREATS"])
+    meta = json.loads((Path(DEFAULT_MODEL_DIR) / "meta.json").read_text(encoding="utf-8"))
+    entry = meta["targets"]["TREATS"]
+    assert entry["trained_version"] == meta["version"] == "4.0.0"
+    assert StackedSpec(**entry["spec"]) == spec.model_copy(update={"seed": 13})
+    model = load_stacked(Path(DEFAULT_MODEL_DIR), "TREATS").model
+    assert model.prior is not None and model.prior.weight == spec.prior_weight == 0.3
+    assert [list(g) for g in model.prior.groups] == [[count_name(n) for n in g] for g in spec.prior_counts]
+    cal = model.metrics["calibrated"]
+    assert cal["ece"] < 0.01 and abs(cal["mean_p"] - cal["base_rate"]) < 0.1 * cal["base_rate"]
