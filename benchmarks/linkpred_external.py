@@ -78,9 +78,8 @@ def main() -> None:
     for model_dir in [] if args.no_model else args.model_dir or [None]:
         dm = load_default(model_dir)
         tm = dm.targets["TREATS"]
-        names = [
-            n.removesuffix(COUNT_SUFFIX) for n in (tm.features.featurizer.names if tm.features is not None else [])
-        ]
+        feats = tm.features.featurizer.names if tm.features is not None else []
+        names = list(dict.fromkeys(n.removesuffix(COUNT_SUFFIX) for n in feats))  # a count is its metapath
         models.append(ShippedModel(f"model {dm.meta['version']}", tm.head_ids, tm.tail_ids, tm.logits, names))
     cands = (
         {} if args.no_stacked else {n: _candidate(s.model_copy(update={"seed": args.seed})) for n, s in STACKED.items()}
