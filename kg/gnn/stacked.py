@@ -414,10 +414,8 @@ class StackedModel:
 
 def fit_stacked(graph: GraphIndex, spec: StackedSpec, target: EdgeType = TARGET) -> StackedModel:
     """Fit the stacked model on ``graph``'s ``target`` pairs: design, cross-fitting, Platt map, refit (module doc).
-
-    With a prior (``spec.prior_counts``), the regression is fit on the other features, the prior is added to
-    its out-of-fold values before the Platt fit, and folded into the shipped regression (:mod:`kg.gnn.stacked_prior`).
-    """
+    A prior (``spec.prior_counts``) is added to the out-of-fold values of the regression (fit on the other
+    features) before the Platt fit, and folded into the shipped regression (:mod:`kg.gnn.stacked_prior`)."""
     d = build_design(graph, spec, target)
     counts = [n for n in spec.count_paths() if count_name(n) in d.names]
     learn = np.array([i for i, n in enumerate(d.names) if n not in set(map(count_name, counts))])
