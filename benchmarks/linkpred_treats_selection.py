@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import time
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -192,8 +193,6 @@ def protocols_of(het: Any, edges: list[Any], data: Path, seeds: Sequence[int]) -
 
 
 def _renamed(p: Protocol, name: str) -> Protocol:
-    from dataclasses import replace
-
     return replace(p, name=name)
 
 
