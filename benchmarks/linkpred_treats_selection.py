@@ -33,8 +33,8 @@ import argparse
 import json
 import os
 import time
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
