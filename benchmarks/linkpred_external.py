@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import torch
+import yaml
 from _provenance import provenance  # benchmarks/ is the script folder on sys.path
 
 from kg.assemble import canonical_edges
@@ -24,6 +25,7 @@ from kg.gnn.data import GraphIndex
 from kg.gnn.external import PairScorer, ShippedModel, format_table, map_literature, run_external
 from kg.gnn.serving import load_default
 from kg.gnn.stacked import EXTRA_METAPATHS, STACKED_METAPATHS, StackedSpec, fit_stacked, stacked_scorer
+from kg.gnn.stacked_prior import COUNT_SUFFIX
 from kg.io.corpora import read_pubtator
 from kg.schema import load_schema
 from kg.seed.hetionet import load_hetionet
@@ -34,6 +36,12 @@ from kg.vocab.terminology import load_terminology
 STACKED = {
     "stacked, 3.0.0 recipe (Rephetio metapaths)": StackedSpec(metapaths=list(STACKED_METAPATHS)),
     "stacked + extra metapaths (internal pick)": StackedSpec(metapaths=[*STACKED_METAPATHS, *EXTRA_METAPATHS]),
+    # the shipped TREATS spec of configs/linkpred/default.yaml (4.0.0: 3.0.0 + the count prior)
+    "stacked, 4.0.0 recipe (+ count prior)": StackedSpec(
+        **yaml.safe_load((Path(__file__).resolve().parents[1] / "configs/linkpred/default.yaml").read_text())[
+            "stacked"
+        ]["TREATS"]
+    ),
 }
 
 
@@ -70,7 +78,8 @@ def main() -> None:
     for model_dir in [] if args.no_model else args.model_dir or [None]:
         dm = load_default(model_dir)
         tm = dm.targets["TREATS"]
-        names = tm.features.featurizer.names if tm.features is not None else []
+        feats = tm.features.featurizer.names if tm.features is not None else []
+        names = list(dict.fromkeys(n.removesuffix(COUNT_SUFFIX) for n in feats))  # a count is its metapath
         models.append(ShippedModel(f"model {dm.meta['version']}", tm.head_ids, tm.tail_ids, tm.logits, names))
     cands = (
         {} if args.no_stacked else {n: _candidate(s.model_copy(update={"seed": args.seed})) for n, s in STACKED.items()}

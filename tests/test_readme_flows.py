@@ -218,7 +218,7 @@ def check_demo_hypotheses(store_dir: Path) -> None:
         conn.close()
     for kind in ("PREDICTED_TREATS", "PREDICTED_HAS_SYMPTOM"):
         top = [r for r in rows if r[0] == kind][:10]
-        assert len(top) == 10 and {r[2] for r in top} == {"linkpred-3.1.0"}, kind
+        assert len(top) == 10 and {r[2] for r in top} == {"linkpred-4.0.0"}, kind
         assert all(0.0 < r[1] <= 1.0 for r in top) and not all(r[1] >= 0.99 for r in top), (kind, top)
     rules = {r.name: r for r in EXPLANATION_RULES["HAS_SYMPTOM"].support}
     for _, _, _, expl in (r for r in rows if r[0] == "PREDICTED_HAS_SYMPTOM"):

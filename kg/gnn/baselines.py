@@ -18,7 +18,8 @@ from kg.logs import get_logger
 from kg.registry import Registry
 
 from .data import EdgeType, GraphIndex
-from .metapaths import Metapath, MetapathFeaturizer, PairFeatures, feature_rows, pair_features, query_subset_folds
+from .metapath_folds import query_subset_folds
+from .metapaths import Metapath, MetapathFeaturizer, PairFeatures, feature_rows, pair_features
 from .protocols import QueryScorer
 
 log = get_logger(__name__)

@@ -147,12 +147,14 @@ class MetapathFeaturizer:
 
     The query side is the target's head (``query_side="head"``) or tail (``"tail"``): rows are query
     nodes, columns candidate nodes. Features: one per metapath, ``arcsinh(DWPC / scale)`` with ``scale``
-    the mean non-zero DWPC of that metapath on the graph (Rephetio's transform), in float32.
+    the mean non-zero DWPC of that metapath on the graph (Rephetio's transform), in float32; a feature marked
+    ``linear`` (a plain path count, damping 0) is ``count / scale`` instead.
 
     Attributes:
         names: metapath names, in feature order (metapaths whose edge types are absent are dropped).
         chains: per metapath, the degree-weighted matrices oriented query -> candidate.
         scales: float64 [F], per-metapath scale.
+        linear: bool [F], features scaled without arcsinh (None: none).
     """
 
     names: list[str]
@@ -160,6 +162,12 @@ class MetapathFeaturizer:
     scales: np.ndarray
     num_candidates: int
     query_side: str = "head"
+    linear: np.ndarray | None = None
+
+    def transform(self, raw: np.ndarray) -> np.ndarray:
+        """Raw path values float64 [..., F] -> features float64 [..., F] (arcsinh, or linear, of ``raw / scales``)."""
+        v = raw / self.scales
+        return np.arcsinh(v) if self.linear is None else np.where(self.linear, v, np.arcsinh(v))
 
     @property
     def num_features(self) -> int:
@@ -209,11 +217,12 @@ class MetapathFeaturizer:
             for nxt in chain[1:]:  # the products of _raw_rows, in the same order
                 m = m.toarray() if sp.issparse(m) and m.nnz > 0.05 * m.shape[0] * m.shape[1] else m
                 m = (nxt.T @ m.T).T if isinstance(m, np.ndarray) else m @ nxt
+            lin = self.linear is not None and bool(self.linear[f])
             if isinstance(m, np.ndarray):
-                plane = np.arcsinh(m / self.scales[f])
+                plane = m / self.scales[f] if lin else np.arcsinh(m / self.scales[f])
             else:
                 m = m.tocsr()
-                m.data = np.arcsinh(m.data / self.scales[f])  # arcsinh(0) = 0: the zeros stay
+                m.data = m.data / self.scales[f] if lin else np.arcsinh(m.data / self.scales[f])  # 0 stays 0
                 plane = m.toarray()
             x = torch.from_numpy(plane.astype(np.float32))
             out[:, :, f] = x if standardize is None else (x - standardize[0][f]) / standardize[1][f]
@@ -223,7 +232,7 @@ class MetapathFeaturizer:
         q = np.asarray(queries, dtype=np.int64)
         parts = [self.raw_rows(q[s : s + chunk]) for s in range(0, len(q), chunk)]
         raw = np.concatenate(parts) if parts else np.zeros((0, self.num_candidates, self.num_features))
-        return torch.from_numpy(np.arcsinh(raw / self.scales).astype(np.float32))
+        return torch.from_numpy(self.transform(raw).astype(np.float32))
 
     def pairs(self, queries: Tensor | np.ndarray, candidates: Tensor | np.ndarray, chunk: int = 512) -> Tensor:
         """Transformed features of aligned pairs: long [B], long [B] -> float32 [B, F]."""
@@ -235,7 +244,7 @@ class MetapathFeaturizer:
             block = self.raw_rows(uq[s : s + chunk])  # [b, C, F]
             sel = (inv >= s) & (inv < s + chunk)
             out[sel] = block[inv[sel] - s, c[sel]]
-        return torch.from_numpy(np.arcsinh(out / self.scales).astype(np.float32))
+        return torch.from_numpy(self.transform(out).astype(np.float32))
 
     def pairs_ht(self, heads: Tensor, tails: Tensor) -> Tensor:
         """Features of aligned (head, tail) target pairs, whatever the query side: [B], [B] -> float32 [B, F]."""
@@ -445,55 +454,3 @@ def feature_rows(features: PairFeatures, queries: Tensor, num_query_nodes: int) 
     row_of = torch.full((num_query_nodes,), -1, dtype=torch.long)
     row_of[queries] = torch.arange(queries.numel())
     return FeatureRows(queries=queries, row_of=row_of, rows=features.rows(queries))
-
-
-def query_subset_folds(
-    pos_q: Tensor, folds: int, max_queries: int, gen: torch.Generator, by_query: bool = False
-) -> list[tuple[Tensor, Tensor]]:
-    """Split train positives into folds for featurized training, bounded in query nodes.
-
-    The positives (columns of ``pos_q`` long [E] = their query node) are permuted and cut into ``folds``
-    folds; each fold then keeps only the positives of at most ``max_queries`` of its query nodes, so its
-    feature rows (every candidate of each query) stay small. With ``by_query`` the query nodes are
-    permuted and cut instead, so a fold holds *every* positive of its queries: hiding the fold leaves
-    its queries without a target edge, as a held-out disease is at test time (cold start).
-
-    Returns:
-        Per fold: (positive columns long [P], its unique query nodes long [Q]).
-    """
-    e = pos_q.numel()
-    if by_query:
-        bounded = (_bound_queries(pos_q, cols, max_queries, gen) for cols in query_folds(pos_q, folds, gen))
-        return [(cols, torch.unique(pos_q[cols])) for cols in bounded if cols.numel()]
-    perm = torch.randperm(e, generator=gen)
-    size = -(-e // max(folds, 1))
-    out = []
-    for k in range(folds):
-        cols = perm[k * size : (k + 1) * size]
-        if cols.numel() == 0:
-            continue
-        qs = torch.unique(pos_q[cols])
-        if qs.numel() > max_queries:
-            qs = qs[torch.randperm(qs.numel(), generator=gen)[:max_queries]].sort().values
-            cols = cols[torch.isin(pos_q[cols], qs)]
-        out.append((cols, qs))
-    return out
-
-
-def query_folds(pos_q: Tensor, folds: int, gen: torch.Generator) -> list[Tensor]:
-    """Positive columns cut into ``folds`` folds by query node: every positive of a query is in one fold.
-
-    ``pos_q``: long [E], the query node of each positive. Returns per fold the columns long [P].
-    """
-    queries = torch.unique(pos_q)
-    perm = queries[torch.randperm(queries.numel(), generator=gen)]
-    size = -(-queries.numel() // max(folds, 1))
-    return [torch.isin(pos_q, perm[k * size : (k + 1) * size]).nonzero().view(-1) for k in range(folds)]
-
-
-def _bound_queries(pos_q: Tensor, cols: Tensor, max_queries: int, gen: torch.Generator) -> Tensor:
-    qs = torch.unique(pos_q[cols])
-    if qs.numel() <= max_queries:
-        return cols
-    qs = qs[torch.randperm(qs.numel(), generator=gen)[:max_queries]]
-    return cols[torch.isin(pos_q[cols], qs)]

@@ -62,8 +62,8 @@ class ExplanationRules:
     against: tuple[MetapathRule, ...] = ()
 
 
-#: Target relation -> its explanation rules. TREATS: indications (a similar drug treats the disease, the
-#: drug treats or palliates a similar disease, a drug sharing a target treats it, the drug treats a disease
+#: Target relation -> its explanation rules. TREATS: indications (the drug palliates the disease itself, a
+#: similar drug treats the disease, the drug treats or palliates a similar disease, a drug sharing a target treats it, the drug treats a disease
 #: sharing genes or anatomy), shared genes (binding a disease gene; regulating a gene the *other* way from
 #: the disease's expression: Hetionet's CuGdD / CdGuD; a gene merely associated with the disease and
 #: regulated by the drug is no reason, the direction is unknown). Never CAUSES: a drug that causes the
@@ -76,6 +76,7 @@ EXPLANATION_RULES: dict[str, ExplanationRules] = {
         support=(
             _rule("CrCtD", "Drug RESEMBLES Drug TREATS Disease", "a similar drug treats the disease"),
             _rule("CtDrD", "Drug TREATS Disease RESEMBLES Disease", "treats a resembling disease"),
+            _rule("CpD", "Drug PALLIATES Disease", "palliates the disease (a symptomatic indication)"),
             _rule("CrCpD", "Drug RESEMBLES Drug PALLIATES Disease", "a similar drug palliates the disease"),
             _rule("CpDrD", "Drug PALLIATES Disease RESEMBLES Disease", "palliates a resembling disease"),
             _rule("CbGaD", "Drug BINDS Gene ASSOCIATED_WITH Disease", "binds a gene associated with the disease"),

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from torch import Tensor
 
 from .data import EdgeType, GraphIndex
-from .metapaths import query_folds
+from .metapath_folds import query_folds
 from .scoring import edge_dicts
 
 EdgeDicts = tuple[dict[EdgeType, Tensor], dict[EdgeType, Tensor]]

@@ -10,9 +10,9 @@ of fold k are computed on the graph without fold k's positives, so a positive ne
 
 Cross-fitting: the regression of fold k is fit on the other folds and scores fold k (out of fold). The
 Platt map (a one-feature logistic regression on those out-of-fold values) turns them into probabilities.
-Calibration is reported on a fold the Platt fit did not see; the shipped regression is then refit on
-every fold and its Platt map on every out-of-fold value (scikit-learn's
-``CalibratedClassifierCV(ensemble=False)`` design).
+Calibration is reported on a fold the Platt fit did not see; the shipped regression is then refit on every
+fold and its Platt map on every out-of-fold value (``CalibratedClassifierCV(ensemble=False)``'s design). An
+optional fixed prior (:mod:`kg.gnn.stacked_prior`, TREATS 4.0.0) is added before the Platt map.
 
 The probability is calibrated to the design's base rate: the share of CtD pairs among every compound x
 disease pair of the compounds and diseases with at least one CtD pair, features computed without the
@@ -44,11 +44,13 @@ from torch import Tensor
 
 from kg.logs import get_logger
 
+from .calibration import calibration_report as calibration_report
 from .data import EdgeType, GraphIndex
-from .metapaths import DEFAULT_METAPATHS, Metapath, PairFeatures, build_featurizer, target_degrees
+from .metapaths import DEFAULT_METAPATHS, Metapath, PairFeatures, target_degrees
 from .protocols import QueryScorer
 from .stacked_paths import EXTRA_METAPATHS as EXTRA_METAPATHS
 from .stacked_paths import METAPATHS, TARGET, TARGETS
+from .stacked_prior import Prior, count_name, fit_prior, fold_prior, stacked_featurizer
 
 log = get_logger(__name__)
 
@@ -75,6 +77,12 @@ class StackedSpec(BaseModel):
         negative_rate: share of the grid's untested pairs kept as negatives (weighted ``1 / rate``; 1: all).
         clip: features are clipped to the range the design saw before scoring (a graph denser or sparser
             than the training graph, e.g. a sampled build, cannot push a pair past what the fit supports).
+        unlabelled: relations between the target's head and tail labels (e.g. ``PALLIATES``) whose pairs are
+            left out of the negatives: neither positive nor negative (a CpD pair is a therapeutic pair, not
+            an untested one; as a negative it teaches "palliates => not treats").
+        prior_counts: groups of metapath names whose plain path counts (damping 0) make a fixed z-score-sum
+            prior (:mod:`kg.gnn.stacked_prior`); the counts are features of the prior only, not learned.
+        prior_weight: the prior's weight in log-odds per unit z-score sum (0: no prior).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -90,6 +98,13 @@ class StackedSpec(BaseModel):
     max_heads: int | None = Field(default=None, ge=10)
     negative_rate: float = Field(default=1.0, gt=0.0, le=1.0)
     clip: bool = False
+    unlabelled: list[str] = Field(default_factory=list)
+    prior_counts: list[list[str]] = Field(default_factory=list)
+    prior_weight: float = Field(default=0.0, ge=0.0)
+
+    def count_paths(self) -> list[str]:
+        """The metapaths of :attr:`prior_counts`, each once, in order."""
+        return list(dict.fromkeys(n for g in self.prior_counts for n in g))
 
 
 @dataclass(frozen=True)
@@ -158,7 +173,8 @@ def _grid(graph: GraphIndex, target: EdgeType, spec: StackedSpec) -> tuple[np.nd
 
 
 def _negatives(heads: np.ndarray, tails: np.ndarray, n_t: int, pos_key: np.ndarray, spec: StackedSpec) -> np.ndarray:
-    """int64 [N]: the grid's untested pair keys, each kept with probability ``spec.negative_rate``."""
+    """int64 [N]: the grid's untested pair keys (minus ``pos_key`` and the unlabelled pairs, both int64 keys),
+    each kept with probability ``spec.negative_rate``."""
     hh, tt = np.meshgrid(heads, tails, indexing="ij")
     grid = (hh * n_t + tt).ravel()
     neg = grid[~np.isin(grid, pos_key)]
@@ -167,22 +183,35 @@ def _negatives(heads: np.ndarray, tails: np.ndarray, n_t: int, pos_key: np.ndarr
     return neg
 
 
+def _unlabelled(graph: GraphIndex, target: EdgeType, spec: StackedSpec) -> np.ndarray:
+    """int64 [U]: keys (``head * n_tail + tail``) of the pairs of ``spec.unlabelled`` relations present in ``graph``."""
+    n_t = graph.num_nodes(target[2])
+    keys = [np.zeros(0, dtype=np.int64)]
+    for rel in spec.unlabelled:
+        et = (target[0], rel, target[2])
+        if et in graph.forward_types:
+            e = graph.forward_edges(et)
+            keys.append((e[0] * n_t + e[1]).numpy())
+    return np.concatenate(keys)
+
+
 def build_design(graph: GraphIndex, spec: StackedSpec, target: EdgeType = TARGET) -> Design:
     """Fold-featurized positives and the untested pairs of the grid (every one, or a weighted sample; module doc)."""
     mps = present_metapaths(graph, spec.metapaths, target)
+    cps = present_metapaths(graph, spec.count_paths(), target)
     heads, tails, pos_key = _grid(graph, target, spec)
     if pos_key.size < spec.folds:
         raise ValueError(f"{pos_key.size} {target[1]} pairs in the grid: too few for {spec.folds} folds")
-    scales = build_featurizer(graph, target, mps, "head", spec.damping, seed=spec.seed).scales
+    scales = stacked_featurizer(graph, target, mps, cps, spec.damping, seed=spec.seed).scales
     n_t = graph.num_nodes(target[2])
-    neg_key = _negatives(heads, tails, n_t, pos_key, spec)
+    neg_key = _negatives(heads, tails, n_t, np.concatenate([pos_key, _unlabelled(graph, target, spec)]), spec)
     rng = np.random.default_rng(spec.seed)
     pos_fold, neg_fold = _fold_of(pos_key.size, spec.folds, rng), _fold_of(neg_key.size, spec.folds, rng)
     edge_key = (graph.forward_edges(target)[0] * n_t + graph.forward_edges(target)[1]).numpy()
     xs, ys, fs, ks = [], [], [], []
     for k in range(spec.folds):
         hidden = torch.from_numpy(np.nonzero(np.isin(edge_key, pos_key[pos_fold == k]))[0])
-        feat = build_featurizer(graph, target, mps, "head", spec.damping, {target: hidden}, scales=scales)
+        feat = stacked_featurizer(graph, target, mps, cps, spec.damping, {target: hidden}, scales=scales)
         dh, dt = target_degrees(graph, target, hidden)
         keys = np.concatenate([pos_key[pos_fold == k], neg_key[neg_fold == k]])
         h, t = torch.from_numpy(keys // n_t), torch.from_numpy(keys % n_t)
@@ -193,14 +222,10 @@ def build_design(graph: GraphIndex, spec: StackedSpec, target: EdgeType = TARGET
         ks.append(keys)
     y, keys = np.concatenate(ys), np.concatenate(ks)
     weight = np.where(y == 1, 1.0, 1.0 / spec.negative_rate)
-    names = [*mps, *DEGREE_FEATURES]
+    names = [*mps, *map(count_name, cps), *DEGREE_FEATURES]
     base_rate = float(y.sum() / weight.sum())
     log.info(
-        "stacked design: %d positives, %d pairs, grid base rate %.4f, features %s",
-        int(y.sum()),
-        y.size,
-        base_rate,
-        names,
+        "stacked design: %d positives, %d pairs, grid base rate %.4f, features %s", y.sum(), y.size, base_rate, names
     )
     pairs = np.stack([keys // n_t, keys % n_t])
     return Design(np.concatenate(xs), y, np.concatenate(fs), pairs, names, np.asarray(scales), base_rate, weight)
@@ -245,52 +270,25 @@ def _weights(d: Design, mask: np.ndarray | None = None) -> np.ndarray | None:
     return d.weight if mask is None else d.weight[mask]
 
 
-def out_of_fold(d: Design, c: float) -> np.ndarray:
-    """float64 [N]: each pair's decision value from the regression fit on the other folds."""
+def out_of_fold(d: Design, c: float, cols: np.ndarray | None = None) -> np.ndarray:
+    """float64 [N]: each pair's decision value from the regression (on the columns ``cols`` [F'] of the
+    design, default all) fit on the other folds."""
+    x = d.x if cols is None else d.x[:, cols]
     oof = np.zeros(d.y.size)
     for k in np.unique(d.fold):
         m = d.fold == k
-        oof[m] = fit_linear(d.x[~m], d.y[~m], c, _weights(d, ~m))(d.x[m])
+        oof[m] = fit_linear(x[~m], d.y[~m], c, _weights(d, ~m))(x[m])
     return oof
 
 
-def calibration_report(p: np.ndarray, y: np.ndarray, bins: int = 10, w: np.ndarray | None = None) -> dict[str, Any]:
-    """Brier score, expected calibration error over ``bins`` equal-mass bins (the base rate is low, so
-    equal-width bins would put almost every pair in the first one), the largest gap of a bin, and the bins;
-    with sample weights ``w`` [N] every figure is weighted (``n`` stays the pairs of the bin)."""
-    w = np.ones(p.size) if w is None else np.asarray(w, dtype=np.float64)
-    order = np.argsort(p, kind="stable")
-    parts = [i for i in np.array_split(order, bins) if i.size]
-    rows = [
-        {
-            "mean_p": float(np.average(p[i], weights=w[i])),
-            "observed": float(np.average(y[i], weights=w[i])),
-            "n": int(i.size),
-            "weight": float(w[i].sum()),
-        }
-        for i in parts
-    ]
-    ece = sum(r["weight"] * abs(r["mean_p"] - r["observed"]) for r in rows) / max(float(w.sum()), 1e-12)
-    for r in rows:
-        if np.all(w == 1.0):
-            del r["weight"]
-    return {
-        "brier": float(np.average((p - y) ** 2, weights=w)),
-        "ece": float(ece),
-        "max_gap": float(max(abs(r["mean_p"] - r["observed"]) for r in rows)),
-        "base_rate": float(np.average(y, weights=w)),
-        "mean_p": float(np.average(p, weights=w)),
-        "max_p": float(p.max()),
-        "bins": rows,
-    }
-
-
-def internal_report(d: Design, c: float, eval_fold: int) -> tuple[np.ndarray, dict[str, Any]]:
-    """Out-of-fold decision values and the internal metrics: AUROC/AUPRC over every fold, and the
-    calibration of fold ``eval_fold`` under a Platt map fit on the other folds' out-of-fold values (beside
-    the uncalibrated sigmoid of the regression and an isotonic map fit on the same folds), and the Platt
-    calibration of every fold in turn (``calibrated_per_fold``)."""
-    oof = out_of_fold(d, c)
+def internal_report(
+    d: Design, c: float, eval_fold: int, cols: np.ndarray | None = None, offset: np.ndarray | None = None
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Out-of-fold decision values (:func:`out_of_fold` plus a fixed ``offset`` [N], e.g. a prior) and the
+    internal metrics: AUROC/AUPRC over every fold, and the calibration of fold ``eval_fold`` under a Platt
+    map fit on the other folds' out-of-fold values (beside the uncalibrated sigmoid of the regression and an
+    isotonic map fit on the same folds), and the Platt calibration of every fold in turn."""
+    oof = out_of_fold(d, c, cols) + (0.0 if offset is None else offset)
     held = d.fold == eval_fold
     if not held.any():
         raise ValueError(f"eval_fold {eval_fold} is not one of the {len(np.unique(d.fold))} folds")
@@ -338,6 +336,9 @@ class StackedModel:
     target: EdgeType = TARGET
     #: float64 ([F], [F]) the design's feature range, features clipped to it before scoring (None: no clip)
     bounds: tuple[np.ndarray, np.ndarray] | None = None
+    #: metapaths whose plain path counts are features (of the prior, folded into ``linear``; names ``count_name``)
+    counts: list[str] = field(default_factory=list)
+    prior: Prior | None = None
 
     def logit(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
         """Features float [..., F] in ``names`` order -> calibrated log-odds float64 [...].
@@ -376,6 +377,8 @@ class StackedModel:
             "base_rate": self.base_rate,
             "metrics": self.metrics,
             **({} if self.bounds is None else {"clip": [self.bounds[0].tolist(), self.bounds[1].tolist()]}),
+            **({"counts": self.counts} if self.counts else {}),
+            **({} if self.prior is None else {"prior": self.prior.to_json()}),
         }
 
     @classmethod
@@ -404,18 +407,30 @@ class StackedModel:
             metrics=dict(d.get("metrics", {})),
             target=target,  # type: ignore[arg-type]
             bounds=None if "clip" not in d else (np.asarray(d["clip"][0]), np.asarray(d["clip"][1])),
+            counts=list(d.get("counts", [])),
+            prior=Prior.from_json(d["prior"]) if "prior" in d else None,
         )
 
 
 def fit_stacked(graph: GraphIndex, spec: StackedSpec, target: EdgeType = TARGET) -> StackedModel:
-    """Fit the stacked model on ``graph``'s ``target`` pairs: design, cross-fitting, Platt map, refit (module doc)."""
+    """Fit the stacked model on ``graph``'s ``target`` pairs: design, cross-fitting, Platt map, refit (module doc).
+    A prior (``spec.prior_counts``) is added to the out-of-fold values of the regression (fit on the other
+    features) before the Platt fit, and folded into the shipped regression (:mod:`kg.gnn.stacked_prior`)."""
     d = build_design(graph, spec, target)
-    oof, metrics = internal_report(d, spec.c, spec.eval_fold)
-    lin = fit_linear(d.x, d.y, spec.c, _weights(d))
+    counts = [n for n in spec.count_paths() if count_name(n) in d.names]
+    learn = np.array([i for i, n in enumerate(d.names) if n not in set(map(count_name, counts))])
+    groups = [[count_name(n) for n in g] for g in spec.prior_counts]
+    prior = fit_prior(d.names, d.x, groups, spec.prior_weight, _weights(d)) if counts else None
+    offset = prior(d.names, d.x) if prior is not None else None
+    oof, metrics = internal_report(d, spec.c, spec.eval_fold, learn, offset)
+    lin = _widen(fit_linear(d.x[:, learn], d.y, spec.c, _weights(d)), learn, len(d.names))
+    if prior is not None:
+        lin = Linear(lin.mean, lin.scale, *fold_prior(d.names, lin.mean, lin.scale, lin.coef, lin.intercept, prior))
+        metrics["prior"] = prior.to_json()
     platt = fit_platt(oof, d.y, _weights(d))
     mp = d.names[: len(d.scales)]
     model = StackedModel(
-        metapaths=mp,
+        metapaths=[n for n in mp if n not in set(map(count_name, counts))],
         damping=spec.damping,
         scales={n: float(s) for n, s in zip(mp, d.scales, strict=True)},
         names=d.names,
@@ -425,6 +440,8 @@ def fit_stacked(graph: GraphIndex, spec: StackedSpec, target: EdgeType = TARGET)
         metrics=metrics,
         target=target,
         bounds=(d.x.min(axis=0), d.x.max(axis=0)) if spec.clip else None,
+        counts=counts,
+        prior=prior,
     )
     log.info(
         "stacked %s model: internal AUROC %.3f, Brier %.4f, ECE %.4f (base rate %.4f); coefficients %s",
@@ -438,12 +455,20 @@ def fit_stacked(graph: GraphIndex, spec: StackedSpec, target: EdgeType = TARGET)
     return model
 
 
+def _widen(lin: Linear, cols: np.ndarray, n: int) -> Linear:
+    """``lin`` over the columns ``cols`` [F'] as a function of all ``n`` features (the others: weight 0)."""
+    mean, scale, coef = np.zeros(n), np.ones(n), np.zeros(n)
+    mean[cols], scale[cols], coef[cols] = lin.mean, lin.scale, lin.coef
+    return Linear(mean, scale, coef, lin.intercept)
+
+
 def graph_features(model: StackedModel, graph: GraphIndex, query_side: str = "head") -> PairFeatures:
     """The model's features on ``graph`` (its own scales; a metapath whose edge types the graph lacks is all
     zeros, see :func:`aligned`)."""
     mps = present_metapaths(graph, model.metapaths, model.target)
-    scales = np.array([model.scales[n] for n in mps])
-    feat = build_featurizer(graph, model.target, mps, query_side, model.damping, scales=scales)
+    cps = present_metapaths(graph, model.counts, model.target)
+    scales = np.array([model.scales[n] for n in [*mps, *map(count_name, cps)]])
+    feat = stacked_featurizer(graph, model.target, mps, cps, model.damping, scales=scales, query_side=query_side)
     dh, dt = target_degrees(graph, model.target)
     return PairFeatures(feat, dh, dt)
 

@@ -33,6 +33,7 @@ from .external import GRAPH_EXCLUDE, GRAPH_RELATIONS
 from .metapaths import MetapathFeaturizer, PairFeatures
 from .stacked import KIND, StackedModel, StackedSpec, aligned, fit_stacked, graph_features
 from .stacked_paths import METAPATHS, TARGETS
+from .stacked_prior import COUNT_SUFFIX
 
 log = get_logger(__name__)
 
@@ -199,12 +200,14 @@ def load_stacked(folder: Path, rel: str) -> StackedTarget:
     refs = {r for chain in stored["chains"] for r in chain if r < 0}
     mats.update({r: base[-r - 1].T.tocsr() for r in refs})
     names = list(stored["names"])
+    linear = np.array([n.endswith(COUNT_SUFFIX) for n in names], dtype=bool)
     feat = MetapathFeaturizer(
         names=names,
         chains=[[mats[i] for i in chain] for chain in stored["chains"]],
         scales=np.array([model.scales[n] for n in names]),
         num_candidates=int(stored["num_candidates"]),
         query_side="head",
+        linear=linear if linear.any() else None,
     )
     head_ids, tail_ids = list(doc["head_ids"]), list(doc["tail_ids"])
     dh, dt = tensors["deg_head"], tensors["deg_tail"]

@@ -29,6 +29,7 @@ from .data import EdgeType, GraphIndex
 from .ensemble import combine_members
 from .features import name_features
 from .losses import link_loss
+from .metapath_folds import query_subset_folds
 from .metapaths import (
     DEFAULT_METAPATHS,
     FeatureRows,
@@ -36,7 +37,6 @@ from .metapaths import (
     PairFeatures,
     feature_rows,
     pair_features,
-    query_subset_folds,
 )
 from .model import LinkPredictor, build_model
 from .options import TrainOptions, link_params

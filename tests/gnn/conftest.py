@@ -65,7 +65,7 @@ def fast_config() -> GnnConfig:
 
 @pytest.fixture(scope="session")
 def shipped_model():
-    """The shipped default model (TREATS 3.0.0 and HAS_SYMPTOM 3.1.0, both stacked)."""
+    """The shipped default model (TREATS 4.0.0 and HAS_SYMPTOM 3.1.0, both stacked)."""
     from kg.gnn.serving import load_default
 
     return load_default()

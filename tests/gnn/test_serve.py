@@ -1,4 +1,4 @@
-"""Serving the shipped model in a build: no training; the stacked targets (TREATS 3.0.0, HAS_SYMPTOM 3.1.0) score
+"""Serving the shipped model in a build: no training; the stacked targets (TREATS 4.0.0, HAS_SYMPTOM 3.1.0) score
 nodes they never saw through their features on the build's graph; a GNN target (``gnn_model`` of conftest, the
 HAS_SYMPTOM kind up to 2.0.0) leaves them out and counts them."""
 
@@ -78,7 +78,7 @@ def test_served_hypotheses_score_new_nodes_through_features(graph, model, schema
     result = serve_linkprediction(nodes, edges, schema, GnnConfig(top_k=6, params=every), "run-1", model)
     hyps = result.hypotheses
     assert {h.type for h in hyps} == {"PREDICTED_TREATS", "PREDICTED_HAS_SYMPTOM"}
-    assert result.model_version == model.version == "linkpred-3.1.0"
+    assert result.model_version == model.version == "linkpred-4.0.0"
     assert all(h.model_version == model.version and h.run_id == "run-1" for h in hyps)
     treats, symptoms = result.stats["TREATS"], result.stats["HAS_SYMPTOM"]
     # both targets are stacked: the new nodes are scored through their edges on this graph, and counted
@@ -167,15 +167,15 @@ def test_build_step_serves_records_unseen_counts_and_hypotheses_reads_them(graph
         assert len(store.hypotheses()) > len(hyps)
         (details,) = store.conn.execute("SELECT details FROM runs WHERE run_id = 'b-1/linkpred'").fetchone()
         metrics = json.loads(store.get_meta("linkpred_metrics") or "{}")
-    assert hyps and {h.model_version for h in hyps} == {"linkpred-3.1.0"}
+    assert hyps and {h.model_version for h in hyps} == {"linkpred-4.0.0"}
     run = json.loads(details)
-    assert run["mode"] == "serve" and run["model_version"] == "linkpred-3.1.0"
+    assert run["mode"] == "serve" and run["model_version"] == "linkpred-4.0.0"
     assert run["stats"]["TREATS"]["feature_scored_heads"] == 1 and run["stats"]["HAS_SYMPTOM"]["unseen_tails"] == 0
     assert metrics["TREATS"]["served"]["unseen_tails"] == 0
     out = CliRunner().invoke(app, ["hypotheses", "--store", str(d), "--type", "TREATS", "--json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout.strip().splitlines()[-1])
-    assert rows and {r["model_version"] for r in rows} == {"linkpred-3.1.0"}
+    assert rows and {r["model_version"] for r in rows} == {"linkpred-4.0.0"}
     assert rows[0]["score"] == max(h.score for h in hyps if h.type == "PREDICTED_TREATS")
     assert all(0.0 < r["score"] < 0.99 for r in rows)  # calibrated probabilities, not saturated
 

@@ -12,7 +12,8 @@ from kg.gnn.ensemble import combine_members
 from kg.gnn.evaluate import known_matrix
 from kg.gnn.features import NAME_DIM, char_features, encode_texts, name_features
 from kg.gnn.losses import ranking_loss
-from kg.gnn.metapaths import pair_features, query_folds, query_subset_folds
+from kg.gnn.metapath_folds import query_folds, query_subset_folds
+from kg.gnn.metapaths import pair_features
 from kg.gnn.model import DistMultDecoder, EmbeddingEncoder, LinkPredictor, build_model
 from kg.gnn.options import link_params
 from kg.gnn.scoring import embed
