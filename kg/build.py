@@ -398,6 +398,12 @@ def run_linkprediction_step(
     """Hypotheses on the stored graph, written back (skipped when nothing changed): served by the trained
     model (``gnn.mode: serve``, default; see :mod:`kg.gnn.serve`) or from a GNN trained here (``train``).
 
+    Served hypotheses are also kept when the graph changed only where the model does not read it:
+    the digest of every node's (id, label, name) and every edge's (head, type, tail, confidence)
+    (:meth:`~kg.store.sqlite_reads.SqliteReads.graph_digest`), with the config, the model and the
+    schema, is what they were computed from; a run whose digest matches keeps them (new evidence for
+    a known edge, a retracted note whose edges other sources still hold at the same confidence).
+
     Returns the best :data:`TOP_PER_TYPE` of each predicted type (what the build report names); the
     store holds them all."""
     served = _served_fingerprint(config.gnn)
@@ -406,12 +412,25 @@ def run_linkprediction_step(
     if not changed and store.get_meta("linkpred_fingerprint") == fingerprint:
         log.info("graph and GNN config unchanged: keeping the stored hypotheses")
         return store.top_hypotheses(TOP_PER_TYPE)
+    inputs = None
+    if config.gnn.mode == "serve":
+        t0 = time.perf_counter()
+        inputs = json_digest(config.gnn.model_dump(), served, schema.model_dump(), store.graph_digest())
+        if store.get_meta("linkpred_inputs") == inputs:
+            store.set_meta("linkpred_fingerprint", fingerprint)
+            log.info(
+                "the graph the model reads is unchanged (digest in %.1f s): keeping the stored hypotheses",
+                time.perf_counter() - t0,
+            )
+            return store.top_hypotheses(TOP_PER_TYPE)
     from kg.gnn.serve import predict_links  # torch_geometric: only when hypotheses are computed
 
     result = predict_links(list(store.nodes()), list(store.edges()), schema, config.gnn, run_id)
+    store.set_meta("linkpred_inputs", "")  # until the new hypotheses and their digest are both written
     details = {"mode": config.gnn.mode, "model_version": result.model_version, "stats": result.stats}
     store.write_hypotheses(result.hypotheses, predicted_types, run_id, details)
     store.set_meta("linkpred_fingerprint", fingerprint)
+    store.set_meta("linkpred_inputs", inputs or "")
     store.set_meta("linkpred_metrics", json.dumps(result.metrics, sort_keys=True, default=float))
     for target, models in result.metrics.items():
         log.info("link prediction %s: %s", target, json.dumps(models, default=float))
