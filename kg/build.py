@@ -423,9 +423,12 @@ def run_linkprediction_step(
                 time.perf_counter() - t0,
             )
             return store.top_hypotheses(TOP_PER_TYPE)
-    from kg.gnn.serve import predict_links  # torch_geometric: only when hypotheses are computed
+    from kg.gnn.serve import predict_links, served_edge_filter  # torch_geometric: only when hypotheses are computed
 
-    result = predict_links(list(store.nodes()), list(store.edges()), schema, config.gnn, run_id)
+    nodes = list(store.nodes())
+    # serving reads a third of a full-seed graph's edges (no Gene-Gene, Anatomy-Gene): only those are built
+    keep = served_edge_filter(schema, config.gnn, {n.id: n.label for n in nodes}) if inputs is not None else None
+    result = predict_links(nodes, list(store.edges(keep=keep)), schema, config.gnn, run_id)
     store.set_meta("linkpred_inputs", "")  # until the new hypotheses and their digest are both written
     details = {"mode": config.gnn.mode, "model_version": result.model_version, "stats": result.stats}
     store.write_hypotheses(result.hypotheses, predicted_types, run_id, details)

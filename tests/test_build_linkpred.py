@@ -89,3 +89,24 @@ def test_the_graph_digest_covers_ids_labels_names_and_confidence_only(tmp_path):
         store.conn.execute("UPDATE edges SET confidence = 1.0")
         store.conn.execute("UPDATE nodes SET name = 'c' WHERE id = 'HP:1'")
         assert store.graph_digest() != base
+
+
+def test_serving_only_the_edges_it_reads_gives_the_hypotheses_of_every_edge(tmp_path, seed_dir):
+    from kg.gnn.serve import predict_links, served_edge_filter
+
+    config = load_config(None, [f"seed.hetionet_dir={seed_dir}", *QUICK, "gnn.enabled=false"])
+    build([_write(tmp_path / "notes.jsonl", NOTES)], config, store_dir=tmp_path / "store")
+    schema, gnn = load_schema(), config.gnn.model_copy(update={"enabled": True})
+    with SqliteStore(tmp_path / "store") as store:
+        nodes, every = list(store.nodes()), list(store.edges())
+        keep = served_edge_filter(schema, gnn, {n.id: n.label for n in nodes})
+        kept = list(store.edges(keep=keep))
+    # the fixture's Gene-Gene and Anatomy-Gene edges are in no target's message graph
+    assert 0 < len(kept) < len(every) and {e.type for e in every} - {e.type for e in kept} == {
+        "DOWNREGULATES",
+        "REGULATES",
+    }
+    assert [e for e in every if keep(e.head, e.type, e.tail)] == kept
+    full, only = predict_links(nodes, every, schema, gnn, "r"), predict_links(nodes, kept, schema, gnn, "r")
+    assert full.hypotheses and only.hypotheses == full.hypotheses
+    assert only.metrics == full.metrics

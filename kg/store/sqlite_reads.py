@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from kg.store.sqlite_tables import (
     EDGE_COLUMNS,
@@ -38,8 +38,11 @@ class SqliteReads:
         """``(id, name)`` of every node of ``label``, by id (no :class:`Node` built: the seed step's name map)."""
         yield from self.conn.execute("SELECT id, name FROM nodes WHERE label = ? ORDER BY id", (label,))
 
-    def edges(self, types: Iterable[str] | None = None) -> Iterator[Edge]:
-        """Every asserted edge (optionally only of ``types``)."""
+    def edges(
+        self, types: Iterable[str] | None = None, keep: Callable[[str, str, str], bool] | None = None
+    ) -> Iterator[Edge]:
+        """Every asserted edge (optionally only of ``types``, and only those ``keep(head, type, tail)`` is true
+        of: the others are never built)."""
         q = f"SELECT {EDGE_COLUMNS} FROM edges"
         args: list[str] = []
         if types is not None:
@@ -47,7 +50,8 @@ class SqliteReads:
             q += f" WHERE type IN ({','.join('?' * len(types))})"
             args = types
         for r in self.conn.execute(q + " ORDER BY head, type, tail", args):
-            yield edge_from_row(r)
+            if keep is None or keep(r[0], r[1], r[2]):
+                yield edge_from_row(r)
 
     def evidence(self) -> Iterator[Evidence]:
         """Every evidence record (asserted or not)."""
