@@ -247,7 +247,8 @@ def hypothesis_row(h: Hypothesis) -> tuple[Any, ...]:
 def _path_dict(p: PathContribution) -> dict[str, Any]:
     """A stored path: ``nodes``, ``relations``, ``contribution`` (the version-2 keys), then ``metapath``
     and ``against`` only when set, so a path without them reads as before."""
-    d = p.model_dump(exclude={"metapath", "against"})
+    # built by hand (what model_dump(exclude=...) gives, in field order): 150,000 paths on a full-seed build
+    d: dict[str, Any] = {"nodes": p.nodes, "relations": p.relations, "contribution": p.contribution}
     if p.metapath:
         d["metapath"] = p.metapath
     if p.against:
