@@ -51,7 +51,8 @@ def _timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _instrument() -> None:
+def instrument() -> None:
+    """Wrap the build's stages (kg.build, kg.gnn.serve, kg.gnn.hypotheses, the store) with the timers."""
     kg.build.load_seeds = _timed("seeds", kg.build.load_seeds)
     kg.build.write_checkpoints = _timed("text stages (start-up included)", kg.build.write_checkpoints)
     kg.build.run_linkprediction_step = _timed("link prediction step", kg.build.run_linkprediction_step)
@@ -91,7 +92,7 @@ def main() -> None:
     store = args.store or Path(tempfile.mkdtemp(prefix="demo-stages-")) / "store"
     if store.exists():
         parser.error(f"{store} exists: the demo is timed on a fresh store")
-    _instrument()
+    instrument()
     load0 = os.getloadavg()
     wall, cpu = time.perf_counter(), time.process_time()
     report = kg.build.demo(load_config(None, args.set), store_dir=store)

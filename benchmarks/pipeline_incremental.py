@@ -8,7 +8,7 @@ Writes the notes as one .txt file each into a temporary inbox and runs the ``nig
 (``pipelines/nightly.yaml``, with ``--set`` overrides) three times on a fresh store: the first run; the
 same inbox again (everything unchanged); then with 1% of the notes changed and 1% deleted (at least one
 each). Prints the wall time and this process's CPU time (user + sys, all threads) of each run, its
-counts, how its hypotheses were refreshed, and the second and third runs as a share of the first (wall
+counts, its stages (the timers of ``demo_stages.py``), how its hypotheses were refreshed, and the second and third runs as a share of the first (wall
 and CPU: the CPU share holds up on a loaded machine). The first run includes the curated seeds (copied
 from the seed image when ``$MEDKG_SEED_CACHE_DIR`` holds one, else loaded: ``MEDKG_SEED_CACHE_DIR=off``
 times the load), skipped later, as in production. With ``--neo4j`` each run ends with the neo4j step
@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
+
+import demo_stages  # benchmarks/demo_stages.py: the same stage timers
 
 from kg.scheduled import load_definition, run_pipeline
 from kg.store.sqlite import SqliteStore
@@ -114,19 +116,24 @@ def _neo4j(home: Path) -> Iterator[list[str]]:
 
 def _run(name: str, defn: Any, store: Path) -> dict[str, Any]:
     before = len(NEO4J_LOADS)
+    demo_stages.STAGES.clear()
     t, cpu = time.perf_counter(), time.process_time()
     result = run_pipeline(defn)
+    stages = {k: {"wall": round(v[0], 2), "cpu": round(v[1], 2)} for k, v in demo_stages.STAGES.items()}
     out = {
         "seconds": round(time.perf_counter() - t, 2),
         "cpu_seconds": round(time.process_time() - cpu, 2),
         "hypotheses": _linkpred_outcome(store),
         "load": round(os.getloadavg()[0], 2),
+        "stages": stages,
         **result.summary,
     }
     if len(NEO4J_LOADS) > before:
         out["neo4j"] = NEO4J_LOADS[-1]
     print(f"{name:26} {out['seconds']:8.2f} s wall {out['cpu_seconds']:8.2f} s cpu  {json.dumps(result.summary)}")
     print(f"{'':26} hypotheses: {out['hypotheses']} (load {out['load']})")
+    for stage, v in stages.items():
+        print(f"{'':26} {stage:36} {v['wall']:8.2f} s wall {v['cpu']:8.2f} s cpu")
     if "neo4j" in out:
         neo = out["neo4j"]
         print(f"{'':26} Neo4j: {neo['method']} load, {neo['rows_written']} rows written in {neo['seconds']} s")
@@ -150,6 +157,7 @@ def main() -> None:
     parser.add_argument("--neo4j", action="store_true", help="with the neo4j step, into a throw-away local server")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    demo_stages.instrument()
     steps = "ingest, privacy, ner, assertion, linking, relations, assembly, store, hypotheses"
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         inbox, store = Path(tmp) / "inbox", Path(tmp) / "store"

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import kg
 from kg.artifacts import linkpred_fingerprint
 from kg.assemble import check_evidence, evidence_for, mention_node, node_id, resolve_labels
 from kg.config import EngineConfig, GnnConfig, MedkgConfig
@@ -401,7 +402,7 @@ def run_linkprediction_step(
     Served hypotheses are also kept when the graph changed only where the model does not read it:
     the digest of every node's (id, label, name) and every edge's (head, type, tail, confidence)
     (:meth:`~kg.store.sqlite_reads.SqliteReads.graph_digest`), with the config, the model and the
-    schema, is what they were computed from; a run whose digest matches keeps them (new evidence for
+    schema and the medkg version, is what they were computed from; a run whose digest matches keeps them (new evidence for
     a known edge, a retracted note whose edges other sources still hold at the same confidence).
 
     Returns the best :data:`TOP_PER_TYPE` of each predicted type (what the build report names); the
@@ -415,7 +416,7 @@ def run_linkprediction_step(
     inputs = None
     if config.gnn.mode == "serve":
         t0 = time.perf_counter()
-        inputs = json_digest(config.gnn.model_dump(), served, schema.model_dump(), store.graph_digest())
+        inputs = json_digest(config.gnn.model_dump(), served, schema.model_dump(), kg.__version__, store.graph_digest())
         if store.get_meta("linkpred_inputs") == inputs:
             store.set_meta("linkpred_fingerprint", fingerprint)
             log.info(
