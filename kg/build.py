@@ -399,11 +399,11 @@ def run_linkprediction_step(
     """Hypotheses on the stored graph, written back (skipped when nothing changed): served by the trained
     model (``gnn.mode: serve``, default; see :mod:`kg.gnn.serve`) or from a GNN trained here (``train``).
 
-    Served hypotheses are also kept when the graph changed only where the model does not read it:
-    the digest of every node's (id, label, name) and every edge's (head, type, tail, confidence)
-    (:meth:`~kg.store.sqlite_reads.SqliteReads.graph_digest`), with the config, the model and the
-    schema and the medkg version, is what they were computed from; a run whose digest matches keeps them (new evidence for
-    a known edge, a retracted note whose edges other sources still hold at the same confidence).
+    Served hypotheses are also kept when the graph changed only where the model does not read it. They
+    were computed from the digest of every node's (id, label, name) and every edge's (head, type, tail,
+    confidence) (:meth:`~kg.store.sqlite_reads.SqliteReads.graph_digest`) with the GNN config, the model,
+    the schema and the medkg version; a run whose digest matches keeps them (a changed note that gives the
+    same edges at the same confidences: only evidence rows and times changed).
 
     Returns the best :data:`TOP_PER_TYPE` of each predicted type (what the build report names); the
     store holds them all."""
