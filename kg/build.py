@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import kg
 from kg.artifacts import linkpred_fingerprint
 from kg.assemble import check_evidence, evidence_for, mention_node, node_id, resolve_labels
 from kg.config import EngineConfig, GnnConfig, MedkgConfig
@@ -398,6 +399,12 @@ def run_linkprediction_step(
     """Hypotheses on the stored graph, written back (skipped when nothing changed): served by the trained
     model (``gnn.mode: serve``, default; see :mod:`kg.gnn.serve`) or from a GNN trained here (``train``).
 
+    Served hypotheses are also kept when the graph changed only where the model does not read it. They
+    were computed from the digest of every node's (id, label, name) and every edge's (head, type, tail,
+    confidence) (:meth:`~kg.store.sqlite_reads.SqliteReads.graph_digest`) with the GNN config, the model,
+    the schema and the medkg version; a run whose digest matches keeps them (a changed note that gives the
+    same edges at the same confidences: only evidence rows and times changed).
+
     Returns the best :data:`TOP_PER_TYPE` of each predicted type (what the build report names); the
     store holds them all."""
     served = _served_fingerprint(config.gnn)
@@ -406,12 +413,28 @@ def run_linkprediction_step(
     if not changed and store.get_meta("linkpred_fingerprint") == fingerprint:
         log.info("graph and GNN config unchanged: keeping the stored hypotheses")
         return store.top_hypotheses(TOP_PER_TYPE)
-    from kg.gnn.serve import predict_links  # torch_geometric: only when hypotheses are computed
+    inputs = None
+    if config.gnn.mode == "serve":
+        t0 = time.perf_counter()
+        inputs = json_digest(config.gnn.model_dump(), served, schema.model_dump(), kg.__version__, store.graph_digest())
+        if store.get_meta("linkpred_inputs") == inputs:
+            store.set_meta("linkpred_fingerprint", fingerprint)
+            log.info(
+                "the graph the model reads is unchanged (digest in %.1f s): keeping the stored hypotheses",
+                time.perf_counter() - t0,
+            )
+            return store.top_hypotheses(TOP_PER_TYPE)
+    from kg.gnn.serve import predict_links, served_edge_filter  # torch_geometric: only when hypotheses are computed
 
-    result = predict_links(list(store.nodes()), list(store.edges()), schema, config.gnn, run_id)
+    nodes = list(store.nodes())
+    # serving reads a third of a full-seed graph's edges (no Gene-Gene, Anatomy-Gene): only those are built
+    keep = served_edge_filter(schema, config.gnn, {n.id: n.label for n in nodes}) if inputs is not None else None
+    result = predict_links(nodes, list(store.edges(keep=keep)), schema, config.gnn, run_id)
+    store.set_meta("linkpred_inputs", "")  # until the new hypotheses and their digest are both written
     details = {"mode": config.gnn.mode, "model_version": result.model_version, "stats": result.stats}
     store.write_hypotheses(result.hypotheses, predicted_types, run_id, details)
     store.set_meta("linkpred_fingerprint", fingerprint)
+    store.set_meta("linkpred_inputs", inputs or "")
     store.set_meta("linkpred_metrics", json.dumps(result.metrics, sort_keys=True, default=float))
     for target, models in result.metrics.items():
         log.info("link prediction %s: %s", target, json.dumps(models, default=float))

@@ -61,6 +61,14 @@ def tiny_lexicon_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_lexicon(tmp_path_factory.mktemp("lexicon") / "lexicon.tsv.gz")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _seed_cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Seed images (kg.seed.cache) of the tests' tiny seeds go to a folder of this session, not the user's cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MEDKG_SEED_CACHE_DIR", str(tmp_path_factory.mktemp("seed-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def schema():
     """The packaged graph schema."""

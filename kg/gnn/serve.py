@@ -17,7 +17,7 @@ on the build's graph itself, so it scores every node, a new one through its edge
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -28,14 +28,14 @@ from kg.logs import get_logger
 from kg.schema import GraphSchema
 from kg.types import Edge, Hypothesis, Node
 
-from .data import EdgeType, GraphIndex
+from .data import EdgeType, GraphIndex, matches_pattern, resolve_edge_types
 from .edge_table import EdgeTable
 from .evaluate import known_matrix
 from .hypotheses import top_k_hypotheses, well_known
 from .options import LinkPredParams, link_params, target_config
 from .paths import build_path_index
 from .pipeline import LinkMetrics, LinkPredResult, run_linkprediction
-from .prepare import message_graph
+from .prepare import graph_edge_types, message_graph
 from .protocols import QueryScorer
 from .serving import DefaultModel, TargetModel, load_default, model_fingerprint
 from .stacked import stacked_scorer
@@ -330,6 +330,37 @@ def serve_linkprediction(
             "served": {"model_version": version, "unseen_heads": s["unseen_heads"], "unseen_tails": s["unseen_tails"]}
         }
     return LinkPredResult(metrics=metrics, hypotheses=hypotheses, model_version=version, stats=stats)
+
+
+def served_edge_filter(
+    schema: GraphSchema, config: GnnConfig, labels: Mapping[str, str]
+) -> Callable[[str, str, str], bool]:
+    """``(head id, type, tail id) -> False`` for an edge that serving ``config.targets`` never reads (True
+    otherwise), given every node's label: an edge that each target's message graph leaves out (its type not
+    in the graph's types, or its signature among ``exclude_signatures``) and that no target selects as a
+    target or ``exclude_known`` pair. Conservative: a pattern that could match the target itself, an edge
+    whose end is not a node, keep the edge. Reading only the kept edges gives the same hypotheses
+    (:func:`serve_linkprediction` drops the others itself) without building a million unread edges.
+    """
+    needed: set[str] = set(config.targets)
+    per_target: list[tuple[set[str], list[list[str]]]] = []
+    for rel in config.targets:
+        if rel not in schema.relationships:
+            return lambda head, rel, tail: True
+        options = link_params(target_config(config, rel).params)
+        needed |= {*options.exclude_known.get(rel, [])}
+        own = [(h, rel, t) for h, t in schema.relationships[rel].signatures]
+        patterns = [p for p in options.exclude_signatures if not any(matches_pattern(p, et) for et in own)]
+        types = graph_edge_types(schema, options, {rel, *config.targets})
+        per_target.append((set(resolve_edge_types(schema, types)), patterns))
+
+    def keep(head: str, rel: str, tail: str) -> bool:
+        if rel in needed or head not in labels or tail not in labels:
+            return True
+        et = (labels[head], rel, labels[tail])
+        return any(rel in types and not any(matches_pattern(p, et) for p in patterns) for types, patterns in per_target)
+
+    return keep
 
 
 def served_fingerprint(config: GnnConfig) -> str | None:

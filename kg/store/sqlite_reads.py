@@ -7,8 +7,9 @@ its checkpoints (SQLite WAL: readers never block the writer and see the last com
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from kg.store.sqlite_tables import (
     EDGE_COLUMNS,
@@ -37,8 +38,11 @@ class SqliteReads:
         """``(id, name)`` of every node of ``label``, by id (no :class:`Node` built: the seed step's name map)."""
         yield from self.conn.execute("SELECT id, name FROM nodes WHERE label = ? ORDER BY id", (label,))
 
-    def edges(self, types: Iterable[str] | None = None) -> Iterator[Edge]:
-        """Every asserted edge (optionally only of ``types``)."""
+    def edges(
+        self, types: Iterable[str] | None = None, keep: Callable[[str, str, str], bool] | None = None
+    ) -> Iterator[Edge]:
+        """Every asserted edge (optionally only of ``types``, and only those ``keep(head, type, tail)`` is true
+        of: the others are never built)."""
         q = f"SELECT {EDGE_COLUMNS} FROM edges"
         args: list[str] = []
         if types is not None:
@@ -46,7 +50,8 @@ class SqliteReads:
             q += f" WHERE type IN ({','.join('?' * len(types))})"
             args = types
         for r in self.conn.execute(q + " ORDER BY head, type, tail", args):
-            yield edge_from_row(r)
+            if keep is None or keep(r[0], r[1], r[2]):
+                yield edge_from_row(r)
 
     def evidence(self) -> Iterator[Evidence]:
         """Every evidence record (asserted or not)."""
@@ -112,6 +117,31 @@ class SqliteReads:
                 self.conn.execute("SELECT type, COUNT(*) FROM hypotheses GROUP BY type ORDER BY type").fetchall()
             ),
         }
+
+    def graph_digest(self, chunk: int = 50_000) -> str:
+        """SHA-256 of exactly what served link prediction reads of the graph: every node's (id, label, name)
+        by id and every edge's (head, type, tail, confidence) by key, read in one transaction.
+
+        Two stores with the same digest give a served model the same input, hence the same hypotheses
+        (:func:`kg.build.run_linkprediction_step`); evidence, sources and timestamps are not in it.
+        """
+        h = hashlib.sha256()
+        own = not self.conn.in_transaction
+        if own:
+            self.conn.execute("BEGIN")
+        try:
+            for q in (
+                "SELECT id, label, name FROM nodes ORDER BY id",
+                "SELECT head, type, tail, confidence FROM edges ORDER BY head, type, tail",
+            ):
+                h.update(q.encode())
+                cur = self.conn.execute(q)
+                while rows := cur.fetchmany(chunk):
+                    h.update(repr(rows).encode())  # str and float reprs are exact and stable
+        finally:
+            if own:
+                self.conn.execute("COMMIT")
+        return h.hexdigest()
 
     def snapshot(self) -> GraphSnapshot:
         """The whole graph as one immutable snapshot (for exports and Neo4j loads), read in one transaction."""
