@@ -35,6 +35,7 @@ from kg.neo4j_launcher import run_admin
 from kg.schema import GraphSchema
 from kg.store.neo4j import Neo4jStore, Neo4jStoreError, plan_load
 from kg.store.neo4j_bulk import BulkImportUnsupported, bulk_tables, finish_bulk, import_args, write_bulk_csv
+from kg.store.neo4j_delta import group_digests
 from kg.types import GraphSnapshot
 
 log = get_logger(__name__)
@@ -123,6 +124,7 @@ def bulk_load(
     neo4j_server.start(home, port=port, password=cfg.password)
     summary = plan.summary()
     run = {"id": run_id, "started": started, "planned": summary, "skipped": checked.skipped_by_kind()}
+    run["groups"] = group_digests(plan)  # the next online load writes only what changed since
     with Neo4jStore.from_config(cfg) as neo:
         run["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         counts = finish_bulk(neo, schema, bulk, run)

@@ -1,6 +1,7 @@
 """Load a :class:`~kg.types.GraphSnapshot` into Neo4j 5 and count what is there.
 
-Pure core: :func:`plan_load` turns a snapshot into per-label / per-type row groups and the
+Pure core: :func:`~kg.store.neo4j_plan.plan_load` turns a snapshot into per-label / per-type row groups,
+:mod:`kg.store.neo4j_delta` finds the groups the last complete load already wrote, and the
 ``cypher_*`` functions of :mod:`kg.store.neo4j_cypher` build statements whose labels and relationship
 types are validated against the schema (everything else is a ``$parameter``). Thin shell: :class:`Neo4jStore` runs them with the
 official driver, batch by batch, each batch in its own managed write transaction.
@@ -14,27 +15,15 @@ relationship; a failed load leaves everything loaded before it in place (writes 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
 from kg.config import Neo4jConfig
-from kg.graph_rows import (
-    check_snapshot,
-    edge_labels,
-    edge_props,
-    evidence_labels,
-    evidence_props,
-    hypothesis_labels,
-    hypothesis_props,
-    node_index,
-    node_props,
-)
+from kg.graph_rows import check_snapshot
 from kg.logs import Operational, get_logger
-from kg.schema import GraphSchema, SchemaError
+from kg.schema import GraphSchema
 from kg.store.neo4j_cypher import (
     LOAD_RUN_FIELDS,
     LOAD_RUN_LABEL,
@@ -50,11 +39,19 @@ from kg.store.neo4j_cypher import (
     cypher_predicted_pairs,
     cypher_text_nodes,
     cypher_text_pairs,
-    neo4j_props,
     node_label,
     rel_type,
     safe_name,
 )
+from kg.store.neo4j_delta import (
+    CYPHER_CLEAR_GROUPS,
+    CYPHER_LAST_GROUPS,
+    changed_groups,
+    group_digests,
+    parse_groups,
+    rows_in,
+)
+from kg.store.neo4j_plan import LoadPlan, batches, plan_load
 from kg.types import GraphSnapshot
 
 log = get_logger(__name__)
@@ -71,104 +68,6 @@ class SimulatedCrash(RuntimeError):
 # --------------------------------------------------------------------------------------------------
 # Pure core: load plans (the Cypher text is built in kg.store.neo4j_cypher)
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class LoadPlan:
-    """Rows to write, grouped so each group is one Cypher statement.
-
-    Attributes:
-        nodes: ``{label: [{"id", "props"}]}``.
-        edges: ``{(type, head label, tail label): [{"head", "tail", "props"}]}``.
-        evidence: ``{(head label, tail label): [{"id", "head", "tail", "props"}]}``.
-        hypotheses: ``{(predicted type, head label, tail label): [{"head", "tail", "props"}]}``.
-    """
-
-    nodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    edges: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
-    evidence: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
-    hypotheses: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
-
-    def summary(self) -> dict[str, Any]:
-        """Row counts per group, for the LoadRun record and logs."""
-        edges: dict[str, int] = defaultdict(int)
-        for (rel, _, _), rows in self.edges.items():
-            edges[rel] += len(rows)
-        hyps: dict[str, int] = defaultdict(int)
-        for (rel, _, _), rows in self.hypotheses.items():
-            hyps[rel] += len(rows)
-        return {
-            "nodes": {k: len(v) for k, v in sorted(self.nodes.items())},
-            "edges": dict(sorted(edges.items())),
-            "evidence": sum(len(v) for v in self.evidence.values()),
-            "hypotheses": dict(sorted(hyps.items())),
-        }
-
-    def batch_estimate(self, batch_size: int) -> int:
-        """About how many write batches the plan takes (for progress logging)."""
-        total_rows = sum(
-            len(r) for part in (self.nodes, self.edges, self.evidence, self.hypotheses) for r in part.values()
-        )
-        return max(1, -(-total_rows // batch_size) + len(self.edges) + len(self.nodes))
-
-
-def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
-    """Validate ``snapshot`` against ``schema`` and group its rows for writing.
-
-    Groups and rows are sorted, so the same snapshot always gives the same statements. Empty lists are
-    left out of the properties (:func:`~kg.store.neo4j_cypher.neo4j_props`).
-
-    Raises:
-        SchemaError: Unknown label or type, disallowed signature, an endpoint not in the snapshot,
-            or the same node / edge / hypothesis twice.
-    """
-    nodes = node_index(snapshot.nodes, schema)
-    plan = LoadPlan()
-    node_groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for node in nodes.values():
-        node_groups[node.label].append({"id": node.id, "props": neo4j_props(node_props(node))})
-    plan.nodes = {k: sorted(v, key=lambda r: r["id"]) for k, v in sorted(node_groups.items())}
-
-    edge_groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    seen: set[tuple[str, str, str]] = set()
-    for edge in snapshot.edges:
-        hl, tl = edge_labels(edge, nodes, schema)
-        key = (edge.head, edge.type, edge.tail)
-        if key in seen:
-            raise SchemaError(f"edge {edge.head} -[{edge.type}]-> {edge.tail} appears twice in the snapshot")
-        seen.add(key)
-        edge_groups[(edge.type, hl, tl)].append(
-            {"head": edge.head, "tail": edge.tail, "props": neo4j_props(edge_props(edge))}
-        )
-    plan.edges = {k: sorted(v, key=lambda r: (r["head"], r["tail"])) for k, v in sorted(edge_groups.items())}
-
-    ev_groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
-    for ev in snapshot.evidence:
-        hl, tl = evidence_labels(ev, nodes, schema)
-        props = evidence_props(ev)
-        # The same mention pair seen twice is one piece of evidence (its id is a content hash).
-        ev_groups[(hl, tl)][props["id"]] = {"id": props["id"], "head": ev.head, "tail": ev.tail, "props": props}
-    plan.evidence = {k: [v[i] for i in sorted(v)] for k, v in sorted(ev_groups.items())}
-
-    hyp_groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    seen = set()
-    for hyp in snapshot.hypotheses:
-        rel, hl, tl = hypothesis_labels(hyp, nodes, schema)
-        key = (hyp.head, rel, hyp.tail)
-        if key in seen:
-            raise SchemaError(f"hypothesis {hyp.head} -[{rel}]-> {hyp.tail} appears twice in the snapshot")
-        seen.add(key)
-        hyp_groups[(rel, hl, tl)].append(
-            {"head": hyp.head, "tail": hyp.tail, "props": neo4j_props(hypothesis_props(hyp, nodes))}
-        )
-    plan.hypotheses = {k: sorted(v, key=lambda r: (r["head"], r["tail"])) for k, v in sorted(hyp_groups.items())}
-    return plan
-
-
-def batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    """Split ``rows`` into lists of at most ``size`` rows."""
-    for start in range(0, len(rows), size):
-        yield list(rows[start : start + size])
 
 
 def _now() -> str:
@@ -356,6 +255,7 @@ class Neo4jStore:
         schema: GraphSchema,
         run_id: str,
         fail_after_batches: int | None = None,
+        full: bool = False,
     ) -> dict[str, Any]:
         """Load ``snapshot`` idempotently and record a ``(:LoadRun)`` node.
 
@@ -363,7 +263,8 @@ class Neo4jStore:
         by the snapshot's, so loading the same snapshot twice changes nothing. Nothing absent from
         the snapshot is deleted, except predicted relationships: for each predicted type present in
         the snapshot, pairs no longer predicted are removed after the new ones are written. Asserted
-        types are never touched by that step.
+        types are never touched by that step. Row groups the last complete load wrote unchanged are
+        not written again (:mod:`kg.store.neo4j_delta`), unless ``full``.
 
         Args:
             snapshot: The graph to load.
@@ -371,10 +272,11 @@ class Neo4jStore:
             run_id: Id of this load, stored on the ``LoadRun`` node.
             fail_after_batches: Test hook: raise :class:`SimulatedCrash` after this many data
                 batches have committed (the LoadRun then stays ``running``, as after a crash).
+            full: Write every row group, also those the last complete load wrote unchanged.
 
         Returns:
             ``{"run_id", "written": plan summary, "pruned": {type: n}, "counts": counts(),
-            "skipped": {kind: n}}``: rows that do not fit the schema are skipped, counted and logged
+            "skipped": {kind: n}, "rows_written": n, "rows_unchanged": n}``: rows that do not fit the schema are skipped, counted and logged
             (:func:`kg.export.check_snapshot`), never a reason to refuse the whole graph.
 
         Raises:
@@ -384,6 +286,10 @@ class Neo4jStore:
         plan = plan_load(checked.snapshot, schema)
         summary = plan.summary()
         skipped = checked.skipped_by_kind()
+        digests = group_digests(plan)
+        previous = {} if full else parse_groups(self.execute_read(CYPHER_LAST_GROUPS))
+        self.execute_write(CYPHER_CLEAR_GROUPS)
+        todo = changed_groups(plan, digests, previous)
         self.record_load_run(
             run_id,
             status="running",
@@ -393,10 +299,13 @@ class Neo4jStore:
             schema_version=schema.version,
             planned=summary,
         )
-        log.info("load %s started: %s", Operational(run_id), summary)
-        write = _BatchWriter(self, run_id, plan.batch_estimate(self.batch_size), fail_after_batches)
+        written, unchanged = rows_in(todo), rows_in(plan) - rows_in(todo)
+        log.info(
+            "load %s started: %s (%d rows to write, %d unchanged)", Operational(run_id), summary, written, unchanged
+        )
+        write = _BatchWriter(self, run_id, todo.batch_estimate(self.batch_size), fail_after_batches)
         try:
-            self._write_plan(plan, schema, write)
+            self._write_plan(todo, schema, write)
             pruned = self._prune_hypotheses(plan, schema, write)
             pruned |= self._prune_retracted(plan, schema, write)
         except SimulatedCrash:
@@ -405,11 +314,14 @@ class Neo4jStore:
             self._mark_failed(run_id, exc)
             raise
         counts = self.counts(schema)
-        self.record_load_run(run_id, status="complete", finished=_now(), counts=counts, pruned=pruned, skipped=skipped)
+        self.record_load_run(
+            run_id, status="complete", finished=_now(), counts=counts, pruned=pruned, skipped=skipped, groups=digests
+        )
         log.info(
             "load %s complete: %s (pruned hypotheses %s, skipped rows %s)", Operational(run_id), counts, pruned, skipped
         )
-        return {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts, "skipped": skipped}
+        out = {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts, "skipped": skipped}
+        return out | {"rows_written": written, "rows_unchanged": unchanged}
 
     @staticmethod
     def _write_plan(plan: LoadPlan, schema: GraphSchema, write: _BatchWriter) -> None:

@@ -280,7 +280,8 @@ def finish_bulk(store: Neo4jStore, schema: GraphSchema, bulk: BulkPlan, run: Map
         store: A store connected to the restarted server.
         schema: The graph schema.
         bulk: The imported tables.
-        run: ``{"id", "started", "planned", "skipped"}`` of this load.
+        run: ``{"id", "started", "planned", "skipped"}`` of this load, and its row groups' digests
+            (``"groups"``, :func:`kg.store.neo4j_delta.group_digests`) when known.
 
     Returns:
         The server's :meth:`~kg.store.neo4j.Neo4jStore.counts` after the import.
@@ -299,5 +300,6 @@ def finish_bulk(store: Neo4jStore, schema: GraphSchema, bulk: BulkPlan, run: Map
         pruned={},
         skipped=run["skipped"],
         error=None,
+        groups=run.get("groups"),
     )
     return counts

@@ -26,6 +26,7 @@ LOAD_RUN_FIELDS = (
     "pruned",
     "skipped",
     "error",
+    "groups",
 )
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

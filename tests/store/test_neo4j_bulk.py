@@ -154,6 +154,7 @@ def test_bulk_import_gives_the_graph_of_the_online_load_then_reloads_online(onli
     # the database is no longer empty: the next load is the online MERGE one, and changes nothing
     again = load_graph(tricky_snapshot(), SCHEMA, cfg, "online-2")
     assert again["method"] == "online"
+    assert (again["rows_written"], again["rows_unchanged"] > 0) == (0, True)  # the import recorded its groups
     with Neo4jStore.from_config(cfg) as s:
         assert (dump(s), s.counts(SCHEMA)) == online_dump
     assert _runs(cfg) == [("bulk-1", "complete", "bulk-import"), ("online-2", "complete", "online")]

@@ -10,8 +10,8 @@ import pytest
 from kg.config import Neo4jConfig
 from kg.graph_rows import edge_props, evidence_id, evidence_props, hypothesis_props, node_index, node_props
 from kg.schema import SchemaError, load_schema
-from kg.store.neo4j import LOAD_RUN_FIELDS, Neo4jStore, Neo4jStoreError, SimulatedCrash, neo4j_props, plan_load
-from kg.store.neo4j_cypher import cypher_merge_edges
+from kg.store.neo4j import LOAD_RUN_FIELDS, Neo4jStore, Neo4jStoreError, SimulatedCrash, plan_load
+from kg.store.neo4j_cypher import cypher_merge_edges, neo4j_props
 from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node, PathContribution
 
 SCHEMA = load_schema()
@@ -482,3 +482,32 @@ def test_an_empty_list_is_no_property_and_the_load_run_is_one_record(store):
     assert set(run) == {"id", *LOAD_RUN_FIELDS} - {"error"}  # finished set, error never set
     assert run["status"] == "complete" and run["method"] == "online"
     assert json.loads(run["planned"])["nodes"]["Disease"] == 4
+
+
+@pytest.mark.neo4j
+def test_a_load_writes_only_the_groups_that_changed_and_ends_as_a_full_load(store):
+    store.ensure_constraints(SCHEMA)
+    snap = make_snapshot(5, 3, 4)
+    first = store.load(snap, SCHEMA, run_id="run-1")
+    assert first["rows_unchanged"] == 0 and first["rows_written"] > 0
+    again = store.load(snap, SCHEMA, run_id="run-2")
+    assert (again["rows_written"], again["rows_unchanged"]) == (0, first["rows_written"])
+    # one edge's confidence changes: only the rows of its (TREATS, Drug, Disease) group are written
+    edge = snap.edges[0]
+    assert edge.type == "TREATS"
+    changed = snap.model_copy(update={"edges": (edge.model_copy(update={"confidence": 0.11}), *snap.edges[1:])})
+    treats = sum(1 for e in snap.edges if e.type == "TREATS")
+    third = store.load(changed, SCHEMA, run_id="run-3")
+    assert third["rows_written"] == treats
+    delta = dump(store)
+    store.execute_write("MATCH (n) DETACH DELETE n")
+    store.load(changed, SCHEMA, run_id="run-4")
+    assert dump(store) == delta  # the same graph as a full load of the changed snapshot
+    # a load that did not complete leaves no digests: the next one writes every group
+    with pytest.raises(SimulatedCrash):
+        store.load(snap, SCHEMA, run_id="run-5", fail_after_batches=1)
+    after_crash = store.load(snap, SCHEMA, run_id="run-6")
+    assert after_crash["rows_unchanged"] == 0
+    assert store.load(snap, SCHEMA, run_id="run-7", full=True)["rows_unchanged"] == 0
+    held = store.execute_read("MATCH (r:LoadRun) WHERE r.groups IS NOT NULL RETURN r.id AS id")
+    assert held == [{"id": "run-7"}]
