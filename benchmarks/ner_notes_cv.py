@@ -104,14 +104,15 @@ def main() -> None:
             runs |= {"accurate+layer": ("accurate", True), "accurate": ("accurate", False)}
         for name, (model, layer) in runs.items():
             # notes_model "": the abstracts model itself on the snippets, never a packaged notes tagger
-            params = {"notes": layer, "notes_model": ""}
+            params: dict[str, Any] = {"notes": layer} | ({"notes_model": ""} if model == "accurate" else {})
             report = evaluate_ner(held_file, "standoff", model=model, notes=args.notes, params=params)
             _add(totals.setdefault(name, {}), report)
             log.info("fold %d %s: F1 %.4f", k, name, report["f1"])
     result = {
         "folds": args.folds,
         "ran_folds": wanted,
-        "options": options.model_dump() | {"freeze_layers": args.freeze_layers, "symptom_head": not args.no_symptom_head},
+        "options": options.model_dump()
+        | {"freeze_layers": args.freeze_layers, "symptom_head": not args.no_symptom_head},
         "seed": args.seed,
         "minutes": round((time.monotonic() - started) / 60, 1),
         "scores": {name: _summary(t) for name, t in totals.items()},

@@ -434,8 +434,13 @@ class TrainedOptions(BaseModel):
     #: needed for ``quantize`` and ``precision``)
     #: or ``onnx-int8`` (dynamic int8 quantization); see :mod:`kg.ner.onnx_tagger`.
     runtime: Runtime = DEFAULT_RUNTIME
-    #: The tagger for documents of kind ``note``: ``auto`` (the packaged notes tagger under ``accurate``),
-    #: ``""`` (none: notes go to the main model) or a model folder (:func:`notes_model_for`).
+
+
+class AccurateOptions(TrainedOptions):
+    """``ner.params`` of ``accurate``: :class:`TrainedOptions` plus the routing of notes (:class:`TrainedExtractor`)."""
+
+    #: The tagger for documents of kind ``note``: ``auto`` (the packaged notes tagger, when there is one),
+    #: ``""`` (none: notes go to the abstracts model) or a model folder (:func:`notes_model_for`).
     notes_model: str = "auto"
     #: The kind of a document whose metadata has no ``document_kind``: ``abstract`` or ``note``.
     document_kind: DocumentKind = "abstract"
@@ -448,8 +453,8 @@ class TrainedModelOptions(TrainedOptions):
     model: str = "accurate"
 
 
-@register_ner("accurate", TrainedOptions)
-def _accurate(options: TrainedOptions) -> TrainedExtractor:
+@register_ner("accurate", AccurateOptions)
+def _accurate(options: AccurateOptions) -> TrainedExtractor:
     return TrainedExtractor("accurate", **options.model_dump())
 
 
