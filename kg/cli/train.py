@@ -23,9 +23,18 @@ def train_ner_cmd(
     overrides: list[str] | None = TrainSetOpt,
     evaluate_only: bool = EvaluateOnlyOpt,
 ) -> None:
-    """Train an NER model (accurate = MiniLM tagger, fast = spaCy CNN); writes weights + meta.json."""
+    """Train an NER model (accurate = MiniLM tagger, fast = spaCy CNN, notes = the notes tagger); weights + meta.json."""
+    from kg.config import read_yaml_with_overrides
     from kg.train.ner import evaluate_model, load_train_config, train_ner
 
+    if read_yaml_with_overrides(config, overrides or [], what="training config").get("kind") == "notes":
+        from kg.train.ner_notes import load_notes_config, train_notes
+
+        if evaluate_only:
+            raise typer.BadParameter("--evaluate-only does not apply to kind: notes (score it with `medkg eval ner`)")
+        notes_cfg = load_notes_config(config, overrides or [])
+        typer.echo(json.dumps({"out": str(notes_cfg.out), "train_minutes": train_notes(notes_cfg)["train_minutes"]}))
+        return
     cfg = load_train_config(config, overrides or [])
     if evaluate_only:
         metrics = evaluate_model(cfg, write=True)

@@ -37,13 +37,14 @@ def evaluate_ner(
     precision: str | None = None,
     notes: str | Path | None = None,
     runtime: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Micro-averaged entity-level P/R/F1 (exact span and label), per label, and assertion accuracy.
 
     Assertion is scored on the correctly found entities: overall accuracy, per class
     (``assertion_per_class``: n gold, precision, recall, F1, accuracy = recall) and the confusion
     ``assertion_confusion[gold][predicted]``.
-    ``notes`` is the notes CSV a ``standoff`` corpus points into.
+    ``notes`` is the notes CSV a ``standoff`` corpus points into; ``params``: further ``ner.params``.
 
     ``convention`` selects a trained model's corpus-convention heads (e.g. ``ncbi``), if it has them;
     ``precision`` (``fp32``, the default | ``bf16`` | ``auto``) is a trained transformer model's inference
@@ -59,7 +60,7 @@ def evaluate_ner(
     keep = set(labels) if labels else None
     docs = read_corpus(corpus, fmt, notes=notes)
     options = (("convention", convention), ("precision", precision), ("runtime", runtime))
-    params = {k: v for k, v in options if v}
+    params = {**(params or {}), **{k: v for k, v in options if v}}
     text = TextPipeline(load_schema(), MedkgConfig(ner=NerConfig(name=model, params=params)))
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
@@ -97,6 +98,7 @@ def evaluate_ner(
     report: dict[str, Any] = {
         **prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
         "per_label": {lab: prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
+        "counts": {lab: {"tp": tp[lab], "fp": fp[lab], "fn": fn[lab]} for lab in labels},
         "n_docs": len(docs),
         "n_mentions": sum(tp.values()) + sum(fn.values()),
         "docs_per_second": round(len(docs) / elapsed, 2) if elapsed else None,
@@ -287,6 +289,7 @@ def _score_end_to_end(
     report: dict[str, Any] = {
         **prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
         "per_label": {lab: prf(tp[lab], fp[lab], fn[lab]) for lab in labels},
+        "counts": {lab: {"tp": tp[lab], "fp": fp[lab], "fn": fn[lab]} for lab in labels},
         "linked_mentions": counts.linked,
     }
     if seed_ids is not None:

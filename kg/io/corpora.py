@@ -193,7 +193,9 @@ def _standoff_document(obj: dict[str, Any], notes: dict[str, str], where: str) -
         if r["type"] not in STANDOFF_RELATIONS or not all(0 <= r[k] < len(ents) for k in ("head", "tail")):
             raise CorpusError(f"{where}: bad relation {r}")
         rels.append((r["type"], str(r["head"]), str(r["tail"])))
-    return GoldDocument(Document(id=str(obj["id"]), text=text, source=where), ents, rels)
+    # a snippet of a clinical note: the NER routes it to the notes tagger (kg.ner.trained.document_kind)
+    doc = Document(id=str(obj["id"]), text=text, source=where, metadata={"document_kind": "note"})
+    return GoldDocument(doc, ents, rels)
 
 
 def read_standoff_notes(annotations: str | Path, notes_csv: str | Path) -> Iterator[GoldDocument]:

@@ -37,7 +37,7 @@ from kg.ner.fast import load_fast
 from kg.ner.notes import load_clinical_terms, notes_layer
 from kg.ner.postprocess import TaggedSpan, agree, needs_partner, postprocess
 from kg.nlp import AnalyzedDocument, make_mention
-from kg.types import Mention
+from kg.types import Document, Mention
 from kg.vocab.lexicon import packaged_index
 
 log = get_logger(__name__)
@@ -51,6 +51,12 @@ Runtime = Literal["torch", "onnx", "onnx-int8"]
 RUNTIMES: tuple[str, ...] = get_args(Runtime)
 DEFAULT_RUNTIME: Runtime = "torch"
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
+#: The notes tagger (:mod:`kg.train.ner_notes`): ``accurate`` runs it on documents of kind ``note``.
+NOTES_MODEL_DIR = MODELS_DIR / "ner-notes"
+#: Where a document says its kind, and the kinds (issue 19: notes and abstracts get different taggers).
+KIND_KEY = "document_kind"
+DocumentKind = Literal["abstract", "note"]
+DOCUMENT_KINDS: tuple[str, ...] = get_args(DocumentKind)
 
 if not Span.has_extension("medkg_long_form"):
     Span.set_extension("medkg_long_form", default=None)
@@ -111,7 +117,9 @@ def model_fingerprint(name: str, params: Mapping[str, Any]) -> str | None:
     except (OSError, ValueError):
         return None  # loading the model gives the clear error
     partner = ensemble_partner(str(params.get("partner", "auto")), meta)
-    return folders_digest([folder, *([resolve_model_dir(partner)] if partner else [])])
+    notes = notes_model_for(model, str(params.get("notes_model", "auto")))
+    extra = [resolve_model_dir(m) for m in (partner, notes) if m]
+    return folders_digest([folder, *extra])
 
 
 _lock = threading.Lock()
@@ -319,10 +327,44 @@ def make_trained_ner(
     )
 
 
-class TrainedExtractor:
-    """medkg NER extractor over a trained tagger (registry names ``accurate``, ``fast``)."""
+def notes_model_for(model: str, notes_model: str) -> str:
+    """The tagger for documents of kind ``note``: ``"auto"`` -> the packaged notes tagger when ``model`` is
+    ``accurate`` and the folder exists (else none), ``""`` -> none, anything else as given."""
+    if notes_model != "auto":
+        return notes_model
+    return str(NOTES_MODEL_DIR) if str(model) == "accurate" and (NOTES_MODEL_DIR / META_FILE).is_file() else ""
 
-    def __init__(self, model: str = "accurate", **options: Any) -> None:
+
+def document_kind(document: Document, default: str) -> str:
+    """A document's kind for routing: its ``metadata["document_kind"]``, else ``default``.
+
+    Raises:
+        ValueError: the kind is not one of :data:`DOCUMENT_KINDS` (the message names the document).
+    """
+    kind = document.metadata.get(KIND_KEY, default)
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(f"document {document.id}: {KIND_KEY} {kind!r} is not one of {list(DOCUMENT_KINDS)}")
+    return kind
+
+
+class TrainedExtractor:
+    """medkg NER extractor over a trained tagger (registry names ``accurate``, ``fast``).
+
+    Routing by document kind: documents of kind ``note`` (``metadata["document_kind"]``, else
+    ``document_kind``) go to ``notes_model`` (see :func:`notes_model_for`), without the agreement
+    ensemble; the others (``abstract``) to ``model``.
+    """
+
+    def __init__(
+        self, model: str = "accurate", notes_model: str = "auto", document_kind: str = "abstract", **options: Any
+    ) -> None:
+        if document_kind not in DOCUMENT_KINDS:
+            raise ValueError(f"unknown document_kind {document_kind!r}; known kinds: {list(DOCUMENT_KINDS)}")
+        self.document_kind = document_kind
+        routed = notes_model_for(model, notes_model)
+        self.notes_extractor = (
+            TrainedExtractor(routed, notes_model="", **{**options, "partner": ""}) if routed else None
+        )
         self.component = TrainedNer(model, **options)
         meta = self.component.tagger.meta
         self.name = f"ner-{model}" if str(model) in DEFAULT_MODELS else str(meta.get("name", model))
@@ -338,7 +380,22 @@ class TrainedExtractor:
         return self.extract([analyzed])[0]
 
     def extract(self, batch: Sequence[AnalyzedDocument]) -> list[list[Mention]]:
-        """Mentions for a batch of analyzed documents."""
+        """Mentions for a batch of analyzed documents (notes to the notes tagger, when there is one)."""
+        kinds = [document_kind(a.document, self.document_kind) for a in batch]
+        if self.notes_extractor is None or "note" not in kinds:
+            return self._extract(batch)
+        notes = [i for i, k in enumerate(kinds) if k == "note"]
+        others = [i for i, k in enumerate(kinds) if k != "note"]
+        out: list[list[Mention]] = [[] for _ in batch]
+        for idx, part in (
+            (notes, self.notes_extractor._extract([batch[i] for i in notes])),
+            (others, self._extract([batch[i] for i in others]) if others else []),
+        ):
+            for i, mentions in zip(idx, part, strict=True):
+                out[i] = mentions
+        return out
+
+    def _extract(self, batch: Sequence[AnalyzedDocument]) -> list[list[Mention]]:
         raws = self.component.tag([a.doc.text for a in batch])
         out = []
         for analyzed, raw in zip(batch, raws, strict=True):
@@ -379,6 +436,16 @@ class TrainedOptions(BaseModel):
     runtime: Runtime = DEFAULT_RUNTIME
 
 
+class AccurateOptions(TrainedOptions):
+    """``ner.params`` of ``accurate``: :class:`TrainedOptions` plus the routing of notes (:class:`TrainedExtractor`)."""
+
+    #: The tagger for documents of kind ``note``: ``auto`` (the packaged notes tagger, when there is one),
+    #: ``""`` (none: notes go to the abstracts model) or a model folder (:func:`notes_model_for`).
+    notes_model: str = "auto"
+    #: The kind of a document whose metadata has no ``document_kind``: ``abstract`` or ``note``.
+    document_kind: DocumentKind = "abstract"
+
+
 class TrainedModelOptions(TrainedOptions):
     """``ner.params`` of the ``trained`` extractor: a model name or folder plus :class:`TrainedOptions`."""
 
@@ -386,8 +453,8 @@ class TrainedModelOptions(TrainedOptions):
     model: str = "accurate"
 
 
-@register_ner("accurate", TrainedOptions)
-def _accurate(options: TrainedOptions) -> TrainedExtractor:
+@register_ner("accurate", AccurateOptions)
+def _accurate(options: AccurateOptions) -> TrainedExtractor:
     return TrainedExtractor("accurate", **options.model_dump())
 
 

@@ -59,10 +59,14 @@ class TransformerTrainOptions(BaseModel):
 
 
 def gold_tags(enc: Encoded, entities: Iterable[tuple[int, int, str]], heads: Sequence[str]) -> list[list[int]]:
-    """Per token, per head: 0 = O, 1 = B, 2 = I (Symptom counts as Disease; ``X@conv`` heads tag X)."""
+    """Per token, per head: 0 = O, 1 = B, 2 = I (``X@conv`` heads tag X).
+
+    Symptom counts as Disease unless the model has a head of its own for Symptom (the notes tagger).
+    """
     tags = [[0] * len(heads) for _ in enc.offsets]
+    symptom_head = any(head_label(h) == "Symptom" for h in heads)
     for start, end, label in entities:
-        label = "Disease" if label == "Symptom" else label
+        label = "Disease" if label == "Symptom" and not symptom_head else label
         for h, head in enumerate(heads):
             if head_label(head) != label:
                 continue
@@ -176,6 +180,7 @@ def train_tagger(
     *,
     heads: Sequence[str] = HEAD_LABELS,
     seed: int = 13,
+    init: Callable[[], TaggerNet] | None = None,
 ) -> TaggerNet:
     """Fine-tune a :class:`TaggerNet` on ``docs``.
 
@@ -185,6 +190,8 @@ def train_tagger(
         options: Hyper-parameters (see :class:`TransformerTrainOptions`).
         heads: Entity labels with a BIO head each (``Label@convention`` for convention heads).
         seed: Seeds Python's, NumPy's and torch's generators.
+        init: Builds the starting network (its word embeddings frozen, one head per entry of ``heads``);
+            default: the pretrained encoder with new heads (:func:`new_tagger_net`).
     """
     random.seed(seed)
     np.random.seed(seed)
@@ -195,7 +202,7 @@ def train_tagger(
     items = training_windows(docs, gazetteer_for, heads, options.max_tokens, options.gaz_dropout, rng)
     n_tokens = sum(len(it[0]) for it in items)
     log.info("training windows: %d (%d tokens) from %d documents", len(items), n_tokens, len(docs))
-    net = new_tagger_net(len(heads))
+    net = init() if init is not None else new_tagger_net(len(heads))
     total = max(1, int(round(math.ceil(len(items) / options.batch_size) * options.epochs)))
     opt, sched = optimizer_and_schedule(net, options, total)
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
