@@ -381,8 +381,10 @@ class TrainedExtractor:
 
     def extract(self, batch: Sequence[AnalyzedDocument]) -> list[list[Mention]]:
         """Mentions for a batch of analyzed documents (notes to the notes tagger, when there is one)."""
+        if self.notes_extractor is None:  # no notes tagger: nothing to route, a document's kind is not read
+            return self._extract(batch)
         kinds = [document_kind(a.document, self.document_kind) for a in batch]
-        if self.notes_extractor is None or "note" not in kinds:
+        if "note" not in kinds:
             return self._extract(batch)
         notes = [i for i, k in enumerate(kinds) if k == "note"]
         others = [i for i, k in enumerate(kinds) if k != "note"]

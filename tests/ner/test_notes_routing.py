@@ -44,3 +44,12 @@ def test_the_default_kind_routes_documents_that_do_not_say() -> None:
     assert {m.extractor for m in mentions} == {"ner-fast"}
     with pytest.raises(ValueError, match="unknown document_kind"):
         TrainedExtractor("accurate", document_kind="letter")
+
+
+def test_without_a_notes_tagger_a_documents_own_kind_is_never_read() -> None:
+    # a user's metadata may say anything ("discharge summary"): with nothing to route to it is not an error
+    extractor = TrainedExtractor("fast", notes_model="")
+    assert extractor.notes_extractor is None
+    odd = analyze(Document(id="d1", text=TEXT, metadata={"document_kind": "discharge summary"}))
+    (mentions,) = extractor.extract([odd])
+    assert mentions and {m.extractor for m in mentions} == {"ner-fast"}
