@@ -73,7 +73,7 @@ def _rows_written(written: dict[str, Any]) -> int:
 
 
 def _time_neo4j_loads() -> None:
-    """Record each Neo4j load of the runs: seconds, method and the rows it wrote (its plan summary)."""
+    """Record each Neo4j load of the runs: seconds, method, the rows it wrote and left unchanged, its plan."""
     import kg.neo4j_load
 
     load = kg.neo4j_load.load_graph
@@ -86,8 +86,10 @@ def _time_neo4j_loads() -> None:
             {
                 "seconds": round(time.perf_counter() - t, 2),
                 "method": out.get("method"),
-                "rows_written": _rows_written(written),
-                "written": written,
+                # rows the load wrote: an online load leaves out the groups its last load wrote unchanged
+                "rows_written": out.get("rows_written", _rows_written(written)),
+                "rows_unchanged": out.get("rows_unchanged", 0),
+                "planned": written,
                 "pruned": out.get("pruned"),
             }
         )
@@ -136,7 +138,10 @@ def _run(name: str, defn: Any, store: Path) -> dict[str, Any]:
         print(f"{'':26} {stage:36} {v['wall']:8.2f} s wall {v['cpu']:8.2f} s cpu")
     if "neo4j" in out:
         neo = out["neo4j"]
-        print(f"{'':26} Neo4j: {neo['method']} load, {neo['rows_written']} rows written in {neo['seconds']} s")
+        print(
+            f"{'':26} Neo4j: {neo['method']} load, {neo['rows_written']} rows written "
+            f"({neo['rows_unchanged']} unchanged) in {neo['seconds']} s"
+        )
     return out
 
 
