@@ -129,6 +129,9 @@ class Neo4jConfig(_Section):
     home: str | None = None
     #: Bulk-import into an empty local database (``false``: always the online MERGE batches).
     bulk_import: bool = True
+    #: Write every row group in an online load (``false``: the groups the last complete load wrote unchanged
+    #: are left out, :mod:`kg.store.neo4j_delta`); for a graph changed in Neo4j by hand.
+    full_load: bool = False
 
 
 class RunConfig(_Section):

@@ -63,14 +63,14 @@ def load_graph(snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, r
         home = bulk_home(cfg, neo)
         if home is None:
             neo.ensure_constraints(schema)
-            return {**neo.load(snapshot, schema, run_id), "method": "online"}
+            return {**neo.load(snapshot, schema, run_id, full=cfg.full_load), "method": "online"}
     try:
         return bulk_load(home, snapshot, schema, cfg, run_id)
     except BulkImportUnsupported as exc:  # raised before the server is touched
         log.warning("bulk import not possible (%s); loading online", exc)
         with Neo4jStore.from_config(cfg) as neo:
             neo.ensure_constraints(schema)
-            return {**neo.load(snapshot, schema, run_id), "method": "online"}
+            return {**neo.load(snapshot, schema, run_id, full=cfg.full_load), "method": "online"}
 
 
 def bulk_home(cfg: Neo4jConfig, neo: Neo4jStore) -> Path | None:

@@ -52,15 +52,20 @@ def neo4j_load(
         "--home",
         help="Home of the local server (medkg neo4j start --home): an empty database there is bulk-imported.",
     ),
+    full: bool = typer.Option(
+        False, "--full", help="Write every row, also those the last complete load wrote unchanged (neo4j.full_load)."
+    ),
     config: Path | None = ConfigOpt,
     overrides: list[str] | None = SetOpt,
 ) -> None:
-    """Load an existing embedded store into Neo4j (idempotent; bulk import into an empty local database)."""
+    """Load an existing embedded store into Neo4j (idempotent; bulk import into an empty local database;
+    an online load writes only the row groups that changed since the last complete one, unless --full)."""
     from kg.build import load_neo4j
     from kg.schema import load_schema
     from kg.store.sqlite import SqliteStore
 
-    cfg = run_config(config, [*(overrides or []), *([f"neo4j.home={home}"] if home else [])])
+    extra = [*([f"neo4j.home={home}"] if home else []), *(["neo4j.full_load=true"] if full else [])]
+    cfg = run_config(config, [*(overrides or []), *extra])
     if not cfg.neo4j.uri:
         raise typer.BadParameter("set NEO4J_URI (and NEO4J_PASSWORD)")
     with SqliteStore(store) as s:

@@ -157,7 +157,13 @@ def test_bulk_import_gives_the_graph_of_the_online_load_then_reloads_online(onli
     assert (again["rows_written"], again["rows_unchanged"] > 0) == (0, True)  # the import recorded its groups
     with Neo4jStore.from_config(cfg) as s:
         assert (dump(s), s.counts(SCHEMA)) == online_dump
-    assert _runs(cfg) == [("bulk-1", "complete", "bulk-import"), ("online-2", "complete", "online")]
+    full = load_graph(tricky_snapshot(), SCHEMA, cfg.model_copy(update={"full_load": True}), "online-3")
+    assert (full["rows_unchanged"], full["rows_written"]) == (0, again["rows_unchanged"])  # neo4j.full_load
+    assert _runs(cfg) == [
+        ("bulk-1", "complete", "bulk-import"),
+        ("online-2", "complete", "online"),
+        ("online-3", "complete", "online"),
+    ]
 
 
 @pytest.mark.neo4j
