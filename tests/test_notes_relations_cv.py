@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg.nlp import analyze
-from kg.types import Document, Mention
+from tests.relations._notes import placed_mentions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,31 +25,9 @@ def cv():
     del sys.modules[spec.name]
 
 
-def _mentions(text: str, spans: list[tuple[str, str]]):
-    analyzed = analyze(Document(id="note", text=text))
-    out, pos = [], 0
-    for surface, label in spans:
-        start = text.index(surface, pos)
-        out.append(
-            Mention(
-                doc_id="note",
-                sentence_index=analyzed.sentence_of(start).index,
-                start=start,
-                end=start + len(surface),
-                text=surface,
-                label=label,
-                confidence=1.0,
-                extractor="test",
-                extractor_version="0",
-            )
-        )
-        pos = start + len(surface)
-    return analyzed, out
-
-
 def test_pair_features_read_distance_order_cues_and_sections(cv):
     text = "ASSESSMENT: He has low back pain. He has tried ibuprofen."
-    analyzed, ms = _mentions(text, [("low back pain", "Symptom"), ("ibuprofen", "Drug")])
+    analyzed, ms = placed_mentions(text, [("low back pain", "Symptom"), ("ibuprofen", "Drug")], confidence=1.0)
     sents = [(s.start, s.end) for s in analyzed.sentences]
     f = cv._pair_features(text, sents, ms, ms[1], ms[0], "TREATS")
     assert f["TREATS:sd=1"] == 1.0 and f["TREATS:sd1_tail_first"] == 1.0

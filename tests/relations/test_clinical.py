@@ -6,40 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from kg.nlp import analyze
 from kg.relations.clinical import ClinicalPatterns, load_patterns
 from kg.schema import load_schema
-from kg.types import Document, Mention
+from tests.relations._notes import pattern_hits as _hits
 
 
 @pytest.fixture(scope="module")
 def patterns():
     return ClinicalPatterns(load_schema())
-
-
-def _mention(analyzed, text: str, start: int, surface: str, label: str) -> Mention:
-    return Mention(
-        doc_id="note",
-        sentence_index=analyzed.sentence_of(start).index,
-        start=start,
-        end=start + len(surface),
-        text=surface,
-        label=label,
-        confidence=0.9,
-        extractor="test",
-        extractor_version="0",
-    )
-
-
-def _hits(patterns: ClinicalPatterns, text: str, spans: list[tuple[str, str]]) -> set[tuple[str, str, str]]:
-    """(head, type, tail) the patterns find; ``spans`` are (surface, label), each the next occurrence."""
-    analyzed = analyze(Document(id="note", text=text))
-    mentions, pos = [], 0
-    for surface, label in spans:
-        start = text.index(surface, pos)
-        mentions.append(_mention(analyzed, text, start, surface, label))
-        pos = start + len(surface)
-    return {(h.head.text, h.rel, h.tail.text) for h in patterns.hits(analyzed, mentions)}
 
 
 D, S, M = "Disease", "Symptom", "Drug"

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from kg.nlp import analyze
 from kg.relations.clinical import ClinicalPatterns
-from kg.types import Document, Mention
+from tests.relations._notes import pattern_hits as _hits
 
 D, S, M = "Disease", "Symptom", "Drug"
 
@@ -16,29 +15,6 @@ D, S, M = "Disease", "Symptom", "Drug"
 @pytest.fixture(scope="module")
 def patterns(schema):
     return ClinicalPatterns(schema)
-
-
-def _hits(patterns: ClinicalPatterns, text: str, spans: list[tuple[str, str]]) -> set[tuple[str, str, str]]:
-    """(head, type, tail) the patterns find; ``spans`` are (surface, label), each the next occurrence."""
-    analyzed = analyze(Document(id="note", text=text))
-    mentions, pos = [], 0
-    for surface, label in spans:
-        start = text.index(surface, pos)
-        mentions.append(
-            Mention(
-                doc_id="note",
-                sentence_index=analyzed.sentence_of(start).index,
-                start=start,
-                end=start + len(surface),
-                text=surface,
-                label=label,
-                confidence=0.9,
-                extractor="test",
-                extractor_version="0",
-            )
-        )
-        pos = start + len(surface)
-    return {(h.head.text, h.rel, h.tail.text) for h in patterns.hits(analyzed, mentions)}
 
 
 FOUND = [
