@@ -55,7 +55,7 @@ def test_a_record_is_scrubbed_once_even_when_the_handler_filters_it_again(caplog
     calls: list[str] = []
     real = kg.privacy.scrub
     try:
-        kg.privacy.scrub = lambda text: calls.append(text) or real(text)  # type: ignore[assignment]
+        kg.privacy.scrub = lambda text, **kw: calls.append(text) or real(text, **kw)  # type: ignore[assignment]
         with caplog.at_level(logging.INFO, logger="kg.once"):
             get_logger("kg.once").info("seen by Dr. John Smith")
     finally:

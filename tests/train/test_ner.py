@@ -125,7 +125,15 @@ def test_training_config_errors_are_clear(tmp_path: Path) -> None:
         load_train_config(bad)
 
 
-@pytest.mark.parametrize("config", sorted((Path(__file__).resolve().parents[2] / "configs" / "ner").glob("*.yaml")))
+def _tagger_configs() -> list[Path]:
+    """The committed NER training configs of the tagger kinds (``kind: notes`` has its own loader and test)."""
+    folder = Path(__file__).resolve().parents[2] / "configs" / "ner"
+    return [
+        p for p in sorted(folder.glob("*.yaml")) if yaml.safe_load(p.read_text(encoding="utf-8"))["kind"] != "notes"
+    ]
+
+
+@pytest.mark.parametrize("config", _tagger_configs())
 def test_committed_training_configs_load_with_typed_params(config: Path) -> None:
     from kg.train.ner import TRAIN_OPTIONS
 
