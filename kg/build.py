@@ -461,9 +461,14 @@ def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run
         ``{"nodes": {label: n}, "edges": {type: n}, "skipped": {kind: n}}``: the server's counts
         after the load, and the store rows left out because they do not fit the schema.
     """
-    from kg.neo4j_load import load_graph  # the neo4j driver: only when a server is configured
+    from kg.neo4j_load import load_graph, load_source, loaded_already  # the neo4j driver: only when configured
 
-    result = load_graph(store.snapshot(), schema, config.neo4j, run_id)
+    source = load_source(store.graph_revision(), schema)  # read before the snapshot: never newer than it
+    result = loaded_already(config.neo4j, schema, source)
+    if result is not None:
+        log.info("Neo4j already holds this store's graph (its last complete load was of the same revision)")
+    else:
+        result = load_graph(store.snapshot(), schema, config.neo4j, run_id, source)
     counts = {**result["counts"], "skipped": result["skipped"]}
     log.info("Neo4j loaded: %s", json.dumps(counts))
     return counts

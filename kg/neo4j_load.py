@@ -20,6 +20,7 @@ the killed import left the store files in.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from datetime import UTC, datetime
@@ -27,15 +28,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import kg
 from kg import neo4j_server
 from kg.config import Neo4jConfig
 from kg.graph_rows import check_snapshot
+from kg.hashing import json_digest
 from kg.logs import Operational, get_logger
 from kg.neo4j_launcher import run_admin
 from kg.schema import GraphSchema
 from kg.store.neo4j import Neo4jStore, Neo4jStoreError, plan_load
 from kg.store.neo4j_bulk import BulkImportUnsupported, bulk_tables, finish_bulk, import_args, write_bulk_csv
-from kg.store.neo4j_delta import group_digests
+from kg.store.neo4j_delta import CYPHER_LAST_SOURCE, group_digests
 from kg.types import GraphSnapshot
 
 log = get_logger(__name__)
@@ -47,8 +50,30 @@ IMPORT_DIR = "bulk-import"
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def load_graph(snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, run_id: str) -> dict[str, Any]:
-    """Load ``snapshot`` into the Neo4j server of ``cfg``, by bulk import when :func:`bulk_home` allows.
+def load_source(revision: str, schema: GraphSchema) -> str:
+    """What a load of a store's graph loads: its :meth:`~kg.store.sqlite.SqliteStore.graph_revision`, the
+    schema and the medkg version (a new medkg may write the same rows differently)."""
+    return json_digest(revision, schema.model_dump(), kg.__version__)
+
+
+def loaded_already(cfg: Neo4jConfig, schema: GraphSchema, source: str) -> dict[str, Any] | None:
+    """The server's counts and the rows its last load skipped, when that load was complete and loaded
+    ``source`` (nothing to load), else None; always None with ``neo4j.full_load``."""
+    if cfg.full_load or not source:
+        return None
+    with Neo4jStore.from_config(cfg) as neo:
+        rows = neo.execute_read(CYPHER_LAST_SOURCE)
+        if len(rows) != 1 or rows[0]["source"] != source:
+            return None
+        skipped = json.loads(rows[0]["skipped"]) if isinstance(rows[0]["skipped"], str) else {}
+        return {"counts": neo.counts(schema), "skipped": skipped, "method": "unchanged", "rows_written": 0}
+
+
+def load_graph(
+    snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, run_id: str, source: str | None = None
+) -> dict[str, Any]:
+    """Load ``snapshot`` into the Neo4j server of ``cfg``, by bulk import when :func:`bulk_home` allows;
+    ``source`` (:func:`load_source`) is recorded on the complete load's ``LoadRun``.
 
     Returns:
         :meth:`~kg.store.neo4j.Neo4jStore.load`'s result plus ``"method"``: ``"bulk-import"`` or ``"online"``.
@@ -63,14 +88,14 @@ def load_graph(snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, r
         home = bulk_home(cfg, neo)
         if home is None:
             neo.ensure_constraints(schema)
-            return {**neo.load(snapshot, schema, run_id, full=cfg.full_load), "method": "online"}
+            return {**neo.load(snapshot, schema, run_id, full=cfg.full_load, source=source), "method": "online"}
     try:
-        return bulk_load(home, snapshot, schema, cfg, run_id)
+        return bulk_load(home, snapshot, schema, cfg, run_id, source)
     except BulkImportUnsupported as exc:  # raised before the server is touched
         log.warning("bulk import not possible (%s); loading online", exc)
         with Neo4jStore.from_config(cfg) as neo:
             neo.ensure_constraints(schema)
-            return {**neo.load(snapshot, schema, run_id, full=cfg.full_load), "method": "online"}
+            return {**neo.load(snapshot, schema, run_id, full=cfg.full_load, source=source), "method": "online"}
 
 
 def bulk_home(cfg: Neo4jConfig, neo: Neo4jStore) -> Path | None:
@@ -98,7 +123,7 @@ def bulk_home(cfg: Neo4jConfig, neo: Neo4jStore) -> Path | None:
 
 
 def bulk_load(
-    home: Path, snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, run_id: str
+    home: Path, snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, run_id: str, source: str | None = None
 ) -> dict[str, Any]:
     """Bulk-import ``snapshot`` into the (empty) database of the local server in ``home``; see the module doc.
 
@@ -123,8 +148,9 @@ def bulk_load(
     t_import = time.monotonic()
     neo4j_server.start(home, port=port, password=cfg.password)
     summary = plan.summary()
-    run = {"id": run_id, "started": started, "planned": summary, "skipped": checked.skipped_by_kind()}
+    run: dict[str, Any] = {"id": run_id, "started": started, "planned": summary, "skipped": checked.skipped_by_kind()}
     run["groups"] = group_digests(plan)  # the next online load writes only what changed since
+    run["source"] = source
     with Neo4jStore.from_config(cfg) as neo:
         run["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         counts = finish_bulk(neo, schema, bulk, run)

@@ -354,11 +354,21 @@ def served_edge_filter(
         types = graph_edge_types(schema, options, {rel, *config.targets})
         per_target.append((set(resolve_edge_types(schema, types)), patterns))
 
+    decided: dict[tuple[str, str, str], bool] = {}  # per (head label, type, tail label): a few dozen, a million edges
+
     def keep(head: str, rel: str, tail: str) -> bool:
-        if rel in needed or head not in labels or tail not in labels:
+        if rel in needed:
             return True
-        et = (labels[head], rel, labels[tail])
-        return any(rel in types and not any(matches_pattern(p, et) for p in patterns) for types, patterns in per_target)
+        hl, tl = labels.get(head), labels.get(tail)
+        if hl is None or tl is None:
+            return True
+        et = (hl, rel, tl)
+        out = decided.get(et)
+        if out is None:
+            out = decided[et] = any(
+                rel in types and not any(matches_pattern(p, et) for p in patterns) for types, patterns in per_target
+            )
+        return out
 
     return keep
 

@@ -256,6 +256,7 @@ class Neo4jStore:
         run_id: str,
         fail_after_batches: int | None = None,
         full: bool = False,
+        source: str | None = None,
     ) -> dict[str, Any]:
         """Load ``snapshot`` idempotently and record a ``(:LoadRun)`` node.
 
@@ -273,6 +274,7 @@ class Neo4jStore:
             fail_after_batches: Test hook: raise :class:`SimulatedCrash` after this many data
                 batches have committed (the LoadRun then stays ``running``, as after a crash).
             full: Write every row group, also those the last complete load wrote unchanged.
+            source: What ``snapshot`` is (:func:`kg.neo4j_load.load_source`), recorded once the load is complete.
 
         Returns:
             ``{"run_id", "written": plan summary, "pruned": {type: n}, "counts": counts(),
@@ -315,7 +317,14 @@ class Neo4jStore:
             raise
         counts = self.counts(schema)
         self.record_load_run(
-            run_id, status="complete", finished=_now(), counts=counts, pruned=pruned, skipped=skipped, groups=digests
+            run_id,
+            status="complete",
+            finished=_now(),
+            counts=counts,
+            pruned=pruned,
+            skipped=skipped,
+            groups=digests,
+            source=source,
         )
         log.info(
             "load %s complete: %s (pruned hypotheses %s, skipped rows %s)", Operational(run_id), counts, pruned, skipped

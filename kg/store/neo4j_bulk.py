@@ -281,7 +281,7 @@ def finish_bulk(store: Neo4jStore, schema: GraphSchema, bulk: BulkPlan, run: Map
         schema: The graph schema.
         bulk: The imported tables.
         run: ``{"id", "started", "planned", "skipped"}`` of this load, and its row groups' digests
-            (``"groups"``, :func:`kg.store.neo4j_delta.group_digests`) when known.
+            (``"groups"``, :func:`kg.store.neo4j_delta.group_digests`) and its ``"source"`` when known.
 
     Returns:
         The server's :meth:`~kg.store.neo4j.Neo4jStore.counts` after the import.
@@ -301,5 +301,6 @@ def finish_bulk(store: Neo4jStore, schema: GraphSchema, bulk: BulkPlan, run: Map
         skipped=run["skipped"],
         error=None,
         groups=run.get("groups"),
+        source=run.get("source"),
     )
     return counts

@@ -27,6 +27,7 @@ LOAD_RUN_FIELDS = (
     "skipped",
     "error",
     "groups",
+    "source",
 )
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

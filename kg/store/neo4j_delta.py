@@ -10,6 +10,10 @@ behind, so the load after it writes everything again; so does one after a bulk i
 record them, and one with ``full=True`` (``medkg neo4j load --full``), for a graph changed in Neo4j by
 hand. Deletions do not depend on this: the prune steps compare the whole plan with the server.
 
+A complete load also records its ``source`` (:func:`kg.neo4j_load.load_source`: the embedded store's graph
+revision, the schema and the medkg version). A load whose source is the one recorded reads neither the
+store's graph nor anything but that record: the unchanged nightly run's Neo4j step costs one query.
+
 After a 1% change of the notes the curated groups (Hetionet's genes, anatomy and their edges: most
 of the rows) are left alone, and only the groups text mining or link prediction changed are written.
 """
@@ -26,7 +30,12 @@ from kg.store.neo4j_plan import LoadPlan
 #: The digests the last complete load recorded (at most one ``LoadRun`` holds them).
 CYPHER_LAST_GROUPS = "MATCH (r:LoadRun) WHERE r.groups IS NOT NULL RETURN r.groups AS groups"
 #: Taken off every ``LoadRun`` before a load writes: a load that does not complete leaves none.
-CYPHER_CLEAR_GROUPS = "MATCH (r:LoadRun) WHERE r.groups IS NOT NULL REMOVE r.groups"
+CYPHER_CLEAR_GROUPS = "MATCH (r:LoadRun) WHERE r.groups IS NOT NULL OR r.source IS NOT NULL REMOVE r.groups, r.source"
+#: What the last complete load loaded (:func:`kg.neo4j_load.load_source`), and the rows it skipped.
+CYPHER_LAST_SOURCE = (
+    "MATCH (r:LoadRun) WHERE r.source IS NOT NULL AND r.status = 'complete'"
+    " RETURN r.source AS source, r.skipped AS skipped"
+)
 
 
 def _digest(rows: list[dict[str, Any]]) -> str:

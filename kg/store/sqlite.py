@@ -38,6 +38,9 @@ from kg.store.sqlite_tables import (
     INSERT_MENTION,
     INSERT_QUARANTINE,
     MIGRATIONS,
+    NEW_REVISION,
+    REVISION_DDL,
+    REVISION_TRIGGERS,
     edge_row,
     evidence_from_row,
     evidence_row,
@@ -81,6 +84,8 @@ class SqliteStore(SqliteReads, SqliteRuns):
         private_files(self.directory / f"{DB_NAME}{suffix}" for suffix in ("-wal", "-shm"))
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.executescript(DDL)
+        for stmt in REVISION_DDL:
+            self.conn.execute(stmt)
         version = self.get_meta("store_version")
         if version is None:
             self.set_meta("store_version", STORE_VERSION)
@@ -131,6 +136,29 @@ class SqliteStore(SqliteReads, SqliteRuns):
         """A value from the meta table."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    def graph_revision(self) -> str:
+        """A token that changes with every write to the graph's rows (nodes, edges, evidence, hypotheses),
+        kept by triggers (:data:`~kg.store.sqlite_tables.REVISION_DDL`): equal tokens, equal graph."""
+        return self.get_meta("graph_revision") or ""
+
+    def new_graph_revision(self) -> None:
+        """A fresh :meth:`graph_revision`, after a write no trigger saw (a page copy by the backup API); the
+        triggers of an image older than them are created here too."""
+        for stmt in (*REVISION_DDL, NEW_REVISION):
+            self.conn.execute(stmt)
+
+    @contextmanager
+    def untriggered(self) -> Iterator[None]:
+        """Inside an open transaction: the revision triggers dropped for a bulk write (a million seed rows
+        would cost a trigger call each, about 4 s), then created again with one fresh :meth:`graph_revision`,
+        all in the same transaction (a rollback brings the triggers back)."""
+        if not self.conn.in_transaction:
+            raise StoreError("untriggered() needs an open transaction")
+        for name in REVISION_TRIGGERS:
+            self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        yield
+        self.new_graph_revision()
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a meta value (inside or outside a transaction)."""
@@ -195,7 +223,7 @@ class SqliteStore(SqliteReads, SqliteRuns):
         if self.get_meta(key) == fingerprint:
             log.info("seed %s unchanged (%s), skipped", source, fingerprint[:12])
             return False
-        with self.transaction():
+        with self.transaction(), self.untriggered():
             self._upsert_nodes(nodes)
             self.conn.execute("DELETE FROM seed_edges WHERE source = ?", (source,))
             self.conn.executemany(
@@ -388,7 +416,7 @@ class SqliteStore(SqliteReads, SqliteRuns):
         with ``details`` (e.g. the served model and the nodes it never saw) beside the counts.
         """
         types = list(types)
-        with self.transaction():
+        with self.transaction(), self.untriggered():
             self.conn.executemany("DELETE FROM hypotheses WHERE type = ?", [(t,) for t in types])
             self.conn.executemany(INSERT_HYPOTHESIS, [hypothesis_row(h) for h in hypotheses])
             self.conn.execute(

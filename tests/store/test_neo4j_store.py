@@ -479,7 +479,7 @@ def test_an_empty_list_is_no_property_and_the_load_run_is_one_record(store):
     empty = store.execute_read("MATCH ()-[r]->() WHERE any(k IN keys(r) WHERE r[k] = []) RETURN count(r) AS n")
     assert empty == [{"n": 0}]
     run = store.execute_read("MATCH (r:LoadRun {id: 'run-1'}) RETURN properties(r) AS p")[0]["p"]
-    assert set(run) == {"id", *LOAD_RUN_FIELDS} - {"error"}  # finished set, error never set
+    assert set(run) == {"id", *LOAD_RUN_FIELDS} - {"error", "source"}  # finished set, error never set (no source given)
     assert run["status"] == "complete" and run["method"] == "online"
     assert json.loads(run["planned"])["nodes"]["Disease"] == 4
 

@@ -165,3 +165,31 @@ def test_a_version_2_store_gets_hypothesis_notes(tmp_path):
         assert migrated.get_meta("store_version") == "3"
         notes = {h.tail: (h.note, h.explanation) for h in migrated.hypotheses("PREDICTED_TREATS")}
     assert notes == {"DOID:1": ("", (path_,)), "DOID:2": ("no supporting path", ())}
+
+
+def test_an_edge_read_back_without_validation_equals_the_validated_one_written():
+    from kg.store.sqlite_tables import edge_from_row, edge_row
+
+    edges = [
+        Edge(head="MESH:D1", type="TREATS", tail="DOID:1", sources=("hetionet",)),
+        Edge(
+            head="DB:1",
+            type="INTERACTS_WITH",
+            tail="DB:2",
+            sources=("seed", "text"),
+            evidence_count=3,
+            doc_count=2,
+            confidence=0.25,
+            best_confidence=0.5,
+            extractors=("ddi",),
+            model_versions=("ddi@1.0.0",),
+            non_asserted_count=1,
+            first_seen="2026-12-07T00:00:00",
+            last_seen="2026-12-07T01:00:00",
+            subtype="mechanism",
+            subtypes=("mechanism", "effect"),
+        ),
+    ]
+    for edge in edges:
+        back = edge_from_row(edge_row(edge))
+        assert back == edge and back.model_dump() == edge.model_dump() and hash(back) == hash(edge)
