@@ -76,7 +76,7 @@ def _time_neo4j_loads() -> None:
     """Record each Neo4j load of the runs: seconds, method, the rows it wrote and left unchanged, its plan."""
     import kg.neo4j_load
 
-    load = kg.neo4j_load.load_graph
+    load = kg.neo4j_load.load_store
 
     def timed(*args: Any, **kwargs: Any) -> dict[str, Any]:
         t = time.perf_counter()
@@ -85,8 +85,9 @@ def _time_neo4j_loads() -> None:
         NEO4J_LOADS.append(
             {
                 "seconds": round(time.perf_counter() - t, 2),
+                # bulk-import, online (of what changed since the last complete load), or unchanged (nothing read)
                 "method": out.get("method"),
-                # rows the load wrote: an online load leaves out the groups its last load wrote unchanged
+                # rows the load wrote: an online load leaves out the buckets its last load wrote unchanged
                 "rows_written": out.get("rows_written", _rows_written(written)),
                 "rows_unchanged": out.get("rows_unchanged", 0),
                 "planned": written,
@@ -95,19 +96,7 @@ def _time_neo4j_loads() -> None:
         )
         return out
 
-    kg.neo4j_load.load_graph = timed
-    check = kg.neo4j_load.loaded_already
-
-    def timed_check(*args: Any, **kwargs: Any) -> dict[str, Any] | None:
-        t = time.perf_counter()
-        out = check(*args, **kwargs)
-        if out is not None:  # the last complete load was of this graph: nothing loaded
-            NEO4J_LOADS.append({"seconds": round(time.perf_counter() - t, 2), "method": "unchanged", "rows_written": 0})
-            NEO4J_LOADS[-1] |= {"rows_unchanged": sum(sum(v.values()) for v in out["counts"].values())}
-            NEO4J_LOADS[-1] |= {"planned": {}, "pruned": {}}
-        return out
-
-    kg.neo4j_load.loaded_already = timed_check
+    kg.neo4j_load.load_store = timed
 
 
 @contextmanager

@@ -41,8 +41,9 @@ from kg.privacy.pseudonyms import pseudonymizer
 from kg.schema import GraphSchema, load_schema
 from kg.seed.loading import load_seeds
 from kg.store.lock import StoreLock
+from kg.store.neo4j_plan import LoadScope
 from kg.store.sqlite import DocumentWrite, SqliteStore
-from kg.types import BuildReport, Document, Hypothesis, Node, QuarantineRecord
+from kg.types import BuildReport, Document, GraphSnapshot, Hypothesis, Node, QuarantineRecord
 
 log = get_logger(__name__)
 
@@ -461,14 +462,15 @@ def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run
         ``{"nodes": {label: n}, "edges": {type: n}, "skipped": {kind: n}}``: the server's counts
         after the load, and the store rows left out because they do not fit the schema.
     """
-    from kg.neo4j_load import load_graph, load_source, loaded_already  # the neo4j driver: only when configured
+    from kg.neo4j_load import load_store  # the neo4j driver: only when a server is configured
 
-    source = load_source(store.graph_revision(), schema)  # read before the snapshot: never newer than it
-    result = loaded_already(config.neo4j, schema, source)
-    if result is not None:
-        log.info("Neo4j already holds this store's graph (its last complete load was of the same revision)")
-    else:
-        result = load_graph(store.snapshot(), schema, config.neo4j, run_id, source)
+    def read(scope: LoadScope | None) -> GraphSnapshot:
+        if scope is None:
+            return store.snapshot()
+        return store.snapshot(edge_types=scope.edge_types, hypothesis_types=scope.hypothesis_types)
+
+    # the state is read before the snapshot: never newer than the rows loaded
+    result = load_store(read, store.graph_state(), schema, config.neo4j, run_id)
     counts = {**result["counts"], "skipped": result["skipped"]}
     log.info("Neo4j loaded: %s", json.dumps(counts))
     return counts

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from kg.schema import GraphSchema
 from kg.store.neo4j import Neo4jStore, Neo4jStoreError, plan_load
 from kg.store.neo4j_bulk import BulkImportUnsupported, bulk_tables, finish_bulk, import_args, write_bulk_csv
 from kg.store.neo4j_delta import CYPHER_LAST_SOURCE, group_digests
+from kg.store.neo4j_plan import LoadScope
 from kg.types import GraphSnapshot
 
 log = get_logger(__name__)
@@ -50,30 +52,87 @@ IMPORT_DIR = "bulk-import"
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def load_source(revision: str, schema: GraphSchema) -> str:
-    """What a load of a store's graph loads: its :meth:`~kg.store.sqlite.SqliteStore.graph_revision`, the
-    schema and the medkg version (a new medkg may write the same rows differently)."""
-    return json_digest(revision, schema.model_dump(), kg.__version__)
+def _context(schema: GraphSchema) -> str:
+    """What else a load's rows depend on: the schema and the medkg version (a new medkg may write them otherwise)."""
+    return json_digest(schema.model_dump(), kg.__version__)
 
 
-def loaded_already(cfg: Neo4jConfig, schema: GraphSchema, source: str) -> dict[str, Any] | None:
-    """The server's counts and the rows its last load skipped, when that load was complete and loaded
-    ``source`` (nothing to load), else None; always None with ``neo4j.full_load``."""
-    if cfg.full_load or not source:
+def load_source(state: Mapping[str, str], schema: GraphSchema) -> str:
+    """What a load of a store's graph loads: its :meth:`~kg.store.sqlite.SqliteStore.graph_state`, the schema
+    and the medkg version."""
+    return json_digest(sorted(state.items()), _context(schema))
+
+
+def load_scope(state: Mapping[str, str], recorded: object, schema: GraphSchema) -> LoadScope | None:
+    """What changed between the store ``state`` and the one a complete load ``recorded`` (its ``LoadRun``'s
+    JSON ``state``): the edge and hypothesis types to read again; None (read everything) when the epoch
+    moved, the schema or medkg differ, or nothing usable was recorded. Every node and evidence row is read
+    anyway (few, and what the edges and hypotheses are checked against); a changed node makes every
+    hypothesis type read again (their explanation paths carry node names)."""
+    try:
+        rec = json.loads(recorded) if isinstance(recorded, str) else None
+    except json.JSONDecodeError:
         return None
+    if not isinstance(rec, dict) or rec.get("context") != _context(schema) or not isinstance(rec.get("groups"), dict):
+        return None
+    before = rec["groups"]
+    dirty = {k for k in set(state) | set(before) if state.get(k) != before.get(k)}
+    if "*:*" in dirty:
+        return None
+
+    def of(kind: str) -> frozenset[str]:
+        return frozenset(k.partition(":")[2] for k in dirty if k.partition(":")[0] == kind)
+
+    return LoadScope(edge_types=of("edges"), hypothesis_types=None if of("nodes") else of("hypotheses"))
+
+
+def load_store(
+    read: Callable[[LoadScope | None], GraphSnapshot],
+    state: Mapping[str, str],
+    schema: GraphSchema,
+    cfg: Neo4jConfig,
+    run_id: str,
+) -> dict[str, Any]:
+    """Load a store's graph (``read(scope)`` gives its snapshot, or the part ``scope`` names) at ``state``.
+
+    Nothing is read or written when the last complete load recorded the same state (``"method":
+    "unchanged"``); an online load reads only the groups that changed since it (:func:`load_scope`);
+    ``neo4j.full_load``, a bulk import or a load with no usable record read everything. Returns what
+    :func:`load_graph` returns."""
+    source = load_source(state, schema)
+    recorded = json.dumps({"context": _context(schema), "groups": dict(sorted(state.items()))})
     with Neo4jStore.from_config(cfg) as neo:
-        rows = neo.execute_read(CYPHER_LAST_SOURCE)
-        if len(rows) != 1 or rows[0]["source"] != source:
-            return None
-        skipped = json.loads(rows[0]["skipped"]) if isinstance(rows[0]["skipped"], str) else {}
-        return {"counts": neo.counts(schema), "skipped": skipped, "method": "unchanged", "rows_written": 0}
+        rows = [] if cfg.full_load else neo.execute_read(CYPHER_LAST_SOURCE)
+        last = rows[0] if len(rows) == 1 else None
+        if last is not None and last["source"] == source:
+            log.info("Neo4j already holds this graph (its last complete load was of the same store state)")
+            skipped = json.loads(last["skipped"]) if isinstance(last["skipped"], str) else {}
+            return {"counts": neo.counts(schema), "skipped": skipped, "method": "unchanged", "rows_written": 0}
+        if bulk_home(cfg, neo) is None:
+            scope = None if last is None else load_scope(state, last["state"], schema)
+            if scope is not None:
+                log.info(
+                    "Neo4j: reading what changed: edges %s, hypotheses %s",
+                    sorted(scope.edge_types or ()),
+                    "all" if scope.hypothesis_types is None else sorted(scope.hypothesis_types),
+                )
+            neo.ensure_constraints(schema)
+            out = neo.load(read(scope), schema, run_id, full=cfg.full_load, source=source, state=recorded, scope=scope)
+            return {**out, "method": "online"}
+    return load_graph(read(None), schema, cfg, run_id, source, recorded)
 
 
 def load_graph(
-    snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, run_id: str, source: str | None = None
+    snapshot: GraphSnapshot,
+    schema: GraphSchema,
+    cfg: Neo4jConfig,
+    run_id: str,
+    source: str | None = None,
+    state: str | None = None,
 ) -> dict[str, Any]:
     """Load ``snapshot`` into the Neo4j server of ``cfg``, by bulk import when :func:`bulk_home` allows;
-    ``source`` (:func:`load_source`) is recorded on the complete load's ``LoadRun``.
+    ``source`` (:func:`load_source`) and ``state`` (the store state as JSON) are recorded on the complete
+    load's ``LoadRun``.
 
     Returns:
         :meth:`~kg.store.neo4j.Neo4jStore.load`'s result plus ``"method"``: ``"bulk-import"`` or ``"online"``.
@@ -88,14 +147,16 @@ def load_graph(
         home = bulk_home(cfg, neo)
         if home is None:
             neo.ensure_constraints(schema)
-            return {**neo.load(snapshot, schema, run_id, full=cfg.full_load, source=source), "method": "online"}
+            out = neo.load(snapshot, schema, run_id, full=cfg.full_load, source=source, state=state)
+            return {**out, "method": "online"}
     try:
-        return bulk_load(home, snapshot, schema, cfg, run_id, source)
+        return bulk_load(home, snapshot, schema, cfg, run_id, source, state)
     except BulkImportUnsupported as exc:  # raised before the server is touched
         log.warning("bulk import not possible (%s); loading online", exc)
         with Neo4jStore.from_config(cfg) as neo:
             neo.ensure_constraints(schema)
-            return {**neo.load(snapshot, schema, run_id, full=cfg.full_load, source=source), "method": "online"}
+            out = neo.load(snapshot, schema, run_id, full=cfg.full_load, source=source, state=state)
+            return {**out, "method": "online"}
 
 
 def bulk_home(cfg: Neo4jConfig, neo: Neo4jStore) -> Path | None:
@@ -123,7 +184,13 @@ def bulk_home(cfg: Neo4jConfig, neo: Neo4jStore) -> Path | None:
 
 
 def bulk_load(
-    home: Path, snapshot: GraphSnapshot, schema: GraphSchema, cfg: Neo4jConfig, run_id: str, source: str | None = None
+    home: Path,
+    snapshot: GraphSnapshot,
+    schema: GraphSchema,
+    cfg: Neo4jConfig,
+    run_id: str,
+    source: str | None = None,
+    state: str | None = None,
 ) -> dict[str, Any]:
     """Bulk-import ``snapshot`` into the (empty) database of the local server in ``home``; see the module doc.
 
@@ -150,7 +217,7 @@ def bulk_load(
     summary = plan.summary()
     run: dict[str, Any] = {"id": run_id, "started": started, "planned": summary, "skipped": checked.skipped_by_kind()}
     run["groups"] = group_digests(plan)  # the next online load writes only what changed since
-    run["source"] = source
+    run["source"], run["state"] = source, state
     with Neo4jStore.from_config(cfg) as neo:
         run["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         counts = finish_bulk(neo, schema, bulk, run)

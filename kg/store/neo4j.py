@@ -48,10 +48,11 @@ from kg.store.neo4j_delta import (
     CYPHER_LAST_GROUPS,
     changed_groups,
     group_digests,
+    kept_digests,
     parse_groups,
     rows_in,
 )
-from kg.store.neo4j_plan import LoadPlan, batches, plan_load
+from kg.store.neo4j_plan import LoadPlan, LoadScope, batches, plan_load
 from kg.types import GraphSnapshot
 
 log = get_logger(__name__)
@@ -257,6 +258,8 @@ class Neo4jStore:
         fail_after_batches: int | None = None,
         full: bool = False,
         source: str | None = None,
+        state: str | None = None,
+        scope: LoadScope | None = None,
     ) -> dict[str, Any]:
         """Load ``snapshot`` idempotently and record a ``(:LoadRun)`` node.
 
@@ -274,7 +277,10 @@ class Neo4jStore:
             fail_after_batches: Test hook: raise :class:`SimulatedCrash` after this many data
                 batches have committed (the LoadRun then stays ``running``, as after a crash).
             full: Write every row group, also those the last complete load wrote unchanged.
-            source: What ``snapshot`` is (:func:`kg.neo4j_load.load_source`), recorded once the load is complete.
+            source: What ``snapshot`` is (:func:`kg.neo4j_load.load_source`), recorded once the load is complete,
+                with ``state``, the store's group tokens it was read at (JSON).
+            scope: ``snapshot`` holds only these edge and hypothesis types (the others did not change since the
+                last complete load): only they are written and pruned. None: the whole graph.
 
         Returns:
             ``{"run_id", "written": plan summary, "pruned": {type: n}, "counts": counts(),
@@ -288,19 +294,8 @@ class Neo4jStore:
         plan = plan_load(checked.snapshot, schema)
         summary = plan.summary()
         skipped = checked.skipped_by_kind()
-        digests = group_digests(plan)
-        previous = {} if full else parse_groups(self.execute_read(CYPHER_LAST_GROUPS))
-        self.execute_write(CYPHER_CLEAR_GROUPS)
-        todo = changed_groups(plan, digests, previous)
-        self.record_load_run(
-            run_id,
-            status="running",
-            method="online",
-            started=_now(),
-            finished=None,
-            schema_version=schema.version,
-            planned=summary,
-        )
+        scope = scope or LoadScope()
+        todo, digests = self._start(plan, schema, run_id, full, scope)
         written, unchanged = rows_in(todo), rows_in(plan) - rows_in(todo)
         log.info(
             "load %s started: %s (%d rows to write, %d unchanged)", Operational(run_id), summary, written, unchanged
@@ -309,7 +304,7 @@ class Neo4jStore:
         try:
             self._write_plan(todo, schema, write)
             pruned = self._prune_hypotheses(plan, schema, write)
-            pruned |= self._prune_retracted(plan, schema, write)
+            pruned |= self._prune_retracted(plan, schema, write, scope)
         except SimulatedCrash:
             raise
         except Exception as exc:
@@ -325,12 +320,36 @@ class Neo4jStore:
             skipped=skipped,
             groups=digests,
             source=source,
+            state=state,
         )
         log.info(
             "load %s complete: %s (pruned hypotheses %s, skipped rows %s)", Operational(run_id), counts, pruned, skipped
         )
         out = {"run_id": run_id, "written": summary, "pruned": pruned, "counts": counts, "skipped": skipped}
         return out | {"rows_written": written, "rows_unchanged": unchanged}
+
+    def _start(
+        self, plan: LoadPlan, schema: GraphSchema, run_id: str, full: bool, scope: LoadScope
+    ) -> tuple[LoadPlan, dict[str, str]]:
+        """Take the last complete load's digests off the server and record this load as running.
+
+        Returns:
+            The rows to write (those of changed digest buckets; all with ``full``), and the digests to
+            record once complete (this plan's, and the last load's for the groups ``scope`` did not read).
+        """
+        digests = group_digests(plan)
+        previous = {} if full else parse_groups(self.execute_read(CYPHER_LAST_GROUPS))
+        self.execute_write(CYPHER_CLEAR_GROUPS)
+        self.record_load_run(
+            run_id,
+            status="running",
+            method="online",
+            started=_now(),
+            finished=None,
+            schema_version=schema.version,
+            planned=plan.summary(),
+        )
+        return changed_groups(plan, digests, previous), kept_digests(previous, scope.reads) | digests
 
     @staticmethod
     def _write_plan(plan: LoadPlan, schema: GraphSchema, write: _BatchWriter) -> None:
@@ -358,7 +377,9 @@ class Neo4jStore:
                     pruned[rel] += len(stale)
         return pruned
 
-    def _prune_retracted(self, plan: LoadPlan, schema: GraphSchema, write: _BatchWriter) -> dict[str, int]:
+    def _prune_retracted(
+        self, plan: LoadPlan, schema: GraphSchema, write: _BatchWriter, scope: LoadScope
+    ) -> dict[str, int]:
         """Delete what text mining put in Neo4j and the snapshot no longer holds (retracted documents).
 
         Evidence nodes absent from the snapshot, text-mined relationships of the extracted types absent
@@ -372,6 +393,8 @@ class Neo4jStore:
             write(cypher_delete_evidence(), [{"id": i} for i in stale_ev], "retracted evidence")
         out["evidence"] = len(stale_ev)
         for rel in sorted(schema.extracted_relationships):
+            if not scope.reads(f"edges:{rel}"):  # not read: unchanged since the last complete load
+                continue
             for hl, tl in schema.relationships[rel].signatures:
                 keep = {(r["head"], r["tail"]) for r in plan.edges.get((rel, hl, tl), [])}
                 existing = {(r["head"], r["tail"]) for r in self.execute_read(cypher_text_pairs(schema, rel, hl, tl))}

@@ -302,5 +302,6 @@ def finish_bulk(store: Neo4jStore, schema: GraphSchema, bulk: BulkPlan, run: Map
         error=None,
         groups=run.get("groups"),
         source=run.get("source"),
+        state=run.get("state"),
     )
     return counts

@@ -28,6 +28,7 @@ LOAD_RUN_FIELDS = (
     "error",
     "groups",
     "source",
+    "state",
 )
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

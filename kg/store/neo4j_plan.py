@@ -65,6 +65,27 @@ class LoadPlan:
         return max(1, -(-total_rows // batch_size) + len(self.edges) + len(self.nodes))
 
 
+@dataclass(frozen=True)
+class LoadScope:
+    """What a partial Neo4j load read of the store: every node and evidence row, the edges of ``edge_types``
+    and the hypotheses of ``hypothesis_types`` (None: all of them). The groups it did not read did not change
+    since the last complete load (:func:`kg.neo4j_load.load_scope`), so nothing of them is written or pruned.
+    """
+
+    edge_types: frozenset[str] | None = None
+    hypothesis_types: frozenset[str] | None = None
+
+    def reads(self, group: str) -> bool:
+        """Whether a row group (:mod:`kg.store.neo4j_delta` key, e.g. ``edges:TREATS:Drug:Disease``) was read."""
+        kind, _, rest = group.partition(":")
+        rel = rest.partition(":")[0]
+        if kind == "edges":
+            return self.edge_types is None or rel in self.edge_types
+        if kind == "hypotheses":
+            return self.hypothesis_types is None or rel in self.hypothesis_types
+        return True
+
+
 def plan_load(snapshot: GraphSnapshot, schema: GraphSchema) -> LoadPlan:
     """Validate ``snapshot`` against ``schema`` and group its rows for writing.
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from kg.assemble import EvidenceRow, aggregate_edge, signature_violation
 from kg.files import private_dir, private_files, touch_private
+from kg.hashing import json_digest
 from kg.logs import get_logger
 from kg.schema import GraphSchema
 from kg.store.sqlite_reads import SqliteReads
@@ -38,9 +39,10 @@ from kg.store.sqlite_tables import (
     INSERT_MENTION,
     INSERT_QUARANTINE,
     MIGRATIONS,
-    NEW_REVISION,
+    NEW_EPOCH,
     REVISION_DDL,
     REVISION_TRIGGERS,
+    STAMP_GROUP,
     edge_row,
     evidence_from_row,
     evidence_row,
@@ -137,28 +139,39 @@ class SqliteStore(SqliteReads, SqliteRuns):
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def graph_revision(self) -> str:
-        """A token that changes with every write to the graph's rows (nodes, edges, evidence, hypotheses),
-        kept by triggers (:data:`~kg.store.sqlite_tables.REVISION_DDL`): equal tokens, equal graph."""
-        return self.get_meta("graph_revision") or ""
+    def graph_state(self) -> dict[str, str]:
+        """``{"table:group": token}`` of every group of the graph's rows (a node label; an edge, evidence or
+        hypothesis type) and ``"*:*"``, the epoch: a token moves with every write to its group, by triggers
+        (:data:`~kg.store.sqlite_tables.REVISION_DDL`). Equal tokens, equal rows."""
+        return {f"{t}:{g}": tok for t, g, tok in self.conn.execute("SELECT tbl, grp, token FROM graph_groups")}
 
-    def new_graph_revision(self) -> None:
-        """A fresh :meth:`graph_revision`, after a write no trigger saw (a page copy by the backup API); the
-        triggers of an image older than them are created here too."""
-        for stmt in (*REVISION_DDL, NEW_REVISION):
+    def graph_revision(self) -> str:
+        """One token for the whole :meth:`graph_state`: equal revisions, equal graph."""
+        return json_digest(sorted(self.graph_state().items()))
+
+    def new_epoch(self) -> None:
+        """Every group new, after a write no trigger saw (a page copy by the backup API); the triggers of an
+        image older than them are created here too."""
+        for stmt in (*REVISION_DDL, NEW_EPOCH):
             self.conn.execute(stmt)
 
     @contextmanager
-    def untriggered(self) -> Iterator[None]:
-        """Inside an open transaction: the revision triggers dropped for a bulk write (a million seed rows
-        would cost a trigger call each, about 4 s), then created again with one fresh :meth:`graph_revision`,
-        all in the same transaction (a rollback brings the triggers back)."""
+    def untriggered(self, groups: Iterable[tuple[str, str]] | None = None) -> Iterator[None]:
+        """Inside an open transaction: the group triggers dropped for a bulk write (a million seed rows would
+        cost a trigger call each, about 4 s), then created again and the written ``groups`` ((table, group)
+        pairs; None: unknown, a new epoch) given new tokens, all in the same transaction (a rollback brings
+        the triggers back)."""
         if not self.conn.in_transaction:
             raise StoreError("untriggered() needs an open transaction")
         for name in REVISION_TRIGGERS:
             self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         yield
-        self.new_graph_revision()
+        if groups is None:
+            self.new_epoch()
+            return
+        for stmt in REVISION_DDL:
+            self.conn.execute(stmt)
+        self.conn.executemany(STAMP_GROUP, sorted(set(groups)))
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a meta value (inside or outside a transaction)."""
@@ -195,8 +208,10 @@ class SqliteStore(SqliteReads, SqliteRuns):
             label, name = (old[1], old[2]) if curated_old or "text" in n.sources else (n.label, n.name)
             xrefs = sorted(set(json.loads(old[3])) | set(n.xrefs))
             sources = sorted(set(json.loads(old[4])) | set(n.sources))
-            rows.append((n.id, label, name, json.dumps(xrefs), json.dumps(sources), int(bool(old[5]) and n.unlinked)))
-            existing_rows[n.id] = rows[-1]
+            row = (n.id, label, name, json.dumps(xrefs), json.dumps(sources), int(bool(old[5]) and n.unlinked))
+            if row != tuple(old):  # an unchanged node is not written: its label's group keeps its token
+                rows.append(row)
+                existing_rows[n.id] = row
         self.conn.executemany(
             "INSERT OR REPLACE INTO nodes(id, label, name, xrefs, sources, unlinked) VALUES (?,?,?,?,?,?)", rows
         )
@@ -416,7 +431,7 @@ class SqliteStore(SqliteReads, SqliteRuns):
         with ``details`` (e.g. the served model and the nodes it never saw) beside the counts.
         """
         types = list(types)
-        with self.transaction(), self.untriggered():
+        with self.transaction(), self.untriggered([("hypotheses", t) for t in types]):
             self.conn.executemany("DELETE FROM hypotheses WHERE type = ?", [(t,) for t in types])
             self.conn.executemany(INSERT_HYPOTHESIS, [hypothesis_row(h) for h in hypotheses])
             self.conn.execute(

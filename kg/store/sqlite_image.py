@@ -92,6 +92,6 @@ def restore_image(store: SqliteStore, path: Path) -> dict[str, str]:
                 marks = ",".join("?" * len(rows[0]))
                 store.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         store.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", own_meta)
-        store.new_graph_revision()  # the page copy fired no trigger, and own_meta brought the old revision back
+        store.new_epoch()  # the page copy fired no trigger
     log.info("store %s: seeded from the image %s", store.path, path)
     return image_meta

@@ -143,17 +143,26 @@ class SqliteReads:
                 self.conn.execute("COMMIT")
         return h.hexdigest()
 
-    def snapshot(self) -> GraphSnapshot:
-        """The whole graph as one immutable snapshot (for exports and Neo4j loads), read in one transaction."""
+    def snapshot(
+        self, edge_types: Iterable[str] | None = None, hypothesis_types: Iterable[str] | None = None
+    ) -> GraphSnapshot:
+        """The whole graph as one immutable snapshot (for exports and Neo4j loads), read in one transaction;
+        only the edges of ``edge_types`` and the hypotheses of ``hypothesis_types`` when given (a Neo4j load
+        of what changed, :func:`kg.neo4j_load.load_scope`)."""
         own = not self.conn.in_transaction
         if own:
             self.conn.execute("BEGIN")  # deferred: a read snapshot from the first SELECT on
         try:
+            hyps = (
+                self.hypotheses()
+                if hypothesis_types is None
+                else [h for t in sorted(set(hypothesis_types)) for h in self.hypotheses(t)]
+            )
             return GraphSnapshot(
                 nodes=tuple(self.nodes()),
-                edges=tuple(self.edges()),
+                edges=tuple(self.edges(None if edge_types is None else sorted(set(edge_types)))),
                 evidence=tuple(self.evidence()),
-                hypotheses=tuple(self.hypotheses()),
+                hypotheses=tuple(hyps),
             )
         finally:
             if own:

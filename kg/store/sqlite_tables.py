@@ -60,21 +60,41 @@ CREATE TABLE IF NOT EXISTS quarantine (
   run_id TEXT NOT NULL, source TEXT NOT NULL, location TEXT NOT NULL, reason TEXT NOT NULL);
 """
 
-#: Tables whose rows make the graph a snapshot holds (:meth:`kg.store.sqlite_reads.SqliteReads.snapshot`).
-SNAPSHOT_TABLES = ("nodes", "edges", "evidence", "hypotheses")
-#: A fresh random ``graph_revision`` (meta key) for every row written to, changed in or deleted from a snapshot
-#: table, by triggers, so no write path can forget it: equal revisions mean the same graph (issue 21: a
-#: Neo4j load of an unchanged store is skipped without reading it). A store copy made by the backup API
-#: (a seed image) fires no trigger: :meth:`kg.store.sqlite.SqliteStore.new_graph_revision` follows it.
-NEW_REVISION = "UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = 'graph_revision'"
-#: The revision triggers' names (:meth:`kg.store.sqlite.SqliteStore.untriggered` drops them for a bulk write).
-REVISION_TRIGGERS = tuple(f"{t}_{op}_revision" for t in SNAPSHOT_TABLES for op in ("insert", "update", "delete"))
+#: The snapshot tables (:meth:`kg.store.sqlite_reads.SqliteReads.snapshot`) and the column that names a row's
+#: group in them: a node's label, an edge's, evidence row's or hypothesis's type.
+GROUP_COLUMNS = {"nodes": "label", "edges": "type", "evidence": "type", "hypotheses": "type"}
+#: ``graph_groups``: one random token per (table, group), new for every row written to, changed in or deleted
+#: from that group, by triggers, so no write path can forget it (issue 21). Equal tokens, the same rows: a
+#: Neo4j load reads only the groups whose token moved since its last complete load, and nothing at all when
+#: none did. ``('*', '*')``, the epoch, moves with a write no trigger saw (a bulk write, a seed image copy):
+#: every group is then new. A store is born with an epoch of its own, so two stores never share a state.
+NEW_TOKEN = "lower(hex(randomblob(16)))"
+NEW_EPOCH = f"INSERT OR REPLACE INTO graph_groups(tbl, grp, token) VALUES ('*', '*', {NEW_TOKEN})"
+STAMP_GROUP = f"INSERT OR REPLACE INTO graph_groups(tbl, grp, token) VALUES (?, ?, {NEW_TOKEN})"
+
+
+def _stamp(table: str, ref: str) -> str:
+    return f"INSERT OR REPLACE INTO graph_groups(tbl, grp, token) VALUES ('{table}', {ref}.{GROUP_COLUMNS[table]}, {NEW_TOKEN});"
+
+
+#: The triggers' names (:meth:`kg.store.sqlite.SqliteStore.untriggered` drops them for a bulk write).
+REVISION_TRIGGERS = tuple(f"{t}_{op}_revision" for t in GROUP_COLUMNS for op in ("insert", "update", "delete"))
 REVISION_DDL = (
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('graph_revision', lower(hex(randomblob(16))))",
+    "CREATE TABLE IF NOT EXISTS graph_groups (tbl TEXT NOT NULL, grp TEXT NOT NULL, token TEXT NOT NULL,"
+    " PRIMARY KEY (tbl, grp))",
+    f"INSERT OR IGNORE INTO graph_groups(tbl, grp, token) VALUES ('*', '*', {NEW_TOKEN})",
     *(
-        f"CREATE TRIGGER IF NOT EXISTS {table}_{op.lower()}_revision AFTER {op} ON {table} BEGIN {NEW_REVISION}; END"
-        for table in SNAPSHOT_TABLES
-        for op in ("INSERT", "UPDATE", "DELETE")
+        f"CREATE TRIGGER IF NOT EXISTS {table}_insert_revision AFTER INSERT ON {table} BEGIN {_stamp(table, 'NEW')} END"
+        for table in GROUP_COLUMNS
+    ),
+    *(
+        f"CREATE TRIGGER IF NOT EXISTS {table}_delete_revision AFTER DELETE ON {table} BEGIN {_stamp(table, 'OLD')} END"
+        for table in GROUP_COLUMNS
+    ),
+    *(
+        f"CREATE TRIGGER IF NOT EXISTS {table}_update_revision AFTER UPDATE ON {table}"
+        f" BEGIN {_stamp(table, 'OLD')} {_stamp(table, 'NEW')} END"
+        for table in GROUP_COLUMNS
     ),
 )
 
