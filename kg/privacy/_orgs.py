@@ -103,10 +103,10 @@ _CUE = re.compile(
     r"midfielder|goalie|pitcher|player|cleans|delivers|drives)"
     r"(?:[ \t]+(?:nights|days|weekends|part-time|full-time|rooms|there|now|still|currently|as[ \t]+(?:a|an)[ \t]+"
     r"[a-z-]+(?:[ \t]+[a-z-]+)?))?"
-    r"[ \t]+(?:at|for|from|with|by|of|in)[ \t]+(?:the[ \t]+)?$|"
-    r"\b(?:attends|attended|joined|member[ \t]+of|owns|insured[ \t]+by|employed[ \t]+by)[ \t]+(?:the[ \t]+)?$|"
-    r"(?m:^[ \t]*(?:sports|team|club|gym|daycare|day[ \t]+care|employer|school|church|agency|transport)[ \t]*:[ \t]*$)|"
-    r"(?:^|\n)[^\n]{0,40}(?:REPORT|RECORD|FORM)[ \t]+$)",
+    r"[ \t]+(?:at|for|from|with|by|of|in)[ \t]+(?:the[ \t]+)?|"
+    r"\b(?:attends|attended|joined|member[ \t]+of|owns|insured[ \t]+by|employed[ \t]+by)[ \t]+(?:the[ \t]+)?|"
+    r"(?m:^[ \t]*(?:sports|team|club|gym|daycare|day[ \t]+care|employer|school|church|agency|transport)[ \t]*:[ \t]*)|"
+    r"(?:^|\n)[^\n]{0,40}(?-i:REPORT|RECORD|FORM)[ \t]+)",
     re.IGNORECASE,
 )
 _NOT_FIRST = frozenset(
@@ -148,16 +148,24 @@ def _unknown(words: list[str]) -> bool:
     return any(fold(w.strip(".'’")) not in common for w in words if len(w.strip(".")) > 2)
 
 
+#: A scale or guideline named after a body (``New York Heart Association class III``): clinical, not a place.
+_SCALE_AFTER = re.compile(
+    r"[ \t]*(?:\([A-Z]{2,6}\)[ \t]*)?(?:class(?:es)?|classifications?|criteria|functional|scales?|scores?|guidelines?|grades?|"
+    r"stage|staging|recommendations?|consensus|definition)\b",
+    re.IGNORECASE,
+)
+
+
 def _with_tail(text: str, end: int) -> int:
     tail = _TAIL.match(text, end)
     return tail.end() if tail and tail.end() > end else end
 
 
-def _by_noun(text: str, m: re.Match[str], out: list[Candidate]) -> None:
+def _by_noun(text: str, m: re.Match[str], cues: set[int], out: list[Candidate]) -> None:
     """Runs that end in an organisation noun (any capitalised run) or, after a preposition, a generic noun."""
     words = re.split(r"[ \t]+", m.group())
     after_prep = bool(_PREPOSITION.search(text, max(0, m.start() - 12), m.start()))
-    cued = bool(_CUE.search(text[max(0, m.start() - 80) : m.start()]))
+    cued = m.start() in cues
     for k in range(len(words), 0, -1):
         noun = words[k - 1]
         if noun in ORG_NOUNS:
@@ -179,17 +187,17 @@ def _by_noun(text: str, m: re.Match[str], out: list[Candidate]) -> None:
             ok = _unknown(name) or len(name) >= 2 or cued
         else:
             ok = any(fold(w) not in DEPARTMENT_WORDS for w in name)
-        if ok:
+        if ok and not _SCALE_AFTER.match(text, end):
             out.append(Candidate(start, _with_tail(text, end), "GEO"))
         return
 
 
-def _by_cue(text: str, m: re.Match[str], out: list[Candidate]) -> None:
+def _by_cue(text: str, m: re.Match[str], cues: set[int], out: list[Candidate]) -> None:
     """A run, or its tail (``EMS REPORT  AirCare 3``), after words that introduce an organisation: two words, or
     one that is no English word."""
     for w in re.finditer(r"\S+", m.group()):
         at = m.start() + w.start()
-        if not _CUE.search(text[max(0, at - 80) : at]):
+        if at not in cues:
             continue
         start, end = _trim(text, at, m.end())
         words = _name_words(text[start:end])
@@ -202,6 +210,7 @@ def _by_cue(text: str, m: re.Match[str], out: list[Candidate]) -> None:
             and _clean(words)
             and start == at
             and (len(words) >= 2 or (_unknown(words) and len(words[0]) >= 4))
+            and not _SCALE_AFTER.match(text, end)
         ):
             out.append(Candidate(start, _with_tail(text, end), "GEO"))
         return
@@ -214,9 +223,10 @@ def org_names(text: str) -> list[Candidate]:
     (:mod:`kg.privacy._candidates`), which keeps a name there only with a word no list knows.
     """
     out: list[Candidate] = []
+    cues = {c.end() for c in _CUE.finditer(text)}
     for m in _CAP_RUN.finditer(text):
         if not any(c.islower() for c in m.group().split()[0]):
             continue
-        _by_noun(text, m, out)
-        _by_cue(text, m, out)
+        _by_noun(text, m, cues, out)
+        _by_cue(text, m, cues, out)
     return out
