@@ -38,7 +38,7 @@ _NOT_NAMES = frozenset(
     """.split()
 )
 _PAREN_ROLE = re.compile(
-    rf"(?<![\w'’-])(?P<n>(?:{_W}|{_LW})(?:[ \t]+{_W})?)[ \t]*\((?:[a-z]+[ \t]+)?(?:{RELATIVE}|{ROLE}|RN|LPN|CNA|MA)\b"
+    rf"(?<![\w'’-])(?P<n>(?-i:(?:{_W}|{_LW})(?:[ \t]+{_W})?))[ \t]*\((?:[a-z]+[ \t]+)?(?:{RELATIVE}|{ROLE}|RN|LPN|CNA|MA)\b"
     r"[^()\n]{0,24}\)",
     re.IGNORECASE,
 )

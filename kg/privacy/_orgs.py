@@ -40,7 +40,7 @@ ORG_NOUNS = frozenset(
     Episcopal Pentecostal Adventist Orthodox Evangelical Apostolic Meetinghouse
     Daycare Childcare Preschool Prep Preparatory Conservatory
     Agency Agencies Keepers Caregivers Homecare Companions Outreach Coalition Charity Trust Foundation
-    Ambulance Medevac Taxi Cab Limo Couriers Movers Freight Die County Parish Township Borough
+    Ambulance Medevac Taxi Cab Limo Couriers Movers Freight Die County Parish Township Borough Chapter Medi-Van
     """.split()
 )
 #: Generic nouns that end an organisation's name only after a preposition (``at Lakeside Aquatic Center``).
@@ -54,6 +54,7 @@ GENERIC_NOUNS = frozenset(
     YMCA YWCA Academy School Schools College University Institute Church Temple Mosque Synagogue Chapel
     Pediatrics Paediatrics Orthopedics Orthopaedics Cardiology Dermatology Oncology Neurology Urology Radiology
     Associates Physicians Healthcare Medicine Practice Clinic Clinics Pharmacy Dental Therapy Rehab Counseling
+    Drug Drugs Rx Apothecary Chemist
     """.split()
 )
 #: Words of department or service names, not of a named organisation (``Social Services``, ``Patient Relations``).
@@ -71,7 +72,7 @@ DEPARTMENT_WORDS = frozenset(
     services department unit floor ward clinic pharmacy therapy radiology cardiology oncology neurology the of
     outside local nearby another same this that our your his her their referring area main north south east west
     central new old university state regional memorial county city national american international federal
-    and on for rescue squad fire police ems team crew staff
+    and on for rescue squad fire police ems team crew staff group arm cohort study injection users
     """.split()
 )
 _WORD = r"(?:St\.|Ste\.|Mt\.|Ft\.|Co\.|Inc\.|Corp\.|Ltd\.|P\.C\.|[A-Z][\w'’-]*[\w'’]|[A-Z](?![\w'’.-]))"
@@ -86,7 +87,7 @@ _TAIL = re.compile(
 _CAP_RUN = re.compile(rf"(?<![\w'’.-]){_RUN}")
 #: A preposition, a credential and a comma (``Ana Ruiz, NP, Sandhills Pediatrics``) or a table cell before a run.
 _PREPOSITION = re.compile(
-    r"(?:\b(?:at|for|from|with|by|to|of)[ \t]+(?:the[ \t]+)?|"
+    r"(?:\b(?:at|for|from|with|by|to|of|in|into)[ \t]+(?:the[ \t]+)?|"
     r"\b(?:MD|DO|NP|FNP|PA|PA-C|RN|DPT|PharmD|LCSW|FACC|FACP|CCC-SLP|ATC|DDS|OD)[ \t]*,[ \t]*|\|[ \t]*)$",
     re.IGNORECASE,
 )
@@ -106,6 +107,7 @@ _CUE = re.compile(
     r"[ \t]+(?:at|for|from|with|by|of|in)[ \t]+(?:the[ \t]+)?|"
     r"\b(?:attends|attended|joined|member[ \t]+of|owns|insured[ \t]+by|employed[ \t]+by)[ \t]+(?:the[ \t]+)?|"
     r"(?m:^[ \t]*(?:sports|team|club|gym|daycare|day[ \t]+care|employer|school|church|agency|transport)[ \t]*:[ \t]*)|"
+    r"\b(?:transport(?:ation)?|ride|van|pickup)[ \t]+(?:(?:by|via|with|from)[ \t]+)?|"
     r"(?:^|\n)[^\n]{0,40}(?-i:REPORT|RECORD|FORM)[ \t]+)",
     re.IGNORECASE,
 )
@@ -115,7 +117,7 @@ _NOT_FIRST = frozenset(
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
     September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Today Tomorrow
     Home Work Church School Mass Christmas Easter Attends Attended Works Worked Lives Lived Member Goes Swims
-    Plays Employed Retired Seen Referred Meals Sports Occupation Employer Transport Agency Family Chaplain Pastor
+    Plays Employed Retired Seen Referred Meals Sports Occupation Employer Transport Agency Chaplain Pastor
     Per Via Under Upon During After Before Since Until Following Regarding Re Per. Call Contact Notify Notified
     """.split()
 )
@@ -148,6 +150,7 @@ def _unknown(words: list[str]) -> bool:
     return any(fold(w.strip(".'’")) not in common for w in words if len(w.strip(".")) > 2)
 
 
+_STORE_NUMBER = re.compile(r"[ \t]+#[ \t]?\d{1,5}\b")
 #: A scale or guideline named after a body (``New York Heart Association class III``): clinical, not a place.
 _SCALE_AFTER = re.compile(
     r"[ \t]*(?:\([A-Z]{2,6}\)[ \t]*)?(?:class(?:es)?|classifications?|criteria|functional|scales?|scores?|guidelines?|grades?|"
@@ -170,7 +173,9 @@ def _by_noun(text: str, m: re.Match[str], cues: set[int], out: list[Candidate]) 
         noun = words[k - 1]
         if noun in ORG_NOUNS:
             strong = True
-        elif noun in GENERIC_NOUNS and (after_prep or cued):
+        elif noun in GENERIC_NOUNS and (
+            after_prep or cued or _STORE_NUMBER.match(text, m.start() + len(" ".join(words[:k])))
+        ):
             strong = False
         else:
             continue
@@ -186,7 +191,13 @@ def _by_noun(text: str, m: re.Match[str], cues: set[int], out: list[Candidate]) 
         if strong:
             ok = _unknown(name) or len(name) >= 2 or cued
         else:
-            ok = any(fold(w) not in DEPARTMENT_WORDS for w in name)
+            tail = _TAIL.match(text, end)
+            if (tail.end() if tail else end) < m.end():
+                return  # a generic noun inside a longer name (``Vancouver Injection Drug Users Study``)
+            # ``Family Services of Ravenna``: a department's words with a place after them name one body
+            # a store number (``Heartland Drug #0442``) names a branch too
+            placed = bool(tail and (tail.group("place") or "#" in tail.group()))
+            ok = any(fold(w) not in DEPARTMENT_WORDS and len(w) > 2 for w in name) or placed
         if ok and not _SCALE_AFTER.match(text, end):
             out.append(Candidate(start, _with_tail(text, end), "GEO"))
         return
