@@ -508,7 +508,17 @@ CORPORA = (
         0.0,
         held_out=True,
         independent_of=(
-            "dev1", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"
+            "dev1",
+            "dev2",
+            "dev3",
+            "dev4",
+            "dev5",
+            "dev6",
+            "heldout",
+            "heldout2",
+            "heldout3",
+            "heldout4",
+            "heldout5",
         ),
         traps=ROUND8_TRAPS,
         scored=False,

@@ -49,8 +49,8 @@ GENERIC_NOUNS = frozenset(
     Center Centre Centers Group Services Service Association Union League Library Museum Bank Systems
     Technologies Partners Company Store Shop Shops Works Plant Yard Garage Auto Diner Cafe Café Grill Restaurant
     Pizzeria Tavern Pub Hotel Motel Inn Lodge Resort Ranch Farm Farms Logistics Industries Enterprises Solutions
-    Trucking Transport Transportation Inc Inc. LLC Co. Corp. Corporation Ltd Labs Department Dept Office Offices
-    Program Programs House Home Homes Commons Residence Residences Apartments Village Manor Towers Court
+    Trucking Transport Transportation Inc Inc. LLC Co. Corp. Corporation Ltd Labs
+    House Home Homes Commons Residence Residences Apartments Village Manor Towers Court
     YMCA YWCA Academy School Schools College University Institute Church Temple Mosque Synagogue Chapel
     Pediatrics Paediatrics Orthopedics Orthopaedics Cardiology Dermatology Oncology Neurology Urology Radiology
     Associates Physicians Healthcare Medicine Practice Clinic Clinics Pharmacy Dental Therapy Rehab Counseling
@@ -105,7 +105,7 @@ _CUE = re.compile(
     r"(?:[ \t]+(?:nights|days|weekends|part-time|full-time|rooms|there|now|still|currently|as[ \t]+(?:a|an)[ \t]+"
     r"[a-z-]+(?:[ \t]+[a-z-]+)?))?"
     r"[ \t]+(?:at|for|from|with|by|of|in)[ \t]+(?:the[ \t]+)?|"
-    r"\b(?:attends|attended|joined|member[ \t]+of|owns|insured[ \t]+by|employed[ \t]+by)[ \t]+(?:the[ \t]+)?|"
+    r"\b(?:attends|attended|member[ \t]+of|owns|insured[ \t]+by|employed[ \t]+by)[ \t]+(?:the[ \t]+)?|"
     r"(?m:^[ \t]*(?:sports|team|club|gym|daycare|day[ \t]+care|employer|school|church|agency|transport)[ \t]*:[ \t]*)|"
     r"\b(?:transport(?:ation)?|ride|van|pickup)[ \t]+(?:(?:by|via|with|from)[ \t]+)?|"
     r"(?:^|\n)[^\n]{0,40}(?-i:REPORT|RECORD|FORM)[ \t]+)",
