@@ -334,6 +334,25 @@ DEV5_TRAPS = (
     "in the spring",
     "Eliquis",
 )
+#: Dev set 6 and held-out set 6 share their skeletons (tests/fixtures/phi/round8_notes.py), so their traps too.
+ROUND8_TRAPS = (
+    "Hodgkin lymphoma ruled out",
+    "Lachman positive",
+    "protocol HELIOS-4",
+    "lot U7731AA",
+    "BP 146/88",
+    "Strength 4-/5",
+    "CHA2DS2-VASc 1",
+    "Mesh lot 4471-B",
+    "kit lot K-7719",
+    "Dog named Pepper",
+    "8/2 mg",
+    "in 1994",
+    "Epworth 16",
+    "EF 55%",
+    "Pain 6/10",
+    "MoCA 21/30",
+)
 HELDOUT5_TRAPS = (
     "Cushing syndrome",
     "GRAVES DISEASE",
@@ -442,7 +461,8 @@ CORPORA = (
         2,
         2,
         # US hospital formats, written before round five's rules: 0.897 / 1.000 / 0.980 scored once before the
-        # round, 0.929 / 1.000 / 0.980 once after it (docs/deid.md); floors just under
+        # round, 0.929 / 1.000 / 0.980 once after it (docs/deid.md), 0.952 / 1.000 / 0.975 after round eight's rules;
+        # floors just under
         0.92,
         0.99,
         0.97,
@@ -463,13 +483,47 @@ CORPORA = (
         2,
         2,
         # scored once before round six (0.927 / 0.992 / 0.978) and once after it (0.939 / 0.992 / 0.979), its misses
-        # never read (docs/deid.md); after round seven 0.941 / 1.000 / 0.979; floors just under
+        # never read (docs/deid.md); after round seven 0.941 / 1.000 / 0.979, after round eight's rules 0.952 / 1.000 /
+        # 0.979; floors just under
         0.935,
         1.0,
         0.97,
         held_out=True,
         independent_of=("dev1", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4"),
         traps=HELDOUT5_TRAPS,
+    ),
+    # dev set 6 and held-out set 6 (round eight): one plan rendered twice, blind to the rules (round8_plan.py).
+    # Dev 6 scored 0.904 / 0.991 / 0.983 before round eight and 0.993 / 1.000 / 0.984 after it (docs/deid.md)
+    Corpus("dev6", "dev6.jsonl", "dev6_make", 40, 430, 110, 2, 2, 0.99, 1.0, 0.98, traps=ROUND8_TRAPS),
+    Corpus(
+        "heldout6",
+        "heldout6.jsonl",
+        "heldout6_make",
+        40,
+        430,
+        110,
+        2,
+        2,
+        # scored once before round eight's rules (0.876 / 0.991 / 0.980) and once after them (0.947 / 1.000 / 0.982),
+        # aggregate figures only, its misses never read (docs/deid.md); floors just under
+        0.94,
+        1.0,
+        0.975,
+        held_out=True,
+        independent_of=(
+            "dev1",
+            "dev2",
+            "dev3",
+            "dev4",
+            "dev5",
+            "dev6",
+            "heldout",
+            "heldout2",
+            "heldout3",
+            "heldout4",
+            "heldout5",
+        ),
+        traps=ROUND8_TRAPS,
     ),
 )
 SCORED = tuple(c for c in CORPORA if c.scored)

@@ -37,6 +37,7 @@ from kg.hashing import file_sha256
 from kg.privacy._base import Candidate
 from kg.privacy._candidates import iter_candidates
 from kg.privacy._fallback import address_segments, repeats, shapes
+from kg.privacy._name_links import context_names, linked_names
 from kg.privacy._names import names
 
 #: Every kind a span can carry (docs/deid.md).
@@ -177,6 +178,7 @@ def find_phi(text: str, *, model: bool | None = None) -> list[PhiSpan]:
         return []
     candidates = list(iter_candidates(text))
     candidates.extend(names(text))
+    candidates.extend(context_names(text))
     if phi_model_enabled(model):
         from kg.privacy._model import shipped_model
 
@@ -185,7 +187,7 @@ def find_phi(text: str, *, model: bool | None = None) -> list[PhiSpan]:
     # fallbacks add spans only where no rule found one, so a rule's kind is kept
     extra = [c for c in (_extend(c, found) for c in shapes(text)) if c is not None]
     triples = [(s.start, s.end, s.kind) for s in found]
-    extra += repeats(text, triples) + address_segments(text, triples)
+    extra += repeats(text, triples) + address_segments(text, triples) + linked_names(text, triples)
     if not extra:
         return found
     return _resolve(text, [Candidate(s.start, s.end, s.kind) for s in found] + extra)

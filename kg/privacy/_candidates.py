@@ -29,12 +29,13 @@ from kg.privacy._intl import foreign_streets, intl_dates, person_ages, postal_co
 from kg.privacy._labelled import labelled_values
 from kg.privacy._lists import clinical_words, common_words, fold
 from kg.privacy._numbers import shaped_numbers
+from kg.privacy._orgs import org_names
 from kg.privacy._places import STATES, areas, cities
 
 
 def geography(text: str) -> list[Candidate]:
     """Street addresses, PO boxes, cities, ZIP codes, counties and other areas, named facilities."""
-    return streets(text) + cities(text) + areas(text) + facilities(text)
+    return streets(text) + cities(text) + areas(text) + facilities(text) + org_names(text)
 
 
 RECOGNIZERS: tuple[Recognizer, ...] = (

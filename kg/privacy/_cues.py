@@ -55,6 +55,7 @@ _SHORT = re.compile(r"(?<![\w/.:,-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\w/-]|\.\d|
 _SHORT_END = re.compile(r"[ \t]*(?:$|[.;,)\]\n]|(?:at|@)?[ \t]*\d{1,2}:?\d{2}\b(?![ \t]*(?:mg|ml|units?)))", re.M)
 _BRACKETED = re.compile(r"\([ \t]*~?[ \t]*$")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*$")
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 _HEADING_END = re.compile(r"[ \t]*(?:[-–—:]|\d{1,2}:\d{2})")
 #: ``on 11th``, ``by the 3rd``: a day of the month alone after a preposition (not ``on 2nd line``).
 _ON_ORDINAL = re.compile(
@@ -133,12 +134,12 @@ _BRACKET_ROLE = re.compile(
 _PER_NAME = re.compile(r"\b[Pp]er[ \t]+(?P<n>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'’-]+)?)\b(?![ \t]*(?:protocol|policy))")
 #: Institutions whose type comes first (``Iglesia Bautista Emanuel``, ``Clínica San Rafael``, ``University of Utah``).
 _TYPE_FIRST_ORG = re.compile(
-    r"\b(?:Iglesia|Cl[ií]nica|Centro(?:[ \t]+de[ \t]+Salud)?|Escuela|Colegio|Universidad|Parroquia|Sanatorio|"
+    r"\b(?:(?:La|El|Las|Los|Le|Les|L['’])[ \t]*)?(?:Iglesia|Cl[ií]nica|Centro(?:[ \t]+de[ \t]+Salud)?|Escuela|Colegio|Universidad|Parroquia|Sanatorio|"
     r"Farmacia|Hospital(?=[ \t]+(?:San|Santa|de|del|General|Universitario|Regional|Civil|Angeles|Ángeles)\b)|"
     r"Masjid|Mezquita|Clinique|Pharmacie|H[oô]pital|[ÉE]cole|[ÉE]glise|Boulangerie|Epicerie|Épicerie|Casa[ \t]+de|"
     r"Kirche|Krankenhaus|Klinik|Szpital|Przychodnia|Parafia|Ospedale|Mosque[ \t]+of|Temple[ \t]+of|"
     r"Church[ \t]+of|University[ \t]+of|College[ \t]+of|Academy[ \t]+of|Our[ \t]+Lady[ \t]+of|Sisters[ \t]+of)"
-    r"(?:[ \t]+(?:[A-Z][\w'’.-]+|de|del|la|las|los|des|du|the|m[ée]dicale?|dentaire|familiale)){1,4}"
+    r"(?:[ \t]+(?:[A-Z][\w'’.-]+|del|des|de|du|las|los|la|the|m[ée]dicale?|dentaire|familiale)\b){1,4}"
 )
 #: Ages with sex (``AGE/SEX: 93/F``, ``F/94``).
 _AGE_SEX = re.compile(
@@ -197,6 +198,10 @@ def short_dates(text: str) -> list[Candidate]:
             out.append(Candidate(m.start(), m.end(), "DATE"))  # ``11/3 - CT head negative``
             continue
         before = _WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        if before is None and _LINE_END.match(text, m.end()):  # ``Secure chat, 5 North, 12/21``: a header's last item
+            before = _WORD_BEFORE.search(
+                text, max(0, m.start() - 30), m.start() - 2 if text[m.start() - 2] == "," else 0
+            )
         if before is None or not _SHORT_END.match(text, m.end()):
             continue
         word = before.group("w")

@@ -42,7 +42,8 @@ NOT_NAMES = frozenset(
 )
 CREDENTIAL = (
     r"(?:M\.D\.|MD|D\.O\.|DO|R\.N\.|RN|NP|PA-C|PharmD|PhD|DDS|DMD|LPN|LVN|CNA|CNM|CRNA|LCSW|LICSW|MSW|DPM|DNP|"
-    r"APRN|FNP(?:-C)?|ANP|MBBS|FACP|FACC|DPT|RRT|EMT(?:-P)?|NRP)"
+    r"APRN|FNP(?:-C)?|ANP|MBBS|FACP|FACC|DPT|RRT|EMT(?:-P)?|NRP|CCC-SLP|LMHC|LPC|LMFT|RPh|ATC|CGC|CCDS|CDRS|"
+    r"OTR/L|MLS)"
 )
 EPONYM_AFTER = re.compile(
     r"(?:['’]s|s['’])?[\s-]+(?:disease|syndrome|palsy|sign|signs|phenomenon|test|lymphoma|sarcoma|tumou?r|"

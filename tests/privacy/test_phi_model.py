@@ -45,8 +45,8 @@ def test_model_finds_a_facility_the_rules_miss(tagger_09, text, value):
     letters = [i for i in range(start, start + len(value)) if text[i].isalnum()]
     spans = tagger_09.spans(text)
     assert all(any(s.start <= i < s.end for s in spans) for i in letters)
-    if value == "Cedar Valley Medi-Van":  # the rules stop at "Cedar Valley"
-        assert not _covered(text, value, model=False)
+    if value == "Cedar Valley Medi-Van":  # the rules stopped at "Cedar Valley" until round eight's organisation nouns
+        assert _covered(text, value, model=False)
 
 
 # --- clinical look-alikes stay -------------------------------------------------------------------
