@@ -89,7 +89,9 @@ def _time_neo4j_loads() -> None:
                 "method": out.get("method"),
                 # rows the load wrote: an online load leaves out the buckets its last load wrote unchanged
                 "rows_written": out.get("rows_written", _rows_written(written)),
-                "rows_unchanged": out.get("rows_unchanged", 0),
+                "rows_unchanged": out.get(
+                    "rows_unchanged", _rows_written(out["counts"]) if out.get("method") == "unchanged" else 0
+                ),
                 "planned": written,
                 "pruned": out.get("pruned"),
             }
