@@ -342,17 +342,10 @@ def served_edge_filter(
     whose end is not a node, keep the edge. Reading only the kept edges gives the same hypotheses
     (:func:`serve_linkprediction` drops the others itself) without building a million unread edges.
     """
-    needed: set[str] = set(config.targets)
-    per_target: list[tuple[set[str], list[list[str]]]] = []
-    for rel in config.targets:
-        if rel not in schema.relationships:
-            return lambda head, rel, tail: True
-        options = link_params(target_config(config, rel).params)
-        needed |= {*options.exclude_known.get(rel, [])}
-        own = [(h, rel, t) for h, t in schema.relationships[rel].signatures]
-        patterns = [p for p in options.exclude_signatures if not any(matches_pattern(p, et) for et in own)]
-        types = graph_edge_types(schema, options, {rel, *config.targets})
-        per_target.append((set(resolve_edge_types(schema, types)), patterns))
+    rules = _served_rules(schema, config)
+    if rules is None:
+        return lambda head, rel, tail: True
+    needed, per_target = rules
 
     def keep(head: str, rel: str, tail: str) -> bool:
         if rel in needed or head not in labels or tail not in labels:
@@ -361,6 +354,36 @@ def served_edge_filter(
         return any(rel in types and not any(matches_pattern(p, et) for p in patterns) for types, patterns in per_target)
 
     return keep
+
+
+def _served_rules(
+    schema: GraphSchema, config: GnnConfig
+) -> tuple[set[str], list[tuple[set[str], list[list[str]]]]] | None:
+    """The relations every target reads whatever their labels, and per target its graph's edge types and the
+    ``exclude_signatures`` patterns that do not match the target itself (None: a target the schema lacks)."""
+    needed: set[str] = set(config.targets)
+    per_target: list[tuple[set[str], list[list[str]]]] = []
+    for rel in config.targets:
+        if rel not in schema.relationships:
+            return None
+        options = link_params(target_config(config, rel).params)
+        needed |= {*options.exclude_known.get(rel, [])}
+        own = [(h, rel, t) for h, t in schema.relationships[rel].signatures]
+        patterns = [p for p in options.exclude_signatures if not any(matches_pattern(p, et) for et in own)]
+        types = graph_edge_types(schema, options, {rel, *config.targets})
+        per_target.append((set(resolve_edge_types(schema, types)), patterns))
+    return needed, per_target
+
+
+def unread_signatures(schema: GraphSchema, config: GnnConfig) -> list[list[str]]:
+    """What serving ``config.targets`` never reads, as data: every (head label, type, tail label) over the
+    schema's node labels and relationship types that :func:`served_edge_filter` leaves out. An edge of any
+    other signature (one of these labels or types unknown included) counts as read:
+    :func:`kg.store.sqlite_linkpred.model_read_changes` is conservative."""
+    labels, rels = sorted(schema.nodes), sorted(schema.relationships)
+    ids = {f"h:{h}": h for h in labels} | {f"t:{t}": t for t in labels}
+    keep = served_edge_filter(schema, config, ids)
+    return [[h, rel, t] for h in labels for rel in rels for t in labels if not keep(f"h:{h}", rel, f"t:{t}")]
 
 
 def served_fingerprint(config: GnnConfig) -> str | None:

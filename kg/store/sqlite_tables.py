@@ -56,6 +56,10 @@ CREATE TABLE IF NOT EXISTS hypotheses (
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
   status TEXT NOT NULL, details TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS linkpred_edges (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, confidence REAL NOT NULL,
+  PRIMARY KEY (head, type, tail)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS linkpred_nodes (id TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS quarantine (
   run_id TEXT NOT NULL, source TEXT NOT NULL, location TEXT NOT NULL, reason TEXT NOT NULL);
 """
