@@ -86,6 +86,8 @@ def _partial_refresh(store: SqliteStore, key: str, fingerprint: str, run_id: str
     if state.get("hypotheses") != store.counts()["hypotheses"]:
         return "the stored hypotheses changed since their serving"
     diff = store.linkpred_input_diff()
+    if diff.truncated:
+        return f"more than {len(diff.edges):,} edges changed"
     read = model_read_changes(diff, [(h, r, t) for h, r, t in state["unread"]])
     if diff.relabelled:
         return f"{len(diff.relabelled)} nodes relabelled"

@@ -267,3 +267,19 @@ def test_random_sequences_of_changes_always_equal_a_full_refresh(served, tmp_pat
             change(store, store_dir)
         _refresh(store_dir, config, f"s{step}")
         assert _rows(store_dir) == _full(store_dir, config, tmp_path / f"full{step}"), change.__name__
+
+
+def test_the_diff_names_added_removed_and_changed_edges_and_stops_at_its_limit(served, tmp_path):
+    source, _ = served
+    store_dir = tmp_path / "store"
+    shutil.copytree(source, store_dir)
+    with SqliteStore(store_dir) as store:
+        h, rel, t = _hub(store, "ASSOCIATED_WITH")
+        store.conn.execute("DELETE FROM edges WHERE head = ? AND type = ? AND tail = ?", (h, rel, t))
+        _add_node(store, "MESH:D999995", "Symptom")
+        _add_edge(store, h, "HAS_SYMPTOM", "MESH:D999995", 0.6)
+        diff = store.linkpred_input_diff()
+        assert (h, rel, t, 1.0, None) in diff.edges and (h, "HAS_SYMPTOM", "MESH:D999995", None, 0.6) in diff.edges
+        assert diff.nodes == [("MESH:D999995", None, "Symptom")] and diff.labels["MESH:D999995"] == "Symptom"
+        assert not diff.truncated and len(diff.edges) == 2
+        assert store.linkpred_input_diff(limit=1).truncated and len(store.linkpred_input_diff(limit=1).edges) == 1

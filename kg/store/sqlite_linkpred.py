@@ -18,8 +18,8 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-#: (head, type, tail, confidence) of an edge as the model reads it; confidence None: the edge is absent.
-EdgeRead = tuple[str, str, str, float | None]
+#: Changed edges read at most: a larger change (a reloaded seed) is refreshed in full, never diffed in memory.
+MAX_DIFF = 200_000
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,13 @@ class InputDiff:
             (new None) or whose confidence changed, by key.
         nodes: (id, old label, new label) of every node added (old None), removed (new None) or relabelled.
         labels: the label of every node named in ``edges`` (now, else in the snapshot).
+        truncated: more than :data:`MAX_DIFF` edges changed; ``edges`` holds the first of them only.
     """
 
     edges: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
     nodes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    truncated: bool = False
 
     @property
     def relabelled(self) -> list[str]:
@@ -64,13 +66,16 @@ class SqliteLinkpredState:
 
     conn: sqlite3.Connection
 
-    def linkpred_input_diff(self) -> InputDiff:
-        """The edges and nodes that differ between the graph now and the snapshot, read in one transaction."""
+    def linkpred_input_diff(self, limit: int = MAX_DIFF) -> InputDiff:
+        """The edges and nodes that differ between the graph now and the snapshot, read in one transaction
+        (at most ``limit`` edges: ``truncated`` says there were more)."""
         own = not self.conn.in_transaction
         if own:
             self.conn.execute("BEGIN")
         try:
-            edges = sorted(self.conn.execute(_EDGE_DIFF), key=lambda r: r[:3])
+            edges = self.conn.execute(_EDGE_DIFF + " LIMIT ?", (limit + 1,)).fetchall()
+            truncated = len(edges) > limit
+            edges = sorted(edges[:limit], key=lambda r: r[:3])
             nodes = sorted(self.conn.execute(_NODE_DIFF))
             ids = sorted({i for e in edges for i in (e[0], e[2])})
             labels: dict[str, str] = {}
@@ -82,7 +87,7 @@ class SqliteLinkpredState:
         finally:
             if own:
                 self.conn.execute("COMMIT")
-        return InputDiff(edges=edges, nodes=nodes, labels=labels)
+        return InputDiff(edges=edges, nodes=nodes, labels=labels, truncated=truncated)
 
     def has_linkpred_snapshot(self) -> bool:
         """Whether a snapshot was ever written (an empty graph's snapshot counts: the marker row says so)."""
