@@ -68,14 +68,17 @@ def run_linkprediction_step(
     reason = _partial_refresh(store, key, fingerprint, run_id)
     if reason is not None:
         log.info("link prediction: full refresh (%s)", reason)
-        meta = {"linkpred_fingerprint": fingerprint, "linkpred_inputs": ""}
+        meta = {"linkpred_fingerprint": fingerprint}
         _full_refresh(store, schema, config, run_id, meta, (key, reason))
     return store.top_hypotheses(TOP_PER_TYPE)
 
 
 def _partial_refresh(store: SqliteStore, key: str, fingerprint: str, run_id: str) -> str | None:
-    """Keep the stored hypotheses when nothing the model reads changed since their serving (module doc);
-    returns None when it did, else why a full refresh is needed."""
+    """Keep the stored hypotheses when nothing the model reads changed since their serving (module doc).
+
+    Returns:
+        None when they were kept (the snapshot brought up to date, the run recorded), else the reason a full
+        refresh is needed (nothing written)."""
     t0 = time.perf_counter()
     raw = store.get_meta("linkpred_state")
     if not raw or not store.has_linkpred_snapshot():

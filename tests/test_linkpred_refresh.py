@@ -120,11 +120,18 @@ def _unread_edges(store: SqliteStore, store_dir: Path) -> None:
     )
 
 
+def _evidence_only(store: SqliteStore, store_dir: Path) -> None:
+    """Sources, counts and times of every edge change (a changed note with the same edges): not read."""
+    store.conn.execute("UPDATE edges SET sources = '[\"hpo\"]', evidence_count = 7, first_seen = 'x', last_seen = 'y'")
+
+
 def _renamed_node(store: SqliteStore, store_dir: Path) -> None:
     store.conn.execute("UPDATE nodes SET name = 'renamed' WHERE label = 'Disease'")
 
 
-@pytest.mark.parametrize("change", [_edgeless_node, _removed_edgeless_node, _unread_edges, _renamed_node])
+@pytest.mark.parametrize(
+    "change", [_edgeless_node, _removed_edgeless_node, _unread_edges, _evidence_only, _renamed_node]
+)
 def test_a_change_the_model_never_reads_keeps_every_hypothesis_and_equals_a_full_refresh(
     served, tmp_path, change, caplog
 ):

@@ -7,7 +7,6 @@ its checkpoints (SQLite WAL: readers never block the writer and see the last com
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
@@ -117,31 +116,6 @@ class SqliteReads:
                 self.conn.execute("SELECT type, COUNT(*) FROM hypotheses GROUP BY type ORDER BY type").fetchall()
             ),
         }
-
-    def graph_digest(self, chunk: int = 50_000) -> str:
-        """SHA-256 of exactly what served link prediction reads of the graph: every node's (id, label, name)
-        by id and every edge's (head, type, tail, confidence) by key, read in one transaction.
-
-        Two stores with the same digest give a served model the same input, hence the same hypotheses
-        (:func:`kg.build.run_linkprediction_step`); evidence, sources and timestamps are not in it.
-        """
-        h = hashlib.sha256()
-        own = not self.conn.in_transaction
-        if own:
-            self.conn.execute("BEGIN")
-        try:
-            for q in (
-                "SELECT id, label, name FROM nodes ORDER BY id",
-                "SELECT head, type, tail, confidence FROM edges ORDER BY head, type, tail",
-            ):
-                h.update(q.encode())
-                cur = self.conn.execute(q)
-                while rows := cur.fetchmany(chunk):
-                    h.update(repr(rows).encode())  # str and float reprs are exact and stable
-        finally:
-            if own:
-                self.conn.execute("COMMIT")
-        return h.hexdigest()
 
     def snapshot(self) -> GraphSnapshot:
         """The whole graph as one immutable snapshot (for exports and Neo4j loads), read in one transaction."""
