@@ -23,6 +23,7 @@ from kg.store.sqlite_tables import INSERT_EDGE, edge_row
 from kg.types import Edge
 from tests.conftest import FIXTURES
 
+ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = FIXTURES / "hetionet_sample"  # the 12 diseases with the most CtD + CpD edges, their compounds, ...
 
 NOTES = [
@@ -290,3 +291,30 @@ def test_the_diff_names_added_removed_and_changed_edges_and_stops_at_its_limit(s
         assert diff.nodes == [("MESH:D999995", None, "Symptom")] and diff.labels["MESH:D999995"] == "Symptom"
         assert not diff.truncated and len(diff.edges) == 2
         assert store.linkpred_input_diff(limit=1).truncated and len(store.linkpred_input_diff(limit=1).edges) == 1
+
+
+def test_the_affected_group_count_reaches_groups_through_a_hub_and_none_without_a_touched_node(served):
+    """benchmarks/refresh_affected.py's count (its figures are in docs/benchmarks.md)."""
+    import importlib.util
+
+    from kg.gnn.options import link_params, target_config
+    from kg.gnn.prepare import message_graph
+    from kg.gnn.serving import load_default
+
+    spec = importlib.util.spec_from_file_location("refresh_affected", ROOT / "benchmarks" / "refresh_affected.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    store_dir, config = served
+    with SqliteStore(store_dir) as store:
+        nodes, edges = list(store.nodes()), list(store.edges())
+        hub = _hub(store, "TREATS")
+        groups = {r[0] for r in store.conn.execute("SELECT DISTINCT tail FROM hypotheses")}
+    tm = load_default(config.gnn.model_dir).targets["TREATS"]
+    params = link_params(target_config(config.gnn, "TREATS").params)
+    graph = message_graph(nodes, edges, load_schema(), params, tm.target, {"TREATS", *config.gnn.targets})
+    none = module._target_report(graph, tm, groups, set(), [])
+    assert none == {"groups": len(groups), "via_metapaths": 0, "with_degree_features": 0}
+    drug = module._target_report(graph, tm, groups, {hub[0]}, [])
+    assert 0 < drug["via_metapaths"] <= len(groups)
+    column = module._target_report(graph, tm, groups, set(hub[::2]), [(hub[0], "TREATS", hub[2], 1.0, None)])
+    assert column["with_degree_features"] == len(groups)  # the drug's TREATS degree moved: a column of every group
