@@ -65,38 +65,39 @@ def run_linkprediction_step(
         _full_refresh(store, schema, config, run_id, {"linkpred_fingerprint": fingerprint}, None)
         return store.top_hypotheses(TOP_PER_TYPE)
     key = json_digest(config.gnn.model_dump(), served, schema.model_dump(), kg.__version__)
-    reason = _partial_refresh(store, key, fingerprint, run_id)
+    reason, touched = _partial_refresh(store, key, fingerprint, run_id)
     if reason is not None:
         log.info("link prediction: full refresh (%s)", reason)
         meta = {"linkpred_fingerprint": fingerprint}
-        _full_refresh(store, schema, config, run_id, meta, (key, reason))
+        _full_refresh(store, schema, config, run_id, meta, (key, reason), touched)
     return store.top_hypotheses(TOP_PER_TYPE)
 
 
-def _partial_refresh(store: SqliteStore, key: str, fingerprint: str, run_id: str) -> str | None:
+def _partial_refresh(store: SqliteStore, key: str, fingerprint: str, run_id: str) -> tuple[str | None, set[str] | None]:
     """Keep the stored hypotheses when nothing the model reads changed since their serving (module doc).
 
     Returns:
-        None when they were kept (the snapshot brought up to date, the run recorded), else the reason a full
-        refresh is needed (nothing written)."""
+        (None, None) when they were kept (the snapshot brought up to date, the run recorded), else the reason a
+        full refresh is needed (nothing written) and, when only edges the model reads changed, the nodes at them
+        (the stored explanations of pairs away from them still hold)."""
     t0 = time.perf_counter()
     raw = store.get_meta("linkpred_state")
     if not raw or not store.has_linkpred_snapshot():
-        return "no snapshot of the graph the model last read"
+        return "no snapshot of the graph the model last read", None
     state = json.loads(raw)
     if state.get("key") != key:
-        return "the model, the GNN config, the schema or the medkg version changed"
+        return "the model, the GNN config, the schema or the medkg version changed", None
     if state.get("hypotheses") != store.counts()["hypotheses"]:
-        return "the stored hypotheses changed since their serving"
+        return "the stored hypotheses changed since their serving", None
     diff = store.linkpred_input_diff()
     if diff.truncated:
-        return f"more than {len(diff.edges):,} edges changed"
+        return f"more than {len(diff.edges):,} edges changed", None
     read = model_read_changes(diff, [(h, r, t) for h, r, t in state["unread"]])
     if diff.relabelled:
-        return f"{len(diff.relabelled)} nodes relabelled"
+        return f"{len(diff.relabelled)} nodes relabelled", None
     if read:
         nodes = {i for h, _, t, _, _ in read for i in (h, t)}
-        return f"{len(read)} edges the model reads changed, at {len(nodes)} nodes"
+        return f"{len(read)} edges the model reads changed, at {len(nodes)} nodes", nodes
     details = {
         "mode": "serve",
         "refresh": "partial",
@@ -114,7 +115,7 @@ def _partial_refresh(store: SqliteStore, key: str, fingerprint: str, run_id: str
         len(diff.nodes),
         details["seconds_diff"],
     )
-    return None
+    return None, None
 
 
 def _full_refresh(
@@ -124,16 +125,19 @@ def _full_refresh(
     run_id: str,
     meta: dict[str, str],
     served: tuple[str, str] | None,
+    touched: set[str] | None = None,
 ) -> None:
     """Every hypothesis computed again on the whole graph; ``served`` (state key, reason): a served model, whose
-    snapshot and state are written with the hypotheses (one transaction)."""
+    snapshot and state are written with the hypotheses (one transaction). ``touched``: the nodes at the edges
+    that changed since the stored hypotheses' serving: their explanations are reused away from them."""
     from kg.gnn.serve import predict_links, served_edge_filter, unread_signatures  # torch_geometric: only here
 
     predicted_types = [schema.predicted_type(t) for t in config.gnn.targets if t in schema.prediction_targets]
     nodes = list(store.nodes())
     # serving reads a third of a full-seed graph's edges (no Gene-Gene, Anatomy-Gene): only those are built
     keep = served_edge_filter(schema, config.gnn, {n.id: n.label for n in nodes}) if served is not None else None
-    result = predict_links(nodes, list(store.edges(keep=keep)), schema, config.gnn, run_id)
+    kept = _kept_explanations(store, schema, touched) if touched is not None else None
+    result = predict_links(nodes, list(store.edges(keep=keep)), schema, config.gnn, run_id, kept)
     details: dict[str, Any] = {"mode": config.gnn.mode, "model_version": result.model_version, "stats": result.stats}
     meta = {**meta, "linkpred_metrics": json.dumps(result.metrics, sort_keys=True, default=float)}
     if served is not None:
@@ -148,6 +152,21 @@ def _full_refresh(
     store.write_hypotheses(result.hypotheses, predicted_types, run_id, details, meta, snapshot=served is not None)
     for target, models in result.metrics.items():
         log.info("link prediction %s: %s", target, json.dumps(models, default=float))
+
+
+def _kept_explanations(store: SqliteStore, schema: GraphSchema, touched: set[str]) -> dict[str, Any]:
+    """Per target, the stored explained hypotheses' paths and notes, for reuse away from ``touched``
+    (:class:`kg.gnn.hypotheses.KeptExplanations`)."""
+    from kg.gnn.hypotheses import KeptExplanations
+    from kg.gnn.paths import NOT_EXPLAINED
+
+    out = {}
+    for rel, predicted in schema.prediction_targets.items():
+        rows = {
+            (h.head, h.tail): (h.explanation, h.note) for h in store.hypotheses(predicted) if h.note != NOT_EXPLAINED
+        }
+        out[rel] = KeptExplanations(rows=rows, touched=frozenset(touched))
+    return out
 
 
 def _served_fingerprint(gnn: GnnConfig) -> str | None:

@@ -31,7 +31,7 @@ from kg.types import Edge, Hypothesis, Node
 from .data import EdgeType, GraphIndex, matches_pattern, resolve_edge_types
 from .edge_table import EdgeTable
 from .evaluate import known_matrix
-from .hypotheses import top_k_hypotheses, well_known
+from .hypotheses import KeptExplanations, top_k_hypotheses, well_known
 from .options import LinkPredParams, link_params, target_config
 from .paths import build_path_index
 from .pipeline import LinkMetrics, LinkPredResult, run_linkprediction
@@ -239,8 +239,10 @@ def _serve_target(
     config: GnnConfig,
     tm: TargetModel | StackedTarget,
     ids: tuple[str, str],
+    kept: KeptExplanations | None = None,
 ) -> tuple[list[Hypothesis], dict[str, float]]:
-    """Hypotheses of one target from its served model; ``config`` is the target's, ``ids`` (version, run id)."""
+    """Hypotheses of one target from its served model; ``config`` is the target's, ``ids`` (version, run id),
+    ``kept`` the explanations an earlier serving of the target left that may be reused."""
     t0 = time.perf_counter()
     rel = tm.target[1]
     options = link_params(config.params)
@@ -273,6 +275,7 @@ def _serve_target(
         max_explained=options.max_explained,
         scorer=scorer,
         eligible=eligible,
+        kept=kept,
     )
     t_hyp = time.perf_counter()
     stats = {
@@ -294,6 +297,7 @@ def serve_linkprediction(
     config: GnnConfig,
     run_id: str,
     model: DefaultModel,
+    kept: Mapping[str, KeptExplanations] | None = None,
 ) -> LinkPredResult:
     """Hypotheses for each target of ``config.targets`` from the trained ``model`` (no training).
 
@@ -304,6 +308,7 @@ def serve_linkprediction(
             ``max_paths``, ``max_explained``, ``exclude_signatures`` and the graph's edge types, per target).
         run_id: recorded on every hypothesis.
         model: the loaded model (:func:`kg.gnn.serving.load_default`).
+        kept: target -> explanations of an earlier serving to reuse where they still hold (the same result).
 
     Returns:
         Hypotheses by target, group and rank (``model_version`` is the model's, e.g. ``linkpred-2.0.0``);
@@ -323,7 +328,8 @@ def serve_linkprediction(
             log.warning("link prediction target skipped: %s", reason)
             metrics[rel] = {"skipped": reason}
             continue
-        h, s = _serve_target(nodes, edges, schema, target_config(config, rel), model.targets[rel], (version, run_id))
+        tc, tm = target_config(config, rel), model.targets[rel]
+        h, s = _serve_target(nodes, edges, schema, tc, tm, (version, run_id), (kept or {}).get(rel))
         hypotheses.extend(h)
         stats[rel] = s
         metrics[rel] = {
@@ -396,15 +402,21 @@ def served_fingerprint(config: GnnConfig) -> str | None:
 
 
 def predict_links(
-    nodes: Sequence[Node], edges: Sequence[Edge], schema: GraphSchema, config: GnnConfig, run_id: str
+    nodes: Sequence[Node],
+    edges: Sequence[Edge],
+    schema: GraphSchema,
+    config: GnnConfig,
+    run_id: str,
+    kept: Mapping[str, KeptExplanations] | None = None,
 ) -> LinkPredResult:
     """The link-prediction step of a build: :func:`serve_linkprediction` with the model of ``config.model_dir``
-    (``config.mode == "serve"``), else :func:`kg.gnn.pipeline.run_linkprediction` (train on this graph).
+    (``config.mode == "serve"``, with the ``kept`` explanations), else :func:`kg.gnn.pipeline.run_linkprediction`
+    (train on this graph).
 
     Raises:
         kg.gnn.serving.NoModelError: serve mode and no model in ``config.model_dir`` (the message says how
             to train one).
     """
     if config.mode == "serve":
-        return serve_linkprediction(nodes, edges, schema, config, run_id, load_default(config.model_dir))
+        return serve_linkprediction(nodes, edges, schema, config, run_id, load_default(config.model_dir), kept)
     return run_linkprediction(nodes, edges, schema, config, run_id)
