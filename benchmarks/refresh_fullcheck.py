@@ -1,12 +1,14 @@
-"""Is a store's partial hypothesis refresh exact? Compare it with a full refresh of a copy (issue 21).
+"""Is a store's hypothesis refresh exact? Compare it with a full refresh of a copy (issue 21).
 
-    .venv/bin/python benchmarks/refresh_fullcheck.py STORE [--pipeline nightly] [--set key=value ...]
+    .venv/bin/python benchmarks/refresh_fullcheck.py STORE [--retract DOC_ID ...] [--pipeline nightly] [--set k=v]
 
-STORE: a store whose last link-prediction step was a partial refresh (e.g. the third run of
-``pipeline_incremental.py --keep DIR``: ``DIR/3``); it is copied, never written. The copy's serving state is
-cleared and ``run_linkprediction_step`` refreshes it in full with the pipeline definition's run config; the
-two hypothesis tables are then compared row by row (head, type, tail, score, rank, model version,
-explanation, note; run ids aside). Prints one JSON line; exit status 1 when they differ.
+STORE: a served store, copied, never written. Without ``--retract``, STORE's last step is checked as it is
+(e.g. the third run of ``pipeline_incremental.py --keep DIR``: ``DIR/3``). With ``--retract``, the copy first
+retracts those documents (as a scheduled run does) and runs the link-prediction step, timed with
+``demo_stages.py``'s stage timers (partial refresh, or full with the stored explanations reused). Either way a
+second copy's serving state is cleared and ``run_linkprediction_step`` refreshes it in full with the pipeline
+definition's run config; the two hypothesis tables are compared row by row (head, type, tail, score, rank,
+model version, explanation, note; run ids aside). Prints one JSON line; exit status 1 when they differ.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+import demo_stages  # benchmarks/demo_stages.py: the same stage timers
 
 from kg.linkpred_step import run_linkprediction_step
 from kg.scheduled import load_definition
@@ -30,29 +35,48 @@ ROWS = (
 )
 
 
+def _step(store_dir: Path, config: Any, run_id: str, clear: bool) -> dict[str, Any]:
+    """Run the step on ``store_dir`` (``clear``: its serving state first, a full refresh); CPU s and details."""
+    with SqliteStore(store_dir) as store:
+        if clear:
+            store.set_meta("linkpred_state", "")
+        demo_stages.STAGES.clear()
+        cpu = time.process_time()
+        run_linkprediction_step(store, load_schema(), config, run_id)
+        seconds = time.process_time() - cpu
+        row = store.conn.execute("SELECT details FROM runs WHERE run_id = ?", (f"{run_id}/linkpred",)).fetchone()
+    details = json.loads(row[0]) if row else {}
+    stages = {k.strip(): round(v[1], 2) for k, v in demo_stages.STAGES.items()}
+    keys = ("refresh", "refresh_reason", "groups_rescored")
+    return {"cpu_s": round(seconds, 1), **{k: details[k] for k in keys if k in details}, "stages_cpu_s": stages}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store", type=Path)
+    parser.add_argument("--retract", nargs="+", default=[], help="documents to retract on the copy first")
     parser.add_argument("--pipeline", default="nightly", help="the definition whose run config served the store")
     parser.add_argument("--set", action="append", default=[], help="override, as pipeline_incremental.py's")
     args = parser.parse_args()
+    demo_stages.instrument()
+    out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        full = Path(tmp) / "store"
-        shutil.copytree(args.store, full)
-        defn = load_definition(args.pipeline, args.set, tmp, str(full))
-        with SqliteStore(full) as store:
-            store.set_meta("linkpred_state", "")
-            cpu = time.process_time()
-            run_linkprediction_step(store, load_schema(), defn.config, "fullcheck")
-            seconds = time.process_time() - cpu
-        a = sqlite3.connect(args.store / DB_NAME).execute(ROWS).fetchall()
+        checked, full = Path(tmp) / "checked", Path(tmp) / "full"
+        shutil.copytree(args.store, checked)
+        config = load_definition(args.pipeline, args.set, tmp, str(full)).config
+        if args.retract:
+            with SqliteStore(checked) as store:
+                out["retracted"] = store.retract_documents(args.retract)
+        shutil.copytree(checked, full)
+        if args.retract:
+            out["step"] = _step(checked, config, "checked", clear=False)
+        out["full"] = _step(full, config, "full", clear=True)
+        a = sqlite3.connect(checked / DB_NAME).execute(ROWS).fetchall()
         b = sqlite3.connect(full / DB_NAME).execute(ROWS).fetchall()
-    out = {
-        "partial_rows": len(a),
-        "full_rows": len(b),
+    out |= {
+        "rows": [len(a), len(b)],
         "identical": a == b,
         "differing": sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b)),
-        "full_refresh_cpu_s": round(seconds, 1),
     }
     print(json.dumps(out))
     sys.exit(0 if out["identical"] else 1)

@@ -19,7 +19,9 @@ writes the hypotheses. A later run diffs the store's graph against the snapshot 
   changed DWPC degree moves the scores of every pair whose metapath passes the node, and a changed target
   degree a whole candidate column of every group: docs/gnn.md, "Partial hypothesis refresh", says why
   re-scoring only the touched groups is not done), a node was relabelled, the state differs (model, config,
-  schema, medkg version), or there is no snapshot (a store from before it, or a ``train``-mode run).
+  schema, medkg version), or there is no snapshot (a store from before it, or a ``train``-mode run). After
+  changed edges alone, the stored explanations of pairs away from them are reused
+  (:class:`kg.gnn.hypotheses.KeptExplanations`: the same paths and notes as computing them again).
 
 ``gnn.mode: train`` retrains on every change, as before, and leaves no snapshot.
 """
