@@ -164,10 +164,7 @@ def _kept_explanations(store: SqliteStore, schema: GraphSchema, touched: set[str
 
     out = {}
     for rel, predicted in schema.prediction_targets.items():
-        rows = {
-            (h.head, h.tail): (h.explanation, h.note) for h in store.hypotheses(predicted) if h.note != NOT_EXPLAINED
-        }
-        out[rel] = KeptExplanations(rows=rows, touched=frozenset(touched))
+        out[rel] = KeptExplanations(rows=store.explanations(predicted, NOT_EXPLAINED), touched=frozenset(touched))
     return out
 
 

@@ -18,8 +18,9 @@ from kg.store.sqlite_tables import (
     evidence_from_row,
     hypothesis_from_row,
     node_from_row,
+    paths_from_json,
 )
-from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node, QuarantineRecord
+from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node, PathContribution, QuarantineRecord
 
 
 class SqliteReads:
@@ -67,6 +68,14 @@ class SqliteReads:
             q += " WHERE type = ?"
             args = (rel_type,)
         return [hypothesis_from_row(r) for r in self.conn.execute(q + " ORDER BY score DESC, head, tail", args)]
+
+    def explanations(
+        self, rel_type: str, skip_note: str
+    ) -> dict[tuple[str, str], tuple[tuple[PathContribution, ...], str]]:
+        """(head, tail) -> (paths, note) of the stored hypotheses of ``rel_type`` whose note is not ``skip_note``
+        (e.g. the note of a hypothesis left unexplained)."""
+        q = "SELECT head, tail, explanation, note FROM hypotheses WHERE type = ? AND note != ?"
+        return {(h, t): (paths_from_json(e), n) for h, t, e, n in self.conn.execute(q, (rel_type, skip_note))}
 
     def top_hypotheses(self, per_type: int = 5) -> list[Hypothesis]:
         """The best ``per_type`` hypotheses of each predicted type (types in name order), best first.

@@ -268,6 +268,21 @@ def _path_dict(p: PathContribution) -> dict[str, Any]:
     return d
 
 
+def paths_from_json(text: str) -> tuple[PathContribution, ...]:
+    """A stored explanation (:func:`hypothesis_row`'s JSON) as paths, built without validation (the store wrote
+    them from validated paths; 50,000 explained hypotheses are read back when a refresh reuses them)."""
+    return tuple(
+        PathContribution.model_construct(
+            nodes=tuple(p["nodes"]),
+            relations=tuple(p["relations"]),
+            contribution=float(p["contribution"]),
+            metapath=p.get("metapath", ""),
+            against=bool(p.get("against", False)),
+        )
+        for p in json.loads(text)
+    )
+
+
 def hypothesis_from_row(r: Sequence[Any]) -> Hypothesis:
     """A :class:`~kg.types.Hypothesis` from a row in the table's column order."""
     return Hypothesis(
