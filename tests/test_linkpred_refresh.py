@@ -318,3 +318,23 @@ def test_the_affected_group_count_reaches_groups_through_a_hub_and_none_without_
     assert 0 < drug["via_metapaths"] <= len(groups)
     column = module._target_report(graph, tm, groups, set(hub[::2]), [(hub[0], "TREATS", hub[2], 1.0, None)])
     assert column["with_degree_features"] == len(groups)  # the drug's TREATS degree moved: a column of every group
+
+
+def test_stored_paths_read_without_validation_are_the_stored_paths():
+    from kg.store.sqlite_tables import hypothesis_from_row, hypothesis_row, paths_from_json
+    from kg.types import Hypothesis, PathContribution
+
+    paths = (
+        PathContribution(nodes=("a", "b"), relations=("TREATS",), contribution=0.25),
+        PathContribution(
+            nodes=("a", "c", "d"), relations=("BINDS", "ASSOCIATED_WITH"), contribution=1 / 3, metapath="CbGaD"
+        ),
+        PathContribution(nodes=("a", "d"), relations=("CAUSES",), contribution=0.0, metapath="CcD", against=True),
+    )
+    h = Hypothesis(
+        head="a", type="PREDICTED_TREATS", tail="d", score=0.5, rank=1, model_version="m", run_id="r", explanation=paths
+    )
+    row = hypothesis_row(h)
+    fast = paths_from_json(row[7])
+    assert [p.model_dump() for p in fast] == [p.model_dump() for p in hypothesis_from_row(row).explanation]
+    assert hypothesis_row(h.model_copy(update={"explanation": fast})) == row  # written back byte for byte
