@@ -58,6 +58,9 @@ def instrument() -> None:
     kg.build.run_linkprediction_step = _timed("link prediction step", kg.build.run_linkprediction_step)
     if hasattr(SqliteStore, "graph_digest"):  # (absent before issue 21's digest: the script also times old commits)
         SqliteStore.graph_digest = _timed("  graph digest", SqliteStore.graph_digest)  # type: ignore[method-assign]
+    if hasattr(SqliteStore, "linkpred_input_diff"):  # the partial refresh's diff (issue 21)
+        diff = SqliteStore.linkpred_input_diff
+        SqliteStore.linkpred_input_diff = _timed("  input diff", diff)  # type: ignore[method-assign]
     read = SqliteStore.edges
     SqliteStore.edges = _timed("  graph read (edges)", lambda self, *a, **k: list(read(self, *a, **k)))  # type: ignore[method-assign]
     kg.gnn.serve.serve_linkprediction = _timed("  serving (every target)", kg.gnn.serve.serve_linkprediction)

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import socket
 import tempfile
 import time
@@ -163,6 +164,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=194)
     parser.add_argument("--set", action="append", default=[], help="override, e.g. ner.name=fast (repeatable)")
     parser.add_argument("--neo4j", action="store_true", help="with the neo4j step, into a throw-away local server")
+    parser.add_argument(
+        "--keep", type=Path, help="copy the store after each run into KEEP/<run number> (for --compare-with)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     demo_stages.instrument()
@@ -174,10 +178,12 @@ def main() -> None:
         steps += ", neo4j" if args.neo4j else ""
         defn = load_definition("nightly", [*args.set, *extra, f"steps=[{steps}]"], str(inbox), str(store))
         runs = {}
-        for name in ("first", "unchanged", "1% changed + 1% deleted"):
+        for n, name in enumerate(("first", "unchanged", "1% changed + 1% deleted"), start=1):
             if name.startswith("1%"):
                 _change(paths)
             runs[name] = _run(name, defn, store)
+            if args.keep is not None:  # outside the timed run
+                shutil.copytree(store, args.keep / str(n), dirs_exist_ok=True)
     first = runs["first"]
     shares = {k: round(v["seconds"] / first["seconds"], 4) for k, v in runs.items() if k != "first"}
     cpu_shares = {k: round(v["cpu_seconds"] / first["cpu_seconds"], 4) for k, v in runs.items() if k != "first"}

@@ -26,14 +26,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import kg
-from kg.artifacts import linkpred_fingerprint
 from kg.assemble import check_evidence, evidence_for, mention_node, node_id, resolve_labels
-from kg.config import EngineConfig, GnnConfig, MedkgConfig
+from kg.config import EngineConfig, MedkgConfig
 from kg.engines import Engine, SerialEngine, TextResult, open_engine
-from kg.hashing import json_digest
 from kg.io.ingest import ReadOptions, read_inputs
 from kg.isolation import StageError, in_stage
+from kg.linkpred_step import TOP_PER_TYPE, run_linkprediction_step
 from kg.logs import Operational, get_logger
 from kg.packaged import DEMO_PACKAGE, packaged_dir
 from kg.pipeline import BATCH_SIZE, TextPipeline
@@ -49,8 +47,6 @@ log = get_logger(__name__)
 
 #: ``data/demo/notes.jsonl``, shipped in the package as ``kg._demo`` (see :mod:`kg.packaged`).
 DEMO_CORPUS = packaged_dir(DEMO_PACKAGE) / "notes.jsonl"
-#: Hypotheses per predicted type that a build report names.
-TOP_PER_TYPE = 5
 
 
 @dataclass
@@ -392,67 +388,6 @@ def top_hypotheses(hypotheses: Sequence[Hypothesis], per_type: int = 5) -> list[
         ranked = sorted((h for h in hypotheses if h.type == rel), key=lambda h: (-h.score, h.head, h.tail))
         out.extend(ranked[:per_type])
     return out
-
-
-def run_linkprediction_step(
-    store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str, changed: bool = True
-) -> list:
-    """Hypotheses on the stored graph, written back (skipped when nothing changed): served by the trained
-    model (``gnn.mode: serve``, default; see :mod:`kg.gnn.serve`) or from a GNN trained here (``train``).
-
-    Served hypotheses are also kept when the graph changed only where the model does not read it. They
-    were computed from the digest of every node's (id, label, name) and every edge's (head, type, tail,
-    confidence) (:meth:`~kg.store.sqlite_reads.SqliteReads.graph_digest`) with the GNN config, the model,
-    the schema and the medkg version; a run whose digest matches keeps them (a changed note that gives the
-    same edges at the same confidences: only evidence rows and times changed).
-
-    Returns the best :data:`TOP_PER_TYPE` of each predicted type (what the build report names); the
-    store holds them all."""
-    served = _served_fingerprint(config.gnn)
-    fingerprint = json_digest(config.gnn.model_dump(), served, store.counts()["edges"], len(store.document_state()))
-    predicted_types = [schema.predicted_type(t) for t in config.gnn.targets if t in schema.prediction_targets]
-    if not changed and store.get_meta("linkpred_fingerprint") == fingerprint:
-        log.info("graph and GNN config unchanged: keeping the stored hypotheses")
-        return store.top_hypotheses(TOP_PER_TYPE)
-    inputs = None
-    if config.gnn.mode == "serve":
-        t0 = time.perf_counter()
-        inputs = json_digest(config.gnn.model_dump(), served, schema.model_dump(), kg.__version__, store.graph_digest())
-        if store.get_meta("linkpred_inputs") == inputs:
-            store.set_meta("linkpred_fingerprint", fingerprint)
-            log.info(
-                "the graph the model reads is unchanged (digest in %.1f s): keeping the stored hypotheses",
-                time.perf_counter() - t0,
-            )
-            return store.top_hypotheses(TOP_PER_TYPE)
-    from kg.gnn.serve import predict_links, served_edge_filter  # torch_geometric: only when hypotheses are computed
-
-    nodes = list(store.nodes())
-    # serving reads a third of a full-seed graph's edges (no Gene-Gene, Anatomy-Gene): only those are built
-    keep = served_edge_filter(schema, config.gnn, {n.id: n.label for n in nodes}) if inputs is not None else None
-    result = predict_links(nodes, list(store.edges(keep=keep)), schema, config.gnn, run_id)
-    store.set_meta("linkpred_inputs", "")  # until the new hypotheses and their digest are both written
-    details = {"mode": config.gnn.mode, "model_version": result.model_version, "stats": result.stats}
-    store.write_hypotheses(result.hypotheses, predicted_types, run_id, details)
-    store.set_meta("linkpred_fingerprint", fingerprint)
-    store.set_meta("linkpred_inputs", inputs or "")
-    store.set_meta("linkpred_metrics", json.dumps(result.metrics, sort_keys=True, default=float))
-    for target, models in result.metrics.items():
-        log.info("link prediction %s: %s", target, json.dumps(models, default=float))
-    return store.top_hypotheses(TOP_PER_TYPE)
-
-
-def _served_fingerprint(gnn: GnnConfig) -> str | None:
-    """:func:`kg.gnn.serve.served_fingerprint` read without importing the GNN code (torch_geometric takes
-    seconds to import) unless the model is missing, where that function raises the error that says why."""
-    if gnn.mode != "serve":
-        return None
-    fingerprint = linkpred_fingerprint(gnn.model_dir)
-    if fingerprint is None:
-        from kg.gnn.serve import served_fingerprint
-
-        return served_fingerprint(gnn)
-    return fingerprint
 
 
 def load_neo4j(store: SqliteStore, schema: GraphSchema, config: MedkgConfig, run_id: str) -> dict[str, dict[str, int]]:

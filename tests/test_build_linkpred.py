@@ -1,4 +1,5 @@
-"""The build's link-prediction step re-serves only when the graph the served model reads changed (issue 21)."""
+"""The build's link-prediction step re-serves only when the graph the served model reads changed (issue 21);
+the snapshot and diff behind it: tests/test_linkpred_refresh.py."""
 
 import json
 import logging
@@ -32,7 +33,7 @@ def _full_refresh(store_dir, config):
     """The hypotheses a full refresh of the same store gives (no fingerprint, no digest)."""
     with SqliteStore(store_dir) as store:
         store.set_meta("linkpred_fingerprint", "")
-        store.set_meta("linkpred_inputs", "")
+        store.set_meta("linkpred_state", "")
         run_linkprediction_step(store, load_schema(), config, "refresh", changed=True)
     return _hypotheses(store_dir)[0]
 
@@ -47,9 +48,9 @@ def test_hypotheses_are_kept_when_the_graph_the_model_reads_is_unchanged_and_equ
     assert rows and runs == {first.run_id}
     # a changed note whose mentions and relations stay the same: new evidence times, the same graph
     changed = [{**NOTES[0], "text": NOTES[0]["text"] + " Follow up in two weeks."}, NOTES[1]]
-    with caplog.at_level(logging.INFO, logger="kg.build"):
+    with caplog.at_level(logging.INFO, logger="kg.linkpred_step"):
         second = build([_write(corpus, changed)], config, store_dir=store_dir)
-    assert second.skipped_documents == 1 and "the graph the model reads is unchanged" in caplog.text
+    assert second.skipped_documents == 1 and "partial refresh, 0 groups re-scored" in caplog.text
     assert _hypotheses(store_dir) == (rows, {first.run_id})  # kept, not re-served
     assert _full_refresh(store_dir, config) == rows
 
@@ -59,36 +60,13 @@ def test_a_change_of_the_graph_the_model_reads_re_serves_the_hypotheses(tmp_path
     corpus, store_dir = tmp_path / "notes.jsonl", tmp_path / "store"
     build([_write(corpus, NOTES)], config, store_dir=store_dir)
     # the second note retracted: its HAS_SYMPTOM edges go
-    with caplog.at_level(logging.INFO, logger="kg.build"):
+    with caplog.at_level(logging.INFO, logger="kg.linkpred_step"):
         second = build([_write(corpus, NOTES[:1])], config, store_dir=store_dir)
     assert second.retracted == 1
-    assert "the graph the model reads is unchanged" not in caplog.text
+    assert "partial refresh" not in caplog.text and "full refresh (" in caplog.text
     rows, runs = _hypotheses(store_dir)
     assert runs == {second.run_id}
     assert _full_refresh(store_dir, config) == rows
-
-
-def test_the_graph_digest_covers_ids_labels_names_and_confidence_only(tmp_path):
-    from kg.types import Edge, Node
-
-    with SqliteStore(tmp_path / "s") as store:
-        store.load_seed("x", [Node(id="DOID:1", label="Disease", name="a")], [], "fp")
-        empty = store.graph_digest()
-        store.load_seed(
-            "x",
-            [Node(id="DOID:1", label="Disease", name="a"), Node(id="HP:1", label="Symptom", name="b")],
-            [Edge(head="DOID:1", type="HAS_SYMPTOM", tail="HP:1")],
-            "fp2",
-        )
-        base = store.graph_digest()
-        assert base != empty and store.graph_digest() == base
-        store.conn.execute("UPDATE edges SET sources = '[\"hpo\"]', first_seen = 'x'")
-        assert store.graph_digest() == base
-        store.conn.execute("UPDATE edges SET confidence = 0.5")
-        assert store.graph_digest() != base
-        store.conn.execute("UPDATE edges SET confidence = 1.0")
-        store.conn.execute("UPDATE nodes SET name = 'c' WHERE id = 'HP:1'")
-        assert store.graph_digest() != base
 
 
 def test_serving_only_the_edges_it_reads_gives_the_hypotheses_of_every_edge(tmp_path, seed_dir):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 import scipy.sparse as sp
 import torch
@@ -22,6 +23,34 @@ log = get_logger(__name__)
 
 
 Found = list[tuple[int, int, int, float]]  # (group index, rank 1..k, candidate index, probability)
+
+
+@dataclass(frozen=True)
+class KeptExplanations:
+    """Explanations of an earlier serving that a later one may reuse (:mod:`kg.linkpred_step`).
+
+    A pair's explanation (its paths, their weights, the ``max_branch`` cut, the note) depends only on the degrees
+    and neighbour lists of its two ends and of their neighbours (:func:`kg.gnn.paths.explain`). After edges
+    changed at ``touched`` nodes, an explanation stands unless an end is touched or next to a touched node.
+
+    Attributes:
+        rows: (head id, tail id) -> (paths, note) of the earlier serving's *explained* hypotheses of the target.
+        touched: ids of the nodes at a changed edge (either graph: a removed edge's ends are both touched).
+    """
+
+    rows: Mapping[tuple[str, str], tuple[tuple[PathContribution, ...], str]]
+    touched: Collection[str]
+
+    def dirty(self, index: PathIndex) -> set[int]:
+        """Global indices of ``index`` whose explanations cannot be reused: the touched nodes and their neighbours."""
+        where = {n: i for i, n in enumerate(index.ids)}
+        out: set[int] = set()
+        for n in self.touched:
+            g = where.get(n)
+            if g is not None:
+                out.add(g)
+                out.update(index.nbr[index.indptr[g] : index.indptr[g + 1]].tolist())
+        return out
 
 
 def _top_partners(
@@ -81,9 +110,11 @@ def _explain_found(
     group_by: str,
     max_paths: int,
     max_explained: int | None,
+    kept: KeptExplanations | None = None,
 ) -> dict[int, tuple[list[PathContribution], str]]:
     """Position in ``found`` -> (explaining paths, note), for at most ``max_explained`` hypotheses, best ranks
-    first; the others get no paths and the note :data:`~kg.gnn.paths.NOT_EXPLAINED`."""
+    first; the others get no paths and the note :data:`~kg.gnn.paths.NOT_EXPLAINED`. ``kept``: an earlier
+    serving's explanations, reused for a pair whose ends are neither touched nor next to a touched node."""
     head_label, rel, tail_label = target
     rules = EXPLANATION_RULES.get(rel, ExplanationRules(support=()))
     if rel not in EXPLANATION_RULES:
@@ -101,12 +132,25 @@ def _explain_found(
         grp, _, cand, _ = found[n]
         h, t = (grp, cand) if group_by == "head" else (cand, grp)
         pairs[n] = (path_index.offset[head_label] + h, path_index.offset[tail_label] + t)
+    dirty = kept.dirty(path_index) if kept is not None else set()
+    reused = 0
     for n in sorted(pairs, key=pairs.__getitem__):
-        paths = search.explain(*pairs[n])
+        h, t = pairs[n]
+        old = (
+            None if kept is None or h in dirty or t in dirty else kept.rows.get((path_index.ids[h], path_index.ids[t]))
+        )
+        if old is not None:
+            explained[n] = (list(old[0]), old[1])
+            reused += 1
+            continue
+        paths = search.explain(h, t)
         explained[n] = (paths, explanation_note(paths, rules))
     if limit < len(order):
         log.warning("%s: explained %d of %d hypotheses (max_explained)", rel, limit, len(found))
-    log.info("%s: explanation paths of %d hypotheses in %.1f s", rel, len(pairs), time.perf_counter() - t0)
+    log.info(
+        "%s: explanation paths of %d hypotheses in %.1f s (%d reused from the last serving)",
+        *(rel, len(pairs), time.perf_counter() - t0, reused),
+    )
     return explained
 
 
@@ -127,6 +171,7 @@ def top_k_hypotheses(
     chunk: int = 256,
     scorer: QueryScorer | None = None,
     eligible: tuple[Tensor, Tensor] | None = None,
+    kept: KeptExplanations | None = None,
 ) -> list[Hypothesis]:
     """For each group node, the ``top_k`` best-scored partners that are not already known.
 
@@ -152,6 +197,8 @@ def top_k_hypotheses(
             A logit of ``-inf`` marks a candidate the scorer cannot score: it is never proposed.
         eligible: bool [H], bool [T] masks of the head and tail label's nodes that may be a group or a
             candidate (:func:`well_known`); None: every node with an edge.
+        kept: an earlier serving's explanations that may be reused (:class:`KeptExplanations`; the same
+            paths and notes as computing them again).
 
     Returns:
         Hypotheses ordered by group then rank; ``score`` is the sigmoid probability, ``rank`` 1..k.
@@ -163,7 +210,7 @@ def top_k_hypotheses(
     found = _top_partners(model, z, graph, target, known, top_k, group_by, chunk, scorer, eligible)
     explained: dict[int, tuple[list[PathContribution], str]] = {}
     if path_index is not None:
-        explained = _explain_found(found, path_index, target, group_by, max_paths, max_explained)
+        explained = _explain_found(found, path_index, target, group_by, max_paths, max_explained, kept)
     out = []
     for n, (grp, rank, cand, prob) in enumerate(found):
         h, t = (grp, cand) if group_by == "head" else (cand, grp)

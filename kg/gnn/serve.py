@@ -31,7 +31,7 @@ from kg.types import Edge, Hypothesis, Node
 from .data import EdgeType, GraphIndex, matches_pattern, resolve_edge_types
 from .edge_table import EdgeTable
 from .evaluate import known_matrix
-from .hypotheses import top_k_hypotheses, well_known
+from .hypotheses import KeptExplanations, top_k_hypotheses, well_known
 from .options import LinkPredParams, link_params, target_config
 from .paths import build_path_index
 from .pipeline import LinkMetrics, LinkPredResult, run_linkprediction
@@ -239,8 +239,10 @@ def _serve_target(
     config: GnnConfig,
     tm: TargetModel | StackedTarget,
     ids: tuple[str, str],
+    kept: KeptExplanations | None = None,
 ) -> tuple[list[Hypothesis], dict[str, float]]:
-    """Hypotheses of one target from its served model; ``config`` is the target's, ``ids`` (version, run id)."""
+    """Hypotheses of one target from its served model; ``config`` is the target's, ``ids`` (version, run id),
+    ``kept`` the explanations an earlier serving of the target left that may be reused."""
     t0 = time.perf_counter()
     rel = tm.target[1]
     options = link_params(config.params)
@@ -273,6 +275,7 @@ def _serve_target(
         max_explained=options.max_explained,
         scorer=scorer,
         eligible=eligible,
+        kept=kept,
     )
     t_hyp = time.perf_counter()
     stats = {
@@ -294,6 +297,7 @@ def serve_linkprediction(
     config: GnnConfig,
     run_id: str,
     model: DefaultModel,
+    kept: Mapping[str, KeptExplanations] | None = None,
 ) -> LinkPredResult:
     """Hypotheses for each target of ``config.targets`` from the trained ``model`` (no training).
 
@@ -304,6 +308,7 @@ def serve_linkprediction(
             ``max_paths``, ``max_explained``, ``exclude_signatures`` and the graph's edge types, per target).
         run_id: recorded on every hypothesis.
         model: the loaded model (:func:`kg.gnn.serving.load_default`).
+        kept: target -> explanations of an earlier serving to reuse where they still hold (the same result).
 
     Returns:
         Hypotheses by target, group and rank (``model_version`` is the model's, e.g. ``linkpred-2.0.0``);
@@ -323,7 +328,8 @@ def serve_linkprediction(
             log.warning("link prediction target skipped: %s", reason)
             metrics[rel] = {"skipped": reason}
             continue
-        h, s = _serve_target(nodes, edges, schema, target_config(config, rel), model.targets[rel], (version, run_id))
+        tc, tm = target_config(config, rel), model.targets[rel]
+        h, s = _serve_target(nodes, edges, schema, tc, tm, (version, run_id), (kept or {}).get(rel))
         hypotheses.extend(h)
         stats[rel] = s
         metrics[rel] = {
@@ -342,17 +348,10 @@ def served_edge_filter(
     whose end is not a node, keep the edge. Reading only the kept edges gives the same hypotheses
     (:func:`serve_linkprediction` drops the others itself) without building a million unread edges.
     """
-    needed: set[str] = set(config.targets)
-    per_target: list[tuple[set[str], list[list[str]]]] = []
-    for rel in config.targets:
-        if rel not in schema.relationships:
-            return lambda head, rel, tail: True
-        options = link_params(target_config(config, rel).params)
-        needed |= {*options.exclude_known.get(rel, [])}
-        own = [(h, rel, t) for h, t in schema.relationships[rel].signatures]
-        patterns = [p for p in options.exclude_signatures if not any(matches_pattern(p, et) for et in own)]
-        types = graph_edge_types(schema, options, {rel, *config.targets})
-        per_target.append((set(resolve_edge_types(schema, types)), patterns))
+    rules = _served_rules(schema, config)
+    if rules is None:
+        return lambda head, rel, tail: True
+    needed, per_target = rules
 
     decided: dict[tuple[str, str, str], bool] = {}  # per (head label, type, tail label): a few dozen, a million edges
 
@@ -373,6 +372,36 @@ def served_edge_filter(
     return keep
 
 
+def _served_rules(
+    schema: GraphSchema, config: GnnConfig
+) -> tuple[set[str], list[tuple[set[str], list[list[str]]]]] | None:
+    """The relations every target reads whatever their labels, and per target its graph's edge types and the
+    ``exclude_signatures`` patterns that do not match the target itself (None: a target the schema lacks)."""
+    needed: set[str] = set(config.targets)
+    per_target: list[tuple[set[str], list[list[str]]]] = []
+    for rel in config.targets:
+        if rel not in schema.relationships:
+            return None
+        options = link_params(target_config(config, rel).params)
+        needed |= {*options.exclude_known.get(rel, [])}
+        own = [(h, rel, t) for h, t in schema.relationships[rel].signatures]
+        patterns = [p for p in options.exclude_signatures if not any(matches_pattern(p, et) for et in own)]
+        types = graph_edge_types(schema, options, {rel, *config.targets})
+        per_target.append((set(resolve_edge_types(schema, types)), patterns))
+    return needed, per_target
+
+
+def unread_signatures(schema: GraphSchema, config: GnnConfig) -> list[list[str]]:
+    """What serving ``config.targets`` never reads, as data: every (head label, type, tail label) over the
+    schema's node labels and relationship types that :func:`served_edge_filter` leaves out. An edge of any
+    other signature (one of these labels or types unknown included) counts as read:
+    :func:`kg.store.sqlite_linkpred.model_read_changes` is conservative."""
+    labels, rels = sorted(schema.nodes), sorted(schema.relationships)
+    ids = {f"h:{h}": h for h in labels} | {f"t:{t}": t for t in labels}
+    keep = served_edge_filter(schema, config, ids)
+    return [[h, rel, t] for h in labels for rel in rels for t in labels if not keep(f"h:{h}", rel, f"t:{t}")]
+
+
 def served_fingerprint(config: GnnConfig) -> str | None:
     """A digest of the model ``config`` serves (None in ``train`` mode): a retrained model changes it.
 
@@ -383,15 +412,21 @@ def served_fingerprint(config: GnnConfig) -> str | None:
 
 
 def predict_links(
-    nodes: Sequence[Node], edges: Sequence[Edge], schema: GraphSchema, config: GnnConfig, run_id: str
+    nodes: Sequence[Node],
+    edges: Sequence[Edge],
+    schema: GraphSchema,
+    config: GnnConfig,
+    run_id: str,
+    kept: Mapping[str, KeptExplanations] | None = None,
 ) -> LinkPredResult:
     """The link-prediction step of a build: :func:`serve_linkprediction` with the model of ``config.model_dir``
-    (``config.mode == "serve"``), else :func:`kg.gnn.pipeline.run_linkprediction` (train on this graph).
+    (``config.mode == "serve"``, with the ``kept`` explanations), else :func:`kg.gnn.pipeline.run_linkprediction`
+    (train on this graph).
 
     Raises:
         kg.gnn.serving.NoModelError: serve mode and no model in ``config.model_dir`` (the message says how
             to train one).
     """
     if config.mode == "serve":
-        return serve_linkprediction(nodes, edges, schema, config, run_id, load_default(config.model_dir))
+        return serve_linkprediction(nodes, edges, schema, config, run_id, load_default(config.model_dir), kept)
     return run_linkprediction(nodes, edges, schema, config, run_id)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from kg.files import private_dir, private_files, touch_private
 from kg.hashing import json_digest
 from kg.logs import get_logger
 from kg.schema import GraphSchema
+from kg.store.sqlite_linkpred import InputDiff, SqliteLinkpredState
 from kg.store.sqlite_reads import SqliteReads
 from kg.store.sqlite_runs import SqliteRuns, now
 from kg.store.sqlite_tables import (
@@ -73,7 +74,7 @@ class DocumentWrite:
         self.evidence = evidence
 
 
-class SqliteStore(SqliteReads, SqliteRuns):
+class SqliteStore(SqliteReads, SqliteRuns, SqliteLinkpredState):
     """The embedded graph store in ``directory/graph.sqlite``."""
 
     def __init__(self, directory: str | Path) -> None:
@@ -422,25 +423,55 @@ class SqliteStore(SqliteReads, SqliteRuns):
                 self.conn.execute(INSERT_EDGE, edge_row(edge))
 
     def write_hypotheses(
-        self, hypotheses: Sequence[Hypothesis], types: Iterable[str], run_id: str, details: dict | None = None
+        self,
+        hypotheses: Sequence[Hypothesis],
+        types: Iterable[str],
+        run_id: str,
+        details: dict | None = None,
+        meta: Mapping[str, str] | None = None,
+        snapshot: bool = False,
     ) -> None:
         """Replace all hypotheses of ``types`` with ``hypotheses`` in one transaction.
 
         Hypotheses live in their own table: they can never overwrite an asserted edge. The
         link-prediction step is recorded as its own run, ``<run_id>/linkpred``, beside the build's,
-        with ``details`` (e.g. the served model and the nodes it never saw) beside the counts.
+        with ``details`` (e.g. the served model and the nodes it never saw) beside the counts. ``meta``
+        values are set, and with ``snapshot`` (a served refresh) the snapshot of the graph the model read is
+        replaced (:meth:`replace_linkpred_snapshot`), in the same transaction.
         """
         types = list(types)
         with self.transaction(), self.untriggered([("hypotheses", t) for t in types]):
             self.conn.executemany("DELETE FROM hypotheses WHERE type = ?", [(t,) for t in types])
             self.conn.executemany(INSERT_HYPOTHESIS, [hypothesis_row(h) for h in hypotheses])
-            self.conn.execute(
-                "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details)"
-                " VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
-                (
-                    f"{run_id}/linkpred",
-                    now(),
-                    now(),
-                    json.dumps({**(details or {}), "hypotheses": len(hypotheses), "types": types}, default=str),
-                ),
-            )
+            self._linkpred_run(run_id, {**(details or {}), "hypotheses": len(hypotheses), "types": types})
+            if snapshot:
+                self.replace_linkpred_snapshot()
+            for key, value in (meta or {}).items():
+                self.set_meta(key, value)
+
+    def update_hypotheses(
+        self,
+        diff: InputDiff,
+        removed: Iterable[tuple[str, str, str]],
+        added: Sequence[Hypothesis],
+        run_id: str,
+        details: dict,
+        meta: Mapping[str, str],
+    ) -> None:
+        """A partial refresh in one transaction: delete the hypotheses ``removed`` (head, type, tail keys),
+        insert ``added``, bring the snapshot of the model's input up to date with ``diff``, set ``meta``."""
+        removed = list(removed)
+        with self.transaction():
+            self.conn.executemany("DELETE FROM hypotheses WHERE head = ? AND type = ? AND tail = ?", removed)
+            self.conn.executemany(INSERT_HYPOTHESIS, [hypothesis_row(h) for h in added])
+            self._linkpred_run(run_id, {**details, "hypotheses_removed": len(removed), "hypotheses_added": len(added)})
+            self.apply_linkpred_diff(diff)
+            for key, value in meta.items():
+                self.set_meta(key, value)
+
+    def _linkpred_run(self, run_id: str, details: dict) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO runs(run_id, kind, started, finished, status, details)"
+            " VALUES (?, 'linkpred', ?, ?, 'complete', ?)",
+            (f"{run_id}/linkpred", now(), now(), json.dumps(details, default=str)),
+        )

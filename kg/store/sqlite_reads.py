@@ -7,7 +7,6 @@ its checkpoints (SQLite WAL: readers never block the writer and see the last com
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
@@ -19,8 +18,9 @@ from kg.store.sqlite_tables import (
     evidence_from_row,
     hypothesis_from_row,
     node_from_row,
+    paths_from_json,
 )
-from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node, QuarantineRecord
+from kg.types import Edge, Evidence, GraphSnapshot, Hypothesis, Node, PathContribution, QuarantineRecord
 
 
 class SqliteReads:
@@ -68,6 +68,14 @@ class SqliteReads:
             q += " WHERE type = ?"
             args = (rel_type,)
         return [hypothesis_from_row(r) for r in self.conn.execute(q + " ORDER BY score DESC, head, tail", args)]
+
+    def explanations(
+        self, rel_type: str, skip_note: str
+    ) -> dict[tuple[str, str], tuple[tuple[PathContribution, ...], str]]:
+        """(head, tail) -> (paths, note) of the stored hypotheses of ``rel_type`` whose note is not ``skip_note``
+        (e.g. the note of a hypothesis left unexplained)."""
+        q = "SELECT head, tail, explanation, note FROM hypotheses WHERE type = ? AND note != ?"
+        return {(h, t): (paths_from_json(e), n) for h, t, e, n in self.conn.execute(q, (rel_type, skip_note))}
 
     def top_hypotheses(self, per_type: int = 5) -> list[Hypothesis]:
         """The best ``per_type`` hypotheses of each predicted type (types in name order), best first.
@@ -117,31 +125,6 @@ class SqliteReads:
                 self.conn.execute("SELECT type, COUNT(*) FROM hypotheses GROUP BY type ORDER BY type").fetchall()
             ),
         }
-
-    def graph_digest(self, chunk: int = 50_000) -> str:
-        """SHA-256 of exactly what served link prediction reads of the graph: every node's (id, label, name)
-        by id and every edge's (head, type, tail, confidence) by key, read in one transaction.
-
-        Two stores with the same digest give a served model the same input, hence the same hypotheses
-        (:func:`kg.build.run_linkprediction_step`); evidence, sources and timestamps are not in it.
-        """
-        h = hashlib.sha256()
-        own = not self.conn.in_transaction
-        if own:
-            self.conn.execute("BEGIN")
-        try:
-            for q in (
-                "SELECT id, label, name FROM nodes ORDER BY id",
-                "SELECT head, type, tail, confidence FROM edges ORDER BY head, type, tail",
-            ):
-                h.update(q.encode())
-                cur = self.conn.execute(q)
-                while rows := cur.fetchmany(chunk):
-                    h.update(repr(rows).encode())  # str and float reprs are exact and stable
-        finally:
-            if own:
-                self.conn.execute("COMMIT")
-        return h.hexdigest()
 
     def snapshot(
         self, edge_types: Iterable[str] | None = None, hypothesis_types: Iterable[str] | None = None

@@ -56,6 +56,10 @@ CREATE TABLE IF NOT EXISTS hypotheses (
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
   status TEXT NOT NULL, details TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS linkpred_edges (
+  head TEXT NOT NULL, type TEXT NOT NULL, tail TEXT NOT NULL, confidence REAL NOT NULL,
+  PRIMARY KEY (head, type, tail)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS linkpred_nodes (id TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS quarantine (
   run_id TEXT NOT NULL, source TEXT NOT NULL, location TEXT NOT NULL, reason TEXT NOT NULL);
 """
@@ -302,6 +306,21 @@ def _path_dict(p: PathContribution) -> dict[str, Any]:
     if p.against:
         d["against"] = True
     return d
+
+
+def paths_from_json(text: str) -> tuple[PathContribution, ...]:
+    """A stored explanation (:func:`hypothesis_row`'s JSON) as paths, built without validation (the store wrote
+    them from validated paths; 50,000 explained hypotheses are read back when a refresh reuses them)."""
+    return tuple(
+        PathContribution.model_construct(
+            nodes=tuple(p["nodes"]),
+            relations=tuple(p["relations"]),
+            contribution=float(p["contribution"]),
+            metapath=p.get("metapath", ""),
+            against=bool(p.get("against", False)),
+        )
+        for p in json.loads(text)
+    )
 
 
 def hypothesis_from_row(r: Sequence[Any]) -> Hypothesis:
