@@ -440,10 +440,12 @@ class SqliteStore(SqliteReads, SqliteRuns, SqliteLinkpredState):
         replaced (:meth:`replace_linkpred_snapshot`), in the same transaction.
         """
         types = list(types)
-        with self.transaction(), self.untriggered([("hypotheses", t) for t in types]):
-            self.conn.executemany("DELETE FROM hypotheses WHERE type = ?", [(t,) for t in types])
-            self.conn.executemany(INSERT_HYPOTHESIS, [hypothesis_row(h) for h in hypotheses])
-            self._linkpred_run(run_id, {**(details or {}), "hypotheses": len(hypotheses), "types": types})
+        with self.transaction():
+            gone, rows = self._changed_hypotheses(hypotheses, types)
+            self.conn.executemany("DELETE FROM hypotheses WHERE head = ? AND type = ? AND tail = ?", gone)
+            self.conn.executemany(INSERT_HYPOTHESIS, rows)
+            counts = {"hypotheses": len(hypotheses), "types": types, "written": len(rows), "deleted": len(gone)}
+            self._linkpred_run(run_id, {**(details or {}), **counts})
             if snapshot:
                 self.replace_linkpred_snapshot()
             for key, value in (meta or {}).items():

@@ -15,8 +15,12 @@ and its next serving is a full refresh that writes one.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from kg.store.sqlite_tables import HYPOTHESIS_COLUMNS, RUN_ID_COLUMN, hypothesis_row
+from kg.types import Hypothesis
 
 #: Changed edges read at most: a larger change (a reloaded seed) is refreshed in full, never diffed in memory.
 MAX_DIFF = 200_000
@@ -121,6 +125,30 @@ class SqliteLinkpredState:
             "INSERT OR REPLACE INTO linkpred_nodes(id, label) VALUES (?, ?)",
             [(i, new) for i, _, new in diff.nodes if new is not None],
         )
+
+    def _changed_hypotheses(
+        self, hypotheses: Sequence[Hypothesis], types: Sequence[str]
+    ) -> tuple[list[tuple[str, str, str]], list[tuple[Any, ...]]]:
+        """What replacing the hypotheses of ``types`` by ``hypotheses`` changes: the keys to delete (gone) and
+        the rows to write (new or changed). A hypothesis stored with exactly the same values (score, rank,
+        model version, explanation, note) is left as it is, with the run id of the run that first gave it
+        those values: a refresh that moves a few hypotheses rewrites those (and the Neo4j load after it
+        writes only them), not a hundred thousand."""
+        marks = ",".join("?" * len(types))
+        stored = {
+            (r[0], r[1], r[2]): r
+            for r in self.conn.execute(f"SELECT {HYPOTHESIS_COLUMNS} FROM hypotheses WHERE type IN ({marks})", types)
+        }
+        rows = []
+        for h in hypotheses:
+            row = hypothesis_row(h)
+            old = stored.pop((row[0], row[1], row[2]), None)
+            if (
+                old is None
+                or old[:RUN_ID_COLUMN] + old[RUN_ID_COLUMN + 1 :] != row[:RUN_ID_COLUMN] + row[RUN_ID_COLUMN + 1 :]
+            ):
+                rows.append(row)  # INSERT OR REPLACE: a changed row replaces its key
+        return sorted(stored), rows
 
 
 def model_read_changes(

@@ -134,6 +134,8 @@ MIGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 #: Columns of the ``hypotheses`` table, in :func:`hypothesis_row` / :func:`hypothesis_from_row` order.
 HYPOTHESIS_COLUMNS = "head, type, tail, score, rank, model_version, run_id, explanation, note"
+#: The place of ``run_id`` in a hypothesis row: the one column a refresh that gives the same values leaves as stored.
+RUN_ID_COLUMN = 6
 INSERT_HYPOTHESIS = f"INSERT OR REPLACE INTO hypotheses({HYPOTHESIS_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
 
 
