@@ -220,17 +220,17 @@ def test_a_changed_row_rewrites_its_bucket_not_its_group():
     from kg.store.neo4j_delta import BUCKETS, changed_groups, group_digests, kept_digests, rows_in
     from kg.store.neo4j_plan import LoadPlan, LoadScope
 
-    rows = [{"head": f"MESH:D{i}", "tail": "DOID:1", "props": {"score": i / 1000}} for i in range(1000)]
+    rows = [{"head": f"MESH:D{i}", "tail": "DOID:1", "props": {"score": i / 1000}} for i in range(5000)]
     plan = LoadPlan(hypotheses={("PREDICTED_TREATS", "Drug", "Disease"): rows})
     before = group_digests(plan)
-    assert len(before) == BUCKETS  # 1,000 rows fill every bucket
+    assert len(before) == BUCKETS  # 5,000 rows fill every bucket
     moved = [dict(r) for r in rows]
     moved[7] = {**moved[7], "props": {"score": 0.9}}
     after = LoadPlan(hypotheses={("PREDICTED_TREATS", "Drug", "Disease"): moved})
     todo = changed_groups(after, group_digests(after), before)
     assert moved[7] in todo.hypotheses[("PREDICTED_TREATS", "Drug", "Disease")]
-    assert 1 <= rows_in(todo) < 1000 / BUCKETS * 3  # about one bucket's rows
-    assert rows_in(changed_groups(after, group_digests(after), {})) == 1000  # no record: everything
+    assert 1 <= rows_in(todo) < 5000 / BUCKETS * 3  # about one bucket's rows
+    assert rows_in(changed_groups(after, group_digests(after), {})) == 5000  # no record: everything
     # a partial load keeps the digests of what it did not read, and drops those of what it read
     previous = {"edges:TREATS:Drug:Disease#3": "a", "edges:INTERACTS_WITH:Gene:Gene#1": "b", "nodes:Drug#2": "c"}
     kept = kept_digests(previous, LoadScope(edge_types=frozenset({"TREATS"}), hypothesis_types=frozenset()).reads)
