@@ -169,8 +169,8 @@ def eval_ner(
     precision: str | None = typer.Option(
         None,
         "--precision",
-        help="Inference precision of a transformer model: fp32 (default) | bf16 | auto (bf16 where the CPU has it); "
-        "other than fp32 needs --runtime torch.",
+        help="Inference precision of a transformer model: auto (default: bf16 where the CPU has native bf16 units, "
+        "else fp32) | fp32 (the reference) | bf16 (needs --runtime torch).",
     ),
     runtime: str | None = typer.Option(
         None, "--runtime", help="Transformer runtime: torch (fp32 reference) | onnx | onnx-int8 (default: the model's)."

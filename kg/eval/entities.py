@@ -47,7 +47,7 @@ def evaluate_ner(
     ``notes`` is the notes CSV a ``standoff`` corpus points into; ``params``: further ``ner.params``.
 
     ``convention`` selects a trained model's corpus-convention heads (e.g. ``ncbi``), if it has them;
-    ``precision`` (``fp32``, the default | ``bf16`` | ``auto``) is a trained transformer model's inference
+    ``precision`` (``auto``, the default | ``fp32`` | ``bf16``) is a trained transformer model's inference
     precision; the one in effect is reported as ``inference_precision``. ``runtime`` (``torch`` |
     ``onnx`` | ``onnx-int8``) is its inference runtime (:mod:`kg.ner.onnx_tagger`), reported as ``runtime``.
 

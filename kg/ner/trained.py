@@ -46,10 +46,15 @@ log = get_logger(__name__)
 #: Transformer runtimes (:mod:`kg.ner.onnx_tagger`). ONNX Runtime fp32 (``onnx``) gives the same
 #: BC5CDR and NCBI-disease F1 as the fp32 PyTorch reference and was 1.0-1.5x as fast in alternating
 #: pairs on a loaded machine but slower on a quiet one (12.3 vs 18.1 abstracts/s, docs/benchmarks.md,
-#: 2026-12-07); int8 lost 0.003 NCBI F1. The default is the PyTorch reference.
+#: 2026-12-07); int8 lost 0.003 NCBI F1. The default is PyTorch.
 Runtime = Literal["torch", "onnx", "onnx-int8"]
 RUNTIMES: tuple[str, ...] = get_args(Runtime)
 DEFAULT_RUNTIME: Runtime = "torch"
+#: Transformer inference precision (:class:`kg.ner.transformer.TransformerTagger`). ``auto`` (default) runs the
+#: network in bfloat16 where the CPU has native bf16 units (AMX / AVX512-BF16; issue 22: same BC5CDR and
+#: NCBI-disease F1 within 0.003, docs/ner.md "Runtime and precision"), else in fp32, the reference.
+Precision = Literal["fp32", "bf16", "auto"]
+DEFAULT_PRECISION: Precision = "auto"
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
 #: The notes tagger (:mod:`kg.train.ner_notes`): ``accurate`` runs it on documents of kind ``note``.
 NOTES_MODEL_DIR = MODELS_DIR / "ner-notes"
@@ -119,7 +124,23 @@ def model_fingerprint(name: str, params: Mapping[str, Any]) -> str | None:
     partner = ensemble_partner(str(params.get("partner", "auto")), meta)
     notes = notes_model_for(model, str(params.get("notes_model", "auto")))
     extra = [resolve_model_dir(m) for m in (partner, notes) if m]
-    return folders_digest([folder, *extra])
+    digest = folders_digest([folder, *extra])
+    if meta.get("kind") != "transformer":
+        return digest
+    # ``auto`` precision differs by CPU, and bf16 may move a few spans: the key names what runs here
+    return f"{digest}|{effective_precision(str(params.get('precision', DEFAULT_PRECISION)), params)}"
+
+
+def effective_precision(precision: str, params: Mapping[str, Any]) -> str:
+    """The precision a transformer tagger configured with ``precision`` and ``params`` runs at: ``fp32`` or
+    ``bf16`` (``auto`` resolved on this CPU; ``quantize`` and the ONNX runtimes run fp32 activations)."""
+    if precision == "auto":
+        if params.get("quantize") or str(params.get("runtime", DEFAULT_RUNTIME)) != "torch":
+            return "fp32"
+        from kg.ner.transformer import bf16_supported
+
+        return "bf16" if bf16_supported() else "fp32"
+    return precision
 
 
 _lock = threading.Lock()
@@ -136,7 +157,7 @@ def _load(model_dir: str, quantize: bool, precision: str, runtime: str) -> Tagge
     if kind == "transformer":
         from kg.ner.transformer import load_tagger  # torch and transformers: only when such a model is used
 
-        if runtime != "torch" and (quantize or precision != "fp32"):
+        if runtime != "torch" and (quantize or precision == "bf16"):
             raise ValueError(
                 f"quantize and precision={precision!r} apply to runtime 'torch' only; runtime {runtime!r} is "
                 "fp32 (onnx) or int8 (onnx-int8)"
@@ -152,16 +173,20 @@ def _load(model_dir: str, quantize: bool, precision: str, runtime: str) -> Tagge
 
 
 def load_model(
-    model: str | Path = "accurate", quantize: bool = False, precision: str = "fp32", runtime: str = DEFAULT_RUNTIME
+    model: str | Path = "accurate",
+    quantize: bool = False,
+    precision: str = DEFAULT_PRECISION,
+    runtime: str = DEFAULT_RUNTIME,
 ) -> Tagger:
     """Load (once per process) the trained tagger named ``model``.
 
     ``precision`` (``fp32`` | ``bf16`` | ``auto``) and ``runtime`` (``torch`` | ``onnx`` | ``onnx-int8``,
-    see :mod:`kg.ner.onnx_tagger`) apply to the transformer model; the fast model ignores them.
+    see :mod:`kg.ner.onnx_tagger`) apply to the transformer model; the fast model ignores them. With an
+    ONNX runtime or ``quantize``, ``auto`` means fp32.
 
     Raises:
         ValueError: an unknown ``runtime`` (the message lists the known ones), or ``quantize`` /
-            a precision other than fp32 with an ONNX runtime.
+            precision ``bf16`` with an ONNX runtime.
     """
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown NER runtime {runtime!r}; known runtimes: {list(RUNTIMES)}")
@@ -185,9 +210,9 @@ class TrainedNer:
     Abbreviation pairs are used when scispaCy's ``abbreviation_detector`` ran before it.
     ``convention`` (e.g. ``"ncbi"``) decodes a model's corpus-convention heads instead of the
     shared ones (see :mod:`kg.ner.transformer`); ``""`` means the shared heads. ``precision``
-    (``fp32`` default | ``bf16`` | ``auto``) is the transformer's inference precision; ``auto`` uses
-    bfloat16 autocast where the CPU has native bf16 units (same BC5CDR F1 to three decimals,
-    1.4x faster on a quiet 2-core Xeon: see docs/benchmarks.md), else float32.
+    (``auto`` default | ``fp32`` | ``bf16``) is the transformer's inference precision; ``auto`` runs the
+    network in bfloat16 where the CPU has native bf16 units (AMX / AVX512-BF16), else in float32, the
+    reference (see :data:`DEFAULT_PRECISION`).
 
     ``partner`` turns on the agreement ensemble (:func:`kg.ner.postprocess.agree`): a span below
     ``keep_confidence`` survives only if the partner model found it too. ``"auto"`` (default) takes
@@ -207,7 +232,7 @@ class TrainedNer:
         quantize: bool = False,
         min_confidence: float = 0.5,
         convention: str = "",
-        precision: str = "fp32",
+        precision: str = DEFAULT_PRECISION,
         partner: str = "auto",
         keep_confidence: float = -1.0,
         notes: bool = True,
@@ -289,7 +314,7 @@ class TrainedNer:
         "quantize": False,
         "min_confidence": 0.5,
         "convention": "",
-        "precision": "fp32",
+        "precision": DEFAULT_PRECISION,
         "partner": "auto",
         "keep_confidence": -1.0,
         "notes": True,
@@ -423,8 +448,9 @@ class TrainedOptions(BaseModel):
     min_confidence: float = 0.5
     #: Decode this corpus convention's heads (e.g. ``ncbi``); ``""``: the shared heads.
     convention: str = ""
-    #: Transformer inference precision (``auto``: bf16 where the CPU has native bf16 units).
-    precision: Literal["fp32", "bf16", "auto"] = "fp32"
+    #: Transformer inference precision: ``auto`` (bf16 where the CPU has native bf16 units, else fp32),
+    #: ``fp32`` (the reference) or ``bf16``; see :data:`DEFAULT_PRECISION`.
+    precision: Precision = DEFAULT_PRECISION
     #: Agreement-ensemble partner: ``auto`` (from the model's meta.json), ``""`` (off) or a model.
     partner: str = "auto"
     #: Spans at or above this confidence need no partner; < 0: from the model's meta.json.
@@ -432,9 +458,9 @@ class TrainedOptions(BaseModel):
     #: The clinical-notes layer (:mod:`kg.ner.notes`): curated shorthand, brands and findings, boundary
     #: repair, Symptom/Disease typing by head word.
     notes: bool = True
-    #: Transformer runtime: ``onnx`` (default; ONNX Runtime, same fp32 weights), ``torch`` (fp32 PyTorch reference;
-    #: needed for ``quantize`` and ``precision``)
-    #: or ``onnx-int8`` (dynamic int8 quantization); see :mod:`kg.ner.onnx_tagger`.
+    #: Transformer runtime: ``torch`` (default; PyTorch, needed for ``quantize`` and precision ``bf16``),
+    #: ``onnx`` (ONNX Runtime, same fp32 weights) or ``onnx-int8`` (dynamic int8 quantization); see
+    #: :mod:`kg.ner.onnx_tagger`.
     runtime: Runtime = DEFAULT_RUNTIME
 
 
