@@ -351,7 +351,7 @@ def test_a_missing_seed_folder_does_not_retrain_the_gnn_on_every_run(tmp_path, c
     overrides = [f"seed.hetionet_dir={tmp_path / 'nowhere'}", "seed.hpo_annotations=false", "gnn.epochs=2"]
     cfg = load_config(None, [*overrides, *(f"{k}={v}" for k, v in _QUICK.items())])
     build([corpus], cfg, store_dir=tmp_path / "store")
-    with caplog.at_level(logging.INFO, logger="kg.build"):
+    with caplog.at_level(logging.INFO, logger="kg.linkpred_step"):
         again = build([corpus], cfg, store_dir=tmp_path / "store")
     assert again.skipped_documents == 3
     assert "graph and GNN config unchanged: keeping the stored hypotheses" in caplog.text
