@@ -188,7 +188,7 @@ class SqliteStore(SqliteReads, SqliteRuns, SqliteLinkpredState):
             q = f"SELECT id, label, name, xrefs, sources, unlinked FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
             for row in self.conn.execute(q, chunk):
                 existing_rows[row[0]] = row
-        rows = []
+        rows, relabelled = [], False
         for n in nodes:
             old = existing_rows.get(n.id)
             if old is None:
@@ -213,9 +213,12 @@ class SqliteStore(SqliteReads, SqliteRuns, SqliteLinkpredState):
             if row != tuple(old):  # an unchanged node is not written: its label's group keeps its token
                 rows.append(row)
                 existing_rows[n.id] = row
+                relabelled = relabelled or label != old[1]
         self.conn.executemany(
             "INSERT OR REPLACE INTO nodes(id, label, name, xrefs, sources, unlinked) VALUES (?,?,?,?,?,?)", rows
         )
+        if relabelled:  # a replaced row fires no delete trigger: the edges at it change groups (REVISION_TRIGGERS)
+            self.conn.execute(NEW_EPOCH)
 
     def load_seed(
         self,

@@ -82,7 +82,13 @@ def _stamp(table: str, ref: str) -> str:
 
 
 #: The triggers' names (:meth:`kg.store.sqlite.SqliteStore.untriggered` drops them for a bulk write).
-REVISION_TRIGGERS = tuple(f"{t}_{op}_revision" for t in GROUP_COLUMNS for op in ("insert", "update", "delete"))
+#: ``nodes_relabel_revision``: a node that changes label moves the epoch, since every edge at it changes its
+#: (type, head label, tail label) group in Neo4j (the store's other relabelling path, a node row replaced
+#: with another label, does the same in :meth:`kg.store.sqlite.SqliteStore._upsert_nodes`).
+REVISION_TRIGGERS = (
+    *(f"{t}_{op}_revision" for t in GROUP_COLUMNS for op in ("insert", "update", "delete")),
+    "nodes_relabel_revision",
+)
 REVISION_DDL = (
     "CREATE TABLE IF NOT EXISTS graph_groups (tbl TEXT NOT NULL, grp TEXT NOT NULL, token TEXT NOT NULL,"
     " PRIMARY KEY (tbl, grp))",
@@ -100,6 +106,8 @@ REVISION_DDL = (
         f" BEGIN {_stamp(table, 'OLD')} {_stamp(table, 'NEW')} END"
         for table in GROUP_COLUMNS
     ),
+    "CREATE TRIGGER IF NOT EXISTS nodes_relabel_revision AFTER UPDATE OF label ON nodes"
+    f" WHEN OLD.label IS NOT NEW.label BEGIN {NEW_EPOCH}; END",
 )
 
 #: Columns read back into an :class:`~kg.types.Evidence`, in :func:`evidence_from_row` order.

@@ -71,9 +71,21 @@ def test_a_write_moves_its_own_group_only(tmp_path):
     store.conn.execute("UPDATE nodes SET name = 'metformin' WHERE id = 'MESH:D008687'")
     after = store.graph_state()
     assert {k for k in set(before) | set(after) if before.get(k) != after.get(k)} == {"nodes:Drug"}
-    store.conn.execute("UPDATE nodes SET label = 'Symptom' WHERE id = 'DOID:9352'")  # both labels move
+    store.conn.execute("UPDATE nodes SET label = 'Symptom' WHERE id = 'DOID:9352'")  # a relabel: a new epoch
     moved = store.graph_state()
-    assert {k for k in set(after) | set(moved) if after.get(k) != moved.get(k)} == {"nodes:Disease", "nodes:Symptom"}
+    assert {k for k in set(after) | set(moved) if after.get(k) != moved.get(k)} == {
+        "nodes:Disease",
+        "nodes:Symptom",
+        "*:*",
+    }
+    # a node row replaced with another label (the upsert of a text node by a curated one) moves the epoch too
+    store.conn.execute("INSERT INTO nodes(id, label, name, sources) VALUES ('X:1', 'Symptom', 'foo', '[\"text\"]')")
+    moved = store.graph_state()
+    with store.transaction():
+        store._upsert_nodes([Node(id="X:1", label="Disease", name="foo", sources=("hpo",))])
+    assert store.conn.execute("SELECT label FROM nodes WHERE id = 'X:1'").fetchone() == ("Disease",)
+    assert store.graph_state()["*:*"] != moved["*:*"]
+    moved = store.graph_state()
     # an unchanged node written again is not written: its label keeps its token
     store.load_seed("other", [NODES[0].model_copy(update={"name": "metformin"})], [], fingerprint="f2")
     assert store.graph_state()["nodes:Drug"] == moved["nodes:Drug"]
@@ -82,18 +94,18 @@ def test_a_write_moves_its_own_group_only(tmp_path):
 def test_a_bulk_write_without_triggers_still_moves_its_groups_and_a_rollback_keeps_the_triggers(tmp_path):
     store = seeded(tmp_path / "s")
     triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_revision'"
-    assert store.conn.execute(triggers).fetchone()[0] == 12
+    assert store.conn.execute(triggers).fetchone()[0] == 13
     before = store.graph_state()
     with pytest.raises(RuntimeError, match="boom"), store.transaction(), store.untriggered():
         store.conn.execute("DELETE FROM edges")
         raise RuntimeError("boom")
-    assert store.graph_state() == before and store.conn.execute(triggers).fetchone()[0] == 12
+    assert store.graph_state() == before and store.conn.execute(triggers).fetchone()[0] == 13
     assert store.counts()["edges"] == {"TREATS": 1}
     with store.transaction(), store.untriggered([("edges", "TREATS")]):
         store.conn.execute("DELETE FROM edges")
     after = store.graph_state()
     assert {k for k in after if after[k] != before.get(k)} == {"edges:TREATS"}
-    assert store.conn.execute(triggers).fetchone()[0] == 12
+    assert store.conn.execute(triggers).fetchone()[0] == 13
     with store.transaction(), store.untriggered():  # unknown scope: a new epoch
         store.conn.execute("DELETE FROM nodes WHERE id = 'DOID:9352'")
     now = store.graph_state()
