@@ -67,7 +67,7 @@ def load_scope(state: Mapping[str, str], recorded: object, schema: GraphSchema) 
     """What changed between the store ``state`` and the one a complete load ``recorded`` (its ``LoadRun``'s
     JSON ``state``): the edge and hypothesis types to read again; None (read everything) when the epoch
     moved, the schema or medkg differ, or nothing usable was recorded. Every node and evidence row is read
-    anyway (few, and what the edges and hypotheses are checked against); a changed node makes every
+    anyway (few, and what the edges and hypotheses are checked against); a renamed node makes every
     hypothesis type read again (their explanation paths carry node names)."""
     try:
         rec = json.loads(recorded) if isinstance(recorded, str) else None
@@ -83,7 +83,7 @@ def load_scope(state: Mapping[str, str], recorded: object, schema: GraphSchema) 
     def of(kind: str) -> frozenset[str]:
         return frozenset(k.partition(":")[2] for k in dirty if k.partition(":")[0] == kind)
 
-    return LoadScope(edge_types=of("edges"), hypothesis_types=None if of("nodes") else of("hypotheses"))
+    return LoadScope(edge_types=of("edges"), hypothesis_types=None if of("names") else of("hypotheses"))
 
 
 def load_store(

@@ -40,6 +40,7 @@ from kg.store.sqlite_tables import (
     INSERT_MENTION,
     INSERT_QUARANTINE,
     MIGRATIONS,
+    NAMES_GROUP,
     NEW_EPOCH,
     REVISION_DDL,
     REVISION_TRIGGERS,
@@ -188,7 +189,7 @@ class SqliteStore(SqliteReads, SqliteRuns, SqliteLinkpredState):
             q = f"SELECT id, label, name, xrefs, sources, unlinked FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
             for row in self.conn.execute(q, chunk):
                 existing_rows[row[0]] = row
-        rows, relabelled = [], False
+        rows, relabelled, renamed = [], False, False
         for n in nodes:
             old = existing_rows.get(n.id)
             if old is None:
@@ -213,12 +214,15 @@ class SqliteStore(SqliteReads, SqliteRuns, SqliteLinkpredState):
             if row != tuple(old):  # an unchanged node is not written: its label's group keeps its token
                 rows.append(row)
                 existing_rows[n.id] = row
-                relabelled = relabelled or label != old[1]
+                relabelled, renamed = relabelled or label != old[1], renamed or name != old[2]
         self.conn.executemany(
             "INSERT OR REPLACE INTO nodes(id, label, name, xrefs, sources, unlinked) VALUES (?,?,?,?,?,?)", rows
         )
-        if relabelled:  # a replaced row fires no delete trigger: the edges at it change groups (REVISION_TRIGGERS)
+        # a replaced row fires no update trigger: what nodes_relabel_revision / nodes_rename_revision would do
+        if relabelled:
             self.conn.execute(NEW_EPOCH)
+        if renamed:
+            self.conn.execute(STAMP_GROUP, NAMES_GROUP)
 
     def load_seed(
         self,

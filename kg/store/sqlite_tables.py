@@ -85,10 +85,16 @@ def _stamp(table: str, ref: str) -> str:
 #: ``nodes_relabel_revision``: a node that changes label moves the epoch, since every edge at it changes its
 #: (type, head label, tail label) group in Neo4j (the store's other relabelling path, a node row replaced
 #: with another label, does the same in :meth:`kg.store.sqlite.SqliteStore._upsert_nodes`).
+#: ``nodes_rename_revision``: a renamed node moves ``('names', '*')``: hypotheses show the names of the nodes on
+#: their explanation paths, so a Neo4j load reads them again (a node added or deleted alone cannot be on a stored
+#: path: paths run over edges the model reads, whose change refreshes the hypotheses themselves).
 REVISION_TRIGGERS = (
     *(f"{t}_{op}_revision" for t in GROUP_COLUMNS for op in ("insert", "update", "delete")),
     "nodes_relabel_revision",
+    "nodes_rename_revision",
 )
+#: The group of node names (:data:`REVISION_TRIGGERS`).
+NAMES_GROUP = ("names", "*")
 REVISION_DDL = (
     "CREATE TABLE IF NOT EXISTS graph_groups (tbl TEXT NOT NULL, grp TEXT NOT NULL, token TEXT NOT NULL,"
     " PRIMARY KEY (tbl, grp))",
@@ -108,6 +114,8 @@ REVISION_DDL = (
     ),
     "CREATE TRIGGER IF NOT EXISTS nodes_relabel_revision AFTER UPDATE OF label ON nodes"
     f" WHEN OLD.label IS NOT NEW.label BEGIN {NEW_EPOCH}; END",
+    "CREATE TRIGGER IF NOT EXISTS nodes_rename_revision AFTER UPDATE OF name ON nodes WHEN OLD.name IS NOT NEW.name"
+    f" BEGIN INSERT OR REPLACE INTO graph_groups(tbl, grp, token) VALUES ('names', '*', {NEW_TOKEN}); END",
 )
 
 #: Columns read back into an :class:`~kg.types.Evidence`, in :func:`evidence_from_row` order.

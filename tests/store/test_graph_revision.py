@@ -70,7 +70,14 @@ def test_a_write_moves_its_own_group_only(tmp_path):
     assert set(before) >= {"*:*"}
     store.conn.execute("UPDATE nodes SET name = 'metformin' WHERE id = 'MESH:D008687'")
     after = store.graph_state()
-    assert {k for k in set(before) | set(after) if before.get(k) != after.get(k)} == {"nodes:Drug"}
+    assert {k for k in set(before) | set(after) if before.get(k) != after.get(k)} == {"nodes:Drug", "names:*"}
+    store.conn.execute("INSERT INTO nodes(id, label, name, sources) VALUES ('X:2', 'Drug', 'foo', '[\"text\"]')")
+    after = store.graph_state()
+    with store.transaction():  # a text node's row replaced by a curated one with another name: the names move
+        store._upsert_nodes([Node(id="X:2", label="Drug", name="bar", sources=("hpo",))])
+    assert store.graph_state()["names:*"] != after["names:*"]
+    store.conn.execute("DELETE FROM nodes WHERE id = 'X:2'")
+    after = store.graph_state()
     store.conn.execute("UPDATE nodes SET label = 'Symptom' WHERE id = 'DOID:9352'")  # a relabel: a new epoch
     moved = store.graph_state()
     assert {k for k in set(after) | set(moved) if after.get(k) != moved.get(k)} == {
@@ -94,18 +101,18 @@ def test_a_write_moves_its_own_group_only(tmp_path):
 def test_a_bulk_write_without_triggers_still_moves_its_groups_and_a_rollback_keeps_the_triggers(tmp_path):
     store = seeded(tmp_path / "s")
     triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_revision'"
-    assert store.conn.execute(triggers).fetchone()[0] == 13
+    assert store.conn.execute(triggers).fetchone()[0] == 14
     before = store.graph_state()
     with pytest.raises(RuntimeError, match="boom"), store.transaction(), store.untriggered():
         store.conn.execute("DELETE FROM edges")
         raise RuntimeError("boom")
-    assert store.graph_state() == before and store.conn.execute(triggers).fetchone()[0] == 13
+    assert store.graph_state() == before and store.conn.execute(triggers).fetchone()[0] == 14
     assert store.counts()["edges"] == {"TREATS": 1}
     with store.transaction(), store.untriggered([("edges", "TREATS")]):
         store.conn.execute("DELETE FROM edges")
     after = store.graph_state()
     assert {k for k in after if after[k] != before.get(k)} == {"edges:TREATS"}
-    assert store.conn.execute(triggers).fetchone()[0] == 13
+    assert store.conn.execute(triggers).fetchone()[0] == 14
     with store.transaction(), store.untriggered():  # unknown scope: a new epoch
         store.conn.execute("DELETE FROM nodes WHERE id = 'DOID:9352'")
     now = store.graph_state()
@@ -219,10 +226,10 @@ def test_a_load_of_what_changed_gives_the_graph_a_full_load_gives(tmp_path, neo4
         with Neo4jStore.from_config(config.neo4j) as server:
             assert dump(server) == partial, what
     assert scopes == [
-        {"edge_types": frozenset({"TREATS"}), "hypothesis_types": None},  # a new node: every hypothesis
         {"edge_types": frozenset({"TREATS"}), "hypothesis_types": frozenset()},
-        {"edge_types": frozenset({"TREATS"}), "hypothesis_types": None},
-        {"edge_types": frozenset(), "hypothesis_types": None},  # a renamed node
+        {"edge_types": frozenset({"TREATS"}), "hypothesis_types": frozenset()},
+        {"edge_types": frozenset({"TREATS"}), "hypothesis_types": frozenset()},
+        {"edge_types": frozenset(), "hypothesis_types": None},  # a renamed node: every hypothesis (path names)
     ]
     with Neo4jStore.from_config(config.neo4j) as server:
         server.execute_write("MATCH (n) DETACH DELETE n")
