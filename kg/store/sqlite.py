@@ -158,22 +158,16 @@ class SqliteStore(SqliteReads, SqliteRuns, SqliteLinkpredState):
             self.conn.execute(stmt)
 
     @contextmanager
-    def untriggered(self, groups: Iterable[tuple[str, str]] | None = None) -> Iterator[None]:
+    def untriggered(self) -> Iterator[None]:
         """Inside an open transaction: the group triggers dropped for a bulk write (a million seed rows would
-        cost a trigger call each, about 4 s), then created again and the written ``groups`` ((table, group)
-        pairs; None: unknown, a new epoch) given new tokens, all in the same transaction (a rollback brings
-        the triggers back)."""
+        cost a trigger call each, about 4 s), then created again with a new epoch (every group new), all in
+        the same transaction (a rollback brings the triggers back)."""
         if not self.conn.in_transaction:
             raise StoreError("untriggered() needs an open transaction")
         for name in REVISION_TRIGGERS:
             self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         yield
-        if groups is None:
-            self.new_epoch()
-            return
-        for stmt in REVISION_DDL:
-            self.conn.execute(stmt)
-        self.conn.executemany(STAMP_GROUP, sorted(set(groups)))
+        self.new_epoch()
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a meta value (inside or outside a transaction)."""
