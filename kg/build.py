@@ -323,12 +323,17 @@ def _build_locked(
     names = pseudonymizer(store_dir, config.privacy.ids_are_safe, config.privacy.id_key)
     options = ReadOptions(pseudonym=names, max_file_bytes=ingest.max_file_bytes)
     ingested = read_inputs(inputs, ingest.text_column, ingest.id_column, max_chars=ingest.max_chars, options=options)
-    seed_report = load_seeds(store, schema, config) if with_seeds else {}
     text = TextPipeline(schema, config)
     changed, skipped = changed_documents(ingested.documents, {} if force else store.document_state(), text.key)
-    outcome, refused = write_checkpoints(
-        text, changed, store, schema, run_id, config.run.checkpoint_every, config.engine
-    )
+    if changed and with_seeds:
+        text.start_cache_warm()  # a cold linker cache is built beside the seed load, on another core
+    try:
+        seed_report = load_seeds(store, schema, config) if with_seeds else {}
+        outcome, refused = write_checkpoints(
+            text, changed, store, schema, run_id, config.run.checkpoint_every, config.engine
+        )
+    finally:
+        text.stop_cache_warm()
     retracted = (
         retract_missing(store, {d.id for d in ingested.documents}, ingested.quarantine)
         if config.run.retract_missing

@@ -19,7 +19,12 @@ from kg.assertion import default_annotator
 from kg.config import MedkgConfig
 from kg.hashing import file_sha256, json_digest
 from kg.isolation import in_stage
-from kg.linking import LINKER_REGISTRY, linker_fingerprint  # importing kg.linking registers the built-in linkers
+from kg.linking import (  # importing kg.linking registers the built-in linkers
+    LINKER_REGISTRY,
+    linker_fingerprint,
+    start_linker_warm,
+)
+from kg.linking.prewarm import IndexWarm
 from kg.logs import get_logger
 from kg.ner import create_ner
 from kg.ner.trained import model_fingerprint
@@ -75,6 +80,29 @@ class TextPipeline:
 
     schema: GraphSchema
     config: MedkgConfig
+    #: The linker's start-up cache being built in a child process (:meth:`start_cache_warm`).
+    warming: IndexWarm | None = field(default=None, repr=False, compare=False)
+
+    def start_cache_warm(self) -> None:
+        """Start building the linker's cold start-up cache in a child process (see :mod:`kg.linking.prewarm`).
+
+        The run does its other start-up work (the seeds) meanwhile; :attr:`linker` waits for the child.
+        Nothing happens when the linker has no such cache or it is warm already.
+        """
+        if self.warming is None and "linker" not in self.__dict__:
+            self.warming = start_linker_warm(self.config.linker.name, self.config.linker.params)
+
+    def wait_cache_warm(self) -> None:
+        """Wait for the child of :meth:`start_cache_warm`, if any (before anything loads the linker)."""
+        if self.warming is not None:
+            self.warming.wait()
+            self.warming = None
+
+    def stop_cache_warm(self) -> None:
+        """Stop the child of :meth:`start_cache_warm`, if any (the run ends before it loads the linker)."""
+        if self.warming is not None:
+            self.warming.cancel()
+            self.warming = None
 
     # Components are built on first use, so a run of the first stages (an NER evaluation) never
     # loads the linker's index or the relation models.
@@ -86,6 +114,7 @@ class TextPipeline:
     @cached_property
     def linker(self) -> Any:
         """The linker named by ``config.linker``."""
+        self.wait_cache_warm()
         return LINKER_REGISTRY.create(self.config.linker.name, **self.config.linker.params)
 
     @cached_property

@@ -191,6 +191,7 @@ def open_engine(config: EngineConfig, text: TextPipeline) -> Engine:
     """
     if config.name == "serial":
         return SerialEngine(text)
+    text.wait_cache_warm()  # worker processes load the linker from the cache the run's child is building
     factory = partial(TextPipeline, text.schema, worker_config(text.config))
     if config.name == "process":
         return ProcessEngine(factory, config.workers)

@@ -26,6 +26,7 @@ from kg.hashing import file_sha256, json_digest
 from kg.linking.candidate_linker import CandidateLinker, CandidateLinkerOptions
 from kg.linking.candidates import packaged_candidate_index
 from kg.linking.lexicon_linker import LexiconLinker, LexiconLinkerOptions
+from kg.linking.prewarm import IndexWarm, start_index_warm
 from kg.linking.reranker import DEFAULT_RERANKER_PATH, Reranker
 from kg.registry import Registry
 from kg.types import Mention
@@ -71,6 +72,20 @@ def _candidate_linker(**params: object) -> CandidateLinker:
         k=options.k,
         split_composites=options.split_composites,
     )
+
+
+def start_linker_warm(name: str, params: Mapping[str, Any]) -> IndexWarm | None:
+    """Start building linker ``name``'s start-up cache in a child process, where it has one and it is cold.
+
+    Only ``candidates`` has such a cache (:mod:`kg.linking.prewarm`). A run starts this before its
+    other start-up work (the seeds) and waits for it before it loads the linker.
+
+    Raises:
+        ConfigError: ``params`` do not fit the linker's options.
+    """
+    if name != "candidates":
+        return None
+    return start_index_warm(linker_options(CandidateLinkerOptions, name, params).terminology)
 
 
 _KG = Path(__file__).resolve().parent.parent

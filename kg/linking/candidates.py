@@ -104,6 +104,11 @@ class CandidateIndex:
         self._names = {f: sorted(d) for f, d in names.items()}
         self._name_concepts = {f: [d[n] for n in self._names[f]] for f, d in names.items()}
 
+    @property
+    def families(self) -> list[str]:
+        """The entity families this index holds names of (``Disease``, ``Drug``)."""
+        return list(self._names)
+
     def state(self) -> dict[str, Any]:
         """What the build computed, for :mod:`kg.linking.index_cache` (the TF-IDF keys computed here)."""
         keys = {f: self._tfidf_keys.get(f) or tfidf_cache_key(n) for f, n in self._names.items()}

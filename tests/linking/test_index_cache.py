@@ -7,6 +7,7 @@ keyed on the terminology and the code, and never be trusted when unreadable.
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -150,3 +151,46 @@ def test_lazy_concepts(tmp_path: Path) -> None:
     assert broken[0].key == "MESH:D1"
     with pytest.raises(TerminologyError, match="bad.jsonl:2"):
         broken[1]
+
+
+def test_index_warmed_in_a_child_process(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold cache is built by a child process (the run's seed load goes on meanwhile); the run's linker
+    then loads it instead of building, and answers as a built index does."""
+    from kg.config import MedkgConfig
+    from kg.linking import start_linker_warm
+    from kg.linking.prewarm import index_is_cached, start_index_warm
+    from kg.pipeline import TextPipeline
+    from kg.schema import load_schema
+
+    path = _terminology(tmp_path)
+    reference = _ranks(CandidateIndex(load_terminology(path)))
+    assert index_is_cached(str(path)) is False
+    config = MedkgConfig.model_validate({"linker": {"name": "candidates", "params": {"terminology": str(path)}}})
+    text = TextPipeline(load_schema(config.schema_path), config)
+    text.start_cache_warm()
+    assert text.warming is not None and text.warming.process.pid != os.getpid()
+
+    def no_build(self: CandidateIndex, concepts: object) -> None:
+        raise AssertionError("the run's linker must load the child's cache, not build")
+
+    monkeypatch.setattr(CandidateIndex, "_build", no_build)
+    linker = text.linker  # waits for the child
+    assert text.warming is None and index_is_cached(str(path)) is True
+    assert len(list(cache_dir.glob("linker-tfidf-*.npz"))) == 2  # both families' TF-IDF built by the child
+    assert _ranks(linker.index) == reference
+    # Warm already, or another linker, or caching off: nothing is started.
+    assert start_index_warm(str(path)) is None
+    assert start_linker_warm("lexicon", {}) is None
+    monkeypatch.setenv("MEDKG_CACHE_DIR", "off")
+    assert index_is_cached(str(path)) is None and start_index_warm(str(path)) is None
+
+
+def test_index_warm_cancelled(tmp_path: Path, cache_dir: Path) -> None:
+    """A run that fails before it needs the linker stops the child; a failed child is reported, not raised."""
+    from kg.linking.prewarm import start_index_warm
+
+    warm = start_index_warm(str(_terminology(tmp_path)))
+    assert warm is not None
+    warm.cancel()
+    assert not warm.process.is_alive()
+    assert warm.wait() is False  # terminated: the run's linker builds the index itself, as without a child
