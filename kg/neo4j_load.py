@@ -102,7 +102,7 @@ def load_store(
     source = load_source(state, schema)
     recorded = json.dumps({"context": _context(schema), "groups": dict(sorted(state.items()))})
     with Neo4jStore.from_config(cfg) as neo:
-        rows = [] if cfg.full_load else neo.execute_read(CYPHER_LAST_SOURCE)
+        rows = [] if cfg.full_load else neo.execute_read(CYPHER_LAST_SOURCE, quiet_unrecognized=True)
         last = rows[0] if len(rows) == 1 else None
         if last is not None and last["source"] == source:
             log.info("Neo4j already holds this graph (its last complete load was of the same store state)")

@@ -349,7 +349,9 @@ class StackedModel:
         """
         x = np.asarray(x, dtype=np.float64)
         if self.bounds is not None:
-            x = np.clip(x, self.bounds[0], self.bounds[1], out=x if inplace and x.flags.writeable else None)
+            # minimum then maximum: np.clip's dispatch over broadcast bounds took about twice as long here
+            x = np.minimum(x, self.bounds[1], out=x if inplace and x.flags.writeable else None)
+            np.maximum(x, self.bounds[0], out=x)
         a, b = self.platt
         lin = self.linear
         w = a * lin.coef / lin.scale

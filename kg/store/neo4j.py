@@ -186,18 +186,28 @@ class Neo4jStore:
         """The underlying ``neo4j.Driver``."""
         return self._driver
 
-    def _session(self) -> Any:
-        return self._driver.session(database=self.database) if self.database else self._driver.session()
+    def _session(self, quiet_unrecognized: bool = False) -> Any:
+        options: dict[str, Any] = {"database": self.database} if self.database else {}
+        if quiet_unrecognized:
+            options["notifications_disabled_classifications"] = ["UNRECOGNIZED"]
+        return self._driver.session(**options)
 
     # ---- generic helpers ------------------------------------------------------------------------
 
-    def execute_read(self, query: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a read query in a managed transaction and return its records as dicts."""
+    def execute_read(
+        self, query: str, params: Mapping[str, Any] | None = None, quiet_unrecognized: bool = False
+    ) -> list[dict[str, Any]]:
+        """Run a read query in a managed transaction and return its records as dicts.
+
+        ``quiet_unrecognized``: the server's notifications about labels or property keys the database does
+        not hold yet are not asked for (medkg's look-ups of its own bookkeeping, which an empty database
+        lacks; the driver would log each as a warning).
+        """
 
         def work(tx: Any) -> list[dict[str, Any]]:
             return [record.data() for record in tx.run(query, dict(params or {}))]
 
-        with self._session() as session:
+        with self._session(quiet_unrecognized) as session:
             return session.execute_read(work)
 
     def execute_write(self, query: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -338,7 +348,7 @@ class Neo4jStore:
             record once complete (this plan's, and the last load's for the groups ``scope`` did not read).
         """
         digests = group_digests(plan)
-        previous = {} if full else parse_groups(self.execute_read(CYPHER_LAST_GROUPS))
+        previous = {} if full else parse_groups(self.execute_read(CYPHER_LAST_GROUPS, quiet_unrecognized=True))
         self.execute_write(CYPHER_CLEAR_GROUPS)
         self.record_load_run(
             run_id,

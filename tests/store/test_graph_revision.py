@@ -251,3 +251,16 @@ def test_a_changed_row_rewrites_its_bucket_not_its_group():
     previous = {"edges:TREATS:Drug:Disease#3": "a", "edges:INTERACTS_WITH:Gene:Gene#1": "b", "nodes:Drug#2": "c"}
     kept = kept_digests(previous, LoadScope(edge_types=frozenset({"TREATS"}), hypothesis_types=frozenset()).reads)
     assert kept == {"edges:INTERACTS_WITH:Gene:Gene#1": "b"}
+
+
+@pytest.mark.neo4j
+def test_bookkeeping_lookups_do_not_warn_about_keys_an_empty_database_lacks(neo4j_server, caplog):
+    """The load's look-ups of its own LoadRun fields ask the server for no "unrecognized" notifications
+    (which the driver logs as warnings on every first load into an empty database); other reads still get them."""
+    config = _neo4j(neo4j_server)
+    query = "MATCH (r:LoadRun) RETURN r.medkg_key_never_written AS v"
+    with Neo4jStore.from_config(config.neo4j) as server, caplog.at_level("INFO", logger="neo4j.notifications"):
+        assert server.execute_read(query, quiet_unrecognized=True) == []
+        assert "medkg_key_never_written" not in caplog.text
+        server.execute_read(query)
+        assert "medkg_key_never_written" in caplog.text
