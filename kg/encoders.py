@@ -12,6 +12,10 @@ from typing import Any
 
 from kg.artifacts import ModelArtifactError
 
+#: The numeric precisions a fine-tuned network can run in: ``fp32`` (the reference), ``bf16`` (a bfloat16
+#: copy of the whole network) or ``auto`` (bf16 where :func:`bf16_supported`, else fp32).
+PRECISIONS = ("fp32", "bf16", "auto")
+
 #: The word-embedding weight that the fine-tuned models keep frozen (and do not store).
 FROZEN_KEY = "bert.embeddings.word_embeddings.weight"
 
@@ -41,3 +45,30 @@ def new_encoder() -> Any:
     hf_logging.set_verbosity_error()  # the checkpoint's unused pooler is expected, not news
     hf_logging.disable_progress_bar()
     return BertModel.from_pretrained(str(base_model_dir()), add_pooling_layer=False)
+
+
+def bf16_supported() -> bool:
+    """Whether this CPU has native bfloat16 units (AVX512-BF16 or AMX tiles), which oneDNN's matmuls use.
+
+    ``torch.ops.mkldnn._is_mkldnn_bf16_supported`` is not this test: it is also true on plain AVX-512
+    CPUs, where oneDNN emulates bfloat16 and is slower than float32.
+    """
+    import torch
+
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - other torch builds
+        return False
+
+
+def resolved_precision(precision: str) -> str:
+    """``fp32`` or ``bf16``: what ``precision`` (one of :data:`PRECISIONS`) runs as on this machine.
+
+    Raises:
+        ValueError: ``precision`` is not one of :data:`PRECISIONS`.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
+    if precision == "auto":
+        return "bf16" if bf16_supported() else "fp32"
+    return precision

@@ -95,6 +95,9 @@ def eval_relations(
     ),
     ner: str = typer.Option("accurate", "--ner", help="NER registry name or model folder (end to end)."),
     linker_name: str = typer.Option("candidates", "--linker", help="Linker registry name (end to end)."),
+    precision: str = typer.Option(
+        "auto", "--precision", help="DDI pair transformer: fp32 (reference) | bf16 | auto (bf16 on native-bf16 CPUs)."
+    ),
 ) -> None:
     """Relation P/R/F1 with the benchmark's measure; prints a report, then one JSON object as the last line."""
     from kg.eval.relations import evaluate_relations
@@ -102,7 +105,14 @@ def eval_relations(
     if fmt == "ddi" and not gold_entities:
         raise typer.BadParameter("DDI 2013 is scored on its annotated candidate pairs: pass --gold-entities")
     report = evaluate_relations(
-        corpus, fmt, gold_entities=gold_entities, model=model, ner=ner, linker=linker_name, notes=notes
+        corpus,
+        fmt,
+        gold_entities=gold_entities,
+        model=model,
+        ner=ner,
+        linker=linker_name,
+        notes=notes,
+        precision=precision,
     )
     mode = "gold entities" if gold_entities else f"end to end, NER {ner}, linker {linker_name}"
     render.relations_report(report, f"relations on {corpus.name} ({mode})")

@@ -89,6 +89,7 @@ def evaluate_relations(
     ner: str = "accurate",
     linker: str = "candidates",
     notes: str | Path | None = None,
+    precision: str = "auto",
 ) -> dict[str, Any]:
     """Relation P/R/F1 on an annotated corpus with its benchmark's measure; see the module docstring.
 
@@ -101,12 +102,14 @@ def evaluate_relations(
         ner: NER registry name or folder, end to end only.
         linker: Linker registry name, end to end only.
         notes: The notes CSV a ``standoff`` corpus points into.
+        precision: A pair transformer's (DDI) precision, as the ``trained`` extractor's ``precision`` option
+            (default ``auto``, what ``build`` runs; ``fp32`` is the reference).
     """
     docs = read_corpus(corpus, fmt, notes=notes)
     started = time.monotonic()
     if fmt == "ddi":
-        clf = load_relation_model(model or DEFAULT_MODELS["ddi"])
-        report = evaluate_ddi(docs, clf)
+        clf = load_relation_model(model or DEFAULT_MODELS["ddi"], precision)
+        report = evaluate_ddi(docs, clf) | {"precision_mode": clf.precision}
     elif fmt == "pubtator":
         dd = load_relation_model(model or DEFAULT_MODELS["drug-disease"])
         report = evaluate_pubtator(docs, dd, gold_entities=gold_entities, ner=ner, linker=linker)

@@ -39,7 +39,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from kg.artifacts import ModelArtifactError
-from kg.encoders import FROZEN_KEY, load_tokenizer, new_encoder
+from kg.encoders import FROZEN_KEY, PRECISIONS, bf16_supported, load_tokenizer, new_encoder
 from kg.ner.artifacts import NAMES_FILE, model_gazetteer, read_model_meta
 from kg.ner.features import CASE_CLASSES, GAZ_TAGS, Gazetteer, case_class, token_gazetteer_ids
 from kg.ner.postprocess import TaggedSpan, resolve_overlaps
@@ -243,21 +243,6 @@ def spans_from_tags(
         else:
             t += 1
     return out
-
-
-def bf16_supported() -> bool:
-    """Whether this CPU has native bfloat16 units (AVX512-BF16 or AMX tiles), which oneDNN's matmuls use.
-
-    ``torch.ops.mkldnn._is_mkldnn_bf16_supported`` is not this test: it is also true on plain AVX-512
-    CPUs, where oneDNN emulates bfloat16 and is slower than float32.
-    """
-    try:
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except (AttributeError, RuntimeError):  # pragma: no cover - other torch builds
-        return False
-
-
-PRECISIONS = ("fp32", "bf16", "auto")
 
 
 class TransformerTagger:

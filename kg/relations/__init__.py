@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from kg.artifacts import ModelArtifactError
 from kg.config import ConfigError
+from kg.encoders import resolved_precision
 from kg.hashing import file_sha256, folders_digest, json_digest
 from kg.nlp import AnalyzedDocument
 from kg.registry import Registry
@@ -90,7 +91,14 @@ def relation_fingerprint(name: str, params: dict[str, Any]) -> str | None:
         return None
     # The clinical patterns are data beside the code: a changed patterns file is a changed extractor.
     patterns = file_sha256(clinical.CLINICAL_PATTERNS_PATH) if opts.clinical_patterns else ""
-    return json_digest(TRAINED_VERSION, opts.model_dump(mode="json"), folders_digest(folders), patterns)
+    precision = resolved_precision(opts.precision)  # what ``auto`` runs as here
+    return json_digest(
+        TRAINED_VERSION,
+        opts.model_dump(mode="json", exclude={"precision"}),
+        folders_digest(folders),
+        patterns,
+        precision,
+    )
 
 
 @RELATION_REGISTRY.register("trained")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -184,6 +185,10 @@ class TrainedRelationOptions(BaseModel):
     #: condition, or the words between introduce a new complaint ("... and complained of"): see
     #: :func:`_model_pair_blocked` (issue 19, written from the dev split of the MTSamples notes).
     model_pair_filter: bool = True
+    #: The pair transformers' (DDI) numeric precision: ``auto`` runs a bfloat16 copy of the network on CPUs with
+    #: native bf16 units (about 2x faster there; DDI 2013 F1 in docs/benchmarks.md), else float32; ``fp32`` is
+    #: the reference. The pipeline key records which one ran.
+    precision: Literal["fp32", "bf16", "auto"] = "auto"
 
 
 class TrainedRelationExtractor:
@@ -195,14 +200,14 @@ class TrainedRelationExtractor:
         opts = options or TrainedRelationOptions()
         self.options = opts
         self.schema = schema
-        self.dd = load_relation_model(opts.drug_disease)
-        self.ddi = load_relation_model(opts.ddi) if opts.ddi else None
+        self.dd = load_relation_model(opts.drug_disease, opts.precision)
+        self.ddi = load_relation_model(opts.ddi, opts.precision) if opts.ddi else None
         if self.ddi is not None:
             _check_ddi_classes(self.ddi.classes, schema, str(opts.ddi))
         self.hs = None
         if opts.has_symptom:
             try:
-                self.hs = load_relation_model(opts.has_symptom)
+                self.hs = load_relation_model(opts.has_symptom, opts.precision)
             except ModelArtifactError as exc:
                 log.warning("no HAS_SYMPTOM model (%s): HAS_SYMPTOM falls back to the rules", exc)
         # The rules supply a type only where its trained model is missing.

