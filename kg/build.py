@@ -41,7 +41,7 @@ from kg.seed.loading import load_seeds
 from kg.store.lock import StoreLock
 from kg.store.neo4j_plan import LoadScope
 from kg.store.sqlite import DocumentWrite, SqliteStore
-from kg.types import BuildReport, Document, GraphSnapshot, Hypothesis, Node, QuarantineRecord
+from kg.types import KIND_KEY, BuildReport, Document, GraphSnapshot, Hypothesis, Node, QuarantineRecord
 
 log = get_logger(__name__)
 
@@ -117,11 +117,17 @@ class TextOutcome:
 def changed_documents(
     documents: Sequence[Document], state: dict[str, tuple[str, str]], pipeline_key: str
 ) -> tuple[list[tuple[Document, str]], int]:
-    """(document, content hash) of the documents whose text or pipeline changed, and how many are unchanged."""
+    """(document, content hash) of the documents whose text, kind or pipeline changed, and how many are unchanged.
+
+    The content hash is the text's SHA-256, with the document's kind (``metadata["document_kind"]``) before it
+    when that is not ``note``: a text read as an abstract is another input than the same text read as a note.
+    """
     changed: list[tuple[Document, str]] = []
     skipped = 0
     for doc in documents:
-        content_hash = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        kind = doc.metadata.get(KIND_KEY, "note")
+        prefix = b"" if kind == "note" else kind.encode("utf-8") + b"\0"
+        content_hash = hashlib.sha256(prefix + doc.text.encode("utf-8")).hexdigest()
         if state.get(doc.id) == (content_hash, pipeline_key):
             skipped += 1
         else:
@@ -321,7 +327,7 @@ def _build_locked(
     schema = load_schema(config.schema_path)
     ingest = config.ingest
     names = pseudonymizer(store_dir, config.privacy.ids_are_safe, config.privacy.id_key)
-    options = ReadOptions(pseudonym=names, max_file_bytes=ingest.max_file_bytes)
+    options = ReadOptions(pseudonym=names, max_file_bytes=ingest.max_file_bytes, document_kind=ingest.document_kind)
     ingested = read_inputs(inputs, ingest.text_column, ingest.id_column, max_chars=ingest.max_chars, options=options)
     text = TextPipeline(schema, config)
     changed, skipped = changed_documents(ingested.documents, {} if force else store.document_state(), text.key)

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kg.schema import DEFAULT_SCHEMA_PATH
+from kg.types import DocumentKind
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -35,6 +36,10 @@ class IngestConfig(_Section):
     max_chars: int = 1_000_000
     #: The most bytes one input file may hold (decompressed, for .gz): larger files are quarantined.
     max_file_bytes: int = Field(default=2_000_000_000, gt=0)
+    #: What the inputs are: ``note`` (clinical notes, medkg's purpose; the demo corpus) or ``abstract``
+    #: (PubMed-style text). Every document read is marked with it unless a JSONL record's ``metadata``
+    #: names its own ``document_kind``; the NER's notes layer and the relations' note structure act on notes.
+    document_kind: DocumentKind = "note"
 
 
 class PrivacyConfig(_Section):

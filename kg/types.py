@@ -7,7 +7,7 @@ stage cannot smuggle extra state to the next one.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,6 +18,14 @@ Assertion = Literal["present", "negated", "possible", "family", "historical", "h
 ASSERTIONS: tuple[str, ...] = ("present", "negated", "possible", "family", "historical", "hypothetical")
 #: Assertion statuses under which a mention may support an asserted edge.
 ASSERTED_STATUSES: frozenset[str] = frozenset({"present", "historical"})
+
+
+#: Where a document says its kind (``Document.metadata[KIND_KEY]``), and the kinds: clinical notes and
+#: abstracts get different NER and relation handling (issue 19). Ingest marks every document it reads
+#: (``ingest.document_kind``, default ``note``); the abstract corpora's readers mark theirs ``abstract``.
+KIND_KEY = "document_kind"
+DocumentKind = Literal["abstract", "note"]
+DOCUMENT_KINDS: tuple[str, ...] = get_args(DocumentKind)
 
 
 class _Frozen(BaseModel):

@@ -327,3 +327,19 @@ def _assert_neo4j_holds_the_store(uri: str, user: str, password: str, store: Pat
         assert edges == {(e.head, e.type, e.tail) for e in s.edges()}
         assert nodes == {n.id for n in s.nodes()}
         assert evidence == sum(1 for _ in s.evidence())
+
+
+def test_a_text_read_as_another_kind_is_processed_again():
+    import hashlib
+
+    from kg.build import changed_documents
+    from kg.types import Document
+
+    note = Document(id="d", text="Aspirin for pain.", metadata={"document_kind": "note"})
+    abstract = note.model_copy(update={"metadata": {"document_kind": "abstract"}})
+    ((_, note_hash),) = changed_documents([note], {}, "key")[0]
+    ((_, abstract_hash),) = changed_documents([abstract], {}, "key")[0]
+    assert note_hash == hashlib.sha256(note.text.encode()).hexdigest()  # a note keeps the text's own hash
+    assert abstract_hash != note_hash
+    assert changed_documents([abstract], {"d": (note_hash, "key")}, "key")[1] == 0  # changed, not skipped
+    assert changed_documents([note], {"d": (note_hash, "key")}, "key") == ([], 1)

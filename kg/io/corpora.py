@@ -18,11 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from kg.logs import get_logger
-from kg.types import ASSERTIONS, Document
+from kg.types import ASSERTIONS, KIND_KEY, Document
 
 log = get_logger(__name__)
 
 #: Corpus entity types -> medkg labels (types not listed are not medkg entities and are skipped).
+#: The kinds the readers mark their documents with (:data:`kg.types.KIND_KEY`): PubTator and DDI 2013 hold
+#: abstracts and DrugBank texts; the annotated JSONL and standoff formats hold clinical notes.
+ABSTRACT = {KIND_KEY: "abstract"}
+NOTE = {KIND_KEY: "note"}
+
 PUBTATOR_LABELS = {
     "Chemical": "Drug",
     "ChemicalEntity": "Drug",
@@ -97,7 +102,7 @@ def read_pubtator(path: str | Path) -> Iterator[GoldDocument]:
                 if pmid not in title:
                     raise CorpusError(f"{path}:{lineno}: abstract of {pmid} without its title")
                 current = GoldDocument(
-                    Document(id=pmid, text=f"{title[pmid]} {text}", source=f"{path}:{lineno}"),
+                    Document(id=pmid, text=f"{title[pmid]} {text}", source=f"{path}:{lineno}", metadata=ABSTRACT),
                     title_end=len(title[pmid]),
                 )
                 continue
@@ -136,7 +141,7 @@ def read_annotated_jsonl(path: str | Path) -> Iterator[GoldDocument]:
                 continue
             try:
                 obj = json.loads(line)
-                doc = Document(id=str(obj["id"]), text=obj["text"], source=f"{path}:{lineno}")
+                doc = Document(id=str(obj["id"]), text=obj["text"], source=f"{path}:{lineno}", metadata=NOTE)
                 ents = [
                     GoldEntity(e["start"], e["end"], e["text"], e["label"], (), e.get("assertion"))
                     for e in obj.get("entities", [])
@@ -194,7 +199,7 @@ def _standoff_document(obj: dict[str, Any], notes: dict[str, str], where: str) -
             raise CorpusError(f"{where}: bad relation {r}")
         rels.append((r["type"], str(r["head"]), str(r["tail"])))
     # a snippet of a clinical note: the NER routes it to the notes tagger (kg.ner.trained.document_kind)
-    doc = Document(id=str(obj["id"]), text=text, source=where, metadata={"document_kind": "note"})
+    doc = Document(id=str(obj["id"]), text=text, source=where, metadata=NOTE)
     return GoldDocument(doc, ents, rels)
 
 
@@ -293,7 +298,7 @@ def read_ddi_file(path: str | Path) -> GoldDocument:
     if not full.strip():
         full = " "
     doc = GoldDocument(
-        Document(id=root.get("id", path.stem), text=full, source=str(path)),
+        Document(id=root.get("id", path.stem), text=full, source=str(path), metadata=ABSTRACT),
         entities,
         relations,
         sentences=sentences,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kg.logs import get_logger
 from kg.privacy.pseudonyms import IDENTITY, Pseudonymizer
-from kg.types import Document, QuarantineRecord
+from kg.types import DOCUMENT_KINDS, KIND_KEY, Document, QuarantineRecord
 
 log = get_logger(__name__)
 
@@ -55,6 +55,10 @@ class ReadOptions:
 
     pseudonym: Pseudonymizer = IDENTITY
     max_file_bytes: int = MAX_FILE_BYTES
+    #: The kind every document read is marked with (``metadata["document_kind"]``: ``note`` or ``abstract``),
+    #: unless a JSONL record's own ``metadata`` names one. The stages route by it (the NER's notes layer, the
+    #: relations' note structure); ``ingest.document_kind`` of a run config.
+    document_kind: str = "note"
 
 
 @dataclass
@@ -86,8 +90,13 @@ def _quarantine_as(result: IngestResult, name: str, location: str, reason: str) 
 def _document(result: IngestResult, doc_id: str, text: str, path: Path, line: int | None, meta=None) -> None:
     """Add a document read from ``path`` (at ``line``), under the pseudonyms of its id and path."""
     names = result.options.pseudonym
+    metadata = {KIND_KEY: result.options.document_kind, **(meta or {})}
+    if metadata[KIND_KEY] not in DOCUMENT_KINDS:  # a CSV column or JSONL metadata named document_kind
+        where = "file" if line is None else f"line {line}"
+        _quarantine(result, path, where, f"'{KIND_KEY}' must be one of {', '.join(DOCUMENT_KINDS)}")
+        return
     result.documents.append(
-        Document(id=names.doc_id(doc_id), text=text, source=names.source(path, line), metadata=meta or {})
+        Document(id=names.doc_id(doc_id), text=text, source=names.source(path, line), metadata=metadata)
     )
 
 

@@ -37,7 +37,7 @@ from kg.ner.fast import load_fast
 from kg.ner.notes import load_clinical_terms, notes_layer
 from kg.ner.postprocess import TaggedSpan, agree, needs_partner, postprocess
 from kg.nlp import AnalyzedDocument, make_mention
-from kg.types import Document, Mention
+from kg.types import DOCUMENT_KINDS, KIND_KEY, Document, DocumentKind, Mention  # noqa: F401 - re-exported
 from kg.vocab.lexicon import packaged_index
 
 log = get_logger(__name__)
@@ -58,10 +58,6 @@ DEFAULT_PRECISION: Precision = "auto"
 DEFAULT_MODELS = {"accurate": MODELS_DIR / "ner-accurate", "fast": MODELS_DIR / "ner-fast"}
 #: The notes tagger (:mod:`kg.train.ner_notes`): ``accurate`` runs it on documents of kind ``note``.
 NOTES_MODEL_DIR = MODELS_DIR / "ner-notes"
-#: Where a document says its kind, and the kinds (issue 19: notes and abstracts get different taggers).
-KIND_KEY = "document_kind"
-DocumentKind = Literal["abstract", "note"]
-DOCUMENT_KINDS: tuple[str, ...] = get_args(DocumentKind)
 
 if not Span.has_extension("medkg_long_form"):
     Span.set_extension("medkg_long_form", default=None)

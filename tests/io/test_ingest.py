@@ -33,7 +33,7 @@ def test_text_folder_jsonl_and_csv(tmp_path):
     result = read_inputs([tmp_path / "notes", jsonl])
     ids = [d.id for d in result.documents]
     assert ids == ["a", "n1", content_id("No id here.")]
-    assert result.documents[1].metadata == {"ward": "A"}
+    assert result.documents[1].metadata == {"document_kind": "note", "ward": "A"}
     reasons = sorted((q.location, q.reason) for q in result.quarantine)
     assert ("file", "empty text") in reasons
     assert ("byte 2", "not valid UTF-8 (nor UTF-16 with a byte-order mark)") in reasons
@@ -47,7 +47,7 @@ def test_text_folder_jsonl_and_csv(tmp_path):
 
     csv_result = read_inputs([csv_path], text_column="body", id_column="note_id")
     assert [d.id for d in csv_result.documents] == ["c1"]
-    assert csv_result.documents[0].metadata == {"site": "x"}
+    assert csv_result.documents[0].metadata == {"document_kind": "note", "site": "x"}
     assert [(q.location, q.reason) for q in csv_result.quarantine] == [("line 3", "empty 'body'")]
 
 
@@ -227,3 +227,45 @@ def test_a_file_over_max_file_bytes_and_a_gzip_bomb_are_quarantined_not_read(tmp
     reasons = {Path(q.source).name: q.reason for q in result.quarantine}
     assert reasons["big.txt"] == "30000 bytes, over ingest.max_file_bytes=20000"
     assert reasons["bomb.jsonl.gz"] == "decompresses to over ingest.max_file_bytes=20000 bytes"
+
+
+def test_every_document_is_marked_with_its_kind(tmp_path):
+    """Ingest marks what it reads as clinical notes (the stages' note handling acts on them), or as the run's
+    ``ingest.document_kind``; a record's own kind wins, and a kind medkg does not know is quarantined."""
+    from kg.io.ingest import ReadOptions
+
+    (tmp_path / "a.txt").write_text("Started on lisinopril for hypertension.", encoding="utf-8")
+    jsonl = tmp_path / "docs.jsonl"
+    records = [
+        {"id": "n1", "text": "Denies chest pain."},
+        {"id": "n2", "text": "Aspirin reduced infarct size.", "metadata": {"document_kind": "abstract"}},
+        {"id": "n3", "text": "Some text.", "metadata": {"document_kind": "letter"}},
+    ]
+    jsonl.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    csv_path = tmp_path / "docs.csv"
+    csv_path.write_text("text,document_kind\nAsthma.,abstract\nCough.,memo\n", encoding="utf-8")
+    result = read_inputs([tmp_path / "a.txt", jsonl, csv_path])
+    kinds = {d.text: d.metadata["document_kind"] for d in result.documents}
+    assert kinds == {
+        "Started on lisinopril for hypertension.": "note",
+        "Denies chest pain.": "note",
+        "Aspirin reduced infarct size.": "abstract",
+        "Asthma.": "abstract",
+    }
+    assert sorted((q.location, q.reason) for q in result.quarantine) == [
+        ("line 3", "'document_kind' must be one of abstract, note"),
+        ("line 3", "'document_kind' must be one of abstract, note"),
+    ]
+    as_abstracts = read_inputs([tmp_path / "a.txt"], options=ReadOptions(document_kind="abstract"))
+    assert as_abstracts.documents[0].metadata == {"document_kind": "abstract"}
+
+
+def test_corpus_readers_mark_abstracts_and_notes():
+    from kg.io.corpora import read_corpus
+    from tests.conftest import FIXTURES
+
+    notes = read_corpus(FIXTURES / "notes_annotated.jsonl", "jsonl")
+    assert {g.document.metadata["document_kind"] for g in notes} == {"note"}
+    pubtator = sorted((FIXTURES / "pubtator").glob("*.txt")) or sorted((FIXTURES / "bc5cdr").glob("*"))
+    abstracts = read_corpus(pubtator[0], "pubtator")
+    assert abstracts and {g.document.metadata["document_kind"] for g in abstracts} == {"abstract"}
