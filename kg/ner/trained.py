@@ -269,10 +269,11 @@ class TrainedNer:
             for raw, other in zip(raws, partners, strict=True)
         ]
 
-    def spans(self, doc: Doc, kept: Sequence[TaggedSpan]) -> list[TaggedSpan]:
-        """Post-processed spans for one document, from its :meth:`tag` output."""
+    def spans(self, doc: Doc, kept: Sequence[TaggedSpan], note: bool = False) -> list[TaggedSpan]:
+        """Post-processed spans for one document, from its :meth:`tag` output; ``note``: the document is a
+        clinical note, so the notes layer adds its note-only steps (:mod:`kg.ner.notes_phrases`)."""
         out = postprocess(kept, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency)
-        return out if self.notes is None else notes_layer(out, doc.text, self.notes)
+        return out if self.notes is None else notes_layer(out, doc.text, self.notes, note=note)
 
     def _set(self, doc: Doc, spans: Iterable[TaggedSpan]) -> Doc:
         ents = []
@@ -388,7 +389,9 @@ class TrainedExtractor:
         self.document_kind = document_kind
         routed = notes_model_for(model, notes_model)
         self.notes_extractor = (
-            TrainedExtractor(routed, notes_model="", **{**options, "partner": ""}) if routed else None
+            TrainedExtractor(routed, notes_model="", document_kind=document_kind, **{**options, "partner": ""})
+            if routed
+            else None
         )
         self.component = TrainedNer(model, **options)
         meta = self.component.tagger.meta
@@ -422,13 +425,16 @@ class TrainedExtractor:
                 out[i] = mentions
         return out
 
+    def _is_note(self, analyzed: AnalyzedDocument) -> bool:
+        return document_kind(analyzed.document, self.document_kind) == "note"
+
     def _extract(self, batch: Sequence[AnalyzedDocument]) -> list[list[Mention]]:
         raws = self.component.tag([a.doc.text for a in batch])
         out = []
         for analyzed, raw in zip(batch, raws, strict=True):
             mentions = [
                 make_mention(analyzed, s.start, s.end, s.label, s.confidence, self.name, self.version, s.long_form)
-                for s in self.component.spans(analyzed.doc, raw)
+                for s in self.component.spans(analyzed.doc, raw, note=self._is_note(analyzed))
             ]
             out.append(mentions)
         return out
