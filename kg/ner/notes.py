@@ -25,12 +25,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from kg.ner.notes_phrases import drop_headers, lexicon_names, split_known_coordinations, trim_leading, trim_sites
+from kg.ner.notes_phrases import (
+    drop_headers,
+    lexicon_names,
+    recall_brands,
+    recall_findings,
+    split_known_coordinations,
+    trim_leading,
+    trim_sites,
+)
 from kg.ner.postprocess import TaggedSpan
 from kg.types import ENTITY_LABELS
 
@@ -46,6 +54,9 @@ KINDS = (
     "pp-head",
     "note-modifier",
     "note-never",
+    "finding-Disease",
+    "finding-Symptom",
+    "finding-modifier",
 )
 #: Confidence given to a span the recall layer adds.
 RECALL_CONFIDENCE = 0.6
@@ -94,6 +105,9 @@ class ClinicalTerms:
     pp_heads: frozenset[str] = frozenset()
     note_modifiers: frozenset[str] = frozenset()
     note_never: frozenset[str] = frozenset()
+    #: Note documents only: finding heads (lower-cased head -> label) and the anatomy words before them.
+    finding_heads: dict[str, str] = field(default_factory=dict)
+    finding_modifiers: frozenset[str] = frozenset()
 
     def patterns(self) -> list[tuple[re.Pattern[str], dict[str, str]]]:
         """The term matchers: case-sensitive short forms, then case-insensitive names (plural ``s`` optional)."""
@@ -150,6 +164,8 @@ def parse_clinical_terms(lines: Iterable[str], location: str) -> ClinicalTerms:
         pp_heads=frozenset(by_kind["pp-head"]),
         note_modifiers=frozenset(by_kind["note-modifier"]),
         note_never=frozenset(by_kind["note-never"]),
+        finding_heads={t: k.split("-")[1] for k in ("finding-Disease", "finding-Symptom") for t in by_kind[k]},
+        finding_modifiers=frozenset(by_kind["finding-modifier"]),
     )
 
 
@@ -312,11 +328,16 @@ def _is_disease_head(word: str, terms: ClinicalTerms) -> bool:
     return low in terms.disease_heads or low[:-1] in terms.disease_heads or bool(_DISEASE_SUFFIX.search(low))
 
 
-def _is_name(item: str, terms: ClinicalTerms) -> bool:
+@lru_cache(maxsize=2)
+def _short_forms(terms: ClinicalTerms) -> frozenset[str]:
+    return frozenset(t.lower() for t in terms.exact)
+
+
+def is_condition_name(item: str, terms: ClinicalTerms) -> bool:
     """A lower-cased item of a coordination that names a condition on its own: a lexicon name, a curated term,
     or two or more words ending in a disease or symptom head ("reflux disease", "leg pain")."""
     words = item.split()
-    if item in lexicon_names() or item in terms.labels or item in {t.lower() for t in terms.exact}:
+    if item in lexicon_names() or item in terms.labels or item in _short_forms(terms):
         return True
     return len(words) >= 2 and (words[-1] in terms.symptom_heads or _is_disease_head(words[-1], terms))
 
@@ -360,10 +381,18 @@ def notes_layer(
     terms = terms or load_clinical_terms()
     out = split_lists(drop_never(spans, text, terms), text)
     if note:
-        out = split_known_coordinations(drop_headers(out, text, terms.note_never), text, lambda n: _is_name(n, terms))
+        out = split_known_coordinations(
+            drop_headers(out, text, terms.note_never), text, lambda n: is_condition_name(n, terms)
+        )
     out = recall(out, text, terms)
+    if note:
+        out = recall_brands(recall_findings(out, text, terms.finding_heads, terms.finding_modifiers), text)
+        out = drop_headers(out, text, terms.note_never)  # what recall added back: "carpal tunnel release"
     out = repair_boundaries(extend_heads(out, text, terms, note), text)
-    out = type_by_head(join_coordination(out, text, terms), text, terms)
+    out = join_coordination(out, text, terms)
+    if note:  # a coordination joined on the left may take a further modifier ("central canal or ... stenosis")
+        out = extend_heads(out, text, terms, note)
+    out = type_by_head(out, text, terms)
     if note:
         out = trim_sites(out, text, terms.pp_heads, lambda w: _is_disease_head(w, terms))
         out = trim_leading(out, text, lambda n: n in lexicon_names() or n in terms.labels)

@@ -5,19 +5,31 @@ The steps of :mod:`kg.ner.notes` run on every document and were held to the abst
 time. These are broader, so :func:`kg.ner.notes.notes_layer` runs them only where the document says it is a
 clinical note (``Document.metadata["document_kind"] == "note"``, or ``ner.params.document_kind: note``):
 
-* :func:`drop_headers`: a span that is a section header or form label ("ESTIMATED BLOOD LOSS:", "HEMOSTASIS:"),
-  a date placeholder ("MM/DD/YYYY") or the object of a procedure or device word ("carpal tunnel release", "pain
-  catheter");
+In the order :func:`kg.ner.notes.notes_layer` runs them:
+
+* :func:`drop_headers`: a span that is a section header or form label ("ESTIMATED BLOOD LOSS:", "HEMOSTASIS:";
+  "MEDICATIONS FOR PAIN:" keeps "PAIN"), a date placeholder ("MM/DD/YYYY"), the object of a procedure or device
+  word ("carpal tunnel release", "pain catheter") or a ``note-never`` term (suture brands, instruments); run
+  again after the recall steps;
 * :func:`split_known_coordinations`: "depression and reflux disease", "nausea, vomiting" -> one span per item
-  when every item is a name on its own (the lexicon's curated names, the clinical terms); a coordination that
-  shares a head stays one span ("kidney and heart failure": "kidney" names nothing), as the guideline wants;
+  when every item is a name on its own (the lexicon's names, the curated terms, or two or more words ending in a
+  head); a coordination that shares a head stays one span ("kidney and heart failure": "kidney" names nothing),
+  as the guideline wants;
+* :func:`recall_findings`: radiology and operative findings written as "<modifiers> <finding head>"
+  ("endplate degenerative changes", "annular disk bulging", "uncovertebral osteophytes");
+* :func:`recall_brands`: drug brand names of the DDI 2013 training corpus (``brand_names.txt``);
+* (:func:`kg.ner.notes.extend_heads` with ``note``: ``note-modifier`` words, and Symptom-typed spans with a
+  disease head, once more after the coordination step: "Partial rotator cuff tear", "central canal or neural
+  foraminal stenosis");
 * :func:`trim_sites`: a disease head leaves out the site that follows it ("Morton neuroma of her feet" ->
   "Morton neuroma", "dislocation left proximal humerus" -> "dislocation", "Cervical spondylosis C5"), as the
   annotated notes do (docs/annotation.md); lesion heads (``pp-head``: tear, fracture, injury ...) keep an "of the
-  <site>" phrase, which the annotations keep about as often as they leave it out.
+  <site>" phrase, which the annotations keep about as often as they leave it out;
+* :func:`trim_leading`: place, time and grade words off the front ("generalized osteoporosis", "anterior
+  spondylosis") when a known name is left.
 
-The word lists are kinds of the curated terms (``pp-head``, ``note-modifier``, ``note-never``; see
-``kg/resources/clinical_terms.tsv``).
+The word lists are kinds of the curated terms (``pp-head``, ``note-modifier``, ``note-never``,
+``finding-Disease``, ``finding-Symptom``, ``finding-modifier``; see ``kg/resources/clinical_terms.tsv``).
 """
 
 from __future__ import annotations
@@ -26,16 +38,22 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
 
 from kg.ner.postprocess import TaggedSpan
 from kg.vocab.lexicon import load_lexicon
 
+#: Confidence given to a finding the recall step adds (as :data:`kg.ner.notes.RECALL_CONFIDENCE`).
+RECALL_CONFIDENCE = 0.6
 #: A header or form label: the span in capitals, then an optional "(S)" and a colon.
 _HEADER_AFTER = re.compile(r"\s*(?:\(S\))?\s*:")
 #: A date placeholder ("MM/DD/YYYY") or a slash-joined number.
 _SLASH_AFTER = re.compile(r"/(?:[A-Z]{2}|\d)")
 #: Procedure and device words that make the span before them their object, not a finding of the patient.
-_OBJECT_OF = re.compile(r"\s+(?:release|catheter|buster|pump|clinic|management|program)\b", re.IGNORECASE)
+_OBJECT_OF = re.compile(r"\s+(?:release|catheter|buster|pump|clinic)\b", re.IGNORECASE)
+#: "FOR <span>:" in a header names an indication ("IV MEDICATIONS FOR PAIN:"), which is kept.
+_FOR_BEFORE = re.compile(r"\bFOR\s+\Z")
 _SUFFIX = re.compile(r"(?:itis|oma|osis|pathy)$")
 #: Items of a coordination: ", " / " and " / " or " / ", and " / ", or ".
 _ITEM_SEP = re.compile(r",?\s+(?:and|or)\s+|,\s+")
@@ -53,7 +71,11 @@ def drop_headers(spans: Sequence[TaggedSpan], text: str, never: Collection[str] 
     out = []
     for s in spans:
         name = text[s.start : s.end]
-        if name.isupper() and _HEADER_AFTER.match(text, s.end):
+        if (
+            name.isupper()
+            and _HEADER_AFTER.match(text, s.end)
+            and not _FOR_BEFORE.search(text[max(0, s.start - 8) : s.start])
+        ):
             continue
         if _SLASH_AFTER.match(text, s.end) or _OBJECT_OF.match(text, s.end) or name.lower() in never:
             continue
@@ -111,6 +133,74 @@ def trim_leading(spans: Sequence[TaggedSpan], text: str, is_name: Callable[[str]
             s = replace(s, start=text.index(words[1], s.start + len(words[0])))
         out.append(s)
     return out
+
+
+#: A pathological adjective by its ending ("degenerative", "sclerotic", "annular").
+_PATHOLOGIC = re.compile(r"[A-Za-z]{2,}(?:ive|ic|al|ar|ous)")
+#: Words that end like such an adjective but do not name a finding, or only place or grade it.
+_NOT_FINDING = frozenset(
+    "normal minimal mild moderate severe marked significant noted used placed removed expected associated related "
+    "based compared visualized identified seen additional several general surgical postsurgical postoperative "
+    "usual typical other red bilateral multilevel lateral medial anterior posterior central peripheral "
+    "symptomatic asymptomatic asymmetric".split()
+)
+
+
+def recall_findings(
+    spans: Sequence[TaggedSpan], text: str, heads: dict[str, str], modifiers: Collection[str]
+) -> list[TaggedSpan]:
+    """Radiology and operative findings written as "<modifiers> <finding head>" ("degenerative changes",
+    "annular disk bulging", "uncovertebral osteophytes", "loose bodies"): one to three modifiers (pathological
+    adjectives or ``finding-modifier`` anatomy words, leading place and grade words left out) before a
+    ``finding-Disease`` / ``finding-Symptom`` head (``heads``: lower-cased head -> label). Added where nothing
+    overlaps, or in place of the spans it contains."""
+    if not heads:
+        return list(spans)
+    out = list(spans)
+    for m in _finding_pattern(tuple(sorted(heads)), tuple(sorted(modifiers))).finditer(text):
+        words = m.group(1).split()
+        while words and words[0].lower() in _NOT_FINDING:
+            words = words[1:]
+        if not words:
+            continue
+        start = text.rindex(words[0], m.start(1), m.start(2))
+        hit = [x for x in out if x.start < m.end() and start < x.end]
+        if any(x.start < start or x.end > m.end() or (x.start, x.end) == (start, m.end()) for x in hit):
+            continue
+        out = [x for x in out if x not in hit]
+        out.append(TaggedSpan(start, m.end(), heads[m.group(2).lower()], RECALL_CONFIDENCE))
+    return sorted(out, key=lambda x: x.start)
+
+
+@lru_cache(maxsize=4)
+def _finding_pattern(heads: tuple[str, ...], modifiers: tuple[str, ...]) -> re.Pattern[str]:
+    mod = "|".join([_PATHOLOGIC.pattern, *map(re.escape, modifiers)])
+    alt = "|".join(map(re.escape, sorted(heads, key=len, reverse=True)))
+    return re.compile(rf"(?<![A-Za-z-])((?:(?:{mod})\s+){{1,3}})({alt})(?![A-Za-z])", re.IGNORECASE)
+
+
+#: Drug brand names (``tools/build_brand_names.py``: the DDI 2013 training corpus's brand entities).
+BRAND_NAMES_PATH = Path(str(files("kg").joinpath("resources", "brand_names.txt")))
+
+
+@lru_cache(maxsize=1)
+def _brand_pattern() -> re.Pattern[str]:
+    lines = BRAND_NAMES_PATH.read_text(encoding="utf-8").splitlines()
+    names = sorted((n.strip() for n in lines if n.strip() and not n.startswith("#")), key=len, reverse=True)
+    return re.compile(r"(?<![A-Za-z0-9-])(?:" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9-])", re.IGNORECASE)
+
+
+def recall_brands(spans: Sequence[TaggedSpan], text: str) -> list[TaggedSpan]:
+    """Drug brand names (``brand_names.txt``) where no span overlaps; a span with exactly a brand name's text
+    becomes a Drug."""
+    out = list(spans)
+    for m in _brand_pattern().finditer(text):
+        hit = [x for x in out if x.start < m.end() and m.start() < x.end]
+        if not hit:
+            out.append(TaggedSpan(m.start(), m.end(), "Drug", RECALL_CONFIDENCE))
+        elif [(x.start, x.end) for x in hit] == [(m.start(), m.end())]:
+            out = [replace(x, label="Drug") if x in hit else x for x in out]
+    return sorted(out, key=lambda x: x.start)
 
 
 def lexicon_names() -> frozenset[str]:

@@ -388,11 +388,8 @@ class TrainedExtractor:
             raise ValueError(f"unknown document_kind {document_kind!r}; known kinds: {list(DOCUMENT_KINDS)}")
         self.document_kind = document_kind
         routed = notes_model_for(model, notes_model)
-        self.notes_extractor = (
-            TrainedExtractor(routed, notes_model="", document_kind=document_kind, **{**options, "partner": ""})
-            if routed
-            else None
-        )
+        notes_options = {**options, "partner": "", "document_kind": document_kind}
+        self.notes_extractor = TrainedExtractor(routed, notes_model="", **notes_options) if routed else None
         self.component = TrainedNer(model, **options)
         meta = self.component.tagger.meta
         self.name = f"ner-{model}" if str(model) in DEFAULT_MODELS else str(meta.get("name", model))
@@ -425,18 +422,17 @@ class TrainedExtractor:
                 out[i] = mentions
         return out
 
-    def _is_note(self, analyzed: AnalyzedDocument) -> bool:
-        return document_kind(analyzed.document, self.document_kind) == "note"
-
     def _extract(self, batch: Sequence[AnalyzedDocument]) -> list[list[Mention]]:
         raws = self.component.tag([a.doc.text for a in batch])
         out = []
         for analyzed, raw in zip(batch, raws, strict=True):
-            mentions = [
-                make_mention(analyzed, s.start, s.end, s.label, s.confidence, self.name, self.version, s.long_form)
-                for s in self.component.spans(analyzed.doc, raw, note=self._is_note(analyzed))
-            ]
-            out.append(mentions)
+            note = analyzed.document.metadata.get(KIND_KEY, self.document_kind) == "note"  # unknown: no note
+            out.append(
+                [
+                    make_mention(analyzed, s.start, s.end, s.label, s.confidence, self.name, self.version, s.long_form)
+                    for s in self.component.spans(analyzed.doc, raw, note)  # note: the layer's note-only steps
+                ]
+            )
         return out
 
 
