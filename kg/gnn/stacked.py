@@ -349,8 +349,7 @@ class StackedModel:
         """
         x = np.asarray(x, dtype=np.float64)
         if self.bounds is not None:
-            # minimum then maximum: np.clip's dispatch over broadcast bounds took about twice as long here
-            x = np.minimum(x, self.bounds[1], out=x if inplace and x.flags.writeable else None)
+            x = np.minimum(x, self.bounds[1], out=x if inplace and x.flags.writeable else None)  # 2x np.clip's speed
             np.maximum(x, self.bounds[0], out=x)
         a, b = self.platt
         lin = self.linear

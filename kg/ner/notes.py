@@ -25,17 +25,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
+from kg.ner.notes_phrases import (
+    drop_headers,
+    lexicon_names,
+    recall_brands,
+    recall_findings,
+    split_known_coordinations,
+    trim_leading,
+    trim_sites,
+)
 from kg.ner.postprocess import TaggedSpan
 from kg.types import ENTITY_LABELS
 
 #: The curated terms, package data of ``kg`` (``kg/resources/``).
 CLINICAL_TERMS_PATH = Path(str(files("kg").joinpath("resources", "clinical_terms.tsv")))
-KINDS = (*ENTITY_LABELS, "site", "modifier", "symptom-head", "disease-head", "never")
+KINDS = (
+    *ENTITY_LABELS,
+    "site",
+    "modifier",
+    "symptom-head",
+    "disease-head",
+    "never",
+    "pp-head",
+    "note-modifier",
+    "note-never",
+    "finding-Disease",
+    "finding-Symptom",
+    "finding-modifier",
+)
 #: Confidence given to a span the recall layer adds.
 RECALL_CONFIDENCE = 0.6
 
@@ -78,6 +100,14 @@ class ClinicalTerms:
     disease_heads: frozenset[str]
     never: frozenset[str]
     modifiers: frozenset[str] = frozenset()
+    #: Note documents only (:mod:`kg.ner.notes_phrases`): heads that take their "of the <site>" phrase, further
+    #: modifiers of a multi-word disease head, and spans never kept (sutures, instruments).
+    pp_heads: frozenset[str] = frozenset()
+    note_modifiers: frozenset[str] = frozenset()
+    note_never: frozenset[str] = frozenset()
+    #: Note documents only: finding heads (lower-cased head -> label) and the anatomy words before them.
+    finding_heads: dict[str, str] = field(default_factory=dict)
+    finding_modifiers: frozenset[str] = frozenset()
 
     def patterns(self) -> list[tuple[re.Pattern[str], dict[str, str]]]:
         """The term matchers: case-sensitive short forms, then case-insensitive names (plural ``s`` optional)."""
@@ -131,6 +161,11 @@ def parse_clinical_terms(lines: Iterable[str], location: str) -> ClinicalTerms:
         disease_heads=frozenset(by_kind["disease-head"]),
         never=frozenset(by_kind["never"]),
         modifiers=frozenset(by_kind["modifier"]),
+        pp_heads=frozenset(by_kind["pp-head"]),
+        note_modifiers=frozenset(by_kind["note-modifier"]),
+        note_never=frozenset(by_kind["note-never"]),
+        finding_heads={t: k.split("-")[1] for k in ("finding-Disease", "finding-Symptom") for t in by_kind[k]},
+        finding_modifiers=frozenset(by_kind["finding-modifier"]),
     )
 
 
@@ -259,24 +294,26 @@ def join_coordination(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTer
     return out
 
 
-def extend_heads(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -> list[TaggedSpan]:
+def extend_heads(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms, note: bool = False) -> list[TaggedSpan]:
     """A Disease ending in a head noun ("fracture") takes up to three modifiers on its left: a one-word one
     body sites, ``modifier`` terms, spine levels and adjectives ("lateral malleolus fracture"), a longer one
     ``modifier`` terms ("ligament avulsion" -> "femoropatellar ligament avulsion" stays out); never laterality ("left"), which the
-    guideline leaves out."""
+    guideline leaves out. In a note (``note``) a Symptom span with a disease head ("rotator cuff tear", typed
+    Disease later) is extended too, and ``note-modifier`` terms count as modifiers ("complex tear")."""
     out = []
     taken = [(s.start, s.end) for s in spans]
+    labels = ("Disease", "Symptom") if note else ("Disease",)
     for s in spans:
         words = text[s.start : s.end].lower().split()
         head = words[-1] if words else ""
-        if s.label == "Disease" and _is_disease_head(head, terms):
+        if s.label in labels and _is_disease_head(head, terms):
             start = s.start
             for _ in range(3):
                 m = _PREVIOUS.search(text, 0, start)
                 if m is None or any(a < start and m.start(1) < b for a, b in taken):
                     break
                 word = m.group(1)
-                if not (_modifies(word, terms) if len(words) == 1 else _names_part(word, terms)):
+                if not (_modifies(word, terms, note) if len(words) == 1 else _names_part(word, terms, note)):
                     break
                 start = m.start(1)
             s = replace(s, start=start)
@@ -291,13 +328,27 @@ def _is_disease_head(word: str, terms: ClinicalTerms) -> bool:
     return low in terms.disease_heads or low[:-1] in terms.disease_heads or bool(_DISEASE_SUFFIX.search(low))
 
 
-def _names_part(word: str, terms: ClinicalTerms) -> bool:
-    return word.lower() in terms.modifiers
+@lru_cache(maxsize=2)
+def _short_forms(terms: ClinicalTerms) -> frozenset[str]:
+    return frozenset(t.lower() for t in terms.exact)
 
 
-def _modifies(word: str, terms: ClinicalTerms) -> bool:
+def is_condition_name(item: str, terms: ClinicalTerms) -> bool:
+    """A lower-cased item of a coordination that names a condition on its own: a lexicon name, a curated term,
+    or two or more words ending in a disease or symptom head ("reflux disease", "leg pain")."""
+    words = item.split()
+    if item in lexicon_names() or item in terms.labels or item in _short_forms(terms):
+        return True
+    return len(words) >= 2 and (words[-1] in terms.symptom_heads or _is_disease_head(words[-1], terms))
+
+
+def _names_part(word: str, terms: ClinicalTerms, note: bool = False) -> bool:
+    return word.lower() in terms.modifiers or (note and word.lower() in terms.note_modifiers)
+
+
+def _modifies(word: str, terms: ClinicalTerms, note: bool = False) -> bool:
     low = word.lower()
-    if low in terms.sites or low in terms.modifiers or _LEVEL.fullmatch(word):
+    if low in terms.sites or _names_part(word, terms, note) or _LEVEL.fullmatch(word):
         return True
     return low not in _NOT_MODIFIERS and bool(_ADJECTIVE.search(low))
 
@@ -320,9 +371,29 @@ def type_by_head(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms) -
     return out
 
 
-def notes_layer(spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms | None = None) -> list[TaggedSpan]:
-    """Every step, in order: drop, list splits, recall, head extension, boundaries, coordination, typing."""
+def notes_layer(
+    spans: Sequence[TaggedSpan], text: str, terms: ClinicalTerms | None = None, note: bool = False
+) -> list[TaggedSpan]:
+    """Every step, in order: drop, list splits, recall, head extension, boundaries, coordination, typing.
+
+    ``note`` (the document is a clinical note) adds the steps of :mod:`kg.ner.notes_phrases`: headers and
+    procedure objects dropped, coordinations of known names split, site phrases attached or trimmed."""
     terms = terms or load_clinical_terms()
-    out = recall(split_lists(drop_never(spans, text, terms), text), text, terms)
-    out = repair_boundaries(extend_heads(out, text, terms), text)
-    return type_by_head(join_coordination(out, text, terms), text, terms)
+    out = split_lists(drop_never(spans, text, terms), text)
+    if note:
+        out = split_known_coordinations(
+            drop_headers(out, text, terms.note_never), text, lambda n: is_condition_name(n, terms)
+        )
+    out = recall(out, text, terms)
+    if note:
+        out = recall_brands(recall_findings(out, text, terms.finding_heads, terms.finding_modifiers), text)
+        out = drop_headers(out, text, terms.note_never)  # what recall added back: "carpal tunnel release"
+    out = repair_boundaries(extend_heads(out, text, terms, note), text)
+    out = join_coordination(out, text, terms)
+    if note:  # a coordination joined on the left may take a further modifier ("central canal or ... stenosis")
+        out = extend_heads(out, text, terms, note)
+    out = type_by_head(out, text, terms)
+    if note:
+        out = trim_sites(out, text, terms.pp_heads, lambda w: _is_disease_head(w, terms))
+        out = trim_leading(out, text, lambda n: n in lexicon_names() or n in terms.labels)
+    return out

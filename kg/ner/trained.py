@@ -265,10 +265,11 @@ class TrainedNer:
             for raw, other in zip(raws, partners, strict=True)
         ]
 
-    def spans(self, doc: Doc, kept: Sequence[TaggedSpan]) -> list[TaggedSpan]:
-        """Post-processed spans for one document, from its :meth:`tag` output."""
+    def spans(self, doc: Doc, kept: Sequence[TaggedSpan], note: bool = False) -> list[TaggedSpan]:
+        """Post-processed spans for one document, from its :meth:`tag` output; ``note``: the document is a
+        clinical note, so the notes layer adds its note-only steps (:mod:`kg.ner.notes_phrases`)."""
         out = postprocess(kept, doc.text, _abbreviation_pairs(doc), index=self.index, consistency=self.consistency)
-        return out if self.notes is None else notes_layer(out, doc.text, self.notes)
+        return out if self.notes is None else notes_layer(out, doc.text, self.notes, note=note)
 
     def _set(self, doc: Doc, spans: Iterable[TaggedSpan]) -> Doc:
         ents = []
@@ -383,9 +384,8 @@ class TrainedExtractor:
             raise ValueError(f"unknown document_kind {document_kind!r}; known kinds: {list(DOCUMENT_KINDS)}")
         self.document_kind = document_kind
         routed = notes_model_for(model, notes_model)
-        self.notes_extractor = (
-            TrainedExtractor(routed, notes_model="", **{**options, "partner": ""}) if routed else None
-        )
+        notes_options = {**options, "partner": "", "document_kind": document_kind}
+        self.notes_extractor = TrainedExtractor(routed, notes_model="", **notes_options) if routed else None
         self.component = TrainedNer(model, **options)
         meta = self.component.tagger.meta
         self.name = f"ner-{model}" if str(model) in DEFAULT_MODELS else str(meta.get("name", model))
@@ -422,11 +422,13 @@ class TrainedExtractor:
         raws = self.component.tag([a.doc.text for a in batch])
         out = []
         for analyzed, raw in zip(batch, raws, strict=True):
-            mentions = [
-                make_mention(analyzed, s.start, s.end, s.label, s.confidence, self.name, self.version, s.long_form)
-                for s in self.component.spans(analyzed.doc, raw)
-            ]
-            out.append(mentions)
+            note = analyzed.document.metadata.get(KIND_KEY, self.document_kind) == "note"  # unknown: no note
+            out.append(
+                [
+                    make_mention(analyzed, s.start, s.end, s.label, s.confidence, self.name, self.version, s.long_form)
+                    for s in self.component.spans(analyzed.doc, raw, note)  # note: the layer's note-only steps
+                ]
+            )
         return out
 
 

@@ -43,7 +43,9 @@ def test_counts_and_notes(docs):
     assert len(dev) + len(test) >= 150 and len(test) >= 50
     records = _records("dev") + _records("test")
     per_note = Counter(r["note_id"] for r in records)
-    assert len(per_note) >= 80 and max(per_note.values()) <= 3
+    # rounds one to three took at most 3 snippets per note; round four (every dev note already used) adds
+    # passages of notes already in the set, still at most 6 per note so that no note dominates
+    assert len(per_note) >= 80 and max(per_note.values()) <= 6
     assert len({r["id"] for r in records}) == len(records)
     # every snippet is a real section or a few sentences, never a whole note
     assert all(len(d.document.text) <= 1500 for d in dev + test)
