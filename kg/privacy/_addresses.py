@@ -34,11 +34,14 @@ _DIRECTIONAL = r"(?:[NS][EW]?|[EW]|(?i:north(?:east|west)?|south(?:east|west)?|e
 _CAPWORD = r"(?:[A-Z][A-Za-z'-]{0,30}\.?|\d{1,3}(?:st|nd|rd|th))"
 _UNIT = (
     r"(?i:,?[ \t]*(?:apt|apartment|unit|suite|ste|bldg|building|floor|fl|rm|room|lot|space|spc|trailer|trlr|flat|lgh|"
-    r"dept|#)\.?[ \t]*#?[ \t]*(?=[A-Za-z-]*\d|[A-Z]\b)[A-Za-z0-9-]+)"
+    r"dept|#)\.?[ \t]*#?[ \t]*(?=[A-Za-z-]*\d|[A-Z]\b)[A-Za-z0-9-]+|"
+    # an ordinal floor after the street (``88 Pine St, 5th Floor``)
+    r",?[ \t]*\d{1,3}(?:st|nd|rd|th)[ \t]+(?:floor|fl)\b\.?)"
 )
 _STREET = re.compile(
     rf"(?<![\w.,/-])(?:(?:No\.|Blk\.?[ \t]*\d{{1,4}}[ \t]+Lot)[ \t]*)?"
-    rf"\d{{1,6}}(?:-?[A-Za-z]|[ \t]+1/2)?(?:[ \t]+{_DIRECTIONAL}\.?)?(?:[ \t]+{_CAPWORD}){{1,4}}"
+    # a house number, or a grid address (``W156N8480 Pilgrim Rd``, ``N6204 ...``, Wisconsin and Utah style)
+    rf"(?:(?-i:[NSEW])\d{{1,6}}(?:(?-i:[NSEW])\d{{1,6}})?|\d{{1,6}})(?:-?[A-Za-z]|[ \t]+1/2)?(?:[ \t]+{_DIRECTIONAL}\.?)?(?:[ \t]+{_CAPWORD}){{1,4}}"
     rf"[ \t]+(?i:{_SUFFIX})\b\.?(?:[ \t]+{_DIRECTIONAL}\b\.?)?{_UNIT}?",
 )
 _STREET_ON = re.compile(
@@ -76,6 +79,8 @@ _ROUTE = re.compile(
     r"(?:Route|Rte\.?|Road|Rd\.?|Highway|Hwy\.?|Interstate|Trunk|FM|CR|SR|RM)[ \t]+"
     r"(?P<num>\d{1,4}[A-Z]?\b|[A-Z][A-Za-z]?\b(?![ \t]*[a-z]))|"
     rf"(?:{'|'.join(STATES)}|US|I)-\d{{1,4}}[A-Z]?\b)"
+    # a direction after the road's number (``2250 Highway 61 South``)
+    r"(?:[ \t]+(?:North|South|East|West|N|S|E|W)\b(?![ \t]*[a-z]))?"
 )
 #: A dose after a numbered ``SR``/``CR`` road: a drug's release form (``SR 20 mg``, ``SR 10,000 units``).
 _DOSE_AFTER = re.compile(r"(?:,\d{3})*[ \t]?(?:mg|mcg|g|ml|units?|iu|meq)\b", _I)

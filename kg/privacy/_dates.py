@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from kg.privacy._base import YEAR, Candidate
+from kg.privacy._lists import clinical_words, common_words, fold
 
 _I = re.IGNORECASE
 _MONTH = (
@@ -203,7 +204,7 @@ _AGE_PATTERNS = [
         rf"(?<![\w.])(?P<a>{_OLD})(?=[\s-]*(?:years?|yrs?|y/?o\b|y\.o\.|yo\b|year[\s-]old|-year-old|-yo\b))", _I
     ),
     re.compile(
-        rf"\b(?:aged?|age:|age\s+of|turn(?:s|ed|ing)?|lived\s+to|lives\s+to|reached|approx\.?|approximately|about)"
+        rf"\b(?:aged?|age:|age\s+of|age\s+at\s+(?:death|admission|diagnosis|onset|enrollment)|turn(?:s|ed|ing)?|lived\s+to|lives\s+to|reached|approx\.?|approximately|about)"
         rf"\s*(?P<a>{_OLD}|{_OLD_WORDS})\b(?!\s*(?:%|mg|mcg|ml|units?|minutes|min|seconds|beats|bpm|mmhg|/))",
         _I,
     ),
@@ -226,11 +227,29 @@ _AGE_PATTERNS = [
         rf"(?<![\w.])(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+(?:[A-Z][\w'’-]+[ \t]+){{0,2}}[A-Z][\w'’-]+[ \t]*\(|"
         rf"\b[A-Z][a-z'’-]+[ \t]+[A-Z][\w'’-]+,[ \t]+)(?P<a>{_OLD})(?=[ \t]*(?:\)|[,.;]|[ \t]*(?:y|yo|yrs?|years?|[MF])\b))"
     ),
+    # a person named, then ``is 97,`` (``Tobias Huxtable is 97, with ...``, ``Mr. Ray is 102 and``): no unit after it
     # a nonagenarian / centenarian aged 96, 96 (nonagenarian)
     re.compile(rf"(?<![\w.])(?P<a>{_OLD})\b(?=[\s(,-]*(?:nonagenarian|centenarian|supercentenarian))", _I),
 ]
 
 
+#: A person named, then ``is 97,`` (``Tobias Huxtable is 97, with ...``, ``Mr. Ray is 102 and``), no unit after it;
+#: the two words before ``is`` must be no English or clinical words (``Serum Sodium is 98,`` is a lab value).
+_NAMED_IS_AGE = re.compile(
+    rf"(?:\b(?P<w1>[A-Z][a-z'’-]+)[ \t]+(?P<w2>[A-Z][\w'’-]+)|(?<![\w.])(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+[A-Z][\w'’-]+)"
+    rf"[ \t]+(?:is|was|turned|turns)[ \t]+(?:now[ \t]+)?(?P<a>{_OLD}|{_OLD_WORDS})(?=[ \t]*(?:,|;|\band\b|\.(?!\d)|$))",
+    re.MULTILINE,
+)
+
+
+def _named(m: re.Match[str]) -> bool:
+    words = [w for w in (m.group("w1"), m.group("w2")) if w]
+    common, clinical = common_words(), clinical_words()
+    return all(fold(w) not in common and fold(w) not in clinical for w in words)
+
+
 def ages(text: str) -> list[Candidate]:
     """Ages of 90 or more, in digits or words, where the text says it is an age."""
-    return [Candidate(m.start("a"), m.end("a"), "AGE") for p in _AGE_PATTERNS for m in p.finditer(text)]
+    out = [Candidate(m.start("a"), m.end("a"), "AGE") for p in _AGE_PATTERNS for m in p.finditer(text)]
+    out += [Candidate(m.start("a"), m.end("a"), "AGE") for m in _NAMED_IS_AGE.finditer(text) if _named(m)]
+    return out

@@ -172,7 +172,11 @@ class NameFinder(NameTokens):
                     and j - i <= 4
                     and self._joined(j)
                     and not self.eponym(j)
-                    and self._weak_surname(j, t.text.isupper(), allow_common=not first_common)
+                    and (
+                        self._weak_surname(j, t.text.isupper(), allow_common=not first_common)
+                        or (j > i + 1 and not first_common and self.after_particle(j))
+                        or (not first_common and self._particle_word(toks[j].text))
+                    )
                     and not (first_common and self.is_common(self._base(toks[j].low)))
                     and not (first_common and not self.is_listed(self._base(toks[j].low)))
                 ):

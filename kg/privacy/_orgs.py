@@ -41,6 +41,8 @@ ORG_NOUNS = frozenset(
     Daycare Childcare Preschool Prep Preparatory Conservatory
     Agency Agencies Keepers Caregivers Homecare Companions Outreach Coalition Charity Trust Foundation
     Ambulance Medevac Taxi Cab Limo Couriers Movers Freight Die County Parish Township Borough Chapter Medi-Van
+    Supply Supplies Packaging Cannery Foundry Forge Casino Drywall Masonry Paving Towing Salvage Feed Seed
+    Brewery Brewing Tannery Hatchery Stables Kennels Boutique Florist Florists Jewelers Outfitters Haulers
     """.split()
 )
 #: Generic nouns that end an organisation's name only after a preposition (``at Lakeside Aquatic Center``).
@@ -54,7 +56,7 @@ GENERIC_NOUNS = frozenset(
     YMCA YWCA Academy School Schools College University Institute Church Temple Mosque Synagogue Chapel
     Pediatrics Paediatrics Orthopedics Orthopaedics Cardiology Dermatology Oncology Neurology Urology Radiology
     Associates Physicians Healthcare Medicine Practice Clinic Clinics Pharmacy Dental Therapy Rehab Counseling
-    Drug Drugs Rx Apothecary Chemist
+    Drug Drugs Rx Apothecary Chemist Lab Laboratory Laboratories Diagnostics Memorial Mission Shelter
     """.split()
 )
 #: Words of department or service names, not of a named organisation (``Social Services``, ``Patient Relations``).
@@ -76,7 +78,7 @@ DEPARTMENT_WORDS = frozenset(
     """.split()
 )
 _WORD = r"(?:St\.|Ste\.|Mt\.|Ft\.|Co\.|Inc\.|Corp\.|Ltd\.|P\.C\.|[A-Z][\w'’-]*[\w'’]|[A-Z](?![\w'’.-]))"
-_JOIN = r"(?:[ \t](?:of|on|for|and|&|the|de|del|la|du|des)(?=[ \t][A-Z]))?[ \t]"
+_JOIN = r"(?:[ \t](?:of[ \t]+the|of|on|for|and|&|the|de|del|la|du|des)(?=[ \t][A-Z]))?[ \t]"
 #: A run of capitalised words (joined by ``of``, ``on``, ``&``...), up to seven.
 _RUN = rf"{_WORD}(?:{_JOIN}{_WORD}){{0,6}}"
 #: What may follow a name: ``of <Place>``, ``#2281``, ``Region 9``, a unit number (``AirCare 3``).
@@ -108,6 +110,8 @@ _CUE = re.compile(
     r"\b(?:attends|attended|member[ \t]+of|owns|insured[ \t]+by|employed[ \t]+by)[ \t]+(?:the[ \t]+)?|"
     r"(?m:^[ \t]*(?:sports|team|club|gym|daycare|day[ \t]+care|employer|school|church|agency|transport)[ \t]*:[ \t]*)|"
     r"\b(?:transport(?:ation)?|ride|van|pickup)[ \t]+(?:(?:by|via|with|from)[ \t]+)?|"
+    # a document header in capitals, a dash, then the organisation (``HOSPICE ADMISSION - Guardian Hospice``)
+    r"(?m:^[ \t]*(?-i:[A-Z][A-Z&/]+(?:[ \t]+[A-Z&/]+){0,4})[ \t]+[-–][ \t]+)|"
     r"(?:^|\n)[^\n]{0,40}(?-i:REPORT|RECORD|FORM)[ \t]+)",
     re.IGNORECASE,
 )
