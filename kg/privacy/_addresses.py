@@ -106,7 +106,17 @@ _INTERSECTION = re.compile(
     rf"(?:{_DIRECTIONAL}\.?[ \t]+)?{_CAPWORD}(?:[ \t]+{_CAPWORD}){{0,2}}"
 )
 _ON_STREET = re.compile(
-    rf"\b(?:on|off|along|onto|at)[ \t]+(?P<st>(?:{_DIRECTIONAL}\.?[ \t]+)?(?:{_CAPWORD}[ \t]+){{1,3}}{_STRONG_SUFFIX}\b\.?)"
+    rf"\b(?:on|off|along|onto|at|cross[ \t]+(?:st|street|streets?)\.?|corner[ \t]+of)[ \t]+(?P<st>(?:{_DIRECTIONAL}\.?[ \t]+)?(?:{_CAPWORD}[ \t]+){{1,3}}{_STRONG_SUFFIX}\b\.?)"
+)
+#: A typed street in lower case after ``on``/``off``/``along`` (``pharmacy on maple rd``, ``kroger off lincoln hwy``):
+#: one or two words and a suffix that names a road; articles, pronouns and ``same``/``this`` words are no street.
+_ON_STREET_LOWER = re.compile(
+    r"\b(?:on|off|along)[ \t]+(?P<st>[a-z][a-z'-]+(?:[ \t]+[a-z][a-z'-]+)?[ \t]+"
+    r"(?:rd|hwy|ave|blvd|pkwy|road|highway|avenue|boulevard|parkway|street|lane))\b(?![-/])"
+)
+_NOT_STREET_WORDS = frozenset(
+    "the a an this that same his her their my our your its one main wrong right left open dirt back gravel side "
+    "country bumpy icy wet long".split()
 )
 #: ``apt 12, 309 w. benton ave``: a street in any case, after a word that introduces an address.
 _ADDRESS_CUE = re.compile(
@@ -195,6 +205,11 @@ def addresses(text: str) -> list[Candidate]:
             continue  # ``oxycodone SR 20 mg``, ``Epoetin SR 10,000 units``: a release form and a dose
         streets.append((m.start(), m.end()))
     streets.extend((m.start("st"), m.end("st")) for m in _ON_STREET.finditer(text))
+    streets.extend(
+        (m.start("st"), m.end("st"))
+        for m in _ON_STREET_LOWER.finditer(text)
+        if not _NOT_STREET_WORDS.intersection(m.group("st").split()[:-1])
+    )
     for m in _STREET_ANYCASE.finditer(text):
         if _ADDRESS_CUE.search(text, max(0, m.start() - 60), m.start()) and not UNIT_AFTER.match(text, m.start()):
             streets.append((m.start(), m.end()))

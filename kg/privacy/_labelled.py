@@ -77,7 +77,9 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
         ),
         (
             "VEHICLE",
-            r"vin|plates?|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car",
+            r"vin|plates?|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car|"
+            # an aircraft's tail number (US N-number)
+            r"tail(?:\s+(?:number|no\.?|#))?(?=[\s:#]+N\d)",
         ),
         (
             "DEVICE",
@@ -125,6 +127,10 @@ _YEAR_ONLY = re.compile(rf"^{YEAR}$")
 _NOT_AN_ID = re.compile(r"^(?:\d{1,4}\.\d{1,3}|\d{1,3}-\d{1,3})$")
 #: Spine levels (``plate C3-C5``, ``L4-S1``): anatomy after a bone ``plate``, never a licence plate.
 _SPINE_LEVELS = re.compile(r"^[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})*$")
+_CHECK_GROUP = re.compile(
+    r"[ ](?:\d(?:[-/]\d{1,2})?|(?-i:[A-Z]{2}))(?![\w/-])"
+    r"(?![ \t]*(?:days?|d\b|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|times|x\b|mg|mcg|ml|units?|tabs?))"
+)
 _CHECK_LETTER = re.compile(r"[ ][A-Z](?=[,;.)]?(?:\s|$))")
 _LETTER_GROUPS_AT_END = re.compile(r"(?:[ ][A-Za-z]+)+$")
 _PLUS_MINUS = re.compile(r"\s*(?:\+/-|±|\+-)")
@@ -167,6 +173,11 @@ def labelled_values(text: str) -> list[Candidate]:
             continue
         if kind == "VEHICLE" and _SPINE_LEVELS.match(value):
             continue
+        if kind == "HEALTHPLAN" and re.fullmatch(r"\d+(?: \d+)+", value):
+            # a check digit, issue number or version code after grouped digits (``6128 44719 3-2``,
+            # ``4213 55890 2/1``, ``4532 881 904 KT``)
+            check = _CHECK_GROUP.match(text, end)
+            end = check.end() if check else end
         if kind == "DEVICE" and " " in value:
             # a check letter after a spaced serial (``WXV 327 025 R``)
             letter = _CHECK_LETTER.match(text, end)

@@ -83,14 +83,18 @@ class NameTokens:
         low = fold(rest)
         return (self.is_listed(low) or not self.is_common(low)) and not self.is_clinical(low)
 
-    def after_particle(self, k: int) -> bool:
+    def after_particle(self, k: int, caps: bool = False) -> bool:
         """A capitalised surname right after lower-case name particles (``van der Meulen``, ``ten Brink``,
         ``de Vries``): the particles make even an English-looking word a surname, unless it is clinical, a
         stop word or an acronym. Capitalised particles (``De``, ``Van``) are also sentence words and do not count."""
-        t = self.toks[k]
-        if k == 0 or not self.toks[k - 1].text.islower() or self.toks[k - 1].low not in PARTICLES:
+        t, prev = self.toks[k], self.toks[k - 1] if k else None
+        if prev is None or prev.low not in PARTICLES:
             return False
-        if not t.text[:1].isupper() or t.low in STOP or (t.text.isupper() and len(t.text) <= 3):
+        # in capitals (``VAN WYK, MARGRIET``) only after a header or title, where a name is expected
+        upper = caps and prev.text.isupper() and t.text.isupper() and len(t.text) > 1
+        if not (prev.text.islower() or upper):
+            return False
+        if not t.text[:1].isupper() or t.low in STOP or (t.text.isupper() and len(t.text) <= 3 and not upper):
             return False
         return len(t.low) > 1 and not self.is_clinical(self._base(t.low)) and not self.eponym(k + 1)
 
@@ -207,7 +211,7 @@ class NameTokens:
                     if self._accept(k, words + 1, mode):
                         j = k
                         continue
-                    if self.after_particle(k):
+                    if self.after_particle(k, caps=mode in STRONG_MODES):
                         j, words = k + 1, words + 1
                         continue
                 break

@@ -56,6 +56,17 @@ def test_round9_names(text, value):
         ("Pharmacy bill to BCBS / group 5531907", "5531907"),
         ("Neurostimulator serial QRT 551 208 K, implanted 2019.", "QRT 551 208 K"),
         ("Tobias Kettlewell is 94, widowed, and drives.", "94"),
+        # grouped health-plan digits with a check digit, issue number or version code after them
+        ("Medicare 5521 90873 4-1 on file", "5521 90873 4-1"),
+        ("Health card 7710 442 918 XR expires soon", "7710 442 918 XR"),
+        # an aircraft's tail number
+        ("Flown by LifeLine tail N552QT to the trauma center.", "N552QT"),
+        # a typed street in lower case, a cross street
+        ("gets her meds at the pharmacy off gristmill rd near home", "gristmill rd"),
+        ("Crash at 12 Orchard Way, cross street Tamsin Blvd.", "Tamsin Blvd"),
+        # capitals after a header: particles, an unknown surname before a listed given name
+        ("ATTENDING: VAN DER STRAATEN, PIETER", "VAN DER STRAATEN, PIETER"),
+        ("VACCINE RECORD - RAJAGOPALACHARI, SUNITA (DOB 2/2/1950)", "RAJAGOPALACHARI, SUNITA"),
         ("Age at admission 97; lives alone.", "97"),
     ],
 )
@@ -95,6 +106,12 @@ def test_round9_organisations(text, value):
         # department headers after a dash; a clinical scale after an organisation
         ("PROGRESS NOTE - Internal Medicine", "Internal Medicine"),
         ("DISCHARGE SUMMARY - General Surgery", "General Surgery"),
+        # a duration after a health-plan number; a road named by an everyday phrase
+        ("Medicare 5521 90873 3 days ago", "3 days"),
+        ("He walks on the road daily; lives on a dirt road.", "dirt road"),
+        # capitals that are no name: a heading and a diagnosis before a comma
+        ("ASSESSMENT, PLAN: continue", "ASSESSMENT, PLAN"),
+        ("HYPERTENSION, MARIA noted", "HYPERTENSION"),
         # a short group number is no health-plan id
         ("Randomised to group 2 of the trial.", "2"),
     ],
