@@ -82,6 +82,12 @@ def test_round9_numbers_and_places(text, value):
         ("Biopsy slides sent to Marrowfield Diagnostics for review.", "Marrowfield Diagnostics"),
         ("REFERRAL FORM - Friends of the Elm Valley", "Friends of the Elm Valley"),
         ("Volunteers at Brothers of the Holy Cross Mission.", "Brothers of the Holy Cross Mission"),
+        # where care goes on, named by an unknown word
+        ("Outpatient PT at Kinetix Lakeshore twice weekly.", "Kinetix Lakeshore"),
+        ("Dialysis at Renalcare Westbrook MWF.", "Renalcare Westbrook"),
+        # senior living named ``The <noun> at/of <place>``; a hospital ending in Memorial
+        ("Discharged to The Courtyards at Hollow Brook.", "Courtyards at Hollow Brook"),
+        ("Records requested from Ashland Valley Memorial.", "Ashland Valley Memorial"),
     ],
 )
 def test_round9_organisations(text, value):
@@ -112,6 +118,9 @@ def test_round9_organisations(text, value):
         # capitals that are no name: a heading and a diagnosis before a comma
         ("ASSESSMENT, PLAN: continue", "ASSESSMENT, PLAN"),
         ("HYPERTENSION, MARIA noted", "HYPERTENSION"),
+        # a care word before a department or a study title stays clinical
+        ("Physical therapy in the Impact of Exercise on Recovery trial.", "Impact of Exercise on Recovery"),
+        ("Infusion at Outpatient Oncology per protocol.", "Outpatient Oncology"),
         # a short group number is no health-plan id
         ("Randomised to group 2 of the trial.", "2"),
     ],
