@@ -234,9 +234,9 @@ def _by_cue(text: str, m: re.Match[str], cues: set[int], out: list[Candidate]) -
 
 
 #: Senior-living and residential names of the form ``The <Noun> at/of <Place>`` (``The Terrace at Mill Creek``,
-#: ``The Willows of Ashford``): the article stays out of the span.
+#: ``The Willows of Ashford``): the capitalised article is part of such a name.
 _THE_NOUN_AT = re.compile(
-    r"\bThe[ \t]+(?P<n>(?:[A-Z][\w'’-]+[ \t]+){0,2}(?:Gardens|Terrace|Residence|Residences|Village|Villas|Manor|"
+    r"(?P<n>\bThe[ \t]+(?:[A-Z][\w'’-]+[ \t]+){0,2}(?:Gardens|Terrace|Residence|Residences|Village|Villas|Manor|"
     r"Commons|Courtyard|Courtyards|Landing|Lodge|Pointe|Estates|Meadows|Heights|Woods|Oaks|Pines|Willows|Springs|"
     r"Arbors|Glen|Harbor|Reserve|Vista|Crossings)[ \t]+(?:at|of|on)[ \t]+[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,2})"
 )

@@ -86,7 +86,7 @@ def test_round9_numbers_and_places(text, value):
         ("Outpatient PT at Kinetix Lakeshore twice weekly.", "Kinetix Lakeshore"),
         ("Dialysis at Renalcare Westbrook MWF.", "Renalcare Westbrook"),
         # senior living named ``The <noun> at/of <place>``; a hospital ending in Memorial
-        ("Discharged to The Courtyards at Hollow Brook.", "Courtyards at Hollow Brook"),
+        ("Discharged to The Courtyards at Hollow Brook.", "The Courtyards at Hollow Brook"),
         ("Records requested from Ashland Valley Memorial.", "Ashland Valley Memorial"),
     ],
 )
