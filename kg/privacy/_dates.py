@@ -120,6 +120,13 @@ _TIME_MONTH_DAY = re.compile(
     rf"(?<=\d:\d\d[ \t])(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d|[ \t]+(?:of|tabs?|tablets?|caps?|cups?|inch|strength)\b)",
     _I,
 )
+#: The last item of a note's first line, a header in capitals, is a month/day after two spaces or a bar
+#: (``HEMODIALYSIS RUN NOTE - Lakeview  chair 9  4/4``); a score or strength word on that line keeps it a ratio.
+_HEADER_MONTH_DAY = re.compile(
+    r"\A[ \t]*(?=[^\n]*\b[A-Z]{3,}\b)(?![^\n]*\b(?i:pain|strength|score|grade|power|motor|reflex|bp|ratio|dose|mg|tabs?)\b)"
+    rf"[^\n]*?(?:[ \t]{{2,}}|[ \t]*\|[ \t]*)(?P<d>(?:1[0-2]|0?[1-9])/{_DAY})[ \t]*$",
+    re.MULTILINE,
+)
 _HOLIDAY = re.compile(
     r"\b(?:(?:Christmas|Xmas)(?:[ \t]+(?:Eve|Day))?|Thanksgiving|Easter(?:[ \t]+Sunday)?|New[ \t]+Year['’]s(?:[ \t]+(?:Eve|Day))?|"
     r"Independence[ \t]+Day|Fourth[ \t]+of[ \t]+July|Halloween|Labor[ \t]+Day|Memorial[ \t]+Day|Veterans[ \t]+Day|"
@@ -171,7 +178,15 @@ def dates(text: str) -> list[Candidate]:
         for m in pattern.finditer(text):
             g = "d" if "d" in pattern.groupindex else 0
             out.append(Candidate(m.start(g), m.end(g), "DATE"))
-    for pattern in (_DOB, _BARE_MONTH, _BARE_WEEKDAY, _MONTH_DAY_TIME, _TIME_MONTH_DAY, _ZERO_MONTH_DAY):
+    for pattern in (
+        _DOB,
+        _BARE_MONTH,
+        _BARE_WEEKDAY,
+        _MONTH_DAY_TIME,
+        _TIME_MONTH_DAY,
+        _ZERO_MONTH_DAY,
+        _HEADER_MONTH_DAY,
+    ):
         for m in pattern.finditer(text):
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     for m in _HOLIDAY.finditer(text):

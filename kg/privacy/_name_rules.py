@@ -121,7 +121,7 @@ ROLE = (
     # who did a task on the patient or a specimen (``Implanted by ...``, ``Collected 0630 by ...``): medium, so an
     # English or clinical word after ``by`` (``obtained by Western blot``) is no name
     r"(?:implanted|explanted|inserted|collected|obtained|drawn|grossed|administered|pronounced|certified|"
-    r"delivered|immunized|vaccinated)\s+by)"
+    r"delivered|immunized|vaccinated)(?:\s+[\d/:.-]*\d[\d/:.-]*){0,3}\s+by)"
 )
 RELATIVE = (
     r"(?:(?:son|daughter|mother|father|brother|sister)-in-law|step(?:son|daughter|mother|father)|"

@@ -35,6 +35,7 @@ from tests.privacy._helpers import covered, found, untouched
         # who did a task on the patient or a specimen
         ("Port inserted by Casimir Weatherby under sedation.", "Casimir Weatherby"),
         ("Blood cultures drawn by Imelda Rosqvist x2.", "Imelda Rosqvist"),
+        ("Specimen collected 0715 by Thaddea Quennell, PCT.", "Thaddea Quennell"),
         # a message, letter or voicemail from someone, in lower case too
         ("voicemail from ofelia zarate-bautista asking for refills", "ofelia zarate-bautista"),
         # headers that name a person
@@ -68,6 +69,8 @@ def test_round9_names(text, value):
         ("ATTENDING: VAN DER STRAATEN, PIETER", "VAN DER STRAATEN, PIETER"),
         ("VACCINE RECORD - RAJAGOPALACHARI, SUNITA (DOB 2/2/1950)", "RAJAGOPALACHARI, SUNITA"),
         ("Age at admission 97; lives alone.", "97"),
+        # a month/day as the last item of a note's header line
+        ("INFUSION CENTER VISIT - Bay 3  11/9\nTolerated well.", "11/9"),
     ],
 )
 def test_round9_numbers_and_places(text, value):
@@ -121,6 +124,9 @@ def test_round9_organisations(text, value):
         # a care word before a department or a study title stays clinical
         ("Physical therapy in the Impact of Exercise on Recovery trial.", "Impact of Exercise on Recovery"),
         ("Infusion at Outpatient Oncology per protocol.", "Outpatient Oncology"),
+        # a strength on the header line, a method after ``obtained ... by``
+        ("MOTOR EXAM  5/5\nsymmetric", "5/5"),
+        ("Clones obtained 3 by limiting dilution.", "limiting dilution"),
         # a short group number is no health-plan id
         ("Randomised to group 2 of the trial.", "2"),
     ],
