@@ -69,6 +69,9 @@ def test_round9_names(text, value):
         ("ATTENDING: VAN DER STRAATEN, PIETER", "VAN DER STRAATEN, PIETER"),
         ("VACCINE RECORD - RAJAGOPALACHARI, SUNITA (DOB 2/2/1950)", "RAJAGOPALACHARI, SUNITA"),
         ("Age at admission 97; lives alone.", "97"),
+        # a place word between the cue and the town; towns coordinated with a found one
+        ("She lives in rural Hettinger on a farm.", "Hettinger"),
+        ("Has family in Tulsa, Muskogee and Enid.", "Enid"),
         # a month/day as the last item of a note's header line
         ("INFUSION CENTER VISIT - Bay 3  11/9\nTolerated well.", "11/9"),
     ],
