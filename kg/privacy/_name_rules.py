@@ -121,7 +121,9 @@ ROLE = (
     # who did a task on the patient or a specimen (``Implanted by ...``, ``Collected 0630 by ...``): medium, so an
     # English or clinical word after ``by`` (``obtained by Western blot``) is no name
     r"(?:implanted|explanted|inserted|collected|obtained|drawn|grossed|administered|pronounced|certified|"
-    r"delivered|immunized|vaccinated)(?:\s+[\d/:.-]*\d[\d/:.-]*){0,3}\s+by)"
+    r"delivered|immunized|vaccinated)(?:\s+[\d/:.-]*\d[\d/:.-]*){0,3}\s+by|"
+    # a follow-up booked with someone (``FU with Haldis in 2 wks``); a service name after it is an English word
+    r"(?:fu|f/u|follow[ -]?up|followup|appt|booked|scheduled|rtc)\s+with)"
 )
 RELATIVE = (
     r"(?:(?:son|daughter|mother|father|brother|sister)-in-law|step(?:son|daughter|mother|father)|"

@@ -36,6 +36,9 @@ from tests.privacy._helpers import covered, found, untouched
         ("Port inserted by Casimir Weatherby under sedation.", "Casimir Weatherby"),
         ("Blood cultures drawn by Imelda Rosqvist x2.", "Imelda Rosqvist"),
         ("Specimen collected 0715 by Thaddea Quennell, PCT.", "Thaddea Quennell"),
+        # a follow-up booked with someone
+        ("FU with Ragnhild in 2 weeks.", "Ragnhild"),
+        ("Follow-up with Oyelami Brathwaite next month.", "Oyelami Brathwaite"),
         # a message, letter or voicemail from someone, in lower case too
         ("voicemail from ofelia zarate-bautista asking for refills", "ofelia zarate-bautista"),
         # headers that name a person
@@ -130,6 +133,8 @@ def test_round9_organisations(text, value):
         # a strength on the header line, a method after ``obtained ... by``
         ("MOTOR EXAM  5/5\nsymmetric", "5/5"),
         ("Clones obtained 3 by limiting dilution.", "limiting dilution"),
+        # a service after a follow-up phrase
+        ("Follow up with Cardiology in 2 weeks.", "Cardiology"),
         # a short group number is no health-plan id
         ("Randomised to group 2 of the trial.", "2"),
     ],
