@@ -573,9 +573,11 @@ CORPORA = (
         80,
         1,
         2,
+        # scored once before round nine's rules (0.876 / 0.962 / 0.972) and once after them (0.910 / 1.000 /
+        # 0.973), aggregate and per-kind figures only, its misses never read (docs/deid.md); floors just under
         0.90,
         1.0,
-        0.95,
+        0.97,
         held_out=True,
         independent_of=(
             "dev1",
@@ -593,7 +595,6 @@ CORPORA = (
             "heldout6",
         ),
         traps=HELDOUT7_TRAPS,
-        scored=False,
     ),
 )
 SCORED = tuple(c for c in CORPORA if c.scored)
