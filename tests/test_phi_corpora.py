@@ -353,6 +353,41 @@ ROUND8_TRAPS = (
     "Pain 6/10",
     "MoCA 21/30",
 )
+#: Dev set 7 and held-out set 7 (round nine) have their own skeletons, so their own traps.
+DEV7_TRAPS = (
+    "NDC 0781-1506-10",
+    "lot 2207K",
+    "kit lot K-20931",
+    "Dog named Biscuit",
+    "Rx #7714203",
+    "RV lot 4C22",
+    "model AirSense 11",
+    "E03.9",
+    "G47.33",
+    "Pager 4412",
+    "Strength 4+/5",
+    "protocol ORCHID-2",
+    "in 2019",
+    "pain 4/10",
+    "AHI 31",
+    "Alzheimer disease",
+)
+HELDOUT7_TRAPS = (
+    "Cat named Mister Tibbs",
+    "Run #26-0441",
+    "E11.65",
+    "Bethesda IV",
+    "parkinsonism",
+    "BP > 160/110",
+    "L4-5",
+    "ext 5521",
+    "SUNRISE-HF",
+    "MLH1 variant",
+    "Wagner 2",
+    "Hgb 10.4",
+    "NYHA II",
+    "Flexion 95 deg",
+)
 HELDOUT5_TRAPS = (
     "Cushing syndrome",
     "GRAVES DISEASE",
@@ -524,6 +559,42 @@ CORPORA = (
             "heldout5",
         ),
         traps=ROUND8_TRAPS,
+    ),
+    # dev set 7 and held-out set 7 (round nine): one seeded plan (round9_plan.py), two separately written sets of
+    # skeletons (round9_dev_notes.py, round9_heldout_notes.py), blind to the rules. Dev 7 scored 0.896 / 0.925 /
+    # 0.985 before round nine and 0.990 / 1.000 / 0.984 after it (docs/deid.md)
+    Corpus("dev7", "dev7.jsonl", "dev7_make", 40, 400, 80, 2, 2, 0.98, 1.0, 0.98, traps=DEV7_TRAPS),
+    Corpus(
+        "heldout7",
+        "heldout7.jsonl",
+        "heldout7_make",
+        40,
+        400,
+        80,
+        1,
+        2,
+        # scored once before round nine's rules (0.876 / 0.962 / 0.972) and once after them (0.910 / 1.000 /
+        # 0.973), aggregate and per-kind figures only, its misses never read (docs/deid.md); floors just under
+        0.90,
+        1.0,
+        0.97,
+        held_out=True,
+        independent_of=(
+            "dev1",
+            "dev2",
+            "dev3",
+            "dev4",
+            "dev5",
+            "dev6",
+            "dev7",
+            "heldout",
+            "heldout2",
+            "heldout3",
+            "heldout4",
+            "heldout5",
+            "heldout6",
+        ),
+        traps=HELDOUT7_TRAPS,
     ),
 )
 SCORED = tuple(c for c in CORPORA if c.scored)

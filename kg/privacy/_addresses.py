@@ -34,11 +34,14 @@ _DIRECTIONAL = r"(?:[NS][EW]?|[EW]|(?i:north(?:east|west)?|south(?:east|west)?|e
 _CAPWORD = r"(?:[A-Z][A-Za-z'-]{0,30}\.?|\d{1,3}(?:st|nd|rd|th))"
 _UNIT = (
     r"(?i:,?[ \t]*(?:apt|apartment|unit|suite|ste|bldg|building|floor|fl|rm|room|lot|space|spc|trailer|trlr|flat|lgh|"
-    r"dept|#)\.?[ \t]*#?[ \t]*(?=[A-Za-z-]*\d|[A-Z]\b)[A-Za-z0-9-]+)"
+    r"dept|#)\.?[ \t]*#?[ \t]*(?=[A-Za-z-]*\d|[A-Z]\b)[A-Za-z0-9-]+|"
+    # an ordinal floor after the street (``88 Pine St, 5th Floor``)
+    r",?[ \t]*\d{1,3}(?:st|nd|rd|th)[ \t]+(?:floor|fl)\b\.?)"
 )
 _STREET = re.compile(
     rf"(?<![\w.,/-])(?:(?:No\.|Blk\.?[ \t]*\d{{1,4}}[ \t]+Lot)[ \t]*)?"
-    rf"\d{{1,6}}(?:-?[A-Za-z]|[ \t]+1/2)?(?:[ \t]+{_DIRECTIONAL}\.?)?(?:[ \t]+{_CAPWORD}){{1,4}}"
+    # a house number, or a grid address (``W156N8480 Pilgrim Rd``, ``N6204 ...``, Wisconsin and Utah style)
+    rf"(?:(?-i:[NSEW])\d{{1,6}}(?:(?-i:[NSEW])\d{{1,6}})?|\d{{1,6}})(?:-?[A-Za-z]|[ \t]+1/2)?(?:[ \t]+{_DIRECTIONAL}\.?)?(?:[ \t]+{_CAPWORD}){{1,4}}"
     rf"[ \t]+(?i:{_SUFFIX})\b\.?(?:[ \t]+{_DIRECTIONAL}\b\.?)?{_UNIT}?",
 )
 _STREET_ON = re.compile(
@@ -76,6 +79,8 @@ _ROUTE = re.compile(
     r"(?:Route|Rte\.?|Road|Rd\.?|Highway|Hwy\.?|Interstate|Trunk|FM|CR|SR|RM)[ \t]+"
     r"(?P<num>\d{1,4}[A-Z]?\b|[A-Z][A-Za-z]?\b(?![ \t]*[a-z]))|"
     rf"(?:{'|'.join(STATES)}|US|I)-\d{{1,4}}[A-Z]?\b)"
+    # a direction after the road's number (``2250 Highway 61 South``)
+    r"(?:[ \t]+(?:North|South|East|West|N|S|E|W)\b(?![ \t]*[a-z]))?"
 )
 #: A dose after a numbered ``SR``/``CR`` road: a drug's release form (``SR 20 mg``, ``SR 10,000 units``).
 _DOSE_AFTER = re.compile(r"(?:,\d{3})*[ \t]?(?:mg|mcg|g|ml|units?|iu|meq)\b", _I)
@@ -101,7 +106,17 @@ _INTERSECTION = re.compile(
     rf"(?:{_DIRECTIONAL}\.?[ \t]+)?{_CAPWORD}(?:[ \t]+{_CAPWORD}){{0,2}}"
 )
 _ON_STREET = re.compile(
-    rf"\b(?:on|off|along|onto|at)[ \t]+(?P<st>(?:{_DIRECTIONAL}\.?[ \t]+)?(?:{_CAPWORD}[ \t]+){{1,3}}{_STRONG_SUFFIX}\b\.?)"
+    rf"\b(?:on|off|along|onto|at|cross[ \t]+(?:st|street|streets?)\.?|corner[ \t]+of)[ \t]+(?P<st>(?:{_DIRECTIONAL}\.?[ \t]+)?(?:{_CAPWORD}[ \t]+){{1,3}}{_STRONG_SUFFIX}\b\.?)"
+)
+#: A typed street in lower case after ``on``/``off``/``along`` (``pharmacy on maple rd``, ``kroger off lincoln hwy``):
+#: one or two words and a suffix that names a road; articles, pronouns and ``same``/``this`` words are no street.
+_ON_STREET_LOWER = re.compile(
+    r"\b(?:on|off|along)[ \t]+(?P<st>[a-z][a-z'-]+(?:[ \t]+[a-z][a-z'-]+)?[ \t]+"
+    r"(?:rd|hwy|ave|blvd|pkwy|road|highway|avenue|boulevard|parkway|street|lane))\b(?![-/])"
+)
+_NOT_STREET_WORDS = frozenset(
+    "the a an this that same his her their my our your its one main wrong right left open dirt back gravel side "
+    "country bumpy icy wet long".split()
 )
 #: ``apt 12, 309 w. benton ave``: a street in any case, after a word that introduces an address.
 _ADDRESS_CUE = re.compile(
@@ -190,6 +205,11 @@ def addresses(text: str) -> list[Candidate]:
             continue  # ``oxycodone SR 20 mg``, ``Epoetin SR 10,000 units``: a release form and a dose
         streets.append((m.start(), m.end()))
     streets.extend((m.start("st"), m.end("st")) for m in _ON_STREET.finditer(text))
+    streets.extend(
+        (m.start("st"), m.end("st"))
+        for m in _ON_STREET_LOWER.finditer(text)
+        if not _NOT_STREET_WORDS.intersection(m.group("st").split()[:-1])
+    )
     for m in _STREET_ANYCASE.finditer(text):
         if _ADDRESS_CUE.search(text, max(0, m.start() - 60), m.start()) and not UNIT_AFTER.match(text, m.start()):
             streets.append((m.start(), m.end()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from kg.privacy._base import YEAR, Candidate
+from kg.privacy._lists import clinical_words, common_words, fold
 
 _I = re.IGNORECASE
 _MONTH = (
@@ -119,6 +120,13 @@ _TIME_MONTH_DAY = re.compile(
     rf"(?<=\d:\d\d[ \t])(?P<d>(?:0?[1-9]|1[0-2])/{_DAY})(?![\w/]|\.\d|[ \t]+(?:of|tabs?|tablets?|caps?|cups?|inch|strength)\b)",
     _I,
 )
+#: The last item of a note's first line, a header in capitals, is a month/day after two spaces or a bar
+#: (``HEMODIALYSIS RUN NOTE - Lakeview  chair 9  4/4``); a score or strength word on that line keeps it a ratio.
+_HEADER_MONTH_DAY = re.compile(
+    r"\A[ \t]*(?=[^\n]*\b[A-Z]{3,}\b)(?![^\n]*\b(?i:pain|strength|score|grade|power|motor|reflex|bp|ratio|dose|mg|tabs?)\b)"
+    rf"[^\n]*?(?:[ \t]{{2,}}|[ \t]*\|[ \t]*)(?P<d>(?:1[0-2]|0?[1-9])/{_DAY})[ \t]*$",
+    re.MULTILINE,
+)
 _HOLIDAY = re.compile(
     r"\b(?:(?:Christmas|Xmas)(?:[ \t]+(?:Eve|Day))?|Thanksgiving|Easter(?:[ \t]+Sunday)?|New[ \t]+Year['’]s(?:[ \t]+(?:Eve|Day))?|"
     r"Independence[ \t]+Day|Fourth[ \t]+of[ \t]+July|Halloween|Labor[ \t]+Day|Memorial[ \t]+Day|Veterans[ \t]+Day|"
@@ -170,7 +178,15 @@ def dates(text: str) -> list[Candidate]:
         for m in pattern.finditer(text):
             g = "d" if "d" in pattern.groupindex else 0
             out.append(Candidate(m.start(g), m.end(g), "DATE"))
-    for pattern in (_DOB, _BARE_MONTH, _BARE_WEEKDAY, _MONTH_DAY_TIME, _TIME_MONTH_DAY, _ZERO_MONTH_DAY):
+    for pattern in (
+        _DOB,
+        _BARE_MONTH,
+        _BARE_WEEKDAY,
+        _MONTH_DAY_TIME,
+        _TIME_MONTH_DAY,
+        _ZERO_MONTH_DAY,
+        _HEADER_MONTH_DAY,
+    ):
         for m in pattern.finditer(text):
             out.append(Candidate(m.start("d"), m.end("d"), "DATE"))
     for m in _HOLIDAY.finditer(text):
@@ -203,7 +219,7 @@ _AGE_PATTERNS = [
         rf"(?<![\w.])(?P<a>{_OLD})(?=[\s-]*(?:years?|yrs?|y/?o\b|y\.o\.|yo\b|year[\s-]old|-year-old|-yo\b))", _I
     ),
     re.compile(
-        rf"\b(?:aged?|age:|age\s+of|turn(?:s|ed|ing)?|lived\s+to|lives\s+to|reached|approx\.?|approximately|about)"
+        rf"\b(?:aged?|age:|age\s+of|age\s+at\s+(?:death|admission|diagnosis|onset|enrollment)|turn(?:s|ed|ing)?|lived\s+to|lives\s+to|reached|approx\.?|approximately|about)"
         rf"\s*(?P<a>{_OLD}|{_OLD_WORDS})\b(?!\s*(?:%|mg|mcg|ml|units?|minutes|min|seconds|beats|bpm|mmhg|/))",
         _I,
     ),
@@ -226,11 +242,29 @@ _AGE_PATTERNS = [
         rf"(?<![\w.])(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+(?:[A-Z][\w'’-]+[ \t]+){{0,2}}[A-Z][\w'’-]+[ \t]*\(|"
         rf"\b[A-Z][a-z'’-]+[ \t]+[A-Z][\w'’-]+,[ \t]+)(?P<a>{_OLD})(?=[ \t]*(?:\)|[,.;]|[ \t]*(?:y|yo|yrs?|years?|[MF])\b))"
     ),
+    # a person named, then ``is 97,`` (``Tobias Huxtable is 97, with ...``, ``Mr. Ray is 102 and``): no unit after it
     # a nonagenarian / centenarian aged 96, 96 (nonagenarian)
     re.compile(rf"(?<![\w.])(?P<a>{_OLD})\b(?=[\s(,-]*(?:nonagenarian|centenarian|supercentenarian))", _I),
 ]
 
 
+#: A person named, then ``is 97,`` (``Tobias Huxtable is 97, with ...``, ``Mr. Ray is 102 and``), no unit after it;
+#: the two words before ``is`` must be no English or clinical words (``Serum Sodium is 98,`` is a lab value).
+_NAMED_IS_AGE = re.compile(
+    rf"(?:\b(?P<w1>[A-Z][a-z'’-]+)[ \t]+(?P<w2>[A-Z][\w'’-]+)|(?<![\w.])(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+[A-Z][\w'’-]+)"
+    rf"[ \t]+(?:is|was|turned|turns)[ \t]+(?:now[ \t]+)?(?P<a>{_OLD}|{_OLD_WORDS})(?=[ \t]*(?:,|;|\band\b|\.(?!\d)|$))",
+    re.MULTILINE,
+)
+
+
+def _named(m: re.Match[str]) -> bool:
+    words = [w for w in (m.group("w1"), m.group("w2")) if w]
+    common, clinical = common_words(), clinical_words()
+    return all(fold(w) not in common and fold(w) not in clinical for w in words)
+
+
 def ages(text: str) -> list[Candidate]:
     """Ages of 90 or more, in digits or words, where the text says it is an age."""
-    return [Candidate(m.start("a"), m.end("a"), "AGE") for p in _AGE_PATTERNS for m in p.finditer(text)]
+    out = [Candidate(m.start("a"), m.end("a"), "AGE") for p in _AGE_PATTERNS for m in p.finditer(text)]
+    out += [Candidate(m.start("a"), m.end("a"), "AGE") for m in _NAMED_IS_AGE.finditer(text) if _named(m)]
+    return out

@@ -16,7 +16,7 @@ from functools import lru_cache
 from kg.privacy._base import Candidate
 from kg.privacy._lists import clinical_words, common_words, first_names, fold, places, surnames
 from kg.privacy._name_rules import EPONYM_AFTER, TITLE
-from kg.privacy._places import COUNTRIES, STATE
+from kg.privacy._places import COUNTRIES, STATE, coordinated_places
 
 #: Longest place name looked up, in words (``Truth or Consequences``, ``Sault Ste. Marie``).
 _MAX_WORDS = 4
@@ -151,6 +151,8 @@ def gazetteer_places(text: str) -> list[Candidate]:
             if _key(words) in names and _ok(text, window[0][0], window[-1][1], words):
                 end = window[-1][1] - (1 if words[-1].endswith(".") and _key(words[-1:]) != "ste" else 0)
                 out.append(Candidate(window[0][0], end, "CITY"))
-                done = end
+                more = coordinated_places(text, end)  # ``Natchez and Vicksburg``
+                out.extend(more)
+                done = more[-1].end if more else end
                 break
     return out

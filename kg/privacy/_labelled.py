@@ -61,7 +61,9 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
             # other countries' health numbers (CHI, RAMQ, AHCIP, MSP, IHI, CNS, Carte Vitale, KVNR, tessera...)
             r"chi|ramq|ahcip|msp|ihi|cns|sus|ehic|tarjeta\s+sanitaria|tis|carte\s+vitale|n[°º]\s*s[ée]cu|s[ée]cu|"
             r"s[ée]curit[ée]\s+sociale|versichertennummer|kvnr|krankenversicherungsnummer|tessera\s+sanitaria|"
-            r"health\s+(?:insurance\s+)?(?:number|no\.?)|(?-i:Group|GROUP)|group(?=\s*(?:number|no\b|#|id\b|:))",
+            r"health\s+(?:insurance\s+)?(?:number|no\.?)|(?-i:Group|GROUP)|group(?=\s*(?:number|no\b|#|id\b|:))|"
+            # a bare lower-case ``group`` before a long number (``Bill to: ... / group 176240``)
+            r"group(?=[ \t]+\d{5,}(?![\d.,]))",
         ),
         (
             "ACCOUNT",
@@ -75,7 +77,9 @@ LABELS: tuple[tuple[str, str], ...] = tuple(
         ),
         (
             "VEHICLE",
-            r"vin|plates?|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car",
+            r"vin|plates?|licen[cs]e\s+plate|tag|vehicle|registration|reg\.|his\s+car|her\s+car|their\s+car|car|"
+            # an aircraft's tail number (US N-number)
+            r"tail(?:\s+(?:number|no\.?|#))?(?=[\s:#]+N\d)",
         ),
         (
             "DEVICE",
@@ -123,6 +127,11 @@ _YEAR_ONLY = re.compile(rf"^{YEAR}$")
 _NOT_AN_ID = re.compile(r"^(?:\d{1,4}\.\d{1,3}|\d{1,3}-\d{1,3})$")
 #: Spine levels (``plate C3-C5``, ``L4-S1``): anatomy after a bone ``plate``, never a licence plate.
 _SPINE_LEVELS = re.compile(r"^[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})*$")
+_CHECK_GROUP = re.compile(
+    r"[ ](?:\d(?:[-/]\d{1,2})?|(?-i:[A-Z]{2}))(?![\w/-])"
+    r"(?![ \t]*(?:days?|d\b|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|times|x\b|mg|mcg|ml|units?|tabs?))"
+)
+_CHECK_LETTER = re.compile(r"[ ][A-Z](?=[,;.)]?(?:\s|$))")
 _LETTER_GROUPS_AT_END = re.compile(r"(?:[ ][A-Za-z]+)+$")
 _PLUS_MINUS = re.compile(r"\s*(?:\+/-|±|\+-)")
 #: A label word in capitals before the value (``Vehicle: VIN 1FTF...``) is no issuer prefix: not part of the value.
@@ -164,6 +173,15 @@ def labelled_values(text: str) -> list[Candidate]:
             continue
         if kind == "VEHICLE" and _SPINE_LEVELS.match(value):
             continue
+        if kind == "HEALTHPLAN" and re.fullmatch(r"\d+(?: \d+)+", value):
+            # a check digit, issue number or version code after grouped digits (``6128 44719 3-2``,
+            # ``4213 55890 2/1``, ``4532 881 904 KT``)
+            check = _CHECK_GROUP.match(text, end)
+            end = check.end() if check else end
+        if kind == "DEVICE" and " " in value:
+            # a check letter after a spaced serial (``WXV 327 025 R``)
+            letter = _CHECK_LETTER.match(text, end)
+            end = letter.end() if letter else end
         out.append(Candidate(start, end, kind))
     out.extend(Candidate(m.start("v"), m.end("v"), "ACCOUNT") for m in _LOOSE_ACCOUNT.finditer(text))
     return out + _listed_after(text, out)

@@ -41,14 +41,16 @@ def _read_list(name: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
-    """Given names (folded), philter-lite's ``firstnames`` set."""
-    return _read_list("first_names.txt.gz")
+    """Given names (folded): philter-lite's ``firstnames`` set and the Latin-script given names of Faker's
+    locales that it lacks (``extra_given.txt.gz``, tools/build_name_supplement.py)."""
+    return _read_list("first_names.txt.gz") | _read_list("extra_given.txt.gz")
 
 
 @lru_cache(maxsize=1)
 def surnames() -> frozenset[str]:
-    """Surnames (folded), philter-lite's ``lastnames`` set."""
-    return _read_list("surnames.txt.gz")
+    """Surnames (folded): philter-lite's ``lastnames`` set and Faker's Latin-script surnames it lacks
+    (``extra_surnames.txt.gz``)."""
+    return _read_list("surnames.txt.gz") | _read_list("extra_surnames.txt.gz")
 
 
 @lru_cache(maxsize=1)
@@ -85,4 +87,4 @@ def places() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def given_only() -> frozenset[str]:
     """Given names that are no surname, common word, place or word of real clinical text (tools/build_place_list.py)."""
-    return _read_list("given_only.txt.gz")
+    return _read_list("given_only.txt.gz") | (_read_list("extra_given.txt.gz") - surnames())

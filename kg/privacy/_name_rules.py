@@ -14,7 +14,7 @@ _I = re.IGNORECASE
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*")
 PARTICLES = frozenset(
-    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap o ua bint binti abu umm ben bat".split()
+    "de la del della dela van der von den di da du le st ste mac bin ibn al el dos das ten ter y ni nic lo ap o ua bint binti abu umm ben bat los las des".split()
 )
 #: Words that end a name (credentials, labels, header words); compared folded.
 STOP = frozenset(
@@ -42,8 +42,11 @@ NOT_NAMES = frozenset(
 )
 CREDENTIAL = (
     r"(?:M\.D\.|MD|D\.O\.|DO|R\.N\.|RN|NP|PA-C|PharmD|PhD|DDS|DMD|LPN|LVN|CNA|CNM|CRNA|LCSW|LICSW|MSW|DPM|DNP|"
-    r"APRN|FNP(?:-C)?|ANP|MBBS|FACP|FACC|DPT|RRT|EMT(?:-P)?|NRP|CCC-SLP|LMHC|LPC|LMFT|RPh|ATC|CGC|CCDS|CDRS|"
-    r"OTR/L|MLS)"
+    r"APRN|FNP(?:-C)?|ANP|MBBS|FACP|FACC|DPT|RRT|EMT(?:-[PB])?|NRP|CCC-SLP|LMHC|LPC|LMFT|RPh|ATC|CGC|CCDS|CDRS|"
+    r"OTR/L|MLS|"
+    # wound, diabetes, records, research, audiology, pharmacy-technician and other credentials
+    r"CWOCN|CWON|WOCN|CWCN|CWS|CDCES|CDE|RHIT|RHIA|CPhT|CCRC|CRC|AuD|CPNP|PNP|PMHNP|CRNP|CCRN|BSN|MSN|RDN|"
+    r"PsyD|LMSW|LCPC|LADC|CADC|CHW|IBCLC|CCMA)"
 )
 EPONYM_AFTER = re.compile(
     r"(?:['’]s|s['’])?[\s-]+(?:disease|syndrome|palsy|sign|signs|phenomenon|test|lymphoma|sarcoma|tumou?r|"
@@ -52,7 +55,7 @@ EPONYM_AFTER = re.compile(
     r"gland|bodies|body|membrane|loop|fascia|canal|zone|effect|equation|paralysis|dystrophy|neuralgia|"
     r"contracture|angina|esophagus|aneurysm|lymphoma|leukemia|myeloma|meningioma|ulcers?|antifungal|powder|"
     r"insoles?|virus|bacillus|agar|stain|solution|formula|method|technique|approach|incision|repair|blot|"
-    r"blots|blotting|assay|analysis|rats?|mice|strain|coma|outcome|catheter|tube|stockings?|forceps|clamp|"
+    r"blots|blotting|sequencing|assay|analysis|rats?|mice|strain|coma|outcome|catheter|tube|stockings?|forceps|clamp|"
     r"protein|tear|murmur|lesion|nodule|spots?|phenomenon|hypothesis|grade|stage|staging|reaction|cyst|"
     r"fistula|hernia|deformity|contracture|diverticulum|pouch|triangle|space|plexus|ganglion|foramen|"
     # devices and instruments named by their maker (``Midas Rex drill``, ``Darco OrthoWedge shoe``)
@@ -78,7 +81,9 @@ HEADER = (
     r"provider|md|doctor))?|ordering(?:\s+(?:physician|provider|md))?|emergency\s+contact|contact|"
     r"next\s+of\s+kin|nok|cc|author|interpreter|witness|employee|parent|guardian|spouse|present|"
     r"(?:electronically\s+)?signed(?:\s+by)?|dictated\s+by|seen\s+by|reviewed\s+by|nurse|rn|md|np|case\s+manager|"
-    r"social\s+worker|therapist|dictating|transcriptionist|mother|father|responsible\s+party)\s*:"
+    r"social\s+worker|therapist|dictating|transcriptionist|mother|father|responsible\s+party|"
+    r"reporter|reported\s+by|requester|requestor|informant|decedent|deceased|proband|student|athlete|"
+    r"participant|recipient|beneficiary|client|resident\s+name|spouse\s+name)\s*:"
 )
 PHRASE = (
     r"(?:(?:signed|dictated|transcribed|seen|examined|evaluated|reviewed|documented|written|confirmed|"
@@ -93,6 +98,7 @@ PHRASE = (
     r"!*(?:[ \t]*[,—–-]+[ \t]*|[ \t]*\n)|spoke\s+(?:with|to)|"
     r"discussed\s+with|hi|hello|hey|thank\s+you,?|greetings|nicknamed?|goes\s+by|prefers\s+to\s+be\s+called|"
     r"(?:met|meeting|talked|chatted|texted|emailed|messaged|consulted|visited)\s+with|"
+    r"(?:message|msg|voicemail|vm|e-?mail|text|letter)\s+from|"
     r"(?:(?:my|his|her|their|the\s+patient's|pt's)\s+)?(?:full\s+)?name\s+is)"
 )
 ROLE = (
@@ -109,7 +115,15 @@ ROLE = (
     r"nutritionist|psychologist|optometrist|dentist|hygienist|audiologist|chiropractor|podiatrist|"
     r"therapist|counsel(?:l)?or|contact|emergency\s+contact|baby|infant|newborn|ex-?partner|"
     r"policy\s*holder|landlady|hausarzt|hausärztin|trainer|athletic\s+trainer|rep|representative|agent|"
-    r"off-?going|on-?coming|oncoming|relieving\s+(?:rn|nurse)|handoff\s+to|report\s+(?:to|from))"
+    r"off-?going|on-?coming|oncoming|relieving\s+(?:rn|nurse)|handoff\s+to|report\s+(?:to|from)|"
+    # a nurse's or EMT's credential written before the name (``Triage RN Glass, S.``)
+    r"(?-i:RN|LVN|NP|EMT(?:-[PB])?)(?=[ \t]+\w)|"
+    # who did a task on the patient or a specimen (``Implanted by ...``, ``Collected 0630 by ...``): medium, so an
+    # English or clinical word after ``by`` (``obtained by Western blot``) is no name
+    r"(?:implanted|explanted|inserted|collected|obtained|drawn|grossed|administered|pronounced|certified|"
+    r"delivered|immunized|vaccinated)(?:\s+[\d/:.-]*\d[\d/:.-]*){0,3}\s+by|"
+    # a follow-up booked with someone (``FU with Haldis in 2 wks``); a service name after it is an English word
+    r"(?:fu|f/u|follow[ -]?up|followup|appt|booked|scheduled|rtc)\s+with)"
 )
 RELATIVE = (
     r"(?:(?:son|daughter|mother|father|brother|sister)-in-law|step(?:son|daughter|mother|father)|"
@@ -136,7 +150,7 @@ TRIGGER_WORDS = _first_words(TITLE.lower(), HEADER, PHRASE, ROLE, RELATIVE) | fr
     "neighbor neighbour fiance fiancee cosigned stepson stepdaughter stepmother stepfather coworker exwife "
     "exhusband co ex nickname goes prefers".split()
 )
-CREDENTIAL_AFTER = re.compile(rf",?[ \t]+{CREDENTIAL}(?![\w-])")
+CREDENTIAL_AFTER = re.compile(rf"(?:,?[ \t]+|[ \t]+\()(?-i:{CREDENTIAL})(?![\w-])")
 IS_AGE_AFTER = re.compile(
     r"(?:[ \t]*,?[ \t]+(?:is|was)|[ \t]*,)[ \t]+(?:a|an)[ \t]+\d{1,3}[ \t-]*(?:y/?o\b|yo\b|y\.o\.|years?|yrs?|-year|months?|"
     r"-month|weeks?|-week)"

@@ -25,6 +25,10 @@ from kg.privacy._name_rules import (
 _PHONE_NEXT = re.compile(r"[ \t]*(?:#|:|phone|number|no\.?)?[ \t]*[(+]?\d")
 
 
+#: Lower-case particles written joined to a surname by a hyphen (Arabic article, ``bin``/``ibn``, ``abu``).
+_HYPHEN_PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "abu", "ben", "bint", "ait", "ould"})
+
+
 class _Tok(NamedTuple):
     start: int
     end: int
@@ -70,6 +74,30 @@ class NameTokens:
             or any(p in self.clinical for p in low.split("-") if len(p) > 3)  # ``Ben-Ami`` is no AMI
         )
 
+    def _particle_word(self, text: str) -> bool:  # noqa: D401
+        """A surname with a lower-case particle joined by a hyphen (``al-Qahtani``, ``el-Amin``, ``bin-Saleh``):
+        the particle says it is a name when the capitalised rest is no English or clinical word."""
+        pre, sep, rest = text.partition("-")
+        if not sep or pre not in _HYPHEN_PARTICLES or not rest[:1].isupper() or len(rest) < 3:
+            return False
+        low = fold(rest)
+        return (self.is_listed(low) or not self.is_common(low)) and not self.is_clinical(low)
+
+    def after_particle(self, k: int, caps: bool = False) -> bool:
+        """A capitalised surname right after lower-case name particles (``van der Meulen``, ``ten Brink``,
+        ``de Vries``): the particles make even an English-looking word a surname, unless it is clinical, a
+        stop word or an acronym. Capitalised particles (``De``, ``Van``) are also sentence words and do not count."""
+        t, prev = self.toks[k], self.toks[k - 1] if k else None
+        if prev is None or prev.low not in PARTICLES:
+            return False
+        # in capitals (``VAN WYK, MARGRIET``) only after a header or title, where a name is expected
+        upper = caps and prev.text.isupper() and t.text.isupper() and len(t.text) > 1
+        if not (prev.text.islower() or upper):
+            return False
+        if not t.text[:1].isupper() or t.low in STOP or (t.text.isupper() and len(t.text) <= 3 and not upper):
+            return False
+        return len(t.low) > 1 and not self.is_clinical(self._base(t.low)) and not self.eponym(k + 1)
+
     def _initial(self, i: int) -> bool:
         t = self.toks[i]
         return len(t.text) == 1 and t.text.isupper() and self.text[t.end : t.end + 1] == "."
@@ -100,6 +128,8 @@ class NameTokens:
         """Whether token i can be word ``position`` of a name found by a ``mode`` rule."""
         t = self.toks[i]
         if self._initial(i):
+            return True
+        if self._particle_word(t.text):
             return True
         if t.low in STOP and not (t.text[0].isupper() and t.low in ("will", "hope", "rose", "may")):
             return False
@@ -173,9 +203,17 @@ class NameTokens:
                 break
             t = self.toks[j]
             if t.low in PARTICLES and not self._initial(j):
-                if j + 1 < len(self.toks) and self._joined(j + 1) and self._accept(j + 1, words + 1, mode):
-                    j += 1
-                    continue
+                # a run of particles (``van der``, ``de la``, ``de los``) before the name word it introduces
+                k = j + 1
+                while k < len(self.toks) and k - j < 3 and self._joined(k) and self.toks[k].low in PARTICLES:
+                    k += 1
+                if k < len(self.toks) and self._joined(k):
+                    if self._accept(k, words + 1, mode):
+                        j = k
+                        continue
+                    if self.after_particle(k, caps=mode in STRONG_MODES):
+                        j, words = k + 1, words + 1
+                        continue
                 break
             if self._letter(j) and j > i and not self._initial(j):
                 j += 1  # a middle initial without its period (``JOHN A``)
@@ -183,6 +221,11 @@ class NameTokens:
             if words and t.low in SUFFIXES:
                 j += 1
                 continue
+            if words and t.text.islower() and self.toks[j - 1].text[:1].isupper():
+                break  # ``Dr. Smith will call``: a lower-case word does not continue a capitalised name
+            prev = self.toks[j - 1].text
+            if words and len(t.text) > 1 and t.text.isupper() and not prev.isupper() and prev[:1].isupper():
+                break  # ``Horacio Villalobos-Tan  HICN``: a word in capitals does not continue a title-case name
             if not self._accept(j, words, mode):
                 break
             words += 1
@@ -193,11 +236,19 @@ class NameTokens:
             j -= 1
         if words == 0 or j <= i:
             return None
+        return self._comma_given(i, j, mode)
+
+    def _comma_given(self, i: int, j: int, mode: str) -> tuple[int, int]:
+        """``CHEN, WEI`` / ``Kowalski, John`` / ``Glass, S.``: a surname grabbed as [i, j), then a comma and a given
+        name or an initial; the name's token indices, extended over them where they belong to it."""
         # ``CHEN, WEI`` / ``Kowalski, John``: a comma then a given name, after a header
-        if j == i + 1 and j < len(self.toks) and self.text[self.toks[i].end : self.toks[j].start] == ", ":
+        single = sum(1 for k in range(i, j) if self.toks[k].low not in PARTICLES) == 1  # ``DE LA GARZA``
+        if single and j < len(self.toks) and self.text[self.toks[j - 1].end : self.toks[j].start] == ", ":
             nxt = self.toks[j]
             if mode in STRONG_MODES and self._letter(j) and nxt.text.isupper():
                 return i, j + 1  # ``ABERCORN-ASARE, K``: a surname and an initial
+            if mode == "medium" and self._initial(j) and self.toks[j - 1].text[:1].isupper():
+                return i, j + 1  # ``Triage RN Glass, S.``: after a role, a surname and an initial
             strong_unknown = (
                 mode in STRONG_MODES
                 and nxt.text[0].isupper()
@@ -301,7 +352,9 @@ class NameTokens:
 
     def guarded(self, i: int, j: int) -> bool:
         """Clinical guard for medium and weak rules."""
-        return self.eponym(j) or any(self.is_clinical(self._base(t.low)) for t in self.toks[i:j])
+        return self.eponym(j) or any(
+            self.is_clinical(self._base(t.low)) for t in self.toks[i:j] if not (t.text.islower() and t.low in PARTICLES)
+        )
 
     def span(self, i: int, j: int) -> Candidate:
         end = self.toks[j - 1].end - self._poss(j - 1)

@@ -172,7 +172,11 @@ class NameFinder(NameTokens):
                     and j - i <= 4
                     and self._joined(j)
                     and not self.eponym(j)
-                    and self._weak_surname(j, t.text.isupper(), allow_common=not first_common)
+                    and (
+                        self._weak_surname(j, t.text.isupper(), allow_common=not first_common)
+                        or (j > i + 1 and not first_common and self.after_particle(j))
+                        or (not first_common and self._particle_word(toks[j].text))
+                    )
                     and not (first_common and self.is_common(self._base(toks[j].low)))
                     and not (first_common and not self.is_listed(self._base(toks[j].low)))
                 ):
@@ -190,8 +194,8 @@ class NameFinder(NameTokens):
             if (
                 i + 1 < n
                 and self.text[t.end : toks[i + 1].start] == ", "
-                and self._weak_surname(i, t.text.isupper())
-                and t.low in self.last
+                and self._weak_surname(i, t.text.isupper(), allow_unknown=True)
+                and (t.low in self.last or self._unknown_caps_surname(i))
                 and toks[i + 1].text[0].isupper()
                 and toks[i + 1].text.isupper() == t.text.isupper()
                 and toks[i + 1].low in self.first
@@ -334,7 +338,20 @@ class NameFinder(NameTokens):
         phrase = self.text[a.start : b.end]
         return not (self.eponym(i + 2) or STATE_NAME.fullmatch(phrase) or phrase.lower() in REGIONS)
 
-    def _weak_surname(self, j: int, upper: bool, allow_common: bool = False) -> bool:
+    def _unknown_caps_surname(self, i: int) -> bool:
+        """``THIRUNAVUKKARASU, HARPREET``: in capitals, a surname no list knows before a listed given name that is
+        no English word."""
+        t, given = self.toks[i], self.toks[i + 1]
+        return (
+            t.text.isupper()
+            and len(t.low) > 3
+            and not self.is_common(t.low)
+            and not self.is_clinical(t.low)
+            and given.text.isupper()
+            and not self.is_common(given.low)
+        )
+
+    def _weak_surname(self, j: int, upper: bool, allow_common: bool = False, allow_unknown: bool = False) -> bool:
         t = self.toks[j]
         if not t.text[0].isupper() or (t.text.isupper() != upper and len(t.text) > 1):
             return False
@@ -343,7 +360,7 @@ class NameFinder(NameTokens):
             return False
         if self.is_common(low) and not (allow_common and low in self.last):
             return False
-        return not upper or self.is_listed(low)
+        return not upper or self.is_listed(low) or allow_unknown
 
     def _repeats(self, spans: list[tuple[int, int]]) -> list[Candidate]:
         words: set[str] = set()

@@ -29,7 +29,7 @@ _PHONE_CTX = re.compile(
 )
 _FAX_CTX = re.compile(r"fax\b[^\n\d]{0,12}$", _I)
 _US_PHONE = re.compile(
-    r"(?<![\w+-])(?P<one>\+?1[\s.-]?)?(?:\((?P<a1>\d{3})\)[\s.-]?|(?P<a2>\d{3})(?P<s1>[\s.-]))"
+    r"(?<![\w+-])(?P<one>\+?1[\s.-]?)?(?:\((?P<a1>\d{3})\)[\s.-]?|(?P<a2>\d{3})(?P<s1>[\s./-]))"
     r"(?P<b>\d{3})(?P<s2>[\s.-])\d{4}(?![\w-])"
 )
 _NUMBER_BEFORE = re.compile(r"\d[ \t,]*$")
@@ -153,6 +153,9 @@ def _phones(text: str) -> list[Candidate]:
     out: list[Candidate] = []
     for m in _US_PHONE.finditer(text):
         if UNIT_AFTER.match(text, m.end()):
+            continue
+        # ``432/555-0127``: a slash after the area code only in a valid NANP number (no ratio or dose list)
+        if m["s1"] == "/" and not (m["s2"] == "-" and m["a2"][0] in "23456789" and m["b"][0] in "23456789"):
             continue
         # ``617 555 0142`` only as a valid NANP number after a phone word (``100 250 1000`` is a dose list)
         if m["a1"] is None and m["s1"] == " " and m["s2"] == " ":

@@ -41,6 +41,8 @@ ORG_NOUNS = frozenset(
     Daycare Childcare Preschool Prep Preparatory Conservatory
     Agency Agencies Keepers Caregivers Homecare Companions Outreach Coalition Charity Trust Foundation
     Ambulance Medevac Taxi Cab Limo Couriers Movers Freight Die County Parish Township Borough Chapter Medi-Van
+    Supply Supplies Packaging Cannery Foundry Forge Casino Drywall Masonry Paving Towing Salvage Feed Seed
+    Brewery Brewing Tannery Hatchery Stables Kennels Boutique Florist Florists Jewelers Outfitters Haulers Memorial
     """.split()
 )
 #: Generic nouns that end an organisation's name only after a preposition (``at Lakeside Aquatic Center``).
@@ -54,7 +56,7 @@ GENERIC_NOUNS = frozenset(
     YMCA YWCA Academy School Schools College University Institute Church Temple Mosque Synagogue Chapel
     Pediatrics Paediatrics Orthopedics Orthopaedics Cardiology Dermatology Oncology Neurology Urology Radiology
     Associates Physicians Healthcare Medicine Practice Clinic Clinics Pharmacy Dental Therapy Rehab Counseling
-    Drug Drugs Rx Apothecary Chemist
+    Drug Drugs Rx Apothecary Chemist Lab Laboratory Laboratories Diagnostics Mission Shelter
     """.split()
 )
 #: Words of department or service names, not of a named organisation (``Social Services``, ``Patient Relations``).
@@ -76,7 +78,7 @@ DEPARTMENT_WORDS = frozenset(
     """.split()
 )
 _WORD = r"(?:St\.|Ste\.|Mt\.|Ft\.|Co\.|Inc\.|Corp\.|Ltd\.|P\.C\.|[A-Z][\w'’-]*[\w'’]|[A-Z](?![\w'’.-]))"
-_JOIN = r"(?:[ \t](?:of|on|for|and|&|the|de|del|la|du|des)(?=[ \t][A-Z]))?[ \t]"
+_JOIN = r"(?:[ \t](?:of[ \t]+the|of|on|for|and|&|the|de|del|la|du|des)(?=[ \t][A-Z]))?[ \t]"
 #: A run of capitalised words (joined by ``of``, ``on``, ``&``...), up to seven.
 _RUN = rf"{_WORD}(?:{_JOIN}{_WORD}){{0,6}}"
 #: What may follow a name: ``of <Place>``, ``#2281``, ``Region 9``, a unit number (``AirCare 3``).
@@ -101,13 +103,17 @@ _CUE = re.compile(
     r"resides|residing|resident|chaplain|pastor|priest|imam|rabbi|minister|worker|coordinator|officer|rep|"
     r"representative|counselor|counsellor|advocate|aide|caseworker|paralegal|attorney|lawyer|member|sings|"
     r"choir|brought[ \t]+in|insured|arranged|hired|transported|home[ \t]+health|meals|after-school[ \t]+care|"
-    r"midfielder|goalie|pitcher|player|cleans|delivers|drives)"
+    r"midfielder|goalie|pitcher|player|cleans|delivers|drives|"
+    # where care goes on (``dialysis at DaVita Lakeside``, ``PT at Athletico``)
+    r"dialysis|dialyzes|rehab|PT|OT|infusions?)"
     r"(?:[ \t]+(?:nights|days|weekends|part-time|full-time|rooms|there|now|still|currently|as[ \t]+(?:a|an)[ \t]+"
     r"[a-z-]+(?:[ \t]+[a-z-]+)?))?"
-    r"[ \t]+(?:at|for|from|with|by|of|in)[ \t]+(?:the[ \t]+)?|"
+    r"[ \t]+(?:at|for|from|with|by|of|in|through)[ \t]+(?:the[ \t]+)?|"
     r"\b(?:attends|attended|member[ \t]+of|owns|insured[ \t]+by|employed[ \t]+by)[ \t]+(?:the[ \t]+)?|"
     r"(?m:^[ \t]*(?:sports|team|club|gym|daycare|day[ \t]+care|employer|school|church|agency|transport)[ \t]*:[ \t]*)|"
     r"\b(?:transport(?:ation)?|ride|van|pickup)[ \t]+(?:(?:by|via|with|from)[ \t]+)?|"
+    # a document header in capitals, a dash, then the organisation (``HOSPICE ADMISSION - Guardian Hospice``)
+    r"(?m:^[ \t]*(?-i:[A-Z][A-Z&/]+(?:[ \t]+[A-Z&/]+){0,4})[ \t]+[-–][ \t]+)|"
     r"(?:^|\n)[^\n]{0,40}(?-i:REPORT|RECORD|FORM)[ \t]+)",
     re.IGNORECASE,
 )
@@ -227,6 +233,15 @@ def _by_cue(text: str, m: re.Match[str], cues: set[int], out: list[Candidate]) -
         return
 
 
+#: Senior-living and residential names of the form ``The <Noun> at/of <Place>`` (``The Terrace at Mill Creek``,
+#: ``The Willows of Ashford``): the capitalised article is part of such a name.
+_THE_NOUN_AT = re.compile(
+    r"(?P<n>\bThe[ \t]+(?:[A-Z][\w'’-]+[ \t]+){0,2}(?:Gardens|Terrace|Residence|Residences|Village|Villas|Manor|"
+    r"Commons|Courtyard|Courtyards|Landing|Lodge|Pointe|Estates|Meadows|Heights|Woods|Oaks|Pines|Willows|Springs|"
+    r"Arbors|Glen|Harbor|Reserve|Vista|Crossings)[ \t]+(?:at|of|on)[ \t]+[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,2})"
+)
+
+
 def org_names(text: str) -> list[Candidate]:
     """Organisations by their noun, by a preposition before a generic noun, and by the words before them.
 
@@ -240,4 +255,5 @@ def org_names(text: str) -> list[Candidate]:
             continue
         _by_noun(text, m, cues, out)
         _by_cue(text, m, cues, out)
+    out.extend(Candidate(m.start("n"), m.end("n"), "GEO") for m in _THE_NOUN_AT.finditer(text))
     return out

@@ -9,7 +9,7 @@ import itertools
 import re
 
 from kg.privacy._base import Candidate
-from kg.privacy._lists import clinical_words, common_words, first_names, fold
+from kg.privacy._lists import clinical_words, common_words, first_names, fold, places
 
 _I = re.IGNORECASE
 
@@ -75,8 +75,15 @@ _PLACE_CTX = re.compile(
     r"(?:\s+(?:alone|here|there|now|currently|weekly|daily|monthly|often|recently|back|home|in|up|down|over|"
     r"her|him|them|me|us|with\s+\w+|as\s+(?:a|an)(?:\s+(?-i:[a-z][a-z-]*)){1,3}?))?"
     r"\s+(?:in|from|to|at|near|of|outside(?:\s+of)?)\s+(?P<the>the\s+)?"
+    # a place word before the name (``lives in rural Hettinger``, ``moved from upstate Oneonta``)
+    r"(?:(?:rural|suburban|downtown|uptown|northern|southern|eastern|western|central|upstate|downstate|coastal|"
+    r"greater|metro|small-town|nearby)\s+)?"
     r"(?P<place>" + rf"(?-i:{PLACE})" + r")",
     _I,
+)
+#: More places coordinated with a found one (``family in Natchez and Vicksburg``): gazetteer names only.
+_AND_PLACE = re.compile(
+    r"(?:[ \t]*,[ \t]*(?:and[ \t]+|or[ \t]+)?|[ \t]+(?:and|or|&)[ \t]+|[ \t]*/[ \t]*)(?P<place>" + PLACE + r")"
 )
 #: The rest of a firm's name after an ampersand (``Pallet & Crate``, ``Smith & Sons Roofing``).
 _AMPERSAND_TAIL = re.compile(r"[ \t]+&[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}")
@@ -177,6 +184,18 @@ def _named_place(place: str) -> bool:
     )
 
 
+def coordinated_places(text: str, end: int) -> list[Candidate]:
+    """Gazetteer places joined by ``and``/``or``/comma/slash to a place just found, up to three."""
+    out: list[Candidate] = []
+    for _ in range(3):
+        m = _AND_PLACE.match(text, end)
+        if not m or fold(m.group("place")) not in places() or not place_ok(m.group("place")):
+            break
+        out.append(Candidate(m.start("place"), m.end("place"), "CITY"))
+        end = m.end()
+    return out
+
+
 def cities(text: str) -> list[Candidate]:
     """Cities and ZIP codes: ``City, ST 12345``, ``City, State``, after a ZIP label or a place verb, ``Town of X``."""
     out: list[Candidate] = []
@@ -206,6 +225,7 @@ def cities(text: str) -> list[Candidate]:
         if place_ok(place) and place.split()[0] not in NOT_FACILITY_WORDS:
             tail = _AMPERSAND_TAIL.match(text, m.end("place"))  # ``works at Auglaize Pallet & Crate``
             out.append(Candidate(m.start("place"), tail.end() if tail else m.end("place"), "CITY"))
+            out.extend(coordinated_places(text, m.end("place")))
             more = FACILITY_IN.match(text, m.end("place"))  # ``works at Costco in Issaquah``
             if more and place_ok(more["place"]):
                 out.append(Candidate(more.start("place"), more.end("place"), "CITY"))
