@@ -43,8 +43,17 @@ def test_counts_and_notes(docs):
     assert len(dev) + len(test) >= 150 and len(test) >= 50
     records = _records("dev") + _records("test")
     per_note = Counter(r["note_id"] for r in records)
-    assert len(per_note) >= 80 and max(per_note.values()) <= 3
+    assert len(per_note) >= 80
+    # the test split keeps at most 3 snippets a note; the dev split's later rounds (round four, relations) took
+    # further passages from notes already used, so a note's snippets must not share text instead
+    assert max(n for note, n in per_note.items() if any(r["note_id"] == note for r in _records("test"))) <= 3
     assert len({r["id"] for r in records}) == len(records)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for r in records:
+        spans.setdefault(r["note_id"], []).append((r["start"], r["end"]))
+    for note, ss in spans.items():
+        ss.sort()
+        assert all(a[1] <= b[0] for a, b in zip(ss, ss[1:])), f"{note}: two snippets overlap"
     # every snippet is a real section or a few sentences, never a whole note
     assert all(len(d.document.text) <= 1500 for d in dev + test)
     assert sum(len(d.entities) for d in dev + test) > 1000
