@@ -17,7 +17,8 @@ treats the **problem** of the nearest clause before it that names an asserted co
   passed over; one with a drug or an asserted condition ends the search);
 * the problem is that clause's asserted Diseases, else its asserted Symptoms, and only when there are one or two
   (three or more are a problem list, not what the drug was given for);
-* the therapy clause is no perioperative or prophylactic statement ("given Ancef preoperatively", "DVT prophylaxis")
+* the therapy clause lies in no procedure section ("PROCEDURE:", "DESCRIPTION OF OPERATION:", "FINDINGS:") and is no
+  perioperative or prophylactic statement ("given Ancef preoperatively", "DVT prophylaxis")
   and no bare prescription ("He was given a prescription for Vicodin": no indication, docs/annotation.md).
 
 It runs only on documents of kind ``note`` (the extractor decides), so abstracts are untouched. The cues and
@@ -56,6 +57,8 @@ _NOT_TREATMENT = re.compile(
     r"in the (?:operating|recovery) room|prescriptions?)\b",
     re.IGNORECASE,
 )
+#: Sections whose drugs are given during a procedure ("PROCEDURE:", "DESCRIPTION OF OPERATION:", "FINDINGS:").
+_PROCEDURE_SECTION = re.compile(r"procedure|operation|technique|anesthe|anaesthe|description|findings")
 _CONDITIONS = frozenset({"Disease", "Symptom"})
 
 
@@ -80,6 +83,8 @@ def therapy_back_references(
         lead = text[start : here[0].start]
         whole = text[start : analyzed.sentences[_last_sentence(clause_of, clause)].end]
         if _THERAPY.search(lead) is None or _NOT_TREATMENT.search(whole):
+            continue
+        if _PROCEDURE_SECTION.search(headers.at(here[0].start)):
             continue
         problems = _problem_before(clauses[:k], by_clause, headers, here[0].start, analyzed)
         for drug in here:

@@ -101,6 +101,11 @@ def test_a_therapy_clause_treats_the_problem_before_it(schema, text, spans, expe
             "She has a hip fracture. She was placed on enoxaparin for DVT prophylaxis.",
             [("hip fracture", D), ("enoxaparin", M)],
         ),
+        # a drug given during a procedure
+        (
+            "DESCRIPTION OF PROCEDURE: The torn meniscus was identified. The patient was given ketorolac.",
+            [("torn meniscus", D), ("ketorolac", M)],
+        ),
         # no therapy cue: a drug that merely follows a complaint
         (
             "He complains of headache. Aspirin 81 mg is listed in the chart.",
