@@ -176,3 +176,13 @@ def test_the_extractor_reads_it_in_notes_only(extractor, schema):
 def test_a_bare_prescription_states_no_indication(schema):
     text = "He has chronic back pain. He was given a prescription for hydrocodone."
     assert _hits(schema, text, [("chronic back pain", S), ("hydrocodone", M)]) == set()
+
+
+def test_headers_say_where_a_section_starts():
+    from kg.relations.clinical import _Headers
+
+    text = "HPI: Back pain. MEDICATIONS: Aleve."
+    headers = _Headers(text)
+    assert headers.end_before(text.index("Back")) == len("HPI:")
+    assert headers.end_before(text.index("Aleve")) == text.index("MEDICATIONS:") + len("MEDICATIONS:")
+    assert headers.end_before(0) == 0
