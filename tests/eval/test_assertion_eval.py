@@ -21,8 +21,10 @@ def test_dev_split_gold_span_accuracy_floor(tmp_path):
     # Round three (branch nerclin) appended 89 dev snippets (378 entities) after them; the floors keep measuring the
     # first two rounds (the first 151 dev records, in annotations.txt order). On the whole 1446-entity dev split the
     # assertion accuracy was 0.926 and hypothetical F1 0.76 (risk lists of operative notes), see docs/benchmarks.md.
+    # Annotation round four (relations, session 21) appended 43 dev snippets after them (283 in all); later rounds
+    # append too, so the count is a floor and the measured records are the first 151.
     lines = DEV.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 240
+    assert len(lines) >= 283
     rounds_one_two = tmp_path / "dev12.standoff.jsonl"
     rounds_one_two.write_text("\n".join(lines[:151]) + "\n", encoding="utf-8")
     rep, errors = evaluate_assertion(rounds_one_two, "standoff", notes=NOTES)
