@@ -330,6 +330,11 @@ class _Headers:
         k = bisect.bisect_right(self.ends, pos)
         return self.names[k - 1] if k else ""
 
+    def end_before(self, pos: int) -> int:
+        """Where the last header that ends at or before ``pos`` ends (its section's text starts); 0 before the first."""
+        k = bisect.bisect_right(self.ends, pos)
+        return self.ends[k - 1] if k else 0
+
 
 def _clauses(analyzed: AnalyzedDocument) -> list[int]:
     """For each sentence, the first sentence of its clause: a break after a dosing abbreviation is no end."""

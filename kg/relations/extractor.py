@@ -46,6 +46,7 @@ from kg.relations.candidates import filter_reason
 from kg.relations.clinical import ClinicalPatterns
 from kg.relations.labels import CORPUS_TYPES
 from kg.relations.models import load_relation_model
+from kg.relations.note_structure import therapy_back_references
 from kg.relations.reldoc import DISEASE_LABELS, DRUG_LABELS, Ent, RelDoc
 from kg.relations.rules import RuleRelationExtractor
 from kg.relations.transformer import PairInput
@@ -59,8 +60,9 @@ _RELATION_NEGATION = re.compile(
 )
 #: 1.1.0: INTERACTS_WITH relations carry their DDI subtype; 1.2.0: clinical patterns; 1.3.0: construction classes,
 #: the model-pair filter and possessive anaphora (issue 19, round three); 1.4.0: a disease's severity or body-site
-#: modifier before "with <symptoms>" (round four).
-VERSION = "1.4.0"
+#: modifier before "with <symptoms>" (round four); 1.5.0: treatment across the sentences of a note section
+#: (:mod:`kg.relations.note_structure`, session 21).
+VERSION = "1.5.0"
 #: The drug–condition types a clinical pattern decides between for one mention pair.
 _DRUG_CONDITION = frozenset({"TREATS", "CAUSES"})
 #: Words between a drug and a condition that make the condition a new complaint or finding rather than what the
@@ -189,6 +191,13 @@ class TrainedRelationOptions(BaseModel):
     #: native bf16 units (about 2x faster there; DDI 2013 F1 in docs/benchmarks.md), else float32; ``fp32`` is
     #: the reference. The pipeline key records which one ran.
     precision: Literal["fp32", "bf16", "auto"] = "auto"
+    #: Treatment stated across the sentences of one note section ("... severe back pain. She has been unresponsive
+    #: to ... analgesics."): :func:`kg.relations.note_structure.therapy_back_references`, on documents of kind
+    #: ``note`` only (issue 19, session 21; written from the dev split of the MTSamples notes).
+    note_therapy_clauses: bool = True
+    #: The kind of a document whose ``metadata["document_kind"]`` is unset: ``note`` (the clinical settings, as the
+    #: other defaults) or ``abstract``.
+    document_kind: Literal["abstract", "note"] = "note"
 
 
 class TrainedRelationExtractor:
@@ -310,6 +319,13 @@ class TrainedRelationExtractor:
         well as Naprosyn": the pain is Vicodin's).
         """
         hits = self.clinical.hits(analyzed, mentions) if self.clinical is not None else []
+        if self.clinical is not None and self.options.note_therapy_clauses and self._is_note(analyzed):
+            known = {(h.head.start, h.head.end) for h in hits if h.rel in _DRUG_CONDITION}
+            hits += [
+                h
+                for h in therapy_back_references(analyzed, mentions, self.schema)
+                if (h.head.start, h.head.end) not in known
+            ]
         stated = {(h.head.start, h.head.end, h.tail.start, h.tail.end): h.rel for h in hits}
         claimed = {(m.start, m.end) for h in hits if h.rel in _DRUG_CONDITION for m in (h.head, h.tail)}
         for key in [k for k in found if k[4] in _DRUG_CONDITION]:
@@ -322,6 +338,9 @@ class TrainedRelationExtractor:
                 del found[key]
         for h in hits:
             add(h.head, h.tail, h.rel, h.confidence, _evidence(analyzed, h.head, h.tail), floor=0.0)
+
+    def _is_note(self, analyzed: AnalyzedDocument) -> bool:
+        return analyzed.document.metadata.get("document_kind", self.options.document_kind) == "note"
 
     def _ddi(self, analyzed: AnalyzedDocument, drugs: list[Mention]) -> list[tuple[Mention, Mention, float, str]]:
         """(drug, drug, 1 - P(none), most likely DDI class) of each same-sentence pair the model calls an interaction."""

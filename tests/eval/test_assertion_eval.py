@@ -21,9 +21,10 @@ def test_dev_split_gold_span_accuracy_floor(tmp_path):
     # Round three (branch nerclin) appended 89 dev snippets (378 entities) after them; the floors keep measuring the
     # first two rounds (the first 151 dev records, in annotations.txt order). On the whole 1446-entity dev split the
     # assertion accuracy was 0.926 and hypothetical F1 0.76 (risk lists of operative notes), see docs/benchmarks.md.
-    # Round four (ner, branch notesner) appended 55 more dev snippets (259 entities) at the end.
+    # Round four appended 55 dev snippets (ner, branch notesner) and 43 (relations, branch notesrel): 338 in all;
+    # later rounds append too, so the count is a floor and the measured records are the first 151.
     lines = DEV.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 295
+    assert len(lines) >= 338
     rounds_one_two = tmp_path / "dev12.standoff.jsonl"
     rounds_one_two.write_text("\n".join(lines[:151]) + "\n", encoding="utf-8")
     rep, errors = evaluate_assertion(rounds_one_two, "standoff", notes=NOTES)
