@@ -485,3 +485,25 @@ def test_an_unchanged_build_imports_no_gnn_code(tmp_path, corpus):
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
     assert out.stdout.split() == ["3", "False", "False"]
+
+
+def test_a_build_reads_its_inputs_as_notes_unless_the_run_says_abstracts(tmp_path):
+    """Ingest's kind reaches the stages: the NER's note-only steps act on a build's notes (the default) and not
+    when the run reads its inputs as abstracts; the same text as another kind is processed again."""
+    note = tmp_path / "note.txt"
+    note.write_text("ESTIMATED BLOOD LOSS: Minimal. She takes Aricept and Anafranil.", encoding="utf-8")
+    store_dir = tmp_path / "store"
+
+    def mentions(*overrides: str) -> set[str]:
+        cfg = load_config(None, ["ner.name=fast", "gnn.enabled=false", *overrides])
+        build([note], cfg, store_dir=store_dir, with_seeds=False)
+        conn = sqlite3.connect(store_dir / "graph.sqlite")
+        try:
+            return {r[0] for r in conn.execute("SELECT text FROM mentions")}
+        finally:
+            conn.close()
+
+    as_note = mentions()
+    assert "Anafranil" in as_note and not any("BLOOD LOSS" in m for m in as_note)
+    as_abstract = mentions("ingest.document_kind=abstract")
+    assert "Anafranil" not in as_abstract
