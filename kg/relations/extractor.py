@@ -51,7 +51,7 @@ from kg.relations.reldoc import DISEASE_LABELS, DRUG_LABELS, Ent, RelDoc
 from kg.relations.rules import RuleRelationExtractor
 from kg.relations.transformer import PairInput
 from kg.schema import GraphSchema, SchemaError
-from kg.types import Mention, RelationMention
+from kg.types import KIND_KEY, DocumentKind, Mention, RelationMention
 
 log = get_logger(__name__)
 
@@ -197,7 +197,7 @@ class TrainedRelationOptions(BaseModel):
     note_therapy_clauses: bool = True
     #: The kind of a document whose ``metadata["document_kind"]`` is unset: ``note`` (the clinical settings, as the
     #: other defaults) or ``abstract``.
-    document_kind: Literal["abstract", "note"] = "note"
+    document_kind: DocumentKind = "note"
 
 
 class TrainedRelationExtractor:
@@ -340,7 +340,7 @@ class TrainedRelationExtractor:
             add(h.head, h.tail, h.rel, h.confidence, _evidence(analyzed, h.head, h.tail), floor=0.0)
 
     def _is_note(self, analyzed: AnalyzedDocument) -> bool:
-        return analyzed.document.metadata.get("document_kind", self.options.document_kind) == "note"
+        return analyzed.document.metadata.get(KIND_KEY, self.options.document_kind) == "note"
 
     def _ddi(self, analyzed: AnalyzedDocument, drugs: list[Mention]) -> list[tuple[Mention, Mention, float, str]]:
         """(drug, drug, 1 - P(none), most likely DDI class) of each same-sentence pair the model calls an interaction."""
